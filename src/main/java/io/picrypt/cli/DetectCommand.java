@@ -1,14 +1,83 @@
 package io.picrypt.cli;
 
+import io.picrypt.face.DetectedFace;
+import io.picrypt.face.FaceBox;
+import io.picrypt.face.FacePipeline;
+import io.picrypt.face.Landmarks;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
-@Command(name = "detect", description = "Detect faces and landmarks, draw them on the photo (not built yet)")
-final class DetectCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
+import static org.bytedeco.opencv.global.opencv_imgproc.circle;
+import static org.bytedeco.opencv.global.opencv_imgproc.putText;
+import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
 
-    DetectCommand() { super("detect"); }
+@Command(name = "detect", mixinStandardHelpOptions = true,
+        description = "Detect faces and 68 landmarks; print them and optionally draw them (-o annotated.png)")
+final class DetectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PHOTO", description = "image file (JPEG, PNG, BMP, WebP)")
+    Path photo;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the photo with boxes, scores and landmarks drawn (.png/.jpg)")
+    Path output;
+
+    @Mixin
+    FaceOptions face;
+
+    @Override
+    public Integer call() {
+        try (FacePipeline p = face.open(); PointerScope scope = new PointerScope()) {
+            Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
+            List<DetectedFace> faces = p.detectFaces(img);
+            System.out.printf(Locale.ROOT, "%s: %dx%d, %d face(s)%n", photo, img.cols(), img.rows(), faces.size());
+            for (int i = 0; i < faces.size(); i++) {
+                FaceBox b = faces.get(i).box();
+                System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f) %.0fx%.0f score %.3f%n", i, b.x1(), b.y1(), b.x2(), b.y2(),
+                        b.width(), b.height(), b.score());
+            }
+            if (output != null) {
+                draw(img, faces);
+                if (!imwrite(output.toString(), img)) {
+                    System.err.println("picrypt: cannot write " + output + " (unknown extension or unwritable directory)");
+                    return Main.EXIT_ERROR;
+                }
+                System.out.println("annotated image written to " + output);
+            }
+            return faces.isEmpty() ? 1 : 0;
+        }
+    }
+
+    /** Boxes green with index and score, 68 landmarks yellow, the five alignment points red. */
+    static void draw(Mat img, List<DetectedFace> faces) {
+        int thick = Math.max(1, Math.round(Math.max(img.cols(), img.rows()) / 500f));
+        for (int i = 0; i < faces.size(); i++) {
+            FaceBox b = faces.get(i).box();
+            rectangle(img, new Point(Math.round(b.x1()), Math.round(b.y1())), new Point(Math.round(b.x2()), Math.round(b.y2())),
+                    new Scalar(0, 200, 0, 0), thick, LINE_AA, 0);
+            putText(img, String.format(Locale.ROOT, "#%d %.2f", i, b.score()), new Point(Math.round(b.x1()), Math.max(12, Math.round(b.y1()) - 4)),
+                    FONT_HERSHEY_SIMPLEX, 0.4 * thick, new Scalar(0, 200, 0, 0), thick, LINE_AA, false);
+            Landmarks l = faces.get(i).landmarks();
+            int r = Math.max(1, Math.round(b.width() / 80));
+            for (int k = 0; k < Landmarks.COUNT; k++) {
+                circle(img, new Point(Math.round(l.x(k)), Math.round(l.y(k))), r, new Scalar(0, 220, 255, 0), -1, LINE_AA, 0);
+            }
+            float[] five = l.fivePoints();
+            for (int k = 0; k < 5; k++) {
+                circle(img, new Point(Math.round(five[2 * k]), Math.round(five[2 * k + 1])), r + 1, new Scalar(0, 0, 255, 0), -1, LINE_AA, 0);
+            }
+        }
+    }
 }

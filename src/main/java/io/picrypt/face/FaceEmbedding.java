@@ -1,0 +1,62 @@
+package io.picrypt.face;
+
+import java.util.Arrays;
+
+/**
+ * An L2-normalised face embedding and where it came from.
+ *
+ * @param vector    the embedding (e.g. 512 floats), unit length; copied in and out
+ * @param face      the face that was embedded
+ * @param faceCount how many faces the image contained; {@code > 1} means the largest one was chosen
+ * @param model     manifest name of the embedding model (embeddings of different models are not comparable)
+ */
+public record FaceEmbedding(float[] vector, DetectedFace face, int faceCount, String model) {
+    public FaceEmbedding {
+        vector = vector.clone();
+    }
+
+    @Override
+    public float[] vector() { return vector.clone(); }
+
+    public int dimension() { return vector.length; }
+
+    /** The image held several faces and the largest was used: callers should tell the user. */
+    public boolean multipleFaces() { return faceCount > 1; }
+
+    /** Cosine similarity = dot product of the unit vectors. */
+    public double cosine(FaceEmbedding other) { return cosine(vector, other.vector); }
+
+    /** Squared Euclidean distance = 2 - 2 cos: what the encrypted protocol computes. */
+    public double squaredDistance(FaceEmbedding other) { return squaredDistance(vector, other.vector); }
+
+    public static double cosine(float[] a, float[] b) {
+        if (a.length != b.length) throw new IllegalArgumentException("embeddings of different sizes: " + a.length + " vs " + b.length);
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    public static double squaredDistance(float[] a, float[] b) {
+        if (a.length != b.length) throw new IllegalArgumentException("embeddings of different sizes: " + a.length + " vs " + b.length);
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = (double) a[i] - b[i];
+            s += d * d;
+        }
+        return s;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FaceEmbedding e && Arrays.equals(vector, e.vector) && face.equals(e.face)
+                && faceCount == e.faceCount && model.equals(e.model);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(vector) * 31 + face.hashCode(); }
+
+    @Override
+    public String toString() {
+        return "FaceEmbedding[" + model + ", " + vector.length + "-D, faces=" + faceCount + ", box=" + face.box() + "]";
+    }
+}
