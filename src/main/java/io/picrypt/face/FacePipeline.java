@@ -106,7 +106,12 @@ public final class FacePipeline implements AutoCloseable {
     public FaceEmbedding embedLargest(Path image) { return embedLargest(loader.read(image), image.toString()); }
 
     public FaceEmbedding embedLargest(byte[] image, String what) {
-        return analyze(image, what, false, null).get(0);
+        FaceEmbedding e = analyze(image, what, false, null).get(0);
+        if (e.multipleFaces()) {
+            log.warn("{}: {} faces found; using the largest ({}x{} px)", what, e.faceCount(),
+                    Math.round(e.face().box().width()), Math.round(e.face().box().height()));
+        }
+        return e;
     }
 
     /** Embeddings of every face, largest first (for enrolling from group photos, or identification). */
@@ -134,10 +139,6 @@ public final class FacePipeline implements AutoCloseable {
                         + " (" + bgr.cols() + "x" + bgr.rows() + "); use a photo with a clearly visible, roughly frontal face");
             }
             boxes = largestFirst(boxes);
-            if (boxes.size() > 1 && !everyFace) {
-                log.warn("{}: {} faces found; using the largest ({}x{} px)", what, boxes.size(),
-                        Math.round(boxes.get(0).width()), Math.round(boxes.get(0).height()));
-            }
             List<FaceEmbedding> out = new ArrayList<>();
             for (FaceBox b : everyFace ? boxes : boxes.subList(0, 1)) {
                 out.add(embedFace(bgr, b, boxes.size(), times));

@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +41,7 @@ public final class OrtInference implements InferenceEngine {
         try (OrtEnvironment.ThreadingOptions t = new OrtEnvironment.ThreadingOptions()) {
             t.setGlobalIntraOpNumThreads(threads);
             t.setGlobalInterOpNumThreads(1);
-            t.setGlobalSpinControl(false);
+            t.setGlobalSpinControl(Boolean.getBoolean("picrypt.face.spin"));
             env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "picrypt", t);
             globalPools = true;
         } catch (IllegalStateException e) {
@@ -90,9 +92,20 @@ public final class OrtInference implements InferenceEngine {
             this.inputName = session.getInputNames().iterator().next();
         }
 
+        // per-thread direct input buffer: ORT wraps a direct buffer without copying, a heap one it copies into a
+        // freshly allocated direct buffer on every call
+        private final ThreadLocal<FloatBuffer> inputBuffer = new ThreadLocal<>();
+
         @Override
         public Map<String, float[]> run(float[] input, long[] shape) {
-            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+            FloatBuffer in = inputBuffer.get();
+            if (in == null || in.capacity() != input.length) {
+                in = ByteBuffer.allocateDirect(input.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                inputBuffer.set(in);
+            }
+            in.clear();
+            in.put(input).flip();
+            try (OnnxTensor t = OnnxTensor.createTensor(env, in, shape);
                  OrtSession.Result r = session.run(Map.of(inputName, t))) {
                 Map<String, float[]> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> e : r) {

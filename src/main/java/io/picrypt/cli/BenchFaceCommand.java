@@ -1,0 +1,107 @@
+package io.picrypt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.face.DjlInference;
+import io.picrypt.face.FacePipeline;
+import io.picrypt.face.ImageLoader;
+import io.picrypt.face.InferenceEngine;
+import io.picrypt.face.OrtInference;
+import io.picrypt.face.StageTimes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code picrypt bench face}: per-stage medians of the face pipeline on one photo, start-up reported separately. */
+@Command(name = "face", mixinStandardHelpOptions = true,
+        description = {"Face pipeline speed: medians of decode, detect, landmarks, align, embed and total per photo (largest face embedded).",
+                "Start-up (model loading + first call) is reported separately. Benchmark figures on a shared machine are noisy: compare medians."})
+public final class BenchFaceCommand implements Callable<Integer> {
+    @Option(names = "--photo", paramLabel = "FILE", description = "photo to process (default: models/samples/group-tracking.jpg)")
+    Path photo;
+
+    @Option(names = {"-n", "--iterations"}, defaultValue = "100", description = "measured iterations (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "10", description = "unmeasured iterations after the first call (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--backend", defaultValue = "ort", description = "ort (ONNX Runtime directly, the default) or djl (DJL Predictor)")
+    String backend;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Mixin
+    FaceOptions face;
+
+    @Override
+    public Integer call() throws Exception {
+        if (iterations < 1 || warmup < 0) throw new IllegalArgumentException("--iterations must be >= 1 and --warmup >= 0");
+        InferenceEngine engine = switch (backend) {
+            case "ort" -> OrtInference.INSTANCE;
+            case "djl" -> new DjlInference();
+            default -> throw new IllegalArgumentException("--backend must be ort or djl");
+        };
+        Path file = photo != null ? photo : face.modelsDir().resolve("samples").resolve("group-tracking.jpg");
+        long s0 = System.nanoTime();
+        try (FacePipeline p = FacePipeline.open(face.modelsDir(), face.model, engine, new ImageLoader())) {
+            long s1 = System.nanoTime();
+            byte[] bytes = p.imageLoader().read(file);
+            StageTimes first = new StageTimes();
+            p.analyze(bytes, file.toString(), false, first);
+            long s2 = System.nanoTime();
+            for (int i = 0; i < warmup; i++) p.analyze(bytes, file.toString(), false, null);
+            double[][] t = new double[7][iterations];
+            StageTimes st = new StageTimes();
+            for (int i = 0; i < iterations; i++) {
+                st.reset();
+                p.analyze(bytes, file.toString(), false, st);
+                t[0][i] = st.decodeNanos / 1e6;
+                t[1][i] = st.detectNanos / 1e6;
+                t[2][i] = st.landmarksNanos / 1e6;
+                t[3][i] = st.alignNanos / 1e6;
+                t[4][i] = st.embedNanos / 1e6;
+                t[5][i] = st.totalNanos() / 1e6;
+                t[6][i] = st.pipelineNanos() / 1e6;
+            }
+            String[] keys = {"decode_ms", "detect_ms", "landmarks_ms", "align_ms", "embed_ms", "total_ms", "pipeline_ms"};
+            int threads = Integer.getInteger("picrypt.face.threads", Runtime.getRuntime().availableProcessors());
+            if (json) {
+                ObjectMapper om = new ObjectMapper();
+                ObjectNode o = om.createObjectNode();
+                for (int k = 0; k < keys.length; k++) o.put(keys[k], round(median(t[k])));
+                o.put("pipeline_min_ms", round(Arrays.stream(t[6]).min().orElse(0)));
+                o.put("total_min_ms", round(Arrays.stream(t[5]).min().orElse(0)));
+                o.put("load_models_ms", round((s1 - s0) / 1e6));
+                o.put("first_call_ms", round((s2 - s1) / 1e6));
+                o.put("iterations", iterations).put("photo", file.toString()).put("backend", p.engineName())
+                        .put("threads", threads).put("model", p.modelName());
+                System.out.println(om.writeValueAsString(o));
+            } else {
+                System.out.printf(Locale.ROOT, "face pipeline on %s, backend %s, %d threads, %d iterations (medians, ms)%n",
+                        file, p.engineName(), threads, iterations);
+                for (int k = 0; k < keys.length; k++) {
+                    System.out.printf(Locale.ROOT, "  %-13s %8.2f   (min %.2f)%n", keys[k], median(t[k]), Arrays.stream(t[k]).min().orElse(0));
+                }
+                System.out.printf(Locale.ROOT, "  start-up: models loaded in %.0f ms, first call %.0f ms%n", (s1 - s0) / 1e6, (s2 - s1) / 1e6);
+                System.out.println("  pipeline = detect + landmarks + align + embed (target <= 20 ms median)");
+            }
+            return 0;
+        }
+    }
+
+    static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
+}
