@@ -107,11 +107,11 @@ public final class PairsFile {
         return out;
     }
 
-    /** 1/0, yes/no, true/false, y/n, same/different (case-insensitive), else null. */
+    /** 1/0, yes/no, true/false, same/different (case-insensitive), else null. */
     public static Boolean parseLabel(String s) {
         return switch (s.strip().toLowerCase(Locale.ROOT)) {
-            case "1", "yes", "true", "y", "same", "match", "t" -> Boolean.TRUE;
-            case "0", "no", "false", "n", "different", "diff", "nomatch", "f" -> Boolean.FALSE;
+            case "1", "yes", "true", "same", "match" -> Boolean.TRUE;
+            case "0", "no", "false", "different", "diff", "nomatch" -> Boolean.FALSE;
             default -> null;
         };
     }
