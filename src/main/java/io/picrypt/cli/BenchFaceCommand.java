@@ -96,6 +96,11 @@ public final class BenchFaceCommand implements Callable<Integer> {
         }
     }
 
+    /** Runs without the {@code bench} parent: {@code java -cp target/picrypt.jar io.picrypt.cli.BenchFaceCommand --json}. */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new BenchFaceCommand()).execute(args));
+    }
+
     static double median(double[] a) {
         double[] s = a.clone();
         Arrays.sort(s);
