@@ -1,0 +1,63 @@
+package io.picrypt.ckks;
+
+import io.picrypt.ring.RingContext;
+
+import java.math.BigInteger;
+
+/** Decryption of 2- and 3-component ciphertexts (the latter lets servers skip relinearization). */
+public final class Decryptor {
+    private final CkksParameters params;
+    private final SecretKey sk;
+    private final Encoder encoder;
+
+    public Decryptor(CkksParameters params, SecretKey sk) {
+        if (!sk.params.equals(params)) throw new CkksException("secret key belongs to other parameters");
+        this.params = params;
+        this.sk = sk;
+        this.encoder = new Encoder(params);
+    }
+
+    /** The centred coefficients of c0 + c1*s (+ c2*s^2): the scaled message plus noise. */
+    public BigInteger[] decryptToCoefficients(Ciphertext ct) {
+        return params.ring().crtCentered(decryptNtt(ct, true));
+    }
+
+    /** Centred coefficients as doubles divided by the scale (fast path for one limb). */
+    public double[] decryptCoefficients(Ciphertext ct) {
+        long[][] m = decryptNtt(ct, true);
+        if (m.length == 1) {
+            long q = params.dataPrime(0), half = q >>> 1;
+            double[] out = new double[m[0].length];
+            for (int j = 0; j < out.length; j++) {
+                long v = m[0][j];
+                out[j] = (v > half ? v - q : v) / ct.scale;
+            }
+            return out;
+        }
+        return encoder.decodeCoefficients(params.ring().crtCentered(m), ct.scale);
+    }
+
+    public double[] decrypt(Ciphertext ct) {
+        return encoder.decode(decryptToCoefficients(ct), ct.scale);
+    }
+
+    public double[][] decryptComplex(Ciphertext ct) {
+        return encoder.decodeComplex(decryptToCoefficients(ct), ct.scale);
+    }
+
+    private long[][] decryptNtt(Ciphertext ct, boolean toCoefficients) {
+        RingContext ring = params.ring();
+        int limbs = ct.level() + 1;
+        if (limbs > params.maxLevel() + 1) throw new CkksException("ciphertext level above the parameters' maximum");
+        int[] idx = Polys.dataIdx(limbs);
+        long[][] m = Polys.take(ct.comps[0], limbs);
+        Polys.mulAddInto(ring, m, ct.comps[1], sk.ntt, idx);
+        if (ct.size() == 3) {
+            long[][] s2 = ring.newPoly(limbs);
+            Polys.mul(ring, s2, sk.ntt, sk.ntt, idx);
+            Polys.mulAddInto(ring, m, ct.comps[2], s2, idx);
+        }
+        if (toCoefficients) ring.inverse(m, null);
+        return m;
+    }
+}

@@ -1,0 +1,491 @@
+package io.picrypt.ckks;
+
+import io.picrypt.ring.Modulus;
+import io.picrypt.ring.Ntt;
+import io.picrypt.ring.RingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Homomorphic operations. Inputs are never modified. Levels and scales are checked: mixing levels or
+ * scales that differ by more than a relative 1e-9 is an error (mod-switch or rescale first).
+ */
+public final class Evaluator {
+    private final CkksParameters params;
+    private final RingContext ring;
+
+    public Evaluator(CkksParameters params) {
+        this.params = params;
+        this.ring = params.ring();
+    }
+
+    public CkksParameters params() { return params; }
+
+    // ------------------------------------------------------------------ linear operations
+
+    public Ciphertext add(Ciphertext a, Ciphertext b) {
+        return addSub(a, b, false);
+    }
+
+    public Ciphertext sub(Ciphertext a, Ciphertext b) {
+        return addSub(a, b, true);
+    }
+
+    private Ciphertext addSub(Ciphertext a, Ciphertext b, boolean subtract) {
+        checkSameLevel(a.level(), b.level());
+        checkSameScale(a.scale, b.scale);
+        int limbs = a.level() + 1;
+        int size = Math.max(a.size(), b.size());
+        long[][][] out = new long[size][][];
+        for (int c = 0; c < size; c++) {
+            if (c < a.size()) {
+                out[c] = Polys.take(a.comps[c], limbs);
+                if (c < b.size()) {
+                    if (subtract) Polys.subInto(ring, out[c], b.comps[c], limbs);
+                    else Polys.addInto(ring, out[c], b.comps[c], limbs);
+                }
+            } else {
+                out[c] = Polys.take(b.comps[c], limbs);
+                if (subtract) Polys.negate(ring, out[c], limbs);
+            }
+        }
+        return new Ciphertext(out, a.scale);
+    }
+
+    /** Adds into {@code acc} in place (same level and scale); for accumulation loops. */
+    public void addInPlace(Ciphertext acc, Ciphertext x) {
+        checkSameLevel(acc.level(), x.level());
+        checkSameScale(acc.scale, x.scale);
+        if (x.size() > acc.size()) throw new CkksException("accumulator has fewer components than the addend");
+        for (int c = 0; c < x.size(); c++) Polys.addInto(ring, acc.comps[c], x.comps[c], acc.level() + 1);
+    }
+
+    public Ciphertext negate(Ciphertext a) {
+        long[][][] out = copyComps(a);
+        for (long[][] c : out) Polys.negate(ring, c, a.level() + 1);
+        return new Ciphertext(out, a.scale);
+    }
+
+    public Ciphertext addPlain(Ciphertext a, Plaintext p) {
+        checkSameLevel(a.level(), p.level());
+        checkSameScale(a.scale, p.scale);
+        long[][][] out = copyComps(a);
+        Polys.addInto(ring, out[0], p.poly, a.level() + 1);
+        return new Ciphertext(out, a.scale);
+    }
+
+    public Ciphertext subPlain(Ciphertext a, Plaintext p) {
+        checkSameLevel(a.level(), p.level());
+        checkSameScale(a.scale, p.scale);
+        long[][][] out = copyComps(a);
+        Polys.subInto(ring, out[0], p.poly, a.level() + 1);
+        return new Ciphertext(out, a.scale);
+    }
+
+    /** Multiplies by a plaintext; the scale becomes the product of both scales. */
+    public Ciphertext multiplyPlain(Ciphertext a, Plaintext p) {
+        checkSameLevel(a.level(), p.level());
+        int limbs = a.level() + 1;
+        int[] idx = Polys.dataIdx(limbs);
+        long[][][] out = new long[a.size()][][];
+        for (int c = 0; c < a.size(); c++) {
+            out[c] = ring.newPoly(limbs);
+            Polys.mul(ring, out[c], a.comps[c], p.poly, idx);
+        }
+        return new Ciphertext(out, a.scale * p.scale);
+    }
+
+    /** Multiplies by an integer; the scale is unchanged (exact). */
+    public Ciphertext multiplyInteger(Ciphertext a, long k) {
+        long[][][] out = copyComps(a);
+        for (long[][] c : out) Polys.mulScalar(ring, c, k, a.level() + 1);
+        return new Ciphertext(out, a.scale);
+    }
+
+    /** Multiplies by a real constant encoded at {@code constScale}; the scale grows by that factor. */
+    public Ciphertext multiplyConstant(Ciphertext a, double value, double constScale) {
+        double v = value * constScale;
+        if (Math.abs(v) >= 0x1p62) throw new CkksException("constant too large for its scale");
+        Ciphertext r = multiplyInteger(a, Math.round(v));
+        return new Ciphertext(r.comps, a.scale * constScale);
+    }
+
+    public Ciphertext addConstant(Ciphertext a, double value) {
+        double v = value * a.scale;
+        if (Math.abs(v) >= 0x1p62) throw new CkksException("constant too large for the ciphertext's scale");
+        long k = Math.round(v);
+        long[][][] out = copyComps(a);
+        // the constant polynomial k has every NTT value equal to k
+        for (int i = 0; i <= a.level(); i++) {
+            Modulus m = ring.modulus(i);
+            long r = m.reduceSigned(k);
+            long[] x = out[0][i];
+            for (int j = 0; j < x.length; j++) x[j] = m.add(x[j], r);
+        }
+        return new Ciphertext(out, a.scale);
+    }
+
+    /** Multiplies by the monomial X^k (negacyclic shift of the coefficients); noise-free. */
+    public Ciphertext multiplyMonomial(Ciphertext a, int k) {
+        int n = params.n();
+        int e = Math.floorMod(k, 2 * n);
+        int limbs = a.level() + 1;
+        long[][] mono = new long[limbs][n];
+        for (int i = 0; i < limbs; i++) {
+            long q = ring.modulus(i).value();
+            if (e < n) mono[i][e] = 1;
+            else mono[i][e - n] = q - 1;
+            ring.ntt(i).forward(mono[i]);
+        }
+        long[][][] out = new long[a.size()][][];
+        int[] idx = Polys.dataIdx(limbs);
+        for (int c = 0; c < a.size(); c++) {
+            out[c] = ring.newPoly(limbs);
+            Polys.mul(ring, out[c], a.comps[c], mono, idx);
+        }
+        return new Ciphertext(out, a.scale);
+    }
+
+    // ------------------------------------------------------------------ multiplication
+
+    /** Tensor product: 3 components, scale = product; relinearize or decrypt with 3 components. */
+    public Ciphertext multiply(Ciphertext a, Ciphertext b) {
+        if (a.size() != 2 || b.size() != 2) throw new CkksException("multiply needs 2-component ciphertexts (relinearize first)");
+        checkSameLevel(a.level(), b.level());
+        int limbs = a.level() + 1;
+        long[][] d0 = ring.newPoly(limbs), d1 = ring.newPoly(limbs), d2 = ring.newPoly(limbs);
+        tensorInto(a, b, d0, d1, d2, false);
+        return new Ciphertext(new long[][][]{d0, d1, d2}, a.scale * b.scale);
+    }
+
+    public Ciphertext square(Ciphertext a) {
+        return multiply(a, a);
+    }
+
+    /**
+     * acc += a (x) b for a 3-component accumulator at the same level: the multiply-accumulate of inner
+     * products over many ciphertext pairs, without allocating.
+     */
+    public void multiplyAccumulate(Ciphertext acc, Ciphertext a, Ciphertext b) {
+        if (acc.size() != 3) throw new CkksException("accumulator must have 3 components");
+        checkSameLevel(a.level(), b.level());
+        checkSameLevel(acc.level(), a.level());
+        checkSameScale(acc.scale, a.scale * b.scale);
+        tensorInto(a, b, acc.comps[0], acc.comps[1], acc.comps[2], true);
+    }
+
+    /** A zero 3-component ciphertext to accumulate into. */
+    public Ciphertext zeroAccumulator(int level, double scale) {
+        int limbs = level + 1;
+        return new Ciphertext(new long[][][]{ring.newPoly(limbs), ring.newPoly(limbs), ring.newPoly(limbs)}, scale);
+    }
+
+    private void tensorInto(Ciphertext a, Ciphertext b, long[][] d0, long[][] d1, long[][] d2, boolean accumulate) {
+        int limbs = a.level() + 1;
+        for (int i = 0; i < limbs; i++) {
+            Modulus m = ring.modulus(i);
+            long q = m.value();
+            long[] a0 = a.comps[0][i], a1 = a.comps[1][i], b0 = b.comps[0][i], b1 = b.comps[1][i];
+            long[] o0 = d0[i], o1 = d1[i], o2 = d2[i];
+            for (int j = 0; j < o0.length; j++) {
+                long x0 = a0[j], x1 = a1[j], y0 = b0[j], y1 = b1[j];
+                long p0 = m.mul(x0, y0);
+                long p2 = m.mul(x1, y1);
+                long p1 = m.add(m.mul(x0, y1), m.mul(x1, y0));
+                if (accumulate) {
+                    long s = o0[j] + p0; o0[j] = s >= q ? s - q : s;
+                    s = o1[j] + p1; o1[j] = s >= q ? s - q : s;
+                    s = o2[j] + p2; o2[j] = s >= q ? s - q : s;
+                } else {
+                    o0[j] = p0; o1[j] = p1; o2[j] = p2;
+                }
+            }
+        }
+    }
+
+    public Ciphertext relinearize(Ciphertext a, RelinKey rk) {
+        if (a.size() == 2) return a;
+        if (!rk.params().equals(params)) throw new CkksException("relinearization key belongs to other parameters");
+        long[][][] ks = keySwitch(a.comps[2], rk.key(), a.level());
+        int limbs = a.level() + 1;
+        long[][] c0 = Polys.take(a.comps[0], limbs), c1 = Polys.take(a.comps[1], limbs);
+        Polys.addInto(ring, c0, ks[0], limbs);
+        Polys.addInto(ring, c1, ks[1], limbs);
+        return new Ciphertext(new long[][][]{c0, c1}, a.scale);
+    }
+
+    public Ciphertext multiplyRelin(Ciphertext a, Ciphertext b, RelinKey rk) {
+        return relinearize(multiply(a, b), rk);
+    }
+
+    // ------------------------------------------------------------------ levels
+
+    /** Divides by the last prime: level - 1, scale / q_level. */
+    public Ciphertext rescale(Ciphertext a) {
+        int l = a.level();
+        if (l == 0) throw new CkksException("cannot rescale a level-0 ciphertext");
+        long[][][] out = new long[a.size()][][];
+        for (int c = 0; c < a.size(); c++) out[c] = divideByLastPrime(a.comps[c], l);
+        return new Ciphertext(out, a.scale / params.dataPrime(l));
+    }
+
+    /** Drops primes down to {@code level} without changing the scale. */
+    public Ciphertext modSwitchTo(Ciphertext a, int level) {
+        if (level > a.level() || level < 0) throw new CkksException("cannot mod-switch from level " + a.level() + " to " + level);
+        long[][][] out = new long[a.size()][][];
+        for (int c = 0; c < a.size(); c++) out[c] = Polys.take(a.comps[c], level + 1);
+        return new Ciphertext(out, a.scale);
+    }
+
+    /** Plaintext version of {@link #modSwitchTo}. */
+    public Plaintext modSwitchTo(Plaintext p, int level) {
+        if (level > p.level() || level < 0) throw new CkksException("cannot mod-switch from level " + p.level() + " to " + level);
+        return new Plaintext(Polys.take(p.poly, level + 1), p.scale);
+    }
+
+    private long[][] divideByLastPrime(long[][] x, int l) {
+        long[] last = x[l].clone();
+        ring.ntt(l).inverse(last);
+        long ql = params.dataPrime(l), half = ql >>> 1;
+        long[][] out = new long[l][];
+        long[] t = new long[params.n()];
+        for (int i = 0; i < l; i++) {
+            Modulus m = ring.modulus(i);
+            long inv = m.inverse(m.reduce(ql));
+            long invS = m.shoup(inv);
+            for (int j = 0; j < t.length; j++) {
+                long v = last[j];
+                t[j] = v > half ? m.reduceSigned(v - ql) : m.reduce(v);
+            }
+            ring.ntt(i).forward(t);
+            long[] o = x[i].clone();
+            long q = m.value();
+            for (int j = 0; j < o.length; j++) {
+                long d = o[j] - t[j];
+                if (d < 0) d += q;
+                o[j] = m.mulShoup(d, inv, invS);
+            }
+            out[i] = o;
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ key switching and automorphisms
+
+    /**
+     * Key switching of one polynomial d (NTT, data limbs 0..level): returns (r0, r1) with
+     * r0 + r1*s ~ d*s' where the key switches s' -> s. RNS decomposition, one digit per data prime,
+     * then division by the special prime with rounding.
+     */
+    long[][][] keySwitch(long[][] d, SwitchingKey key, int level) {
+        int limbs = level + 1;
+        int sp = params.specialIndex();
+        int[] target = new int[limbs + 1];
+        for (int j = 0; j < limbs; j++) target[j] = j;
+        target[limbs] = sp;
+        int n = params.n();
+        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
+        long[] coeff = new long[n];
+        long[] lifted = new long[n];
+        for (int i = 0; i < limbs; i++) {
+            System.arraycopy(d[i], 0, coeff, 0, n);
+            ring.ntt(i).inverse(coeff);
+            long qi = ring.modulus(i).value();
+            for (int t = 0; t <= limbs; t++) {
+                int pj = target[t];
+                long[] digit;
+                if (pj == i) {
+                    digit = d[i];
+                } else {
+                    Modulus mj = ring.modulus(pj);
+                    if (qi < mj.value()) System.arraycopy(coeff, 0, lifted, 0, n);
+                    else for (int j = 0; j < n; j++) lifted[j] = mj.reduce(coeff[j]);
+                    ring.ntt(pj).forward(lifted);
+                    digit = lifted;
+                }
+                Modulus mj = ring.modulus(pj);
+                long q = mj.value();
+                long[] kb = key.b[i][pj], ka = key.a[i][pj], o0 = acc0[t], o1 = acc1[t];
+                for (int j = 0; j < n; j++) {
+                    long s = o0[j] + mj.mul(digit[j], kb[j]);
+                    o0[j] = s >= q ? s - q : s;
+                    s = o1[j] + mj.mul(digit[j], ka[j]);
+                    o1[j] = s >= q ? s - q : s;
+                }
+            }
+        }
+        return new long[][][]{modDownBySpecial(acc0, limbs), modDownBySpecial(acc1, limbs)};
+    }
+
+    /** (x - [x]_P) / P on limbs 0..limbs-1, where x has those limbs plus the special-prime limb last. */
+    private long[][] modDownBySpecial(long[][] x, int limbs) {
+        int sp = params.specialIndex();
+        long p = params.specialPrime(), half = p >>> 1;
+        long[] last = x[limbs];
+        ring.ntt(sp).inverse(last);
+        long[][] out = new long[limbs][];
+        long[] t = new long[params.n()];
+        for (int i = 0; i < limbs; i++) {
+            Modulus m = ring.modulus(i);
+            long inv = m.inverse(m.reduce(p));
+            long invS = m.shoup(inv);
+            for (int j = 0; j < t.length; j++) {
+                long v = last[j];
+                t[j] = v > half ? m.reduceSigned(v - p) : m.reduce(v);
+            }
+            ring.ntt(i).forward(t);
+            long q = m.value();
+            long[] o = x[i];
+            for (int j = 0; j < o.length; j++) {
+                long d = o[j] - t[j];
+                if (d < 0) d += q;
+                o[j] = m.mulShoup(d, inv, invS);
+            }
+            out[i] = o;
+        }
+        return out;
+    }
+
+    /** Applies X -> X^g and switches back to the secret key (needs that Galois key). */
+    public Ciphertext applyGalois(Ciphertext a, int g, GaloisKeys keys) {
+        if (a.size() != 2) throw new CkksException("relinearize before an automorphism");
+        if (!keys.params().equals(params)) throw new CkksException("Galois keys belong to other parameters");
+        SwitchingKey key = keys.get(g);
+        int limbs = a.level() + 1;
+        long[][] c0 = permute(a.comps[0], g, limbs);
+        long[][] c1 = permute(a.comps[1], g, limbs);
+        long[][][] ks = keySwitch(c1, key, a.level());
+        Polys.addInto(ring, ks[0], c0, limbs);
+        return new Ciphertext(new long[][][]{ks[0], ks[1]}, a.scale);
+    }
+
+    /** Left rotation of the slots by {@code steps}. */
+    public Ciphertext rotate(Ciphertext a, int steps, GaloisKeys keys) {
+        int g = GaloisKeys.rotationElement(params.n(), steps);
+        if (g == 1) return a;
+        return applyGalois(a, g, keys);
+    }
+
+    public Ciphertext conjugate(Ciphertext a, GaloisKeys keys) {
+        return applyGalois(a, GaloisKeys.conjugationElement(params.n()), keys);
+    }
+
+    /**
+     * Several rotations of one ciphertext sharing the expensive part (hoisting): the digit decomposition
+     * of c1 is computed once, then each rotation permutes the decomposed digits (automorphisms commute
+     * with the decomposition) before the key products.
+     */
+    public Map<Integer, Ciphertext> rotateHoisted(Ciphertext a, List<Integer> steps, GaloisKeys keys) {
+        if (a.size() != 2) throw new CkksException("relinearize before rotating");
+        int limbs = a.level() + 1;
+        int n = params.n();
+        int sp = params.specialIndex();
+        int[] target = new int[limbs + 1];
+        for (int j = 0; j < limbs; j++) target[j] = j;
+        target[limbs] = sp;
+        // decomposed digits of c1 in COEFFICIENT form, lifted to each target prime: [digit][target][coeff]
+        long[][][] digits = new long[limbs][limbs + 1][];
+        for (int i = 0; i < limbs; i++) {
+            long[] coeff = a.comps[1][i].clone();
+            ring.ntt(i).inverse(coeff);
+            long qi = ring.modulus(i).value();
+            for (int t = 0; t <= limbs; t++) {
+                Modulus mj = ring.modulus(target[t]);
+                long[] lifted = new long[n];
+                if (qi < mj.value()) System.arraycopy(coeff, 0, lifted, 0, n);
+                else for (int j = 0; j < n; j++) lifted[j] = mj.reduce(coeff[j]);
+                digits[i][t] = lifted;
+            }
+        }
+        Map<Integer, Ciphertext> out = new LinkedHashMap<>();
+        long[] perm = new long[n];
+        for (int step : steps) {
+            int g = GaloisKeys.rotationElement(n, step);
+            if (g == 1) {
+                out.put(step, a);
+                continue;
+            }
+            SwitchingKey key = keys.get(g);
+            long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
+            for (int i = 0; i < limbs; i++) {
+                for (int t = 0; t <= limbs; t++) {
+                    int pj = target[t];
+                    Modulus mj = ring.modulus(pj);
+                    Automorphism.applyToLimb(digits[i][t], perm, g, mj.value());
+                    ring.ntt(pj).forward(perm);
+                    long q = mj.value();
+                    long[] kb = key.b[i][pj], ka = key.a[i][pj], o0 = acc0[t], o1 = acc1[t];
+                    for (int j = 0; j < n; j++) {
+                        long s = o0[j] + mj.mul(perm[j], kb[j]);
+                        o0[j] = s >= q ? s - q : s;
+                        s = o1[j] + mj.mul(perm[j], ka[j]);
+                        o1[j] = s >= q ? s - q : s;
+                    }
+                }
+            }
+            long[][] r0 = modDownBySpecial(acc0, limbs), r1 = modDownBySpecial(acc1, limbs);
+            Polys.addInto(ring, r0, permute(a.comps[0], g, limbs), limbs);
+            out.put(step, new Ciphertext(new long[][][]{r0, r1}, a.scale));
+        }
+        return out;
+    }
+
+    /** Sum of all slots into every slot: log2(N/2) rotate-and-add steps (keys for powers of two). */
+    public Ciphertext sumSlots(Ciphertext a, GaloisKeys keys) {
+        return sumSlots(a, params.slots(), keys);
+    }
+
+    /** Sum of the first {@code count} (a power of two) slots' cyclic windows: rotations by 1, 2, 4, ... */
+    public Ciphertext sumSlots(Ciphertext a, int count, GaloisKeys keys) {
+        if (Integer.bitCount(count) != 1 || count > params.slots()) throw new CkksException("count must be a power of two <= N/2");
+        Ciphertext acc = a;
+        for (int s = 1; s < count; s <<= 1) acc = add(acc, rotate(acc, s, keys));
+        return acc;
+    }
+
+    /** Encrypted inner product of the first {@code count} slots (count a power of two), relinearized and rescaled. */
+    public Ciphertext innerProduct(Ciphertext a, Ciphertext b, int count, RelinKey rk, GaloisKeys keys) {
+        return sumSlots(rescale(multiplyRelin(a, b, rk)), count, keys);
+    }
+
+    /** Rotation steps {@link #sumSlots(Ciphertext, int, GaloisKeys)} needs. */
+    public static List<Integer> powerOfTwoSteps(int count) {
+        List<Integer> s = new ArrayList<>();
+        for (int k = 1; k < count; k <<= 1) s.add(k);
+        return s;
+    }
+
+    private long[][] permute(long[][] x, int g, int limbs) {
+        long[][] out = new long[limbs][params.n()];
+        long[] tmp = new long[params.n()];
+        for (int i = 0; i < limbs; i++) {
+            Ntt ntt = ring.ntt(i);
+            System.arraycopy(x[i], 0, tmp, 0, tmp.length);
+            ntt.inverse(tmp);
+            Automorphism.applyToLimb(tmp, out[i], g, ring.modulus(i).value());
+            ntt.forward(out[i]);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private void checkSameLevel(int a, int b) {
+        if (a != b) throw new CkksException("level mismatch: " + a + " vs " + b + " (mod-switch the higher one first)");
+    }
+
+    private static void checkSameScale(double a, double b) {
+        if (Math.abs(a - b) > 1e-9 * Math.max(a, b)) {
+            throw new CkksException(String.format("scale mismatch: 2^%.4f vs 2^%.4f", Math.log(a) / Math.log(2), Math.log(b) / Math.log(2)));
+        }
+    }
+
+    private static long[][][] copyComps(Ciphertext a) {
+        long[][][] out = new long[a.size()][][];
+        for (int c = 0; c < a.size(); c++) out[c] = Polys.take(a.comps[c], a.level() + 1);
+        return out;
+    }
+}

@@ -1,0 +1,18 @@
+package io.picrypt.ckks;
+
+/** Public key (b, a) = (-a*s + e, a) over the data primes, NTT form; a comes from {@code seed}. */
+public final class PublicKey {
+    final CkksParameters params;
+    final long[][] b;
+    final long[][] a;
+    final byte[] seed;
+
+    PublicKey(CkksParameters params, long[][] b, long[][] a, byte[] seed) {
+        this.params = params;
+        this.b = b;
+        this.a = a;
+        this.seed = seed;
+    }
+
+    public CkksParameters params() { return params; }
+}

@@ -1,0 +1,113 @@
+package io.picrypt.ring;
+
+import java.math.BigInteger;
+
+/**
+ * A word-size prime modulus q < 2^61 with the constants for fast reduction:
+ * Barrett reduction of 128-bit products (floor(2^128 / q) as two words) and Shoup multiplication
+ * by a fixed operand (floor(w * 2^64 / q)).
+ */
+public final class Modulus {
+    public static final int MAX_BITS = 61;
+
+    private final long q;
+    private final int bits;
+    private final long ratioHi; // floor(2^128 / q) >> 64
+    private final long ratioLo; // floor(2^128 / q) & (2^64 - 1)
+
+    public Modulus(long q) {
+        if (q < 3 || 64 - Long.numberOfLeadingZeros(q) > MAX_BITS) {
+            throw new IllegalArgumentException("modulus must be in [3, 2^" + MAX_BITS + "): " + q);
+        }
+        this.q = q;
+        this.bits = 64 - Long.numberOfLeadingZeros(q);
+        BigInteger r = BigInteger.ONE.shiftLeft(128).divide(BigInteger.valueOf(q));
+        this.ratioHi = r.shiftRight(64).longValue();
+        this.ratioLo = r.longValue();
+    }
+
+    public long value() { return q; }
+
+    public int bits() { return bits; }
+
+    /** Unsigned high word of a * b. */
+    public static long mulHiUnsigned(long a, long b) {
+        return Math.multiplyHigh(a, b) + ((a >> 63) & b) + ((b >> 63) & a);
+    }
+
+    /** (hi:lo) mod q for a 128-bit value below q * 2^64 (true for any product of two reduced values). */
+    public long reduce128(long hi, long lo) {
+        // quotient estimate = floor(x * ratio / 2^128); error at most 1 (Barrett)
+        long carry = mulHiUnsigned(lo, ratioLo);
+        long t2lo = lo * ratioHi;
+        long t2hi = mulHiUnsigned(lo, ratioHi);
+        long t1 = t2lo + carry;
+        long t3 = t2hi + (Long.compareUnsigned(t1, carry) < 0 ? 1 : 0);
+        t2lo = hi * ratioLo;
+        t2hi = mulHiUnsigned(hi, ratioLo);
+        t1 = t1 + t2lo;
+        carry = t2hi + (Long.compareUnsigned(t1, t2lo) < 0 ? 1 : 0);
+        long quotient = hi * ratioHi + t3 + carry;
+        long r = lo - quotient * q;
+        return r >= q ? r - q : r;
+    }
+
+    /** a * b mod q for a, b in [0, q). */
+    public long mul(long a, long b) {
+        return reduce128(Math.multiplyHigh(a, b), a * b);
+    }
+
+    /** x mod q for any non-negative 64-bit x. */
+    public long reduce(long x) {
+        return reduce128(0, x);
+    }
+
+    /** x mod q for any signed x, result in [0, q). */
+    public long reduceSigned(long x) {
+        long r = x % q;
+        return r < 0 ? r + q : r;
+    }
+
+    public long add(long a, long b) {
+        long s = a + b;
+        return s >= q ? s - q : s;
+    }
+
+    public long sub(long a, long b) {
+        long s = a - b;
+        return s < 0 ? s + q : s;
+    }
+
+    public long neg(long a) {
+        return a == 0 ? 0 : q - a;
+    }
+
+    /** Precomputed Shoup companion of w: floor(w * 2^64 / q). */
+    public long shoup(long w) {
+        return BigInteger.valueOf(w).shiftLeft(64).divide(BigInteger.valueOf(q)).longValue();
+    }
+
+    /** x * w mod q using w's Shoup companion; x may be any value below 2^64 (unsigned), result in [0, q). */
+    public long mulShoup(long x, long w, long wShoup) {
+        long r = x * w - mulHiUnsigned(x, wShoup) * q;
+        return r >= q ? r - q : r;
+    }
+
+    public long pow(long base, long exp) {
+        long result = 1, b = base % q;
+        while (exp > 0) {
+            if ((exp & 1) == 1) result = mul(result, b);
+            b = mul(b, b);
+            exp >>= 1;
+        }
+        return result;
+    }
+
+    public long inverse(long a) {
+        if (a % q == 0) throw new ArithmeticException("0 has no inverse mod " + q);
+        return pow(a, q - 2); // q is prime
+    }
+
+    @Override
+    public String toString() { return Long.toString(q); }
+}

@@ -1,0 +1,115 @@
+package io.picrypt.ring;
+
+/**
+ * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1) for one prime: Cooley-Tukey forward,
+ * Gentleman-Sande inverse, Shoup-precomputed twiddles and Harvey's lazy butterflies (values kept in
+ * [0, 4q) between stages, so q < 2^61). The NTT domain is in bit-reversed order; only pointwise
+ * operations happen there.
+ */
+public final class Ntt {
+    private final int n;
+    private final int logN;
+    private final Modulus mod;
+    private final long q;
+    private final long[] psiRev, psiRevShoup;       // psi^bitrev(i)
+    private final long[] psiInvRev, psiInvRevShoup; // psi^-bitrev(i)
+    private final long nInv, nInvShoup;
+    private final long psi;
+
+    public Ntt(int n, Modulus mod) {
+        if (Integer.bitCount(n) != 1 || n < 8) throw new IllegalArgumentException("N must be a power of two >= 8");
+        if (mod.value() % (2L * n) != 1) throw new IllegalArgumentException(mod + " is not 1 mod 2N");
+        this.n = n;
+        this.logN = Integer.numberOfTrailingZeros(n);
+        this.mod = mod;
+        this.q = mod.value();
+        this.psi = Primes.primitiveRoot2N(mod, n);
+        long psiInv = mod.inverse(psi);
+        psiRev = new long[n];
+        psiInvRev = new long[n];
+        psiRevShoup = new long[n];
+        psiInvRevShoup = new long[n];
+        long p = 1, pi = 1;
+        long[] pow = new long[n], powInv = new long[n];
+        for (int i = 0; i < n; i++) {
+            pow[i] = p;
+            powInv[i] = pi;
+            p = mod.mul(p, psi);
+            pi = mod.mul(pi, psiInv);
+        }
+        for (int i = 0; i < n; i++) {
+            int r = Integer.reverse(i) >>> (32 - logN);
+            psiRev[i] = pow[r];
+            psiInvRev[i] = powInv[r];
+            psiRevShoup[i] = mod.shoup(psiRev[i]);
+            psiInvRevShoup[i] = mod.shoup(psiInvRev[i]);
+        }
+        nInv = mod.inverse(n);
+        nInvShoup = mod.shoup(nInv);
+    }
+
+    public int n() { return n; }
+
+    public Modulus modulus() { return mod; }
+
+    /** The primitive 2N-th root of unity used (psi^N = -1). */
+    public long psi() { return psi; }
+
+    private static long mulShoupLazy(long x, long w, long wShoup, long q) {
+        return x * w - Modulus.mulHiUnsigned(x, wShoup) * q;
+    }
+
+    /** In-place forward transform; input in [0, q), output in [0, q), bit-reversed order. */
+    public void forward(long[] a) {
+        final long twoQ = 2 * q;
+        int t = n;
+        for (int m = 1; m < n; m <<= 1) {
+            t >>= 1;
+            for (int i = 0; i < m; i++) {
+                final int j1 = 2 * i * t;
+                final int j2 = j1 + t;
+                final long w = psiRev[m + i], ws = psiRevShoup[m + i];
+                for (int j = j1; j < j2; j++) {
+                    long u = a[j];
+                    if (u >= twoQ) u -= twoQ;
+                    long v = mulShoupLazy(a[j + t], w, ws, q);
+                    a[j] = u + v;
+                    a[j + t] = u - v + twoQ;
+                }
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            long x = a[j];
+            if (x >= twoQ) x -= twoQ;
+            if (x >= q) x -= q;
+            a[j] = x;
+        }
+    }
+
+    /** In-place inverse transform; input in [0, q) bit-reversed, output in [0, q) natural order. */
+    public void inverse(long[] a) {
+        final long twoQ = 2 * q;
+        int t = 1;
+        for (int m = n; m > 1; m >>= 1) {
+            int j1 = 0;
+            final int h = m >> 1;
+            for (int i = 0; i < h; i++) {
+                final int j2 = j1 + t;
+                final long w = psiInvRev[h + i], ws = psiInvRevShoup[h + i];
+                for (int j = j1; j < j2; j++) {
+                    long u = a[j], v = a[j + t];
+                    long s = u + v;
+                    if (s >= twoQ) s -= twoQ;
+                    a[j] = s;
+                    a[j + t] = mulShoupLazy(u - v + twoQ, w, ws, q);
+                }
+                j1 += 2 * t;
+            }
+            t <<= 1;
+        }
+        for (int j = 0; j < n; j++) {
+            long x = mulShoupLazy(a[j], nInv, nInvShoup, q);
+            a[j] = x >= q ? x - q : x;
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.picrypt.ckks;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every operation against the same computation on doubles, on the default preset (one key generation). */
+class CkksTest {
+    static CkksParameters params;
+    static SecretKey sk;
+    static PublicKey pk;
+    static RelinKey rk;
+    static GaloisKeys gk;
+    static Encoder enc;
+    static Encryptor encryptor;
+    static Decryptor dec;
+    static Evaluator ev;
+    static final Random rnd = new Random(42);
+
+    @BeforeAll
+    static void keys() {
+        params = CkksParameters.defaultPreset();
+        KeyGenerator kg = new KeyGenerator(params);
+        sk = kg.secretKey();
+        pk = kg.publicKey(sk);
+        rk = kg.relinKey(sk);
+        gk = kg.rotationKeys(sk, List.of(1, 2, 3, -1, 4, 8, 16, 32, 64, 128, 256), true);
+        enc = new Encoder(params);
+        encryptor = new Encryptor(params);
+        dec = new Decryptor(params, sk);
+        ev = new Evaluator(params);
+    }
+
+    static double[] random(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = rnd.nextDouble() * 2 - 1;
+        return v;
+    }
+
+    static double maxErr(double[] expect, double[] got) {
+        double m = 0;
+        for (int i = 0; i < expect.length; i++) m = Math.max(m, Math.abs(expect[i] - got[i]));
+        return m;
+    }
+
+    Ciphertext encrypt(double[] v) {
+        return encryptor.encrypt(enc.encode(v, params.defaultScale()), pk);
+    }
+
+    @Test
+    void defaultPresetIsTenSealsSettingAndSecure() {
+        assertEquals(8192, params.n());
+        assertEquals(2, params.maxLevel());
+        assertTrue(params.logQP() <= 218);
+        assertFalse(params.isInsecure());
+    }
+
+    @Test
+    void insecureParametersAreRefusedUnlessForTests() {
+        assertThrows(CkksException.class, () -> CkksParameters.create(4096, new int[]{60, 60}, Math.pow(2, 40)));
+        assertThrows(CkksException.class, () -> CkksParameters.create(8192, new int[]{60, 60, 60, 60}, Math.pow(2, 40)));
+        assertTrue(CkksParameters.insecureForTests(4096, new int[]{60, 60}, Math.pow(2, 40)).isInsecure());
+        assertDoesNotThrow(() -> CkksParameters.create(4096, new int[]{36, 36, 37}, Math.pow(2, 30)));
+    }
+
+    @Test
+    void encoderRoundTrip() {
+        double[] v = random(params.slots());
+        Plaintext p = enc.encode(v, params.defaultScale());
+        long[][] poly = io.picrypt.ring.RingContext.copy(p.poly);
+        params.ring().inverse(poly, null);
+        double[] back = enc.decode(params.ring().crtCentered(poly), p.scale);
+        assertTrue(maxErr(v, back) < 1e-9, "encode/decode error " + maxErr(v, back));
+    }
+
+    @Test
+    void publicAndSymmetricEncryptionDecrypt() {
+        double[] v = random(params.slots());
+        assertTrue(maxErr(v, dec.decrypt(encrypt(v))) < 1e-6);
+        Ciphertext s = encryptor.encryptSymmetric(enc.encode(v, params.defaultScale()), sk);
+        assertTrue(s.isSeeded());
+        assertTrue(maxErr(v, dec.decrypt(s)) < 1e-6);
+    }
+
+    @Test
+    void addSubNegatePlainAndConstants() {
+        double[] a = random(params.slots()), b = random(params.slots());
+        Ciphertext ca = encrypt(a), cb = encrypt(b);
+        double[] sum = new double[a.length], diff = new double[a.length], neg = new double[a.length], plus = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            sum[i] = a[i] + b[i];
+            diff[i] = a[i] - b[i];
+            neg[i] = -a[i];
+            plus[i] = a[i] + 0.25;
+        }
+        assertTrue(maxErr(sum, dec.decrypt(ev.add(ca, cb))) < 1e-6);
+        assertTrue(maxErr(diff, dec.decrypt(ev.sub(ca, cb))) < 1e-6);
+        assertTrue(maxErr(neg, dec.decrypt(ev.negate(ca))) < 1e-6);
+        assertTrue(maxErr(sum, dec.decrypt(ev.addPlain(ca, enc.encode(b, params.defaultScale())))) < 1e-6);
+        assertTrue(maxErr(plus, dec.decrypt(ev.addConstant(ca, 0.25))) < 1e-6);
+        double[] times3 = new double[a.length];
+        for (int i = 0; i < a.length; i++) times3[i] = 3 * a[i];
+        assertTrue(maxErr(times3, dec.decrypt(ev.multiplyInteger(ca, 3))) < 1e-6);
+    }
+
+    @Test
+    void squareOfValuesInMinusOneOneIsPreciseTo1e6() {
+        double[] a = random(params.slots());
+        double[] sq = new double[a.length];
+        for (int i = 0; i < a.length; i++) sq[i] = a[i] * a[i];
+        Ciphertext c = ev.rescale(ev.relinearize(ev.square(encrypt(a)), rk));
+        assertEquals(1, c.level());
+        double err = maxErr(sq, dec.decrypt(c));
+        assertTrue(err < 1e-6, "square error " + err);
+    }
+
+    @Test
+    void multiplyWithoutRelinearizationDecryptsWithThreeComponents() {
+        double[] a = random(params.slots()), b = random(params.slots());
+        double[] prod = new double[a.length];
+        for (int i = 0; i < a.length; i++) prod[i] = a[i] * b[i];
+        Ciphertext c3 = ev.multiply(encrypt(a), encrypt(b));
+        assertEquals(3, c3.size());
+        double e3 = maxErr(prod, dec.decrypt(c3));
+        assertTrue(e3 < 1e-6, "3-component error " + e3);
+        Ciphertext r3 = ev.rescale(c3);
+        double e4 = maxErr(prod, dec.decrypt(r3));
+        assertTrue(e4 < 1e-5, "rescaled 3-component error (extra s^2 rounding term) " + e4 + " " + r3 + " first " + dec.decrypt(r3)[0] + " vs " + prod[0]);
+    }
+
+    @Test
+    void plaintextAndConstantMultiplication() {
+        double[] a = random(params.slots()), b = random(params.slots());
+        double[] prod = new double[a.length], half = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            prod[i] = a[i] * b[i];
+            half[i] = a[i] * 0.5;
+        }
+        assertTrue(maxErr(prod, dec.decrypt(ev.rescale(ev.multiplyPlain(encrypt(a), enc.encode(b, params.defaultScale()))))) < 1e-6);
+        assertTrue(maxErr(half, dec.decrypt(ev.rescale(ev.multiplyConstant(encrypt(a), 0.5, params.defaultScale())))) < 1e-6);
+    }
+
+    @Test
+    void depthTwoCircuitReachesLevelZero() {
+        double[] a = random(params.slots());
+        double[] cube = new double[a.length];
+        for (int i = 0; i < a.length; i++) cube[i] = a[i] * a[i] * a[i];
+        Ciphertext ca = encrypt(a);
+        Ciphertext sq = ev.rescale(ev.relinearize(ev.square(ca), rk));
+        Ciphertext c = ev.rescale(ev.relinearize(ev.multiply(sq, ev.modSwitchTo(ca, 1)), rk));
+        assertEquals(0, c.level());
+        assertTrue(maxErr(cube, dec.decrypt(c)) < 1e-4);
+    }
+
+    @Test
+    void rotationsConjugationAndHoisting() {
+        double[] a = random(params.slots());
+        Ciphertext ca = encrypt(a);
+        for (int s : new int[]{1, 3, -1}) {
+            double[] expect = new double[a.length];
+            for (int i = 0; i < a.length; i++) expect[i] = a[Math.floorMod(i + s, a.length)];
+            assertTrue(maxErr(expect, dec.decrypt(ev.rotate(ca, s, gk))) < 1e-6, "rotate " + s);
+        }
+        Map<Integer, Ciphertext> h = ev.rotateHoisted(ca, List.of(1, 2, 4), gk);
+        for (var e : h.entrySet()) {
+            double[] expect = new double[a.length];
+            for (int i = 0; i < a.length; i++) expect[i] = a[(i + e.getKey()) % a.length];
+            assertTrue(maxErr(expect, dec.decrypt(e.getValue())) < 1e-6, "hoisted " + e.getKey());
+        }
+        double[] im = random(params.slots());
+        Ciphertext cc = encryptor.encrypt(enc.encode(a, im, params.defaultScale(), params.maxLevel()), pk);
+        double[][] conj = dec.decryptComplex(ev.conjugate(cc, gk));
+        for (int i = 0; i < a.length; i++) im[i] = -im[i];
+        assertTrue(maxErr(a, conj[0]) < 1e-6 && maxErr(im, conj[1]) < 1e-6);
+        assertThrows(CkksException.class, () -> ev.rotate(ca, 5, gk));
+    }
+
+    @Test
+    void inner512ProductByRotateAndAdd() {
+        double[] x = new double[512], y = new double[512];
+        double dot = 0;
+        for (int i = 0; i < 512; i++) {
+            x[i] = rnd.nextGaussian() / Math.sqrt(512);
+            y[i] = rnd.nextGaussian() / Math.sqrt(512);
+            dot += (x[i] - y[i]) * (x[i] - y[i]);
+        }
+        Ciphertext d = ev.sub(encrypt(x), encrypt(y));
+        Ciphertext r = ev.innerProduct(d, d, 512, rk, gk);
+        assertEquals(dot, dec.decrypt(r)[0], 1e-5);
+    }
+
+    @Test
+    void coefficientEncodingMonomialAndArbitraryAutomorphism() {
+        double[] v = random(params.n());
+        Ciphertext c = encryptor.encryptSymmetric(enc.encodeCoefficients(v, Math.pow(2, 30), params.maxLevel()), sk);
+        assertTrue(maxErr(v, dec.decryptCoefficients(c)) < 1e-6);
+        // X^3 * m: coefficient i moves to i+3, wrapping with a sign flip
+        double[] shifted = dec.decryptCoefficients(ev.multiplyMonomial(c, 3));
+        for (int i = 0; i < v.length; i++) {
+            double expect = i >= 3 ? v[i - 3] : -v[v.length - 3 + i];
+            assertEquals(expect, shifted[i], 1e-6);
+        }
+        int g = params.n() + 1; // X -> X^(N+1): odd coefficients change sign
+        GaloisKeys sub = new KeyGenerator(params).galoisKeys(sk, List.of(g));
+        double[] s = dec.decryptCoefficients(ev.applyGalois(c, g, sub));
+        for (int i = 0; i < v.length; i++) assertEquals(i % 2 == 0 ? v[i] : -v[i], s[i], 1e-5);
+    }
+
+    @Test
+    void mismatchesAreClearErrors() {
+        Ciphertext a = encrypt(random(4));
+        Ciphertext low = ev.modSwitchTo(a, 1);
+        assertThrows(CkksException.class, () -> ev.add(a, low));
+        Ciphertext sq = ev.square(a);
+        assertThrows(CkksException.class, () -> ev.add(ev.rescale(ev.relinearize(sq, rk)), low.level() == 1 ? ev.modSwitchTo(a, 1) : a));
+        assertThrows(CkksException.class, () -> ev.rescale(ev.modSwitchTo(a, 0)));
+        assertThrows(CkksException.class, () -> ev.multiply(sq, a));
+    }
+}
