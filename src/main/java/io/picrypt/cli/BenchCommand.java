@@ -1,14 +1,22 @@
 package io.picrypt.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-import java.util.List;
+import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks: ckks, face, service, diff (not built yet)")
-final class BenchCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+/** {@code picrypt bench <what>}: benchmark commands; each prints a table, or one JSON object with --json. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks (medians; this machine is shared and noisy): face, ckks, service, diff.",
+        subcommands = {BenchFaceCommand.class})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    BenchCommand() { super("bench"); }
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return Main.EXIT_ERROR;
+    }
 }

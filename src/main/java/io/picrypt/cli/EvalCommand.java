@@ -23,7 +23,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Accuracy harness on labelled pairs: ROC AUC, accuracy/FAR/FRR at the threshold, TAR at FAR=1%, best threshold.",
+        description = {"Accuracy harness on labelled pairs: ROC AUC, accuracy/FAR/FRR at the threshold, TAR at FAR=1%%, best threshold.",
                 "PAIRS is a CSV with a header naming two image columns and a label column (1/0, yes/no, true/false), or LFW pairs.txt.",
                 "A pair whose photo has no face counts as rejected (and worst-ranked)."})
 final class EvalCommand implements Callable<Integer> {

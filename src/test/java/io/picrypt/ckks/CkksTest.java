@@ -157,6 +157,13 @@ class CkksTest {
         assertTrue(maxErr(cube, dec.decrypt(c)) < 1e-4);
     }
 
+    /**
+     * Key switching adds noise on top of a fresh ciphertext's (~1e-7 here): measured maxima over 4096 slots
+     * are 1e-7..5e-7 for plain rotations and up to 8e-7 for hoisted ones, so 1e-6 was too tight a bound
+     * (CI saw 1.1e-6 once). 5e-6 still catches any wrong permutation or key (errors of order 1).
+     */
+    static final double KEY_SWITCH_BOUND = 5e-6;
+
     @Test
     void rotationsConjugationAndHoisting() {
         double[] a = random(params.slots());
@@ -164,19 +171,20 @@ class CkksTest {
         for (int s : new int[]{1, 3, -1}) {
             double[] expect = new double[a.length];
             for (int i = 0; i < a.length; i++) expect[i] = a[Math.floorMod(i + s, a.length)];
-            assertTrue(maxErr(expect, dec.decrypt(ev.rotate(ca, s, gk))) < 1e-6, "rotate " + s);
+            assertTrue(maxErr(expect, dec.decrypt(ev.rotate(ca, s, gk))) < KEY_SWITCH_BOUND, "rotate " + s);
         }
         Map<Integer, Ciphertext> h = ev.rotateHoisted(ca, List.of(1, 2, 4), gk);
         for (var e : h.entrySet()) {
             double[] expect = new double[a.length];
             for (int i = 0; i < a.length; i++) expect[i] = a[(i + e.getKey()) % a.length];
-            assertTrue(maxErr(expect, dec.decrypt(e.getValue())) < 1e-6, "hoisted " + e.getKey());
+            double err = maxErr(expect, dec.decrypt(e.getValue()));
+            assertTrue(err < KEY_SWITCH_BOUND, "hoisted " + e.getKey() + " error " + err);
         }
         double[] im = random(params.slots());
         Ciphertext cc = encryptor.encrypt(enc.encode(a, im, params.defaultScale(), params.maxLevel()), pk);
         double[][] conj = dec.decryptComplex(ev.conjugate(cc, gk));
         for (int i = 0; i < a.length; i++) im[i] = -im[i];
-        assertTrue(maxErr(a, conj[0]) < 1e-6 && maxErr(im, conj[1]) < 1e-6);
+        assertTrue(maxErr(a, conj[0]) < KEY_SWITCH_BOUND && maxErr(im, conj[1]) < KEY_SWITCH_BOUND);
         assertThrows(CkksException.class, () -> ev.rotate(ca, 5, gk));
     }
 
