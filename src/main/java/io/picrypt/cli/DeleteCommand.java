@@ -1,14 +1,26 @@
 package io.picrypt.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-import java.util.List;
+import java.util.concurrent.Callable;
 
-@Command(name = "delete", description = "Delete an enrolled identity (not built yet)")
-final class DeleteCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an enrolled name and all its templates.")
+final class DeleteCommand implements Callable<Integer> {
+    @Option(names = "--name", required = true)
+    String name;
 
-    DeleteCommand() { super("delete"); }
+    @Mixin
+    ClientOptions client;
+
+    @Override
+    public Integer call() {
+        if (!client.http().delete(name)) {
+            System.err.println("picrypt: no identity named '" + name + "'");
+            return Main.EXIT_ERROR;
+        }
+        System.out.println("deleted '" + name + "'");
+        return 0;
+    }
 }

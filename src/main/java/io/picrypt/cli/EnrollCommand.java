@@ -1,14 +1,45 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.MatchSession;
+import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
-@Command(name = "enroll", description = "Enroll an identity from one or more photos (encrypted on this machine) (not built yet)")
-final class EnrollCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "enroll", mixinStandardHelpOptions = true,
+        description = {"Enroll a name from one or more photos: each is embedded here, their normalised mean is encrypted",
+                "and only the ciphertext is uploaded. By default it replaces the name's templates; --add keeps them."})
+final class EnrollCommand implements Callable<Integer> {
+    @Option(names = "--name", required = true, description = "identity name")
+    String name;
 
-    EnrollCommand() { super("enroll"); }
+    @Option(names = "--add", description = "add a template to the name instead of replacing its templates")
+    boolean add;
+
+    @Parameters(arity = "1..*", paramLabel = "PHOTO", description = "photos of the person (the largest face of each is used)")
+    List<Path> photos;
+
+    @Mixin
+    ClientOptions client;
+
+    @Mixin
+    FaceOptions face;
+
+    @Override
+    public Integer call() {
+        try (FacePipeline p = face.open()) {
+            MatchSession s = client.session(p, null);
+            MatchSession.Enrollment e = s.enroll(name, photos, !add);
+            e.warnings().forEach(w -> System.err.println("warning: " + w));
+            System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",
+                    e.name(), e.photos(), e.templates(), e.trace().requestBytes());
+            return 0;
+        }
+    }
 }

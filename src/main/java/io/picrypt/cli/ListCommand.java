@@ -1,14 +1,23 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.PiCryptClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
-import java.util.List;
+import java.util.concurrent.Callable;
 
-@Command(name = "list", description = "List enrolled identities (not built yet)")
-final class ListCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List the names enrolled in this keyset.")
+final class ListCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions client;
 
-    ListCommand() { super("list"); }
+    @Override
+    public Integer call() {
+        var ids = client.http().list();
+        for (PiCryptClient.Identity i : ids) {
+            System.out.println(i.name() + "\t" + i.templates() + " template(s)\tupdated " + i.updated());
+        }
+        System.out.println(ids.size() + " identities");
+        return 0;
+    }
 }

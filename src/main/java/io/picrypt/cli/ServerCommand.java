@@ -1,14 +1,52 @@
 package io.picrypt.cli;
 
+import io.picrypt.server.PiCryptServer;
+import io.picrypt.server.ServerConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
 
-import java.util.List;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
-@Command(name = "server", description = "Run the PiCrypt server: stores encrypted templates, evaluates encrypted distances (not built yet)")
-final class ServerCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run the PiCrypt server: stores encrypted templates and evaluates encrypted distances.",
+                "It never holds a secret key. TLS: --tls-keystore FILE with the password in $PICRYPT_TLS_PASSWORD."})
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "4567", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port)")
+    int port;
 
-    ServerCommand() { super("server"); }
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 for all)")
+    String host;
+
+    @Option(names = "--data", defaultValue = "enrollment-data", description = "store directory (default ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12/JKS keystore with the server certificate: serve HTTPS")
+    Path tlsKeystore;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads);
+        if (tlsKeystore != null) {
+            String pw = System.getenv("PICRYPT_TLS_PASSWORD");
+            if (pw == null) throw new IllegalArgumentException("set PICRYPT_TLS_PASSWORD to the keystore password");
+            if (!java.nio.file.Files.isReadable(tlsKeystore)) throw new IllegalArgumentException("cannot read " + tlsKeystore);
+            cfg = cfg.withTls(tlsKeystore, pw);
+        }
+        PiCryptServer server = new PiCryptServer(cfg).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.out.println("PiCrypt server on " + (tlsKeystore != null ? "https" : "http") + "://" + host + ":" + server.port()
+                + " (store: " + data.toAbsolutePath() + ")");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
 }

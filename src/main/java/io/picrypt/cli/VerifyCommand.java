@@ -1,14 +1,45 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.MatchSession;
+import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.List;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
-@Command(name = "verify", description = "1:1 verification of a photo against an enrolled name (not built yet)")
-final class VerifyCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"1:1: is this photo the enrolled name? The server computes the encrypted distance; it is decrypted",
+                "and compared with the threshold here. Exit 0 = match, 1 = no match, 2 = error."})
+final class VerifyCommand implements Callable<Integer> {
+    @Option(names = "--name", required = true, description = "enrolled name")
+    String name;
 
-    VerifyCommand() { super("verify"); }
+    @Option(names = "--threshold", description = "squared-distance threshold (default: the model's, from models/manifest.json)")
+    Double threshold;
+
+    @Parameters(arity = "1", paramLabel = "PHOTO")
+    Path photo;
+
+    @Mixin
+    ClientOptions client;
+
+    @Mixin
+    FaceOptions face;
+
+    @Override
+    public Integer call() {
+        try (FacePipeline p = face.open()) {
+            MatchSession.Verification v = client.session(p, threshold).verify(name, photo);
+            MatchSession.Trace t = v.trace();
+            System.out.printf(Locale.ROOT, "%s: %s  (squared distance %.4f, threshold %.4f)%n", name,
+                    v.match() ? "MATCH" : "NO MATCH", v.distance(), v.threshold());
+            System.out.printf(Locale.ROOT, "  embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                    t.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+            return v.match() ? 0 : 1;
+        }
+    }
 }

@@ -1,0 +1,65 @@
+package io.picrypt.cli;
+
+import io.picrypt.client.ClientConfig;
+import io.picrypt.client.ClientException;
+import io.picrypt.client.KeyDirectory;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.face.FacePipeline;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/** Options of the client commands: key directory, server override, passphrase. */
+final class ClientOptions {
+    @Option(names = "--keys", paramLabel = "DIR", description = "key directory (default: $PICRYPT_KEYS or ~/.picrypt)")
+    Path keys;
+
+    @Option(names = "--server", paramLabel = "URL", description = "server URL (default: $PICRYPT_SERVER, else the one recorded by 'keys init')")
+    String server;
+
+    @Option(names = "--passphrase", interactive = true, arity = "0..1",
+            description = "passphrase of the secret key (asked when given without a value; default: $PICRYPT_PASSPHRASE)")
+    char[] passphrase;
+
+    KeyDirectory directory() { return KeyDirectory.resolve(keys); }
+
+    char[] passphrase() {
+        if (passphrase != null && passphrase.length > 0) return passphrase;
+        String env = System.getenv("PICRYPT_PASSPHRASE");
+        return env == null ? null : env.toCharArray();
+    }
+
+    /** --server, else $PICRYPT_SERVER, else null. */
+    URI serverOverride() {
+        String s = server != null ? server : System.getenv("PICRYPT_SERVER");
+        if (s == null || s.isBlank()) return null;
+        return parseServer(s);
+    }
+
+    static URI parseServer(String s) {
+        try {
+            URI u = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+            if (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) throw new IllegalArgumentException();
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new ClientException("not a server URL (expected http://host:port or https://...): " + s);
+        }
+    }
+
+    ClientConfig config() {
+        ClientConfig c = directory().readConfig();
+        URI o = serverOverride();
+        return o == null ? c : c.withServer(o);
+    }
+
+    PiCryptClient http() { return new PiCryptClient(config()); }
+
+    MatchSession session(FacePipeline pipeline, Double threshold) {
+        KeyDirectory dir = directory();
+        ClientConfig c = config();
+        return new MatchSession(new PiCryptClient(c), dir.readSecretKey(passphrase()), pipeline,
+                threshold != null ? threshold : pipeline != null ? pipeline.threshold() : 1.30);
+    }
+}

@@ -1,0 +1,226 @@
+package io.picrypt.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.ckks.Serializer;
+import io.picrypt.match.MatchParameters;
+
+import javax.crypto.Cipher;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The client's key directory (default ~/.picrypt, mode 0700): {@code secret.key} (mode 0600, the CKKS
+ * secret key, optionally sealed with a passphrase: PBKDF2-HMAC-SHA256 with 600,000 iterations and a random
+ * salt derives an AES-256-GCM key) and {@code config.json} (mode 0600: server URL, keyset id, token).
+ * Files are written to a temporary file with the final permissions first and then renamed, so they are never
+ * readable by others, not even for a moment, and never half-written.
+ */
+public final class KeyDirectory {
+    public static final String SECRET_FILE = "secret.key";
+    public static final String CONFIG_FILE = "config.json";
+    private static final byte[] SEALED_MAGIC = {'P', 'C', 'S', 'E'};
+    private static final int PBKDF2_ITERATIONS = 600_000;
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+
+    public KeyDirectory(Path dir) { this.dir = dir; }
+
+    /** --keys, else $PICRYPT_KEYS, else ~/.picrypt. */
+    public static KeyDirectory resolve(Path explicit) {
+        if (explicit != null) return new KeyDirectory(explicit);
+        String env = System.getenv("PICRYPT_KEYS");
+        if (env != null && !env.isBlank()) return new KeyDirectory(Path.of(env));
+        return new KeyDirectory(Path.of(System.getProperty("user.home"), ".picrypt"));
+    }
+
+    public Path dir() { return dir; }
+
+    public boolean hasSecretKey() { return Files.exists(dir.resolve(SECRET_FILE)); }
+
+    public boolean isSealed() {
+        try {
+            byte[] b = Files.readAllBytes(dir.resolve(SECRET_FILE));
+            return b.length >= 4 && Arrays.equals(Arrays.copyOf(b, 4), SEALED_MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Writes a new secret key; refuses to overwrite an existing one unless {@code overwrite}. */
+    public void writeSecretKey(SecretKey sk, char[] passphrase, boolean overwrite) {
+        Path f = dir.resolve(SECRET_FILE);
+        if (Files.exists(f) && !overwrite) {
+            throw new ClientException("a secret key already exists in " + dir + " (use --force to replace it; the old key's enrollments become unreadable)");
+        }
+        byte[] plain = Serializer.writeSecretKey(sk);
+        try {
+            writePrivate(f, passphrase == null || passphrase.length == 0 ? plain : seal(plain, passphrase));
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    public SecretKey readSecretKey(char[] passphrase) {
+        Path f = dir.resolve(SECRET_FILE);
+        if (!Files.exists(f)) throw new ClientException("no secret key in " + dir + ": run 'picrypt keys init --server URL' first");
+        checkPermissions(f);
+        byte[] b;
+        try {
+            b = Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+        if (b.length >= 4 && Arrays.equals(Arrays.copyOf(b, 4), SEALED_MAGIC)) {
+            if (passphrase == null || passphrase.length == 0) {
+                throw new ClientException("the secret key in " + dir + " is protected by a passphrase: set PICRYPT_PASSPHRASE or use --passphrase");
+            }
+            b = unseal(b, passphrase);
+        }
+        try {
+            return Serializer.readSecretKey(b, MatchParameters.get());
+        } catch (CkksException e) {
+            throw new ClientException("the secret key in " + f + " is unreadable: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+
+    public void writeConfig(ClientConfig c) {
+        ObjectNode o = JSON.createObjectNode().put("server", c.server().toString()).put("keyset", c.keyset())
+                .put("token", c.token()).put("params", c.params());
+        try {
+            writePrivate(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+        } catch (IOException e) {
+            throw new ClientException("cannot write the configuration: " + e.getMessage(), e);
+        }
+    }
+
+    public ClientConfig readConfig() {
+        Path f = dir.resolve(CONFIG_FILE);
+        if (!Files.exists(f)) throw new ClientException("no " + CONFIG_FILE + " in " + dir + ": run 'picrypt keys init --server URL' first");
+        checkPermissions(f);
+        try {
+            var n = JSON.readTree(f.toFile());
+            return new ClientConfig(URI.create(n.path("server").asText()), text(n, "keyset"), text(n, "token"), text(n, "params"));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode n, String field) {
+        String v = n.path(field).asText("");
+        if (v.isEmpty()) throw new IllegalArgumentException("missing '" + field + "'");
+        return v;
+    }
+
+    /** Our files must not be readable by anyone else: refuse to use them otherwise (as ssh does). */
+    private static void checkPermissions(Path f) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(f);
+            for (PosixFilePermission x : p) {
+                if (x.name().startsWith("GROUP") || x.name().startsWith("OTHERS")) {
+                    throw new ClientException(f + " is accessible by other users (mode " + PosixFilePermissions.toString(p)
+                            + "); run: chmod 600 " + f);
+                }
+            }
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system: nothing to check
+        }
+    }
+
+    private void writePrivate(Path target, byte[] content) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                try {
+                    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+                } catch (UnsupportedOperationException e) {
+                    Files.createDirectories(dir);
+                }
+            }
+            Path tmp = dir.resolve(target.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(FILE_MODE));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("concurrent write of " + tmp, e);
+            }
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(content));
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new ClientException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    // "PCSE" | version 1 | salt(16) | iv(12) | AES-GCM(ciphertext + tag)
+    static byte[] seal(byte[] plain, char[] passphrase) {
+        SecureRandom rnd = new SecureRandom();
+        byte[] salt = new byte[16], iv = new byte[12];
+        rnd.nextBytes(salt);
+        rnd.nextBytes(iv);
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, derive(passphrase, salt), new GCMParameterSpec(128, iv));
+            c.updateAAD(SEALED_MAGIC);
+            byte[] enc = c.doFinal(plain);
+            return ByteBuffer.allocate(4 + 1 + 16 + 12 + enc.length).put(SEALED_MAGIC).put((byte) 1).put(salt).put(iv).put(enc).array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    static byte[] unseal(byte[] sealed, char[] passphrase) {
+        if (sealed.length < 4 + 1 + 16 + 12 + 16 || sealed[4] != 1) throw new ClientException("the sealed secret key file is damaged");
+        byte[] salt = Arrays.copyOfRange(sealed, 5, 21), iv = Arrays.copyOfRange(sealed, 21, 33);
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, derive(passphrase, salt), new GCMParameterSpec(128, iv));
+            c.updateAAD(SEALED_MAGIC);
+            return c.doFinal(sealed, 33, sealed.length - 33);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw new ClientException("wrong passphrase for the secret key (or the key file was modified)");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    private static SecretKeySpec derive(char[] passphrase, byte[] salt) throws GeneralSecurityException {
+        PBEKeySpec spec = new PBEKeySpec(passphrase, salt, PBKDF2_ITERATIONS, 256);
+        try {
+            byte[] k = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            return new SecretKeySpec(k, "AES");
+        } finally {
+            spec.clearPassword();
+        }
+    }
+}

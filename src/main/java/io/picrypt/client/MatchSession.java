@@ -1,0 +1,179 @@
+package io.picrypt.client;
+
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.face.FaceEmbedding;
+import io.picrypt.face.FacePipeline;
+import io.picrypt.match.IdentifyFrame;
+import io.picrypt.match.MatchClient;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The client side of enrollment, verification and identification: embeds photos (optional), encrypts,
+ * calls the server and decrypts and decides locally. What goes to the server is only ever a fresh
+ * ciphertext (plus names); decrypted distances and decisions stay in this process.
+ */
+public final class MatchSession {
+    private final PiCryptClient http;
+    private final MatchClient crypto;
+    private final FacePipeline pipeline;
+    private final double threshold;
+
+    /** Time of each step in milliseconds and the bytes that crossed the wire. */
+    public record Trace(double embedMs, double encryptMs, double serverMs, double decryptMs, long requestBytes, long responseBytes) {}
+
+    public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
+
+    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {}
+
+    public record Candidate(String name, double distance) {}
+
+    public record Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace) {
+        /** The best candidate if under the threshold, else null ("unknown"). */
+        public Candidate match() { return best != null && best.distance() <= threshold ? best : null; }
+    }
+
+    public MatchSession(PiCryptClient http, SecretKey sk, FacePipeline pipeline, double threshold) {
+        if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
+        this.http = http;
+        this.crypto = new MatchClient(sk);
+        this.pipeline = pipeline;
+        this.threshold = threshold;
+    }
+
+    public double threshold() { return threshold; }
+
+    // ------------------------------------------------------------------ photos
+
+    /** Embeds every photo (largest face), enrolls their normalised mean as one template. */
+    public Enrollment enroll(String name, List<Path> photos, boolean replace) {
+        if (photos.isEmpty()) throw new IllegalArgumentException("no photos to enroll");
+        long t0 = System.nanoTime();
+        List<float[]> vectors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (Path p : photos) {
+            FaceEmbedding e = pipeline().embedLargest(p);
+            if (e.multipleFaces()) warnings.add(p + ": " + e.faceCount() + " faces, the largest was used");
+            vectors.add(e.vector());
+        }
+        double embedMs = ms(t0);
+        Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
+        Trace t = e.trace();
+        return new Enrollment(name, photos.size(), e.templates(), warnings,
+                new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes()));
+    }
+
+    public Verification verify(String name, Path photo) {
+        long t0 = System.nanoTime();
+        float[] v = pipeline().embedLargest(photo).vector();
+        return withEmbed(verifyEmbedding(name, v), ms(t0));
+    }
+
+    public Verification verify(String name, byte[] image) {
+        long t0 = System.nanoTime();
+        float[] v = pipeline().embedLargest(image).vector();
+        return withEmbed(verifyEmbedding(name, v), ms(t0));
+    }
+
+    public Identification identify(Path photo, int top) {
+        long t0 = System.nanoTime();
+        float[] v = pipeline().embedLargest(photo).vector();
+        Identification r = identifyEmbedding(v, top);
+        return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
+    }
+
+    public Identification identify(byte[] image, int top) {
+        long t0 = System.nanoTime();
+        float[] v = pipeline().embedLargest(image).vector();
+        Identification r = identifyEmbedding(v, top);
+        return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
+    }
+
+    // ------------------------------------------------------------------ embeddings
+
+    public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
+        long t0 = System.nanoTime();
+        byte[] ct = crypto.encryptTemplate(embedding);
+        double enc = ms(t0);
+        long t1 = System.nanoTime();
+        PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
+        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0));
+    }
+
+    public Verification verifyEmbedding(String name, float[] embedding) {
+        long t0 = System.nanoTime();
+        byte[] probe = crypto.encryptProbe(embedding);
+        double enc = ms(t0);
+        long t1 = System.nanoTime();
+        byte[] result = http.verify(name, probe);
+        double server = ms(t1);
+        long t2 = System.nanoTime();
+        double[] d = crypto.decryptVerify(result);
+        if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
+        double best = Double.POSITIVE_INFINITY;
+        for (double x : d) best = Math.min(best, x);
+        return new Verification(name, best <= threshold, best, threshold, d.length,
+                new Trace(0, enc, server, ms(t2), probe.length, result.length));
+    }
+
+    public Identification identifyEmbedding(float[] embedding, int top) {
+        long t0 = System.nanoTime();
+        byte[] probe = crypto.encryptProbe(embedding);
+        double enc = ms(t0);
+        long t1 = System.nanoTime();
+        byte[] frame = http.identify(probe);
+        double server = ms(t1);
+        long t2 = System.nanoTime();
+        IdentifyFrame.Contents c = IdentifyFrame.read(frame);
+        double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
+        List<Candidate> all = new ArrayList<>(c.entries().size());
+        int k = 0;
+        for (IdentifyFrame.Entry e : c.entries()) {
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
+            all.add(new Candidate(e.name(), best));
+        }
+        all.sort(Comparator.comparingDouble(Candidate::distance));
+        Trace t = new Trace(0, enc, server, ms(t2), probe.length, frame.length);
+        return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
+                threshold, all.size(), t);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private FacePipeline pipeline() {
+        if (pipeline == null) throw new IllegalStateException("this session has no face pipeline");
+        return pipeline;
+    }
+
+    private static Verification withEmbed(Verification v, double embedMs) {
+        return new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs));
+    }
+
+    private static Trace withEmbed(Trace t, double embedMs) {
+        return new Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+    }
+
+    /** Mean of unit vectors, renormalised: the usual way to fuse several photos of one person. */
+    static float[] normalisedMean(List<float[]> vectors) {
+        int d = vectors.get(0).length;
+        double[] sum = new double[d];
+        for (float[] v : vectors) {
+            if (v.length != d) throw new IllegalArgumentException("embeddings of different sizes");
+            for (int i = 0; i < d; i++) sum[i] += v[i];
+        }
+        double norm = 0;
+        for (double x : sum) norm += x * x;
+        norm = Math.sqrt(norm);
+        if (norm == 0) throw new IllegalArgumentException("the photos' embeddings cancel out");
+        float[] out = new float[d];
+        for (int i = 0; i < d; i++) out[i] = (float) (sum[i] / norm);
+        return out;
+    }
+
+    private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
+
+}

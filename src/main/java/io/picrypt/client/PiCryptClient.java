@@ -1,0 +1,180 @@
+package io.picrypt.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HTTP client of the /v1 API. It only ever sends what the server may see: ciphertexts, names, the token
+ * and the parameter fingerprint. Uses the JDK's HttpClient (HTTP/1.1, or TLS with the JVM's trust store:
+ * -Djavax.net.ssl.trustStore=... for a self-signed server certificate).
+ */
+public final class PiCryptClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OCTET = "application/octet-stream";
+
+    private final HttpClient http;
+    private final URI server;
+    private final String keyset;
+    private final String token;
+
+    public record Keyset(String id, String token, String params) {}
+
+    public record Identity(String name, int templates, Instant updated) {}
+
+    public record Enrolled(String name, int templates) {}
+
+    public PiCryptClient(ClientConfig c) {
+        this(c.server(), c.keyset(), c.token());
+    }
+
+    public PiCryptClient(URI server, String keyset, String token) {
+        this.http = newHttp();
+        this.server = server;
+        this.keyset = keyset;
+        this.token = token;
+    }
+
+    private static HttpClient newHttp() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    public URI server() { return server; }
+
+    public String keyset() { return keyset; }
+
+    /** GET /v1/health: true when the server answers. */
+    public static boolean healthy(URI server) {
+        try {
+            HttpResponse<byte[]> r = newHttp().send(HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** POST /v1/keysets: registers a keyset for the given parameters; the token is shown only here. */
+    public static Keyset createKeyset(URI server, String paramsFingerprint) {
+        byte[] body = JSON.createObjectNode().put("params", paramsFingerprint).toString().getBytes(StandardCharsets.UTF_8);
+        HttpRequest req = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        JsonNode n = json(send(newHttp(), server, req));
+        return new Keyset(n.path("keyset").asText(), n.path("token").asText(), n.path("params").asText());
+    }
+
+    public JsonNode keysetInfo() {
+        return json(send(request("").GET().build()));
+    }
+
+    public void deleteKeyset() {
+        send(request("").DELETE().build());
+    }
+
+    public Enrolled enroll(String name, byte[] template, boolean replace) {
+        HttpRequest req = request("/identities/" + enc(name) + "?mode=" + (replace ? "replace" : "add"))
+                .header("Content-Type", OCTET).PUT(HttpRequest.BodyPublishers.ofByteArray(template)).build();
+        JsonNode n = json(send(req));
+        return new Enrolled(n.path("name").asText(), n.path("templates").asInt());
+    }
+
+    public List<Identity> list() {
+        JsonNode n = json(send(request("/identities").GET().build()));
+        List<Identity> out = new ArrayList<>();
+        for (JsonNode i : n.path("identities")) {
+            out.add(new Identity(i.path("name").asText(), i.path("templates").asInt(), Instant.parse(i.path("updated").asText())));
+        }
+        return out;
+    }
+
+    /** Deletes a name; false if the server did not know it. */
+    public boolean delete(String name) {
+        try {
+            send(request("/identities/" + enc(name)).DELETE().build());
+            return true;
+        } catch (ClientException e) {
+            if (e.status() == 404) return false;
+            throw e;
+        }
+    }
+
+    /** The encrypted distances between the probe and each template of {@code name} (a result envelope). */
+    public byte[] verify(String name, byte[] probe) {
+        return post("/identities/" + enc(name) + "/verify", probe);
+    }
+
+    /** The identify frame: names and the encrypted distances to every template of the keyset. */
+    public byte[] identify(byte[] probe) {
+        return post("/identify", probe);
+    }
+
+    /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
+    public byte[] post(String path, byte[] body) {
+        return send(request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
+                .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
+    }
+
+    private byte[] send(HttpRequest req) {
+        return send(http, server, req);
+    }
+
+    private static byte[] send(HttpClient http, URI server, HttpRequest req) {
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", e);
+        } catch (HttpTimeoutException e) {
+            throw new ClientException("the PiCrypt server at " + server + " did not answer in time", e);
+        } catch (IOException e) {
+            throw new ClientException("talking to " + server + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted", e);
+        }
+        int s = r.statusCode();
+        if (s >= 200 && s < 300) return r.body();
+        String message = "HTTP " + s;
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + s + ")";
+        } catch (IOException ignored) {
+            // not our JSON error: keep the status line
+        }
+        throw new ClientException("server: " + message, s, null);
+    }
+
+    private static JsonNode json(byte[] b) {
+        try {
+            return JSON.readTree(b);
+        } catch (IOException e) {
+            throw new ClientException("the server sent malformed JSON", e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

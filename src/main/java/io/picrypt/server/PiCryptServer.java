@@ -1,0 +1,355 @@
+package io.picrypt.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.match.IdentifyFrame;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.match.MatchServer;
+import io.picrypt.store.EnrollmentStore;
+import io.picrypt.store.SqliteStore;
+import io.picrypt.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import spark.Request;
+import spark.Response;
+import spark.Service;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The evaluation server: a thin HTTP layer over {@link MatchServer} and an {@link EnrollmentStore}. It holds
+ * no secret key and never sees an image, an embedding or a distance: it stores ciphertexts, evaluates the
+ * matching circuit on them and returns ciphertexts. Every route under /v1/keysets/{id} needs that keyset's
+ * bearer token. Errors are JSON {@code {"error": code, "message": text}}; nothing changes on an error.
+ */
+public final class PiCryptServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PiCryptServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String API_VERSION = "v1";
+    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._'-]{0,62}[\\p{L}\\p{N}._']|[\\p{L}\\p{N}]");
+    private static final String OCTET = "application/octet-stream";
+
+    private final ServerConfig config;
+    private final EnrollmentStore store;
+    private final boolean ownsStore;
+    private final MatchServer match = new MatchServer();
+    private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
+    private final List<BinaryRoute> extraRoutes = new ArrayList<>();
+    private Service http;
+
+    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
+
+    /** A route added by another module (e.g. image difference) under /v1/keysets/{id}/..., token-checked here. */
+    public interface BinaryRoute {
+        String path();
+
+        long maxBodyBytes();
+
+        byte[] handle(String keysetId, byte[] body);
+    }
+
+    public PiCryptServer(ServerConfig config) {
+        this(config, SqliteStore.open(config.dataDir()), true);
+    }
+
+    public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
+        this.config = config;
+        this.store = store;
+        this.ownsStore = ownsStore;
+    }
+
+    /** Registers a POST route under /v1/keysets/:id/{path}; call before {@link #start()}. */
+    public PiCryptServer withRoute(BinaryRoute route) {
+        extraRoutes.add(route);
+        return this;
+    }
+
+    public synchronized PiCryptServer start() {
+        if (http != null) throw new IllegalStateException("already started");
+        Service s = Service.ignite().ipAddress(config.host()).port(config.port())
+                .threadPool(config.threads(), 2, 60_000);
+        if (config.tlsKeystore() != null) {
+            s.secure(config.tlsKeystore().toString(), config.tlsPassword(), null, null);
+        }
+        routes(s);
+        s.init();
+        s.awaitInitialization();
+        http = s;
+        log.info("PiCrypt server listening on {}://{}:{} (store {})", config.tlsKeystore() != null ? "https" : "http",
+                config.host(), s.port(), config.dataDir());
+        return this;
+    }
+
+    public int port() {
+        if (http == null) throw new IllegalStateException("not started");
+        return http.port();
+    }
+
+    public EnrollmentStore store() { return store; }
+
+    @Override
+    public synchronized void close() {
+        if (http != null) {
+            http.stop();
+            http.awaitStop();
+            http = null;
+        }
+        if (ownsStore) store.close();
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    private void routes(Service s) {
+        s.get("/v1/health", (req, res) -> json(res, JSON.createObjectNode().put("status", "ok")));
+        s.get("/v1/version", (req, res) -> {
+            ObjectNode o = JSON.createObjectNode().put("api", API_VERSION).put("server", version());
+            o.set("matching", matchingParams());
+            return json(res, o);
+        });
+        s.post("/v1/keysets", this::createKeyset);
+        s.delete("/v1/keysets/:id", (req, res) -> {
+            String id = authorize(req);
+            store.deleteKeyset(id);
+            galleries.remove(id);
+            res.status(204);
+            return "";
+        });
+        s.get("/v1/keysets/:id", (req, res) -> {
+            String id = authorize(req);
+            var k = store.keyset(id).orElseThrow();
+            ObjectNode o = JSON.createObjectNode().put("keyset", id).put("params", k.paramsFingerprint())
+                    .put("created", k.created().toString())
+                    .put("identities", store.list(id).size()).put("stored_bytes", store.storedBytes(id));
+            return json(res, o);
+        });
+        s.get("/v1/keysets/:id/identities", (req, res) -> {
+            String id = authorize(req);
+            ArrayNode arr = JSON.createArrayNode();
+            for (var i : store.list(id)) {
+                arr.addObject().put("name", i.name()).put("templates", i.templates()).put("updated", i.updated().toString());
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.set("identities", arr);
+            return json(res, o);
+        });
+        s.put("/v1/keysets/:id/identities/:name", this::enroll);
+        s.delete("/v1/keysets/:id/identities/:name", (req, res) -> {
+            String id = authorize(req);
+            String name = name(req);
+            if (!store.deleteIdentity(id, name)) throw ApiException.notFound("no identity named '" + name + "'");
+            res.status(204);
+            return "";
+        });
+        s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
+        s.post("/v1/keysets/:id/identify", this::identify);
+        for (BinaryRoute r : extraRoutes) {
+            s.post("/v1/keysets/:id/" + r.path(), (req, res) -> {
+                String id = authorize(req);
+                byte[] body = body(req, r.maxBodyBytes());
+                byte[] out = r.handle(id, body);
+                res.type(OCTET);
+                return out;
+            });
+        }
+
+        s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
+        s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
+        s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
+        s.exception(StoreException.class, (e, req, res) -> {
+            log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
+            error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
+        });
+        s.exception(Exception.class, (e, req, res) -> {
+            log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
+            error(res, 500, "internal", "internal server error");
+        });
+        s.notFound((req, res) -> errorBody(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
+        s.internalServerError((req, res) -> errorBody(res, 500, "internal", "internal server error"));
+    }
+
+    private Object createKeyset(Request req, Response res) throws IOException {
+        JsonNode body = jsonBody(req, 64 << 10);
+        String params = body.path("params").asText("");
+        String expected = MatchParameters.get().fingerprintHex();
+        if (!expected.equals(params)) {
+            throw new ApiException(400, "unsupported_parameters",
+                    "this server evaluates the matching parameters " + expected + "; got '" + params + "'");
+        }
+        String id = Tokens.newKeysetId();
+        String token = Tokens.newToken();
+        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, null, Instant.now()));
+        log.info("keyset {} created", id);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
+    }
+
+    private Object enroll(Request req, Response res) {
+        String id = authorize(req);
+        String name = name(req);
+        String mode = req.queryParamOrDefault("mode", "replace");
+        if (!mode.equals("replace") && !mode.equals("add")) throw ApiException.badRequest("mode must be 'replace' or 'add'");
+        byte[] ct = body(req, config.maxTemplateBytes());
+        match.validateTemplate(ct);
+        int count;
+        try {
+            count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
+        } catch (StoreException e) {
+            if (e.getMessage().contains("limit")) throw new ApiException(409, "too_many_templates", e.getMessage());
+            throw e;
+        }
+        res.status(count == 1 ? 201 : 200);
+        return json(res, JSON.createObjectNode().put("name", name).put("templates", count).put("stored_bytes", ct.length));
+    }
+
+    private Object verify(Request req, Response res) {
+        String id = authorize(req);
+        String name = name(req);
+        byte[] probe = body(req, config.maxTemplateBytes());
+        match.validate(probe);
+        List<byte[]> templates = store.templates(id, name);
+        if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
+        byte[] out = match.verify(templates, probe);
+        res.type(OCTET);
+        res.header("X-PiCrypt-Templates", Integer.toString(templates.size()));
+        return out;
+    }
+
+    private Object identify(Request req, Response res) {
+        String id = authorize(req);
+        byte[] probe = body(req, config.maxTemplateBytes());
+        match.validate(probe);
+        CachedGallery g = gallery(id);
+        byte[] envelope = match.identify(g.gallery(), probe);
+        res.type(OCTET);
+        return IdentifyFrame.write(g.entries(), envelope);
+    }
+
+    /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
+    private CachedGallery gallery(String id) {
+        long gen = store.generation(id);
+        CachedGallery c = galleries.get(id);
+        if (c != null && c.generation() == gen) return c;
+        synchronized (galleryLocks.computeIfAbsent(id, k -> new Object())) {
+            gen = store.generation(id);
+            c = galleries.get(id);
+            if (c != null && c.generation() == gen) return c;
+            var all = store.allTemplates(id);
+            List<IdentifyFrame.Entry> entries = new ArrayList<>();
+            List<byte[]> cts = new ArrayList<>(all.size());
+            for (var t : all) {
+                cts.add(t.ciphertext());
+                int last = entries.size() - 1;
+                if (last >= 0 && entries.get(last).name().equals(t.name())) {
+                    entries.set(last, new IdentifyFrame.Entry(t.name(), entries.get(last).templates() + 1));
+                } else {
+                    entries.add(new IdentifyFrame.Entry(t.name(), 1));
+                }
+            }
+            c = new CachedGallery(gen, entries, match.gallery(cts));
+            galleries.put(id, c);
+            return c;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Checks the bearer token against the keyset's stored hash; returns the keyset id. */
+    private String authorize(Request req) {
+        String id = req.params(":id");
+        String auth = req.headers("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() < 8) {
+            throw new ApiException(401, "unauthorized", "missing bearer token");
+        }
+        var keyset = id == null ? null : store.keyset(id).orElse(null);
+        if (keyset == null) throw new ApiException(404, "unknown_keyset", "no such keyset");
+        if (!Tokens.matches(auth.substring(7).trim(), keyset.tokenHash())) {
+            throw new ApiException(403, "forbidden", "the token does not grant access to this keyset");
+        }
+        return id;
+    }
+
+    private static String name(Request req) {
+        String n = req.params(":name");
+        if (n == null || !NAME.matcher(n).matches()) {
+            throw ApiException.badRequest("names are 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space)");
+        }
+        return n;
+    }
+
+    /** Reads at most {@code limit} bytes; larger bodies are refused before being buffered. */
+    static byte[] body(Request req, long limit) {
+        long declared = req.raw().getContentLengthLong();
+        if (declared > limit) throw new ApiException(413, "too_large", "request body of " + declared + " bytes exceeds the limit of " + limit);
+        try (InputStream in = req.raw().getInputStream()) {
+            byte[] b = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 16));
+            if (b.length > limit) throw new ApiException(413, "too_large", "request body exceeds the limit of " + limit + " bytes");
+            if (b.length == 0) throw ApiException.badRequest("empty request body");
+            return b;
+        } catch (IOException e) {
+            throw ApiException.badRequest("could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode jsonBody(Request req, long limit) {
+        byte[] b = body(req, limit);
+        try {
+            JsonNode n = JSON.readTree(b);
+            if (n == null || !n.isObject()) throw ApiException.badRequest("expected a JSON object");
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("malformed JSON");
+        }
+    }
+
+    private static ObjectNode matchingParams() {
+        var p = MatchParameters.get();
+        ObjectNode o = JSON.createObjectNode().put("fingerprint", p.fingerprintHex()).put("n", p.n())
+                .put("scale_log2", 27).put("dimension", MatchParameters.DIMENSION);
+        ArrayNode primes = o.putArray("primes");
+        for (int i = 0; i <= p.maxLevel(); i++) primes.add(p.dataPrime(i));
+        return o;
+    }
+
+    static String version() {
+        String v = PiCryptServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String json(Response res, JsonNode node) {
+        res.type("application/json");
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void error(Response res, int status, String code, String message) {
+        res.status(status);
+        res.type("application/json");
+        res.body(errorJson(code, message));
+    }
+
+    private static String errorBody(Response res, int status, String code, String message) {
+        res.status(status);
+        res.type("application/json");
+        return errorJson(code, message);
+    }
+
+    static String errorJson(String code, String message) {
+        ObjectNode o = JSON.createObjectNode().put("error", code).put("message", message == null ? code : message);
+        return o.toString();
+    }
+}

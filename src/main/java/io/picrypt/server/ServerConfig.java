@@ -1,0 +1,37 @@
+package io.picrypt.server;
+
+import java.nio.file.Path;
+
+/**
+ * How a server runs. {@code port} 0 picks a free port. TLS is on when {@code tlsKeystore} is set
+ * (a JKS or PKCS#12 file with the server's key and certificate).
+ */
+public record ServerConfig(String host, int port, Path dataDir, int threads, Path tlsKeystore, String tlsPassword,
+                           long maxTemplateBytes, long maxImageDiffBytes, int maxTemplatesPerName) {
+
+    public static final long DEFAULT_MAX_TEMPLATE_BYTES = 1 << 20;
+    public static final long DEFAULT_MAX_IMAGE_DIFF_BYTES = 256L << 20;
+
+    public ServerConfig {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535");
+        if (threads < 2) throw new IllegalArgumentException("threads must be >= 2");
+        if (maxTemplatesPerName < 1) throw new IllegalArgumentException("maxTemplatesPerName must be >= 1");
+    }
+
+    public static ServerConfig defaults(Path dataDir, int port) {
+        return new ServerConfig("127.0.0.1", port, dataDir, 16, null, null,
+                DEFAULT_MAX_TEMPLATE_BYTES, DEFAULT_MAX_IMAGE_DIFF_BYTES, 32);
+    }
+
+    public ServerConfig withHost(String h) {
+        return new ServerConfig(h, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+    }
+
+    public ServerConfig withTls(Path keystore, String password) {
+        return new ServerConfig(host, port, dataDir, threads, keystore, password, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+    }
+
+    public ServerConfig withThreads(int t) {
+        return new ServerConfig(host, port, dataDir, t, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+    }
+}

@@ -1,0 +1,53 @@
+package io.picrypt.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the server keeps: keysets (a token hash, the parameter fingerprint and any evaluation keys) and,
+ * per keyset, named identities with one or more encrypted templates. Every write is one transaction:
+ * once a method returns, the change survives a crash; a crash before that leaves no trace of it.
+ * Implementations are thread-safe. A keyset's data is only ever addressed through its id, and the
+ * server checks the token before calling any method other than {@link #keyset(String)}.
+ */
+public interface EnrollmentStore extends AutoCloseable {
+
+    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, byte[] evaluationKeys, Instant created) {}
+
+    record IdentitySummary(String name, int templates, Instant updated) {}
+
+    record Template(String name, byte[] ciphertext) {}
+
+    void createKeyset(Keyset keyset);
+
+    Optional<Keyset> keyset(String id);
+
+    /** Deletes the keyset and all its identities; false if it did not exist. */
+    boolean deleteKeyset(String id);
+
+    /**
+     * Stores a template under a name: {@code replace} drops the name's previous templates in the same
+     * transaction. Returns the name's template count afterwards. Fails if {@code maxTemplates} would be exceeded.
+     */
+    int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates);
+
+    /** The name's templates in enrollment order; empty if unknown. */
+    List<byte[]> templates(String keysetId, String name);
+
+    /** Every template of the keyset, grouped by name in name order, then enrollment order. */
+    List<Template> allTemplates(String keysetId);
+
+    List<IdentitySummary> list(String keysetId);
+
+    boolean deleteIdentity(String keysetId, String name);
+
+    /** Increases on every change to the keyset's identities: lets callers cache derived data. */
+    long generation(String keysetId);
+
+    /** Bytes of stored ciphertext for the keyset (templates only). */
+    long storedBytes(String keysetId);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,264 @@
+package io.picrypt.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.client.ClientException;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The /v1 API over loopback HTTP on an in-process server: flows, token isolation, bad input, concurrency. */
+class ServerApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String PARAMS = MatchParameters.get().fingerprintHex();
+
+    @TempDir
+    static Path data;
+    static PiCryptServer server;
+    static URI base;
+
+    @BeforeAll
+    static void start() {
+        server = new PiCryptServer(ServerConfig.defaults(data, 0)).start();
+        base = URI.create("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static float[] unit(Random r) {
+        float[] v = new float[512];
+        double n = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+            n += v[i] * v[i];
+        }
+        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
+        return v;
+    }
+
+    /** A vector at squared distance ~d2 from v (both unit). */
+    static float[] near(float[] v, double d2, Random r) {
+        float[] noise = unit(r);
+        double dot = 0;
+        for (int i = 0; i < v.length; i++) dot += noise[i] * v[i];
+        double[] o = new double[v.length];
+        double on = 0;
+        for (int i = 0; i < v.length; i++) {
+            o[i] = noise[i] - dot * v[i];
+            on += o[i] * o[i];
+        }
+        double cos = 1 - d2 / 2, sin = Math.sqrt(1 - cos * cos);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (float) (cos * v[i] + sin * o[i] / Math.sqrt(on));
+        return out;
+    }
+
+    static double d2(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        return s;
+    }
+
+    record Account(PiCryptClient http, SecretKey sk, MatchSession session, String token, String id) {}
+
+    static Account account() {
+        PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, PARAMS);
+        PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
+        SecretKey sk = MatchClient.generateSecretKey();
+        return new Account(http, sk, new MatchSession(http, sk, null, 1.30), ks.token(), ks.id());
+    }
+
+    static HttpResponse<String> raw(String method, String path, String token, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertJsonError(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), "JSON error body");
+        JsonNode n = JSON.readTree(r.body());
+        assertTrue(n.hasNonNull("error") && n.hasNonNull("message"), r.body());
+        assertFalse(r.body().contains("at io.picrypt"), "no stack trace");
+    }
+
+    @Test
+    void healthAndVersionNeedNoToken() throws Exception {
+        assertEquals(200, raw("GET", "/v1/health", null, null).statusCode());
+        JsonNode v = JSON.readTree(raw("GET", "/v1/version", null, null).body());
+        assertEquals("v1", v.path("api").asText());
+        assertEquals(PARAMS, v.path("matching").path("fingerprint").asText());
+    }
+
+    @Test
+    void enrollVerifyIdentifyDeleteWithDecisionsEqualToPlaintext() {
+        Account a = account();
+        Random r = new Random(7);
+        List<float[]> people = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            float[] v = unit(r);
+            people.add(v);
+            a.session().enrollEmbedding("person " + i, v, true);
+        }
+        assertEquals(12, a.http().list().size());
+        // probes near the threshold on both sides: the encrypted decision must equal the plaintext one
+        for (int i = 0; i < 12; i++) {
+            double target = 1.30 + (i % 2 == 0 ? -0.01 : 0.01) * (1 + i % 3);
+            float[] probe = near(people.get(i), target, r);
+            double plain = d2(people.get(i), probe);
+            MatchSession.Verification v = a.session().verifyEmbedding("person " + i, probe);
+            assertEquals(plain, v.distance(), 1e-4);
+            assertEquals(plain <= 1.30, v.match(), "decision for person " + i + " at d2=" + plain);
+            MatchSession.Identification id = a.session().identifyEmbedding(probe, 3);
+            assertEquals(12, id.identities());
+            assertEquals("person " + i, id.best().name());
+            assertEquals(plain <= 1.30, id.match() != null);
+        }
+        // add a second template: identify reports the best of the name's templates
+        float[] other = unit(r);
+        a.session().enrollEmbedding("person 0", other, false);
+        assertEquals(2, a.http().list().get(0).templates());
+        assertTrue(a.session().verifyEmbedding("person 0", near(other, 0.5, r)).match());
+        assertTrue(a.http().delete("person 0"));
+        assertFalse(a.http().delete("person 0"));
+        ClientException e = assertThrows(ClientException.class, () -> a.session().verifyEmbedding("person 0", other));
+        assertEquals(404, e.status());
+        assertEquals(11, a.session().identifyEmbedding(other, 5).identities());
+    }
+
+    @Test
+    void aKeysetsDataIsReachableOnlyWithItsToken() throws Exception {
+        Account a = account(), b = account();
+        Random r = new Random(3);
+        float[] alice = unit(r);
+        a.session().enrollEmbedding("alice", alice, true);
+        byte[] probe = new MatchClient(b.sk()).encryptProbe(alice);
+        String[][] calls = {
+                {"GET", "/v1/keysets/" + a.id() + "/identities"},
+                {"GET", "/v1/keysets/" + a.id()},
+                {"POST", "/v1/keysets/" + a.id() + "/identities/alice/verify"},
+                {"POST", "/v1/keysets/" + a.id() + "/identify"},
+                {"PUT", "/v1/keysets/" + a.id() + "/identities/mallory"},
+                {"DELETE", "/v1/keysets/" + a.id() + "/identities/alice"},
+                {"DELETE", "/v1/keysets/" + a.id()},
+        };
+        for (String[] c : calls) {
+            byte[] body = c[0].equals("POST") || c[0].equals("PUT") ? probe : null;
+            assertJsonError(raw(c[0], c[1], b.token(), body), 403);
+            assertJsonError(raw(c[0], c[1], null, body), 401);
+            assertJsonError(raw(c[0], c[1], "pct_guess", body), 403);
+        }
+        assertEquals(List.of("alice"), a.http().list().stream().map(PiCryptClient.Identity::name).toList(), "nothing changed");
+        assertTrue(b.http().list().isEmpty());
+        assertJsonError(raw("GET", "/v1/keysets/ks_nope/identities", a.token(), null), 404);
+    }
+
+    @Test
+    void badInputGetsAJsonErrorAndChangesNothing() throws Exception {
+        Account a = account();
+        Random r = new Random(5);
+        a.session().enrollEmbedding("bob", unit(r), true);
+        String enroll = "/v1/keysets/" + a.id() + "/identities/carol";
+        byte[] good = new MatchClient(a.sk()).encryptTemplate(unit(r));
+        assertJsonError(raw("PUT", enroll, a.token(), "garbage".getBytes()), 400);
+        assertJsonError(raw("PUT", enroll, a.token(), Arrays.copyOf(good, good.length / 2)), 400);
+        byte[] flipped = good.clone();
+        flipped[6] ^= 0x40;
+        assertJsonError(raw("PUT", enroll, a.token(), flipped), 400);
+        byte[] longer = Arrays.copyOf(good, good.length + 1);
+        assertJsonError(raw("PUT", enroll, a.token(), longer), 400);
+        assertJsonError(raw("PUT", enroll, a.token(), new byte[(1 << 20) + 10]), 413);
+        assertJsonError(raw("PUT", enroll, a.token(), new byte[0]), 400);
+        // a ciphertext of other parameters (the default CKKS preset) is refused
+        var other = io.picrypt.ckks.CkksParameters.defaultPreset();
+        var osk = new io.picrypt.ckks.KeyGenerator(other).secretKey();
+        var oct = new io.picrypt.ckks.Encryptor(other).encryptSymmetric(new io.picrypt.ckks.Encoder(other).encode(new double[]{1}, other.defaultScale()), osk);
+        assertJsonError(raw("PUT", enroll, a.token(), io.picrypt.ckks.Serializer.writeCiphertext(oct, other)), 400);
+        assertJsonError(raw("PUT", "/v1/keysets/" + a.id() + "/identities/%20bad", a.token(), good), 400);
+        assertJsonError(raw("PUT", enroll + "?mode=merge", a.token(), good), 400);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchClient(a.sk()).encryptProbe(unit(r))), 404);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), "x".getBytes()), 400);
+        assertJsonError(raw("POST", "/v1/keysets", null, "{not json".getBytes()), 400);
+        assertJsonError(raw("POST", "/v1/keysets", null, "{\"params\":\"00\"}".getBytes()), 400);
+        assertJsonError(raw("GET", "/v1/nothing", null, null), 404);
+        assertEquals(List.of("bob"), a.http().list().stream().map(PiCryptClient.Identity::name).toList());
+        // a valid name with spaces and non-ASCII letters works
+        assertEquals(1, a.http().enroll("José María", good, true).templates());
+    }
+
+    @Test
+    void concurrentVerifiesAndIdentifiesWithEnrollmentsAndDeletes() throws Exception {
+        Account a = account();
+        Random r = new Random(11);
+        List<float[]> people = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            people.add(unit(r));
+            a.session().enrollEmbedding("p" + i, people.get(i), true);
+        }
+        List<float[]> probes = new ArrayList<>();
+        for (float[] p : people) probes.add(near(p, 0.4, r));
+        List<float[]> churn = new ArrayList<>();
+        for (int i = 0; i < 10; i++) churn.add(unit(r));
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int k = 0; k < 50; k++) {
+                int i = k % 10;
+                if (k % 2 == 0) {
+                    fs.add(pool.submit(() -> {
+                        MatchSession.Verification v = a.session().verifyEmbedding("p" + i, probes.get(i));
+                        assertTrue(v.match(), "genuine");
+                        assertFalse(a.session().verifyEmbedding("p" + i, probes.get((i + 1) % 10)).match(), "impostor");
+                        return null;
+                    }));
+                } else {
+                    fs.add(pool.submit(() -> {
+                        MatchSession.Identification id = a.session().identifyEmbedding(probes.get(i), 1);
+                        assertEquals("p" + i, id.match().name());
+                        return null;
+                    }));
+                }
+                int c = k % 10;
+                fs.add(pool.submit(() -> {
+                    a.session().enrollEmbedding("churn" + c, churn.get(c), true);
+                    a.http().delete("churn" + c);
+                    return null;
+                }));
+                fs.add(pool.submit(() -> {
+                    assertEquals(200, raw("GET", "/v1/health", null, null).statusCode());
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(10, a.http().list().stream().filter(i -> i.name().startsWith("p")).count());
+    }
+}
