@@ -108,6 +108,27 @@ class ServerApiTest {
         assertFalse(r.body().contains("at io.picrypt"), "no stack trace");
     }
 
+    /** The server side can only evaluate: no class of server, store or the match server touches a secret key or decrypts. */
+    @Test
+    void serverCodeCannotDecrypt() throws Exception {
+        List<Path> classes = new ArrayList<>();
+        Path root = Path.of(PiCryptServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        for (String pkg : List.of("io/picrypt/server", "io/picrypt/store")) {
+            try (var s = java.nio.file.Files.list(root.resolve(pkg))) {
+                s.filter(p -> p.toString().endsWith(".class")).forEach(classes::add);
+            }
+        }
+        classes.add(root.resolve("io/picrypt/match/MatchServer.class"));
+        assertTrue(classes.size() > 5);
+        for (Path c : classes) {
+            String text = new String(java.nio.file.Files.readAllBytes(c), java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (String forbidden : List.of("io/picrypt/ckks/SecretKey", "io/picrypt/ckks/Decryptor", "io/picrypt/ckks/KeyGenerator",
+                    "io/picrypt/client/", "io/picrypt/match/MatchClient")) {
+                assertFalse(text.contains(forbidden), c.getFileName() + " references " + forbidden);
+            }
+        }
+    }
+
     @Test
     void healthAndVersionNeedNoToken() throws Exception {
         assertEquals(200, raw("GET", "/v1/health", null, null).statusCode());

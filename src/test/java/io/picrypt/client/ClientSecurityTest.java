@@ -1,0 +1,162 @@
+package io.picrypt.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.ckks.Serializer;
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.match.MatchServer;
+import io.picrypt.server.PiCryptServer;
+import io.picrypt.server.ServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Security invariants of the client: key files, and what may cross the wire. */
+class ClientSecurityTest {
+    @TempDir
+    Path tmp;
+
+    record Recorded(String method, String path, String contentType, byte[] body) {}
+
+    @Test
+    void keyFilesAreOwnerOnlyAndPassphraseSealed() throws Exception {
+        KeyDirectory dir = new KeyDirectory(tmp.resolve("keys"));
+        SecretKey sk = MatchClient.generateSecretKey();
+        dir.writeSecretKey(sk, "correct horse".toCharArray(), false);
+        dir.writeConfig(new ClientConfig(URI.create("http://127.0.0.1:1"), "ks_x", "pct_y", "p"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.dir())));
+        for (String f : List.of(KeyDirectory.SECRET_FILE, KeyDirectory.CONFIG_FILE)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.dir().resolve(f))), f);
+        }
+        assertTrue(dir.isSealed());
+        byte[] plain = Serializer.writeSecretKey(sk);
+        byte[] onDisk = Files.readAllBytes(dir.dir().resolve(KeyDirectory.SECRET_FILE));
+        assertFalse(containsWindow(onDisk, plain), "sealed file does not contain the key");
+        assertArrayEquals(plain, Serializer.writeSecretKey(dir.readSecretKey("correct horse".toCharArray())));
+        assertThrows(ClientException.class, () -> dir.readSecretKey("wrong".toCharArray()));
+        assertThrows(ClientException.class, () -> dir.readSecretKey(null));
+        assertThrows(ClientException.class, () -> dir.writeSecretKey(sk, null, false), "no silent overwrite");
+        Files.setPosixFilePermissions(dir.dir().resolve(KeyDirectory.SECRET_FILE), PosixFilePermissions.fromString("rw-r--r--"));
+        ClientException e = assertThrows(ClientException.class, () -> dir.readSecretKey("correct horse".toCharArray()));
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+
+    @Test
+    void onlyFreshCiphertextsAndNamesCrossTheWire() throws Exception {
+        List<Recorded> seen = new CopyOnWriteArrayList<>();
+        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            URI upstream = URI.create("http://127.0.0.1:" + server.port());
+            HttpClient fwd = HttpClient.newHttpClient();
+            HttpServer proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            proxy.createContext("/", ex -> {
+                byte[] body = ex.getRequestBody().readAllBytes();
+                seen.add(new Recorded(ex.getRequestMethod(), ex.getRequestURI().toString(),
+                        ex.getRequestHeaders().getFirst("Content-Type"), body));
+                HttpRequest.Builder b = HttpRequest.newBuilder(upstream.resolve(ex.getRequestURI().toString()))
+                        .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                if (auth != null) b.header("Authorization", auth);
+                try {
+                    HttpResponse<byte[]> r = fwd.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    r.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().add("Content-Type", v));
+                    ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                    if (r.body().length > 0) ex.getResponseBody().write(r.body());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    ex.close();
+                }
+            });
+            proxy.start();
+            try {
+                URI via = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+                PiCryptClient.Keyset ks = PiCryptClient.createKeyset(via, MatchParameters.get().fingerprintHex());
+                SecretKey sk = MatchClient.generateSecretKey();
+                MatchSession s = new MatchSession(new PiCryptClient(via, ks.id(), ks.token()), sk, null, 1.30);
+                Random r = new Random(1);
+                float[] alice = unit(r), bob = unit(r);
+                s.enrollEmbedding("alice", alice, true);
+                s.enrollEmbedding("bob", bob, true);
+                double d = s.verifyEmbedding("alice", alice).distance();
+                s.identifyEmbedding(bob, 2);
+                s.verifyEmbedding("bob", alice);
+
+                byte[] skBytes = Serializer.writeSecretKey(sk);
+                MatchServer check = new MatchServer();
+                ObjectMapper json = new ObjectMapper();
+                assertTrue(seen.size() >= 6);
+                for (Recorded rec : seen) {
+                    assertFalse(containsWindow(rec.body(), skBytes), "secret key material in " + rec.path());
+                    if (rec.body().length == 0) continue;
+                    if ("application/json".equals(rec.contentType())) {
+                        var n = json.readTree(rec.body());
+                        assertEquals(List.of("params"), iterable(n.fieldNames()), "only the parameter fingerprint is sent as JSON");
+                    } else {
+                        // anything else must be one fresh ciphertext at the matching parameters: never a decrypted value
+                        assertEquals("application/octet-stream", rec.contentType(), rec.path());
+                        check.validate(rec.body());
+                        assertFalse(containsDouble(rec.body(), d), "the decrypted distance is never sent");
+                    }
+                }
+            } finally {
+                proxy.stop(0);
+            }
+        }
+    }
+
+    static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> l = new java.util.ArrayList<>();
+        it.forEachRemaining(l::add);
+        return l;
+    }
+
+    static float[] unit(Random r) {
+        float[] v = new float[512];
+        double n = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+            n += v[i] * v[i];
+        }
+        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
+        return v;
+    }
+
+    /** True if any 24-byte window of {@code needle}'s payload occurs in {@code hay}. */
+    static boolean containsWindow(byte[] hay, byte[] needle) {
+        int w = 24;
+        for (int start = 40; start + w <= needle.length; start += 997) {
+            byte[] win = Arrays.copyOfRange(needle, start, start + w);
+            for (int i = 0; i + w <= hay.length; i++) {
+                if (hay[i] == win[0] && Arrays.equals(hay, i, i + w, win, 0, w)) return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean containsDouble(byte[] hay, double v) {
+        byte[] b = java.nio.ByteBuffer.allocate(8).putDouble(v).array();
+        String text = Double.toString(v);
+        return containsWindowExact(hay, b) || new String(hay, java.nio.charset.StandardCharsets.ISO_8859_1).contains(text);
+    }
+
+    static boolean containsWindowExact(byte[] hay, byte[] w) {
+        for (int i = 0; i + w.length <= hay.length; i++) if (Arrays.equals(hay, i, i + w.length, w, 0, w.length)) return true;
+        return false;
+    }
+}
