@@ -23,7 +23,9 @@ public final class MatchSession {
     private final double threshold;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
-    public record Trace(double embedMs, double encryptMs, double serverMs, double decryptMs, long requestBytes, long responseBytes) {}
+    /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
+    public record Trace(double embedMs, double encryptMs, double serverMs, double decryptMs, long requestBytes, long responseBytes,
+                        double computeMs) {}
 
     public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
 
@@ -63,7 +65,7 @@ public final class MatchSession {
         Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
         Trace t = e.trace();
         return new Enrollment(name, photos.size(), e.templates(), warnings,
-                new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes()));
+                new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
     }
 
     public Verification verify(String name, Path photo) {
@@ -100,7 +102,7 @@ public final class MatchSession {
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
-        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0));
+        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, r.serverMs()));
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {
@@ -108,7 +110,8 @@ public final class MatchSession {
         byte[] probe = crypto.encryptProbe(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
-        byte[] result = http.verify(name, probe);
+        PiCryptClient.Reply reply = http.verify(name, probe);
+        byte[] result = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
         double[] d = crypto.decryptVerify(result);
@@ -116,7 +119,7 @@ public final class MatchSession {
         double best = Double.POSITIVE_INFINITY;
         for (double x : d) best = Math.min(best, x);
         return new Verification(name, best <= threshold, best, threshold, d.length,
-                new Trace(0, enc, server, ms(t2), probe.length, result.length));
+                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
     }
 
     public Identification identifyEmbedding(float[] embedding, int top) {
@@ -124,7 +127,8 @@ public final class MatchSession {
         byte[] probe = crypto.encryptProbe(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
-        byte[] frame = http.identify(probe);
+        PiCryptClient.Reply reply = http.identify(probe);
+        byte[] frame = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
         IdentifyFrame.Contents c = IdentifyFrame.read(frame);
@@ -137,7 +141,7 @@ public final class MatchSession {
             all.add(new Candidate(e.name(), best));
         }
         all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, enc, server, ms(t2), probe.length, frame.length);
+        Trace t = new Trace(0, enc, server, ms(t2), probe.length, frame.length, reply.serverMs());
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }
@@ -154,7 +158,7 @@ public final class MatchSession {
     }
 
     private static Trace withEmbed(Trace t, double embedMs) {
-        return new Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+        return new Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs());
     }
 
     /** Mean of unit vectors, renormalised: the usual way to fuse several photos of one person. */

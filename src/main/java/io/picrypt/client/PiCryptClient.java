@@ -36,7 +36,10 @@ public final class PiCryptClient {
 
     public record Identity(String name, int templates, Instant updated) {}
 
-    public record Enrolled(String name, int templates) {}
+    public record Enrolled(String name, int templates, double serverMs) {}
+
+    /** A binary answer and the server's own compute time for it (X-PiCrypt-Server-Ms; NaN if absent). */
+    public record Reply(byte[] body, double serverMs) {}
 
     public PiCryptClient(ClientConfig c) {
         this(c.server(), c.keyset(), c.token());
@@ -91,8 +94,9 @@ public final class PiCryptClient {
     public Enrolled enroll(String name, byte[] template, boolean replace) {
         HttpRequest req = request("/identities/" + enc(name) + "?mode=" + (replace ? "replace" : "add"))
                 .header("Content-Type", OCTET).PUT(HttpRequest.BodyPublishers.ofByteArray(template)).build();
-        JsonNode n = json(send(req));
-        return new Enrolled(n.path("name").asText(), n.path("templates").asInt());
+        Reply r = exchange(http, server, req);
+        JsonNode n = json(r.body());
+        return new Enrolled(n.path("name").asText(), n.path("templates").asInt(), r.serverMs());
     }
 
     public List<Identity> list() {
@@ -116,18 +120,22 @@ public final class PiCryptClient {
     }
 
     /** The encrypted distances between the probe and each template of {@code name} (a result envelope). */
-    public byte[] verify(String name, byte[] probe) {
-        return post("/identities/" + enc(name) + "/verify", probe);
+    public Reply verify(String name, byte[] probe) {
+        return postReply("/identities/" + enc(name) + "/verify", probe);
     }
 
     /** The identify frame: names and the encrypted distances to every template of the keyset. */
-    public byte[] identify(byte[] probe) {
-        return post("/identify", probe);
+    public Reply identify(byte[] probe) {
+        return postReply("/identify", probe);
     }
 
     /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
     public byte[] post(String path, byte[] body) {
-        return send(request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
+        return postReply(path, body).body();
+    }
+
+    public Reply postReply(String path, byte[] body) {
+        return exchange(http, server, request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
@@ -141,6 +149,10 @@ public final class PiCryptClient {
     }
 
     private static byte[] send(HttpClient http, URI server, HttpRequest req) {
+        return exchange(http, server, req).body();
+    }
+
+    private static Reply exchange(HttpClient http, URI server, HttpRequest req) {
         HttpResponse<byte[]> r;
         try {
             r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -155,7 +167,16 @@ public final class PiCryptClient {
             throw new ClientException("interrupted", e);
         }
         int s = r.statusCode();
-        if (s >= 200 && s < 300) return r.body();
+        if (s >= 200 && s < 300) {
+            double ms = r.headers().firstValue("X-PiCrypt-Server-Ms").map(v -> {
+                try {
+                    return Double.parseDouble(v);
+                } catch (NumberFormatException e) {
+                    return Double.NaN;
+                }
+            }).orElse(Double.NaN);
+            return new Reply(r.body(), ms);
+        }
         String message = "HTTP " + s;
         try {
             JsonNode n = JSON.readTree(r.body());

@@ -199,6 +199,7 @@ public final class PiCryptServer implements AutoCloseable {
         String mode = req.queryParamOrDefault("mode", "replace");
         if (!mode.equals("replace") && !mode.equals("add")) throw ApiException.badRequest("mode must be 'replace' or 'add'");
         byte[] ct = body(req, config.maxTemplateBytes());
+        long t0 = System.nanoTime();
         match.validateTemplate(ct);
         int count;
         try {
@@ -207,6 +208,7 @@ public final class PiCryptServer implements AutoCloseable {
             if (e.getMessage().contains("limit")) throw new ApiException(409, "too_many_templates", e.getMessage());
             throw e;
         }
+        serverTime(res, t0);
         res.status(count == 1 ? 201 : 200);
         return json(res, JSON.createObjectNode().put("name", name).put("templates", count).put("stored_bytes", ct.length));
     }
@@ -215,10 +217,12 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         String name = name(req);
         byte[] probe = body(req, config.maxTemplateBytes());
+        long t0 = System.nanoTime();
         match.validate(probe);
         List<byte[]> templates = store.templates(id, name);
         if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
         byte[] out = match.verify(templates, probe);
+        serverTime(res, t0);
         res.type(OCTET);
         res.header("X-PiCrypt-Templates", Integer.toString(templates.size()));
         return out;
@@ -227,9 +231,11 @@ public final class PiCryptServer implements AutoCloseable {
     private Object identify(Request req, Response res) {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
+        long t0 = System.nanoTime();
         match.validate(probe);
         CachedGallery g = gallery(id);
         byte[] envelope = match.identify(g.gallery(), probe);
+        serverTime(res, t0);
         res.type(OCTET);
         return IdentifyFrame.write(g.entries(), envelope);
     }
@@ -262,6 +268,11 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Server-side compute time of the request (after the body arrived), for clients and benchmarks. */
+    private static void serverTime(Response res, long t0) {
+        res.header("X-PiCrypt-Server-Ms", String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - t0) / 1e6));
+    }
 
     /** Checks the bearer token against the keyset's stored hash; returns the keyset id. */
     private String authorize(Request req) {

@@ -1,0 +1,202 @@
+package io.picrypt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.server.PiCryptServer;
+import io.picrypt.server.ServerConfig;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * {@code picrypt bench service}: the whole service on synthetic unit-norm 512-D embeddings, through a real
+ * server on loopback HTTP with a temporary SQLite store. Server times are the server's own compute time
+ * (X-PiCrypt-Server-Ms: validation, store reads, the encrypted circuit), not the HTTP round trip.
+ */
+@Command(name = "service", mixinStandardHelpOptions = true,
+        description = {"Enroll N synthetic identities through a loopback server, then time 1:1 verify and 1:N identify.",
+                "Reports medians and minima, request/response sizes, storage per identity, and whether every encrypted",
+                "decision equalled the plaintext one."})
+public final class BenchServiceCommand implements Callable<Integer> {
+    @Option(names = "--identities", defaultValue = "1000", description = "enrolled identities (default ${DEFAULT-VALUE})")
+    int identities;
+
+    @Option(names = "--runs", defaultValue = "5", description = "timed identify runs (verify runs 10x this; default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
+    long seed;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (identities < 1 || runs < 1) throw new IllegalArgumentException("--identities and --runs must be >= 1");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        final double threshold = 1.30;
+        Random rnd = new Random(seed);
+        List<float[]> gallery = new ArrayList<>(identities);
+        for (int i = 0; i < identities; i++) gallery.add(unit(rnd));
+        Path tmp = Files.createTempDirectory("picrypt-bench");
+        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
+            URI url = URI.create("http://127.0.0.1:" + server.port());
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
+            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
+            SecretKey sk = MatchClient.generateSecretKey();
+            MatchSession session = new MatchSession(http, sk, null, threshold);
+
+            // enrollment: client encryption in parallel, uploads from 4 connections
+            MatchClient crypto = new MatchClient(sk);
+            double[] enrollServer = new double[identities];
+            long[] enrollBytes = new long[identities];
+            try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(identities)
+                    .setStyle(ProgressBarStyle.ASCII).build()) {
+                IntStream.range(0, identities).parallel().forEach(i -> {
+                    byte[] ct = crypto.encryptTemplate(gallery.get(i));
+                    enrollBytes[i] = ct.length;
+                    enrollServer[i] = http.enroll(name(i), ct, true).serverMs();
+                    if (pb != null) pb.step();
+                });
+            }
+
+            // probes: half genuine (a perturbed copy at d2 ~0.6), half impostors (a fresh random vector)
+            int verifyRuns = runs * 10;
+            boolean allMatch = true;
+            double maxErr = 0;
+            List<Double> verifyMs = new ArrayList<>();
+            long verifyReq = 0, verifyResp = 0;
+            for (int r = 0; r < verifyRuns; r++) {
+                int target = rnd.nextInt(identities);
+                float[] probe = r % 2 == 0 ? near(gallery.get(target), 0.6, rnd) : unit(rnd);
+                MatchSession.Verification v = session.verifyEmbedding(name(target), probe);
+                double plain = d2(gallery.get(target), probe);
+                maxErr = Math.max(maxErr, Math.abs(plain - v.distance()));
+                allMatch &= (plain <= threshold) == v.match();
+                if (r > 0) verifyMs.add(v.trace().computeMs()); // first run warms the JIT
+                verifyReq = v.trace().requestBytes();
+                verifyResp = v.trace().responseBytes();
+            }
+            List<Double> identifyMs = new ArrayList<>();
+            long probeBytes = 0, identifyResp = 0;
+            for (int r = 0; r <= runs; r++) {
+                int target = rnd.nextInt(identities);
+                float[] probe = near(gallery.get(target), 0.6, rnd);
+                MatchSession.Identification id = session.identifyEmbedding(probe, 1);
+                // the gallery is packed and cached on the first identify after a change: run 0 includes that
+                if (r > 0) identifyMs.add(id.trace().computeMs());
+                MatchSession.Candidate best = id.match();
+                allMatch &= best != null && best.name().equals(name(target));
+                maxErr = Math.max(maxErr, Math.abs(d2(gallery.get(target), probe) - id.best().distance()));
+                probeBytes = id.trace().requestBytes();
+                identifyResp = id.trace().responseBytes();
+            }
+            long stored = server.store().storedBytes(ks.id());
+
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("identities", identities);
+            o.set("verify_server_ms", stats(verifyMs));
+            o.set("identify_server_ms", stats(identifyMs));
+            o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
+            o.put("probe_bytes", probeBytes);
+            o.put("identify_response_bytes", identifyResp);
+            o.put("verify_request_bytes", verifyReq);
+            o.put("verify_response_bytes", verifyResp);
+            o.put("enroll_request_bytes", enrollBytes[0]);
+            o.put("storage_bytes_per_identity", stored / identities);
+            o.put("max_abs_distance_error", maxErr);
+            o.put("decisions_match_plaintext", allMatch);
+            o.put("cores", Runtime.getRuntime().availableProcessors());
+            if (json) {
+                System.out.println(o.toString());
+            } else {
+                System.out.printf(Locale.ROOT, "%d identities, %d cores%n", identities, Runtime.getRuntime().availableProcessors());
+                System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
+                        median(verifyMs), min(verifyMs), verifyReq, verifyResp);
+                System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",
+                        median(identifyMs), min(identifyMs), probeBytes, identifyResp);
+                System.out.printf(Locale.ROOT, "enroll   server %.2f ms median; request %,d B; storage %,d B per identity%n",
+                        o.get("enroll_server_ms").asDouble(), enrollBytes[0], stored / identities);
+                System.out.printf(Locale.ROOT, "max |d2 error| %.2e; decisions equal plaintext: %s%n", maxErr, allMatch);
+            }
+            return allMatch ? 0 : Main.EXIT_ERROR;
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // temp dir: best effort
+            }
+        }
+    }
+
+    private static String name(int i) { return "id" + i; }
+
+    private static ObjectNode stats(List<Double> xs) {
+        return new ObjectMapper().createObjectNode().put("median", median(xs)).put("min", min(xs));
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (a.length == 0) return Double.NaN;
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    static float[] unit(Random r) {
+        float[] v = new float[MatchParameters.DIMENSION];
+        double n = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+            n += v[i] * v[i];
+        }
+        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
+        return v;
+    }
+
+    /** A unit vector at squared distance d2 from the unit vector v. */
+    static float[] near(float[] v, double d2, Random r) {
+        float[] noise = unit(r);
+        double dot = 0;
+        for (int i = 0; i < v.length; i++) dot += noise[i] * v[i];
+        double[] o = new double[v.length];
+        double on = 0;
+        for (int i = 0; i < v.length; i++) {
+            o[i] = noise[i] - dot * v[i];
+            on += o[i] * o[i];
+        }
+        double cos = 1 - d2 / 2, sin = Math.sqrt(1 - cos * cos);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (float) (cos * v[i] + sin * o[i] / Math.sqrt(on));
+        return out;
+    }
+
+    static double d2(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        return s;
+    }
+}

@@ -1,0 +1,52 @@
+package io.picrypt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The demo and bench service commands end to end (embedded server on loopback). */
+class ServiceCommandsTest {
+    static Object[] run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream o = System.out, e = System.err;
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            return new Object[]{Main.run(args), out.toString(), err.toString()};
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    @Test
+    void demoRunsEndToEnd() {
+        Object[] r = run("demo", "--models", System.getProperty("picrypt.models", "models"));
+        String out = (String) r[1];
+        assertEquals(0, r[0], out + r[2]);
+        assertTrue(out.contains("-> MATCH"), out);
+        assertTrue(out.contains("-> NO MATCH"), out);
+        assertTrue(out.contains("client decided: identified as"), out);
+    }
+
+    @Test
+    void benchServiceJsonHasTheIssueKeys() throws Exception {
+        Object[] r = run("bench", "service", "--identities", "20", "--runs", "1", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode j = new ObjectMapper().readTree((String) r[1]);
+        assertEquals(20, j.get("identities").asInt());
+        for (String k : new String[]{"verify_server_ms", "identify_server_ms"}) {
+            assertTrue(j.get(k).get("median").asDouble() > 0 && j.get(k).get("min").asDouble() > 0, k);
+        }
+        for (String k : new String[]{"enroll_server_ms", "probe_bytes", "identify_response_bytes", "verify_request_bytes",
+                "verify_response_bytes", "enroll_request_bytes", "storage_bytes_per_identity"}) {
+            assertTrue(j.get(k).asDouble() > 0, k);
+        }
+        assertTrue(j.get("decisions_match_plaintext").asBoolean());
+    }
+}
