@@ -35,7 +35,7 @@ import java.util.stream.Stream;
         description = {"End-to-end demo: embedded server on a free loopback port with a temporary store, keys, enrollment of",
                 "the sample faces, verification of a genuine and an impostor probe, identification, image difference."})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--models", description = "models directory (default: ${DEFAULT-VALUE})", defaultValue = "models")
+    @Option(names = "--models", description = "models directory (default: $PICRYPT_MODELS or ./models)", defaultValue = "${env:PICRYPT_MODELS:-models}")
     Path models;
 
     @Override

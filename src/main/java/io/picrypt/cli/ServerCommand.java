@@ -19,7 +19,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE}; 0.0.0.0 for all)")
     String host;
 
-    @Option(names = "--data", defaultValue = "enrollment-data", description = "store directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--data", defaultValue = "${env:PICRYPT_DATA:-enrollment-data}", description = "store directory (default: $PICRYPT_DATA or ./enrollment-data)")
     Path data;
 
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
