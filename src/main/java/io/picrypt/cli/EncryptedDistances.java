@@ -1,20 +1,33 @@
 package io.picrypt.cli;
 
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.match.MatchServer;
+
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * Extension point for {@code picrypt eval --encrypted}: computes squared Euclidean distances between pairs
- * of L2-normalised embeddings under CKKS (encrypt both with a client key, evaluate the distance homomorphically,
- * decrypt). The eval command compares every decision taken on these distances with the plaintext decision.
- * <p>
- * The CKKS library (branch {@code ckks}) provides the implementation and registers it in
- * {@code META-INF/services/io.picrypt.cli.EncryptedDistances}; until then {@code --encrypted} reports that it
- * is unavailable.
+ * {@code picrypt eval --encrypted}: the squared distance of every pair computed the way the service does
+ * (template and probe encrypted under a fresh client key, the server's packed inner-product circuit,
+ * decryption here), so the harness can check every decision on encrypted distances equals the plaintext one.
  */
-public interface EncryptedDistances {
-    /** Decrypted squared distances, one per pair, in order. */
-    double[] squaredDistances(List<float[]> a, List<float[]> b);
+final class EncryptedDistances {
+    private final MatchClient client = new MatchClient(MatchClient.generateSecretKey());
+    private final MatchServer server = new MatchServer();
 
-    /** Short description for reports, e.g. the CKKS parameter set. */
-    String describe();
+    /** Decrypted squared distances, one per pair, in order. */
+    double[] squaredDistances(List<float[]> a, List<float[]> b) {
+        if (a.size() != b.size()) throw new IllegalArgumentException("pair lists differ in length");
+        return IntStream.range(0, a.size()).parallel().mapToDouble(i -> {
+            byte[] template = client.encryptTemplate(a.get(i));
+            byte[] probe = client.encryptProbe(b.get(i));
+            return client.decryptVerify(server.verify(List.of(template), probe))[0];
+        }).toArray();
+    }
+
+    String describe() {
+        var p = MatchParameters.get();
+        return "CKKS N=" + p.n() + ", one " + (64 - Long.numberOfLeadingZeros(p.dataPrime(0))) + "-bit prime, scale 2^27, coefficient packing";
+    }
 }

@@ -19,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -57,8 +56,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isDirectory(imagesDir)) throw new IllegalArgumentException("--images " + imagesDir + " is not a directory");
         EncryptedDistances enc = null;
         if (encrypted) {
-            enc = ServiceLoader.load(EncryptedDistances.class).findFirst().orElseThrow(() -> new IllegalStateException(
-                    "--encrypted needs the CKKS library (io.picrypt.ckks), which this build does not include yet"));
+            enc = new EncryptedDistances();
         }
         LinkedHashSet<String> images = new LinkedHashSet<>();
         for (PairsFile.Pair p : pairs) { images.add(p.imageA()); images.add(p.imageB()); }
@@ -113,9 +111,14 @@ final class EvalCommand implements Callable<Integer> {
 
         Boolean encMatch = null;
         int encMismatches = 0;
+        double encMaxErr = Double.NaN;
         if (enc != null) {
             double[] ed = enc.squaredDistances(ea, eb);
-            for (int k = 0; k < both.size(); k++) if ((ed[k] <= t) != (d[both.get(k)] <= t)) encMismatches++;
+            encMaxErr = 0;
+            for (int k = 0; k < both.size(); k++) {
+                if ((ed[k] <= t) != (d[both.get(k)] <= t)) encMismatches++;
+                encMaxErr = Math.max(encMaxErr, Math.abs(ed[k] - d[both.get(k)]));
+            }
             encMatch = encMismatches == 0;
         }
 
@@ -128,6 +131,7 @@ final class EvalCommand implements Callable<Integer> {
             num(o, "frr", m.frr()); num(o, "tar_at_far_1pct", m.tarAtFar1pct()); num(o, "best_threshold", m.bestThreshold());
             num(o, "best_accuracy", m.bestAccuracy());
             if (encMatch == null) o.putNull("encrypted_decisions_match"); else o.put("encrypted_decisions_match", encMatch);
+            if (encMatch != null) o.put("encrypted_max_abs_error", encMaxErr);
             o.put("model", model).put("threshold_source", thresholdSource);
             num(o, "genuine_distance_max", m.genuineMax()); num(o, "impostor_distance_min", m.impostorMin());
             o.putPOJO("no_face_photos", noFace);
@@ -144,8 +148,8 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "genuine max %.4f, impostor min %.4f (squared distance)%n", m.genuineMax(), m.impostorMin());
             if (r1 != null) System.out.printf(Locale.ROOT, "rank-1 leave-one-out %d/%d%n", r1[0], r1[1]);
             if (enc != null) {
-                System.out.printf(Locale.ROOT, "encrypted decisions  %s (%d of %d differ; %s)%n", encMatch ? "all equal" : "DIFFER",
-                        encMismatches, both.size(), enc.describe());
+                System.out.printf(Locale.ROOT, "encrypted decisions  %s (%d of %d differ; max |d2 error| %.1e; %s)%n", encMatch ? "all equal" : "DIFFER",
+                        encMismatches, both.size(), encMaxErr, enc.describe());
             }
         }
         return encMatch == null || encMatch ? 0 : 1;

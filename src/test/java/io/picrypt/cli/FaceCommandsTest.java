@@ -120,11 +120,13 @@ class FaceCommandsTest {
     }
 
     @Test
-    void evalEncryptedSaysItIsNotAvailableYet() {
+    void evalEncryptedDecisionsEqualPlaintext() throws Exception {
         Object[] r = run("eval", "--pairs", dir.resolve("pairs.csv").toString(), "--images", dir.toString(), "--encrypted",
-                "--models", MODELS.toString());
-        assertEquals(Main.EXIT_ERROR, r[0]);
-        assertTrue(((String) r[2]).contains("CKKS"), (String) r[2]);
+                "--json", "--models", MODELS.toString());
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode o = JSON.readTree((String) r[1]);
+        assertTrue(o.get("encrypted_decisions_match").asBoolean());
+        assertTrue(o.get("encrypted_max_abs_error").asDouble() < 1e-4, o.toString());
     }
 
     @Test
