@@ -37,6 +37,8 @@ import java.util.Set;
 public final class KeyDirectory {
     public static final String SECRET_FILE = "secret.key";
     public static final String CONFIG_FILE = "config.json";
+    /** The image-difference key (other CKKS parameters; purely local: nothing about it is registered). */
+    public static final String IMAGEDIFF_SECRET_FILE = "imagediff.key";
     private static final byte[] SEALED_MAGIC = {'P', 'C', 'S', 'E'};
     private static final int PBKDF2_ITERATIONS = 600_000;
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
@@ -70,7 +72,18 @@ public final class KeyDirectory {
 
     /** Writes a new secret key; refuses to overwrite an existing one unless {@code overwrite}. */
     public void writeSecretKey(SecretKey sk, char[] passphrase, boolean overwrite) {
-        Path f = dir.resolve(SECRET_FILE);
+        writeKey(SECRET_FILE, sk, passphrase, overwrite);
+    }
+
+    public SecretKey readSecretKey(char[] passphrase) {
+        return readKey(SECRET_FILE, MatchParameters.get(), passphrase);
+    }
+
+    public boolean hasKey(String file) { return Files.exists(dir.resolve(file)); }
+
+    /** Writes a secret key under {@code file} in this directory (0600, sealed when a passphrase is given). */
+    public void writeKey(String file, SecretKey sk, char[] passphrase, boolean overwrite) {
+        Path f = dir.resolve(file);
         if (Files.exists(f) && !overwrite) {
             throw new ClientException("a secret key already exists in " + dir + " (use --force to replace it; the old key's enrollments become unreadable)");
         }
@@ -82,8 +95,9 @@ public final class KeyDirectory {
         }
     }
 
-    public SecretKey readSecretKey(char[] passphrase) {
-        Path f = dir.resolve(SECRET_FILE);
+    /** Reads the secret key stored under {@code file} for the given parameters. */
+    public SecretKey readKey(String file, io.picrypt.ckks.CkksParameters params, char[] passphrase) {
+        Path f = dir.resolve(file);
         if (!Files.exists(f)) throw new ClientException("no secret key in " + dir + ": run 'picrypt keys init --server URL' first");
         checkPermissions(f);
         byte[] b;
@@ -99,7 +113,7 @@ public final class KeyDirectory {
             b = unseal(b, passphrase);
         }
         try {
-            return Serializer.readSecretKey(b, MatchParameters.get());
+            return Serializer.readSecretKey(b, params);
         } catch (CkksException e) {
             throw new ClientException("the secret key in " + f + " is unreadable: " + e.getMessage(), e);
         } finally {
