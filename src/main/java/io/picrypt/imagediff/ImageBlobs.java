@@ -25,6 +25,8 @@ public final class ImageBlobs {
     public static final String DIFF_MAGIC = "PCID";
     public static final byte VERSION = 1;
     public static final int HEADER_BYTES = 4 + 1 + 16 + 4 + 4 + 1 + 4;
+    /** Samples are indexed by int: no image may have more (about 715 MP of RGB). */
+    static final long MAX_SAMPLES = Integer.MAX_VALUE - 8;
     static final int SEED_BYTES = io.picrypt.ring.Sampler.SEED_BYTES;
     /** Offset of the seed inside a seeded PCCT blob: magic 4, version 1, fingerprint 16, flags/size/level 3, scale 8. */
     static final int PCCT_SEED_OFFSET = 32;
@@ -82,14 +84,16 @@ public final class ImageBlobs {
         if (!p.fingerprintMatches(fp)) {
             throw new ImageDiffException(Reason.PARAMETER_MISMATCH, what + " was made for other parameters (fingerprint mismatch)");
         }
-        long width = Integer.toUnsignedLong(b.getInt());
-        long height = Integer.toUnsignedLong(b.getInt());
+        long width = b.getInt();
+        long height = b.getInt();
         int channels = b.get() & 0xff;
         long count = Integer.toUnsignedLong(b.getInt());
-        if (width < 1 || height < 1) throw new ImageDiffException(Reason.MALFORMED, what + " has empty dimensions " + width + "x" + height);
+        if (width < 1 || height < 1) throw new ImageDiffException(Reason.MALFORMED, what + " has bad dimensions " + width + "x" + height);
         if (channels != 1 && channels != 3) throw new ImageDiffException(Reason.MALFORMED, what + " has " + channels + " channels (1 or 3 allowed)");
-        if (width * height > maxPixels) {
-            throw new ImageDiffException(Reason.TOO_LARGE, what + " is " + width + "x" + height + ", over the limit of " + maxPixels + " pixels");
+        // both below 2^31: the products cannot overflow a long
+        if (width * height > maxPixels || width * height > MAX_SAMPLES / channels) {
+            throw new ImageDiffException(Reason.TOO_LARGE, what + " is " + width + "x" + height + ", over the limit of "
+                    + Math.min(maxPixels, MAX_SAMPLES / channels) + " pixels");
         }
         long expectedCount = p.ciphertextCount(width * height * channels);
         if (count != expectedCount) {

@@ -23,13 +23,15 @@ import java.util.HexFormat;
  * (fresh symmetric encryption, Gaussian errors rejected beyond 19 by {@code Sampler}) stays below
  * SCALE / 2 = 64: rounding by SCALE and reading the digits gives every difference back exactly, always.
  *
- * <p>Why this choice (measured by {@code picrypt bench diff --layout N:bits:k}, see docs/BENCHMARKS.md):
+ * <p>Why this choice (measured with {@code picrypt bench diff --layout N:bits:k}, see docs/BENCHMARKS.md):
  * upload bytes per sample = bits(q) / k, and the work (sampling, NTT, AES seed expansion, packing)
- * scales with the number of coefficients = samples / k. The largest k a single 61-bit-max prime allows
- * is 5 (needs 9k + 8 = 53 bits); the smallest N the HE standard allows for log2 q = 53 at 128-bit
- * security is 2048 (max 54). So the default is N = 2048, one 53-bit prime, k = 5, scale 2^7:
- * 10.6 bits per sample uploaded, 10240 samples per ciphertext. Centring samples at 128 keeps a single
- * image's plaintext below q/2 as well, so one encrypted image also decrypts (useful for tests).
+ * scales with the number of coefficients = samples / k. A difference needs
+ * 2 * (SCALE * 255 * (512^k - 1) / 511 + 38) < q, i.e. 9k + 7 bits; k = 6 would need 61 bits and
+ * a plaintext beyond a double's exact range, so k = 5 with a 52-bit prime. The smallest N the HE
+ * standard allows for log2 q = 52 at 128-bit security is 2048 (max 54 bits). So the default is
+ * N = 2048, one 52-bit prime, k = 5, scale 2^7: 10.4 bits per sample uploaded, 10240 samples per
+ * ciphertext. Centring samples at 128 keeps a single image's plaintext below q/2 as well, so one
+ * encrypted image also decrypts (used by tests).
  */
 public final class ImageDiffParameters {
     /** Bits per packed digit: base 512 holds a signed difference in [-255, 255]. */
@@ -39,7 +41,7 @@ public final class ImageDiffParameters {
     /** Worst-case |noise| of the difference of two fresh symmetric ciphertexts. */
     static final long MAX_DIFF_NOISE = 2L * io.picrypt.ring.Sampler.ERROR_BOUND;
 
-    private static final ImageDiffParameters DEFAULT = of(2048, 53, 5);
+    private static final ImageDiffParameters DEFAULT = of(2048, 52, 5);
 
     private final CkksParameters ckks;
     private final int digits;
@@ -51,7 +53,7 @@ public final class ImageDiffParameters {
         this.fingerprint = computeFingerprint();
     }
 
-    /** The default: N = 2048, one 53-bit prime, 5 samples per coefficient, scale 2^7. */
+    /** The default: N = 2048, one 52-bit prime, 5 samples per coefficient, scale 2^7. */
     public static ImageDiffParameters standard() { return DEFAULT; }
 
     /**
@@ -59,7 +61,7 @@ public final class ImageDiffParameters {
      * coefficient. Refused when rounding could fail or the ring is below 128-bit security.
      */
     public static ImageDiffParameters of(int n, int primeBits, int digits) {
-        if (digits < 1 || digits > 6) throw new IllegalArgumentException("digits per coefficient must be in [1, 6]: " + digits);
+        if (digits < 1 || digits > 5) throw new IllegalArgumentException("samples per coefficient must be in [1, 5]: " + digits);
         if (primeBits < 12 || primeBits > 61) throw new IllegalArgumentException("prime bits must be in [12, 61]: " + primeBits);
         long q = Primes.forBitSizes(n, new int[]{primeBits})[0];
         // largest |plaintext| of a difference: SCALE * 255 * (512^k - 1) / 511, plus noise, must stay below q/2
@@ -67,21 +69,22 @@ public final class ImageDiffParameters {
         BigInteger maxAbs = BigInteger.valueOf(255).multiply(base.pow(digits).subtract(BigInteger.ONE)).divide(base.subtract(BigInteger.ONE))
                 .multiply(BigInteger.valueOf((long) SCALE)).add(BigInteger.valueOf(MAX_DIFF_NOISE));
         if (maxAbs.shiftLeft(1).compareTo(BigInteger.valueOf(q)) >= 0) {
-            throw new IllegalArgumentException(digits + " samples per coefficient need a prime of at least "
-                    + (maxAbs.shiftLeft(1).bitLength() + 1) + " bits, got " + primeBits);
+            throw new IllegalArgumentException(digits + " samples per coefficient need a prime above 2 x " + maxAbs + ", got " + q);
         }
+        // the Decryptor's fast path returns doubles: the plaintext must stay an exact double
+        if (maxAbs.bitLength() > 53) throw new IllegalArgumentException(digits + " samples per coefficient overflow a double's 53-bit mantissa");
         CkksParameters p = CkksParameters.of(n, new long[]{q}, false, SCALE, false); // validates 128-bit security
         return new ImageDiffParameters(p, digits);
     }
 
-    /** Parses "N:bits:digits", e.g. "2048:53:5". */
+    /** Parses "N:bits:digits", e.g. "2048:52:5". */
     public static ImageDiffParameters parse(String layout) {
         String[] f = layout.split(":");
-        if (f.length != 3) throw new IllegalArgumentException("layout must be N:primeBits:digits, e.g. 2048:53:5");
+        if (f.length != 3) throw new IllegalArgumentException("layout must be N:primeBits:digits, e.g. 2048:52:5");
         try {
             return of(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("layout must be N:primeBits:digits, e.g. 2048:53:5", e);
+            throw new IllegalArgumentException("layout must be N:primeBits:digits, e.g. 2048:52:5", e);
         }
     }
 
