@@ -35,6 +35,20 @@ public record SyntheticPair(RawImage before, RawImage after, int centreX0, int c
                 new RawImage(width, height, 3, withObject(background, width, height, x1, y1, r)), x0, y0, x1, y1, r);
     }
 
+    /** The same pair as 1-channel grey (integer Rec. 601 luma). */
+    public SyntheticPair grey() {
+        return new SyntheticPair(luma(before), luma(after), centreX0, centreY0, centreX1, centreY1, radius);
+    }
+
+    private static RawImage luma(RawImage rgb) {
+        if (rgb.channels() == 1) return rgb;
+        byte[] s = rgb.samplesShared(), out = new byte[rgb.width() * rgb.height()];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = (byte) ((299 * (s[3 * p] & 0xff) + 587 * (s[3 * p + 1] & 0xff) + 114 * (s[3 * p + 2] & 0xff) + 500) / 1000);
+        }
+        return new RawImage(rgb.width(), rgb.height(), 1, out);
+    }
+
     /** Distance the object moved, in pixels. */
     public double displacement() {
         return Math.hypot(centreX1 - centreX0, centreY1 - centreY0);
