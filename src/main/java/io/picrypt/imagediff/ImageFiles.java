@@ -42,6 +42,16 @@ public final class ImageFiles {
         }
     }
 
+    /** Both frames of a difference; refused with SIZE_MISMATCH unless width, height and channels agree. */
+    public static RawImage[] readPair(Path before, Path after, long maxPixels) {
+        RawImage b = read(before, maxPixels), a = read(after, maxPixels);
+        if (!b.sameShape(a)) {
+            throw new ImageDiffException(Reason.SIZE_MISMATCH, String.format("%s is %dx%d %s but %s is %dx%d %s: the two photos must have the same size",
+                    before, b.width(), b.height(), b.channels() == 1 ? "grey" : "RGB", after, a.width(), a.height(), a.channels() == 1 ? "grey" : "RGB"));
+        }
+        return new RawImage[]{b, a};
+    }
+
     public static RawImage read(byte[] bytes, String name, long maxPixels) {
         try {
             return read(new ByteArrayInputStream(bytes), name, maxPixels);

@@ -132,6 +132,19 @@ class ImageFilesTest {
     }
 
     @Test
+    void pairsMustHaveTheSameShape() {
+        Path a = dir.resolve("a.png"), b = dir.resolve("b.png"), c = dir.resolve("c.png");
+        ImageFiles.writePng(new RawImage(4, 3, 3, new byte[36]), a);
+        ImageFiles.writePng(new RawImage(3, 4, 3, new byte[36]), b);
+        ImageFiles.writePng(new RawImage(4, 3, 1, new byte[12]), c);
+        assertEquals(2, ImageFiles.readPair(a, a, 100).length);
+        ImageDiffException e = assertThrows(ImageDiffException.class, () -> ImageFiles.readPair(a, b, 100));
+        assertEquals(Reason.SIZE_MISMATCH, e.reason());
+        assertTrue(e.getMessage().contains("4x3") && e.getMessage().contains("3x4"), e.getMessage());
+        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> ImageFiles.readPair(a, c, 100)));
+    }
+
+    @Test
     void greyDifferenceStaysGrey() {
         byte[] b = new byte[6], a = {10, 0, (byte) 200, 5, 5, 5};
         DiffImage d = DiffImage.plain(new RawImage(3, 2, 1, b), new RawImage(3, 2, 1, a));
