@@ -222,7 +222,21 @@ class ImageDiffTest {
         byte[] good = client.encrypt(img);
         byte[] spliced = good.clone();
         spliced[ImageBlobs.HEADER_BYTES + 5] ^= 1; // fingerprint of the inner PCCT
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, spliced)));
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> server.subtract(good, spliced)));
+        byte[] unseeded = good.clone();
+        unseeded[ImageBlobs.HEADER_BYTES + 21] = 0; // flags: not seeded
+        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(unseeded, good)));
+        byte[] level = good.clone();
+        level[ImageBlobs.HEADER_BYTES + 23] = 1;
+        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(level, good)));
+        byte[] scale = good.clone();
+        ByteBuffer.wrap(scale, ImageBlobs.HEADER_BYTES + 24, 8).putDouble(256);
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> server.subtract(good, scale)));
+        byte[] magic = good.clone();
+        magic[ImageBlobs.HEADER_BYTES] = 'X';
+        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, magic)));
+        // the template really is what the ckks Serializer writes for these ciphertexts
+        assertArrayEquals(ImageDiffServer.recordHeader(params.ckks()), Arrays.copyOfRange(good, ImageBlobs.HEADER_BYTES, ImageBlobs.HEADER_BYTES + 32));
         byte[] diff = new ImageDiffServer(other, 1000).subtract(foreign, otherClient.encrypt(img));
         assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> client.decrypt(diff)));
     }
