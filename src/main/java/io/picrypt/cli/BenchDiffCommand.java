@@ -1,0 +1,133 @@
+package io.picrypt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.imagediff.DiffImage;
+import io.picrypt.imagediff.DiffTransport;
+import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffParameters;
+import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.imagediff.ImageFiles;
+import io.picrypt.imagediff.RawImage;
+import io.picrypt.imagediff.SyntheticPair;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code picrypt bench diff}: the encrypted image difference end to end on a synthetic pair: encrypt both
+ * images, hand both blobs to the transport (in-process server by default), decrypt the difference and
+ * compare it with the plaintext difference. Medians over the measured runs; the cold first run is
+ * reported separately.
+ */
+@Command(name = "diff", mixinStandardHelpOptions = true,
+        description = {"Encrypted image difference end to end: encrypt both images, subtract on the server, decrypt, compare.",
+                "Medians over --runs after --warmup unmeasured runs; the first (cold) run is reported separately. Shared machine: noisy."})
+public final class BenchDiffCommand implements Callable<Integer> {
+    @Option(names = "--width", defaultValue = "1280", description = "image width (default ${DEFAULT-VALUE})")
+    int width;
+
+    @Option(names = "--height", defaultValue = "720", description = "image height (default ${DEFAULT-VALUE})")
+    int height;
+
+    @Option(names = "--grey", description = "1-channel images instead of RGB")
+    boolean grey;
+
+    @Option(names = "--runs", defaultValue = "5", description = "measured runs (default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "unmeasured runs after the first (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--layout", paramLabel = "N:BITS:K", description = "other parameters: ring degree, prime bits, samples per coefficient (default: the standard 2048:52:5)")
+    String layout;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    /** Null: an in-process {@link ImageDiffServer}. The HTTP client plugs its transport in here. */
+    DiffTransport transport;
+
+    /** One end-to-end run. */
+    record Run(double encryptMs, double serverMs, double decryptMs, double totalMs, long uploadBytes, long downloadBytes, boolean exact) {}
+
+    /** Encrypt both, subtract through the transport, decrypt, compare with the plaintext difference. */
+    static Run run(ImageDiffClient client, DiffTransport transport, RawImage before, RawImage after, DiffImage expected) throws Exception {
+        long t0 = System.nanoTime();
+        byte[] b = client.encrypt(before);
+        byte[] a = client.encrypt(after);
+        long t1 = System.nanoTime();
+        byte[] d = transport.subtract(b, a);
+        long t2 = System.nanoTime();
+        DiffImage diff = client.decrypt(d);
+        long t3 = System.nanoTime();
+        return new Run((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6, (long) a.length + b.length, d.length, diff.equals(expected));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || warmup < 0) throw new IllegalArgumentException("--runs must be >= 1 and --warmup >= 0");
+        if (width < 8 || height < 8 || (long) width * height > ImageFiles.DEFAULT_MAX_PIXELS) {
+            throw new IllegalArgumentException("--width and --height must be >= 8 and at most " + ImageFiles.DEFAULT_MAX_PIXELS + " pixels together");
+        }
+        ImageDiffParameters params = layout == null ? ImageDiffParameters.standard() : ImageDiffParameters.parse(layout);
+        ImageDiffClient client = ImageDiffClient.withNewKey(params);
+        DiffTransport t = transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS));
+        SyntheticPair pair = SyntheticPair.generate(width, height, 6);
+        if (grey) pair = pair.grey();
+        DiffImage expected = DiffImage.plain(pair.before(), pair.after());
+
+        Run cold = run(client, t, pair.before(), pair.after(), expected);
+        for (int i = 0; i < warmup; i++) run(client, t, pair.before(), pair.after(), expected);
+        List<Run> measured = new ArrayList<>();
+        for (int i = 0; i < runs; i++) measured.add(run(client, t, pair.before(), pair.after(), expected));
+        boolean exact = cold.exact() && measured.stream().allMatch(Run::exact);
+        double enc = median(measured.stream().mapToDouble(Run::encryptMs).toArray());
+        double srv = median(measured.stream().mapToDouble(Run::serverMs).toArray());
+        double dec = median(measured.stream().mapToDouble(Run::decryptMs).toArray());
+        double total = median(measured.stream().mapToDouble(Run::totalMs).toArray());
+        Run last = measured.get(measured.size() - 1);
+        int channels = pair.before().channels();
+        long samples = pair.before().sampleCount();
+        if (json) {
+            ObjectMapper om = new ObjectMapper();
+            ObjectNode o = om.createObjectNode();
+            o.put("width", width).put("height", height).put("channels", channels)
+                    .put("total_ms", round(total)).put("encrypt_ms", round(enc)).put("server_ms", round(srv)).put("decrypt_ms", round(dec))
+                    .put("upload_bytes", last.uploadBytes()).put("download_bytes", last.downloadBytes()).put("exact", exact)
+                    .put("first_total_ms", round(cold.totalMs())).put("runs", runs)
+                    .put("total_min_ms", round(measured.stream().mapToDouble(Run::totalMs).min().orElse(0)))
+                    .put("n", params.n()).put("prime_bits", params.primeBits()).put("samples_per_coefficient", params.digits())
+                    .put("ciphertexts_per_image", params.ciphertextCount(samples))
+                    .put("threads", Runtime.getRuntime().availableProcessors())
+                    .put("transport", transport == null ? "in-process" : transport.toString());
+            System.out.println(om.writeValueAsString(o));
+        } else {
+            System.out.printf(Locale.ROOT, "encrypted image difference, %dx%d %s, %s%n", width, height, channels == 1 ? "grey" : "RGB", params);
+            System.out.printf(Locale.ROOT, "  %d ciphertexts per image, transport %s, %d runs (medians, ms; min total %.0f)%n",
+                    params.ciphertextCount(samples), transport == null ? "in-process" : transport, runs,
+                    measured.stream().mapToDouble(Run::totalMs).min().orElse(0));
+            System.out.printf(Locale.ROOT, "  encrypt both  %8.1f%n  server        %8.1f%n  decrypt       %8.1f%n  total         %8.1f   (first, cold run: %.1f)%n",
+                    enc, srv, dec, total, cold.totalMs());
+            System.out.printf(Locale.ROOT, "  upload %d bytes (%.2f MiB, %.2f bytes/sample), download %d bytes (%.2f MiB)%n",
+                    last.uploadBytes(), last.uploadBytes() / 1048576.0, last.uploadBytes() / (2.0 * samples), last.downloadBytes(), last.downloadBytes() / 1048576.0);
+            System.out.println("  exact: " + (exact ? "yes, every sample of every run equals the plaintext difference" : "NO"));
+        }
+        return exact ? 0 : Main.EXIT_ERROR;
+    }
+
+    /** Runs without the {@code bench} parent: {@code java -cp target/picrypt.jar io.picrypt.cli.BenchDiffCommand --json}. */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new BenchDiffCommand()).execute(args));
+    }
+
+    private static double median(double[] a) {
+        return BenchFaceCommand.median(a);
+    }
+
+    private static double round(double v) { return Math.round(v * 10) / 10.0; }
+}

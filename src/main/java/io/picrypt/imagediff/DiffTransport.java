@@ -1,0 +1,17 @@
+package io.picrypt.imagediff;
+
+import java.io.IOException;
+
+/**
+ * How the client's two encrypted images reach a subtracting server and the encrypted difference comes
+ * back: in-process for benchmarks and tests, HTTP for the real service (io.picrypt.client).
+ */
+@FunctionalInterface
+public interface DiffTransport {
+    /** PCIM before, PCIM after in; PCID (after - before) out. */
+    byte[] subtract(byte[] beforeBlob, byte[] afterBlob) throws IOException;
+
+    static DiffTransport inProcess(ImageDiffServer server) {
+        return server::subtract;
+    }
+}
