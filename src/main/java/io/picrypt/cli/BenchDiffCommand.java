@@ -46,6 +46,9 @@ public final class BenchDiffCommand implements Callable<Integer> {
     @Option(names = "--layout", paramLabel = "N:BITS:K", description = "other parameters: ring degree, prime bits, samples per coefficient (default: the standard 2048:52:5)")
     String layout;
 
+    @Option(names = "--in-process", description = "hand the blobs to an in-process server instead of a loopback HTTP server")
+    boolean inProcess;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -76,7 +79,40 @@ public final class BenchDiffCommand implements Callable<Integer> {
         }
         ImageDiffParameters params = layout == null ? ImageDiffParameters.standard() : ImageDiffParameters.parse(layout);
         ImageDiffClient client = ImageDiffClient.withNewKey(params);
-        DiffTransport t = transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS));
+        io.picrypt.server.PiCryptServer http = null;
+        java.nio.file.Path store = null;
+        if (transport == null && !inProcess) {
+            if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
+            // end to end as users run it: an embedded server on loopback, its own keyset and token
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            store = java.nio.file.Files.createTempDirectory("picrypt-bench-diff");
+            http = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(store, 0)).start();
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + http.port());
+            var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
+            var api = new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token());
+            transport = new DiffTransport() {
+                @Override
+                public byte[] subtract(byte[] before, byte[] after) {
+                    return api.post("/image-diff", io.picrypt.imagediff.DiffRequest.write(before, after));
+                }
+
+                @Override
+                public String toString() { return "loopback HTTP"; }
+            };
+        }
+        try {
+            return measure(params, client, transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS)));
+        } finally {
+            if (http != null) http.close();
+            if (store != null) {
+                try (var files = java.nio.file.Files.walk(store)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private Integer measure(ImageDiffParameters params, ImageDiffClient client, DiffTransport t) throws Exception {
         SyntheticPair pair = SyntheticPair.generate(width, height, 6);
         if (grey) pair = pair.grey();
         DiffImage expected = DiffImage.plain(pair.before(), pair.after());

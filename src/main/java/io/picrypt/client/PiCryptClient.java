@@ -139,6 +139,92 @@ public final class PiCryptClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    /** Bytes moved so far of a transfer's total (total -1 when unknown). */
+    @FunctionalInterface
+    public interface Transfer {
+        Transfer NONE = (done, total) -> {};
+
+        void progress(long done, long total);
+    }
+
+    /**
+     * Like {@link #postReply} for large bodies: reports upload progress as the body is streamed and download
+     * progress as the answer arrives.
+     */
+    public Reply postLarge(String path, byte[] body, Transfer upload, Transfer download) {
+        HttpRequest req = request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(30))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new CountingInput(new java.io.ByteArrayInputStream(body), body.length, upload)), body.length))
+                .build();
+        HttpResponse<java.io.InputStream> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", e);
+        } catch (IOException e) {
+            throw new ClientException("talking to " + server + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted", e);
+        }
+        long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        byte[] answer;
+        try (java.io.InputStream in = r.body()) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(total > 0 ? (int) Math.min(total, 1 << 30) : 1 << 16);
+            byte[] buf = new byte[1 << 16];
+            long done = 0;
+            for (int k; (k = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, k);
+                done += k;
+                download.progress(done, total);
+            }
+            answer = out.toByteArray();
+        } catch (IOException e) {
+            throw new ClientException("receiving from " + server + " failed: " + e.getMessage(), e);
+        }
+        int s = r.statusCode();
+        if (s < 200 || s >= 300) {
+            String message = "HTTP " + s;
+            try {
+                JsonNode n = JSON.readTree(answer);
+                if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + s + ")";
+            } catch (IOException ignored) {
+                // not our JSON error
+            }
+            throw new ClientException("server: " + message, s, null);
+        }
+        double ms = r.headers().firstValue("X-PiCrypt-Server-Ms").map(v -> {
+            try {
+                return Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }).orElse(Double.NaN);
+        return new Reply(answer, ms);
+    }
+
+    private static final class CountingInput extends java.io.FilterInputStream {
+        private final long total;
+        private final Transfer progress;
+        private long done;
+
+        CountingInput(java.io.InputStream in, long total, Transfer progress) {
+            super(in);
+            this.total = total;
+            this.progress = progress;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int k = super.read(b, off, Math.min(len, 1 << 16));
+            if (k > 0) {
+                done += k;
+                progress.progress(done, total);
+            }
+            return k;
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);

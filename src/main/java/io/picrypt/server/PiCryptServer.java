@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.CkksException;
+import io.picrypt.imagediff.DiffRequest;
+import io.picrypt.imagediff.ImageDiffException;
+import io.picrypt.imagediff.ImageDiffParameters;
+import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -44,19 +48,10 @@ public final class PiCryptServer implements AutoCloseable {
     private final MatchServer match = new MatchServer();
     private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
-    private final List<BinaryRoute> extraRoutes = new ArrayList<>();
+    private final ImageDiffServer imageDiff;
     private Service http;
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
-
-    /** A route added by another module (e.g. image difference) under /v1/keysets/{id}/..., token-checked here. */
-    public interface BinaryRoute {
-        String path();
-
-        long maxBodyBytes();
-
-        byte[] handle(String keysetId, byte[] body);
-    }
 
     public PiCryptServer(ServerConfig config) {
         this(config, SqliteStore.open(config.dataDir()), true);
@@ -66,12 +61,7 @@ public final class PiCryptServer implements AutoCloseable {
         this.config = config;
         this.store = store;
         this.ownsStore = ownsStore;
-    }
-
-    /** Registers a POST route under /v1/keysets/:id/{path}; call before {@link #start()}. */
-    public PiCryptServer withRoute(BinaryRoute route) {
-        extraRoutes.add(route);
-        return this;
+        this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
     }
 
     public synchronized PiCryptServer start() {
@@ -152,17 +142,18 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
         s.post("/v1/keysets/:id/identify", this::identify);
-        for (BinaryRoute r : extraRoutes) {
-            s.post("/v1/keysets/:id/" + r.path(), (req, res) -> {
-                String id = authorize(req);
-                byte[] body = body(req, r.maxBodyBytes());
-                byte[] out = r.handle(id, body);
-                res.type(OCTET);
-                return out;
-            });
-        }
+        s.post("/v1/keysets/:id/image-diff", this::imageDiff);
 
         s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
+        s.exception(ImageDiffException.class, (e, req, res) -> {
+            if (e.isClientError()) {
+                int status = e.reason() == ImageDiffException.Reason.TOO_LARGE ? 413 : 400;
+                error(res, status, "image_diff_" + e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+            } else {
+                log.error("image difference failed: {}", e.getMessage(), e);
+                error(res, 500, "internal", "internal server error");
+            }
+        });
         s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
         s.exception(StoreException.class, (e, req, res) -> {
@@ -238,6 +229,19 @@ public final class PiCryptServer implements AutoCloseable {
         serverTime(res, t0);
         res.type(OCTET);
         return IdentifyFrame.write(g.entries(), envelope);
+    }
+
+    /** Two encrypted images in (PCDR framing), their encrypted difference (PCID) out; the server sees no pixel. */
+    private Object imageDiff(Request req, Response res) {
+        String id = authorize(req);
+        byte[] body = body(req, config.maxImageDiffBytes());
+        long t0 = System.nanoTime();
+        byte[][] pair = DiffRequest.read(body);
+        byte[] out = imageDiff.subtract(pair[0], pair[1]);
+        serverTime(res, t0);
+        log.debug("image difference for {}: {} -> {} bytes", id, body.length, out.length);
+        res.type(OCTET);
+        return out;
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */

@@ -7,31 +7,35 @@ import java.nio.file.Path;
  * (a JKS or PKCS#12 file with the server's key and certificate).
  */
 public record ServerConfig(String host, int port, Path dataDir, int threads, Path tlsKeystore, String tlsPassword,
-                           long maxTemplateBytes, long maxImageDiffBytes, int maxTemplatesPerName) {
+                           long maxTemplateBytes, long maxImageDiffBytes, int maxTemplatesPerName, long maxImagePixels) {
 
     public static final long DEFAULT_MAX_TEMPLATE_BYTES = 1 << 20;
-    public static final long DEFAULT_MAX_IMAGE_DIFF_BYTES = 256L << 20;
+    /** Two 40-megapixel RGB images at 1.31 bytes per sample fit. */
+    public static final long DEFAULT_MAX_IMAGE_DIFF_BYTES = 320L << 20;
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 40_000_000L;
 
     public ServerConfig {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535");
         if (threads < 2) throw new IllegalArgumentException("threads must be >= 2");
+        if (maxImagePixels < 1) throw new IllegalArgumentException("maxImagePixels must be >= 1");
         if (maxTemplatesPerName < 1) throw new IllegalArgumentException("maxTemplatesPerName must be >= 1");
     }
 
     public static ServerConfig defaults(Path dataDir, int port) {
         return new ServerConfig("127.0.0.1", port, dataDir, 16, null, null,
-                DEFAULT_MAX_TEMPLATE_BYTES, DEFAULT_MAX_IMAGE_DIFF_BYTES, 32);
+                DEFAULT_MAX_TEMPLATE_BYTES, DEFAULT_MAX_IMAGE_DIFF_BYTES, 32, DEFAULT_MAX_IMAGE_PIXELS);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(h, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+        return new ServerConfig(h, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels);
     }
 
     public ServerConfig withTls(Path keystore, String password) {
-        return new ServerConfig(host, port, dataDir, threads, keystore, password, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+        return new ServerConfig(host, port, dataDir, threads, keystore, password, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels);
     }
 
     public ServerConfig withThreads(int t) {
-        return new ServerConfig(host, port, dataDir, t, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName);
+        return new ServerConfig(host, port, dataDir, t, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels);
     }
 }
+

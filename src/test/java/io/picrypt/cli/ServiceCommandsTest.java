@@ -35,6 +35,32 @@ class ServiceCommandsTest {
     }
 
     @Test
+    void diffCommandWritesTheExactAbsoluteDifference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            String keys = tmp.resolve("keys").toString(), url = "http://127.0.0.1:" + server.port();
+            assertEquals(0, run("keys", "init", "--keys", keys, "--server", url)[0]);
+            var pair = io.picrypt.imagediff.SyntheticPair.generate(120, 80, 9);
+            java.nio.file.Path[] f = pair.writeTo(tmp);
+            java.nio.file.Path out = tmp.resolve("d.png");
+            Object[] r = run("diff", "--keys", keys, "--quiet", f[0].toString(), f[1].toString(), "-o", out.toString());
+            assertEquals(0, r[0], (String) r[2]);
+            var got = io.picrypt.imagediff.ImageFiles.read(out, 1 << 20);
+            var expect = io.picrypt.imagediff.DiffImage.plain(pair.before(), pair.after()).absolute();
+            assertArrayEquals(expect.samples(), got.samples());
+            // different sizes: a clear error, exit 2
+            var other = io.picrypt.imagediff.SyntheticPair.generate(60, 40, 1);
+            java.nio.file.Path small = tmp.resolve("small.png");
+            io.picrypt.imagediff.ImageFiles.writePng(other.before(), small);
+            r = run("diff", "--keys", keys, "--quiet", f[0].toString(), small.toString(), "-o", out.toString());
+            assertEquals(Main.EXIT_ERROR, r[0]);
+            assertTrue(((String) r[2]).contains("size"), (String) r[2]);
+            java.nio.file.Files.writeString(tmp.resolve("x.png"), "not an image");
+            r = run("diff", "--keys", keys, "--quiet", f[0].toString(), tmp.resolve("x.png").toString(), "-o", out.toString());
+            assertEquals(Main.EXIT_ERROR, r[0]);
+        }
+    }
+
+    @Test
     void benchServiceJsonHasTheIssueKeys() throws Exception {
         Object[] r = run("bench", "service", "--identities", "20", "--runs", "1", "--json");
         assertEquals(0, r[0], (String) r[2]);

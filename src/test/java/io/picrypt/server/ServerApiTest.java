@@ -234,6 +234,30 @@ class ServerApiTest {
     }
 
     @Test
+    void imageDifferenceIsExactOverHttpAndRefusesBadInput() throws Exception {
+        Account a = account();
+        var sk = new io.picrypt.ckks.KeyGenerator(io.picrypt.imagediff.ImageDiffParameters.standard().ckks()).secretKey();
+        var session = new io.picrypt.client.ImageDiffSession(a.http(), sk);
+        var pair = io.picrypt.imagediff.SyntheticPair.generate(97, 61, 3);
+        var r = session.diff(pair.before(), pair.after(), io.picrypt.client.ImageDiffSession.Progress.NONE);
+        assertEquals(io.picrypt.imagediff.DiffImage.plain(pair.before(), pair.after()), r.difference(), "exact for every pixel");
+        assertTrue(r.difference().changedPixels() > 0);
+
+        var crypto = new io.picrypt.imagediff.ImageDiffClient(io.picrypt.imagediff.ImageDiffParameters.standard(), sk);
+        byte[] before = crypto.encrypt(pair.before());
+        byte[] small = crypto.encrypt(io.picrypt.imagediff.SyntheticPair.generate(50, 40, 3).after());
+        String path = "/v1/keysets/" + a.id() + "/image-diff";
+        assertJsonError(raw("POST", path, a.token(), io.picrypt.imagediff.DiffRequest.write(before, small)), 400);
+        assertJsonError(raw("POST", path, a.token(), io.picrypt.imagediff.DiffRequest.write(before, Arrays.copyOf(before, before.length - 7))), 400);
+        assertJsonError(raw("POST", path, a.token(), "garbage".getBytes()), 400);
+        byte[] wrongFingerprint = before.clone();
+        wrongFingerprint[8] ^= 1;
+        assertJsonError(raw("POST", path, a.token(), io.picrypt.imagediff.DiffRequest.write(wrongFingerprint, before)), 400);
+        assertJsonError(raw("POST", path, null, io.picrypt.imagediff.DiffRequest.write(before, before)), 401);
+        assertJsonError(raw("POST", path, account().token(), io.picrypt.imagediff.DiffRequest.write(before, before)), 403);
+    }
+
+    @Test
     void concurrentVerifiesAndIdentifiesWithEnrollmentsAndDeletes() throws Exception {
         Account a = account();
         Random r = new Random(11);
