@@ -55,8 +55,9 @@ public final class Ntt {
     /** The primitive 2N-th root of unity used (psi^N = -1). */
     public long psi() { return psi; }
 
+    /** x * w mod q in [0, 2q) for 0 <= x < 2^63 (all callers: x < 4q < 2^63), so x needs no unsigned correction. */
     private static long mulShoupLazy(long x, long w, long wShoup, long q) {
-        return x * w - Modulus.mulHiUnsigned(x, wShoup) * q;
+        return x * w - (Math.multiplyHigh(x, wShoup) + ((wShoup >> 63) & x)) * q;
     }
 
     /** In-place forward transform; input in [0, q), output in [0, q), bit-reversed order. */
