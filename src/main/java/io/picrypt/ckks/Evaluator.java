@@ -195,7 +195,14 @@ public final class Evaluator {
                 long x0 = a0[j], x1 = a1[j], y0 = b0[j], y1 = b1[j];
                 long p0 = m.mul(x0, y0);
                 long p2 = m.mul(x1, y1);
-                long p1 = m.add(m.mul(x0, y1), m.mul(x1, y0));
+                // Karatsuba: x0 y1 + x1 y0 = (x0 + x1)(y0 + y1) - p0 - p2, three products instead of four
+                long sx = x0 + x1, sy = y0 + y1;
+                if (sx >= q) sx -= q;
+                if (sy >= q) sy -= q;
+                long p1 = m.mul(sx, sy) - p0;
+                if (p1 < 0) p1 += q;
+                p1 -= p2;
+                if (p1 < 0) p1 += q;
                 if (accumulate) {
                     long s = o0[j] + p0; o0[j] = s >= q ? s - q : s;
                     s = o1[j] + p1; o1[j] = s >= q ? s - q : s;

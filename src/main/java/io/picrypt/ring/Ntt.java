@@ -14,6 +14,9 @@ public final class Ntt {
     private final long[] psiRev, psiRevShoup;       // psi^bitrev(i)
     private final long[] psiInvRev, psiInvRevShoup; // psi^-bitrev(i)
     private final long nInv, nInvShoup;
+    private final long wLastN, wLastNShoup;
+    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up)
+    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
     private final long psi;
 
     public Ntt(int n, Modulus mod) {
@@ -46,6 +49,18 @@ public final class Ntt {
         }
         nInv = mod.inverse(n);
         nInvShoup = mod.shoup(nInv);
+        halfW = new long[n];
+        halfWShoup = new long[n];
+        halfWInv = new long[n];
+        halfWInvShoup = new long[n];
+        for (int i = 0; i < n; i++) {
+            halfW[i] = Math.min(psiRev[i], q - psiRev[i]);
+            halfWShoup[i] = mod.shoup(halfW[i]);
+            halfWInv[i] = Math.min(psiInvRev[i], q - psiInvRev[i]);
+            halfWInvShoup[i] = mod.shoup(halfWInv[i]);
+        }
+        wLastN = mod.mul(psiInvRev[1], nInv);
+        wLastNShoup = mod.shoup(wLastN);
     }
 
     public int n() { return n; }
@@ -64,53 +79,101 @@ public final class Ntt {
     public void forward(long[] a) {
         final long twoQ = 2 * q;
         int t = n;
-        for (int m = 1; m < n; m <<= 1) {
+        for (int m = 1; m < n >> 1; m <<= 1) {
             t >>= 1;
             for (int i = 0; i < m; i++) {
                 final int j1 = 2 * i * t;
                 final int j2 = j1 + t;
-                final long w = psiRev[m + i], ws = psiRevShoup[m + i];
-                for (int j = j1; j < j2; j++) {
-                    long u = a[j];
-                    if (u >= twoQ) u -= twoQ;
-                    long v = mulShoupLazy(a[j + t], w, ws, q);
-                    a[j] = u + v;
-                    a[j + t] = u - v + twoQ;
+                final long w = halfW[m + i], ws = halfWShoup[m + i];
+                if (w == psiRev[m + i]) {
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j];
+                        if (u >= twoQ) u -= twoQ;
+                        long x = a[j + t];
+                        long v = x * w - Math.multiplyHigh(x, ws) * q;
+                        a[j] = u + v;
+                        a[j + t] = u - v + twoQ;
+                    }
+                } else { // w = q - psi^k: v = -x psi^k, so the outputs swap signs
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j];
+                        if (u >= twoQ) u -= twoQ;
+                        long x = a[j + t];
+                        long v = x * w - Math.multiplyHigh(x, ws) * q;
+                        a[j] = u - v + twoQ;
+                        a[j + t] = u + v;
+                    }
                 }
             }
         }
-        for (int j = 0; j < n; j++) {
-            long x = a[j];
+        // last stage (t = 1) fused with the final reduction from [0, 4q) to [0, q)
+        final int h = n >> 1;
+        for (int i = 0; i < h; i++) {
+            final int j = 2 * i;
+            long u = a[j];
+            if (u >= twoQ) u -= twoQ;
+            long v = mulShoupLazy(a[j + 1], psiRev[h + i], psiRevShoup[h + i], q);
+            long x = u + v, y = u - v + twoQ;
             if (x >= twoQ) x -= twoQ;
             if (x >= q) x -= q;
+            if (y >= twoQ) y -= twoQ;
+            if (y >= q) y -= q;
             a[j] = x;
+            a[j + 1] = y;
         }
     }
 
     /** In-place inverse transform; input in [0, q) bit-reversed, output in [0, q) natural order. */
     public void inverse(long[] a) {
         final long twoQ = 2 * q;
-        int t = 1;
-        for (int m = n; m > 1; m >>= 1) {
+        // first stage (t = 1): one butterfly per twiddle
+        final int h0 = n >> 1;
+        for (int i = 0; i < h0; i++) {
+            final int j = 2 * i;
+            long u = a[j], v = a[j + 1];
+            long s = u + v;
+            if (s >= twoQ) s -= twoQ;
+            a[j] = s;
+            a[j + 1] = mulShoupLazy(u - v + twoQ, psiInvRev[h0 + i], psiInvRevShoup[h0 + i], q);
+        }
+        int t = 2;
+        for (int m = h0; m > 2; m >>= 1) {
             int j1 = 0;
             final int h = m >> 1;
             for (int i = 0; i < h; i++) {
                 final int j2 = j1 + t;
-                final long w = psiInvRev[h + i], ws = psiInvRevShoup[h + i];
-                for (int j = j1; j < j2; j++) {
-                    long u = a[j], v = a[j + t];
-                    long s = u + v;
-                    if (s >= twoQ) s -= twoQ;
-                    a[j] = s;
-                    a[j + t] = mulShoupLazy(u - v + twoQ, w, ws, q);
+                final long w = halfWInv[h + i], ws = halfWInvShoup[h + i];
+                if (w == psiInvRev[h + i]) {
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j], v = a[j + t];
+                        long s = u + v;
+                        if (s >= twoQ) s -= twoQ;
+                        a[j] = s;
+                        long x = u - v + twoQ;
+                        a[j + t] = x * w - Math.multiplyHigh(x, ws) * q;
+                    }
+                } else { // w = q - psi^-k: (u - v) psi^-k = (v - u) w
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j], v = a[j + t];
+                        long s = u + v;
+                        if (s >= twoQ) s -= twoQ;
+                        a[j] = s;
+                        long x = v - u + twoQ;
+                        a[j + t] = x * w - Math.multiplyHigh(x, ws) * q;
+                    }
                 }
                 j1 += 2 * t;
             }
             t <<= 1;
         }
-        for (int j = 0; j < n; j++) {
-            long x = mulShoupLazy(a[j], nInv, nInvShoup, q);
+        // last stage (one twiddle) fused with the multiplication by 1/N
+        final long w = wLastN, ws = wLastNShoup;
+        for (int j = 0, k = t; j < t; j++, k++) {
+            long u = a[j], v = a[k];
+            long x = mulShoupLazy(u + v, nInv, nInvShoup, q);
+            long y = mulShoupLazy(u - v + twoQ, w, ws, q);
             a[j] = x >= q ? x - q : x;
+            a[k] = y >= q ? y - q : y;
         }
     }
 }

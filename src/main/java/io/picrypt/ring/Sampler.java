@@ -35,13 +35,57 @@ public final class Sampler {
         return s;
     }
 
+    /**
+     * Cumulative distribution of |v| for v = round(N(0, SIGMA^2)) conditioned on |v| <= ERROR_BOUND, scaled to 2^63:
+     * |v| <= k iff a uniform 63-bit u is below CDT[k]. The probabilities are integrals of the Gaussian density over
+     * [k - 1/2, k + 1/2] (Simpson's rule; the table's 2^-63 granularity dominates its error).
+     */
+    private static final long[] CDT = cumulativeTable();
+
+    private static long[] cumulativeTable() {
+        double[] mass = new double[ERROR_BOUND + 1];
+        double total = 0;
+        for (int k = 0; k <= ERROR_BOUND; k++) {
+            double lo = k == 0 ? 0 : k - 0.5, hi = k + 0.5;
+            int steps = 4000;
+            double h = (hi - lo) / steps, sum = 0;
+            for (int i = 0; i <= steps; i++) {
+                double x = lo + i * h;
+                double f = Math.exp(-x * x / (2 * SIGMA * SIGMA));
+                sum += (i == 0 || i == steps) ? f : (i % 2 == 1 ? 4 * f : 2 * f);
+            }
+            mass[k] = 2 * sum * h / 3; // both signs (for k = 0: the half-intervals [-1/2, 0] and [0, 1/2])
+            total += mass[k];
+        }
+        long[] cdt = new long[ERROR_BOUND];
+        double acc = 0;
+        for (int k = 0; k < ERROR_BOUND; k++) {
+            acc += mass[k];
+            cdt[k] = (long) Math.floor(acc / total * 0x1p63);
+        }
+        return cdt;
+    }
+
+    /**
+     * Keystream bytes from AES-256-CTR under a fresh 32-byte SecureRandom key: one SecureRandom call per polynomial
+     * instead of one per coefficient (SecureRandom.nextGaussian cost about a microsecond per coefficient).
+     */
+    private byte[] randomBytes(int length) {
+        try {
+            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(newSeed(), "AES"), new IvParameterSpec(new byte[16]));
+            return aes.doFinal(new byte[length]);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CTR unavailable", e);
+        }
+    }
+
     /** Ternary coefficients, uniform over {-1, 0, 1}. */
     public long[] ternary(int n) {
         long[] out = new long[n];
-        byte[] buf = new byte[n];
         int filled = 0;
         while (filled < n) {
-            random.nextBytes(buf);
+            byte[] buf = randomBytes(n - filled + 64);
             for (int i = 0; i < buf.length && filled < n; i++) {
                 int b = buf[i] & 0xff;
                 if (b >= 255) continue; // 255 = 3 * 85: reject to stay exactly uniform
@@ -51,15 +95,20 @@ public final class Sampler {
         return out;
     }
 
-    /** Centred discrete Gaussian (sigma 3.2) by rounding, rejected outside +-19. */
+    /**
+     * Centred discrete Gaussian: round(N(0, 3.2^2)) restricted to +-19, by table lookup (CDT) on 64-bit words; the
+     * scan over the table has no data-dependent branches.
+     */
     public long[] gaussian(int n) {
         long[] out = new long[n];
+        ByteBuffer bb = ByteBuffer.wrap(randomBytes(8 * n)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-            long v;
-            do {
-                v = Math.round(random.nextGaussian() * SIGMA);
-            } while (Math.abs(v) > ERROR_BOUND);
-            out[i] = v;
+            long w = bb.getLong();
+            long u = w >>> 1;
+            long k = 0;
+            for (long c : CDT) k += (c - 1 - u) >>> 63; // 1 when u >= c
+            long sign = -(w & 1);                        // 0 or -1
+            out[i] = (k ^ sign) - sign;                  // k or -k
         }
         return out;
     }
