@@ -3,6 +3,8 @@ package io.picrypt.ring;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
@@ -14,6 +16,8 @@ import java.security.SecureRandom;
  * ciphertext can travel as (c0, seed) and anyone can re-derive the same uniform polynomial.
  */
 public final class Sampler {
+    private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     public static final double SIGMA = 3.2;
     /** Errors are bounded at 6 sigma (19), like SEAL's default noise_max_deviation. */
     public static final int ERROR_BOUND = 19;
@@ -130,13 +134,17 @@ public final class Sampler {
                 long mask = bits == 64 ? -1L : (1L << bits) - 1;
                 byte[] iv = ByteBuffer.allocate(16).putLong(stream).putInt(primeIdx[l]).putInt(0).array();
                 aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(iv));
-                byte[] zeros = new byte[8 * n];
-                ByteBuffer bb = ByteBuffer.wrap(aes.update(zeros)).order(ByteOrder.LITTLE_ENDIAN);
-                int j = 0;
+                byte[] ks = aes.update(new byte[8 * n]);
+                long[] o = out[l];
+                int j = 0, pos = 0;
                 while (j < n) {
-                    if (!bb.hasRemaining()) bb = ByteBuffer.wrap(aes.update(new byte[8 * 64])).order(ByteOrder.LITTLE_ENDIAN);
-                    long v = bb.getLong() & mask;
-                    if (Long.compareUnsigned(v, q) < 0) out[l][j++] = v; // rejection keeps it exactly uniform
+                    if (pos == ks.length) {
+                        ks = aes.update(new byte[8 * 64]);
+                        pos = 0;
+                    }
+                    long v = (long) LE_LONG.get(ks, pos) & mask;
+                    pos += 8;
+                    if (Long.compareUnsigned(v, q) < 0) o[j++] = v; // rejection keeps it exactly uniform
                 }
             }
         } catch (GeneralSecurityException e) {
