@@ -97,8 +97,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
     record Stat(double medianUs, double minUs, double cpuMedianUs, int runs) {}
 
     /** Everything the command reports. */
-    record Report(CkksParameters params, Map<String, Stat> ops, Map<String, Long> sizes, Map<String, Double> precisionLog2,
-                  List<Integer> galoisSteps) {}
+    record Report(CkksParameters params, Map<String, Stat> ops, Map<String, Stat> serialization, Map<String, Long> sizes,
+                  Map<String, Double> precisionLog2, List<Integer> galoisSteps) {}
 
     private static volatile long sink; // results feed this so the JIT cannot drop the work
 
@@ -177,6 +177,14 @@ public final class BenchCkksCommand implements Callable<Integer> {
 
         Map<String, Long> sizes = new LinkedHashMap<>();
         Ciphertext sym = encryptor.encryptSymmetric(enc.encode(x, scale), sk);
+        Map<String, Stat> ser = new LinkedHashMap<>();
+        byte[] ctBytes = Serializer.writeCiphertext(cx, p, false), symBytes = Serializer.writeCiphertext(sym, p, true);
+        byte[] gkBytes = Serializer.writeGaloisKeys(gk);
+        ser.put("write_ciphertext", time(runs, warmup, 1, () -> Serializer.writeCiphertext(cx, p, false)));
+        ser.put("read_ciphertext", time(runs, warmup, 1, () -> Serializer.readCiphertext(ctBytes, p)));
+        ser.put("read_ciphertext_seeded", time(runs, warmup, 1, () -> Serializer.readCiphertext(symBytes, p)));
+        ser.put("write_galois_keys_24", time(keyRuns, keyWarmup, 1, () -> Serializer.writeGaloisKeys(gk)));
+        ser.put("read_galois_keys_24", time(keyRuns, keyWarmup, 1, () -> Serializer.readGaloisKeys(gkBytes, p)));
         sizes.put("size_ciphertext", (long) Serializer.writeCiphertext(cx, p, false).length);
         sizes.put("size_ciphertext_seeded", (long) Serializer.writeCiphertext(sym, p, true).length);
         long relinBytes = Serializer.writeRelinKey(rk).length;
@@ -196,7 +204,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         double[] rot = new double[slots];
         for (int i = 0; i < slots; i++) rot[i] = x[(i + 1) % slots];
         precision.put("rotate", log2(maxErr(rot, dec.decrypt(ev.rotate(cx, 1, gk)))));
-        return new Report(p, ops, sizes, precision, steps);
+        return new Report(p, ops, ser, sizes, precision, steps);
     }
 
     /** ||x - y||^2 over the first 512 slots: sub, multiply, relinearize, rescale, 9 rotate-and-add steps. */
@@ -273,6 +281,13 @@ public final class BenchCkksCommand implements Callable<Integer> {
             n.put("ratio_to_seal", round(e.getValue().medianUs() / SEAL_US.get(e.getKey()), 0.01));
             n.put("target_us", TARGET_US.get(e.getKey()));
         }
+        ObjectNode ser = o.putObject("serialization");
+        for (var e : r.serialization().entrySet()) {
+            ObjectNode n = ser.putObject(e.getKey());
+            n.put("median_us", round(e.getValue().medianUs(), 0.1));
+            n.put("min_us", round(e.getValue().minUs(), 0.1));
+            n.put("runs", e.getValue().runs());
+        }
         ObjectNode sizes = o.putObject("sizes");
         r.sizes().forEach(sizes::put);
         ObjectNode seal = o.putObject("seal_sizes");
@@ -294,6 +309,10 @@ public final class BenchCkksCommand implements Callable<Integer> {
             double ratio = s.medianUs() / SEAL_US.get(k);
             sb.append(String.format(Locale.ROOT, "%-58s %10.1f %10.1f %10.1f %10.1f %6.2f  <= %.0f %s%n", LABEL.get(k) + " (" + k + ")",
                     s.medianUs(), s.minUs(), s.cpuMedianUs(), SEAL_US.get(k), ratio, TARGET_US.get(k), s.medianUs() <= TARGET_US.get(k) ? "met" : "MISSED"));
+        }
+        sb.append(String.format(Locale.ROOT, "%nserialization (no SEAL reference)%n"));
+        for (var e : r.serialization().entrySet()) {
+            sb.append(String.format(Locale.ROOT, "%-28s %10.1f us median %10.1f min%n", e.getKey(), e.getValue().medianUs(), e.getValue().minUs()));
         }
         sb.append(String.format(Locale.ROOT, "%nserialized sizes (bytes; PiCrypt keys always carry their uniform halves as seeds)%n"));
         for (var e : r.sizes().entrySet()) {

@@ -78,31 +78,48 @@ public final class Ntt {
     /** In-place forward transform; input in [0, q), output in [0, q), bit-reversed order. */
     public void forward(long[] a) {
         final long twoQ = 2 * q;
-        int t = n;
-        for (int m = 1; m < n >> 1; m <<= 1) {
-            t >>= 1;
+        int m = 1, t = n >> 1;
+        // two stages per pass (radix-4 data flow) with twiddles folded to min(w, q - w); a folded twiddle negates
+        // the product, which the butterfly absorbs by swapping its outputs (loop-invariant flags)
+        for (; 4 * m <= n >> 1; m <<= 2, t >>= 2) {
+            final int t2 = t >> 1;
             for (int i = 0; i < m; i++) {
                 final int j1 = 2 * i * t;
-                final int j2 = j1 + t;
                 final long w = halfW[m + i], ws = halfWShoup[m + i];
-                if (w == psiRev[m + i]) {
-                    for (int j = j1; j < j2; j++) {
-                        long u = a[j];
-                        if (u >= twoQ) u -= twoQ;
-                        long x = a[j + t];
-                        long v = x * w - Math.multiplyHigh(x, ws) * q;
-                        a[j] = u + v;
-                        a[j + t] = u - v + twoQ;
-                    }
-                } else { // w = q - psi^k: v = -x psi^k, so the outputs swap signs
-                    for (int j = j1; j < j2; j++) {
-                        long u = a[j];
-                        if (u >= twoQ) u -= twoQ;
-                        long x = a[j + t];
-                        long v = x * w - Math.multiplyHigh(x, ws) * q;
-                        a[j] = u - v + twoQ;
-                        a[j + t] = u + v;
-                    }
+                final boolean f = w != psiRev[m + i];
+                final int ia = 2 * m + 2 * i, ib = ia + 1;
+                final long wa = halfW[ia], wsa = halfWShoup[ia], wb = halfW[ib], wsb = halfWShoup[ib];
+                final boolean fa = wa != psiRev[ia], fb = wb != psiRev[ib];
+                for (int j = j1; j < j1 + t2; j++) {
+                    long x0 = a[j], x1 = a[j + t2], x2 = a[j + t], x3 = a[j + t + t2];
+                    if (x0 >= twoQ) x0 -= twoQ;
+                    if (x1 >= twoQ) x1 -= twoQ;
+                    long v2 = x2 * w - Math.multiplyHigh(x2, ws) * q;
+                    long v3 = x3 * w - Math.multiplyHigh(x3, ws) * q;
+                    long s0 = x0 + v2, d0 = x0 - v2 + twoQ, s1 = x1 + v3, d1 = x1 - v3 + twoQ;
+                    long y0 = f ? d0 : s0, y2 = f ? s0 : d0, y1 = f ? d1 : s1, y3 = f ? s1 : d1;
+                    if (y0 >= twoQ) y0 -= twoQ;
+                    if (y2 >= twoQ) y2 -= twoQ;
+                    long u1 = y1 * wa - Math.multiplyHigh(y1, wsa) * q;
+                    long u3 = y3 * wb - Math.multiplyHigh(y3, wsb) * q;
+                    long sa = y0 + u1, da = y0 - u1 + twoQ, sb = y2 + u3, db = y2 - u3 + twoQ;
+                    a[j] = fa ? da : sa;
+                    a[j + t2] = fa ? sa : da;
+                    a[j + t] = fb ? db : sb;
+                    a[j + t + t2] = fb ? sb : db;
+                }
+            }
+        }
+        for (; m < n >> 1; m <<= 1, t >>= 1) { // one leftover stage when their number is odd
+            for (int i = 0; i < m; i++) {
+                final int j1 = 2 * i * t;
+                final long w = psiRev[m + i], ws = psiRevShoup[m + i];
+                for (int j = j1; j < j1 + t; j++) {
+                    long u = a[j];
+                    if (u >= twoQ) u -= twoQ;
+                    long v = mulShoupLazy(a[j + t], w, ws, q);
+                    a[j] = u + v;
+                    a[j + t] = u - v + twoQ;
                 }
             }
         }
