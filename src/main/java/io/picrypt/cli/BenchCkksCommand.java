@@ -55,6 +55,10 @@ public final class BenchCkksCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--parallel", description = "turn on parallelism across RNS limbs, key-switching digits and Galois keys "
+            + "(default off: single-threaded figures, comparable to SEAL's)")
+    boolean parallel;
+
     /** SEAL 4.4.3 medians (us) from the issue, same preset, AMD EPYC Zen 3. */
     static final Map<String, Double> SEAL_US = new LinkedHashMap<>();
     /** Issue 3 targets (us): 2x SEAL, 1.5x for the NTT. */
@@ -97,7 +101,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
     record Stat(double medianUs, double minUs, double cpuMedianUs, int runs) {}
 
     /** Everything the command reports. */
-    record Report(CkksParameters params, Map<String, Stat> ops, Map<String, Stat> serialization, Map<String, Long> sizes,
+    record Report(CkksParameters params, int threads, Map<String, Stat> ops, Map<String, Stat> serialization, Map<String, Long> sizes,
                   Map<String, Double> precisionLog2, List<Integer> galoisSteps) {}
 
     private static volatile long sink; // results feed this so the JIT cannot drop the work
@@ -105,7 +109,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || warmup < 0) throw new IllegalArgumentException("--runs must be >= 1 and --warmup >= 0");
-        Report r = measure(runs, warmup);
+        Report r = measure(runs, warmup, parallel);
         System.out.println(json ? toJson(r) : toTable(r, runs, warmup));
         return 0;
     }
@@ -121,17 +125,17 @@ public final class BenchCkksCommand implements Callable<Integer> {
         return s;
     }
 
-    static Report measure(int runs, int warmup) {
+    static Report measure(int runs, int warmup, boolean parallel) {
         boolean wasParallel = Parallel.enabled();
-        Parallel.setEnabled(false); // single-threaded figures, comparable to SEAL's
+        Parallel.setEnabled(parallel); // off: single-threaded figures, comparable to SEAL's
         try {
-            return measureSingleThreaded(runs, warmup);
+            return measureOps(runs, warmup, parallel ? Runtime.getRuntime().availableProcessors() : 1);
         } finally {
             Parallel.setEnabled(wasParallel);
         }
     }
 
-    private static Report measureSingleThreaded(int runs, int warmup) {
+    private static Report measureOps(int runs, int warmup, int threads) {
         CkksParameters p = CkksParameters.defaultPreset();
         int slots = p.slots();
         double scale = p.defaultScale();
@@ -204,7 +208,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         double[] rot = new double[slots];
         for (int i = 0; i < slots; i++) rot[i] = x[(i + 1) % slots];
         precision.put("rotate", log2(maxErr(rot, dec.decrypt(ev.rotate(cx, 1, gk)))));
-        return new Report(p, ops, ser, sizes, precision, steps);
+        return new Report(p, threads, ops, ser, sizes, precision, steps);
     }
 
     /** ||x - y||^2 over the first 512 slots: sub, multiply, relinearize, rescale, 9 rotate-and-add steps. */
@@ -264,7 +268,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         for (int i = 0; i < p.ring().size(); i++) bits.add(p.ring().modulus(i).bits());
         params.put("scale_log2", log2(p.defaultScale()));
         params.put("log_qp", round(p.logQP(), 0.01));
-        params.put("threads", 1);
+        params.put("threads", r.threads());
         params.put("cpu", cpuModel());
         params.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         ArrayNode gs = params.putArray("galois_rotation_steps");
@@ -300,8 +304,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
     static String toTable(Report r, int runs, int warmup) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "CKKS on %s%n", r.params()));
-        sb.append(String.format(Locale.ROOT, "one thread, %d warm-up + %d timed runs per op (key generation %d), cpu: %s; ratio = median / SEAL%n",
-                warmup, runs, r.ops().get("keygen_all").runs(), cpuModel()));
+        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s; ratio = median / SEAL%n",
+                r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), cpuModel()));
         sb.append(String.format(Locale.ROOT, "%-58s %10s %10s %10s %10s %6s  %s%n", "operation", "median us", "min us", "cpu us", "SEAL us", "ratio", "target (2x SEAL, NTT 1.5x)"));
         for (var e : r.ops().entrySet()) {
             String k = e.getKey();
