@@ -34,15 +34,15 @@ public final class Decryptor {
             }
             return out;
         }
-        return encoder.decodeCoefficients(params.ring().crtCentered(m), ct.scale);
+        return params.ring().crtCenteredDoubles(m, ct.scale);
     }
 
     public double[] decrypt(Ciphertext ct) {
-        return encoder.decode(decryptToCoefficients(ct), ct.scale);
+        return decryptComplex(ct)[0];
     }
 
     public double[][] decryptComplex(Ciphertext ct) {
-        return encoder.decodeComplex(decryptToCoefficients(ct), ct.scale);
+        return encoder.decodeComplex(params.ring().crtCenteredDoubles(decryptNtt(ct, true), ct.scale));
     }
 
     private long[][] decryptNtt(Ciphertext ct, boolean toCoefficients) {

@@ -82,6 +82,13 @@ public final class Encoder {
         return new double[][]{vr, vi};
     }
 
+    /** Decodes coefficients already divided by the scale. */
+    double[][] decodeComplex(double[] coeffs) {
+        double[] vr = java.util.Arrays.copyOf(coeffs, slots), vi = java.util.Arrays.copyOfRange(coeffs, slots, n);
+        fftSpecial(vr, vi);
+        return new double[][]{vr, vi};
+    }
+
     // ---------------------------------------------------------------- coefficient encoding
 
     /** Coefficient j = round(values[j] * scale), up to N values. */

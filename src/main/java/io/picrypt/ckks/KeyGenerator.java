@@ -1,12 +1,15 @@
 package io.picrypt.ckks;
 
+import io.picrypt.ring.Parallel;
 import io.picrypt.ring.RingContext;
 import io.picrypt.ring.Sampler;
 
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /** Generates the secret key and everything derived from it. Randomness: SecureRandom only. */
 public final class KeyGenerator {
@@ -52,20 +55,31 @@ public final class KeyGenerator {
 
     /** Galois keys for left rotations by the given steps, plus conjugation when asked. */
     public GaloisKeys rotationKeys(SecretKey sk, Collection<Integer> steps, boolean conjugation) {
-        Map<Integer, SwitchingKey> keys = new HashMap<>();
+        Set<Integer> elements = new LinkedHashSet<>();
         for (int s : steps) {
             int g = GaloisKeys.rotationElement(params.n(), s);
-            if (g != 1) keys.computeIfAbsent(g, e -> galoisKey(sk, e));
+            if (g != 1) elements.add(g);
         }
-        if (conjugation) keys.put(GaloisKeys.conjugationElement(params.n()), galoisKey(sk, GaloisKeys.conjugationElement(params.n())));
-        return new GaloisKeys(params, keys);
+        if (conjugation) elements.add(GaloisKeys.conjugationElement(params.n()));
+        return new GaloisKeys(params, galoisKeysFor(sk, elements));
     }
 
     /** Galois keys for arbitrary automorphisms X -> X^g (g odd, 1 < g < 2N). */
     public GaloisKeys galoisKeys(SecretKey sk, Collection<Integer> elements) {
-        Map<Integer, SwitchingKey> keys = new HashMap<>();
-        for (int g : elements) keys.computeIfAbsent(checkElement(g), e -> galoisKey(sk, e));
-        return new GaloisKeys(params, keys);
+        Set<Integer> distinct = new LinkedHashSet<>();
+        for (int g : elements) distinct.add(checkElement(g));
+        return new GaloisKeys(params, galoisKeysFor(sk, distinct));
+    }
+
+    /** One key per element; independent keys are generated in parallel when {@link Parallel} is on. */
+    private Map<Integer, SwitchingKey> galoisKeysFor(SecretKey sk, Set<Integer> elements) {
+        checkParams(sk);
+        Integer[] gs = elements.toArray(new Integer[0]);
+        SwitchingKey[] keys = new SwitchingKey[gs.length];
+        Parallel.forEach(gs.length, i -> keys[i] = galoisKey(sk, gs[i]));
+        Map<Integer, SwitchingKey> out = new HashMap<>();
+        for (int i = 0; i < gs.length; i++) out.put(gs[i], keys[i]);
+        return out;
     }
 
     int checkElement(int g) {

@@ -3,7 +3,10 @@ package io.picrypt.ckks;
 import io.picrypt.ring.RingContext;
 import io.picrypt.ring.Sampler;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -248,55 +251,79 @@ public final class Serializer {
         return total;
     }
 
+    private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Packs each limb's coefficients LSB-first into a bit stream of bits(q_i) bits each, byte-aligned per limb. Works
+     * a 64-bit word at a time (the stream is little-endian, so a word written little-endian is the same 8 bytes).
+     */
     private static void packLimbs(ByteBuffer b, CkksParameters p, long[][] poly, int limbs, boolean allPrimes) {
+        byte[] out = b.array();
+        int pos = b.arrayOffset() + b.position();
         for (int i = 0; i < limbs; i++) {
             int bits = p.ring().modulus(i).bits();
-            int acc = 0, filled = 0;
+            long acc = 0;
+            int filled = 0;
             for (long v : poly[i]) {
-                long x = v;
-                int left = bits;
-                while (left > 0) {
-                    int take = Math.min(left, 8 - filled);
-                    acc |= (int) (x & ((1L << take) - 1)) << filled;
-                    filled += take;
-                    x >>>= take;
-                    left -= take;
-                    if (filled == 8) {
-                        b.put((byte) acc);
-                        acc = 0;
-                        filled = 0;
-                    }
+                acc |= v << filled;
+                filled += bits;
+                if (filled >= 64) {
+                    LE_LONG.set(out, pos, acc);
+                    pos += 8;
+                    filled -= 64;
+                    acc = filled == 0 ? 0 : v >>> (bits - filled);
                 }
             }
-            if (filled > 0) b.put((byte) acc);
+            for (; filled > 0; filled -= 8, acc >>>= 8) out[pos++] = (byte) acc;
         }
+        b.position(pos - b.arrayOffset());
     }
 
     private static long[][] unpackLimbs(ByteBuffer b, CkksParameters p, int limbs, boolean allPrimes) {
         int n = p.n();
+        byte[] in = b.array();
+        int pos = b.arrayOffset() + b.position();
         long[][] out = new long[limbs][n];
         for (int i = 0; i < limbs; i++) {
             int bits = p.ring().modulus(i).bits();
             long q = p.ring().modulus(i).value();
-            int acc = 0, filled = 0;
+            long mask = (1L << bits) - 1;
+            int end = pos + (int) (((long) n * bits + 7) / 8);
+            long acc = 0;
+            int avail = 0;
+            long[] o = out[i];
             for (int j = 0; j < n; j++) {
-                long v = 0;
-                int got = 0;
-                while (got < bits) {
-                    if (filled == 0) {
-                        acc = b.get() & 0xff;
-                        filled = 8;
+                long v;
+                if (avail >= bits) {
+                    v = acc & mask;
+                    acc >>>= bits;
+                    avail -= bits;
+                } else {
+                    long next;
+                    int got;
+                    if (end - pos >= 8) {
+                        next = (long) LE_LONG.get(in, pos);
+                        pos += 8;
+                        got = 64;
+                    } else { // the limb's last bytes
+                        next = 0;
+                        got = 0;
+                        while (pos < end) {
+                            next |= (in[pos++] & 0xffL) << got;
+                            got += 8;
+                        }
                     }
-                    int take = Math.min(bits - got, filled);
-                    v |= (long) (acc & ((1 << take) - 1)) << got;
-                    acc >>>= take;
-                    filled -= take;
-                    got += take;
+                    v = (acc | (next << avail)) & mask;
+                    int used = bits - avail;
+                    acc = used == 64 ? 0 : next >>> used;
+                    avail = got - used;
                 }
                 if (v >= q) throw new CkksException("coefficient " + j + " of limb " + i + " is not below its modulus");
-                out[i][j] = v;
+                o[j] = v;
             }
+            pos = end;
         }
+        b.position(pos - b.arrayOffset());
         return out;
     }
 

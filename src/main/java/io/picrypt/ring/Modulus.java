@@ -14,6 +14,9 @@ public final class Modulus {
     private final int bits;
     private final long ratioHi; // floor(2^128 / q) >> 64
     private final long ratioLo; // floor(2^128 / q) & (2^64 - 1)
+    private final long mu;      // floor(2^(2*bits) / q) < 2^(bits+1): Barrett constant for products of reduced values
+    private final long ratio64; // floor(2^64 / q) < 2^63: Barrett constant for one word
+    private final int shiftLo, shiftHi; // bits - 1, bits + 1
 
     public Modulus(long q) {
         if (q < 3 || 64 - Long.numberOfLeadingZeros(q) > MAX_BITS) {
@@ -24,6 +27,10 @@ public final class Modulus {
         BigInteger r = BigInteger.ONE.shiftLeft(128).divide(BigInteger.valueOf(q));
         this.ratioHi = r.shiftRight(64).longValue();
         this.ratioLo = r.longValue();
+        this.mu = BigInteger.ONE.shiftLeft(2 * bits).divide(BigInteger.valueOf(q)).longValue();
+        this.ratio64 = BigInteger.ONE.shiftLeft(64).divide(BigInteger.valueOf(q)).longValue();
+        this.shiftLo = bits - 1;
+        this.shiftHi = bits + 1;
     }
 
     public long value() { return q; }
@@ -54,16 +61,32 @@ public final class Modulus {
 
     /** a * b mod q for a, b in [0, q). */
     public long mul(long a, long b) {
-        return reduce128(Math.multiplyHigh(a, b), a * b);
+        return reduceProduct(Math.multiplyHigh(a, b), a * b);
+    }
+
+    /**
+     * (hi:lo) mod q for a value below 2^(2*bits), e.g. a product of two reduced values: Barrett with base 2
+     * (quotient estimate from the top bits times mu, off by at most 2, so two corrections).
+     */
+    public long reduceProduct(long hi, long lo) {
+        long q1 = (hi << (64 - shiftLo)) | (lo >>> shiftLo);          // x / 2^(bits-1) < 2^(bits+1)
+        long q3 = (Math.multiplyHigh(q1, mu) << (64 - shiftHi)) | ((q1 * mu) >>> shiftHi);
+        long r = lo - q3 * q;                                         // < 3q < 2^63
+        if (r >= q) r -= q;
+        return r >= q ? r - q : r;
     }
 
     /** x mod q for any non-negative 64-bit x. */
     public long reduce(long x) {
-        return reduce128(0, x);
+        if (x < 0) return reduce128(0, x);
+        long r = x - Math.multiplyHigh(x, ratio64) * q; // < 2q
+        return r >= q ? r - q : r;
     }
 
     /** x mod q for any signed x, result in [0, q). */
     public long reduceSigned(long x) {
+        if (x >= 0) return x < q ? x : reduce(x);
+        if (x > -q) return x + q;
         long r = x % q;
         return r < 0 ? r + q : r;
     }
@@ -90,6 +113,12 @@ public final class Modulus {
     /** x * w mod q using w's Shoup companion; x may be any value below 2^64 (unsigned), result in [0, q). */
     public long mulShoup(long x, long w, long wShoup) {
         long r = x * w - mulHiUnsigned(x, wShoup) * q;
+        return r >= q ? r - q : r;
+    }
+
+    /** x * w mod q with w's Shoup companion for 0 <= x < 2^63 (cheaper high word), result in [0, q). */
+    public long mulShoupSmall(long x, long w, long wShoup) {
+        long r = x * w - (Math.multiplyHigh(x, wShoup) + ((wShoup >> 63) & x)) * q;
         return r >= q ? r - q : r;
     }
 

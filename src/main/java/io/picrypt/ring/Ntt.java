@@ -14,6 +14,9 @@ public final class Ntt {
     private final long[] psiRev, psiRevShoup;       // psi^bitrev(i)
     private final long[] psiInvRev, psiInvRevShoup; // psi^-bitrev(i)
     private final long nInv, nInvShoup;
+    private final long wLastN, wLastNShoup;
+    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up)
+    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
     private final long psi;
 
     public Ntt(int n, Modulus mod) {
@@ -46,6 +49,18 @@ public final class Ntt {
         }
         nInv = mod.inverse(n);
         nInvShoup = mod.shoup(nInv);
+        halfW = new long[n];
+        halfWShoup = new long[n];
+        halfWInv = new long[n];
+        halfWInvShoup = new long[n];
+        for (int i = 0; i < n; i++) {
+            halfW[i] = Math.min(psiRev[i], q - psiRev[i]);
+            halfWShoup[i] = mod.shoup(halfW[i]);
+            halfWInv[i] = Math.min(psiInvRev[i], q - psiInvRev[i]);
+            halfWInvShoup[i] = mod.shoup(halfWInv[i]);
+        }
+        wLastN = mod.mul(psiInvRev[1], nInv);
+        wLastNShoup = mod.shoup(wLastN);
     }
 
     public int n() { return n; }
@@ -55,21 +70,51 @@ public final class Ntt {
     /** The primitive 2N-th root of unity used (psi^N = -1). */
     public long psi() { return psi; }
 
+    /** x * w mod q in [0, 2q) for 0 <= x < 2^63 (all callers: x < 4q < 2^63), so x needs no unsigned correction. */
     private static long mulShoupLazy(long x, long w, long wShoup, long q) {
-        return x * w - Modulus.mulHiUnsigned(x, wShoup) * q;
+        return x * w - (Math.multiplyHigh(x, wShoup) + ((wShoup >> 63) & x)) * q;
     }
 
     /** In-place forward transform; input in [0, q), output in [0, q), bit-reversed order. */
     public void forward(long[] a) {
         final long twoQ = 2 * q;
-        int t = n;
-        for (int m = 1; m < n; m <<= 1) {
-            t >>= 1;
+        int m = 1, t = n >> 1;
+        // two stages per pass (radix-4 data flow) with twiddles folded to min(w, q - w); a folded twiddle negates
+        // the product, which the butterfly absorbs by swapping its outputs (loop-invariant flags)
+        for (; 4 * m <= n >> 1; m <<= 2, t >>= 2) {
+            final int t2 = t >> 1;
             for (int i = 0; i < m; i++) {
                 final int j1 = 2 * i * t;
-                final int j2 = j1 + t;
+                final long w = halfW[m + i], ws = halfWShoup[m + i];
+                final boolean f = w != psiRev[m + i];
+                final int ia = 2 * m + 2 * i, ib = ia + 1;
+                final long wa = halfW[ia], wsa = halfWShoup[ia], wb = halfW[ib], wsb = halfWShoup[ib];
+                final boolean fa = wa != psiRev[ia], fb = wb != psiRev[ib];
+                for (int j = j1; j < j1 + t2; j++) {
+                    long x0 = a[j], x1 = a[j + t2], x2 = a[j + t], x3 = a[j + t + t2];
+                    if (x0 >= twoQ) x0 -= twoQ;
+                    if (x1 >= twoQ) x1 -= twoQ;
+                    long v2 = x2 * w - Math.multiplyHigh(x2, ws) * q;
+                    long v3 = x3 * w - Math.multiplyHigh(x3, ws) * q;
+                    long s0 = x0 + v2, d0 = x0 - v2 + twoQ, s1 = x1 + v3, d1 = x1 - v3 + twoQ;
+                    long y0 = f ? d0 : s0, y2 = f ? s0 : d0, y1 = f ? d1 : s1, y3 = f ? s1 : d1;
+                    if (y0 >= twoQ) y0 -= twoQ;
+                    if (y2 >= twoQ) y2 -= twoQ;
+                    long u1 = y1 * wa - Math.multiplyHigh(y1, wsa) * q;
+                    long u3 = y3 * wb - Math.multiplyHigh(y3, wsb) * q;
+                    long sa = y0 + u1, da = y0 - u1 + twoQ, sb = y2 + u3, db = y2 - u3 + twoQ;
+                    a[j] = fa ? da : sa;
+                    a[j + t2] = fa ? sa : da;
+                    a[j + t] = fb ? db : sb;
+                    a[j + t + t2] = fb ? sb : db;
+                }
+            }
+        }
+        for (; m < n >> 1; m <<= 1, t >>= 1) { // one leftover stage when their number is odd
+            for (int i = 0; i < m; i++) {
+                final int j1 = 2 * i * t;
                 final long w = psiRev[m + i], ws = psiRevShoup[m + i];
-                for (int j = j1; j < j2; j++) {
+                for (int j = j1; j < j1 + t; j++) {
                     long u = a[j];
                     if (u >= twoQ) u -= twoQ;
                     long v = mulShoupLazy(a[j + t], w, ws, q);
@@ -78,38 +123,74 @@ public final class Ntt {
                 }
             }
         }
-        for (int j = 0; j < n; j++) {
-            long x = a[j];
+        // last stage (t = 1) fused with the final reduction from [0, 4q) to [0, q)
+        final int h = n >> 1;
+        for (int i = 0; i < h; i++) {
+            final int j = 2 * i;
+            long u = a[j];
+            if (u >= twoQ) u -= twoQ;
+            long v = mulShoupLazy(a[j + 1], psiRev[h + i], psiRevShoup[h + i], q);
+            long x = u + v, y = u - v + twoQ;
             if (x >= twoQ) x -= twoQ;
             if (x >= q) x -= q;
+            if (y >= twoQ) y -= twoQ;
+            if (y >= q) y -= q;
             a[j] = x;
+            a[j + 1] = y;
         }
     }
 
     /** In-place inverse transform; input in [0, q) bit-reversed, output in [0, q) natural order. */
     public void inverse(long[] a) {
         final long twoQ = 2 * q;
-        int t = 1;
-        for (int m = n; m > 1; m >>= 1) {
+        // first stage (t = 1): one butterfly per twiddle
+        final int h0 = n >> 1;
+        for (int i = 0; i < h0; i++) {
+            final int j = 2 * i;
+            long u = a[j], v = a[j + 1];
+            long s = u + v;
+            if (s >= twoQ) s -= twoQ;
+            a[j] = s;
+            a[j + 1] = mulShoupLazy(u - v + twoQ, psiInvRev[h0 + i], psiInvRevShoup[h0 + i], q);
+        }
+        int t = 2;
+        for (int m = h0; m > 2; m >>= 1) {
             int j1 = 0;
             final int h = m >> 1;
             for (int i = 0; i < h; i++) {
                 final int j2 = j1 + t;
-                final long w = psiInvRev[h + i], ws = psiInvRevShoup[h + i];
-                for (int j = j1; j < j2; j++) {
-                    long u = a[j], v = a[j + t];
-                    long s = u + v;
-                    if (s >= twoQ) s -= twoQ;
-                    a[j] = s;
-                    a[j + t] = mulShoupLazy(u - v + twoQ, w, ws, q);
+                final long w = halfWInv[h + i], ws = halfWInvShoup[h + i];
+                if (w == psiInvRev[h + i]) {
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j], v = a[j + t];
+                        long s = u + v;
+                        if (s >= twoQ) s -= twoQ;
+                        a[j] = s;
+                        long x = u - v + twoQ;
+                        a[j + t] = x * w - Math.multiplyHigh(x, ws) * q;
+                    }
+                } else { // w = q - psi^-k: (u - v) psi^-k = (v - u) w
+                    for (int j = j1; j < j2; j++) {
+                        long u = a[j], v = a[j + t];
+                        long s = u + v;
+                        if (s >= twoQ) s -= twoQ;
+                        a[j] = s;
+                        long x = v - u + twoQ;
+                        a[j + t] = x * w - Math.multiplyHigh(x, ws) * q;
+                    }
                 }
                 j1 += 2 * t;
             }
             t <<= 1;
         }
-        for (int j = 0; j < n; j++) {
-            long x = mulShoupLazy(a[j], nInv, nInvShoup, q);
+        // last stage (one twiddle) fused with the multiplication by 1/N
+        final long w = wLastN, ws = wLastNShoup;
+        for (int j = 0, k = t; j < t; j++, k++) {
+            long u = a[j], v = a[k];
+            long x = mulShoupLazy(u + v, nInv, nInvShoup, q);
+            long y = mulShoupLazy(u - v + twoQ, w, ws, q);
             a[j] = x >= q ? x - q : x;
+            a[k] = y >= q ? y - q : y;
         }
     }
 }

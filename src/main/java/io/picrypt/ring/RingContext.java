@@ -88,6 +88,66 @@ public final class RingContext {
         return out;
     }
 
+    /** Garner constants per number of limbs k: inv[i][j] = q_j^-1 mod q_i (j < i) and floor(Q/2) in mixed radix. */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, long[][]> garner = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long[][] garnerTables(int k) {
+        return garner.computeIfAbsent(k, kk -> {
+            long[][] t = new long[kk + 1][];
+            BigInteger bigQ = BigInteger.ONE;
+            for (int i = 0; i < kk; i++) {
+                t[i] = new long[i];
+                for (int j = 0; j < i; j++) t[i][j] = moduli[i].inverse(moduli[i].reduce(moduli[j].value()));
+                bigQ = bigQ.multiply(BigInteger.valueOf(moduli[i].value()));
+            }
+            long[] half = new long[kk];
+            BigInteger h = bigQ.shiftRight(1);
+            for (int i = 0; i < kk; i++) {
+                BigInteger qi = BigInteger.valueOf(moduli[i].value());
+                half[i] = h.mod(qi).longValue();
+                h = h.divide(qi);
+            }
+            t[kk] = half;
+            return t;
+        });
+    }
+
+    /**
+     * Centred CRT reconstruction of every coefficient (limbs = primes 0..k-1) divided by {@code divisor}, as doubles:
+     * Garner's mixed-radix conversion (k(k-1)/2 modular products per coefficient, no BigInteger), then Horner in
+     * double precision. Negative values are evaluated from the digits of Q-1-v (q_i-1-a_i, no borrows), so small
+     * values of either sign are exact before the final division.
+     */
+    public double[] crtCenteredDoubles(long[][] p, double divisor) {
+        int k = p.length;
+        long[][] t = garnerTables(k);
+        long[] half = t[k];
+        double[] out = new double[n];
+        long[] a = new long[k];
+        for (int c = 0; c < n; c++) {
+            for (int i = 0; i < k; i++) {
+                Modulus m = moduli[i];
+                long x = p[i][c];
+                for (int j = 0; j < i; j++) {
+                    long aj = a[j] < m.value() ? a[j] : m.reduce(a[j]);
+                    x = m.mul(m.sub(x, aj), t[i][j]);
+                }
+                a[i] = x;
+            }
+            int cmp = 0; // v compared with floor(Q/2), most significant digit first
+            for (int i = k - 1; i >= 0 && cmp == 0; i--) cmp = Long.compare(a[i], half[i]);
+            double v = 0;
+            if (cmp <= 0) {
+                for (int i = k - 1; i >= 0; i--) v = v * moduli[i].value() + a[i];
+            } else {
+                for (int i = k - 1; i >= 0; i--) v = v * moduli[i].value() + (moduli[i].value() - 1 - a[i]);
+                v = -(v + 1);
+            }
+            out[c] = v / divisor;
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return "RingContext(N=" + n + ", primes=" + Arrays.toString(Arrays.stream(moduli).mapToLong(Modulus::value).toArray()) + ")";

@@ -3,6 +3,8 @@ package io.picrypt.ring;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
@@ -14,6 +16,8 @@ import java.security.SecureRandom;
  * ciphertext can travel as (c0, seed) and anyone can re-derive the same uniform polynomial.
  */
 public final class Sampler {
+    private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     public static final double SIGMA = 3.2;
     /** Errors are bounded at 6 sigma (19), like SEAL's default noise_max_deviation. */
     public static final int ERROR_BOUND = 19;
@@ -35,13 +39,57 @@ public final class Sampler {
         return s;
     }
 
+    /**
+     * Cumulative distribution of |v| for v = round(N(0, SIGMA^2)) conditioned on |v| <= ERROR_BOUND, scaled to 2^63:
+     * |v| <= k iff a uniform 63-bit u is below CDT[k]. The probabilities are integrals of the Gaussian density over
+     * [k - 1/2, k + 1/2] (Simpson's rule; the table's 2^-63 granularity dominates its error).
+     */
+    private static final long[] CDT = cumulativeTable();
+
+    private static long[] cumulativeTable() {
+        double[] mass = new double[ERROR_BOUND + 1];
+        double total = 0;
+        for (int k = 0; k <= ERROR_BOUND; k++) {
+            double lo = k == 0 ? 0 : k - 0.5, hi = k + 0.5;
+            int steps = 4000;
+            double h = (hi - lo) / steps, sum = 0;
+            for (int i = 0; i <= steps; i++) {
+                double x = lo + i * h;
+                double f = Math.exp(-x * x / (2 * SIGMA * SIGMA));
+                sum += (i == 0 || i == steps) ? f : (i % 2 == 1 ? 4 * f : 2 * f);
+            }
+            mass[k] = 2 * sum * h / 3; // both signs (for k = 0: the half-intervals [-1/2, 0] and [0, 1/2])
+            total += mass[k];
+        }
+        long[] cdt = new long[ERROR_BOUND];
+        double acc = 0;
+        for (int k = 0; k < ERROR_BOUND; k++) {
+            acc += mass[k];
+            cdt[k] = (long) Math.floor(acc / total * 0x1p63);
+        }
+        return cdt;
+    }
+
+    /**
+     * Keystream bytes from AES-256-CTR under a fresh 32-byte SecureRandom key: one SecureRandom call per polynomial
+     * instead of one per coefficient (SecureRandom.nextGaussian cost about a microsecond per coefficient).
+     */
+    private byte[] randomBytes(int length) {
+        try {
+            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(newSeed(), "AES"), new IvParameterSpec(new byte[16]));
+            return aes.doFinal(new byte[length]);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CTR unavailable", e);
+        }
+    }
+
     /** Ternary coefficients, uniform over {-1, 0, 1}. */
     public long[] ternary(int n) {
         long[] out = new long[n];
-        byte[] buf = new byte[n];
         int filled = 0;
         while (filled < n) {
-            random.nextBytes(buf);
+            byte[] buf = randomBytes(n - filled + 64);
             for (int i = 0; i < buf.length && filled < n; i++) {
                 int b = buf[i] & 0xff;
                 if (b >= 255) continue; // 255 = 3 * 85: reject to stay exactly uniform
@@ -51,15 +99,20 @@ public final class Sampler {
         return out;
     }
 
-    /** Centred discrete Gaussian (sigma 3.2) by rounding, rejected outside +-19. */
+    /**
+     * Centred discrete Gaussian: round(N(0, 3.2^2)) restricted to +-19, by table lookup (CDT) on 64-bit words; the
+     * scan over the table has no data-dependent branches.
+     */
     public long[] gaussian(int n) {
         long[] out = new long[n];
+        ByteBuffer bb = ByteBuffer.wrap(randomBytes(8 * n)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
-            long v;
-            do {
-                v = Math.round(random.nextGaussian() * SIGMA);
-            } while (Math.abs(v) > ERROR_BOUND);
-            out[i] = v;
+            long w = bb.getLong();
+            long u = w >>> 1;
+            long k = 0;
+            for (long c : CDT) k += (c - 1 - u) >>> 63; // 1 when u >= c
+            long sign = -(w & 1);                        // 0 or -1
+            out[i] = (k ^ sign) - sign;                  // k or -k
         }
         return out;
     }
@@ -81,13 +134,17 @@ public final class Sampler {
                 long mask = bits == 64 ? -1L : (1L << bits) - 1;
                 byte[] iv = ByteBuffer.allocate(16).putLong(stream).putInt(primeIdx[l]).putInt(0).array();
                 aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(iv));
-                byte[] zeros = new byte[8 * n];
-                ByteBuffer bb = ByteBuffer.wrap(aes.update(zeros)).order(ByteOrder.LITTLE_ENDIAN);
-                int j = 0;
+                byte[] ks = aes.update(new byte[8 * n]);
+                long[] o = out[l];
+                int j = 0, pos = 0;
                 while (j < n) {
-                    if (!bb.hasRemaining()) bb = ByteBuffer.wrap(aes.update(new byte[8 * 64])).order(ByteOrder.LITTLE_ENDIAN);
-                    long v = bb.getLong() & mask;
-                    if (Long.compareUnsigned(v, q) < 0) out[l][j++] = v; // rejection keeps it exactly uniform
+                    if (pos == ks.length) {
+                        ks = aes.update(new byte[8 * 64]);
+                        pos = 0;
+                    }
+                    long v = (long) LE_LONG.get(ks, pos) & mask;
+                    pos += 8;
+                    if (Long.compareUnsigned(v, q) < 0) o[j++] = v; // rejection keeps it exactly uniform
                 }
             }
         } catch (GeneralSecurityException e) {
