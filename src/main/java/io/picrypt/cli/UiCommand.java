@@ -1,14 +1,78 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.ClientConfig;
+import io.picrypt.client.KeyDirectory;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.client.ui.ImageDiffer;
+import io.picrypt.client.ui.UiServer;
+import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-import java.util.List;
+import java.awt.Desktop;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
-@Command(name = "ui", description = "Local web UI served by the client (keys stay in this process) (not built yet)")
-final class UiCommand extends NotYetBuilt {
-    @Parameters(arity = "0..*", hidden = true)
-    List<String> args;
+@Command(name = "ui", mixinStandardHelpOptions = true,
+        description = {"Local web page served by this client process on 127.0.0.1 (the secret key stays here, the browser",
+                "never holds a key and the server never sees a photo). Open the printed address: it carries the",
+                "per-run access token. Stop with Ctrl+C."})
+final class UiCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "7070", description = "port on 127.0.0.1 (0 = a free port; default ${DEFAULT-VALUE})")
+    int port;
 
-    UiCommand() { super("ui"); }
+    @Option(names = "--open", description = "open the page in the default browser")
+    boolean open;
+
+    @Option(names = "--threshold", description = "squared-distance threshold (default: the model's, from models/manifest.json)")
+    Double threshold;
+
+    @Mixin
+    ClientOptions client;
+
+    @Mixin
+    FaceOptions face;
+
+    /** The image difference of this build, or null (the page then says it is not available). */
+    static ImageDiffer imageDiffer(PiCryptClient http, KeyDirectory keys) { return null; }
+
+    @Override
+    public Integer call() throws Exception {
+        FacePipeline pipeline = face.open();
+        try {
+            ClientConfig c = client.config();
+            PiCryptClient http = new PiCryptClient(c);
+            MatchSession session = client.session(pipeline, threshold);
+            UiServer ui = new UiServer(http, session, pipeline, imageDiffer(http, client.directory())).start(port);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                ui.close();
+                stopped.countDown();
+            }));
+            System.out.println("PiCrypt UI: " + ui.url());
+            System.out.println("  (open this exact address: the part after # is this run's access token; server " + c.server()
+                    + (PiCryptClient.healthy(c.server()) ? "" : ", NOT reachable now") + ")");
+            System.out.flush();
+            if (open) browse(ui.url());
+            stopped.await();
+            return 0;
+        } finally {
+            pipeline.close();
+        }
+    }
+
+    private static void browse(String url) {
+        try {
+            if (Desktop.isDesktopSupported() && Desktop.getDesktop().isSupported(Desktop.Action.BROWSE)) {
+                Desktop.getDesktop().browse(URI.create(url));
+                return;
+            }
+            new ProcessBuilder("xdg-open", url).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (Exception | LinkageError e) {
+            System.err.println("picrypt: could not open a browser (" + e.getMessage() + "); open the address above yourself");
+        }
+    }
 }
