@@ -158,10 +158,15 @@ function makePicker(root) {
     } catch (e) {
       note.textContent = label + ': ' + e.message;
       note.className = 'error';
+      fig.dataset.ready = 'error';
       return;
     }
     drawFaces(canvas, img, null);
-    if (!boxes) { note.textContent = label + ' · ' + img.naturalWidth + '×' + img.naturalHeight; return; }
+    if (!boxes) {
+      note.textContent = label + ' · ' + img.naturalWidth + '×' + img.naturalHeight;
+      fig.dataset.ready = 'true';
+      return;
+    }
     try {
       const det = await api('POST', '/api/detect', { image: dataUrl });
       item.faces = det.faces.length;
@@ -177,10 +182,12 @@ function makePicker(root) {
         note.className = 'ok';
       }
       fig.dataset.faces = String(det.faces.length);
+      fig.dataset.ready = 'true';
     } catch (e) {
       note.textContent = label + ': ' + errorText(e);
       note.className = 'error';
       fig.dataset.faces = 'error';
+      fig.dataset.ready = 'error';
     }
   }
 
