@@ -287,6 +287,12 @@ function distanceBar(distance, threshold) {
   return bar;
 }
 
+/** Element.append without the nulls (optional parts such as an empty warning list). */
+function put(node, ...children) {
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
 function resultBox(node, stateName) {
   node.hidden = false;
   node.dataset.state = stateName;
@@ -316,7 +322,7 @@ async function refreshStatus() {
     $('conn-server').textContent = s.server;
     $('conn-keyset').textContent = s.keyset;
     $('conn-model').textContent = s.model + ' (' + s.dimension + '-D)';
-    $('conn-threshold').textContent = fmtD(s.threshold) + ' on the squared distance (2 − 2·cos); same person if ≤';
+    $('conn-threshold').textContent = fmtD(s.threshold) + ' (same person if the squared distance 2 − 2·cos is at most this)';
     $('conn-dot').className = 'dot ' + (s.reachable ? 'up' : 'down');
     $('conn-state').textContent = s.reachable ? 'reachable' : 'NOT reachable: start it with `picrypt server`';
     $('connection').dataset.reachable = String(s.reachable);
@@ -368,7 +374,7 @@ async function doEnroll() {
       name: $('enroll-name').value, replace: $('enroll-replace').checked, images: state.pickers.enroll.images(),
     });
     const box = resultBox(out, 'done');
-    box.append(el('div', { class: 'decision match', text: 'Enrolled "' + r.name + '"' }),
+    put(box, el('div', { class: 'decision match', text: 'Enrolled "' + r.name + '"' }),
         el('p', { text: 'The mean embedding of ' + r.photos + ' photo(s) was encrypted here; the server stores only that ciphertext ('
           + r.templates + ' template(s) for this name).' }),
         warnings(r.warnings), traceTable(r.trace, 'Store the encrypted template'));
@@ -390,7 +396,7 @@ async function doVerify() {
     const r = await api('POST', '/api/verify', { name: $('verify-name').value, image: imgs[imgs.length - 1] || '' });
     const box = resultBox(out, 'done');
     box.dataset.decision = r.match ? 'match' : 'no-match';
-    box.append(el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'MATCH' : 'NO MATCH' }),
+    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'MATCH' : 'NO MATCH' }),
         el('p', { class: 'where', text: 'Distance computed on encrypted data by the server, decrypted here.' }),
         el('dl', { class: 'kv' },
             el('dt', { text: 'Squared distance' }), el('dd', { class: 'distance', text: fmtD(r.distance) }),
@@ -417,7 +423,7 @@ async function doIdentify() {
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
         el('td', { text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'under threshold' : '' }))));
-    box.append(el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody under the threshold' }),
+    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody under the threshold' }),
         el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' identities computed on encrypted data by the server, decrypted and ranked here. Threshold '
           + fmtD(r.threshold) + '.' }),
         el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { text: '#' }), el('th', { text: 'Name' }),
@@ -442,7 +448,7 @@ async function doDiff() {
     const fig = (src, cap, id) => el('figure', {}, el('img', { src, alt: cap, id }), el('figcaption', { text: cap }));
     const tbody = el('tbody');
     for (const [k, v] of Object.entries(r.timingsMs)) tbody.append(el('tr', {}, el('td', { text: k }), el('td', { class: 'num', text: fmtMs(v) })));
-    box.append(el('p', { class: 'where', text: 'Difference computed on encrypted data by the server, decrypted here.' }),
+    put(box, el('p', { class: 'where', text: 'Difference computed on encrypted data by the server, decrypted here.' }),
         el('div', { class: 'three' }, fig(r.before, 'before', 'diff-img-before'), fig(r.after, 'after', 'diff-img-after'),
             fig(r.difference, 'difference (decrypted here)', 'diff-img-difference')),
         el('table', { class: 'trace' }, el('thead', {}, el('tr', {}, el('th', { text: 'Step' }), el('th', { class: 'num', text: 'Time' }))), tbody),

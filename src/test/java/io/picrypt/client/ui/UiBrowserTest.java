@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -75,7 +76,10 @@ class UiBrowserTest {
         return Files.write(uploads.resolve(name), png);
     }
 
+    /** The whole page: the window is grown to the document's height first. */
     static void screenshot(String name) throws Exception {
+        Number h = (Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight");
+        driver.manage().window().setSize(new Dimension(1400, Math.min(8000, h.intValue() + 140)));
         byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
         Files.write(SHOTS.resolve(name), png);
     }
@@ -165,6 +169,9 @@ class UiBrowserTest {
         for (String img : List.of("diff-img-before", "diff-img-after", "diff-img-difference")) {
             Object w = ((JavascriptExecutor) driver).executeScript("return document.getElementById(arguments[0]).naturalWidth", img);
             assertTrue(((Number) w).intValue() > 0, img + " is displayed");
+        }
+        for (String r : List.of("enroll-result", "verify-result", "identify-result", "diff-result")) {
+            assertFalse(driver.findElement(By.id(r)).getText().lines().anyMatch(l -> l.equals("null") || l.equals("undefined")), r);
         }
         screenshot("ui-flow.png");
     }
