@@ -17,9 +17,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "ui", mixinStandardHelpOptions = true,
-        description = {"Local web page served by this client process on 127.0.0.1 (the secret key stays here, the browser",
-                "never holds a key and the server never sees a photo). Open the printed address: it carries the",
-                "per-run access token. Stop with Ctrl+C."})
+        description = "Local web page served by this client process on 127.0.0.1 (the secret key stays here, the browser "
+                + "never holds a key and the server never sees a photo). Open the printed address: it carries the "
+                + "per-run access token. Stop with Ctrl+C.")
 final class UiCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "port on 127.0.0.1 (0 = a free port; default ${DEFAULT-VALUE})")
     int port;
@@ -41,9 +41,10 @@ final class UiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535 (0 = a free port)");
+        ClientConfig c = client.config(); // fails fast without 'keys init', before the models load
         FacePipeline pipeline = face.open();
         try {
-            ClientConfig c = client.config();
             PiCryptClient http = new PiCryptClient(c);
             MatchSession session = client.session(pipeline, threshold);
             UiServer ui = new UiServer(http, session, pipeline, imageDiffer(http, client.directory())).start(port);
