@@ -64,15 +64,14 @@ function showMsg(node, kind, text) {
 }
 
 const ERROR_HINTS = {
-  no_face: 'No face found. ',
-  server_down: 'The PiCrypt server is down. ',
-  not_an_image: 'Not an image. ',
-  too_large: 'Too large. ',
-  bad_token: '',
+  server_down: 'The PiCrypt server is down: ',
+  not_an_image: 'Not an image: ',
 };
 
 function errorText(e) {
-  return (ERROR_HINTS[e.code] || '') + e.message;
+  const hint = ERROR_HINTS[e.code];
+  if (hint) return hint + e.message;
+  return e.message.charAt(0).toUpperCase() + e.message.slice(1);
 }
 
 function fmtMs(x) { return x >= 100 ? x.toFixed(0) + ' ms' : x.toFixed(1) + ' ms'; }

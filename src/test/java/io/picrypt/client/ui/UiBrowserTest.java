@@ -1,5 +1,9 @@
 package io.picrypt.client.ui;
 
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.match.MatchClient;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +23,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -177,6 +183,41 @@ class UiBrowserTest {
     }
 
     @Test
+    void deleteFromTheList() throws Exception {
+        f.session.enrollImages("Temporary", List.of(f.people.get(4).png()), true);
+        driver.get(f.ui.url());
+        By row = By.cssSelector("#identities-list tr[data-name='Temporary']");
+        wait.until(ExpectedConditions.presenceOfElementLocated(row));
+        driver.findElement(row).findElement(By.tagName("button")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.numberOfElementsToBe(row, 0));
+        assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Temporary")));
+    }
+
+    @Test
+    void serverDownIsShown() throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        PiCryptClient dead = new PiCryptClient(URI.create("http://127.0.0.1:" + deadPort), "ks", "token");
+        try (UiServer ui = new UiServer(dead, new MatchSession(dead, MatchClient.generateSecretKey(), f.pipeline, 1.3), f.pipeline, null).start(0)) {
+            driver.get(ui.url());
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "false"));
+            assertTrue(driver.findElement(By.id("conn-state")).getText().contains("NOT reachable"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("identities-msg"), "server is down"));
+            type("verify-name", "Alice");
+            choose("verify-picker", upload("alice-down.png", f.people.get(0).png()));
+            driver.findElement(By.id("verify-submit")).click();
+            WebElement r = done("verify-result");
+            assertEquals("server_down", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().startsWith("The PiCrypt server is down: cannot reach"), r.getText());
+            assertEquals("image difference not available in this build", driver.findElement(By.id("diff-result")).getText());
+            screenshot("server-down.png");
+        }
+    }
+
+    @Test
     void webcamFrameWithoutAFaceSaysSo() throws Exception {
         driver.get(f.ui.url());
         wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
@@ -192,6 +233,6 @@ class UiBrowserTest {
         driver.findElement(By.id("verify-submit")).click();
         WebElement r = done("verify-result");
         assertEquals("no_face", r.getDomAttribute("data-error"), r.getText());
-        assertTrue(r.getText().startsWith("No face found."), r.getText());
+        assertTrue(r.getText().startsWith("No face found in "), r.getText());
     }
 }
