@@ -17,6 +17,13 @@ function readToken() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 const token = readToken();
+// a new address pasted into this tab (e.g. after restarting `picrypt ui`) only changes the fragment: reload with it
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(location.hash)) {
+    readToken();
+    location.reload();
+  }
+});
 
 class ApiError extends Error {
   constructor(code, message, status) { super(message); this.code = code; this.status = status; }

@@ -78,6 +78,12 @@ class UiBrowserTest {
         if (f != null) f.close();
     }
 
+    /** A fresh page load (a fragment-only change would keep the previous page). */
+    static void open(String url) {
+        driver.get("about:blank");
+        driver.get(url);
+    }
+
     static Path upload(String name, byte[] png) throws Exception {
         return Files.write(uploads.resolve(name), png);
     }
@@ -121,7 +127,7 @@ class UiBrowserTest {
         Path bob = upload("bob.png", f.people.get(1).png());
         Path group = UiFixture.modelsDir().resolve("samples/group-tracking.jpg");
 
-        driver.get(f.ui.url());
+        open(f.ui.url());
         wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
         assertEquals(f.http.keyset(), driver.findElement(By.id("conn-keyset")).getText());
         assertFalse(driver.getCurrentUrl().contains(f.ui.token()), "the token is removed from the address bar");
@@ -185,13 +191,24 @@ class UiBrowserTest {
     @Test
     void deleteFromTheList() throws Exception {
         f.session.enrollImages("Temporary", List.of(f.people.get(4).png()), true);
-        driver.get(f.ui.url());
+        open(f.ui.url());
         By row = By.cssSelector("#identities-list tr[data-name='Temporary']");
         wait.until(ExpectedConditions.presenceOfElementLocated(row));
         driver.findElement(row).findElement(By.tagName("button")).click();
         wait.until(ExpectedConditions.alertIsPresent()).accept();
         wait.until(ExpectedConditions.numberOfElementsToBe(row, 0));
         assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Temporary")));
+    }
+
+    @Test
+    void aNewAddressInTheSameTabIsPickedUp() {
+        open(f.ui.url());
+        wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+        ((JavascriptExecutor) driver).executeScript("sessionStorage.setItem('picrypt-token', 'ff00')");
+        driver.navigate().refresh();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("conn-error"), "access token"));
+        driver.get(f.ui.url()); // only the fragment differs: no navigation unless the page handles it
+        wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
     }
 
     @Test
@@ -202,7 +219,7 @@ class UiBrowserTest {
         }
         PiCryptClient dead = new PiCryptClient(URI.create("http://127.0.0.1:" + deadPort), "ks", "token");
         try (UiServer ui = new UiServer(dead, new MatchSession(dead, MatchClient.generateSecretKey(), f.pipeline, 1.3), f.pipeline, null).start(0)) {
-            driver.get(ui.url());
+            open(ui.url());
             wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "false"));
             assertTrue(driver.findElement(By.id("conn-state")).getText().contains("NOT reachable"));
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("identities-msg"), "server is down"));
@@ -219,7 +236,7 @@ class UiBrowserTest {
 
     @Test
     void webcamFrameWithoutAFaceSaysSo() throws Exception {
-        driver.get(f.ui.url());
+        open(f.ui.url());
         wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
         // Chromium's fake camera shows a test pattern: captured, sent for detection, and reported as faceless
         driver.findElement(By.id("verify-picker-webcam")).click();
@@ -234,5 +251,12 @@ class UiBrowserTest {
         WebElement r = done("verify-result");
         assertEquals("no_face", r.getDomAttribute("data-error"), r.getText());
         assertTrue(r.getText().startsWith("No face found in "), r.getText());
+        // the layout at phone width: one column, nothing wider than the screen
+        driver.manage().window().setSize(new Dimension(420, 900));
+        Number overflow = (Number) ((JavascriptExecutor) driver).executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertEquals(0, overflow.intValue(), "no horizontal scrolling at 420 px");
+        Files.write(SHOTS.resolve("phone-width.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        driver.manage().window().setSize(new Dimension(1400, 2600));
     }
 }
