@@ -1,7 +1,6 @@
 package io.picrypt.cli;
 
 import io.picrypt.client.ClientConfig;
-import io.picrypt.client.KeyDirectory;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.client.ui.ImageDiffer;
@@ -36,8 +35,11 @@ final class UiCommand implements Callable<Integer> {
     @Mixin
     FaceOptions face;
 
-    /** The image difference of this build, or null (the page then says it is not available). */
-    static ImageDiffer imageDiffer(PiCryptClient http, KeyDirectory keys) { return null; }
+    /**
+     * The image difference of this build, or null (the page then says "not available in this build"). The seam for
+     * issue 6: return an adapter of io.picrypt.imagediff's client here (it gets keys and passphrase from {@code client}).
+     */
+    static ImageDiffer imageDiffer(ClientOptions client, PiCryptClient http) { return null; }
 
     @Override
     public Integer call() throws Exception {
@@ -47,7 +49,7 @@ final class UiCommand implements Callable<Integer> {
         try {
             PiCryptClient http = new PiCryptClient(c);
             MatchSession session = client.session(pipeline, threshold);
-            UiServer ui = new UiServer(http, session, pipeline, imageDiffer(http, client.directory())).start(port);
+            UiServer ui = new UiServer(http, session, pipeline, imageDiffer(client, http)).start(port);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 ui.close();

@@ -34,8 +34,10 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -95,8 +97,9 @@ public final class UiServer implements AutoCloseable {
         byte[] t = new byte[24];
         new SecureRandom().nextBytes(t);
         this.token = HexFormat.of().formatHex(t);
-        this.assets = new java.util.HashMap<>();
-        for (String file : Set.copyOf(ASSETS.values())) assets.put(file, resource(file));
+        Map<String, byte[]> a = new HashMap<>();
+        for (String file : Set.copyOf(ASSETS.values())) a.put(file, resource(file));
+        this.assets = Map.copyOf(a);
     }
 
     private static ObjectMapper jsonMapper() {
@@ -169,7 +172,7 @@ public final class UiServer implements AutoCloseable {
             res.header("Referrer-Policy", "no-referrer");
             res.header("Cache-Control", "no-store");
             String host = req.headers("Host");
-            if (host == null || !allowedHosts.contains(host.toLowerCase(java.util.Locale.ROOT))) {
+            if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
                 s.halt(403, errorJson(res, "forbidden_host", "this UI only answers to http://" + HOST + ":" + boundPort + "/"));
             }
             String origin = req.headers("Origin");
