@@ -61,10 +61,28 @@ public final class MatchSession {
             if (e.multipleFaces()) warnings.add(p + ": " + e.faceCount() + " faces, the largest was used");
             vectors.add(e.vector());
         }
-        double embedMs = ms(t0);
+        return enrollMean(name, vectors, warnings, ms(t0), replace);
+    }
+
+    /** As {@link #enroll(String, List, boolean)} for photos held in memory (e.g. uploads); warnings name them "photo 1", "photo 2", ... */
+    public Enrollment enrollImages(String name, List<byte[]> images, boolean replace) {
+        if (images.isEmpty()) throw new IllegalArgumentException("no photos to enroll");
+        long t0 = System.nanoTime();
+        List<float[]> vectors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            String what = "photo " + (i + 1);
+            FaceEmbedding e = pipeline().embedLargest(images.get(i), what);
+            if (e.multipleFaces()) warnings.add(what + ": " + e.faceCount() + " faces, the largest was used");
+            vectors.add(e.vector());
+        }
+        return enrollMean(name, vectors, warnings, ms(t0), replace);
+    }
+
+    private Enrollment enrollMean(String name, List<float[]> vectors, List<String> warnings, double embedMs, boolean replace) {
         Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
         Trace t = e.trace();
-        return new Enrollment(name, photos.size(), e.templates(), warnings,
+        return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
     }
 

@@ -1,0 +1,61 @@
+package io.picrypt.client.ui;
+
+import io.picrypt.client.ImageDiffSession;
+import io.picrypt.imagediff.ImageDiffException;
+import io.picrypt.imagediff.ImageFiles;
+import io.picrypt.imagediff.RawImage;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The page's image difference through the real service: encrypted here, subtracted by the server, decrypted here. */
+public final class EncryptedImageDiffer implements ImageDiffer {
+    private final ImageDiffSession session;
+    private final long maxPixels;
+
+    public EncryptedImageDiffer(ImageDiffSession session, long maxPixels) {
+        this.session = session;
+        this.maxPixels = maxPixels;
+    }
+
+    @Override
+    public DiffResult diff(byte[] beforeBytes, byte[] afterBytes) {
+        RawImage before, after;
+        try {
+            before = ImageFiles.read(beforeBytes, "before", maxPixels);
+            after = ImageFiles.read(afterBytes, "after", maxPixels);
+        } catch (ImageDiffException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        ImageDiffSession.Result r;
+        try {
+            r = session.diff(before, after, ImageDiffSession.Progress.NONE);
+        } catch (ImageDiffException e) {
+            if (e.isClientError()) throw new IllegalArgumentException(e.getMessage(), e);
+            throw e;
+        }
+        Map<String, Double> t = new LinkedHashMap<>();
+        t.put("encrypt both images (here)", r.encryptMs());
+        t.put("upload + encrypted subtraction (server) + download", r.roundTripMs());
+        t.put("decrypt (here)", r.decryptMs());
+        return new DiffResult(png(before), png(after), png(r.difference().absolute()), t, List.of(
+                String.format(Locale.ROOT, "%dx%d, %d channel(s); sent %,d bytes of ciphertext, received %,d", before.width(), before.height(),
+                        before.channels(), r.uploadBytes(), r.downloadBytes()),
+                String.format(Locale.ROOT, "server compute %.0f ms on ciphertexts; %,d samples changed", r.serverMs(), r.difference().changedPixels())));
+    }
+
+    private static byte[] png(RawImage image) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(ImageFiles.toBufferedImage(image), "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("PNG encoding failed", e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.picrypt.client.ui;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The UI's local JSON API over loopback against a real server: flows, error mapping, and who may call it. */
+class UiApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path data;
+    static UiFixture f;
+
+    @BeforeAll
+    static void start() {
+        f = new UiFixture(data, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (f != null) f.close();
+    }
+
+    static HttpResponse<String> call(String method, String path, Object body, String token, String origin) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(f.base().resolve(path));
+        if (token != null) b.header(UiServer.TOKEN_HEADER, token);
+        if (origin != null) b.header("Origin", origin);
+        if (body != null) b.header("Content-Type", "application/json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body)));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> call(String method, String path, Object body) throws Exception {
+        return call(method, path, body, f.ui.token(), null);
+    }
+
+    static JsonNode ok(HttpResponse<String> r) throws Exception {
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String code) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode n = JSON.readTree(r.body());
+        assertEquals(code, n.path("error").asText(), r.body());
+        assertFalse(n.path("message").asText().isBlank());
+    }
+
+    static String b64(byte[] b) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(b); }
+
+    static byte[] blankPng() throws Exception {
+        BufferedImage i = new BufferedImage(200, 160, BufferedImage.TYPE_INT_RGB);
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ImageIO.write(i, "png", o);
+        return o.toByteArray();
+    }
+
+    /** Sends raw bytes (for headers java.net.http will not let us set) and returns the status line. */
+    static String raw(String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", f.ui.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            String text = new String(in.readNBytes(4096), StandardCharsets.ISO_8859_1);
+            return text.lines().findFirst().orElse("");
+        }
+    }
+
+    @Test
+    void pageIsServedWithoutTokenButApiNeedsIt() throws Exception {
+        HttpResponse<String> page = call("GET", "/", null, null, null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script src=\"/app.js\""));
+        assertFalse(page.body().contains(f.ui.token()), "the token must not be in the served page");
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
+        assertEquals(200, call("GET", "/app.js", null, null, null).statusCode());
+        assertEquals(200, call("GET", "/style.css", null, null, null).statusCode());
+
+        assertError(call("GET", "/api/status", null, null, null), 403, "bad_token");
+        assertError(call("GET", "/api/status", null, "0".repeat(48), null), 403, "bad_token");
+        assertError(call("POST", "/api/verify", "{}", null, null), 403, "bad_token");
+        assertTrue(f.ui.url().endsWith("/#token=" + f.ui.token()));
+    }
+
+    @Test
+    void foreignOriginAndHostAreRefused() throws Exception {
+        assertError(call("GET", "/api/status", null, f.ui.token(), "http://evil.example"), 403, "forbidden_origin");
+        ok(call("GET", "/api/status", null, f.ui.token(), "http://127.0.0.1:" + f.ui.port()));
+        ok(call("GET", "/api/status", null, f.ui.token(), "http://localhost:" + f.ui.port()));
+        // DNS rebinding: a hostile name resolving to 127.0.0.1 would send its own Host header
+        String req = "GET /api/status HTTP/1.1\r\nHost: evil.example:" + f.ui.port() + "\r\n" + UiServer.TOKEN_HEADER + ": " + f.ui.token()
+                + "\r\nConnection: close\r\n\r\n";
+        assertTrue(raw(req).contains(" 403"), raw(req));
+        String page = "GET / HTTP/1.1\r\nHost: evil.example:" + f.ui.port() + "\r\nConnection: close\r\n\r\n";
+        assertTrue(raw(page).contains(" 403"));
+        String good = "GET /api/status HTTP/1.1\r\nHost: localhost:" + f.ui.port() + "\r\n" + UiServer.TOKEN_HEADER + ": " + f.ui.token()
+                + "\r\nConnection: close\r\n\r\n";
+        assertTrue(raw(good).contains(" 200"), raw(good));
+    }
+
+    @Test
+    void status() throws Exception {
+        JsonNode s = ok(call("GET", "/api/status", null));
+        assertTrue(s.path("reachable").asBoolean());
+        assertEquals(f.http.keyset(), s.path("keyset").asText());
+        assertEquals(f.pipeline.threshold(), s.path("threshold").asDouble());
+        assertFalse(s.path("diffAvailable").asBoolean());
+    }
+
+    @Test
+    void enrollVerifyIdentifyDelete() throws Exception {
+        ObjectNode e = JSON.createObjectNode().put("name", "api person").put("replace", true);
+        e.putArray("images").add(b64(f.people.get(2).png())).add(b64(f.genuineProbe(2)));
+        JsonNode en = ok(call("POST", "/api/enroll", e));
+        assertEquals(2, en.path("photos").asInt());
+        assertEquals(1, en.path("templates").asInt());
+        assertTrue(en.path("trace").path("requestBytes").asLong() > 0);
+
+        ObjectNode v = JSON.createObjectNode().put("name", "api person").put("image", b64(f.genuineProbe(2)));
+        JsonNode gen = ok(call("POST", "/api/verify", v));
+        assertTrue(gen.path("match").asBoolean(), gen.toString());
+        assertTrue(gen.path("distance").asDouble() < gen.path("threshold").asDouble());
+        assertTrue(gen.path("trace").path("serverMs").asDouble() > 0);
+        assertTrue(gen.path("face").path("x2").asDouble() > gen.path("face").path("x1").asDouble());
+
+        v.put("image", b64(f.people.get(3).png()));
+        JsonNode imp = ok(call("POST", "/api/verify", v));
+        assertFalse(imp.path("match").asBoolean(), imp.toString());
+        assertTrue(imp.path("distance").asDouble() > imp.path("threshold").asDouble());
+
+        JsonNode id = ok(call("POST", "/api/identify", JSON.createObjectNode().put("image", b64(f.genuineProbe(2))).put("top", 3)));
+        assertEquals("api person", id.path("match").asText());
+        assertEquals("api person", id.path("ranked").get(0).path("name").asText());
+
+        assertTrue(ok(call("GET", "/api/identities", null)).path("identities").toString().contains("api person"));
+        ok(call("DELETE", "/api/identities/api%20person", null));
+        assertError(call("DELETE", "/api/identities/api%20person", null), 404, "not_found");
+        assertError(call("POST", "/api/verify", v), 404, "not_found");
+    }
+
+    @Test
+    void detectBoxesAndWarnings() throws Exception {
+        byte[] group = Files.readAllBytes(UiFixture.modelsDir().resolve("samples/group-tracking.jpg"));
+        JsonNode d = ok(call("POST", "/api/detect", JSON.createObjectNode().put("image", b64(group))));
+        assertTrue(d.path("faces").size() > 1);
+        assertTrue(d.path("width").asInt() > 0 && d.path("height").asInt() > 0);
+        assertTrue(d.path("warnings").get(0).asText().contains("faces found"));
+
+        JsonNode none = ok(call("POST", "/api/detect", JSON.createObjectNode().put("image", b64(blankPng()))));
+        assertEquals(0, none.path("faces").size());
+        assertTrue(none.path("warnings").get(0).asText().contains("no face"));
+
+        ObjectNode e = JSON.createObjectNode().put("name", "group largest");
+        e.putArray("images").add(b64(group));
+        JsonNode en = ok(call("POST", "/api/enroll", e));
+        assertTrue(en.path("warnings").get(0).asText().startsWith("photo 1: " + d.path("faces").size() + " faces"), en.toString());
+        JsonNode v = ok(call("POST", "/api/verify", JSON.createObjectNode().put("name", "group largest").put("image", b64(group))));
+        assertTrue(v.path("match").asBoolean());
+        assertEquals(v.path("faceCount").asInt(), d.path("faces").size());
+        assertTrue(v.path("warnings").get(0).asText().contains("largest"), v.toString());
+    }
+
+    @Test
+    void clearErrors() throws Exception {
+        assertError(call("POST", "/api/verify", JSON.createObjectNode().put("name", "x").put("image", b64(blankPng()))), 422, "no_face");
+        assertError(call("POST", "/api/detect", JSON.createObjectNode().put("image", b64("hello, not an image".getBytes()))), 400, "not_an_image");
+        assertError(call("POST", "/api/detect", JSON.createObjectNode().put("image", "data:image/png;base64,@@@")), 400, "not_an_image");
+        assertError(call("POST", "/api/detect", JSON.createObjectNode()), 400, "bad_request");
+        assertError(call("POST", "/api/verify", JSON.createObjectNode().put("image", b64(blankPng()))), 400, "bad_request");
+        assertError(call("POST", "/api/enroll", JSON.createObjectNode().put("name", "x")), 400, "bad_request");
+        assertError(call("POST", "/api/enroll", "{not json"), 400, "bad_request");
+        assertError(call("POST", "/api/diff", JSON.createObjectNode()), 501, "diff_unavailable");
+        assertEquals("image difference not available in this build",
+                JSON.readTree(call("POST", "/api/diff", JSON.createObjectNode()).body()).path("message").asText());
+        assertError(call("GET", "/api/nothing", null), 404, "not_found");
+        // a hostile length field is refused before anything is read
+        String req = "POST /api/verify HTTP/1.1\r\nHost: 127.0.0.1:" + f.ui.port() + "\r\n" + UiServer.TOKEN_HEADER + ": " + f.ui.token()
+                + "\r\nContent-Type: application/json\r\nContent-Length: 9000000000\r\nConnection: close\r\n\r\n{";
+        assertTrue(raw(req).contains(" 413"), raw(req));
+    }
+
+    @Test
+    void serverDownIsReported(@TempDir Path unused) throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        PiCryptClient dead = new PiCryptClient(URI.create("http://127.0.0.1:" + deadPort), "ks", "token");
+        try (UiServer ui = new UiServer(dead, new MatchSession(dead, io.picrypt.match.MatchClient.generateSecretKey(), f.pipeline, 1.3),
+                f.pipeline, new PlainDiffer()).start(0)) {
+            HttpClient c = HttpClient.newHttpClient();
+            URI base = URI.create("http://127.0.0.1:" + ui.port());
+            HttpResponse<String> st = c.send(HttpRequest.newBuilder(base.resolve("/api/status")).header(UiServer.TOKEN_HEADER, ui.token()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertFalse(JSON.readTree(st.body()).path("reachable").asBoolean());
+            assertTrue(JSON.readTree(st.body()).path("diffAvailable").asBoolean());
+            HttpResponse<String> l = c.send(HttpRequest.newBuilder(base.resolve("/api/identities")).header(UiServer.TOKEN_HEADER, ui.token()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, l.statusCode());
+            assertEquals("server_down", JSON.readTree(l.body()).path("error").asText());
+            assertTrue(JSON.readTree(l.body()).path("message").asText().contains("cannot reach"));
+
+            ObjectNode d = JSON.createObjectNode().put("before", b64(f.people.get(0).png())).put("after", b64(f.genuineProbe(0)));
+            HttpResponse<String> diff = c.send(HttpRequest.newBuilder(base.resolve("/api/diff")).header(UiServer.TOKEN_HEADER, ui.token())
+                    .POST(HttpRequest.BodyPublishers.ofString(d.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, diff.statusCode(), diff.body());
+            for (String k : List.of("before", "after", "difference")) {
+                assertTrue(JSON.readTree(diff.body()).path(k).asText().startsWith("data:image/png;base64,"), k);
+            }
+        }
+    }
+
+    @Test
+    void busyPortIsAClearError() throws Exception {
+        UiServer second = new UiServer(f.http, f.session, f.pipeline, null);
+        var e = assertThrows(io.picrypt.client.ClientException.class, () -> second.start(f.ui.port()));
+        assertTrue(e.getMessage().contains("cannot listen"), e.getMessage());
+    }
+}
