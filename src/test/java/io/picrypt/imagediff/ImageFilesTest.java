@@ -145,6 +145,18 @@ class ImageFilesTest {
     }
 
     @Test
+    void demoWritesTheDifferenceAndIsExact() throws IOException {
+        ImageDiffClient client = ImageDiffClient.withNewKey(ImageDiffParameters.standard());
+        ImageDiffDemo.Result r = ImageDiffDemo.run(dir, client, DiffTransport.inProcess(new ImageDiffServer()));
+        assertTrue(r.exact());
+        assertTrue(r.changedPixels() > 0);
+        for (Path p : new Path[]{r.before(), r.after(), r.absoluteDiff(), r.signedDiff()}) assertTrue(Files.size(p) > 0, p.toString());
+        RawImage abs = ImageFiles.read(r.absoluteDiff(), ImageFiles.DEFAULT_MAX_PIXELS);
+        RawImage b = ImageFiles.read(r.before(), ImageFiles.DEFAULT_MAX_PIXELS), a = ImageFiles.read(r.after(), ImageFiles.DEFAULT_MAX_PIXELS);
+        for (int i = 0; i < abs.sampleCount(); i++) assertEquals(Math.abs(a.sample(i) - b.sample(i)), abs.sample(i));
+    }
+
+    @Test
     void greyDifferenceStaysGrey() {
         byte[] b = new byte[6], a = {10, 0, (byte) 200, 5, 5, 5};
         DiffImage d = DiffImage.plain(new RawImage(3, 2, 1, b), new RawImage(3, 2, 1, a));
