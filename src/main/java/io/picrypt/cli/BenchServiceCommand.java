@@ -7,6 +7,8 @@ import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
+import static io.picrypt.match.SyntheticEmbeddings.near;
+import static io.picrypt.match.SyntheticEmbeddings.unit;
 import io.picrypt.server.PiCryptServer;
 import io.picrypt.server.ServerConfig;
 import me.tongfei.progressbar.ProgressBar;
@@ -91,7 +93,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 int target = rnd.nextInt(identities);
                 float[] probe = r % 2 == 0 ? near(gallery.get(target), 0.6, rnd) : unit(rnd);
                 MatchSession.Verification v = session.verifyEmbedding(name(target), probe);
-                double plain = d2(gallery.get(target), probe);
+                double plain = io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe);
                 maxErr = Math.max(maxErr, Math.abs(plain - v.distance()));
                 allMatch &= (plain <= threshold) == v.match();
                 if (r > 0) verifyMs.add(v.trace().computeMs()); // first run warms the JIT
@@ -108,7 +110,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 if (r > 0) identifyMs.add(id.trace().computeMs());
                 MatchSession.Candidate best = id.match();
                 allMatch &= best != null && best.name().equals(name(target));
-                maxErr = Math.max(maxErr, Math.abs(d2(gallery.get(target), probe) - id.best().distance()));
+                maxErr = Math.max(maxErr, Math.abs(io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe) - id.best().distance()));
                 probeBytes = id.trace().requestBytes();
                 identifyResp = id.trace().responseBytes();
             }
@@ -166,37 +168,6 @@ public final class BenchServiceCommand implements Callable<Integer> {
         return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
-    static float[] unit(Random r) {
-        float[] v = new float[MatchParameters.DIMENSION];
-        double n = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-            n += v[i] * v[i];
-        }
-        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
-        return v;
-    }
 
-    /** A unit vector at squared distance d2 from the unit vector v. */
-    static float[] near(float[] v, double d2, Random r) {
-        float[] noise = unit(r);
-        double dot = 0;
-        for (int i = 0; i < v.length; i++) dot += noise[i] * v[i];
-        double[] o = new double[v.length];
-        double on = 0;
-        for (int i = 0; i < v.length; i++) {
-            o[i] = noise[i] - dot * v[i];
-            on += o[i] * o[i];
-        }
-        double cos = 1 - d2 / 2, sin = Math.sqrt(1 - cos * cos);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (float) (cos * v[i] + sin * o[i] / Math.sqrt(on));
-        return out;
-    }
 
-    static double d2(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (double) (a[i] - b[i]);
-        return s;
-    }
 }

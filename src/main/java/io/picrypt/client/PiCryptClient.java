@@ -183,24 +183,8 @@ public final class PiCryptClient {
             throw new ClientException("receiving from " + server + " failed: " + e.getMessage(), e);
         }
         int s = r.statusCode();
-        if (s < 200 || s >= 300) {
-            String message = "HTTP " + s;
-            try {
-                JsonNode n = JSON.readTree(answer);
-                if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + s + ")";
-            } catch (IOException ignored) {
-                // not our JSON error
-            }
-            throw new ClientException("server: " + message, s, null);
-        }
-        double ms = r.headers().firstValue("X-PiCrypt-Server-Ms").map(v -> {
-            try {
-                return Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                return Double.NaN;
-            }
-        }).orElse(Double.NaN);
-        return new Reply(answer, ms);
+        if (s < 200 || s >= 300) throw httpError(s, answer);
+        return new Reply(answer, serverMs(r));
     }
 
     private static final class CountingInput extends java.io.FilterInputStream {
@@ -253,24 +237,30 @@ public final class PiCryptClient {
             throw new ClientException("interrupted", e);
         }
         int s = r.statusCode();
-        if (s >= 200 && s < 300) {
-            double ms = r.headers().firstValue("X-PiCrypt-Server-Ms").map(v -> {
-                try {
-                    return Double.parseDouble(v);
-                } catch (NumberFormatException e) {
-                    return Double.NaN;
-                }
-            }).orElse(Double.NaN);
-            return new Reply(r.body(), ms);
-        }
-        String message = "HTTP " + s;
+        if (s >= 200 && s < 300) return new Reply(r.body(), serverMs(r));
+        throw httpError(s, r.body());
+    }
+
+    /** The server's JSON error message when there is one, else the status line. */
+    private static ClientException httpError(int status, byte[] body) {
+        String message = "HTTP " + status;
         try {
-            JsonNode n = JSON.readTree(r.body());
-            if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + s + ")";
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + status + ")";
         } catch (IOException ignored) {
             // not our JSON error: keep the status line
         }
-        throw new ClientException("server: " + message, s, null);
+        return new ClientException("server: " + message, status, null);
+    }
+
+    private static double serverMs(HttpResponse<?> r) {
+        return r.headers().firstValue("X-PiCrypt-Server-Ms").map(v -> {
+            try {
+                return Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }).orElse(Double.NaN);
     }
 
     private static JsonNode json(byte[] b) {

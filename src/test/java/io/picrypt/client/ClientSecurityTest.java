@@ -90,7 +90,7 @@ class ClientSecurityTest {
                 SecretKey sk = MatchClient.generateSecretKey();
                 MatchSession s = new MatchSession(new PiCryptClient(via, ks.id(), ks.token()), sk, null, 1.30);
                 Random r = new Random(1);
-                float[] alice = unit(r), bob = unit(r);
+                float[] alice = io.picrypt.match.SyntheticEmbeddings.unit(r), bob = io.picrypt.match.SyntheticEmbeddings.unit(r);
                 s.enrollEmbedding("alice", alice, true);
                 s.enrollEmbedding("bob", bob, true);
                 double d = s.verifyEmbedding("alice", alice).distance();
@@ -126,16 +126,6 @@ class ClientSecurityTest {
         return l;
     }
 
-    static float[] unit(Random r) {
-        float[] v = new float[512];
-        double n = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-            n += v[i] * v[i];
-        }
-        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
-        return v;
-    }
 
     /** True if any 24-byte window of {@code needle}'s payload occurs in {@code hay}. */
     static boolean containsWindow(byte[] hay, byte[] needle) {

@@ -8,6 +8,7 @@ import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
+import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,39 +51,8 @@ class ServerApiTest {
         server.close();
     }
 
-    static float[] unit(Random r) {
-        float[] v = new float[512];
-        double n = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-            n += v[i] * v[i];
-        }
-        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(n);
-        return v;
-    }
 
-    /** A vector at squared distance ~d2 from v (both unit). */
-    static float[] near(float[] v, double d2, Random r) {
-        float[] noise = unit(r);
-        double dot = 0;
-        for (int i = 0; i < v.length; i++) dot += noise[i] * v[i];
-        double[] o = new double[v.length];
-        double on = 0;
-        for (int i = 0; i < v.length; i++) {
-            o[i] = noise[i] - dot * v[i];
-            on += o[i] * o[i];
-        }
-        double cos = 1 - d2 / 2, sin = Math.sqrt(1 - cos * cos);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (float) (cos * v[i] + sin * o[i] / Math.sqrt(on));
-        return out;
-    }
 
-    static double d2(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (double) (a[i] - b[i]);
-        return s;
-    }
 
     record Account(PiCryptClient http, SecretKey sk, MatchSession session, String token, String id) {}
 
@@ -143,7 +113,7 @@ class ServerApiTest {
         Random r = new Random(7);
         List<float[]> people = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            float[] v = unit(r);
+            float[] v = SyntheticEmbeddings.unit(r);
             people.add(v);
             a.session().enrollEmbedding("person " + i, v, true);
         }
@@ -151,8 +121,8 @@ class ServerApiTest {
         // probes near the threshold on both sides: the encrypted decision must equal the plaintext one
         for (int i = 0; i < 12; i++) {
             double target = 1.30 + (i % 2 == 0 ? -0.01 : 0.01) * (1 + i % 3);
-            float[] probe = near(people.get(i), target, r);
-            double plain = d2(people.get(i), probe);
+            float[] probe = SyntheticEmbeddings.near(people.get(i), target, r);
+            double plain = SyntheticEmbeddings.squaredDistance(people.get(i), probe);
             MatchSession.Verification v = a.session().verifyEmbedding("person " + i, probe);
             assertEquals(plain, v.distance(), 1e-4);
             assertEquals(plain <= 1.30, v.match(), "decision for person " + i + " at d2=" + plain);
@@ -162,10 +132,10 @@ class ServerApiTest {
             assertEquals(plain <= 1.30, id.match() != null);
         }
         // add a second template: identify reports the best of the name's templates
-        float[] other = unit(r);
+        float[] other = SyntheticEmbeddings.unit(r);
         a.session().enrollEmbedding("person 0", other, false);
         assertEquals(2, a.http().list().get(0).templates());
-        assertTrue(a.session().verifyEmbedding("person 0", near(other, 0.5, r)).match());
+        assertTrue(a.session().verifyEmbedding("person 0", SyntheticEmbeddings.near(other, 0.5, r)).match());
         assertTrue(a.http().delete("person 0"));
         assertFalse(a.http().delete("person 0"));
         ClientException e = assertThrows(ClientException.class, () -> a.session().verifyEmbedding("person 0", other));
@@ -177,7 +147,7 @@ class ServerApiTest {
     void aKeysetsDataIsReachableOnlyWithItsToken() throws Exception {
         Account a = account(), b = account();
         Random r = new Random(3);
-        float[] alice = unit(r);
+        float[] alice = SyntheticEmbeddings.unit(r);
         a.session().enrollEmbedding("alice", alice, true);
         byte[] probe = new MatchClient(b.sk()).encryptProbe(alice);
         String[][] calls = {
@@ -204,9 +174,9 @@ class ServerApiTest {
     void badInputGetsAJsonErrorAndChangesNothing() throws Exception {
         Account a = account();
         Random r = new Random(5);
-        a.session().enrollEmbedding("bob", unit(r), true);
+        a.session().enrollEmbedding("bob", SyntheticEmbeddings.unit(r), true);
         String enroll = "/v1/keysets/" + a.id() + "/identities/carol";
-        byte[] good = new MatchClient(a.sk()).encryptTemplate(unit(r));
+        byte[] good = new MatchClient(a.sk()).encryptTemplate(SyntheticEmbeddings.unit(r));
         assertJsonError(raw("PUT", enroll, a.token(), "garbage".getBytes()), 400);
         assertJsonError(raw("PUT", enroll, a.token(), Arrays.copyOf(good, good.length / 2)), 400);
         byte[] flipped = good.clone();
@@ -223,7 +193,7 @@ class ServerApiTest {
         assertJsonError(raw("PUT", enroll, a.token(), io.picrypt.ckks.Serializer.writeCiphertext(oct, other)), 400);
         assertJsonError(raw("PUT", "/v1/keysets/" + a.id() + "/identities/%20bad", a.token(), good), 400);
         assertJsonError(raw("PUT", enroll + "?mode=merge", a.token(), good), 400);
-        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchClient(a.sk()).encryptProbe(unit(r))), 404);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchClient(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
         assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), "x".getBytes()), 400);
         assertJsonError(raw("POST", "/v1/keysets", null, "{not json".getBytes()), 400);
         assertJsonError(raw("POST", "/v1/keysets", null, "{\"params\":\"00\"}".getBytes()), 400);
@@ -263,13 +233,13 @@ class ServerApiTest {
         Random r = new Random(11);
         List<float[]> people = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            people.add(unit(r));
+            people.add(SyntheticEmbeddings.unit(r));
             a.session().enrollEmbedding("p" + i, people.get(i), true);
         }
         List<float[]> probes = new ArrayList<>();
-        for (float[] p : people) probes.add(near(p, 0.4, r));
+        for (float[] p : people) probes.add(SyntheticEmbeddings.near(p, 0.4, r));
         List<float[]> churn = new ArrayList<>();
-        for (int i = 0; i < 10; i++) churn.add(unit(r));
+        for (int i = 0; i < 10; i++) churn.add(SyntheticEmbeddings.unit(r));
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<?>> fs = new ArrayList<>();

@@ -151,7 +151,7 @@ class ServerProcessTest {
         MatchClient crypto = new MatchClient(sk);
         Random r = new Random(99);
         List<float[]> vectors = new ArrayList<>();
-        for (int i = 0; i < 400; i++) vectors.add(ServerApiTest.unit(r));
+        for (int i = 0; i < 400; i++) vectors.add(io.picrypt.match.SyntheticEmbeddings.unit(r));
         List<byte[]> templates = vectors.stream().map(crypto::encryptTemplate).toList();
         List<Integer> acknowledged = new CopyOnWriteArrayList<>();
         PiCryptClient.Keyset ks;
