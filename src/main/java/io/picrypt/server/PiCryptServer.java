@@ -49,6 +49,8 @@ public final class PiCryptServer implements AutoCloseable {
     private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
     private final ImageDiffServer imageDiff;
+    /** Image-difference bodies are up to 320 MiB: at most two are buffered at a time, the rest wait or get 503. */
+    private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
     private Service http;
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
@@ -234,12 +236,26 @@ public final class PiCryptServer implements AutoCloseable {
     /** Two encrypted images in (PCDR framing), their encrypted difference (PCID) out; the server sees no pixel. */
     private Object imageDiff(Request req, Response res) {
         String id = authorize(req);
-        byte[] body = body(req, config.maxImageDiffBytes());
-        long t0 = System.nanoTime();
-        byte[][] pair = DiffRequest.read(body);
-        byte[] out = imageDiff.subtract(pair[0], pair[1]);
+        try {
+            if (!imageDiffSlots.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "busy", "interrupted while waiting for an image-difference slot");
+        }
+        byte[] out;
+        long t0;
+        try {
+            byte[] body = body(req, config.maxImageDiffBytes());
+            t0 = System.nanoTime();
+            byte[][] pair = DiffRequest.read(body);
+            out = imageDiff.subtract(pair[0], pair[1]);
+        } finally {
+            imageDiffSlots.release();
+        }
         serverTime(res, t0);
-        log.debug("image difference for {}: {} -> {} bytes", id, body.length, out.length);
+        log.debug("image difference for {}: {} bytes out", id, out.length);
         res.type(OCTET);
         return out;
     }
