@@ -151,4 +151,29 @@ class RingPropertyTest {
         assertEquals(0.1242, hist[Sampler.ERROR_BOUND] / (double) count, 0.005);
         assertEquals(hist[Sampler.ERROR_BOUND + 3], hist[Sampler.ERROR_BOUND - 3], 0.06 * hist[Sampler.ERROR_BOUND + 3]);
     }
+
+    /** The seed expansion must stay AES-256-CTR (IV = stream | prime index | 0, little-endian words, rejection). */
+    @RepeatedTest(4)
+    void seedExpansionIsAesCtrWithRejection(RepetitionInfo info) throws Exception {
+        Random r = new Random(4000 + info.getCurrentRepetition());
+        int n = 1024;
+        RingContext ring = new RingContext(n, Primes.forBitSizes(n, new int[]{60, 40, 31}));
+        byte[] seed = new byte[Sampler.SEED_BYTES];
+        r.nextBytes(seed);
+        long stream = r.nextLong();
+        long[][] got = Sampler.uniformFromSeed(seed, stream, ring, new int[]{0, 1, 2});
+        for (int l = 0; l < 3; l++) {
+            long q = ring.modulus(l).value();
+            long mask = (1L << ring.modulus(l).bits()) - 1;
+            javax.crypto.Cipher aes = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+            byte[] iv = java.nio.ByteBuffer.allocate(16).putLong(stream).putInt(l).putInt(0).array();
+            aes.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(seed, "AES"), new javax.crypto.spec.IvParameterSpec(iv));
+            java.nio.ByteBuffer ks = java.nio.ByteBuffer.wrap(aes.update(new byte[8 * 4 * n])).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int j = 0;
+            while (j < n) {
+                long v = ks.getLong() & mask;
+                if (Long.compareUnsigned(v, q) < 0) assertEquals(v, got[l][j++], "limb " + l + " coefficient " + j);
+            }
+        }
+    }
 }
