@@ -287,6 +287,7 @@ public final class Evaluator {
     }
 
     private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
+    private static final int KS_BLOCK = 1024;
 
     /** Per-thread reusable N-coefficient buffer number {@code k} (0 or 1). */
     private long[] scratch(int k) {
@@ -364,19 +365,23 @@ public final class Evaluator {
             long q = mj.value();
             long[] o0 = acc0[t], o1 = acc1[t];
             long[] permuted = perm == null ? null : scratch(1);
-            for (int i = 0; i < limbs; i++) {
-                long[] digit = digits[i][t];
-                if (perm != null) {
-                    Automorphism.applyNtt(digit, permuted, perm);
-                    digit = permuted;
-                }
-                long[] kb = key.b[i][pj], ka = key.a[i][pj];
-                for (int j = 0; j < n; j++) {
-                    long x = digit[j];
-                    long s0 = o0[j] + mj.mul(x, kb[j]);
-                    long s1 = o1[j] + mj.mul(x, ka[j]);
-                    o0[j] = s0 >= q ? s0 - q : s0;
-                    o1[j] = s1 >= q ? s1 - q : s1;
+            // blocks of coefficients so the accumulators stay in L1 while every digit and key limb streams by once
+            for (int j0 = 0; j0 < n; j0 += KS_BLOCK) {
+                int j1 = Math.min(n, j0 + KS_BLOCK);
+                for (int i = 0; i < limbs; i++) {
+                    long[] digit = digits[i][t];
+                    if (perm != null) {
+                        for (int j = j0; j < j1; j++) permuted[j] = digit[perm[j]];
+                        digit = permuted;
+                    }
+                    long[] kb = key.b[i][pj], ka = key.a[i][pj];
+                    for (int j = j0; j < j1; j++) {
+                        long x = digit[j];
+                        long s0 = o0[j] + mj.mul(x, kb[j]);
+                        long s1 = o1[j] + mj.mul(x, ka[j]);
+                        o0[j] = s0 >= q ? s0 - q : s0;
+                        o1[j] = s1 >= q ? s1 - q : s1;
+                    }
                 }
             }
         });
