@@ -365,6 +365,9 @@ public final class Evaluator {
             long q = mj.value();
             long[] o0 = acc0[t], o1 = acc1[t];
             long[] permuted = perm == null ? null : scratch(1);
+            boolean lazy = mj.supportsLazySums();
+            long[] h0 = lazy ? new long[KS_BLOCK] : null, l0 = lazy ? new long[KS_BLOCK] : null;
+            long[] h1 = lazy ? new long[KS_BLOCK] : null, l1 = lazy ? new long[KS_BLOCK] : null;
             // blocks of coefficients so the accumulators stay in L1 while every digit and key limb streams by once
             for (int j0 = 0; j0 < n; j0 += KS_BLOCK) {
                 int j1 = Math.min(n, j0 + KS_BLOCK);
@@ -375,12 +378,46 @@ public final class Evaluator {
                         digit = permuted;
                     }
                     long[] kb = key.b[i][pj], ka = key.a[i][pj];
-                    for (int j = j0; j < j1; j++) {
-                        long x = digit[j];
-                        long s0 = o0[j] + mj.mul(x, kb[j]);
-                        long s1 = o1[j] + mj.mul(x, ka[j]);
-                        o0[j] = s0 >= q ? s0 - q : s0;
-                        o1[j] = s1 >= q ? s1 - q : s1;
+                    if (lazy) {
+                        // lazy reduction: up to four 128-bit products summed, then one Barrett reduction
+                        boolean first = i % 4 == 0, last = i % 4 == 3 || i == limbs - 1;
+                        for (int j = j0, b = 0; j < j1; j++, b++) {
+                            long x = digit[j], yb = kb[j], ya = ka[j];
+                            long pb = x * yb, pa = x * ya;
+                            long hb = Math.multiplyHigh(x, yb), ha = Math.multiplyHigh(x, ya);
+                            if (first) {
+                                l0[b] = pb; h0[b] = hb;
+                                l1[b] = pa; h1[b] = ha;
+                            } else {
+                                long s0 = l0[b] + pb, s1 = l1[b] + pa;
+                                h0[b] += hb + (Long.compareUnsigned(s0, pb) < 0 ? 1 : 0);
+                                h1[b] += ha + (Long.compareUnsigned(s1, pa) < 0 ? 1 : 0);
+                                l0[b] = s0;
+                                l1[b] = s1;
+                            }
+                        }
+                        if (last) {
+                            boolean onlyChunk = i < 4;
+                            for (int j = j0, b = 0; j < j1; j++, b++) {
+                                long r0 = mj.reduceSum4(h0[b], l0[b]), r1 = mj.reduceSum4(h1[b], l1[b]);
+                                if (!onlyChunk) {
+                                    r0 += o0[j];
+                                    if (r0 >= q) r0 -= q;
+                                    r1 += o1[j];
+                                    if (r1 >= q) r1 -= q;
+                                }
+                                o0[j] = r0;
+                                o1[j] = r1;
+                            }
+                        }
+                    } else {
+                        for (int j = j0; j < j1; j++) {
+                            long x = digit[j];
+                            long s0 = o0[j] + mj.mul(x, kb[j]);
+                            long s1 = o1[j] + mj.mul(x, ka[j]);
+                            o0[j] = s0 >= q ? s0 - q : s0;
+                            o1[j] = s1 >= q ? s1 - q : s1;
+                        }
                     }
                 }
             }

@@ -48,6 +48,21 @@ class RingPropertyTest {
             assertEquals(BigInteger.valueOf(small).mod(bq).longValue(), m.reduceSigned(small));
         }
         assertEquals(BigInteger.valueOf(Long.MIN_VALUE).mod(bq).longValue(), m.reduceSigned(Long.MIN_VALUE));
+        if (m.supportsLazySums()) {
+            for (int k = 0; k < 200; k++) {
+                int terms = 1 + r.nextInt(4);
+                BigInteger sum = BigInteger.ZERO;
+                long hi = 0, lo = 0;
+                for (int t = 0; t < terms; t++) {
+                    long a = k < 20 ? q - 1 : randomBelow(r, q), b = k < 20 ? q - 1 : randomBelow(r, q);
+                    sum = sum.add(BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)));
+                    long p = a * b, s = lo + p;
+                    hi += Math.multiplyHigh(a, b) + (Long.compareUnsigned(s, p) < 0 ? 1 : 0);
+                    lo = s;
+                }
+                assertEquals(sum.mod(bq).longValue(), m.reduceSum4(hi, lo), terms + " products mod " + q);
+            }
+        }
     }
 
     @RepeatedTest(24)
