@@ -287,7 +287,6 @@ public final class Evaluator {
     }
 
     private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
-    private static final int KS_BLOCK = 1024;
 
     /** Per-thread reusable N-coefficient buffer number {@code k} (0 or 1). */
     private long[] scratch(int k) {
@@ -308,7 +307,110 @@ public final class Evaluator {
      * then division by the special prime with rounding.
      */
     long[][][] keySwitch(long[][] d, SwitchingKey key, int level) {
-        return keySwitchDigits(decompose(d, level + 1), key, level + 1, null);
+        int limbs = level + 1;
+        int n = params.n();
+        int sp = params.specialIndex();
+        long[][] coeffs = new long[limbs][];
+        Parallel.forEach(limbs, i -> {
+            coeffs[i] = d[i].clone();
+            ring.ntt(i).inverse(coeffs[i]);
+        });
+        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
+        // streaming: each digit is lifted, transformed and multiplied while it is still in cache
+        Parallel.forEach(limbs + 1, t -> {
+            int pj = t < limbs ? t : sp;
+            Modulus mj = ring.modulus(pj);
+            long[][] s = lazyScratch();
+            long[] lifted = s[4];
+            for (int i = 0; i < limbs; i++) {
+                long[] digit;
+                if (pj == i) {
+                    digit = d[i];
+                } else {
+                    liftCentred(coeffs[i], ring.modulus(i).value(), mj, lifted);
+                    ring.ntt(pj).forward(lifted);
+                    digit = lifted;
+                }
+                multiplyAccumulate(mj, digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
+            }
+        });
+        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0);
+        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1);
+        return new long[][][]{Arrays.copyOf(acc0, limbs), Arrays.copyOf(acc1, limbs)};
+    }
+
+    /** out = the centred value of c (residues mod qi) lifted to mj's prime. */
+    private static void liftCentred(long[] c, long qi, Modulus mj, long[] out) {
+        long q = mj.value(), half = qi >>> 1;
+        long negQi = q - mj.reduce(qi);
+        for (int j = 0; j < out.length; j++) {
+            long v = c[j];
+            long r = v < q ? v : mj.reduce(v);
+            if (v > half) {
+                r += negQi;
+                if (r >= q) r -= q;
+            }
+            out[j] = r;
+        }
+    }
+
+    private static final ThreadLocal<long[][]> LAZY = new ThreadLocal<>();
+
+    /** Per-thread 128-bit accumulators (hi0, lo0, hi1, lo1) and a digit buffer, N coefficients each. */
+    private long[][] lazyScratch() {
+        long[][] s = LAZY.get();
+        if (s == null || s[0].length != params.n()) {
+            s = new long[5][params.n()];
+            LAZY.set(s);
+        }
+        return s;
+    }
+
+    /**
+     * Digit i of a key switch: (o0, o1) += digit * (kb, ka) mod q. With primes of at most 60 bits the products of
+     * up to four digits are summed as 128-bit values (s[0..3]) and reduced once (lazy reduction).
+     */
+    private static void multiplyAccumulate(Modulus mj, long[] digit, long[] kb, long[] ka, long[] o0, long[] o1,
+                                           long[][] s, int i, int digits) {
+        int n = digit.length;
+        long q = mj.value();
+        if (!mj.supportsLazySums()) {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j];
+                long s0 = o0[j] + mj.mul(x, kb[j]);
+                long s1 = o1[j] + mj.mul(x, ka[j]);
+                o0[j] = s0 >= q ? s0 - q : s0;
+                o1[j] = s1 >= q ? s1 - q : s1;
+            }
+            return;
+        }
+        long[] h0 = s[0], l0 = s[1], h1 = s[2], l1 = s[3];
+        if (i % 4 == 0) {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j], yb = kb[j], ya = ka[j];
+                l0[j] = x * yb;
+                h0[j] = Math.multiplyHigh(x, yb);
+                l1[j] = x * ya;
+                h1[j] = Math.multiplyHigh(x, ya);
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j], yb = kb[j], ya = ka[j];
+                long pb = x * yb, pa = x * ya;
+                long s0 = l0[j] + pb, s1 = l1[j] + pa;
+                h0[j] += Math.multiplyHigh(x, yb) + (Long.compareUnsigned(s0, pb) < 0 ? 1 : 0);
+                h1[j] += Math.multiplyHigh(x, ya) + (Long.compareUnsigned(s1, pa) < 0 ? 1 : 0);
+                l0[j] = s0;
+                l1[j] = s1;
+            }
+        }
+        if (i % 4 == 3 || i == digits - 1) {
+            for (int j = 0; j < n; j++) {
+                long r0 = mj.reduceSum4(h0[j], l0[j]) + o0[j], r1 = mj.reduceSum4(h1[j], l1[j]) + o1[j];
+                o0[j] = r0 >= q ? r0 - q : r0;
+                o1[j] = r1 >= q ? r1 - q : r1;
+            }
+        }
     }
 
     /**
@@ -324,26 +426,15 @@ public final class Evaluator {
         Parallel.forEach(limbs, i -> {
             long[] coeff = d[i].clone();
             ring.ntt(i).inverse(coeff);
-            long qi = ring.modulus(i).value(), half = qi >>> 1;
+            long qi = ring.modulus(i).value();
             for (int t = 0; t <= limbs; t++) {
                 int pj = t < limbs ? t : sp;
                 if (pj == i) {
                     digits[i][t] = d[i];
                     continue;
                 }
-                Modulus mj = ring.modulus(pj);
-                long q = mj.value();
-                long negQi = q - mj.reduce(qi);
                 long[] lifted = new long[coeff.length];
-                for (int j = 0; j < lifted.length; j++) {
-                    long v = coeff[j];
-                    long r = v < q ? v : mj.reduce(v);
-                    if (v > half) {
-                        r += negQi;
-                        if (r >= q) r -= q;
-                    }
-                    lifted[j] = r;
-                }
+                liftCentred(coeff, qi, ring.modulus(pj), lifted);
                 ring.ntt(pj).forward(lifted);
                 digits[i][t] = lifted;
             }
@@ -361,65 +452,14 @@ public final class Evaluator {
         long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
         Parallel.forEach(limbs + 1, t -> {
             int pj = t < limbs ? t : sp;
-            Modulus mj = ring.modulus(pj);
-            long q = mj.value();
-            long[] o0 = acc0[t], o1 = acc1[t];
-            long[] permuted = perm == null ? null : scratch(1);
-            boolean lazy = mj.supportsLazySums();
-            long[] h0 = lazy ? new long[KS_BLOCK] : null, l0 = lazy ? new long[KS_BLOCK] : null;
-            long[] h1 = lazy ? new long[KS_BLOCK] : null, l1 = lazy ? new long[KS_BLOCK] : null;
-            // blocks of coefficients so the accumulators stay in L1 while every digit and key limb streams by once
-            for (int j0 = 0; j0 < n; j0 += KS_BLOCK) {
-                int j1 = Math.min(n, j0 + KS_BLOCK);
-                for (int i = 0; i < limbs; i++) {
-                    long[] digit = digits[i][t];
-                    if (perm != null) {
-                        for (int j = j0; j < j1; j++) permuted[j] = digit[perm[j]];
-                        digit = permuted;
-                    }
-                    long[] kb = key.b[i][pj], ka = key.a[i][pj];
-                    if (lazy) {
-                        // lazy reduction: up to four 128-bit products summed, then one Barrett reduction
-                        boolean first = i % 4 == 0, last = i % 4 == 3 || i == limbs - 1;
-                        for (int j = j0, b = 0; j < j1; j++, b++) {
-                            long x = digit[j], yb = kb[j], ya = ka[j];
-                            long pb = x * yb, pa = x * ya;
-                            long hb = Math.multiplyHigh(x, yb), ha = Math.multiplyHigh(x, ya);
-                            if (first) {
-                                l0[b] = pb; h0[b] = hb;
-                                l1[b] = pa; h1[b] = ha;
-                            } else {
-                                long s0 = l0[b] + pb, s1 = l1[b] + pa;
-                                h0[b] += hb + (Long.compareUnsigned(s0, pb) < 0 ? 1 : 0);
-                                h1[b] += ha + (Long.compareUnsigned(s1, pa) < 0 ? 1 : 0);
-                                l0[b] = s0;
-                                l1[b] = s1;
-                            }
-                        }
-                        if (last) {
-                            boolean onlyChunk = i < 4;
-                            for (int j = j0, b = 0; j < j1; j++, b++) {
-                                long r0 = mj.reduceSum4(h0[b], l0[b]), r1 = mj.reduceSum4(h1[b], l1[b]);
-                                if (!onlyChunk) {
-                                    r0 += o0[j];
-                                    if (r0 >= q) r0 -= q;
-                                    r1 += o1[j];
-                                    if (r1 >= q) r1 -= q;
-                                }
-                                o0[j] = r0;
-                                o1[j] = r1;
-                            }
-                        }
-                    } else {
-                        for (int j = j0; j < j1; j++) {
-                            long x = digit[j];
-                            long s0 = o0[j] + mj.mul(x, kb[j]);
-                            long s1 = o1[j] + mj.mul(x, ka[j]);
-                            o0[j] = s0 >= q ? s0 - q : s0;
-                            o1[j] = s1 >= q ? s1 - q : s1;
-                        }
-                    }
+            long[][] s = lazyScratch();
+            for (int i = 0; i < limbs; i++) {
+                long[] digit = digits[i][t];
+                if (perm != null) {
+                    Automorphism.applyNtt(digit, s[4], perm);
+                    digit = s[4];
                 }
+                multiplyAccumulate(ring.modulus(pj), digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
             }
         });
         divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0);
