@@ -153,8 +153,41 @@ public final class Ntt {
             a[j] = s;
             a[j + 1] = mulShoupLazy(u - v + twoQ, psiInvRev[h0 + i], psiInvRevShoup[h0 + i], q);
         }
-        int t = 2;
-        for (int m = h0; m > 2; m >>= 1) {
+        int t = 2, m = h0;
+        // two stages per pass while at least two remain before the last; twiddles folded as in forward (a folded
+        // twiddle multiplies v - u instead of u - v); values stay in [0, 2q)
+        for (; m >= 8; m >>= 2, t <<= 2) {
+            final int h = m >> 1, hh = m >> 2;
+            for (int k = 0; k < hh; k++) {
+                final int j1 = 4 * t * k;
+                final int ia = h + 2 * k, ib = ia + 1, ic = hh + k;
+                final long wa = halfWInv[ia], wsa = halfWInvShoup[ia], wb = halfWInv[ib], wsb = halfWInvShoup[ib];
+                final long w = halfWInv[ic], ws = halfWInvShoup[ic];
+                final boolean fa = wa != psiInvRev[ia], fb = wb != psiInvRev[ib], f = w != psiInvRev[ic];
+                for (int j = j1; j < j1 + t; j++) {
+                    long x0 = a[j], x1 = a[j + t], x2 = a[j + 2 * t], x3 = a[j + 3 * t];
+                    long y0 = x0 + x1;
+                    if (y0 >= twoQ) y0 -= twoQ;
+                    long d01 = fa ? x1 - x0 + twoQ : x0 - x1 + twoQ;
+                    long y1 = d01 * wa - Math.multiplyHigh(d01, wsa) * q;
+                    long y2 = x2 + x3;
+                    if (y2 >= twoQ) y2 -= twoQ;
+                    long d23 = fb ? x3 - x2 + twoQ : x2 - x3 + twoQ;
+                    long y3 = d23 * wb - Math.multiplyHigh(d23, wsb) * q;
+                    long z0 = y0 + y2;
+                    if (z0 >= twoQ) z0 -= twoQ;
+                    long z1 = y1 + y3;
+                    if (z1 >= twoQ) z1 -= twoQ;
+                    long e02 = f ? y2 - y0 + twoQ : y0 - y2 + twoQ;
+                    long e13 = f ? y3 - y1 + twoQ : y1 - y3 + twoQ;
+                    a[j] = z0;
+                    a[j + t] = z1;
+                    a[j + 2 * t] = e02 * w - Math.multiplyHigh(e02, ws) * q;
+                    a[j + 3 * t] = e13 * w - Math.multiplyHigh(e13, ws) * q;
+                }
+            }
+        }
+        for (; m > 2; m >>= 1, t <<= 1) { // a leftover single stage
             int j1 = 0;
             final int h = m >> 1;
             for (int i = 0; i < h; i++) {
@@ -181,7 +214,6 @@ public final class Ntt {
                 }
                 j1 += 2 * t;
             }
-            t <<= 1;
         }
         // last stage (one twiddle) fused with the multiplication by 1/N
         final long w = wLastN, ws = wLastNShoup;
