@@ -14,9 +14,10 @@ public final class Ntt {
     private final long[] psiRev, psiRevShoup;       // psi^bitrev(i)
     private final long[] psiInvRev, psiInvRevShoup; // psi^-bitrev(i)
     private final long nInv, nInvShoup;
-    private final long wLastN, wLastNShoup;
-    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up)
-    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
+    private final long wLastN, wLastNShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
+    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up);
+    // the companion's sign bit is set when the twiddle was folded (q - w), i.e. the product must be negated
+    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup;
     private final long psi;
 
     public Ntt(int n, Modulus mod) {
@@ -55,9 +56,9 @@ public final class Ntt {
         halfWInvShoup = new long[n];
         for (int i = 0; i < n; i++) {
             halfW[i] = Math.min(psiRev[i], q - psiRev[i]);
-            halfWShoup[i] = mod.shoup(halfW[i]);
+            halfWShoup[i] = mod.shoup(halfW[i]) | (halfW[i] != psiRev[i] ? Long.MIN_VALUE : 0);
             halfWInv[i] = Math.min(psiInvRev[i], q - psiInvRev[i]);
-            halfWInvShoup[i] = mod.shoup(halfWInv[i]);
+            halfWInvShoup[i] = mod.shoup(halfWInv[i]) | (halfWInv[i] != psiInvRev[i] ? Long.MIN_VALUE : 0);
         }
         wLastN = mod.mul(psiInvRev[1], nInv);
         wLastNShoup = mod.shoup(wLastN);
@@ -85,11 +86,11 @@ public final class Ntt {
             final int t2 = t >> 1;
             for (int i = 0; i < m; i++) {
                 final int j1 = 2 * i * t;
-                final long w = halfW[m + i], ws = halfWShoup[m + i];
-                final boolean f = w != psiRev[m + i];
                 final int ia = 2 * m + 2 * i, ib = ia + 1;
-                final long wa = halfW[ia], wsa = halfWShoup[ia], wb = halfW[ib], wsb = halfWShoup[ib];
-                final boolean fa = wa != psiRev[ia], fb = wb != psiRev[ib];
+                final long w = halfW[m + i], wsf = halfWShoup[m + i], ws = wsf & Long.MAX_VALUE;
+                final long wa = halfW[ia], wsaf = halfWShoup[ia], wsa = wsaf & Long.MAX_VALUE;
+                final long wb = halfW[ib], wsbf = halfWShoup[ib], wsb = wsbf & Long.MAX_VALUE;
+                final boolean f = wsf < 0, fa = wsaf < 0, fb = wsbf < 0;
                 for (int j = j1; j < j1 + t2; j++) {
                     long x0 = a[j], x1 = a[j + t2], x2 = a[j + t], x3 = a[j + t + t2];
                     if (x0 >= twoQ) x0 -= twoQ;
@@ -161,9 +162,10 @@ public final class Ntt {
             for (int k = 0; k < hh; k++) {
                 final int j1 = 4 * t * k;
                 final int ia = h + 2 * k, ib = ia + 1, ic = hh + k;
-                final long wa = halfWInv[ia], wsa = halfWInvShoup[ia], wb = halfWInv[ib], wsb = halfWInvShoup[ib];
-                final long w = halfWInv[ic], ws = halfWInvShoup[ic];
-                final boolean fa = wa != psiInvRev[ia], fb = wb != psiInvRev[ib], f = w != psiInvRev[ic];
+                final long wa = halfWInv[ia], wsaf = halfWInvShoup[ia], wsa = wsaf & Long.MAX_VALUE;
+                final long wb = halfWInv[ib], wsbf = halfWInvShoup[ib], wsb = wsbf & Long.MAX_VALUE;
+                final long w = halfWInv[ic], wsf = halfWInvShoup[ic], ws = wsf & Long.MAX_VALUE;
+                final boolean fa = wsaf < 0, fb = wsbf < 0, f = wsf < 0;
                 for (int j = j1; j < j1 + t; j++) {
                     long x0 = a[j], x1 = a[j + t], x2 = a[j + 2 * t], x3 = a[j + 3 * t];
                     long y0 = x0 + x1;
@@ -192,8 +194,8 @@ public final class Ntt {
             final int h = m >> 1;
             for (int i = 0; i < h; i++) {
                 final int j2 = j1 + t;
-                final long w = halfWInv[h + i], ws = halfWInvShoup[h + i];
-                if (w == psiInvRev[h + i]) {
+                final long w = halfWInv[h + i], wsf = halfWInvShoup[h + i], ws = wsf & Long.MAX_VALUE;
+                if (wsf >= 0) {
                     for (int j = j1; j < j2; j++) {
                         long u = a[j], v = a[j + t];
                         long s = u + v;
