@@ -309,7 +309,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
     static String toTable(Report r, int runs, int warmup) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "CKKS on %s%n", r.params()));
-        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s; ratio = median / SEAL%n",
+        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s%n"
+                        + "ratio = median / SEAL; cpu us = CPU time of the calling thread (less disturbed by other processes)%n",
                 r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), cpuModel()));
         sb.append(String.format(Locale.ROOT, "%-58s %10s %10s %10s %10s %6s  %s%n", "operation", "median us", "min us", "cpu us", "SEAL us", "ratio", "target (2x SEAL, NTT 1.5x)"));
         for (var e : r.ops().entrySet()) {
