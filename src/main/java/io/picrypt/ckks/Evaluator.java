@@ -18,9 +18,26 @@ public final class Evaluator {
     private final CkksParameters params;
     private final RingContext ring;
 
+    // [k][i]: -q_k mod q_i, q_k^-1 mod q_i and its Shoup companion, for dividing by prime k (rescale, mod-down)
+    private final long[][] negPrimeMod, invPrimeMod, invPrimeModShoup;
+
     public Evaluator(CkksParameters params) {
         this.params = params;
         this.ring = params.ring();
+        int k = ring.size();
+        negPrimeMod = new long[k][k];
+        invPrimeMod = new long[k][k];
+        invPrimeModShoup = new long[k][k];
+        for (int last = 0; last < k; last++) {
+            for (int i = 0; i < k; i++) {
+                if (i == last) continue;
+                Modulus m = ring.modulus(i);
+                long r = m.reduce(ring.modulus(last).value());
+                negPrimeMod[last][i] = m.value() - r;
+                invPrimeMod[last][i] = m.inverse(r);
+                invPrimeModShoup[last][i] = m.shoup(invPrimeMod[last][i]);
+            }
+        }
     }
 
     public CkksParameters params() { return params; }
@@ -217,11 +234,7 @@ public final class Evaluator {
     public Ciphertext relinearize(Ciphertext a, RelinKey rk) {
         if (a.size() == 2) return a;
         if (!rk.params().equals(params)) throw new CkksException("relinearization key belongs to other parameters");
-        int limbs = a.level() + 1;
-        long[][][] ks = keySwitch(a.comps[2], rk.key(), a.level());
-        Polys.addInto(ring, ks[0], a.comps[0], limbs);
-        Polys.addInto(ring, ks[1], a.comps[1], limbs);
-        return new Ciphertext(ks, a.scale);
+        return new Ciphertext(keySwitch(a.comps[2], rk.key(), a.level(), a.comps[0], null, a.comps[1]), a.scale);
     }
 
     public Ciphertext multiplyRelin(Ciphertext a, Ciphertext b, RelinKey rk) {
@@ -238,7 +251,7 @@ public final class Evaluator {
         for (int c = 0; c < a.size(); c++) {
             out[c] = new long[l][params.n()];
             long[] last = a.comps[c][l].clone();
-            divideRoundByLast(a.comps[c], last, l, l, out[c]);
+            divideRoundByLast(a.comps[c], last, l, l, out[c], null, null);
         }
         return new Ciphertext(out, a.scale / params.dataPrime(l));
     }
@@ -260,16 +273,17 @@ public final class Evaluator {
     /**
      * out[i] = (x[i] - [last]_centred) / q_last mod q_i for i < limbs: the rounded division by the prime of index
      * {@code lastIdx} (rescaling, or the mod-down by the special prime). {@code last} is that prime's limb in NTT form
-     * and is overwritten; out may be x.
+     * and is overwritten; out may be x. When {@code addend} is given, its limb i (read through the NTT-slot
+     * permutation {@code perm} when that is not null) is added to out[i] in the same pass.
      */
-    private void divideRoundByLast(long[][] x, long[] last, int lastIdx, int limbs, long[][] out) {
+    private void divideRoundByLast(long[][] x, long[] last, int lastIdx, int limbs, long[][] out, long[][] addend, int[] perm) {
         ring.ntt(lastIdx).inverse(last);
         long ql = ring.modulus(lastIdx).value(), half = ql >>> 1;
         Parallel.forEach(limbs, i -> {
             Modulus m = ring.modulus(i);
             long q = m.value();
-            long negQl = q - m.reduce(ql); // -q_last mod q_i, lifts the centred value
-            long inv = m.inverse(m.reduce(ql)), invS = m.shoup(inv);
+            long negQl = negPrimeMod[lastIdx][i]; // -q_last mod q_i, lifts the centred value
+            long inv = invPrimeMod[lastIdx][i], invS = invPrimeModShoup[lastIdx][i];
             long[] t = scratch(0);
             for (int j = 0; j < t.length; j++) {
                 long v = last[j];
@@ -282,7 +296,21 @@ public final class Evaluator {
             }
             ring.ntt(i).forward(t);
             long[] xi = x[i], o = out[i];
-            for (int j = 0; j < o.length; j++) o[j] = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS);
+            if (addend == null) {
+                for (int j = 0; j < o.length; j++) o[j] = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS);
+            } else if (perm == null) {
+                long[] ad = addend[i];
+                for (int j = 0; j < o.length; j++) {
+                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[j];
+                    o[j] = r >= q ? r - q : r;
+                }
+            } else {
+                long[] ad = addend[i];
+                for (int j = 0; j < o.length; j++) {
+                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[perm[j]];
+                    o[j] = r >= q ? r - q : r;
+                }
+            }
         });
     }
 
@@ -307,7 +335,115 @@ public final class Evaluator {
      * then division by the special prime with rounding.
      */
     long[][][] keySwitch(long[][] d, SwitchingKey key, int level) {
-        return keySwitchDigits(decompose(d, level + 1), key, level + 1, null);
+        return keySwitch(d, key, level, null, null, null);
+    }
+
+    /** Key switching that also adds add0 (permuted by perm when given) and add1 to the two outputs. */
+    private long[][][] keySwitch(long[][] d, SwitchingKey key, int level, long[][] add0, int[] perm, long[][] add1) {
+        int limbs = level + 1;
+        int n = params.n();
+        int sp = params.specialIndex();
+        long[][] coeffs = new long[limbs][];
+        Parallel.forEach(limbs, i -> {
+            coeffs[i] = d[i].clone();
+            ring.ntt(i).inverse(coeffs[i]);
+        });
+        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
+        // streaming: each digit is lifted, transformed and multiplied while it is still in cache
+        Parallel.forEach(limbs + 1, t -> {
+            int pj = t < limbs ? t : sp;
+            Modulus mj = ring.modulus(pj);
+            long[][] s = lazyScratch();
+            long[] lifted = s[4];
+            for (int i = 0; i < limbs; i++) {
+                long[] digit;
+                if (pj == i) {
+                    digit = d[i];
+                } else {
+                    liftCentred(coeffs[i], ring.modulus(i).value(), mj, lifted);
+                    ring.ntt(pj).forward(lifted);
+                    digit = lifted;
+                }
+                multiplyAccumulate(mj, digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
+            }
+        });
+        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0, add0, perm);
+        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1, add1, null);
+        return new long[][][]{Arrays.copyOf(acc0, limbs), Arrays.copyOf(acc1, limbs)};
+    }
+
+    /** out = the centred value of c (residues mod qi) lifted to mj's prime. */
+    private static void liftCentred(long[] c, long qi, Modulus mj, long[] out) {
+        long q = mj.value(), half = qi >>> 1;
+        long negQi = q - mj.reduce(qi);
+        for (int j = 0; j < out.length; j++) {
+            long v = c[j];
+            long r = v < q ? v : mj.reduce(v);
+            if (v > half) {
+                r += negQi;
+                if (r >= q) r -= q;
+            }
+            out[j] = r;
+        }
+    }
+
+    private static final ThreadLocal<long[][]> LAZY = new ThreadLocal<>();
+
+    /** Per-thread 128-bit accumulators (hi0, lo0, hi1, lo1) and a digit buffer, N coefficients each. */
+    private long[][] lazyScratch() {
+        long[][] s = LAZY.get();
+        if (s == null || s[0].length != params.n()) {
+            s = new long[5][params.n()];
+            LAZY.set(s);
+        }
+        return s;
+    }
+
+    /**
+     * Digit i of a key switch: (o0, o1) += digit * (kb, ka) mod q. With primes of at most 60 bits the products of
+     * up to four digits are summed as 128-bit values (s[0..3]) and reduced once (lazy reduction).
+     */
+    private static void multiplyAccumulate(Modulus mj, long[] digit, long[] kb, long[] ka, long[] o0, long[] o1,
+                                           long[][] s, int i, int digits) {
+        int n = digit.length;
+        long q = mj.value();
+        if (!mj.supportsLazySums()) {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j];
+                long s0 = o0[j] + mj.mul(x, kb[j]);
+                long s1 = o1[j] + mj.mul(x, ka[j]);
+                o0[j] = s0 >= q ? s0 - q : s0;
+                o1[j] = s1 >= q ? s1 - q : s1;
+            }
+            return;
+        }
+        long[] h0 = s[0], l0 = s[1], h1 = s[2], l1 = s[3];
+        if (i % 4 == 0) {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j], yb = kb[j], ya = ka[j];
+                l0[j] = x * yb;
+                h0[j] = Math.multiplyHigh(x, yb);
+                l1[j] = x * ya;
+                h1[j] = Math.multiplyHigh(x, ya);
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                long x = digit[j], yb = kb[j], ya = ka[j];
+                long pb = x * yb, pa = x * ya;
+                long s0 = l0[j] + pb, s1 = l1[j] + pa;
+                h0[j] += Math.multiplyHigh(x, yb) + (Long.compareUnsigned(s0, pb) < 0 ? 1 : 0);
+                h1[j] += Math.multiplyHigh(x, ya) + (Long.compareUnsigned(s1, pa) < 0 ? 1 : 0);
+                l0[j] = s0;
+                l1[j] = s1;
+            }
+        }
+        if (i % 4 == 3 || i == digits - 1) {
+            for (int j = 0; j < n; j++) {
+                long r0 = mj.reduceSum4(h0[j], l0[j]) + o0[j], r1 = mj.reduceSum4(h1[j], l1[j]) + o1[j];
+                o0[j] = r0 >= q ? r0 - q : r0;
+                o1[j] = r1 >= q ? r1 - q : r1;
+            }
+        }
     }
 
     /**
@@ -323,26 +459,15 @@ public final class Evaluator {
         Parallel.forEach(limbs, i -> {
             long[] coeff = d[i].clone();
             ring.ntt(i).inverse(coeff);
-            long qi = ring.modulus(i).value(), half = qi >>> 1;
+            long qi = ring.modulus(i).value();
             for (int t = 0; t <= limbs; t++) {
                 int pj = t < limbs ? t : sp;
                 if (pj == i) {
                     digits[i][t] = d[i];
                     continue;
                 }
-                Modulus mj = ring.modulus(pj);
-                long q = mj.value();
-                long negQi = q - mj.reduce(qi);
                 long[] lifted = new long[coeff.length];
-                for (int j = 0; j < lifted.length; j++) {
-                    long v = coeff[j];
-                    long r = v < q ? v : mj.reduce(v);
-                    if (v > half) {
-                        r += negQi;
-                        if (r >= q) r -= q;
-                    }
-                    lifted[j] = r;
-                }
+                liftCentred(coeff, qi, ring.modulus(pj), lifted);
                 ring.ntt(pj).forward(lifted);
                 digits[i][t] = lifted;
             }
@@ -354,34 +479,24 @@ public final class Evaluator {
      * Sum over digits of digit (optionally permuted by an NTT-slot permutation, i.e. an automorphism applied to the
      * decomposition) times the key, then the mod-down by the special prime.
      */
-    private long[][][] keySwitchDigits(long[][][] digits, SwitchingKey key, int limbs, int[] perm) {
+    private long[][][] keySwitchDigits(long[][][] digits, SwitchingKey key, int limbs, int[] perm, long[][] add0) {
         int n = params.n();
         int sp = params.specialIndex();
         long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
         Parallel.forEach(limbs + 1, t -> {
             int pj = t < limbs ? t : sp;
-            Modulus mj = ring.modulus(pj);
-            long q = mj.value();
-            long[] o0 = acc0[t], o1 = acc1[t];
-            long[] permuted = perm == null ? null : scratch(1);
+            long[][] s = lazyScratch();
             for (int i = 0; i < limbs; i++) {
                 long[] digit = digits[i][t];
                 if (perm != null) {
-                    Automorphism.applyNtt(digit, permuted, perm);
-                    digit = permuted;
+                    Automorphism.applyNtt(digit, s[4], perm);
+                    digit = s[4];
                 }
-                long[] kb = key.b[i][pj], ka = key.a[i][pj];
-                for (int j = 0; j < n; j++) {
-                    long x = digit[j];
-                    long s0 = o0[j] + mj.mul(x, kb[j]);
-                    long s1 = o1[j] + mj.mul(x, ka[j]);
-                    o0[j] = s0 >= q ? s0 - q : s0;
-                    o1[j] = s1 >= q ? s1 - q : s1;
-                }
+                multiplyAccumulate(ring.modulus(pj), digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
             }
         });
-        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0);
-        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1);
+        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0, add0, perm);
+        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1, null, null);
         return new long[][][]{Arrays.copyOf(acc0, limbs), Arrays.copyOf(acc1, limbs)};
     }
 
@@ -393,10 +508,7 @@ public final class Evaluator {
         int limbs = a.level() + 1;
         int[] perm = Automorphism.nttPermutation(params.n(), g);
         long[][] c1 = permute(a.comps[1], perm, limbs);
-        long[][][] ks = keySwitch(c1, key, a.level());
-        long[][] c0 = ks[0];
-        for (int i = 0; i < limbs; i++) addPermuted(c0[i], a.comps[0][i], perm, ring.modulus(i).value());
-        return new Ciphertext(ks, a.scale);
+        return new Ciphertext(keySwitch(c1, key, a.level(), a.comps[0], perm, null), a.scale);
     }
 
     /** Left rotation of the slots by {@code steps}. */
@@ -431,18 +543,9 @@ public final class Evaluator {
             SwitchingKey key = keys.get(g);
             if (digits == null) digits = decompose(a.comps[1], limbs);
             int[] perm = Automorphism.nttPermutation(n, g);
-            long[][][] ks = keySwitchDigits(digits, key, limbs, perm);
-            for (int i = 0; i < limbs; i++) addPermuted(ks[0][i], a.comps[0][i], perm, ring.modulus(i).value());
-            out.put(step, new Ciphertext(ks, a.scale));
+            out.put(step, new Ciphertext(keySwitchDigits(digits, key, limbs, perm, a.comps[0]), a.scale));
         }
         return out;
-    }
-
-    private static void addPermuted(long[] acc, long[] x, int[] perm, long q) {
-        for (int k = 0; k < acc.length; k++) {
-            long s = acc[k] + x[perm[k]];
-            acc[k] = s >= q ? s - q : s;
-        }
     }
 
     /** Sum of all slots into every slot: log2(N/2) rotate-and-add steps (keys for powers of two). */

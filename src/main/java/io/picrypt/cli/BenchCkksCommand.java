@@ -49,7 +49,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "30", description = "timed runs per operation (default ${DEFAULT-VALUE}; key generation uses min(runs, 7))")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "untimed runs per operation first (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "10", description = "untimed runs per operation first, at least 0.4 s of them "
+            + "unless 0 (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--json", description = "print one JSON object")
@@ -220,6 +221,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final long WARMUP_MIN_NANOS = 400_000_000L;
 
     /**
      * Median and minimum wall-clock time over {@code runs} timings of {@code batch} back-to-back calls each, per call;
@@ -227,7 +229,10 @@ public final class BenchCkksCommand implements Callable<Integer> {
      */
     static Stat time(int runs, int warmup, int batch, Supplier<Object> op) {
         long h = 0;
-        for (int i = 0; i < warmup * batch; i++) h += System.identityHashCode(op.get());
+        // at least `warmup` calls and, when warm-up is asked for, WARMUP_MIN_NANOS of them, so the JIT has compiled
+        // the hot loops with a full profile before timing (a handful of calls leaves cheap ops in OSR code)
+        long until = System.nanoTime() + (warmup > 0 ? WARMUP_MIN_NANOS : 0);
+        for (int i = 0; i < warmup * batch || System.nanoTime() < until; i++) h += System.identityHashCode(op.get());
         double[] us = new double[runs], cpu = new double[runs];
         boolean cpuTime = THREADS.isCurrentThreadCpuTimeSupported();
         for (int r = 0; r < runs; r++) {
@@ -304,7 +309,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
     static String toTable(Report r, int runs, int warmup) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "CKKS on %s%n", r.params()));
-        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s; ratio = median / SEAL%n",
+        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s%n"
+                        + "ratio = median / SEAL; cpu us = CPU time of the calling thread (less disturbed by other processes)%n",
                 r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), cpuModel()));
         sb.append(String.format(Locale.ROOT, "%-58s %10s %10s %10s %10s %6s  %s%n", "operation", "median us", "min us", "cpu us", "SEAL us", "ratio", "target (2x SEAL, NTT 1.5x)"));
         for (var e : r.ops().entrySet()) {

@@ -14,9 +14,10 @@ public final class Ntt {
     private final long[] psiRev, psiRevShoup;       // psi^bitrev(i)
     private final long[] psiInvRev, psiInvRevShoup; // psi^-bitrev(i)
     private final long nInv, nInvShoup;
-    private final long wLastN, wLastNShoup;
-    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up)
-    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
+    private final long wLastN, wLastNShoup; // psi^-bitrev(1) / N: the inverse's last twiddle with 1/N folded in
+    // min(w, q - w) of every twiddle and its Shoup companion (< 2^63, so the high product needs no unsigned fix-up);
+    // the companion's sign bit is set when the twiddle was folded (q - w), i.e. the product must be negated
+    private final long[] halfW, halfWShoup, halfWInv, halfWInvShoup;
     private final long psi;
 
     public Ntt(int n, Modulus mod) {
@@ -55,9 +56,9 @@ public final class Ntt {
         halfWInvShoup = new long[n];
         for (int i = 0; i < n; i++) {
             halfW[i] = Math.min(psiRev[i], q - psiRev[i]);
-            halfWShoup[i] = mod.shoup(halfW[i]);
+            halfWShoup[i] = mod.shoup(halfW[i]) | (halfW[i] != psiRev[i] ? Long.MIN_VALUE : 0);
             halfWInv[i] = Math.min(psiInvRev[i], q - psiInvRev[i]);
-            halfWInvShoup[i] = mod.shoup(halfWInv[i]);
+            halfWInvShoup[i] = mod.shoup(halfWInv[i]) | (halfWInv[i] != psiInvRev[i] ? Long.MIN_VALUE : 0);
         }
         wLastN = mod.mul(psiInvRev[1], nInv);
         wLastNShoup = mod.shoup(wLastN);
@@ -85,11 +86,11 @@ public final class Ntt {
             final int t2 = t >> 1;
             for (int i = 0; i < m; i++) {
                 final int j1 = 2 * i * t;
-                final long w = halfW[m + i], ws = halfWShoup[m + i];
-                final boolean f = w != psiRev[m + i];
                 final int ia = 2 * m + 2 * i, ib = ia + 1;
-                final long wa = halfW[ia], wsa = halfWShoup[ia], wb = halfW[ib], wsb = halfWShoup[ib];
-                final boolean fa = wa != psiRev[ia], fb = wb != psiRev[ib];
+                final long w = halfW[m + i], wsf = halfWShoup[m + i], ws = wsf & Long.MAX_VALUE;
+                final long wa = halfW[ia], wsaf = halfWShoup[ia], wsa = wsaf & Long.MAX_VALUE;
+                final long wb = halfW[ib], wsbf = halfWShoup[ib], wsb = wsbf & Long.MAX_VALUE;
+                final boolean f = wsf < 0, fa = wsaf < 0, fb = wsbf < 0;
                 for (int j = j1; j < j1 + t2; j++) {
                     long x0 = a[j], x1 = a[j + t2], x2 = a[j + t], x3 = a[j + t + t2];
                     if (x0 >= twoQ) x0 -= twoQ;
@@ -153,14 +154,48 @@ public final class Ntt {
             a[j] = s;
             a[j + 1] = mulShoupLazy(u - v + twoQ, psiInvRev[h0 + i], psiInvRevShoup[h0 + i], q);
         }
-        int t = 2;
-        for (int m = h0; m > 2; m >>= 1) {
+        int t = 2, m = h0;
+        // two stages per pass while at least two remain before the last; twiddles folded as in forward (a folded
+        // twiddle multiplies v - u instead of u - v); values stay in [0, 2q)
+        for (; m >= 8; m >>= 2, t <<= 2) {
+            final int h = m >> 1, hh = m >> 2;
+            for (int k = 0; k < hh; k++) {
+                final int j1 = 4 * t * k;
+                final int ia = h + 2 * k, ib = ia + 1, ic = hh + k;
+                final long wa = halfWInv[ia], wsaf = halfWInvShoup[ia], wsa = wsaf & Long.MAX_VALUE;
+                final long wb = halfWInv[ib], wsbf = halfWInvShoup[ib], wsb = wsbf & Long.MAX_VALUE;
+                final long w = halfWInv[ic], wsf = halfWInvShoup[ic], ws = wsf & Long.MAX_VALUE;
+                final boolean fa = wsaf < 0, fb = wsbf < 0, f = wsf < 0;
+                for (int j = j1; j < j1 + t; j++) {
+                    long x0 = a[j], x1 = a[j + t], x2 = a[j + 2 * t], x3 = a[j + 3 * t];
+                    long y0 = x0 + x1;
+                    if (y0 >= twoQ) y0 -= twoQ;
+                    long d01 = fa ? x1 - x0 + twoQ : x0 - x1 + twoQ;
+                    long y1 = d01 * wa - Math.multiplyHigh(d01, wsa) * q;
+                    long y2 = x2 + x3;
+                    if (y2 >= twoQ) y2 -= twoQ;
+                    long d23 = fb ? x3 - x2 + twoQ : x2 - x3 + twoQ;
+                    long y3 = d23 * wb - Math.multiplyHigh(d23, wsb) * q;
+                    long z0 = y0 + y2;
+                    if (z0 >= twoQ) z0 -= twoQ;
+                    long z1 = y1 + y3;
+                    if (z1 >= twoQ) z1 -= twoQ;
+                    long e02 = f ? y2 - y0 + twoQ : y0 - y2 + twoQ;
+                    long e13 = f ? y3 - y1 + twoQ : y1 - y3 + twoQ;
+                    a[j] = z0;
+                    a[j + t] = z1;
+                    a[j + 2 * t] = e02 * w - Math.multiplyHigh(e02, ws) * q;
+                    a[j + 3 * t] = e13 * w - Math.multiplyHigh(e13, ws) * q;
+                }
+            }
+        }
+        for (; m > 2; m >>= 1, t <<= 1) { // a leftover single stage
             int j1 = 0;
             final int h = m >> 1;
             for (int i = 0; i < h; i++) {
                 final int j2 = j1 + t;
-                final long w = halfWInv[h + i], ws = halfWInvShoup[h + i];
-                if (w == psiInvRev[h + i]) {
+                final long w = halfWInv[h + i], wsf = halfWInvShoup[h + i], ws = wsf & Long.MAX_VALUE;
+                if (wsf >= 0) {
                     for (int j = j1; j < j2; j++) {
                         long u = a[j], v = a[j + t];
                         long s = u + v;
@@ -181,7 +216,6 @@ public final class Ntt {
                 }
                 j1 += 2 * t;
             }
-            t <<= 1;
         }
         // last stage (one twiddle) fused with the multiplication by 1/N
         final long w = wLastN, ws = wLastNShoup;

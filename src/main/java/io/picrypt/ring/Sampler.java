@@ -1,7 +1,6 @@
 package io.picrypt.ring;
 
 import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -17,6 +16,8 @@ import java.security.SecureRandom;
  */
 public final class Sampler {
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     public static final double SIGMA = 3.2;
     /** Errors are bounded at 6 sigma (19), like SEAL's default noise_max_deviation. */
@@ -75,12 +76,31 @@ public final class Sampler {
      * instead of one per coefficient (SecureRandom.nextGaussian cost about a microsecond per coefficient).
      */
     private byte[] randomBytes(int length) {
+        return keystream(newSeed(), 0, 0, 0, length);
+    }
+
+    /**
+     * AES-256-CTR keystream bytes [16 * firstBlock, 16 * firstBlock + length) for the counter block
+     * (hi64 | mid32 | block number), computed as AES-ECB over the counter blocks: byte-identical to the JDK's
+     * "AES/CTR/NoPadding" with IV (hi64 | mid32 | 0) (our block numbers never carry past 32 bits), but 4-5x faster
+     * because the JDK's CTR loop is not intrinsified while ECB over a buffer is.
+     */
+    private static byte[] keystream(byte[] key, long hi64, int mid32, int firstBlock, int length) {
+        int blocks = (length + 15) / 16;
+        byte[] counters = new byte[16 * blocks];
+        for (int b = 0; b < blocks; b++) {
+            int o = 16 * b;
+            BE_LONG.set(counters, o, hi64);
+            BE_INT.set(counters, o + 8, mid32);
+            BE_INT.set(counters, o + 12, firstBlock + b);
+        }
         try {
-            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
-            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(newSeed(), "AES"), new IvParameterSpec(new byte[16]));
-            return aes.doFinal(new byte[length]);
+            Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+            byte[] out = aes.doFinal(counters);
+            return out.length == length ? out : java.util.Arrays.copyOf(out, length);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-CTR unavailable", e);
+            throw new IllegalStateException("AES unavailable", e);
         }
     }
 
@@ -126,29 +146,25 @@ public final class Sampler {
         if (seed.length != SEED_BYTES) throw new IllegalArgumentException("seed must be " + SEED_BYTES + " bytes");
         int n = ring.n();
         long[][] out = new long[primeIdx.length][n];
-        try {
-            Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
-            for (int l = 0; l < primeIdx.length; l++) {
-                long q = ring.modulus(primeIdx[l]).value();
-                int bits = 64 - Long.numberOfLeadingZeros(q);
-                long mask = bits == 64 ? -1L : (1L << bits) - 1;
-                byte[] iv = ByteBuffer.allocate(16).putLong(stream).putInt(primeIdx[l]).putInt(0).array();
-                aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(seed, "AES"), new IvParameterSpec(iv));
-                byte[] ks = aes.update(new byte[8 * n]);
-                long[] o = out[l];
-                int j = 0, pos = 0;
-                while (j < n) {
-                    if (pos == ks.length) {
-                        ks = aes.update(new byte[8 * 64]);
-                        pos = 0;
-                    }
-                    long v = (long) LE_LONG.get(ks, pos) & mask;
-                    pos += 8;
-                    if (Long.compareUnsigned(v, q) < 0) o[j++] = v; // rejection keeps it exactly uniform
+        for (int l = 0; l < primeIdx.length; l++) {
+            long q = ring.modulus(primeIdx[l]).value();
+            int bits = 64 - Long.numberOfLeadingZeros(q);
+            long mask = bits == 64 ? -1L : (1L << bits) - 1;
+            // AES-256-CTR with IV (stream | prime index | 0), as 8-byte little-endian words, rejection-sampled
+            int block = 8 * n / 16;
+            byte[] ks = keystream(seed, stream, primeIdx[l], 0, 8 * n);
+            long[] o = out[l];
+            int j = 0, pos = 0;
+            while (j < n) {
+                if (pos == ks.length) {
+                    ks = keystream(seed, stream, primeIdx[l], block, 8 * 64);
+                    block += 8 * 64 / 16;
+                    pos = 0;
                 }
+                long v = (long) LE_LONG.get(ks, pos) & mask;
+                pos += 8;
+                if (Long.compareUnsigned(v, q) < 0) o[j++] = v; // rejection keeps it exactly uniform
             }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-CTR unavailable", e);
         }
         return out;
     }

@@ -193,4 +193,29 @@ class CkksPropertyTest {
             }
         }
     }
+
+    @RepeatedTest(3)
+    void parallelAndSequentialEvaluationAgreeExactly(RepetitionInfo info) {
+        Random r = new Random(9800 + info.getCurrentRepetition());
+        Ciphertext a = fresh(r, random(r, p.slots(), 1), p.defaultScale(), 1 + r.nextInt(p.maxLevel()));
+        Ciphertext b = fresh(r, random(r, p.slots(), 1), p.defaultScale(), a.level());
+        boolean was = io.picrypt.ring.Parallel.enabled();
+        Ciphertext[][] results = new Ciphertext[2][];
+        try {
+            for (int mode = 0; mode < 2; mode++) {
+                io.picrypt.ring.Parallel.setEnabled(mode == 1);
+                Ciphertext m = ev.rescale(ev.multiplyRelin(a, b, rk));
+                results[mode] = new Ciphertext[]{m, ev.rotate(a, 7, gk), ev.rotateHoisted(a, List.of(1, 64), gk).get(64)};
+            }
+        } finally {
+            io.picrypt.ring.Parallel.setEnabled(was);
+        }
+        for (int k = 0; k < results[0].length; k++) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i <= results[0][k].level(); i++) {
+                    assertArrayEquals(results[0][k].component(c)[i], results[1][k].component(c)[i], "result " + k);
+                }
+            }
+        }
+    }
 }

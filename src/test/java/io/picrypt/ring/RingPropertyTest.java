@@ -48,6 +48,21 @@ class RingPropertyTest {
             assertEquals(BigInteger.valueOf(small).mod(bq).longValue(), m.reduceSigned(small));
         }
         assertEquals(BigInteger.valueOf(Long.MIN_VALUE).mod(bq).longValue(), m.reduceSigned(Long.MIN_VALUE));
+        if (m.supportsLazySums()) {
+            for (int k = 0; k < 200; k++) {
+                int terms = 1 + r.nextInt(4);
+                BigInteger sum = BigInteger.ZERO;
+                long hi = 0, lo = 0;
+                for (int t = 0; t < terms; t++) {
+                    long a = k < 20 ? q - 1 : randomBelow(r, q), b = k < 20 ? q - 1 : randomBelow(r, q);
+                    sum = sum.add(BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)));
+                    long p = a * b, s = lo + p;
+                    hi += Math.multiplyHigh(a, b) + (Long.compareUnsigned(s, p) < 0 ? 1 : 0);
+                    lo = s;
+                }
+                assertEquals(sum.mod(bq).longValue(), m.reduceSum4(hi, lo), terms + " products mod " + q);
+            }
+        }
     }
 
     @RepeatedTest(24)
@@ -150,5 +165,30 @@ class RingPropertyTest {
         // P(0) = P(|N| < 1/2) = 0.1242; symmetric tails
         assertEquals(0.1242, hist[Sampler.ERROR_BOUND] / (double) count, 0.005);
         assertEquals(hist[Sampler.ERROR_BOUND + 3], hist[Sampler.ERROR_BOUND - 3], 0.06 * hist[Sampler.ERROR_BOUND + 3]);
+    }
+
+    /** The seed expansion must stay AES-256-CTR (IV = stream | prime index | 0, little-endian words, rejection). */
+    @RepeatedTest(4)
+    void seedExpansionIsAesCtrWithRejection(RepetitionInfo info) throws Exception {
+        Random r = new Random(4000 + info.getCurrentRepetition());
+        int n = 1024;
+        RingContext ring = new RingContext(n, Primes.forBitSizes(n, new int[]{60, 40, 31}));
+        byte[] seed = new byte[Sampler.SEED_BYTES];
+        r.nextBytes(seed);
+        long stream = r.nextLong();
+        long[][] got = Sampler.uniformFromSeed(seed, stream, ring, new int[]{0, 1, 2});
+        for (int l = 0; l < 3; l++) {
+            long q = ring.modulus(l).value();
+            long mask = (1L << ring.modulus(l).bits()) - 1;
+            javax.crypto.Cipher aes = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+            byte[] iv = java.nio.ByteBuffer.allocate(16).putLong(stream).putInt(l).putInt(0).array();
+            aes.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(seed, "AES"), new javax.crypto.spec.IvParameterSpec(iv));
+            java.nio.ByteBuffer ks = java.nio.ByteBuffer.wrap(aes.update(new byte[8 * 4 * n])).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int j = 0;
+            while (j < n) {
+                long v = ks.getLong() & mask;
+                if (Long.compareUnsigned(v, q) < 0) assertEquals(v, got[l][j++], "limb " + l + " coefficient " + j);
+            }
+        }
     }
 }
