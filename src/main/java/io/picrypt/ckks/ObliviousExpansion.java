@@ -1,0 +1,149 @@
+package io.picrypt.ckks;
+
+import io.picrypt.ring.Modulus;
+import io.picrypt.ring.RingContext;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * SealPIR-style oblivious expansion: one ciphertext whose coefficients 0..k-1 encrypt m_0..m_{k-1}
+ * (coefficient encoding, k a power of two) becomes k ciphertexts, the j-th encrypting the CONSTANT
+ * polynomial k * m_j. Level l (l = 0..log2 k - 1) maps every ciphertext c to c + Subs(c) and
+ * (c - Subs(c)) * X^(-2^l) with Subs = X -> X^(N/2^l + 1) plus key switching; the message doubles
+ * at every level, so the output scale is k times the input scale (callers pre-divide by k).
+ * Coefficients k..N-1 of the input must be zero (they would alias onto the outputs).
+ *
+ * <p>The automorphism is applied in the NTT domain, where it is a permutation of evaluation points
+ * (no transforms), so each substitution costs one key switch. Levels run in parallel over their
+ * ciphertexts. Thread-safe.
+ */
+public final class ObliviousExpansion {
+    private final CkksParameters params;
+    private final Evaluator ev;
+    private final RingContext ring;
+    private final int n;
+    private final int logN;
+    private final Map<Integer, int[]> permutations = new ConcurrentHashMap<>();
+    private final Map<Long, long[][]> monomials = new ConcurrentHashMap<>();
+
+    public ObliviousExpansion(CkksParameters params) {
+        if (!params.hasSpecialPrime()) throw new CkksException("oblivious expansion needs key switching (a special prime)");
+        this.params = params;
+        this.ev = new Evaluator(params);
+        this.ring = params.ring();
+        this.n = params.n();
+        this.logN = Integer.numberOfTrailingZeros(n);
+    }
+
+    /** The Galois elements N/2^l + 1, l = 0..log2(outputs)-1, the client must provide keys for. */
+    public static List<Integer> galoisElements(int n, int outputs) {
+        checkOutputs(n, outputs);
+        List<Integer> g = new ArrayList<>();
+        for (int l = 0; (1 << l) < outputs; l++) g.add((n >> l) + 1);
+        return g;
+    }
+
+    private static void checkOutputs(int n, int outputs) {
+        if (outputs < 1 || Integer.bitCount(outputs) != 1 || outputs > n) throw new CkksException("outputs must be a power of two in [1, N]: " + outputs);
+    }
+
+    /** Expands {@code ct} (2 components) into {@code outputs} ciphertexts; output j encrypts the constant outputs * m_j. */
+    public List<Ciphertext> expand(Ciphertext ct, int outputs, GaloisKeys keys) {
+        checkOutputs(n, outputs);
+        if (ct.size() != 2) throw new CkksException("expansion needs a 2-component ciphertext");
+        if (!keys.params().equals(params)) throw new CkksException("Galois keys belong to other parameters");
+        for (int g : galoisElements(n, outputs)) keys.get(g); // fail before any work if a key is missing
+        Ciphertext[] cur = {ct};
+        for (int l = 0; (1 << l) < outputs; l++) {
+            final Ciphertext[] in = cur;
+            final int half = in.length;
+            final Ciphertext[] next = new Ciphertext[2 * half];
+            int g = (n >> l) + 1;
+            SwitchingKey key = keys.get(g);
+            long[][] mono = monomial(-(1 << l), ct.level());
+            IntStream.range(0, half).parallel().forEach(k -> {
+                Ciphertext c = in[k];
+                Ciphertext s = substitute(c, g, key);
+                int limbs = c.level() + 1;
+                long[][][] plus = new long[2][][], minus = new long[2][][];
+                for (int comp = 0; comp < 2; comp++) {
+                    plus[comp] = new long[limbs][n];
+                    minus[comp] = new long[limbs][n];
+                    for (int i = 0; i < limbs; i++) {
+                        Modulus m = ring.modulus(i);
+                        long q = m.value();
+                        long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i];
+                        for (int j = 0; j < n; j++) {
+                            long x = a[j] + b[j];
+                            p[j] = x >= q ? x - q : x;
+                            long y = a[j] - b[j];
+                            d[j] = m.mul(y < 0 ? y + q : y, w[j]);
+                        }
+                    }
+                }
+                next[k] = new Ciphertext(plus, c.scale * 2);
+                next[k + half] = new Ciphertext(minus, c.scale * 2);
+            });
+            cur = next;
+        }
+        return Arrays.asList(cur);
+    }
+
+    /** X -> X^g with key switching back to s; the permutation is done on NTT values. */
+    Ciphertext substitute(Ciphertext c, int g, SwitchingKey key) {
+        int limbs = c.level() + 1;
+        int[] perm = permutation(g);
+        long[][] p0 = new long[limbs][n], p1 = new long[limbs][n];
+        for (int i = 0; i < limbs; i++) {
+            long[] a0 = c.comps[0][i], a1 = c.comps[1][i], o0 = p0[i], o1 = p1[i];
+            for (int j = 0; j < n; j++) {
+                int src = perm[j];
+                o0[j] = a0[src];
+                o1[j] = a1[src];
+            }
+        }
+        long[][][] ks = ev.keySwitch(p1, key, c.level());
+        Polys.addInto(ring, ks[0], p0, limbs);
+        return new Ciphertext(new long[][][]{ks[0], ks[1]}, c.scale);
+    }
+
+    /**
+     * NTT index k holds the evaluation at psi^(2 bitrev(k) + 1); (a o X^g)(w) = a(w^g), so output k reads
+     * the input index whose exponent is g (2 bitrev(k) + 1) mod 2N.
+     */
+    int[] permutation(int g) {
+        return permutations.computeIfAbsent(g, e -> {
+            int[] perm = new int[n];
+            int mask = 2 * n - 1;
+            for (int k = 0; k < n; k++) {
+                long exp = ((2L * bitrev(k) + 1) * e) & mask;
+                perm[k] = bitrev((int) ((exp - 1) >> 1));
+            }
+            return perm;
+        });
+    }
+
+    private int bitrev(int k) {
+        return Integer.reverse(k) >>> (32 - logN);
+    }
+
+    /** NTT values of X^k on limbs 0..level. */
+    private long[][] monomial(int k, int level) {
+        return monomials.computeIfAbsent(((long) k << 8) | level, key -> {
+            int e = Math.floorMod(k, 2 * n);
+            long[][] mono = new long[level + 1][n];
+            for (int i = 0; i <= level; i++) {
+                long q = ring.modulus(i).value();
+                if (e < n) mono[i][e] = 1;
+                else mono[i][e - n] = q - 1;
+                ring.ntt(i).forward(mono[i]);
+            }
+            return mono;
+        });
+    }
+}

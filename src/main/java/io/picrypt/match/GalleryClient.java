@@ -1,0 +1,124 @@
+package io.picrypt.match;
+
+import io.picrypt.ckks.Ciphertext;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.Decryptor;
+import io.picrypt.ckks.Encoder;
+import io.picrypt.ckks.Encryptor;
+import io.picrypt.ckks.KeyGenerator;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.ckks.Serializer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The key owner's side of 1:N identification: Galois keys for the server's expansion, seeded
+ * symmetric encryptions of probes, enrollments and whole blocks, and decryption of results into
+ * squared distances. Embeddings and distances never leave this object unencrypted.
+ */
+public final class GalleryClient {
+    static final byte[] BLOCK_MAGIC = {'P', 'C', 'G', 'I'};
+
+    private final CkksParameters params = GalleryParameters.get();
+    private final SecretKey sk;
+    private final Encoder encoder = new Encoder(params);
+    private final Encryptor encryptor = new Encryptor(params);
+    private final Decryptor decryptor;
+
+    public GalleryClient(SecretKey sk) {
+        if (!sk.params().equals(params)) throw new CkksException("secret key is not for the gallery parameters");
+        this.sk = sk;
+        this.decryptor = new Decryptor(params, sk);
+    }
+
+    public static SecretKey generateSecretKey() {
+        return new KeyGenerator(GalleryParameters.get()).secretKey();
+    }
+
+    /** The 9 Galois keys of the expansion, seeded serialized form (~3 MB, uploaded once per key set). */
+    public byte[] evaluationKeys() {
+        return Serializer.writeGaloisKeys(new KeyGenerator(params).galoisKeys(sk, GalleryParameters.galoisElements()));
+    }
+
+    /** One identity to be enrolled into any slot: coefficient j = x_j / 512 at 2^40 (the server's expansion multiplies by 512). */
+    public byte[] encryptEnrollment(float[] embedding) {
+        return encryptCoefficients(embedding, GalleryParameters.ENROLL_WIRE_SCALE);
+    }
+
+    /** A probe: coefficient j = p_j / 512 at 2^40. */
+    public byte[] encryptProbe(float[] embedding) {
+        return encryptCoefficients(embedding, GalleryParameters.PROBE_WIRE_SCALE);
+    }
+
+    private byte[] encryptCoefficients(float[] embedding, double scale) {
+        double[] c = new double[checkDim(embedding)];
+        for (int j = 0; j < c.length; j++) c[j] = embedding[j];
+        Ciphertext ct = encryptor.encryptSymmetric(encoder.encodeCoefficients(c, scale, GalleryParameters.LEVEL), sk);
+        return Serializer.writeCiphertext(ct, params);
+    }
+
+    /**
+     * Bulk import of up to {@link GalleryParameters#BLOCK_CAPACITY} identities (slots 0..size-1):
+     * "PCGI" v1 | count(u32) | 512 x (length(u32) | seeded column ciphertext), column j holding x_j of
+     * identity s in coefficient s at 2^40.
+     */
+    public byte[] encryptBlock(List<float[]> embeddings) {
+        int count = embeddings.size();
+        if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) {
+            throw new IllegalArgumentException("a block holds 1.." + GalleryParameters.BLOCK_CAPACITY + " identities, got " + count);
+        }
+        for (float[] e : embeddings) checkDim(e);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(BLOCK_MAGIC);
+        out.write(1);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(count).array());
+        double[] column = new double[count];
+        for (int j = 0; j < GalleryParameters.DIMENSION; j++) {
+            for (int s = 0; s < count; s++) {
+                float[] e = embeddings.get(s);
+                column[s] = j < e.length ? e[j] : 0;
+            }
+            Ciphertext ct = encryptor.encryptSymmetric(
+                    encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.LEVEL), sk);
+            byte[] b = Serializer.writeCiphertext(ct, params);
+            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
+     * the order the server was given them); positions the server reported as not live are NaN.
+     */
+    public double[] decryptDistances(byte[] result, int count) {
+        GalleryResult.Contents r = GalleryResult.read(result, params);
+        long available = (long) r.blocks().size() * GalleryParameters.BLOCK_CAPACITY;
+        if (count < 0 || count > available) throw new CkksException("result covers " + available + " positions, asked for " + count);
+        double[] out = new double[count];
+        for (int b = 0; b * GalleryParameters.BLOCK_CAPACITY < count; b++) {
+            GalleryResult.BlockResult br = r.blocks().get(b);
+            Ciphertext ct = br.ciphertext();
+            if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
+                throw new CkksException("result has an unexpected scale");
+            }
+            double[] coeffs = decryptor.decryptCoefficients(ct);
+            int base = b * GalleryParameters.BLOCK_CAPACITY;
+            for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY && base + s < count; s++) {
+                out[base + s] = br.live(s) ? 2 - 2 * coeffs[s] : Double.NaN;
+            }
+        }
+        return out;
+    }
+
+    private static int checkDim(float[] e) {
+        if (e == null || e.length == 0 || e.length > GalleryParameters.DIMENSION) {
+            throw new IllegalArgumentException("embedding must have 1.." + GalleryParameters.DIMENSION + " dimensions");
+        }
+        for (float v : e) if (!Float.isFinite(v) || Math.abs(v) > 1) throw new IllegalArgumentException("embedding values must be finite and in [-1, 1] (L2-normalised)");
+        return e.length;
+    }
+}

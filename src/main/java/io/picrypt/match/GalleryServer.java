@@ -1,0 +1,324 @@
+package io.picrypt.match;
+
+import io.picrypt.ckks.Ciphertext;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.Evaluator;
+import io.picrypt.ckks.GaloisKeys;
+import io.picrypt.ckks.ObliviousExpansion;
+import io.picrypt.ckks.Serializer;
+import io.picrypt.ring.Modulus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N = 8192
+ * identities as 512 column ciphertexts: column j encrypts, in coefficient s, dimension j of the
+ * identity in slot s. A probe arrives as one ciphertext and is expanded (511 key-switched
+ * substitutions) into 512 ciphertexts of the constants p_j; then every block's result is
+ * sum_j C_j (x) P_j (tensor products summed lazily in 128 bits, reduced once), whose coefficient s is
+ * the encrypted inner product with slot s, rescaled to one prime and sent with 3 components.
+ *
+ * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
+ * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
+ * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL-gallery.md).
+ */
+public final class GalleryServer {
+    private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
+    static final byte[] STORE_MAGIC = {'P', 'C', 'G', 'S'};
+    private static final int TILE = 512;
+
+    public enum SlotState { FREE, LIVE, DELETED }
+
+    private final CkksParameters params = GalleryParameters.get();
+    private final Evaluator ev = new Evaluator(params);
+    private final ObliviousExpansion expansion = new ObliviousExpansion(params);
+    private final GaloisKeys keys;
+
+    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the 9 expansion keys. */
+    public GalleryServer(byte[] evaluationKeys) {
+        GaloisKeys k = Serializer.readGaloisKeys(evaluationKeys, params);
+        if (!k.galoisElements().equals(new HashSet<>(GalleryParameters.galoisElements()))) {
+            throw new CkksException("evaluation keys must be exactly the expansion keys " + GalleryParameters.galoisElements()
+                    + ", got " + k.galoisElements());
+        }
+        this.keys = k;
+    }
+
+    /**
+     * Up to N identities as 512 column ciphertexts. Reads (identify, serialization) see one consistent
+     * snapshot; writers (enroll, delete) are serialized per block and publish a new snapshot.
+     */
+    public static final class Block {
+        private record State(Ciphertext[] columns, byte[] slots) {}
+
+        private volatile State state;
+
+        private Block(Ciphertext[] columns, byte[] slots) {
+            this.state = new State(columns, slots);
+        }
+
+        public int capacity() { return GalleryParameters.BLOCK_CAPACITY; }
+
+        public SlotState slot(int s) {
+            checkSlot(s);
+            return SlotState.values()[state.slots[s]];
+        }
+
+        public int liveCount() {
+            int c = 0;
+            for (byte b : state.slots) if (b == SlotState.LIVE.ordinal()) c++;
+            return c;
+        }
+
+        /** The first free slot, or -1 when the block is full (deleted slots are not reused). */
+        public int firstFreeSlot() {
+            byte[] s = state.slots;
+            for (int i = 0; i < s.length; i++) if (s[i] == SlotState.FREE.ordinal()) return i;
+            return -1;
+        }
+
+        /** Slot states, one byte each (0 free, 1 live, 2 deleted): the block's metadata row. */
+        public byte[] slotStates() { return state.slots.clone(); }
+
+        /** Column j serialized (seeded while it is still the client's fresh encryption): a store's row per column. */
+        public byte[] columnBytes(int j) {
+            if (j < 0 || j >= GalleryParameters.DIMENSION) throw new IllegalArgumentException("column " + j + " outside [0, 512)");
+            return Serializer.writeCiphertext(state.columns[j], GalleryParameters.get());
+        }
+
+        /** "PCGS" v1 | slot states (N bytes) | 512 x (length(u32) | column ciphertext). */
+        public byte[] toBytes() {
+            State st = state;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.writeBytes(STORE_MAGIC);
+            out.write(1);
+            out.writeBytes(st.slots);
+            for (Ciphertext c : st.columns) {
+                byte[] b = Serializer.writeCiphertext(c, GalleryParameters.get());
+                out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+                out.writeBytes(b);
+            }
+            return out.toByteArray();
+        }
+
+        private static void checkSlot(int s) {
+            if (s < 0 || s >= GalleryParameters.BLOCK_CAPACITY) throw new IllegalArgumentException("slot " + s + " outside [0, " + GalleryParameters.BLOCK_CAPACITY + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ blocks
+
+    /** An empty block: transparent zero columns (the server knows they are zero anyway). */
+    public Block newBlock() {
+        Ciphertext zero = Ciphertext.fromComponents(new long[2][LIMBS()][GalleryParameters.N], GalleryParameters.TEMPLATE_SCALE);
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        Arrays.fill(cols, zero); // immutable, shared until the first enrollment replaces it
+        return new Block(cols, new byte[GalleryParameters.BLOCK_CAPACITY]);
+    }
+
+    private static int LIMBS() { return GalleryParameters.LEVEL + 1; }
+
+    /** A block from the client's {@link GalleryClient#encryptBlock} bytes: slots 0..count-1 live. */
+    public Block importBlock(byte[] bulk) {
+        ByteBuffer b = header(bulk, GalleryClient.BLOCK_MAGIC, 4);
+        int count = b.getInt();
+        if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) throw new CkksException("bulk block count " + count + " outside [1, " + GalleryParameters.BLOCK_CAPACITY + "]");
+        Ciphertext[] cols = readColumns(b);
+        byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
+        Arrays.fill(slots, 0, count, (byte) SlotState.LIVE.ordinal());
+        return new Block(cols, slots);
+    }
+
+    /** A block from {@link Block#toBytes()}. */
+    public Block readBlock(byte[] stored) {
+        ByteBuffer b = header(stored, STORE_MAGIC, GalleryParameters.BLOCK_CAPACITY);
+        byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
+        b.get(slots);
+        checkSlots(slots);
+        return new Block(readColumns(b), slots);
+    }
+
+    /** A block from its metadata row and its 512 column rows ({@link Block#slotStates()}, {@link Block#columnBytes}). */
+    public Block readBlock(byte[] slotStates, List<byte[]> columns) {
+        if (slotStates == null || slotStates.length != GalleryParameters.BLOCK_CAPACITY) throw new CkksException("slot states must be " + GalleryParameters.BLOCK_CAPACITY + " bytes");
+        byte[] slots = slotStates.clone();
+        checkSlots(slots);
+        if (columns == null || columns.size() != GalleryParameters.DIMENSION) throw new CkksException("a block has exactly " + GalleryParameters.DIMENSION + " columns");
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        for (int j = 0; j < cols.length; j++) cols[j] = validateColumn(columns.get(j));
+        return new Block(cols, slots);
+    }
+
+    private static void checkSlots(byte[] slots) {
+        for (byte s : slots) if (s < 0 || s > 2) throw new CkksException("bad slot state " + s);
+    }
+
+    private Ciphertext[] readColumns(ByteBuffer b) {
+        long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, true);
+        long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, false);
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        for (int j = 0; j < cols.length; j++) {
+            if (b.remaining() < 4) throw new CkksException("block truncated at column " + j);
+            int len = b.getInt();
+            if ((len != seeded && len != full) || b.remaining() < len) throw new CkksException("bad length " + len + " of column " + j);
+            byte[] ct = new byte[len];
+            b.get(ct);
+            cols[j] = validateColumn(ct);
+        }
+        if (b.hasRemaining()) throw new CkksException(b.remaining() + " trailing bytes after the block's columns");
+        return cols;
+    }
+
+    private Ciphertext validateColumn(byte[] bytes) {
+        return validate(bytes, GalleryParameters.TEMPLATE_SCALE, "column");
+    }
+
+    /** A 2-component ciphertext at the top level and the given scale. */
+    private Ciphertext validate(byte[] bytes, double scale, String what) {
+        if (bytes == null) throw new CkksException("missing " + what);
+        Ciphertext ct = Serializer.readCiphertext(bytes, params);
+        if (ct.size() != 2 || ct.level() != GalleryParameters.LEVEL) throw new CkksException(what + " must be a 2-component ciphertext at level " + GalleryParameters.LEVEL);
+        if (ct.scale() != scale) throw new CkksException(what + " scale is not 2^" + Math.getExponent(scale));
+        return ct;
+    }
+
+    private static ByteBuffer header(byte[] bytes, byte[] magic, int after) {
+        if (bytes == null || bytes.length < 5 + after || !Arrays.equals(Arrays.copyOf(bytes, 4), magic) || bytes[4] != 1) {
+            throw new CkksException("not a PiCrypt " + new String(magic, java.nio.charset.StandardCharsets.US_ASCII) + " v1 object");
+        }
+        return ByteBuffer.wrap(bytes, 5, bytes.length - 5);
+    }
+
+    // ------------------------------------------------------------------ enrollment and deletion
+
+    /** Expands a {@link GalleryClient#encryptEnrollment} ciphertext and adds x_j X^slot into every column. */
+    public void enroll(Block block, int slot, byte[] enrollment) {
+        Block.checkSlot(slot);
+        Ciphertext ct = validate(enrollment, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
+        synchronized (block) {
+            Block.State st = block.state;
+            if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
+            List<Ciphertext> x = expansion.expand(ct, GalleryParameters.DIMENSION, keys);
+            Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyMonomial(x.get(j), slot)));
+            byte[] slots = st.slots.clone();
+            slots[slot] = (byte) SlotState.LIVE.ordinal();
+            block.state = new Block.State(cols, slots);
+        }
+    }
+
+    /** Tombstones a live slot: excluded from results, never reused (its encrypted contribution stays). */
+    public void delete(Block block, int slot) {
+        Block.checkSlot(slot);
+        synchronized (block) {
+            Block.State st = block.state;
+            if (st.slots[slot] != SlotState.LIVE.ordinal()) throw new IllegalStateException("slot " + slot + " is not live");
+            byte[] slots = st.slots.clone();
+            slots[slot] = (byte) SlotState.DELETED.ordinal();
+            block.state = new Block.State(st.columns, slots);
+        }
+    }
+
+    // ------------------------------------------------------------------ identification
+
+    /** Validates and expands a probe into 512 ciphertexts of the constants p_j at 2^40. */
+    public List<Ciphertext> expandProbe(byte[] probe) {
+        Ciphertext ct = validate(probe, GalleryParameters.PROBE_WIRE_SCALE, "probe");
+        return expansion.expand(ct, GalleryParameters.DIMENSION, keys);
+    }
+
+    /** One result ciphertext per block, in order (see {@link GalleryResult}). */
+    public byte[] identify(List<Block> blocks, byte[] probe) {
+        return identifyExpanded(blocks, expandProbe(probe));
+    }
+
+    /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
+    public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
+        if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
+        if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
+        if (probe.size() != GalleryParameters.DIMENSION) throw new IllegalArgumentException("expanded probe must have 512 ciphertexts");
+        int limbs = LIMBS(), n = GalleryParameters.N, dim = GalleryParameters.DIMENSION;
+        List<Block.State> states = blocks.stream().map(b -> b.state).toList();
+        // y0 + y1 per dimension (< 2q), for the 3-multiplication (Karatsuba) tensor product
+        long[][][] ySum = new long[dim][limbs][n];
+        IntStream.range(0, dim).parallel().forEach(j -> {
+            for (int i = 0; i < limbs; i++) {
+                long[] y0 = probe.get(j).component(0)[i], y1 = probe.get(j).component(1)[i], s = ySum[j][i];
+                for (int t = 0; t < n; t++) s[t] = y0[t] + y1[t];
+            }
+        });
+        long[][][][] acc = new long[states.size()][3][limbs][n];
+        int tiles = n / TILE;
+        IntStream.range(0, states.size() * limbs * tiles).parallel().forEach(task -> {
+            int b = task / (limbs * tiles), i = task / tiles % limbs, tile = task % tiles;
+            accumulateTile(states.get(b).columns, probe, ySum, i, tile * TILE, acc[b]);
+        });
+        double scale = GalleryParameters.TEMPLATE_SCALE * probe.get(0).scale();
+        List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
+                .mapToObj(b -> ev.rescale(Ciphertext.fromComponents(acc[b], scale))).toList();
+        List<byte[]> bitmaps = states.stream().map(GalleryServer::liveBitmap).toList();
+        return GalleryResult.write(bitmaps, results, params);
+    }
+
+    /**
+     * acc[b] on one limb and tile: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0+x1)(y0+y1) - c0 - c2,
+     * each summed as an unsigned 128-bit integer (512 * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
+     */
+    private void accumulateTile(Ciphertext[] cols, List<Ciphertext> probe, long[][][] ySum, int limb, int off, long[][][] out) {
+        long[] aHi = new long[TILE], aLo = new long[TILE], bHi = new long[TILE], bLo = new long[TILE], kHi = new long[TILE], kLo = new long[TILE];
+        for (int j = 0; j < cols.length; j++) {
+            long[] x0 = cols[j].component(0)[limb], x1 = cols[j].component(1)[limb];
+            long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb], ys = ySum[j][limb];
+            for (int t = 0; t < TILE; t++) {
+                int k = off + t;
+                long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                long lo = u0 * v0, s = aLo[t] + lo;
+                aHi[t] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                aLo[t] = s;
+                lo = u1 * v1;
+                s = bLo[t] + lo;
+                bHi[t] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                bLo[t] = s;
+                long us = u0 + u1, vs = ys[k];
+                lo = us * vs;
+                s = kLo[t] + lo;
+                kHi[t] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                kLo[t] = s;
+            }
+        }
+        Modulus m = params.ring().modulus(limb);
+        long[] c0 = out[0][limb], c1 = out[1][limb], c2 = out[2][limb];
+        for (int t = 0; t < TILE; t++) {
+            long r0 = m.reduce128(aHi[t], aLo[t]), r2 = m.reduce128(bHi[t], bLo[t]), rk = m.reduce128(kHi[t], kLo[t]);
+            c0[off + t] = r0;
+            c2[off + t] = r2;
+            c1[off + t] = m.sub(m.sub(rk, r0), r2);
+        }
+    }
+
+    private static byte[] liveBitmap(Block.State st) {
+        byte[] bm = new byte[GalleryParameters.BLOCK_CAPACITY / 8];
+        for (int s = 0; s < st.slots.length; s++) if (st.slots[s] == SlotState.LIVE.ordinal()) bm[s >>> 3] |= (byte) (1 << (s & 7));
+        return bm;
+    }
+
+    /** Bytes the block occupies in {@link Block#toBytes()} form. */
+    public static long storedBytes(Block block) {
+        long total = 5 + GalleryParameters.BLOCK_CAPACITY;
+        for (Ciphertext c : block.state.columns) {
+            total += 4 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, GalleryParameters.LEVEL, c.isSeeded());
+        }
+        return total;
+    }
+
+    static List<Ciphertext> columnsForTest(Block b) { return new ArrayList<>(Arrays.asList(b.state.columns)); }
+}
