@@ -13,6 +13,7 @@ import io.picrypt.ckks.Serializer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The key owner's side of 1:N identification: Galois keys for the server's expansion, seeded
@@ -75,15 +76,19 @@ public final class GalleryClient {
         out.writeBytes(BLOCK_MAGIC);
         out.write(1);
         out.writeBytes(ByteBuffer.allocate(4).putInt(count).array());
-        double[] column = new double[count];
-        for (int j = 0; j < GalleryParameters.DIMENSION; j++) {
+        // columns are independent: encrypt them on all cores (SecureRandom is thread-safe)
+        byte[][] cols = new byte[GalleryParameters.DIMENSION][];
+        IntStream.range(0, cols.length).parallel().forEach(j -> {
+            double[] column = new double[count];
             for (int s = 0; s < count; s++) {
                 float[] e = embeddings.get(s);
                 column[s] = j < e.length ? e[j] : 0;
             }
             Ciphertext ct = encryptor.encryptSymmetric(
                     encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.LEVEL), sk);
-            byte[] b = Serializer.writeCiphertext(ct, params);
+            cols[j] = Serializer.writeCiphertext(ct, params);
+        });
+        for (byte[] b : cols) {
             out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
             out.writeBytes(b);
         }

@@ -34,7 +34,8 @@ import java.util.stream.IntStream;
 public final class GalleryServer {
     private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
     static final byte[] STORE_MAGIC = {'P', 'C', 'G', 'S'};
-    private static final int TILE = 512;
+    /** Coefficients per task, and blocks sharing one pass over the probe: accumulators of 8 * 6 * 256 longs = 96 KiB. */
+    private static final int TILE = 256, GROUP = 8;
 
     public enum SlotState { FREE, LIVE, DELETED }
 
@@ -51,6 +52,7 @@ public final class GalleryServer {
                     + ", got " + k.galoisElements());
         }
         this.keys = k;
+        expansion.prepare(k, GalleryParameters.DIMENSION);
     }
 
     /**
@@ -246,21 +248,15 @@ public final class GalleryServer {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         if (probe.size() != GalleryParameters.DIMENSION) throw new IllegalArgumentException("expanded probe must have 512 ciphertexts");
-        int limbs = LIMBS(), n = GalleryParameters.N, dim = GalleryParameters.DIMENSION;
+        int limbs = LIMBS(), n = GalleryParameters.N;
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
-        // y0 + y1 per dimension (< 2q), for the 3-multiplication (Karatsuba) tensor product
-        long[][][] ySum = new long[dim][limbs][n];
-        IntStream.range(0, dim).parallel().forEach(j -> {
-            for (int i = 0; i < limbs; i++) {
-                long[] y0 = probe.get(j).component(0)[i], y1 = probe.get(j).component(1)[i], s = ySum[j][i];
-                for (int t = 0; t < n; t++) s[t] = y0[t] + y1[t];
-            }
-        });
         long[][][][] acc = new long[states.size()][3][limbs][n];
-        int tiles = n / TILE;
-        IntStream.range(0, states.size() * limbs * tiles).parallel().forEach(task -> {
-            int b = task / (limbs * tiles), i = task / tiles % limbs, tile = task % tiles;
-            accumulateTile(states.get(b).columns, probe, ySum, i, tile * TILE, acc[b]);
+        // one task per (limb, tile, group of blocks): the probe's tile is read once per group and stays in cache
+        int tiles = n / TILE, groups = (states.size() + GROUP - 1) / GROUP;
+        IntStream.range(0, limbs * tiles * groups).parallel().forEach(task -> {
+            int i = task % limbs, tile = task / limbs % tiles, group = task / (limbs * tiles);
+            int from = group * GROUP, to = Math.min(states.size(), from + GROUP);
+            accumulateTile(states.subList(from, to), probe, i, tile * TILE, acc, from);
         });
         double scale = GalleryParameters.TEMPLATE_SCALE * probe.get(0).scale();
         List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
@@ -270,38 +266,50 @@ public final class GalleryServer {
     }
 
     /**
-     * acc[b] on one limb and tile: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0+x1)(y0+y1) - c0 - c2,
-     * each summed as an unsigned 128-bit integer (512 * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
+     * acc[b] on one limb and tile for blocks from..: c0 = sum x0 y0, c2 = sum x1 y1,
+     * c1 = sum (x0+x1)(y0+y1) - c0 - c2 (3 multiplications instead of 4), each summed as an unsigned
+     * 128-bit integer (512 * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
      */
-    private void accumulateTile(Ciphertext[] cols, List<Ciphertext> probe, long[][][] ySum, int limb, int off, long[][][] out) {
-        long[] aHi = new long[TILE], aLo = new long[TILE], bHi = new long[TILE], bLo = new long[TILE], kHi = new long[TILE], kLo = new long[TILE];
-        for (int j = 0; j < cols.length; j++) {
-            long[] x0 = cols[j].component(0)[limb], x1 = cols[j].component(1)[limb];
-            long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb], ys = ySum[j][limb];
-            for (int t = 0; t < TILE; t++) {
-                int k = off + t;
-                long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
-                long lo = u0 * v0, s = aLo[t] + lo;
-                aHi[t] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                aLo[t] = s;
-                lo = u1 * v1;
-                s = bLo[t] + lo;
-                bHi[t] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                bLo[t] = s;
-                long us = u0 + u1, vs = ys[k];
-                lo = us * vs;
-                s = kLo[t] + lo;
-                kHi[t] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                kLo[t] = s;
+    private void accumulateTile(List<Block.State> group, List<Ciphertext> probe, int limb, int off, long[][][][] out, int from) {
+        int g = group.size();
+        long[] acc = new long[g * 6 * TILE]; // per block: aHi, aLo, bHi, bLo, kHi, kLo
+        for (int j = 0; j < GalleryParameters.DIMENSION; j++) {
+            long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb];
+            for (int b = 0; b < g; b++) {
+                Ciphertext col = group.get(b).columns[j];
+                long[] x0 = col.component(0)[limb], x1 = col.component(1)[limb];
+                int base = b * 6 * TILE;
+                for (int t = 0; t < TILE; t++) {
+                    int k = off + t;
+                    long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                    int a = base + t;
+                    long lo = u0 * v0, s = acc[a + TILE] + lo;
+                    acc[a] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                    acc[a + TILE] = s;
+                    lo = u1 * v1;
+                    s = acc[a + 3 * TILE] + lo;
+                    acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                    acc[a + 3 * TILE] = s;
+                    long us = u0 + u1, vs = v0 + v1;
+                    lo = us * vs;
+                    s = acc[a + 5 * TILE] + lo;
+                    acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                    acc[a + 5 * TILE] = s;
+                }
             }
         }
         Modulus m = params.ring().modulus(limb);
-        long[] c0 = out[0][limb], c1 = out[1][limb], c2 = out[2][limb];
-        for (int t = 0; t < TILE; t++) {
-            long r0 = m.reduce128(aHi[t], aLo[t]), r2 = m.reduce128(bHi[t], bLo[t]), rk = m.reduce128(kHi[t], kLo[t]);
-            c0[off + t] = r0;
-            c2[off + t] = r2;
-            c1[off + t] = m.sub(m.sub(rk, r0), r2);
+        for (int b = 0; b < g; b++) {
+            long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
+            int base = b * 6 * TILE;
+            for (int t = 0; t < TILE; t++) {
+                int a = base + t;
+                long r0 = m.reduce128(acc[a], acc[a + TILE]), r2 = m.reduce128(acc[a + 2 * TILE], acc[a + 3 * TILE]);
+                long rk = m.reduce128(acc[a + 4 * TILE], acc[a + 5 * TILE]);
+                c0[off + t] = r0;
+                c2[off + t] = r2;
+                c1[off + t] = m.sub(m.sub(rk, r0), r2);
+            }
         }
     }
 
