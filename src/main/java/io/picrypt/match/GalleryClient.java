@@ -39,32 +39,49 @@ public final class GalleryClient {
         return new KeyGenerator(GalleryParameters.get()).secretKey();
     }
 
-    /** The 9 Galois keys of the expansion, seeded serialized form (~3 MB, uploaded once per key set). */
+    /** The Galois keys of the expansion (8 with PACK = 2), seeded serialized form (~2.6 MB, uploaded once per key set). */
     public byte[] evaluationKeys() {
         return Serializer.writeGaloisKeys(new KeyGenerator(params).galoisKeys(sk, GalleryParameters.galoisElements()));
     }
 
-    /** One identity to be enrolled into any slot: coefficient j = x_j / 512 at 2^40 (the server's expansion multiplies by 512). */
+    /**
+     * One identity to be enrolled into any slot: coefficient e + d*COLUMNS = x_(PACK e + d) / COLUMNS, so that
+     * the server's expansion yields, for column e, sum_d x_(PACK e + d) X^(d COLUMNS).
+     */
     public byte[] encryptEnrollment(float[] embedding) {
-        return encryptCoefficients(embedding, GalleryParameters.ENROLL_WIRE_SCALE);
+        checkDim(embedding);
+        int cols = GalleryParameters.COLUMNS;
+        double[] c = new double[GalleryParameters.N];
+        for (int i = 0; i < embedding.length; i++) c[i / GalleryParameters.PACK + (i % GalleryParameters.PACK) * cols] = embedding[i];
+        return encrypt(c, GalleryParameters.ENROLL_WIRE_SCALE);
     }
 
-    /** A probe: coefficient j = p_j / 512 at 2^40. */
+    /**
+     * A probe: coefficient e = p_(PACK e) / COLUMNS and coefficient N - d*COLUMNS + e = -p_(PACK e + d) / COLUMNS,
+     * so that expansion output e is sum_d p_(PACK e + d) X^(-d COLUMNS): its product with column e has, at
+     * position(s), sum_d x_(PACK e + d) p_(PACK e + d).
+     */
     public byte[] encryptProbe(float[] embedding) {
-        return encryptCoefficients(embedding, GalleryParameters.PROBE_WIRE_SCALE);
+        checkDim(embedding);
+        int cols = GalleryParameters.COLUMNS, n = GalleryParameters.N;
+        double[] c = new double[n];
+        for (int i = 0; i < embedding.length; i++) {
+            int e = i / GalleryParameters.PACK, d = i % GalleryParameters.PACK;
+            if (d == 0) c[e] = embedding[i];
+            else c[n - d * cols + e] = -embedding[i];
+        }
+        return encrypt(c, GalleryParameters.PROBE_WIRE_SCALE);
     }
 
-    private byte[] encryptCoefficients(float[] embedding, double scale) {
-        double[] c = new double[checkDim(embedding)];
-        for (int j = 0; j < c.length; j++) c[j] = embedding[j];
-        Ciphertext ct = encryptor.encryptSymmetric(encoder.encodeCoefficients(c, scale, GalleryParameters.LEVEL), sk);
+    private byte[] encrypt(double[] coeffs, double scale) {
+        Ciphertext ct = encryptor.encryptSymmetric(encoder.encodeCoefficients(coeffs, scale, GalleryParameters.LEVEL), sk);
         return Serializer.writeCiphertext(ct, params);
     }
 
     /**
      * Bulk import of up to {@link GalleryParameters#BLOCK_CAPACITY} identities (slots 0..size-1):
-     * "PCGI" v1 | count(u32) | 512 x (length(u32) | seeded column ciphertext), column j holding x_j of
-     * identity s in coefficient s at 2^40.
+     * "PCGI" v1 | count(u32) | COLUMNS x (length(u32) | seeded column ciphertext), column e holding
+     * dimension PACK e + d of slot s in coefficient position(s) + d COLUMNS, at 2^40.
      */
     public byte[] encryptBlock(List<float[]> embeddings) {
         int count = embeddings.size();
@@ -77,12 +94,15 @@ public final class GalleryClient {
         out.write(1);
         out.writeBytes(ByteBuffer.allocate(4).putInt(count).array());
         // columns are independent: encrypt them on all cores (SecureRandom is thread-safe)
-        byte[][] cols = new byte[GalleryParameters.DIMENSION][];
+        byte[][] cols = new byte[GalleryParameters.COLUMNS][];
         IntStream.range(0, cols.length).parallel().forEach(j -> {
-            double[] column = new double[count];
+            double[] column = new double[GalleryParameters.N];
             for (int s = 0; s < count; s++) {
                 float[] e = embeddings.get(s);
-                column[s] = j < e.length ? e[j] : 0;
+                for (int d = 0; d < GalleryParameters.PACK; d++) {
+                    int dim = GalleryParameters.PACK * j + d;
+                    column[GalleryParameters.position(s) + d * GalleryParameters.COLUMNS] = dim < e.length ? e[dim] : 0;
+                }
             }
             Ciphertext ct = encryptor.encryptSymmetric(
                     encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.LEVEL), sk);
@@ -113,7 +133,7 @@ public final class GalleryClient {
             double[] coeffs = decryptor.decryptCoefficients(ct);
             int base = b * GalleryParameters.BLOCK_CAPACITY;
             for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY && base + s < count; s++) {
-                out[base + s] = br.live(s) ? 2 - 2 * coeffs[s] : Double.NaN;
+                out[base + s] = br.live(s) ? 2 - 2 * coeffs[GalleryParameters.position(s)] : Double.NaN;
             }
         }
         return out;

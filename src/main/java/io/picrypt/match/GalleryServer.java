@@ -20,12 +20,13 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N = 8192
- * identities as 512 column ciphertexts: column j encrypts, in coefficient s, dimension j of the
- * identity in slot s. A probe arrives as one ciphertext and is expanded (511 key-switched
- * substitutions) into 512 ciphertexts of the constants p_j; then every block's result is
- * sum_j C_j (x) P_j (tensor products summed lazily in 128 bits, reduced once), whose coefficient s is
- * the encrypted inner product with slot s, rescaled to one prime and sent with 3 components.
+ * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N / PACK = 4096
+ * identities as COLUMNS = 256 column ciphertexts: column e encrypts dimensions 2e and 2e+1 of the
+ * identity in slot s at coefficients position(s) and position(s) + 256. A probe arrives as one
+ * ciphertext and is expanded (255 key-switched substitutions) into 256 ciphertexts
+ * P_e = p_2e + p_(2e+1) X^-256; then every block's result is sum_e C_e (x) P_e (tensor products summed
+ * lazily in 128 bits, reduced once), whose coefficient position(s) is the encrypted inner product with
+ * slot s, rescaled to one prime and sent with 3 components.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
@@ -44,7 +45,7 @@ public final class GalleryServer {
     private final ObliviousExpansion expansion = new ObliviousExpansion(params);
     private final GaloisKeys keys;
 
-    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the 9 expansion keys. */
+    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the expansion keys. */
     public GalleryServer(byte[] evaluationKeys) {
         GaloisKeys k = Serializer.readGaloisKeys(evaluationKeys, params);
         if (!k.galoisElements().equals(new HashSet<>(GalleryParameters.galoisElements()))) {
@@ -52,11 +53,11 @@ public final class GalleryServer {
                     + ", got " + k.galoisElements());
         }
         this.keys = k;
-        expansion.prepare(k, GalleryParameters.DIMENSION);
+        expansion.prepare(k, GalleryParameters.COLUMNS);
     }
 
     /**
-     * Up to N identities as 512 column ciphertexts. Reads (identify, serialization) see one consistent
+     * Up to BLOCK_CAPACITY identities as COLUMNS column ciphertexts. Reads (identify, serialization) see one consistent
      * snapshot; writers (enroll, delete) are serialized per block and publish a new snapshot.
      */
     public static final class Block {
@@ -93,11 +94,11 @@ public final class GalleryServer {
 
         /** Column j serialized (seeded while it is still the client's fresh encryption): a store's row per column. */
         public byte[] columnBytes(int j) {
-            if (j < 0 || j >= GalleryParameters.DIMENSION) throw new IllegalArgumentException("column " + j + " outside [0, 512)");
+            if (j < 0 || j >= GalleryParameters.COLUMNS) throw new IllegalArgumentException("column " + j + " outside [0, " + GalleryParameters.COLUMNS + ")");
             return Serializer.writeCiphertext(state.columns[j], GalleryParameters.get());
         }
 
-        /** "PCGS" v1 | slot states (N bytes) | 512 x (length(u32) | column ciphertext). */
+        /** "PCGS" v1 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
         public byte[] toBytes() {
             State st = state;
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -122,7 +123,7 @@ public final class GalleryServer {
     /** An empty block: transparent zero columns (the server knows they are zero anyway). */
     public Block newBlock() {
         Ciphertext zero = Ciphertext.fromComponents(new long[2][LIMBS()][GalleryParameters.N], GalleryParameters.TEMPLATE_SCALE);
-        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         Arrays.fill(cols, zero); // immutable, shared until the first enrollment replaces it
         return new Block(cols, new byte[GalleryParameters.BLOCK_CAPACITY]);
     }
@@ -149,13 +150,13 @@ public final class GalleryServer {
         return new Block(readColumns(b), slots);
     }
 
-    /** A block from its metadata row and its 512 column rows ({@link Block#slotStates()}, {@link Block#columnBytes}). */
+    /** A block from its metadata row and its COLUMNS column rows ({@link Block#slotStates()}, {@link Block#columnBytes}). */
     public Block readBlock(byte[] slotStates, List<byte[]> columns) {
         if (slotStates == null || slotStates.length != GalleryParameters.BLOCK_CAPACITY) throw new CkksException("slot states must be " + GalleryParameters.BLOCK_CAPACITY + " bytes");
         byte[] slots = slotStates.clone();
         checkSlots(slots);
-        if (columns == null || columns.size() != GalleryParameters.DIMENSION) throw new CkksException("a block has exactly " + GalleryParameters.DIMENSION + " columns");
-        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        if (columns == null || columns.size() != GalleryParameters.COLUMNS) throw new CkksException("a block has exactly " + GalleryParameters.COLUMNS + " columns");
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) cols[j] = validateColumn(columns.get(j));
         return new Block(cols, slots);
     }
@@ -167,7 +168,7 @@ public final class GalleryServer {
     private Ciphertext[] readColumns(ByteBuffer b) {
         long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, true);
         long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, false);
-        Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
+        Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) {
             if (b.remaining() < 4) throw new CkksException("block truncated at column " + j);
             int len = b.getInt();
@@ -209,9 +210,9 @@ public final class GalleryServer {
         synchronized (block) {
             Block.State st = block.state;
             if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
-            List<Ciphertext> x = expansion.expand(ct, GalleryParameters.DIMENSION, keys);
-            Ciphertext[] cols = new Ciphertext[GalleryParameters.DIMENSION];
-            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyMonomial(x.get(j), slot)));
+            List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+            Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
+            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyMonomial(x.get(j), GalleryParameters.position(slot))));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
@@ -232,10 +233,10 @@ public final class GalleryServer {
 
     // ------------------------------------------------------------------ identification
 
-    /** Validates and expands a probe into 512 ciphertexts of the constants p_j at 2^40. */
+    /** Validates and expands a probe into COLUMNS ciphertexts sum_d p_(PACK e + d) X^(-d COLUMNS) at 2^40. */
     public List<Ciphertext> expandProbe(byte[] probe) {
         Ciphertext ct = validate(probe, GalleryParameters.PROBE_WIRE_SCALE, "probe");
-        return expansion.expand(ct, GalleryParameters.DIMENSION, keys);
+        return expansion.expand(ct, GalleryParameters.COLUMNS, keys);
     }
 
     /** One result ciphertext per block, in order (see {@link GalleryResult}). */
@@ -247,7 +248,7 @@ public final class GalleryServer {
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
-        if (probe.size() != GalleryParameters.DIMENSION) throw new IllegalArgumentException("expanded probe must have 512 ciphertexts");
+        if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
         int limbs = LIMBS(), n = GalleryParameters.N;
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
         long[][][][] acc = new long[states.size()][3][limbs][n];
@@ -268,12 +269,12 @@ public final class GalleryServer {
     /**
      * acc[b] on one limb and tile for blocks from..: c0 = sum x0 y0, c2 = sum x1 y1,
      * c1 = sum (x0+x1)(y0+y1) - c0 - c2 (3 multiplications instead of 4), each summed as an unsigned
-     * 128-bit integer (512 * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
+     * 128-bit integer (COLUMNS * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
      */
     private void accumulateTile(List<Block.State> group, List<Ciphertext> probe, int limb, int off, long[][][][] out, int from) {
         int g = group.size();
         long[] acc = new long[g * 6 * TILE]; // per block: aHi, aLo, bHi, bLo, kHi, kLo
-        for (int j = 0; j < GalleryParameters.DIMENSION; j++) {
+        for (int j = 0; j < GalleryParameters.COLUMNS; j++) {
             long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb];
             for (int b = 0; b < g; b++) {
                 Ciphertext col = group.get(b).columns[j];

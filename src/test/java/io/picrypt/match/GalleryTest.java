@@ -1,7 +1,9 @@
 package io.picrypt.match;
 
 import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.SecretKey;
+import io.picrypt.ckks.Serializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,39 +74,43 @@ class GalleryTest {
         List<float[]> ids = List.of(unit(512), unit(512), unit(512));
         GalleryServer.Block bulk = server.importBlock(client.encryptBlock(ids));
         GalleryServer.Block enrolled = server.newBlock();
-        int[] slots = {0, 1, 4097};
-        for (int i = 0; i < ids.size(); i++) server.enroll(enrolled, slots[i], client.encryptEnrollment(ids.get(i)));
-        assertEquals(3, enrolled.liveCount());
+        int[] slots = {0, -1, 2049}; // identity 1 is only in the bulk block
+        server.enroll(enrolled, slots[0], client.encryptEnrollment(ids.get(0)));
+        server.enroll(enrolled, slots[2], client.encryptEnrollment(ids.get(2)));
+        assertEquals(2, enrolled.liveCount());
         assertEquals(GalleryServer.SlotState.FREE, enrolled.slot(2));
+        assertEquals(1, enrolled.firstFreeSlot());
         float[] probe = near(ids.get(2), 0.6);
-        byte[] probeBytes = client.encryptProbe(probe);
-        double[] a = client.decryptDistances(server.identify(List.of(bulk), probeBytes), 3);
-        double[] b = client.decryptDistances(server.identify(List.of(enrolled), probeBytes), GalleryParameters.BLOCK_CAPACITY);
-        for (int i = 0; i < ids.size(); i++) {
-            double plain = plainD2(ids.get(i), probe);
-            assertEquals(plain, a[i], 1e-4);
-            assertEquals(a[i], b[slots[i]], 1e-4, "identity " + i);
-        }
-        assertTrue(Double.isNaN(b[2]), "free slots are reported as not live");
-        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 1, client.encryptEnrollment(ids.get(0))));
+        // one expansion serves every identify of this test (identify = expandProbe + identifyExpanded)
+        var expanded = server.expandProbe(client.encryptProbe(probe));
+        int cap = GalleryParameters.BLOCK_CAPACITY;
+        double[] a = client.decryptDistances(server.identifyExpanded(List.of(bulk), expanded), 3);
+        double[] b = client.decryptDistances(server.identifyExpanded(List.of(enrolled), expanded), cap);
+        for (int i = 0; i < ids.size(); i++) assertEquals(plainD2(ids.get(i), probe), a[i], 1e-4);
+        assertEquals(a[0], b[0], 1e-4, "enrolled by expansion = bulk-encrypted");
+        assertEquals(a[2], b[2049], 1e-4, "enrolled by expansion = bulk-encrypted");
+        assertTrue(Double.isNaN(b[1]) && Double.isNaN(b[2]), "free slots are reported as not live");
+        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(1))));
 
-        server.delete(enrolled, 1);
-        assertEquals(GalleryServer.SlotState.DELETED, enrolled.slot(1));
-        double[] c = client.decryptDistances(server.identify(List.of(enrolled, bulk), probeBytes), GalleryParameters.BLOCK_CAPACITY + 3);
-        assertTrue(Double.isNaN(c[1]));
-        assertEquals(b[0], c[0], 1e-4);
-        assertEquals(a[2], c[GalleryParameters.BLOCK_CAPACITY + 2], 1e-4, "second block in order");
-        assertThrows(IllegalStateException.class, () -> server.delete(enrolled, 1));
-        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 1, client.encryptEnrollment(ids.get(0))), "deleted slots are not reused");
+        server.delete(enrolled, 0);
+        assertEquals(GalleryServer.SlotState.DELETED, enrolled.slot(0));
+        double[] c = client.decryptDistances(server.identifyExpanded(List.of(enrolled, bulk), expanded), cap + 3);
+        assertTrue(Double.isNaN(c[0]), "deleted slot hidden");
+        assertEquals(b[2049], c[2049], 1e-4);
+        assertEquals(a[1], c[cap + 1], 1e-4, "second block in order");
+        assertThrows(IllegalStateException.class, () -> server.delete(enrolled, 0));
+        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(0))), "deleted slots are not reused");
 
         // storage round trips: whole block and per-column rows
         GalleryServer.Block copy = server.readBlock(enrolled.toBytes());
         List<byte[]> cols = new ArrayList<>();
-        for (int j = 0; j < GalleryParameters.DIMENSION; j++) cols.add(bulk.columnBytes(j));
+        for (int j = 0; j < GalleryParameters.COLUMNS; j++) cols.add(bulk.columnBytes(j));
         GalleryServer.Block bulkCopy = server.readBlock(bulk.slotStates(), cols);
-        double[] d = client.decryptDistances(server.identify(List.of(copy, bulkCopy), probeBytes), GalleryParameters.BLOCK_CAPACITY + 3);
-        assertArrayEquals(c, d, 1e-4);
-        assertTrue(Double.isNaN(d[1]) && Double.isNaN(d[2]));
+        double[] d = client.decryptDistances(server.identifyExpanded(List.of(copy, bulkCopy), expanded), cap + 3);
+        for (int i = 0; i < d.length; i++) {
+            if (Double.isNaN(c[i])) assertTrue(Double.isNaN(d[i]), "position " + i);
+            else assertEquals(c[i], d[i], 1e-9, "position " + i);
+        }
         // bulk columns stay in seeded form (half the storage) until something is enrolled into them
         assertTrue(GalleryServer.storedBytes(bulk) < 0.6 * GalleryServer.storedBytes(enrolled));
     }
@@ -119,10 +125,13 @@ class GalleryTest {
 
         assertThrows(CkksException.class, () -> new GalleryServer(garbage));
         assertThrows(CkksException.class, () -> new GalleryServer(Arrays.copyOf(evalKeys, evalKeys.length - 1)));
+        byte[] missingKey = Serializer.writeGaloisKeys(new KeyGenerator(GalleryParameters.get())
+                .galoisKeys(GalleryClient.generateSecretKey(), GalleryParameters.galoisElements().subList(0, GalleryParameters.galoisElements().size() - 1)));
+        assertThrows(CkksException.class, () -> new GalleryServer(missingKey), "a missing expansion key is refused up front");
         assertThrows(CkksException.class, () -> server.identify(List.of(block), garbage));
         assertThrows(CkksException.class, () -> server.identify(List.of(block), Arrays.copyOf(probe, probe.length + 1)));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), enrollment), "enrollment scale is not the probe scale");
-        assertThrows(CkksException.class, () -> server.enroll(block, 5, probe), "probe scale is not the enrollment scale");
+        assertThrows(CkksException.class, () -> server.identify(List.of(block), block.columnBytes(0)), "a column (scale 2^40) is not a probe");
+        assertThrows(CkksException.class, () -> server.enroll(block, 5, block.columnBytes(1)), "a column is not an enrollment");
         assertThrows(IllegalArgumentException.class, () -> server.enroll(block, GalleryParameters.BLOCK_CAPACITY, enrollment));
         // a 1:1 matching probe is for other parameters
         byte[] matchProbe = new MatchClient(MatchClient.generateSecretKey()).encryptProbe(unit(512));
