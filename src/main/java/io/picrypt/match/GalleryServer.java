@@ -3,7 +3,9 @@ package io.picrypt.match;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.Encoder;
 import io.picrypt.ckks.Evaluator;
+import io.picrypt.ckks.Plaintext;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.ObliviousExpansion;
 import io.picrypt.ckks.Serializer;
@@ -45,6 +47,7 @@ public final class GalleryServer {
 
     private final CkksParameters params = GalleryParameters.get();
     private final Evaluator ev = new Evaluator(params);
+    private final Encoder encoder = new Encoder(params);
     private final ObliviousExpansion expansion = new ObliviousExpansion(params);
     private final GaloisKeys keys;
 
@@ -215,10 +218,14 @@ public final class GalleryServer {
             if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
             List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
             Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
-            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyMonomial(x.get(j), GalleryParameters.position(slot))));
+            long[] shift = new long[GalleryParameters.N];
+            shift[GalleryParameters.position(slot)] = 1;
+            Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.LEVEL); // X^position, exact, scale 1
+            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyPlain(x.get(j), monomial)));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
+            log.debug("enrolled slot {}", slot);
         }
     }
 
@@ -244,7 +251,12 @@ public final class GalleryServer {
 
     /** One result ciphertext per block, in order (see {@link GalleryResult}). */
     public byte[] identify(List<Block> blocks, byte[] probe) {
-        return identifyExpanded(blocks, expandProbe(probe));
+        long t0 = System.nanoTime();
+        List<Ciphertext> expanded = expandProbe(probe);
+        long t1 = System.nanoTime();
+        byte[] result = identifyExpanded(blocks, expanded);
+        log.debug("identify over {} blocks: expansion {} ms, products {} ms", blocks.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        return result;
     }
 
     /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
