@@ -24,7 +24,6 @@ import java.util.stream.IntStream;
  */
 public final class ObliviousExpansion {
     private final CkksParameters params;
-    private final Evaluator ev;
     private final RingContext ring;
     private final int n;
     private final int logN;
@@ -34,7 +33,6 @@ public final class ObliviousExpansion {
     public ObliviousExpansion(CkksParameters params) {
         if (!params.hasSpecialPrime()) throw new CkksException("oblivious expansion needs key switching (a special prime)");
         this.params = params;
-        this.ev = new Evaluator(params);
         this.ring = params.ring();
         this.n = params.n();
         this.logN = Integer.numberOfTrailingZeros(n);

@@ -264,6 +264,11 @@ public final class GalleryServer {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
+        for (Ciphertext p : probe) {
+            if (p.size() != 2 || p.level() != GalleryParameters.LEVEL || p.scale() != GalleryParameters.PROBE_SCALE) {
+                throw new IllegalArgumentException("not an expanded probe: " + p);
+            }
+        }
         int limbs = LIMBS(), n = GalleryParameters.N;
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
         long[][][][] acc = new long[states.size()][3][limbs][n];

@@ -116,6 +116,30 @@ class GalleryTest {
     }
 
     @Test
+    void identifyDuringEnrollmentSeesTheBlockBeforeOrAfterNeverHalf() throws Exception {
+        float[] first = unit(512), second = unit(512);
+        GalleryServer.Block block = server.importBlock(client.encryptBlock(List.of(first)));
+        float[] probe = near(second, 0.7);
+        var expanded = server.expandProbe(client.encryptProbe(probe));
+        byte[] enrollment = client.encryptEnrollment(second);
+        Thread writer = new Thread(() -> server.enroll(block, 1, enrollment));
+        writer.start();
+        List<byte[]> results = new ArrayList<>();
+        do {
+            results.add(server.identifyExpanded(List.of(block), expanded));
+        } while (writer.isAlive());
+        writer.join();
+        results.add(server.identifyExpanded(List.of(block), expanded));
+        for (byte[] r : results) {
+            double[] d = client.decryptDistances(r, 2);
+            assertEquals(plainD2(first, probe), d[0], 1e-4);
+            assertTrue(Double.isNaN(d[1]) || Math.abs(d[1] - plainD2(second, probe)) < 1e-4, "slot 1: " + d[1]);
+        }
+        double[] last = client.decryptDistances(results.get(results.size() - 1), 2);
+        assertEquals(plainD2(second, probe), last[1], 1e-4);
+    }
+
+    @Test
     void rejectsGarbageAndWrongParameters() {
         byte[] probe = client.encryptProbe(unit(512));
         byte[] enrollment = client.encryptEnrollment(unit(512));
