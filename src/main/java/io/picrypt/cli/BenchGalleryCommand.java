@@ -113,17 +113,32 @@ public final class BenchGalleryCommand implements Callable<Integer> {
             }
         }
 
+        // single enrollments into a fresh block (slots spread over the block), then one probe over it:
+        // the distances of identities enrolled through the expansion count in max_abs_error too
         GalleryServer.Block fresh = server.newBlock();
         double[] enrollMs = new double[enrollments];
         long enrollBytes = 0;
+        float[][] enrolled = new float[enrollments][];
+        int[] slots = new int[enrollments];
         for (int e = 0; e < enrollments; e++) {
-            byte[] req = client.encryptEnrollment(unit(rnd, dim));
+            enrolled[e] = e == 0 ? atD2(rnd, probes[0], THRESHOLD + 0.001) : unit(rnd, dim);
+            slots[e] = (int) ((long) e * cap / enrollments);
+            byte[] req = client.encryptEnrollment(enrolled[e]);
             enrollBytes = req.length;
             long a = System.nanoTime();
-            server.enroll(fresh, e, req);
+            server.enroll(fresh, slots[e], req);
             enrollMs[e] = (System.nanoTime() - a) / 1e6;
         }
         long enrolledBlockBytes = GalleryServer.storedBytes(fresh);
+        double[] fd2 = client.decryptDistances(server.identify(List.of(fresh), client.encryptProbe(probes[0])), cap);
+        double maxErrEnrolled = 0;
+        for (int e = 0; e < enrollments; e++) {
+            double plain = plainD2(enrolled[e], probes[0]);
+            maxErrEnrolled = Math.max(maxErrEnrolled, Math.abs(fd2[slots[e]] - plain));
+            if ((plain <= THRESHOLD) != (fd2[slots[e]] <= THRESHOLD)) match = false;
+            decisions++;
+        }
+        maxErr = Math.max(maxErr, maxErrEnrolled);
 
         ObjectMapper om = new ObjectMapper();
         ObjectNode o = om.createObjectNode();
@@ -140,6 +155,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         o.put("enroll_request_bytes", enrollBytes);
         o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", round(buildS));
         o.put("load_average_at_end", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        o.put("max_abs_error_enrolled", maxErrEnrolled);
         o.put("max_abs_error", maxErr).put("decisions", decisions).put("near_threshold_decisions", near);
         o.put("decisions_match_plaintext", match);
         if (json) {

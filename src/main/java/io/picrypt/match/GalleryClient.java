@@ -81,7 +81,7 @@ public final class GalleryClient {
     /**
      * Bulk import of up to {@link GalleryParameters#BLOCK_CAPACITY} identities (slots 0..size-1):
      * "PCGI" v1 | count(u32) | COLUMNS x (length(u32) | seeded column ciphertext), column e holding
-     * dimension PACK e + d of slot s in coefficient position(s) + d COLUMNS, at 2^40.
+     * dimension PACK e + d of slot s in coefficient position(s) + d COLUMNS, at 2^28 and level 0 (q0 only).
      */
     public byte[] encryptBlock(List<float[]> embeddings) {
         int count = embeddings.size();
@@ -105,7 +105,7 @@ public final class GalleryClient {
                 }
             }
             Ciphertext ct = encryptor.encryptSymmetric(
-                    encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.LEVEL), sk);
+                    encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.STORE_LEVEL), sk);
             cols[j] = Serializer.writeCiphertext(ct, params);
         });
         for (byte[] b : cols) {
@@ -143,7 +143,13 @@ public final class GalleryClient {
         if (e == null || e.length == 0 || e.length > GalleryParameters.DIMENSION) {
             throw new IllegalArgumentException("embedding must have 1.." + GalleryParameters.DIMENSION + " dimensions");
         }
-        for (float v : e) if (!Float.isFinite(v) || Math.abs(v) > 1) throw new IllegalArgumentException("embedding values must be finite and in [-1, 1] (L2-normalised)");
+        double norm2 = 0;
+        for (float v : e) {
+            if (!Float.isFinite(v)) throw new IllegalArgumentException("embedding values must be finite");
+            norm2 += (double) v * v;
+        }
+        // results have a factor ~4 of headroom below q0/2 for |<x,p>| <= 1: insist on L2-normalised input
+        if (norm2 > 1.01) throw new IllegalArgumentException(String.format("embedding must be L2-normalised (norm^2 = %.4f)", norm2));
         return e.length;
     }
 }

@@ -8,11 +8,13 @@ import java.util.List;
 
 /**
  * Parameters of 1:N identification (column packing, see docs/PROTOCOL-gallery.md).
- * N = 8192, two 50-bit data primes and a 60-bit special prime (log2 QP ~ 160 <= 218, 128-bit secure).
- * Templates are stored at 2^40 and probes expanded to 2^40: the product (2^80 times |<x,p>| <= 1)
- * has 2^19 of headroom below Q/2 ~ 2^99, and the expansion noise (~2^15 per coefficient) lands
- * far below the result (measured max |d^2 error| ~2e-5). Data primes stay below 2^53 so COLUMNS
- * products of (2q)^2 can be summed in 128 bits before one reduction.
+ * N = 8192, data primes q0 (58 bits) and q1 (50 bits), special prime P (60 bits): log2 QP ~ 168 <= 218,
+ * 128-bit secure. Probes and enrollments travel and are expanded at both primes, at a scale that
+ * includes q1; the server then rescales each expanded ciphertext by q1, which divides the expansion
+ * noise (~2^15) by 2^50 and leaves only the rescale rounding (~21 per coefficient). Columns, products
+ * and results live at q0 alone (half the memory traffic and work of two primes): templates at 2^28,
+ * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are summed lazily in 128 bits
+ * and reduced every LAZY_CHUNK columns: LAZY_CHUNK (2 q0)^2 < q0 2^64.
  */
 public final class GalleryParameters {
     public static final int N = 8192;
@@ -28,26 +30,30 @@ public final class GalleryParameters {
     public static final int COLUMNS = DIMENSION / PACK;
     /** Identities per block. */
     public static final int BLOCK_CAPACITY = N / PACK;
-    /** Scale of stored templates (Dg). */
-    public static final double TEMPLATE_SCALE = 0x1p40;
-    /** Scale of an expanded probe dimension (Dp). */
-    public static final double PROBE_SCALE = 0x1p40;
-    /** Enrollment and probe ciphertexts are encrypted at scale / COLUMNS: the expansion multiplies by COLUMNS. */
-    public static final double ENROLL_WIRE_SCALE = TEMPLATE_SCALE / COLUMNS;
-    public static final double PROBE_WIRE_SCALE = PROBE_SCALE / COLUMNS;
+    /** Columns whose products are summed in 128 bits before a reduction. */
+    public static final int LAZY_CHUNK = 16;
 
     private static final CkksParameters PARAMS =
-            CkksParameters.of(N, Primes.forBitSizes(N, new int[]{50, 50, 60}), true, TEMPLATE_SCALE, false);
-    /** Top level (both data primes); results are rescaled to level 0 before they are sent. */
+            CkksParameters.of(N, Primes.forBitSizes(N, new int[]{58, 50, 60}), true, 0x1p28, false);
+    /** Level of probes and enrollments on the wire and during the expansion (both data primes). */
     public static final int LEVEL = PARAMS.maxLevel();
-    /** Scale of a result ciphertext after the server's rescale by the top data prime. */
-    public static final double RESULT_SCALE = TEMPLATE_SCALE * PROBE_SCALE / PARAMS.dataPrime(LEVEL);
+    /** Level of stored columns, expanded probes and results (q0 only). */
+    public static final int STORE_LEVEL = 0;
+    /** Scale of stored templates (Dg). */
+    public static final double TEMPLATE_SCALE = 0x1p28;
+    /** Scale of an expanded, rescaled probe ciphertext (Dp). */
+    public static final double PROBE_SCALE = 0x1p27;
+    /** Wire scales: the expansion multiplies by COLUMNS, the rescale divides by q1. */
+    public static final double ENROLL_WIRE_SCALE = TEMPLATE_SCALE * PARAMS.dataPrime(LEVEL) / COLUMNS;
+    public static final double PROBE_WIRE_SCALE = PROBE_SCALE * PARAMS.dataPrime(LEVEL) / COLUMNS;
+    /** Scale of a result ciphertext: Dg * Dp. */
+    public static final double RESULT_SCALE = TEMPLATE_SCALE * PROBE_SCALE;
 
     static {
-        for (long q : PARAMS.dataPrimes()) {
-            // COLUMNS * (2q)^2 < q * 2^64 keeps the lazily accumulated sums reducible by Modulus.reduce128
-            if (4.0 * COLUMNS * q >= 0x1p64) throw new ExceptionInInitializerError("data prime too large for lazy accumulation");
-        }
+        long q0 = PARAMS.dataPrime(STORE_LEVEL);
+        if (4.0 * LAZY_CHUNK * q0 >= 0x1p64) throw new ExceptionInInitializerError("q0 too large for lazy accumulation");
+        // |<x,p>| <= 1.01 for the accepted norms (GalleryClient): results stay below q0/2 with a factor ~3.9 to spare
+        if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
     }
 
     private GalleryParameters() {}

@@ -28,7 +28,7 @@ import java.util.stream.IntStream;
  * ciphertext and is expanded (255 key-switched substitutions) into 256 ciphertexts
  * P_e = p_2e + p_(2e+1) X^-256; then every block's result is sum_e C_e (x) P_e (tensor products summed
  * lazily in 128 bits, reduced once), whose coefficient position(s) is the encrypted inner product with
- * slot s, rescaled to one prime and sent with 3 components.
+ * slot s, sent with 3 components. Columns, expanded probes and results live at q0 alone.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
@@ -39,7 +39,7 @@ public final class GalleryServer {
     static final byte[] STORE_MAGIC = {'P', 'C', 'G', 'S'};
     /**
      * Coefficients per task, and blocks sharing one pass over the probe: accumulators of 8 * 6 * 512 longs
-     * = 192 KiB stay in L2 while the columns stream from memory (the products are memory-bound).
+     * plus 8 * 3 * 512 = 288 KiB stay in L2 while the columns stream from memory (the products are memory-bound).
      */
     private static final int TILE = 512, GROUP = 8;
 
@@ -134,7 +134,7 @@ public final class GalleryServer {
         return new Block(cols, new byte[GalleryParameters.BLOCK_CAPACITY]);
     }
 
-    private static int LIMBS() { return GalleryParameters.LEVEL + 1; }
+    private static int LIMBS() { return GalleryParameters.STORE_LEVEL + 1; }
 
     /** A block from the client's {@link GalleryClient#encryptBlock} bytes: slots 0..count-1 live. */
     public Block importBlock(byte[] bulk) {
@@ -172,8 +172,8 @@ public final class GalleryServer {
     }
 
     private Ciphertext[] readColumns(ByteBuffer b) {
-        long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, true);
-        long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.LEVEL, false);
+        long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, true);
+        long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, false);
         Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) {
             if (b.remaining() < 4) throw new CkksException("block truncated at column " + j);
@@ -188,16 +188,22 @@ public final class GalleryServer {
     }
 
     private Ciphertext validateColumn(byte[] bytes) {
-        return validate(bytes, GalleryParameters.TEMPLATE_SCALE, "column");
+        return validate(bytes, GalleryParameters.STORE_LEVEL, GalleryParameters.TEMPLATE_SCALE, "column");
     }
 
-    /** A 2-component ciphertext at the top level and the given scale. */
-    private Ciphertext validate(byte[] bytes, double scale, String what) {
+    /** A 2-component ciphertext at the given level and scale. */
+    private Ciphertext validate(byte[] bytes, int level, double scale, String what) {
         if (bytes == null) throw new CkksException("missing " + what);
         Ciphertext ct = Serializer.readCiphertext(bytes, params);
-        if (ct.size() != 2 || ct.level() != GalleryParameters.LEVEL) throw new CkksException(what + " must be a 2-component ciphertext at level " + GalleryParameters.LEVEL);
-        if (ct.scale() != scale) throw new CkksException(what + " scale is not 2^" + Math.getExponent(scale));
+        if (ct.size() != 2 || ct.level() != level) throw new CkksException(what + " must be a 2-component ciphertext at level " + level);
+        if (ct.scale() != scale) throw new CkksException(String.format("%s scale is not 2^%.3f", what, Math.log(scale) / Math.log(2)));
         return ct;
+    }
+
+    /** Expands a wire ciphertext into COLUMNS ciphertexts and rescales each to q0 (dropping the expansion noise). */
+    private List<Ciphertext> expandAndRescale(Ciphertext ct) {
+        List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+        return IntStream.range(0, x.size()).parallel().mapToObj(j -> ev.rescale(x.get(j))).toList();
     }
 
     private static ByteBuffer header(byte[] bytes, byte[] magic, int after) {
@@ -212,15 +218,15 @@ public final class GalleryServer {
     /** Expands a {@link GalleryClient#encryptEnrollment} ciphertext and adds x_j X^slot into every column. */
     public void enroll(Block block, int slot, byte[] enrollment) {
         Block.checkSlot(slot);
-        Ciphertext ct = validate(enrollment, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
+        Ciphertext ct = validate(enrollment, GalleryParameters.LEVEL, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
         synchronized (block) {
             Block.State st = block.state;
             if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
-            List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+            List<Ciphertext> x = expandAndRescale(ct);
             Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
             long[] shift = new long[GalleryParameters.N];
             shift[GalleryParameters.position(slot)] = 1;
-            Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.LEVEL); // X^position, exact, scale 1
+            Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.STORE_LEVEL); // X^position, exact, scale 1
             IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyPlain(x.get(j), monomial)));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
@@ -245,8 +251,8 @@ public final class GalleryServer {
 
     /** Validates and expands a probe into COLUMNS ciphertexts sum_d p_(PACK e + d) X^(-d COLUMNS) at 2^40. */
     public List<Ciphertext> expandProbe(byte[] probe) {
-        Ciphertext ct = validate(probe, GalleryParameters.PROBE_WIRE_SCALE, "probe");
-        return expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+        Ciphertext ct = validate(probe, GalleryParameters.LEVEL, GalleryParameters.PROBE_WIRE_SCALE, "probe");
+        return expandAndRescale(ct);
     }
 
     /** One result ciphertext per block, in order (see {@link GalleryResult}). */
@@ -265,7 +271,7 @@ public final class GalleryServer {
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
         for (Ciphertext p : probe) {
-            if (p.size() != 2 || p.level() != GalleryParameters.LEVEL || p.scale() != GalleryParameters.PROBE_SCALE) {
+            if (p.size() != 2 || p.level() != GalleryParameters.STORE_LEVEL || p.scale() != GalleryParameters.PROBE_SCALE) {
                 throw new IllegalArgumentException("not an expanded probe: " + p);
             }
         }
@@ -279,54 +285,69 @@ public final class GalleryServer {
             int from = group * GROUP, to = Math.min(states.size(), from + GROUP);
             accumulateTile(states.subList(from, to), probe, i, tile * TILE, acc, from);
         });
-        double scale = GalleryParameters.TEMPLATE_SCALE * probe.get(0).scale();
-        List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
-                .mapToObj(b -> ev.rescale(Ciphertext.fromComponents(acc[b], scale))).toList();
+        List<Ciphertext> results = IntStream.range(0, states.size())
+                .mapToObj(b -> Ciphertext.fromComponents(acc[b], GalleryParameters.RESULT_SCALE)).toList();
         List<byte[]> bitmaps = states.stream().map(GalleryServer::liveBitmap).toList();
         return GalleryResult.write(bitmaps, results, params);
     }
 
     /**
      * acc[b] on one limb and tile for blocks from..: c0 = sum x0 y0, c2 = sum x1 y1,
-     * c1 = sum (x0+x1)(y0+y1) - c0 - c2 (3 multiplications instead of 4), each summed as an unsigned
-     * 128-bit integer (COLUMNS * (2q)^2 < q 2^64, see GalleryParameters) and reduced once.
+     * c1 = sum (x0+x1)(y0+y1) - c0 - c2 (3 multiplications instead of 4). Each sum runs as an unsigned
+     * 128-bit integer over LAZY_CHUNK columns (LAZY_CHUNK (2q)^2 < q 2^64, see GalleryParameters), then is
+     * reduced and added into a reduced accumulator.
      */
     private void accumulateTile(List<Block.State> group, List<Ciphertext> probe, int limb, int off, long[][][][] out, int from) {
         int g = group.size();
         long[] acc = new long[g * 6 * TILE]; // per block: aHi, aLo, bHi, bLo, kHi, kLo
-        for (int j = 0; j < GalleryParameters.COLUMNS; j++) {
-            long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb];
+        long[] red = new long[g * 3 * TILE]; // per block: c0, c2, k reduced
+        Modulus m = params.ring().modulus(limb);
+        long q = m.value();
+        for (int chunk = 0; chunk < GalleryParameters.COLUMNS; chunk += GalleryParameters.LAZY_CHUNK) {
+            int chunkEnd = Math.min(GalleryParameters.COLUMNS, chunk + GalleryParameters.LAZY_CHUNK);
+            for (int j = chunk; j < chunkEnd; j++) {
+                long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb];
+                for (int b = 0; b < g; b++) {
+                    Ciphertext col = group.get(b).columns[j];
+                    long[] x0 = col.component(0)[limb], x1 = col.component(1)[limb];
+                    int base = b * 6 * TILE;
+                    for (int t = 0; t < TILE; t++) {
+                        int k = off + t;
+                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                        int a = base + t;
+                        long lo = u0 * v0, s = acc[a + TILE] + lo;
+                        acc[a] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + TILE] = s;
+                        lo = u1 * v1;
+                        s = acc[a + 3 * TILE] + lo;
+                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + 3 * TILE] = s;
+                        long us = u0 + u1, vs = v0 + v1;
+                        lo = us * vs;
+                        s = acc[a + 5 * TILE] + lo;
+                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + 5 * TILE] = s;
+                    }
+                }
+            }
             for (int b = 0; b < g; b++) {
-                Ciphertext col = group.get(b).columns[j];
-                long[] x0 = col.component(0)[limb], x1 = col.component(1)[limb];
-                int base = b * 6 * TILE;
+                int base = b * 6 * TILE, rb = b * 3 * TILE;
                 for (int t = 0; t < TILE; t++) {
-                    int k = off + t;
-                    long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
-                    int a = base + t;
-                    long lo = u0 * v0, s = acc[a + TILE] + lo;
-                    acc[a] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                    acc[a + TILE] = s;
-                    lo = u1 * v1;
-                    s = acc[a + 3 * TILE] + lo;
-                    acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                    acc[a + 3 * TILE] = s;
-                    long us = u0 + u1, vs = v0 + v1;
-                    lo = us * vs;
-                    s = acc[a + 5 * TILE] + lo;
-                    acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                    acc[a + 5 * TILE] = s;
+                    for (int w = 0; w < 3; w++) {
+                        int a = base + 2 * w * TILE + t;
+                        long r = red[rb + w * TILE + t] + m.reduce128(acc[a], acc[a + TILE]);
+                        red[rb + w * TILE + t] = r >= q ? r - q : r;
+                        acc[a] = 0;
+                        acc[a + TILE] = 0;
+                    }
                 }
             }
         }
-        Modulus m = params.ring().modulus(limb);
         for (int b = 0; b < g; b++) {
             long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
-            int base = b * 6 * TILE;
+            int rb = b * 3 * TILE;
             for (int t = 0; t < TILE; t++) {
-                int a = base + t;
-                long r0 = m.reduce128(acc[a], acc[a + TILE]), r2 = m.reduce128(acc[a + 2 * TILE], acc[a + 3 * TILE]);
-                long rk = m.reduce128(acc[a + 4 * TILE], acc[a + 5 * TILE]);
+                long r0 = red[rb + t], r2 = red[rb + TILE + t], rk = red[rb + 2 * TILE + t];
                 c0[off + t] = r0;
                 c2[off + t] = r2;
                 c1[off + t] = m.sub(m.sub(rk, r0), r2);
@@ -344,7 +365,7 @@ public final class GalleryServer {
     public static long storedBytes(Block block) {
         long total = 5 + GalleryParameters.BLOCK_CAPACITY;
         for (Ciphertext c : block.state.columns) {
-            total += 4 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, GalleryParameters.LEVEL, c.isSeeded());
+            total += 4 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, GalleryParameters.STORE_LEVEL, c.isSeeded());
         }
         return total;
     }

@@ -154,7 +154,7 @@ class GalleryTest {
         assertThrows(CkksException.class, () -> new GalleryServer(missingKey), "a missing expansion key is refused up front");
         assertThrows(CkksException.class, () -> server.identify(List.of(block), garbage));
         assertThrows(CkksException.class, () -> server.identify(List.of(block), Arrays.copyOf(probe, probe.length + 1)));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), block.columnBytes(0)), "a column (scale 2^40) is not a probe");
+        assertThrows(CkksException.class, () -> server.identify(List.of(block), block.columnBytes(0)), "a column (level 0, scale 2^28) is not a probe");
         assertThrows(CkksException.class, () -> server.enroll(block, 5, block.columnBytes(1)), "a column is not an enrollment");
         assertThrows(IllegalArgumentException.class, () -> server.enroll(block, GalleryParameters.BLOCK_CAPACITY, enrollment));
         // a 1:1 matching probe is for other parameters
