@@ -22,6 +22,7 @@ import java.util.stream.IntStream;
  */
 public final class GalleryClient {
     static final byte[] BLOCK_MAGIC = {'P', 'C', 'G', 'I'};
+    static final byte[] EVAL_MAGIC = {'P', 'C', 'G', 'E'};
 
     private final CkksParameters params = GalleryParameters.get();
     private final SecretKey sk;
@@ -39,9 +40,21 @@ public final class GalleryClient {
         return new KeyGenerator(GalleryParameters.get()).secretKey();
     }
 
-    /** The Galois keys of the expansion (8 with PACK = 2), seeded serialized form (~2.6 MB, uploaded once per key set). */
+    /**
+     * What the server needs, uploaded once per key set (~2.7 MB): "PCGE" v1 | length(u32) | Galois keys of
+     * the expansion (7 with PACK = 4) | relinearization key (results go back with 2 components).
+     */
     public byte[] evaluationKeys() {
-        return Serializer.writeGaloisKeys(new KeyGenerator(params).galoisKeys(sk, GalleryParameters.galoisElements()));
+        KeyGenerator kg = new KeyGenerator(params);
+        byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(sk, GalleryParameters.galoisElements()));
+        byte[] relin = Serializer.writeRelinKey(kg.relinKey(sk));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(EVAL_MAGIC);
+        out.write(1);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(galois.length).array());
+        out.writeBytes(galois);
+        out.writeBytes(relin);
+        return out.toByteArray();
     }
 
     /**

@@ -22,10 +22,10 @@ public final class GalleryParameters {
     public static final int DIMENSION = 512;
     /**
      * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
-     * PACK coefficients per identity. PACK = 2 halves the probe expansion (255 instead of 511 key
-     * switches) for twice the response bytes per identity; see docs/PROTOCOL-gallery.md.
+     * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
+     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL-gallery.md.
      */
-    public static final int PACK = 2;
+    public static final int PACK = 4;
     /** Column ciphertexts per block, and the expansion fan-out E. */
     public static final int COLUMNS = DIMENSION / PACK;
     /** Identities per block. */

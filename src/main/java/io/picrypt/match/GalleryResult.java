@@ -11,9 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The server's answer to a 1:N probe: "PCGR" v1 | blocks(u32) | per block: live bitmap (N/8 bytes,
- * bit s = slot s holds a live identity) | one 3-component level-0 ciphertext whose coefficient s is
- * the encrypted inner product with slot s. Every length is fixed by the parameters and checked
+ * The server's answer to a 1:N probe: "PCGR" v1 | blocks(u32) | per block: live bitmap (BLOCK_CAPACITY/8 bytes,
+ * bit s = slot s holds a live identity) | one relinearized 2-component level-0 ciphertext whose
+ * coefficient position(s) is the encrypted inner product with slot s. Every length is fixed by the parameters and checked
  * before anything is allocated.
  */
 public final class GalleryResult {
@@ -33,7 +33,7 @@ public final class GalleryResult {
 
     static int bitmapBytes() { return GalleryParameters.BLOCK_CAPACITY / 8; }
 
-    static long ciphertextBytes(CkksParameters p) { return Serializer.ciphertextBytes(p, 3, 0, false); }
+    static long ciphertextBytes(CkksParameters p) { return Serializer.ciphertextBytes(p, 2, 0, false); }
 
     public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
         if (bitmaps.size() != cts.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
@@ -42,7 +42,7 @@ public final class GalleryResult {
         b.put(MAGIC).put((byte) 1).putInt(cts.size());
         for (int i = 0; i < cts.size(); i++) {
             Ciphertext ct = cts.get(i);
-            if (ct.size() != 3 || ct.level() != 0) throw new IllegalArgumentException("results are 3-component level-0 ciphertexts");
+            if (ct.size() != 2 || ct.level() != 0) throw new IllegalArgumentException("results are 2-component level-0 ciphertexts");
             if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
             b.put(bitmaps.get(i)).put(Serializer.writeCiphertext(ct, p, false));
         }
@@ -66,7 +66,7 @@ public final class GalleryResult {
             byte[] ct = new byte[ctBytes];
             b.get(ct);
             Ciphertext c = Serializer.readCiphertext(ct, p);
-            if (c.size() != 3 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 3-component at level 0");
+            if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
             out.add(new BlockResult(bitmap, c));
         }
         return new Contents(out);

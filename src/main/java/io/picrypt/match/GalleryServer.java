@@ -6,6 +6,7 @@ import io.picrypt.ckks.CkksParameters;
 import io.picrypt.ckks.Encoder;
 import io.picrypt.ckks.Evaluator;
 import io.picrypt.ckks.Plaintext;
+import io.picrypt.ckks.RelinKey;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.ObliviousExpansion;
 import io.picrypt.ckks.Serializer;
@@ -22,13 +23,13 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N / PACK = 4096
- * identities as COLUMNS = 256 column ciphertexts: column e encrypts dimensions 2e and 2e+1 of the
- * identity in slot s at coefficients position(s) and position(s) + 256. A probe arrives as one
- * ciphertext and is expanded (255 key-switched substitutions) into 256 ciphertexts
- * P_e = p_2e + p_(2e+1) X^-256; then every block's result is sum_e C_e (x) P_e (tensor products summed
+ * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N / PACK = 2048
+ * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions 4e+d (d < 4) of the
+ * identity in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
+ * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
+ * then every block's result is sum_e C_e (x) P_e (tensor products summed
  * lazily in 128 bits, reduced once), whose coefficient position(s) is the encrypted inner product with
- * slot s, sent with 3 components. Columns, expanded probes and results live at q0 alone.
+ * slot s, relinearized and sent with 2 components. Columns, expanded probes and results live at q0 alone.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
@@ -50,10 +51,19 @@ public final class GalleryServer {
     private final Encoder encoder = new Encoder(params);
     private final ObliviousExpansion expansion = new ObliviousExpansion(params);
     private final GaloisKeys keys;
+    private final RelinKey relinKey;
 
-    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the expansion keys. */
+    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
     public GalleryServer(byte[] evaluationKeys) {
-        GaloisKeys k = Serializer.readGaloisKeys(evaluationKeys, params);
+        ByteBuffer b = header(evaluationKeys, GalleryClient.EVAL_MAGIC, 4);
+        int galoisLength = b.getInt();
+        if (galoisLength < 0 || galoisLength > b.remaining()) throw new CkksException("bad Galois key length " + galoisLength);
+        byte[] galois = new byte[galoisLength];
+        b.get(galois);
+        byte[] relin = new byte[b.remaining()];
+        b.get(relin);
+        this.relinKey = Serializer.readRelinKey(relin, params);
+        GaloisKeys k = Serializer.readGaloisKeys(galois, params);
         if (!k.galoisElements().equals(new HashSet<>(GalleryParameters.galoisElements()))) {
             throw new CkksException("evaluation keys must be exactly the expansion keys " + GalleryParameters.galoisElements()
                     + ", got " + k.galoisElements());
@@ -285,8 +295,9 @@ public final class GalleryServer {
             int from = group * GROUP, to = Math.min(states.size(), from + GROUP);
             accumulateTile(states.subList(from, to), probe, i, tile * TILE, acc, from);
         });
-        List<Ciphertext> results = IntStream.range(0, states.size())
-                .mapToObj(b -> Ciphertext.fromComponents(acc[b], GalleryParameters.RESULT_SCALE)).toList();
+        // relinearized (one cheap key switch at q0 per block) so the response carries 2 components, not 3
+        List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
+                .mapToObj(b -> ev.relinearize(Ciphertext.fromComponents(acc[b], GalleryParameters.RESULT_SCALE), relinKey)).toList();
         List<byte[]> bitmaps = states.stream().map(GalleryServer::liveBitmap).toList();
         return GalleryResult.write(bitmaps, results, params);
     }

@@ -74,7 +74,7 @@ class GalleryTest {
         List<float[]> ids = List.of(unit(512), unit(512), unit(512));
         GalleryServer.Block bulk = server.importBlock(client.encryptBlock(ids));
         GalleryServer.Block enrolled = server.newBlock();
-        int[] slots = {0, -1, 2049}; // identity 1 is only in the bulk block
+        int[] slots = {0, -1, 1025}; // identity 1 is only in the bulk block
         server.enroll(enrolled, slots[0], client.encryptEnrollment(ids.get(0)));
         server.enroll(enrolled, slots[2], client.encryptEnrollment(ids.get(2)));
         assertEquals(2, enrolled.liveCount());
@@ -88,7 +88,7 @@ class GalleryTest {
         double[] b = client.decryptDistances(server.identifyExpanded(List.of(enrolled), expanded), cap);
         for (int i = 0; i < ids.size(); i++) assertEquals(plainD2(ids.get(i), probe), a[i], 1e-4);
         assertEquals(a[0], b[0], 1e-4, "enrolled by expansion = bulk-encrypted");
-        assertEquals(a[2], b[2049], 1e-4, "enrolled by expansion = bulk-encrypted");
+        assertEquals(a[2], b[1025], 1e-4, "enrolled by expansion = bulk-encrypted");
         assertTrue(Double.isNaN(b[1]) && Double.isNaN(b[2]), "free slots are reported as not live");
         assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(1))));
 
@@ -96,7 +96,7 @@ class GalleryTest {
         assertEquals(GalleryServer.SlotState.DELETED, enrolled.slot(0));
         double[] c = client.decryptDistances(server.identifyExpanded(List.of(enrolled, bulk), expanded), cap + 3);
         assertTrue(Double.isNaN(c[0]), "deleted slot hidden");
-        assertEquals(b[2049], c[2049], 1e-4);
+        assertEquals(b[1025], c[1025], 1e-4);
         assertEquals(a[1], c[cap + 1], 1e-4, "second block in order");
         assertThrows(IllegalStateException.class, () -> server.delete(enrolled, 0));
         assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(0))), "deleted slots are not reused");
@@ -149,9 +149,16 @@ class GalleryTest {
 
         assertThrows(CkksException.class, () -> new GalleryServer(garbage));
         assertThrows(CkksException.class, () -> new GalleryServer(Arrays.copyOf(evalKeys, evalKeys.length - 1)));
-        byte[] missingKey = Serializer.writeGaloisKeys(new KeyGenerator(GalleryParameters.get())
-                .galoisKeys(GalleryClient.generateSecretKey(), GalleryParameters.galoisElements().subList(0, GalleryParameters.galoisElements().size() - 1)));
-        assertThrows(CkksException.class, () -> new GalleryServer(missingKey), "a missing expansion key is refused up front");
+        SecretKey other = GalleryClient.generateSecretKey();
+        KeyGenerator kg = new KeyGenerator(GalleryParameters.get());
+        byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(other, GalleryParameters.galoisElements().subList(0, GalleryParameters.galoisElements().size() - 1)));
+        byte[] relin = Serializer.writeRelinKey(kg.relinKey(other));
+        java.nio.ByteBuffer missingKey = java.nio.ByteBuffer.allocate(9 + galois.length + relin.length);
+        missingKey.put(GalleryClient.EVAL_MAGIC).put((byte) 1).putInt(galois.length).put(galois).put(relin);
+        assertThrows(CkksException.class, () -> new GalleryServer(missingKey.array()), "a missing expansion key is refused up front");
+        byte[] hugeGalois = evalKeys.clone();
+        hugeGalois[5] = 0x7f;
+        assertThrows(CkksException.class, () -> new GalleryServer(hugeGalois));
         assertThrows(CkksException.class, () -> server.identify(List.of(block), garbage));
         assertThrows(CkksException.class, () -> server.identify(List.of(block), Arrays.copyOf(probe, probe.length + 1)));
         assertThrows(CkksException.class, () -> server.identify(List.of(block), block.columnBytes(0)), "a column (level 0, scale 2^28) is not a probe");
