@@ -1,0 +1,168 @@
+package io.picrypt.match;
+
+import io.picrypt.ckks.Ciphertext;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.Decryptor;
+import io.picrypt.ckks.Encoder;
+import io.picrypt.ckks.Encryptor;
+import io.picrypt.ckks.KeyGenerator;
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.ckks.Serializer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The key owner's side of 1:N identification: Galois keys for the server's expansion, seeded
+ * symmetric encryptions of probes, enrollments and whole blocks, and decryption of results into
+ * squared distances. Embeddings and distances never leave this object unencrypted.
+ */
+public final class GalleryClient {
+    static final byte[] BLOCK_MAGIC = {'P', 'C', 'G', 'I'};
+    static final byte[] EVAL_MAGIC = {'P', 'C', 'G', 'E'};
+
+    private final CkksParameters params = GalleryParameters.get();
+    private final SecretKey sk;
+    private final Encoder encoder = new Encoder(params);
+    private final Encryptor encryptor = new Encryptor(params);
+    private final Decryptor decryptor;
+
+    public GalleryClient(SecretKey sk) {
+        if (!sk.params().equals(params)) throw new CkksException("secret key is not for the gallery parameters");
+        this.sk = sk;
+        this.decryptor = new Decryptor(params, sk);
+    }
+
+    public static SecretKey generateSecretKey() {
+        return new KeyGenerator(GalleryParameters.get()).secretKey();
+    }
+
+    /**
+     * What the server needs, uploaded once per key set (~2.7 MB): "PCGE" v1 | length(u32) | Galois keys of
+     * the expansion (7 with PACK = 4) | relinearization key (results go back with 2 components).
+     */
+    public byte[] evaluationKeys() {
+        KeyGenerator kg = new KeyGenerator(params);
+        byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(sk, GalleryParameters.galoisElements()));
+        byte[] relin = Serializer.writeRelinKey(kg.relinKey(sk));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(EVAL_MAGIC);
+        out.write(1);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(galois.length).array());
+        out.writeBytes(galois);
+        out.writeBytes(relin);
+        return out.toByteArray();
+    }
+
+    /**
+     * One identity to be enrolled into any slot: coefficient e + d*COLUMNS = x_(PACK e + d) / COLUMNS, so that
+     * the server's expansion yields, for column e, sum_d x_(PACK e + d) X^(d COLUMNS).
+     */
+    public byte[] encryptEnrollment(float[] embedding) {
+        checkDim(embedding);
+        int cols = GalleryParameters.COLUMNS;
+        double[] c = new double[GalleryParameters.N];
+        for (int i = 0; i < embedding.length; i++) c[i / GalleryParameters.PACK + (i % GalleryParameters.PACK) * cols] = embedding[i];
+        return encrypt(c, GalleryParameters.ENROLL_WIRE_SCALE);
+    }
+
+    /**
+     * A probe: coefficient e = p_(PACK e) / COLUMNS and coefficient N - d*COLUMNS + e = -p_(PACK e + d) / COLUMNS,
+     * so that expansion output e is sum_d p_(PACK e + d) X^(-d COLUMNS): its product with column e has, at
+     * position(s), sum_d x_(PACK e + d) p_(PACK e + d).
+     */
+    public byte[] encryptProbe(float[] embedding) {
+        checkDim(embedding);
+        int cols = GalleryParameters.COLUMNS, n = GalleryParameters.N;
+        double[] c = new double[n];
+        for (int i = 0; i < embedding.length; i++) {
+            int e = i / GalleryParameters.PACK, d = i % GalleryParameters.PACK;
+            if (d == 0) c[e] = embedding[i];
+            else c[n - d * cols + e] = -embedding[i];
+        }
+        return encrypt(c, GalleryParameters.PROBE_WIRE_SCALE);
+    }
+
+    private byte[] encrypt(double[] coeffs, double scale) {
+        Ciphertext ct = encryptor.encryptSymmetric(encoder.encodeCoefficients(coeffs, scale, GalleryParameters.LEVEL), sk);
+        return Serializer.writeCiphertext(ct, params);
+    }
+
+    /**
+     * Bulk import of up to {@link GalleryParameters#BLOCK_CAPACITY} identities (slots 0..size-1):
+     * "PCGI" v1 | count(u32) | COLUMNS x (length(u32) | seeded column ciphertext), column e holding
+     * dimension PACK e + d of slot s in coefficient position(s) + d COLUMNS, at 2^28 and level 0 (q0 only).
+     */
+    public byte[] encryptBlock(List<float[]> embeddings) {
+        int count = embeddings.size();
+        if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) {
+            throw new IllegalArgumentException("a block holds 1.." + GalleryParameters.BLOCK_CAPACITY + " identities, got " + count);
+        }
+        for (float[] e : embeddings) checkDim(e);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(BLOCK_MAGIC);
+        out.write(1);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(count).array());
+        // columns are independent: encrypt them on all cores (SecureRandom is thread-safe)
+        byte[][] cols = new byte[GalleryParameters.COLUMNS][];
+        IntStream.range(0, cols.length).parallel().forEach(j -> {
+            double[] column = new double[GalleryParameters.N];
+            for (int s = 0; s < count; s++) {
+                float[] e = embeddings.get(s);
+                for (int d = 0; d < GalleryParameters.PACK; d++) {
+                    int dim = GalleryParameters.PACK * j + d;
+                    column[GalleryParameters.position(s) + d * GalleryParameters.COLUMNS] = dim < e.length ? e[dim] : 0;
+                }
+            }
+            Ciphertext ct = encryptor.encryptSymmetric(
+                    encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.STORE_LEVEL), sk);
+            cols[j] = Serializer.writeCiphertext(ct, params);
+        });
+        for (byte[] b : cols) {
+            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
+     * the order the server was given them); positions the server reported as not live are NaN.
+     */
+    public double[] decryptDistances(byte[] result, int count) {
+        GalleryResult.Contents r = GalleryResult.read(result, params);
+        long available = (long) r.blocks().size() * GalleryParameters.BLOCK_CAPACITY;
+        if (count < 0 || count > available) throw new CkksException("result covers " + available + " positions, asked for " + count);
+        double[] out = new double[count];
+        for (int b = 0; b * GalleryParameters.BLOCK_CAPACITY < count; b++) {
+            GalleryResult.BlockResult br = r.blocks().get(b);
+            Ciphertext ct = br.ciphertext();
+            if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
+                throw new CkksException("result has an unexpected scale");
+            }
+            double[] coeffs = decryptor.decryptCoefficients(ct);
+            int base = b * GalleryParameters.BLOCK_CAPACITY;
+            for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY && base + s < count; s++) {
+                out[base + s] = br.live(s) ? 2 - 2 * coeffs[GalleryParameters.position(s)] : Double.NaN;
+            }
+        }
+        return out;
+    }
+
+    private static int checkDim(float[] e) {
+        if (e == null || e.length == 0 || e.length > GalleryParameters.DIMENSION) {
+            throw new IllegalArgumentException("embedding must have 1.." + GalleryParameters.DIMENSION + " dimensions");
+        }
+        double norm2 = 0;
+        for (float v : e) {
+            if (!Float.isFinite(v)) throw new IllegalArgumentException("embedding values must be finite");
+            norm2 += (double) v * v;
+        }
+        // results have a factor ~4 of headroom below q0/2 for |<x,p>| <= 1: insist on L2-normalised input
+        if (norm2 > 1.01) throw new IllegalArgumentException(String.format("embedding must be L2-normalised (norm^2 = %.4f)", norm2));
+        return e.length;
+    }
+}

@@ -1,0 +1,75 @@
+package io.picrypt.match;
+
+import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.ObliviousExpansion;
+import io.picrypt.ring.Primes;
+
+import java.util.List;
+
+/**
+ * Parameters of 1:N identification (column packing, see docs/PROTOCOL-gallery.md).
+ * N = 8192, data primes q0 (58 bits) and q1 (50 bits), special prime P (60 bits): log2 QP ~ 168 <= 218,
+ * 128-bit secure. Probes and enrollments travel and are expanded at both primes, at a scale that
+ * includes q1; the server then rescales each expanded ciphertext by q1, which divides the expansion
+ * noise (~2^15) by 2^50 and leaves only the rescale rounding (~21 per coefficient). Columns, products
+ * and results live at q0 alone (half the memory traffic and work of two primes): templates at 2^28,
+ * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are summed lazily in 128 bits
+ * and reduced every LAZY_CHUNK columns: LAZY_CHUNK (2 q0)^2 < q0 2^64.
+ */
+public final class GalleryParameters {
+    public static final int N = 8192;
+    /** Embedding dimensions. */
+    public static final int DIMENSION = 512;
+    /**
+     * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
+     * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
+     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL-gallery.md.
+     */
+    public static final int PACK = 4;
+    /** Column ciphertexts per block, and the expansion fan-out E. */
+    public static final int COLUMNS = DIMENSION / PACK;
+    /** Identities per block. */
+    public static final int BLOCK_CAPACITY = N / PACK;
+    /** Columns whose products are summed in 128 bits before a reduction. */
+    public static final int LAZY_CHUNK = 16;
+
+    private static final CkksParameters PARAMS =
+            CkksParameters.of(N, Primes.forBitSizes(N, new int[]{58, 50, 60}), true, 0x1p28, false);
+    /** Level of probes and enrollments on the wire and during the expansion (both data primes). */
+    public static final int LEVEL = PARAMS.maxLevel();
+    /** Level of stored columns, expanded probes and results (q0 only). */
+    public static final int STORE_LEVEL = 0;
+    /** Scale of stored templates (Dg). */
+    public static final double TEMPLATE_SCALE = 0x1p28;
+    /** Scale of an expanded, rescaled probe ciphertext (Dp). */
+    public static final double PROBE_SCALE = 0x1p27;
+    /** Wire scales: the expansion multiplies by COLUMNS, the rescale divides by q1. */
+    public static final double ENROLL_WIRE_SCALE = TEMPLATE_SCALE * PARAMS.dataPrime(LEVEL) / COLUMNS;
+    public static final double PROBE_WIRE_SCALE = PROBE_SCALE * PARAMS.dataPrime(LEVEL) / COLUMNS;
+    /** Scale of a result ciphertext: Dg * Dp. */
+    public static final double RESULT_SCALE = TEMPLATE_SCALE * PROBE_SCALE;
+
+    static {
+        long q0 = PARAMS.dataPrime(STORE_LEVEL);
+        if (4.0 * LAZY_CHUNK * q0 >= 0x1p64) throw new ExceptionInInitializerError("q0 too large for lazy accumulation");
+        // |<x,p>| <= 1.01 for the accepted norms (GalleryClient): results stay below q0/2 with a factor ~3.9 to spare
+        if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
+    }
+
+    private GalleryParameters() {}
+
+    public static CkksParameters get() { return PARAMS; }
+
+    /** The Galois elements N/2^l + 1 (l = 0..log2 COLUMNS - 1) of the probe/enrollment expansion. */
+    public static List<Integer> galoisElements() {
+        return ObliviousExpansion.galoisElements(N, COLUMNS);
+    }
+
+    /**
+     * Coefficient of slot s (dimension PACK*e + d of slot s sits at position(s) + d*COLUMNS of column e):
+     * slots fill coefficients r + PACK*COLUMNS*u, r < COLUMNS, leaving room for the other PACK - 1 dimensions.
+     */
+    public static int position(int slot) {
+        return PACK * COLUMNS * (slot / COLUMNS) + slot % COLUMNS;
+    }
+}

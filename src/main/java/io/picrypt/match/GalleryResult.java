@@ -1,0 +1,74 @@
+package io.picrypt.match;
+
+import io.picrypt.ckks.Ciphertext;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.Serializer;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The server's answer to a 1:N probe: "PCGR" v1 | blocks(u32) | per block: live bitmap (BLOCK_CAPACITY/8 bytes,
+ * bit s = slot s holds a live identity) | one relinearized 2-component level-0 ciphertext whose
+ * coefficient position(s) is the encrypted inner product with slot s. Every length is fixed by the parameters and checked
+ * before anything is allocated.
+ */
+public final class GalleryResult {
+    private static final byte[] MAGIC = {'P', 'C', 'G', 'R'};
+    /** 2^20 blocks = 8.6 G identities: far above any gallery, low enough to refuse absurd counts. */
+    static final int MAX_BLOCKS = 1 << 20;
+
+    private GalleryResult() {}
+
+    public record BlockResult(byte[] liveBitmap, Ciphertext ciphertext) {
+        public boolean live(int slot) {
+            return (liveBitmap[slot >>> 3] >>> (slot & 7) & 1) != 0;
+        }
+    }
+
+    public record Contents(List<BlockResult> blocks) {}
+
+    static int bitmapBytes() { return GalleryParameters.BLOCK_CAPACITY / 8; }
+
+    static long ciphertextBytes(CkksParameters p) { return Serializer.ciphertextBytes(p, 2, 0, false); }
+
+    public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
+        if (bitmaps.size() != cts.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
+        long each = bitmapBytes() + ciphertextBytes(p);
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(9 + each * cts.size()));
+        b.put(MAGIC).put((byte) 1).putInt(cts.size());
+        for (int i = 0; i < cts.size(); i++) {
+            Ciphertext ct = cts.get(i);
+            if (ct.size() != 2 || ct.level() != 0) throw new IllegalArgumentException("results are 2-component level-0 ciphertexts");
+            if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
+            b.put(bitmaps.get(i)).put(Serializer.writeCiphertext(ct, p, false));
+        }
+        return b.array();
+    }
+
+    public static Contents read(byte[] bytes, CkksParameters p) {
+        if (bytes == null || bytes.length < 9 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
+            throw new CkksException("not a PiCrypt gallery result");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
+        int count = b.getInt();
+        if (count < 1 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
+        int ctBytes = Math.toIntExact(ciphertextBytes(p));
+        long each = bitmapBytes() + (long) ctBytes;
+        if (b.remaining() != each * count) throw new CkksException("gallery result is " + bytes.length + " bytes, expected " + (9 + each * count) + " for " + count + " blocks");
+        List<BlockResult> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] bitmap = new byte[bitmapBytes()];
+            b.get(bitmap);
+            byte[] ct = new byte[ctBytes];
+            b.get(ct);
+            Ciphertext c = Serializer.readCiphertext(ct, p);
+            if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
+            out.add(new BlockResult(bitmap, c));
+        }
+        return new Contents(out);
+    }
+}

@@ -1,0 +1,41 @@
+package io.picrypt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BenchGalleryCommandTest {
+    @Test
+    void smallGalleryBenchPrintsEveryKeyAndMatchesPlaintext() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(out));
+        int code;
+        try {
+            code = Main.run("bench", "gallery", "--identities", "60", "--runs", "1", "--enrollments", "1", "--json");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, code, out.toString());
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        for (String k : new String[]{"identities", "expand_ms", "probe_bytes", "identify_response_bytes", "storage_bytes_per_identity",
+                "enroll_server_ms", "enroll_request_bytes", "max_abs_error", "decisions_match_plaintext"}) {
+            assertTrue(j.has(k), "missing " + k);
+        }
+        assertTrue(j.get("identify_server_ms").has("median") && j.get("identify_server_ms").has("min"));
+        assertEquals(60, j.get("identities").asInt());
+        assertTrue(j.get("decisions_match_plaintext").asBoolean());
+        assertTrue(j.get("max_abs_error").asDouble() < 1e-4);
+        assertTrue(j.get("probe_bytes").asLong() < 1 << 20);
+    }
+
+    @Test
+    void rejectsTooSmallGallery() {
+        assertEquals(Main.EXIT_ERROR, Main.run("bench", "gallery", "--identities", "10"));
+    }
+}
