@@ -44,6 +44,11 @@ public final class BenchServiceCommand implements Callable<Integer> {
     @Option(names = "--identities", defaultValue = "1000", description = "enrolled identities (default ${DEFAULT-VALUE})")
     int identities;
 
+    @Option(names = "--templates", paramLabel = "M",
+            description = "how many of the identities are enrolled one by one as 1:1 templates; the rest are imported in bulk"
+                    + " into the column-packed 1:N gallery (default: all when N <= 1000, else 100)")
+    Integer templates;
+
     @Option(names = "--runs", defaultValue = "5", description = "timed identify runs (verify runs 10x this; default ${DEFAULT-VALUE})")
     int runs;
 
@@ -58,6 +63,8 @@ public final class BenchServiceCommand implements Callable<Integer> {
         if (identities < 1 || runs < 1) throw new IllegalArgumentException("--identities and --runs must be >= 1");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         final double threshold = 1.30;
+        int enrolled = templates != null ? templates : identities <= 1000 ? identities : 100;
+        if (enrolled < 1 || enrolled > identities) throw new IllegalArgumentException("--templates must be 1..identities");
         Random rnd = new Random(seed);
         List<float[]> gallery = new ArrayList<>(identities);
         for (int i = 0; i < identities; i++) gallery.add(unit(rnd));
@@ -67,20 +74,37 @@ public final class BenchServiceCommand implements Callable<Integer> {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             SecretKey sk = MatchClient.generateSecretKey();
-            MatchSession session = new MatchSession(http, sk, null, threshold);
+            SecretKey gallerySk = null;
+            if (enrolled < identities) {
+                gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+                http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
+            }
+            MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);
 
             // enrollment: client encryption in parallel, uploads from 4 connections
             MatchClient crypto = new MatchClient(sk);
-            double[] enrollServer = new double[identities];
-            long[] enrollBytes = new long[identities];
-            try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(identities)
+            double[] enrollServer = new double[enrolled];
+            long[] enrollBytes = new long[enrolled];
+            try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(enrolled)
                     .setStyle(ProgressBarStyle.ASCII).build()) {
-                IntStream.range(0, identities).parallel().forEach(i -> {
+                IntStream.range(0, enrolled).parallel().forEach(i -> {
                     byte[] ct = crypto.encryptTemplate(gallery.get(i));
                     enrollBytes[i] = ct.length;
                     enrollServer[i] = http.enroll(name(i), ct, true).serverMs();
                     if (pb != null) pb.step();
                 });
+            }
+
+            long importBytes = 0;
+            if (enrolled < identities) {
+                List<String> names = new ArrayList<>();
+                for (int i = enrolled; i < identities; i++) names.add(name(i));
+                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities - enrolled)
+                        .setStyle(ProgressBarStyle.ASCII).build()) {
+                    importBytes = session.importGallery(names, gallery.subList(enrolled, identities), done -> {
+                        if (pb != null) pb.stepTo(done);
+                    });
+                }
             }
 
             // probes: half genuine (a perturbed copy at d2 ~0.6), half impostors (a fresh random vector)
@@ -90,7 +114,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             List<Double> verifyMs = new ArrayList<>();
             long verifyReq = 0, verifyResp = 0;
             for (int r = 0; r < verifyRuns; r++) {
-                int target = rnd.nextInt(identities);
+                int target = rnd.nextInt(enrolled);
                 float[] probe = r % 2 == 0 ? near(gallery.get(target), 0.6, rnd) : unit(rnd);
                 MatchSession.Verification v = session.verifyEmbedding(name(target), probe);
                 double plain = io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe);
@@ -114,10 +138,13 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 probeBytes = id.trace().requestBytes();
                 identifyResp = id.trace().responseBytes();
             }
-            long stored = server.store().storedBytes(ks.id());
+            long stored = server.store().storedBytes(ks.id()) + server.store().galleryBytes(ks.id());
 
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("identities", identities);
+            o.put("template_identities", enrolled);
+            o.put("gallery_identities", identities - enrolled);
+            o.put("gallery_import_bytes", importBytes);
             o.set("verify_server_ms", stats(verifyMs));
             o.set("identify_server_ms", stats(identifyMs));
             o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
@@ -133,7 +160,8 @@ public final class BenchServiceCommand implements Callable<Integer> {
             if (json) {
                 System.out.println(o.toString());
             } else {
-                System.out.printf(Locale.ROOT, "%d identities, %d cores%n", identities, Runtime.getRuntime().availableProcessors());
+                System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
+                        identities, enrolled, identities - enrolled, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
                         median(verifyMs), min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",

@@ -59,7 +59,9 @@ final class ClientOptions {
     MatchSession session(FacePipeline pipeline, Double threshold) {
         KeyDirectory dir = directory();
         ClientConfig c = config();
-        return new MatchSession(new PiCryptClient(c), dir.readSecretKey(passphrase()), pipeline,
+        var gallerySk = dir.hasKey(KeyDirectory.GALLERY_SECRET_FILE)
+                ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), passphrase()) : null;
+        return new MatchSession(new PiCryptClient(c), dir.readSecretKey(passphrase()), gallerySk, pipeline,
                 threshold != null ? threshold : pipeline != null ? pipeline.threshold() : 1.30);
     }
 }

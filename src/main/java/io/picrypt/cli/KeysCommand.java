@@ -49,8 +49,14 @@ final class KeysCommand implements Callable<Integer> {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params);
             dir.writeSecretKey(MatchClient.generateSecretKey(), client.passphrase(), force);
             dir.writeConfig(new ClientConfig(server, ks.id(), ks.token(), ks.params()));
+            // the bulk 1:N gallery: a second key whose expansion (Galois) keys the server needs to evaluate
+            var gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+            byte[] evalKeys = new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys();
+            new PiCryptClient(server, ks.id(), ks.token()).uploadGalleryKeys(evalKeys);
+            dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, gallerySk, client.passphrase(), force);
             System.out.println("secret key:  " + dir.dir().resolve(KeyDirectory.SECRET_FILE) + " (mode 0600"
                     + (client.passphrase() != null ? ", passphrase-protected" : "") + "; never leaves this machine)");
+            System.out.println("gallery:     evaluation keys for the bulk 1:N gallery uploaded (" + String.format("%,d", evalKeys.length) + " bytes; no secret)");
             System.out.println("server:      " + server);
             System.out.println("keyset:      " + ks.id());
             System.out.println("token:       " + ks.token() + "  (shown once; stored in " + dir.dir().resolve(KeyDirectory.CONFIG_FILE) + ")");

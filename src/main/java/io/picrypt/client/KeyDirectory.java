@@ -39,6 +39,8 @@ public final class KeyDirectory {
     public static final String CONFIG_FILE = "config.json";
     /** The image-difference key (other CKKS parameters; purely local: nothing about it is registered). */
     public static final String IMAGEDIFF_SECRET_FILE = "imagediff.key";
+    /** The bulk-gallery key (its evaluation keys are registered with the server by 'keys init'). */
+    public static final String GALLERY_SECRET_FILE = "gallery.key";
     private static final byte[] SEALED_MAGIC = {'P', 'C', 'S', 'E'};
     private static final int PBKDF2_ITERATIONS = 600_000;
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");

@@ -3,6 +3,9 @@ package io.picrypt.client;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryFrames;
+import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchClient;
 
@@ -21,6 +24,7 @@ public final class MatchSession {
     private final MatchClient crypto;
     private final FacePipeline pipeline;
     private final double threshold;
+    private final GalleryClient gallery;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
     /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
@@ -39,6 +43,12 @@ public final class MatchSession {
     }
 
     public MatchSession(PiCryptClient http, SecretKey sk, FacePipeline pipeline, double threshold) {
+        this(http, sk, null, pipeline, threshold);
+    }
+
+    /** With {@code gallerySk} (may be null) identification also covers the keyset's bulk gallery. */
+    public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, FacePipeline pipeline, double threshold) {
+        this.gallery = gallerySk == null ? null : new GalleryClient(gallerySk);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
         this.crypto = new MatchClient(sk);
@@ -158,11 +168,57 @@ public final class MatchSession {
             for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
             all.add(new Candidate(e.name(), best));
         }
+        long requestBytes = probe.length, responseBytes = frame.length;
+        double computeMs = reply.serverMs(), decMs = ms(t2);
+        if (gallery != null) {
+            long g0 = System.nanoTime();
+            byte[] gp = gallery.encryptProbe(embedding);
+            enc += ms(g0);
+            long g1 = System.nanoTime();
+            PiCryptClient.Reply gr = http.identifyGallery(gp);
+            server += ms(g1);
+            long g2 = System.nanoTime();
+            GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
+            if (!answer.entries().isEmpty()) {
+                int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
+                double[] gd = gallery.decryptDistances(answer.result(), span);
+                for (GalleryFrames.Entry e : answer.entries()) {
+                    if (Double.isNaN(gd[e.position()])) throw new ClientException("the server listed a gallery slot it reported as not live");
+                    all.add(new Candidate(e.name(), gd[e.position()]));
+                }
+            }
+            decMs += ms(g2);
+            requestBytes += gp.length;
+            responseBytes += gr.body().length;
+            computeMs += gr.serverMs();
+        }
         all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, enc, server, ms(t2), probe.length, frame.length, reply.serverMs());
+        Trace t = new Trace(0, enc, server, decMs, requestBytes, responseBytes, computeMs);
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }
+
+    /**
+     * Bulk import into the keyset's 1:N gallery (identification only; no 1:1 templates): blocks of
+     * {@link GalleryParameters#BLOCK_CAPACITY} identities, each encrypted here and uploaded as one request.
+     * Returns the total bytes uploaded.
+     */
+    public long importGallery(List<String> names, List<float[]> embeddings, java.util.function.IntConsumer progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (names.size() != embeddings.size()) throw new IllegalArgumentException("names and embeddings differ in number");
+        long bytes = 0;
+        int cap = GalleryParameters.BLOCK_CAPACITY;
+        for (int from = 0; from < names.size(); from += cap) {
+            int to = Math.min(names.size(), from + cap);
+            byte[] frame = GalleryFrames.writeImport(names.subList(from, to), gallery.encryptBlock(embeddings.subList(from, to)));
+            http.importGalleryBlock(frame);
+            bytes += frame.length;
+            progress.accept(to);
+        }
+        return bytes;
+    }
+
+    public boolean hasGallery() { return gallery != null; }
 
     // ------------------------------------------------------------------ helpers
 

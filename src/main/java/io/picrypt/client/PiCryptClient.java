@@ -129,6 +129,37 @@ public final class PiCryptClient {
         return postReply("/identify", probe);
     }
 
+    /** PUT .../gallery/keys: the bulk gallery's evaluation keys (expansion Galois keys). */
+    public void uploadGalleryKeys(byte[] keys) {
+        send(request("/gallery/keys").timeout(Duration.ofMinutes(5)).header("Content-Type", OCTET)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(keys)).build());
+    }
+
+    /** POST .../gallery/blocks: imports one block of identities (names in slot order); returns the server's compute ms. */
+    public double importGalleryBlock(byte[] frame) {
+        return postReply("/gallery/blocks", frame).serverMs();
+    }
+
+    /** DELETE .../gallery/names/{name}; false if the gallery did not hold it. */
+    public boolean deleteFromGallery(String name) {
+        try {
+            send(request("/gallery/names/" + enc(name)).DELETE().build());
+            return true;
+        } catch (ClientException e) {
+            if (e.status() == 404) return false;
+            throw e;
+        }
+    }
+
+    /** GET .../gallery: {"keys", "identities", "blocks", "stored_bytes"}. */
+    public JsonNode galleryInfo() {
+        return json(send(request("/gallery").GET().build()));
+    }
+
+    public Reply identifyGallery(byte[] probe) {
+        return postReply("/gallery/identify", probe);
+    }
+
     /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
     public byte[] post(String path, byte[] body) {
         return postReply(path, body).body();

@@ -9,6 +9,9 @@ import io.picrypt.imagediff.DiffRequest;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.match.GalleryFrames;
+import io.picrypt.match.GalleryParameters;
+import io.picrypt.match.GalleryServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -52,6 +55,11 @@ public final class PiCryptServer implements AutoCloseable {
     /** Image-difference bodies are up to 320 MiB: at most two are buffered at a time, the rest wait or get 503. */
     private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
     private Service http;
+
+    /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
+    private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
+
+    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
 
@@ -113,6 +121,7 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             store.deleteKeyset(id);
             galleries.remove(id);
+            bulk.remove(id);
             res.status(204);
             return "";
         });
@@ -145,6 +154,18 @@ public final class PiCryptServer implements AutoCloseable {
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
         s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
+        s.put("/v1/keysets/:id/gallery/keys", this::putGalleryKeys);
+        s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
+        s.get("/v1/keysets/:id/gallery", (req, res) -> {
+            String id = authorize(req);
+            var g = bulkGallery(id, false);
+            ObjectNode o = JSON.createObjectNode().put("keys", g != null)
+                    .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
+                    .put("stored_bytes", store.galleryBytes(id));
+            return json(res, o);
+        });
+        s.delete("/v1/keysets/:id/gallery/names/:name", this::deleteFromGallery);
+        s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
 
         s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
         s.exception(ImageDiffException.class, (e, req, res) -> {
@@ -258,6 +279,118 @@ public final class PiCryptServer implements AutoCloseable {
         log.debug("image difference for {}: {} bytes out", id, out.length);
         res.type(OCTET);
         return out;
+    }
+
+    // ------------------------------------------------------------------ bulk gallery (column-packed, for 1:N at scale)
+
+    private Object putGalleryKeys(Request req, Response res) {
+        String id = authorize(req);
+        byte[] keys = body(req, 64L << 20);
+        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
+        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
+            store.setEvaluationKeys(id, keys);
+            bulk.remove(id);
+            bulk.put(id, loadBulk(id, gs));
+        }
+        res.status(204);
+        return "";
+    }
+
+    private Object importGalleryBlock(Request req, Response res) {
+        String id = authorize(req);
+        byte[] body = body(req, config.maxGalleryBlockBytes());
+        long t0 = System.nanoTime();
+        GalleryFrames.Import imp = GalleryFrames.readImport(body);
+        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
+            BulkGallery g = bulkGallery(id, true);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
+            for (String n : imp.names()) {
+                if (!NAME.matcher(n).matches()) throw ApiException.badRequest("bad name in the import: '" + n + "'");
+                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
+            }
+            GalleryServer.Block block = g.server().importBlock(imp.block());
+            if (block.liveCount() != imp.names().size()) {
+                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
+            }
+            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
+            if (no != g.blocks().size()) {
+                bulk.remove(id);
+                throw new IllegalStateException("gallery block numbering out of step; reloaded");
+            }
+            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
+            blocks.add(block);
+            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
+            for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
+            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            serverTime(res, t0);
+            res.status(201);
+            return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
+        }
+    }
+
+    private Object deleteFromGallery(Request req, Response res) {
+        String id = authorize(req);
+        String name = name(req);
+        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
+            BulkGallery g = bulkGallery(id, true);
+            GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst()
+                    .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
+            int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
+            GalleryServer.Block block = g.blocks().get(no);
+            g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
+            try {
+                store.removeFromGallery(id, no, block.toBytes(), name);
+            } catch (RuntimeException ex) {
+                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
+                throw ex;
+            }
+            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
+            entries.remove(e);
+            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
+        }
+        res.status(204);
+        return "";
+    }
+
+    private Object identifyGallery(Request req, Response res) {
+        String id = authorize(req);
+        byte[] probe = body(req, config.maxTemplateBytes());
+        long t0 = System.nanoTime();
+        BulkGallery g = bulkGallery(id, true);
+        // an empty gallery answers without expanding the probe (the expansion is most of the cost)
+        byte[] result = g.blocks().isEmpty()
+                ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
+                : g.server().identify(g.blocks(), probe);
+        serverTime(res, t0);
+        res.type(OCTET);
+        return GalleryFrames.writeAnswer(g.entries(), result);
+    }
+
+    /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
+    private BulkGallery bulkGallery(String id, boolean required) {
+        BulkGallery g = bulk.get(id);
+        if (g != null) return g;
+        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
+            g = bulk.get(id);
+            if (g != null) return g;
+            byte[] keys = store.keyset(id).map(EnrollmentStore.Keyset::evaluationKeys).orElse(null);
+            if (keys == null) {
+                if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
+                return null;
+            }
+            g = loadBulk(id, new GalleryServer(keys));
+            bulk.put(id, g);
+            return g;
+        }
+    }
+
+    private BulkGallery loadBulk(String id, GalleryServer gs) {
+        List<GalleryServer.Block> blocks = new ArrayList<>();
+        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
+        List<GalleryFrames.Entry> entries = new ArrayList<>();
+        for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(n.block() * GalleryParameters.BLOCK_CAPACITY + n.slot(), n.name()));
+        return new BulkGallery(gs, List.copyOf(blocks), List.copyOf(entries));
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */

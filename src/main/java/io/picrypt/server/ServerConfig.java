@@ -14,6 +14,9 @@ public record ServerConfig(String host, int port, Path dataDir, int threads, Pat
     public static final long DEFAULT_MAX_IMAGE_DIFF_BYTES = 320L << 20;
     public static final long DEFAULT_MAX_IMAGE_PIXELS = 40_000_000L;
 
+    /** A bulk gallery import of one full block (seeded columns) is ~13 MB at the gallery parameters. */
+    public long maxGalleryBlockBytes() { return 64L << 20; }
+
     public ServerConfig {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535");
         if (threads < 2) throw new IllegalArgumentException("threads must be >= 2");

@@ -48,6 +48,27 @@ public interface EnrollmentStore extends AutoCloseable {
     /** Bytes of stored ciphertext for the keyset (templates only). */
     long storedBytes(String keysetId);
 
+    // ---------------------------------------------------------------- the bulk 1:N gallery (column-packed blocks)
+
+    record GalleryName(String name, int block, int slot) {}
+
+    record GalleryBlock(int block, byte[] data) {}
+
+    /** Stores the keyset's gallery evaluation keys (replacing any). */
+    void setEvaluationKeys(String keysetId, byte[] keys);
+
+    /** Appends a block and its names (slot i = names[i]) in one transaction; returns the block number. */
+    int addGalleryBlock(String keysetId, byte[] data, List<String> names);
+
+    /** Replaces a block's bytes and forgets one name, in one transaction (a deletion: the slot is tombstoned in data). */
+    void removeFromGallery(String keysetId, int block, byte[] data, String name);
+
+    List<GalleryBlock> galleryBlocks(String keysetId);
+
+    List<GalleryName> galleryNames(String keysetId);
+
+    long galleryBytes(String keysetId);
+
     @Override
     void close();
 }

@@ -54,6 +54,10 @@ public final class SqliteStore implements EnrollmentStore {
                 s.execute("CREATE TABLE IF NOT EXISTS templates (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
                         + " name TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, ct BLOB NOT NULL, created INTEGER NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS templates_by_name ON templates(keyset_id, name, seq)");
+                s.execute("CREATE TABLE IF NOT EXISTS gallery_blocks (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
+                        + " block INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (keyset_id, block))");
+                s.execute("CREATE TABLE IF NOT EXISTS gallery_names (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
+                        + " name TEXT NOT NULL, block INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (keyset_id, name))");
             }
             c.setAutoCommit(false);
             c.commit();
@@ -117,6 +121,12 @@ public final class SqliteStore implements EnrollmentStore {
     @Override
     public boolean deleteKeyset(String id) {
         boolean deleted = tx(() -> {
+            for (String table : new String[]{"gallery_names", "gallery_blocks"}) {
+                try (PreparedStatement g = db.prepareStatement("DELETE FROM " + table + " WHERE keyset_id = ?")) {
+                    g.setString(1, id);
+                    g.executeUpdate();
+                }
+            }
             try (PreparedStatement t = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ?");
                  PreparedStatement k = db.prepareStatement("DELETE FROM keysets WHERE id = ?")) {
                 t.setString(1, id);
@@ -232,6 +242,108 @@ public final class SqliteStore implements EnrollmentStore {
     public long storedBytes(String keysetId) {
         return tx(() -> {
             try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(LENGTH(ct)), 0) FROM templates WHERE keyset_id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void setEvaluationKeys(String keysetId, byte[] keys) {
+        tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET eval_keys = ? WHERE id = ?")) {
+                p.setBytes(1, keys);
+                p.setString(2, keysetId);
+                if (p.executeUpdate() != 1) throw new StoreException("no keyset " + keysetId);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int addGalleryBlock(String keysetId, byte[] data, List<String> names) {
+        return tx(() -> {
+            int block;
+            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(MAX(block) + 1, 0) FROM gallery_blocks WHERE keyset_id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    block = r.getInt(1);
+                }
+            }
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)")) {
+                p.setString(1, keysetId);
+                p.setInt(2, block);
+                p.setBytes(3, data);
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
+                for (int i = 0; i < names.size(); i++) {
+                    p.setString(1, keysetId);
+                    p.setString(2, names.get(i));
+                    p.setInt(3, block);
+                    p.setInt(4, i);
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            return block;
+        });
+    }
+
+    @Override
+    public void removeFromGallery(String keysetId, int block, byte[] data, String name) {
+        tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ? WHERE keyset_id = ? AND block = ?")) {
+                p.setBytes(1, data);
+                p.setString(2, keysetId);
+                p.setInt(3, block);
+                if (p.executeUpdate() != 1) throw new StoreException("no gallery block " + block);
+            }
+            try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
+                p.setString(1, keysetId);
+                p.setString(2, name);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<GalleryBlock> galleryBlocks(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT block, data FROM gallery_blocks WHERE keyset_id = ? ORDER BY block")) {
+                p.setString(1, keysetId);
+                List<GalleryBlock> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) out.add(new GalleryBlock(r.getInt(1), r.getBytes(2)));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<GalleryName> galleryNames(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot")) {
+                p.setString(1, keysetId);
+                List<GalleryName> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) out.add(new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long galleryBytes(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?")) {
                 p.setString(1, keysetId);
                 try (ResultSet r = p.executeQuery()) {
                     r.next();
