@@ -16,7 +16,9 @@ import java.util.stream.IntStream;
  * polynomial k * m_j. Level l (l = 0..log2 k - 1) maps every ciphertext c to c + Subs(c) and
  * (c - Subs(c)) * X^(-2^l) with Subs = X -> X^(N/2^l + 1) plus key switching; the message doubles
  * at every level, so the output scale is k times the input scale (callers pre-divide by k).
- * Coefficients k..N-1 of the input must be zero (they would alias onto the outputs).
+ * In general input coefficient i lands in output (i mod k) at X^(i - i mod k), times k: coefficients
+ * at or above k must be zero for constant outputs, or placed on purpose (the gallery puts several
+ * dimensions per output this way).
  *
  * <p>The automorphism is applied in the NTT domain, where it is a permutation of evaluation points
  * (no transforms), so each substitution costs one key switch. Levels run in parallel over their
