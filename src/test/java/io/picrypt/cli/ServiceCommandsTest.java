@@ -61,6 +61,30 @@ class ServiceCommandsTest {
     }
 
     @Test
+    void importAPhotoDirectoryIntoTheGalleryAndIdentify(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path models = java.nio.file.Path.of(System.getProperty("picrypt.models", "models"));
+        java.util.List<io.picrypt.face.SampleFaces.Sample> samples;
+        try (var p = io.picrypt.face.FacePipeline.open(models)) {
+            samples = io.picrypt.face.SampleFaces.crops(p, models.resolve("samples"));
+        }
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(tmp.resolve("watchlist"));
+        for (int i = 0; i < 5; i++) java.nio.file.Files.write(dir.resolve("suspect-" + i + ".png"), samples.get(i).png());
+        java.nio.file.Files.writeString(dir.resolve("notes.txt"), "ignored");
+        java.nio.file.Path probe = tmp.resolve("probe.png");
+        java.nio.file.Files.write(probe, new io.picrypt.face.SampleFaces.Variation(true, 3, 0.95, 5).apply(samples.get(2).png()));
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            String keys = tmp.resolve("keys").toString(), url = "http://127.0.0.1:" + server.port();
+            assertEquals(0, run("keys", "init", "--keys", keys, "--server", url)[0]);
+            Object[] r = run("import", "--keys", keys, "--models", models.toString(), dir.toString());
+            assertEquals(0, r[0], (String) r[2]);
+            assertTrue(((String) r[1]).contains("imported 5 identities"), (String) r[1]);
+            r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).startsWith("identified: suspect-2"), (String) r[1]);
+        }
+    }
+
+    @Test
     void benchServiceJsonHasTheIssueKeys() throws Exception {
         Object[] r = run("bench", "service", "--identities", "20", "--runs", "1", "--json");
         assertEquals(0, r[0], (String) r[2]);
