@@ -89,8 +89,10 @@ public final class Modulus {
         long q1 = (hi << (64 - shiftLo)) | (lo >>> shiftLo);          // x / 2^(bits-1) < 2^(bits+3) <= 2^63
         long q3 = (Math.multiplyHigh(q1, mu4) << (61 - bits)) | ((q1 * mu4) >>> (bits + 3));
         long r = lo - q3 * q;                                         // < 3q
-        if (r >= q) r -= q;
-        return r >= q ? r - q : r;
+        // branch-free corrections: measured faster in the key-switching loops (reduceProduct keeps the compare form,
+        // which HotSpot turns into conditional moves in its simpler loops)
+        r -= q & ((q - 1 - r) >> 63);
+        return r - (q & ((q - 1 - r) >> 63));
     }
 
     /** x mod q for any non-negative 64-bit x. */
