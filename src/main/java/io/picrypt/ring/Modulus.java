@@ -104,10 +104,13 @@ public final class Modulus {
 
     /** x mod q for any signed x, result in [0, q). */
     public long reduceSigned(long x) {
-        if (x >= 0) return x < q ? x : reduce(x);
-        if (x > -q) return x + q;
-        long r = x % q;
-        return r < 0 ? r + q : r;
+        if (x == Long.MIN_VALUE) return Math.floorMod(x, q);
+        // the sign of errors and encoded values is random: handle it without a branch
+        long s = x >> 63;          // 0 or -1
+        long a = (x ^ s) - s;      // |x|
+        long r = a < q ? a : reduce(a);
+        r = (r ^ s) - s;           // -r when x < 0, in (-q, 0]
+        return r + (q & (r >> 63));
     }
 
     public long add(long a, long b) {
