@@ -288,11 +288,8 @@ public final class Evaluator {
             for (int j = 0; j < t.length; j++) {
                 long v = last[j];
                 long r = v < q ? v : m.reduce(v);
-                if (v > half) {
-                    r += negQl;
-                    if (r >= q) r -= q;
-                }
-                t[j] = r;
+                r += negQl & ((half - v) >> 63); // v > half: centred value v - q_last (branch-free: v is random)
+                t[j] = r - (q & ((q - 1 - r) >> 63));
             }
             ring.ntt(i).forward(t);
             long[] xi = x[i], o = out[i];
@@ -379,11 +376,8 @@ public final class Evaluator {
         for (int j = 0; j < out.length; j++) {
             long v = c[j];
             long r = v < q ? v : mj.reduce(v);
-            if (v > half) {
-                r += negQi;
-                if (r >= q) r -= q;
-            }
-            out[j] = r;
+            r += negQi & ((half - v) >> 63); // v > half: v - q_i (branch-free: v is random)
+            out[j] = r - (q & ((q - 1 - r) >> 63));
         }
     }
 

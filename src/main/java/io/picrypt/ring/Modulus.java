@@ -89,8 +89,10 @@ public final class Modulus {
         long q1 = (hi << (64 - shiftLo)) | (lo >>> shiftLo);          // x / 2^(bits-1) < 2^(bits+3) <= 2^63
         long q3 = (Math.multiplyHigh(q1, mu4) << (61 - bits)) | ((q1 * mu4) >>> (bits + 3));
         long r = lo - q3 * q;                                         // < 3q
-        if (r >= q) r -= q;
-        return r >= q ? r - q : r;
+        // branch-free corrections: measured faster in the key-switching loops (reduceProduct keeps the compare form,
+        // which HotSpot turns into conditional moves in its simpler loops)
+        r -= q & ((q - 1 - r) >> 63);
+        return r - (q & ((q - 1 - r) >> 63));
     }
 
     /** x mod q for any non-negative 64-bit x. */
@@ -102,10 +104,13 @@ public final class Modulus {
 
     /** x mod q for any signed x, result in [0, q). */
     public long reduceSigned(long x) {
-        if (x >= 0) return x < q ? x : reduce(x);
-        if (x > -q) return x + q;
-        long r = x % q;
-        return r < 0 ? r + q : r;
+        if (x == Long.MIN_VALUE) return Math.floorMod(x, q);
+        // the sign of errors and encoded values is random: handle it without a branch
+        long s = x >> 63;          // 0 or -1
+        long a = (x ^ s) - s;      // |x|
+        long r = a < q ? a : reduce(a);
+        r = (r ^ s) - s;           // -r when x < 0, in (-q, 0]
+        return r + (q & (r >> 63));
     }
 
     public long add(long a, long b) {
