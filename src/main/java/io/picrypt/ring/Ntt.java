@@ -3,8 +3,9 @@ package io.picrypt.ring;
 /**
  * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1) for one prime: Cooley-Tukey forward,
  * Gentleman-Sande inverse, Shoup-precomputed twiddles and Harvey's lazy butterflies (values kept in
- * [0, 4q) between stages, so q < 2^61). The NTT domain is in bit-reversed order; only pointwise
- * operations happen there.
+ * [0, 4q) between stages, so q < 2^61). Two stages per pass (radix-4 data flow) and twiddles folded to
+ * min(w, q - w), whose Shoup companions fit in 63 bits. The NTT domain is in bit-reversed order (index k holds
+ * a(psi^(2 brev(k) + 1)), which automorphisms rely on); only pointwise operations happen there.
  */
 public final class Ntt {
     private final int n;

@@ -10,9 +10,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 
 /**
- * Randomness for lattice cryptography. Secrets and errors come from SecureRandom only; uniform
- * polynomials are expanded from a 32-byte seed with AES-256 in counter mode (a PRF), so a seeded
- * ciphertext can travel as (c0, seed) and anyone can re-derive the same uniform polynomial.
+ * Randomness for lattice cryptography. Secrets and errors come from an AES-256-CTR keystream under a fresh
+ * SecureRandom key per polynomial (a CSPRNG, one SecureRandom call per polynomial); uniform polynomials are
+ * expanded from a 32-byte seed with AES-256 in counter mode (a PRF), so a seeded ciphertext can travel as
+ * (c0, seed) and anyone can re-derive the same uniform polynomial.
  */
 public final class Sampler {
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
