@@ -1,7 +1,6 @@
 package io.picrypt.cli;
 
 import io.picrypt.client.MatchSession;
-import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,15 +25,12 @@ final class EnrollCommand implements Callable<Integer> {
     List<Path> photos;
 
     @Mixin
-    ClientOptions client;
-
-    @Mixin
-    FaceOptions face;
+    SessionOptions options;
 
     @Override
     public Integer call() {
-        try (FacePipeline p = face.open()) {
-            MatchSession s = client.session(p, null);
+        try (SessionOptions.Opened o = options.open()) {
+            MatchSession s = o.session();
             MatchSession.Enrollment e = s.enroll(name, photos, !add);
             e.warnings().forEach(w -> System.err.println("warning: " + w));
             System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",

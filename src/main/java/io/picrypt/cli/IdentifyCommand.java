@@ -1,7 +1,6 @@
 package io.picrypt.cli;
 
 import io.picrypt.client.MatchSession;
-import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,22 +17,17 @@ final class IdentifyCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "5", description = "candidates to show (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--threshold", description = "squared-distance threshold (default: the model's)")
-    Double threshold;
 
     @Parameters(arity = "1", paramLabel = "PHOTO")
     Path photo;
 
     @Mixin
-    ClientOptions client;
-
-    @Mixin
-    FaceOptions face;
+    SessionOptions options;
 
     @Override
     public Integer call() {
-        try (FacePipeline p = face.open()) {
-            MatchSession.Identification r = client.session(p, threshold).identify(photo, top);
+        try (SessionOptions.Opened o = options.open()) {
+            MatchSession.Identification r = o.session().identify(photo, top);
             MatchSession.Candidate m = r.match();
             System.out.println(m != null ? "identified: " + m.name() : "unknown (no enrolled identity under the threshold)");
             for (MatchSession.Candidate c : r.ranked()) {

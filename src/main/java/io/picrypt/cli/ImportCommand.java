@@ -25,10 +25,7 @@ final class ImportCommand implements Callable<Integer> {
     Path dir;
 
     @Mixin
-    ClientOptions client;
-
-    @Mixin
-    FaceOptions face;
+    SessionOptions options;
 
     @Override
     public Integer call() throws IOException {
@@ -38,8 +35,9 @@ final class ImportCommand implements Callable<Integer> {
             photos = s.filter(p -> p.getFileName().toString().matches("(?i).+\\.(jpe?g|png|bmp|webp)")).sorted().toList();
         }
         if (photos.isEmpty()) throw new IllegalArgumentException("no photos (jpg, png, bmp, webp) in " + dir);
-        try (FacePipeline p = face.open()) {
-            MatchSession session = client.session(p, null);
+        try (SessionOptions.Opened o = options.open()) {
+            FacePipeline p = o.pipeline();
+            MatchSession session = o.session();
             if (!session.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
             List<String> names = new ArrayList<>();
             List<float[]> vectors = new ArrayList<>();

@@ -1,7 +1,6 @@
 package io.picrypt.cli;
 
 import io.picrypt.client.MatchSession;
-import io.picrypt.face.FacePipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,22 +17,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "enrolled name")
     String name;
 
-    @Option(names = "--threshold", description = "squared-distance threshold (default: the model's, from models/manifest.json)")
-    Double threshold;
 
     @Parameters(arity = "1", paramLabel = "PHOTO")
     Path photo;
 
     @Mixin
-    ClientOptions client;
-
-    @Mixin
-    FaceOptions face;
+    SessionOptions options;
 
     @Override
     public Integer call() {
-        try (FacePipeline p = face.open()) {
-            MatchSession.Verification v = client.session(p, threshold).verify(name, photo);
+        try (SessionOptions.Opened o = options.open()) {
+            MatchSession.Verification v = o.session().verify(name, photo);
             MatchSession.Trace t = v.trace();
             System.out.printf(Locale.ROOT, "%s: %s  (squared distance %.4f, threshold %.4f)%n", name,
                     v.match() ? "MATCH" : "NO MATCH", v.distance(), v.threshold());
