@@ -21,6 +21,9 @@ final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--add", description = "add a template to the name instead of replacing its templates")
     boolean add;
 
+    @Option(names = "--gallery", description = "enroll into the 1:N gallery (identification only, scales to 100,000s) instead of as a 1:1 template")
+    boolean gallery;
+
     @Parameters(arity = "1..*", paramLabel = "PHOTO", description = "photos of the person (the largest face of each is used)")
     List<Path> photos;
 
@@ -31,6 +34,16 @@ final class EnrollCommand implements Callable<Integer> {
     public Integer call() {
         try (SessionOptions.Opened o = options.open()) {
             MatchSession s = o.session();
+            if (gallery) {
+                if (add) throw new IllegalArgumentException("--add applies to 1:1 templates, not to the gallery");
+                if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
+                java.util.List<float[]> vectors = new java.util.ArrayList<>();
+                for (Path photo : photos) vectors.add(o.pipeline().embedLargest(photo).vector());
+                MatchSession.Enrollment e = s.enrollIntoGallery(name, MatchSession.normalisedMean(vectors));
+                System.out.printf(Locale.ROOT, "enrolled '%s' into the 1:N gallery from %d photo(s); uploaded %,d bytes of ciphertext (server %.0f ms)%n",
+                        name, photos.size(), e.trace().requestBytes(), e.trace().computeMs());
+                return 0;
+            }
             MatchSession.Enrollment e = s.enroll(name, photos, !add);
             e.warnings().forEach(w -> System.err.println("warning: " + w));
             System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",

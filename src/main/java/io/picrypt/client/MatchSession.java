@@ -220,6 +220,17 @@ public final class MatchSession {
 
     public boolean hasGallery() { return gallery != null; }
 
+    /** One identity into the 1:N gallery (identification only); the server expands it into a free slot. */
+    public Enrollment enrollIntoGallery(String name, float[] embedding) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        long t0 = System.nanoTime();
+        byte[] ct = gallery.encryptEnrollment(embedding);
+        double enc = ms(t0);
+        long t1 = System.nanoTime();
+        double compute = http.enrollIntoGallery(name, ct);
+        return new Enrollment(name, 1, 1, List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, compute));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private FacePipeline pipeline() {
@@ -236,7 +247,7 @@ public final class MatchSession {
     }
 
     /** Mean of unit vectors, renormalised: the usual way to fuse several photos of one person. */
-    static float[] normalisedMean(List<float[]> vectors) {
+    public static float[] normalisedMean(List<float[]> vectors) {
         int d = vectors.get(0).length;
         double[] sum = new double[d];
         for (float[] v : vectors) {

@@ -140,6 +140,12 @@ public final class PiCryptClient {
         return postReply("/gallery/blocks", frame).serverMs();
     }
 
+    /** PUT .../gallery/names/{name}: one identity into the gallery; returns the server's compute ms. */
+    public double enrollIntoGallery(String name, byte[] enrollment) {
+        return exchange(http, server, request("/gallery/names/" + enc(name)).header("Content-Type", OCTET)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build()).serverMs();
+    }
+
     /** DELETE .../gallery/names/{name}; false if the gallery did not hold it. */
     public boolean deleteFromGallery(String name) {
         try {

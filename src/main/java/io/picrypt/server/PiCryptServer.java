@@ -165,6 +165,7 @@ public final class PiCryptServer implements AutoCloseable {
             return json(res, o);
         });
         s.delete("/v1/keysets/:id/gallery/names/:name", this::deleteFromGallery);
+        s.put("/v1/keysets/:id/gallery/names/:name", this::enrollIntoGallery);
         s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
 
         s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
@@ -326,6 +327,42 @@ public final class PiCryptServer implements AutoCloseable {
             serverTime(res, t0);
             res.status(201);
             return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
+        }
+    }
+
+    /** One identity into the gallery: the server expands the enrollment ciphertext into the next free slot. */
+    private Object enrollIntoGallery(Request req, Response res) {
+        String id = authorize(req);
+        String name = name(req);
+        byte[] enrollment = body(req, config.maxTemplateBytes());
+        long t0 = System.nanoTime();
+        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
+            BulkGallery g = bulkGallery(id, true);
+            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
+                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
+            }
+            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
+            int no = blocks.size() - 1;
+            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
+            if (block == null || block.firstFreeSlot() < 0) {
+                block = g.server().newBlock();
+                blocks.add(block);
+                no = blocks.size() - 1;
+            }
+            int slot = block.firstFreeSlot();
+            g.server().enroll(block, slot, enrollment); // validates; publishes a new snapshot of the block
+            try {
+                store.putGalleryName(id, no, block.toBytes(), name, slot);
+            } catch (RuntimeException ex) {
+                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
+                throw ex;
+            }
+            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
+            entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
+            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            serverTime(res, t0);
+            res.status(201);
+            return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
         }
     }
 

@@ -60,6 +60,9 @@ public interface EnrollmentStore extends AutoCloseable {
     /** Appends a block and its names (slot i = names[i]) in one transaction; returns the block number. */
     int addGalleryBlock(String keysetId, byte[] data, List<String> names);
 
+    /** Writes (inserts or replaces) block {@code block} and records {@code name} at {@code slot} of it, in one transaction. */
+    void putGalleryName(String keysetId, int block, byte[] data, String name, int slot);
+
     /** Replaces a block's bytes and forgets one name, in one transaction (a deletion: the slot is tombstoned in data). */
     void removeFromGallery(String keysetId, int block, byte[] data, String name);
 

@@ -295,6 +295,26 @@ public final class SqliteStore implements EnrollmentStore {
     }
 
     @Override
+    public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
+        tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)")) {
+                p.setString(1, keysetId);
+                p.setInt(2, block);
+                p.setBytes(3, data);
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
+                p.setString(1, keysetId);
+                p.setString(2, name);
+                p.setInt(3, block);
+                p.setInt(4, slot);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void removeFromGallery(String keysetId, int block, byte[] data, String name) {
         tx(() -> {
             try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ? WHERE keyset_id = ? AND block = ?")) {

@@ -81,6 +81,16 @@ class ServiceCommandsTest {
             r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
             assertEquals(0, r[0], r[1] + " " + r[2]);
             assertTrue(((String) r[1]).startsWith("identified: suspect-2"), (String) r[1]);
+            // one more person into the gallery through the server's expansion
+            java.nio.file.Path newcomer = tmp.resolve("newcomer.png");
+            java.nio.file.Files.write(newcomer, samples.get(6).png());
+            r = run("enroll", "--keys", keys, "--models", models.toString(), "--gallery", "--name", "newcomer", newcomer.toString());
+            assertEquals(0, r[0], (String) r[2]);
+            java.nio.file.Path probe2 = tmp.resolve("probe2.png");
+            java.nio.file.Files.write(probe2, new io.picrypt.face.SampleFaces.Variation(false, -4, 1.05, 0).apply(samples.get(6).png()));
+            r = run("identify", "--keys", keys, "--models", models.toString(), probe2.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).startsWith("identified: newcomer"), (String) r[1]);
         }
     }
 

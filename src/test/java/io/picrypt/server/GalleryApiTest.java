@@ -36,6 +36,7 @@ class GalleryApiTest {
         }
         SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
         PiCryptClient.Keyset ks;
+        float[][] late = new float[1][];
         byte[] keys = new GalleryClient(gsk).evaluationKeys();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
@@ -73,10 +74,18 @@ class GalleryApiTest {
             assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyGallery(new GalleryClient(gsk).encryptProbe(people.get(0)))).status());
             assertEquals(403, assertThrows(ClientException.class, () -> intruder.deleteFromGallery("watch 0")).status());
 
+            // single enrollment into the gallery (expanded by the server into the next free slot)
+            late[0] = SyntheticEmbeddings.unit(r);
+            s.enrollIntoGallery("late one", late[0]);
+            assertEquals(409, assertThrows(ClientException.class, () -> s.enrollIntoGallery("late one", late[0])).status());
+            MatchSession.Identification li = s.identifyEmbedding(SyntheticEmbeddings.near(late[0], 1.25, r), 2);
+            assertEquals("late one", li.match().name());
+            assertEquals(42, li.identities());
+
             assertTrue(http.deleteFromGallery("watch 3"));
             assertFalse(http.deleteFromGallery("watch 3"));
             MatchSession.Identification after = s.identifyEmbedding(SyntheticEmbeddings.near(people.get(3), 0.2, r), 3);
-            assertEquals(40, after.identities());
+            assertEquals(41, after.identities());
             assertNull(after.match(), "a deleted identity is never reported");
         }
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
@@ -84,7 +93,8 @@ class GalleryApiTest {
             MatchSession s = new MatchSession(new PiCryptClient(url, ks.id(), ks.token()), sk, gsk, null, 1.30);
             MatchSession.Identification id = s.identifyEmbedding(SyntheticEmbeddings.near(people.get(27), 0.4, r), 1);
             assertEquals("watch 27", id.match().name(), "the gallery persisted");
-            assertEquals(40, id.identities());
+            assertEquals(41, id.identities());
+            assertEquals("late one", s.identifyEmbedding(SyntheticEmbeddings.near(late[0], 0.3, r), 1).match().name());
         }
     }
 
