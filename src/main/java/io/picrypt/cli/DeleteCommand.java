@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an enrolled name and all its templates.")
+@Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a name: its 1:1 templates and/or its 1:N gallery entry.")
 final class DeleteCommand implements Callable<Integer> {
     @Option(names = "--name", required = true)
     String name;
@@ -16,11 +16,15 @@ final class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!client.http().delete(name)) {
+        var http = client.http();
+        boolean template = http.delete(name);
+        boolean gallery = http.galleryInfo().path("keys").asBoolean() && http.deleteFromGallery(name);
+        if (!template && !gallery) {
             System.err.println("picrypt: no identity named '" + name + "'");
             return Main.EXIT_ERROR;
         }
-        System.out.println("deleted '" + name + "'");
+        System.out.println("deleted '" + name + "'" + (template ? " (1:1 templates)" : "") + (gallery
+                ? " (1:N gallery: tombstoned; its slot is excluded from every answer)" : ""));
         return 0;
     }
 }

@@ -162,6 +162,13 @@ public final class PiCryptClient {
         return json(send(request("/gallery").GET().build()));
     }
 
+    /** The names in the gallery, in slot order. */
+    public List<String> galleryNames() {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : json(send(request("/gallery?names=true").GET().build())).path("names")) out.add(n.asText());
+        return out;
+    }
+
     public Reply identifyGallery(byte[] probe) {
         return postReply("/gallery/identify", probe);
     }

@@ -162,6 +162,10 @@ public final class PiCryptServer implements AutoCloseable {
             ObjectNode o = JSON.createObjectNode().put("keys", g != null)
                     .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
                     .put("stored_bytes", store.galleryBytes(id));
+            if (g != null && "true".equals(req.queryParams("names"))) {
+                ArrayNode names = o.putArray("names");
+                for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+            }
             return json(res, o);
         });
         s.delete("/v1/keysets/:id/gallery/names/:name", this::deleteFromGallery);

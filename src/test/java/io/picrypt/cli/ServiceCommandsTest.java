@@ -91,6 +91,14 @@ class ServiceCommandsTest {
             r = run("identify", "--keys", keys, "--models", models.toString(), probe2.toString());
             assertEquals(0, r[0], r[1] + " " + r[2]);
             assertTrue(((String) r[1]).startsWith("identified: newcomer"), (String) r[1]);
+            r = run("list", "--keys", keys, "--gallery-names");
+            assertEquals(0, r[0], (String) r[2]);
+            assertTrue(((String) r[1]).contains("suspect-0\tgallery") && ((String) r[1]).contains("6 identities in the 1:N gallery"), (String) r[1]);
+            r = run("delete", "--keys", keys, "--name", "suspect-2");
+            assertEquals(0, r[0], (String) r[2]);
+            r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
+            assertEquals(1, r[0], "deleted from the gallery: unknown now. " + r[1]);
+            assertEquals(2, run("delete", "--keys", keys, "--name", "nobody")[0]);
         }
     }
 
