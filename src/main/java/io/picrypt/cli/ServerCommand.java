@@ -22,6 +22,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "${env:PICRYPT_DATA:-enrollment-data}", description = "store directory (default: $PICRYPT_DATA or ./enrollment-data)")
     Path data;
 
+    @Option(names = "--store", paramLabel = "JDBC-URL", defaultValue = "${env:PICRYPT_STORE_URL}",
+            description = "PostgreSQL instead of SQLite, e.g. jdbc:postgresql://db:5432/picrypt?user=picrypt&password=... (default: $PICRYPT_STORE_URL, else SQLite in --data)")
+    String store;
+
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -30,7 +34,8 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads);
+        ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads)
+                .withStoreUrl(store == null || store.isBlank() ? null : store);
         if (tlsKeystore != null) {
             String pw = System.getenv("PICRYPT_TLS_PASSWORD");
             if (pw == null) throw new IllegalArgumentException("set PICRYPT_TLS_PASSWORD to the keystore password");
@@ -44,7 +49,7 @@ final class ServerCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.out.println("PiCrypt server on " + (tlsKeystore != null ? "https" : "http") + "://" + host + ":" + server.port()
-                + " (store: " + data.toAbsolutePath() + ")");
+                + " (store: " + (store == null || store.isBlank() ? data.toAbsolutePath() : "PostgreSQL") + ")");
         System.out.flush();
         stopped.await();
         return 0;

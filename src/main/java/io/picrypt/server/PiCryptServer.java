@@ -64,7 +64,7 @@ public final class PiCryptServer implements AutoCloseable {
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
 
     public PiCryptServer(ServerConfig config) {
-        this(config, SqliteStore.open(config.dataDir()), true);
+        this(config, config.storeUrl() != null ? io.picrypt.store.PostgresStore.open(config.storeUrl()) : SqliteStore.open(config.dataDir()), true);
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {

@@ -3,38 +3,26 @@ package io.picrypt.store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The embedded default: one SQLite file in WAL mode with {@code synchronous=FULL}, so a committed
- * transaction is on disk before the call returns (kill -9 loses nothing acknowledged) and readers never
- * block the writer. One connection serialised by a lock: SQLite has a single writer anyway, and the
- * server's expensive work (the encrypted circuits) happens outside the store.
+ * The embedded default: one SQLite file in WAL mode with {@code synchronous=FULL}, so a committed transaction is
+ * on disk before the call returns (kill -9 loses nothing acknowledged) and readers never block the writer.
  */
-public final class SqliteStore implements EnrollmentStore {
+public final class SqliteStore extends JdbcStore {
     private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
     public static final String FILE_NAME = "picrypt.db";
 
-    private final Connection db;
     private final Path file;
-    private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
-    private static final AtomicLong EPOCH = new AtomicLong(System.nanoTime());
 
     private SqliteStore(Connection db, Path file) {
-        this.db = db;
+        super(db);
         this.file = file;
     }
 
@@ -49,336 +37,16 @@ public final class SqliteStore implements EnrollmentStore {
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA foreign_keys=ON");
                 s.execute("PRAGMA busy_timeout=10000");
-                s.execute("CREATE TABLE IF NOT EXISTS keysets (id TEXT PRIMARY KEY, token_hash BLOB NOT NULL,"
-                        + " params TEXT NOT NULL, eval_keys BLOB, created INTEGER NOT NULL)");
-                s.execute("CREATE TABLE IF NOT EXISTS templates (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
-                        + " name TEXT NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT, ct BLOB NOT NULL, created INTEGER NOT NULL)");
-                s.execute("CREATE INDEX IF NOT EXISTS templates_by_name ON templates(keyset_id, name, seq)");
-                s.execute("CREATE TABLE IF NOT EXISTS gallery_blocks (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
-                        + " block INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (keyset_id, block))");
-                s.execute("CREATE TABLE IF NOT EXISTS gallery_names (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
-                        + " name TEXT NOT NULL, block INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (keyset_id, name))");
             }
+            createSchema(c, "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT");
             c.setAutoCommit(false);
             c.commit();
             log.info("enrollment store: {}", file.toAbsolutePath());
             return new SqliteStore(c, file);
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | IOException e) {
             throw new StoreException("cannot open the enrollment store in " + dir + ": " + e.getMessage(), e);
         }
     }
 
     public Path file() { return file; }
-
-    private interface Tx<T> { T run() throws SQLException; }
-
-    private synchronized <T> T tx(Tx<T> body) {
-        try {
-            T out = body.run();
-            db.commit();
-            return out;
-        } catch (SQLException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* the connection is unusable anyway */ }
-            throw new StoreException("enrollment store error: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* reported below */ }
-            throw e;
-        }
-    }
-
-    private void bump(String keysetId) {
-        generations.computeIfAbsent(keysetId, k -> new AtomicLong()).set(EPOCH.incrementAndGet());
-    }
-
-    @Override
-    public void createKeyset(Keyset k) {
-        tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO keysets (id, token_hash, params, eval_keys, created) VALUES (?,?,?,?,?)")) {
-                p.setString(1, k.id());
-                p.setBytes(2, k.tokenHash());
-                p.setString(3, k.paramsFingerprint());
-                p.setBytes(4, k.evaluationKeys());
-                p.setLong(5, k.created().toEpochMilli());
-                p.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<Keyset> keyset(String id) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT token_hash, params, eval_keys, created FROM keysets WHERE id = ?")) {
-                p.setString(1, id);
-                try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) return Optional.empty();
-                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), r.getBytes(3), Instant.ofEpochMilli(r.getLong(4))));
-                }
-            }
-        });
-    }
-
-    @Override
-    public boolean deleteKeyset(String id) {
-        boolean deleted = tx(() -> {
-            for (String table : new String[]{"gallery_names", "gallery_blocks"}) {
-                try (PreparedStatement g = db.prepareStatement("DELETE FROM " + table + " WHERE keyset_id = ?")) {
-                    g.setString(1, id);
-                    g.executeUpdate();
-                }
-            }
-            try (PreparedStatement t = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ?");
-                 PreparedStatement k = db.prepareStatement("DELETE FROM keysets WHERE id = ?")) {
-                t.setString(1, id);
-                t.executeUpdate();
-                k.setString(1, id);
-                return k.executeUpdate() > 0;
-            }
-        });
-        bump(id);
-        return deleted;
-    }
-
-    @Override
-    public int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates) {
-        int count = tx(() -> {
-            if (replace) {
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ? AND name = ?")) {
-                    d.setString(1, keysetId);
-                    d.setString(2, name);
-                    d.executeUpdate();
-                }
-            }
-            int existing = countOf(keysetId, name);
-            if (existing >= maxTemplates) throw new StoreException("'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created) VALUES (?,?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.setBytes(3, ciphertext);
-                p.setLong(4, System.currentTimeMillis());
-                p.executeUpdate();
-            }
-            return existing + 1;
-        });
-        bump(keysetId);
-        return count;
-    }
-
-    private int countOf(String keysetId, String name) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement("SELECT COUNT(*) FROM templates WHERE keyset_id = ? AND name = ?")) {
-            p.setString(1, keysetId);
-            p.setString(2, name);
-            try (ResultSet r = p.executeQuery()) {
-                r.next();
-                return r.getInt(1);
-            }
-        }
-    }
-
-    @Override
-    public List<byte[]> templates(String keysetId, String name) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT ct FROM templates WHERE keyset_id = ? AND name = ? ORDER BY seq")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                List<byte[]> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(r.getBytes(1));
-                }
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public List<Template> allTemplates(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT name, ct FROM templates WHERE keyset_id = ? ORDER BY name, seq")) {
-                p.setString(1, keysetId);
-                List<Template> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new Template(r.getString(1), r.getBytes(2)));
-                }
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public List<IdentitySummary> list(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "SELECT name, COUNT(*), MAX(created) FROM templates WHERE keyset_id = ? GROUP BY name ORDER BY name")) {
-                p.setString(1, keysetId);
-                List<IdentitySummary> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new IdentitySummary(r.getString(1), r.getInt(2), Instant.ofEpochMilli(r.getLong(3))));
-                }
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public boolean deleteIdentity(String keysetId, String name) {
-        boolean deleted = tx(() -> {
-            try (PreparedStatement d = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ? AND name = ?")) {
-                d.setString(1, keysetId);
-                d.setString(2, name);
-                return d.executeUpdate() > 0;
-            }
-        });
-        if (deleted) bump(keysetId);
-        return deleted;
-    }
-
-    @Override
-    public long generation(String keysetId) {
-        AtomicLong g = generations.get(keysetId);
-        return g == null ? 0 : g.get();
-    }
-
-    @Override
-    public long storedBytes(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(LENGTH(ct)), 0) FROM templates WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getLong(1);
-                }
-            }
-        });
-    }
-
-    @Override
-    public void setEvaluationKeys(String keysetId, byte[] keys) {
-        tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET eval_keys = ? WHERE id = ?")) {
-                p.setBytes(1, keys);
-                p.setString(2, keysetId);
-                if (p.executeUpdate() != 1) throw new StoreException("no keyset " + keysetId);
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public int addGalleryBlock(String keysetId, byte[] data, List<String> names) {
-        return tx(() -> {
-            int block;
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(MAX(block) + 1, 0) FROM gallery_blocks WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    block = r.getInt(1);
-                }
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setInt(2, block);
-                p.setBytes(3, data);
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
-                for (int i = 0; i < names.size(); i++) {
-                    p.setString(1, keysetId);
-                    p.setString(2, names.get(i));
-                    p.setInt(3, block);
-                    p.setInt(4, i);
-                    p.addBatch();
-                }
-                p.executeBatch();
-            }
-            return block;
-        });
-    }
-
-    @Override
-    public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
-        tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setInt(2, block);
-                p.setBytes(3, data);
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.setInt(3, block);
-                p.setInt(4, slot);
-                p.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public void removeFromGallery(String keysetId, int block, byte[] data, String name) {
-        tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ? WHERE keyset_id = ? AND block = ?")) {
-                p.setBytes(1, data);
-                p.setString(2, keysetId);
-                p.setInt(3, block);
-                if (p.executeUpdate() != 1) throw new StoreException("no gallery block " + block);
-            }
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public List<GalleryBlock> galleryBlocks(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT block, data FROM gallery_blocks WHERE keyset_id = ? ORDER BY block")) {
-                p.setString(1, keysetId);
-                List<GalleryBlock> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new GalleryBlock(r.getInt(1), r.getBytes(2)));
-                }
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public List<GalleryName> galleryNames(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot")) {
-                p.setString(1, keysetId);
-                List<GalleryName> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)));
-                }
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public long galleryBytes(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getLong(1);
-                }
-            }
-        });
-    }
-
-    @Override
-    public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException e) {
-            log.warn("closing the store: {}", e.getMessage());
-        }
-    }
 }

@@ -1,0 +1,76 @@
+package io.picrypt.store;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What every EnrollmentStore must do; run against SQLite always and PostgreSQL when one is reachable. */
+abstract class StoreContract {
+    /** A fresh handle on the same database each call (so reopening tests persistence). */
+    abstract EnrollmentStore open();
+
+    static String newKeyset(EnrollmentStore s) {
+        String id = "ks_" + UUID.randomUUID();
+        s.createKeyset(new EnrollmentStore.Keyset(id, new byte[]{1, 2, 3}, "fp", null, Instant.ofEpochMilli(1_000)));
+        return id;
+    }
+
+    @Test
+    void templatesReplaceAddLimitListDeleteAndPersist() {
+        String id;
+        try (EnrollmentStore s = open()) {
+            id = newKeyset(s);
+            assertArrayEquals(new byte[]{1, 2, 3}, s.keyset(id).orElseThrow().tokenHash());
+            long g0 = s.generation(id);
+            assertEquals(1, s.putTemplate(id, "alice", new byte[]{10}, true, 3));
+            assertTrue(s.generation(id) != g0, "a write bumps the generation");
+            assertEquals(2, s.putTemplate(id, "alice", new byte[]{11}, false, 3));
+            assertEquals(3, s.putTemplate(id, "alice", new byte[]{12}, false, 3));
+            assertThrows(StoreException.class, () -> s.putTemplate(id, "alice", new byte[]{13}, false, 3));
+            assertEquals(3, s.templates(id, "alice").size(), "a refused write changes nothing");
+            assertEquals(1, s.putTemplate(id, "bob", new byte[]{20, 21}, true, 3));
+            assertEquals(1, s.putTemplate(id, "bob", new byte[]{22}, true, 3), "replace drops the old templates");
+            assertEquals(List.of("alice", "bob"), s.list(id).stream().map(EnrollmentStore.IdentitySummary::name).toList());
+            assertEquals(4, s.storedBytes(id));
+            assertEquals(List.of("alice", "alice", "alice", "bob"), s.allTemplates(id).stream().map(EnrollmentStore.Template::name).toList());
+            assertTrue(s.deleteIdentity(id, "bob"));
+            assertFalse(s.deleteIdentity(id, "bob"));
+            assertTrue(s.templates("ks_other", "alice").isEmpty());
+        }
+        try (EnrollmentStore s = open()) {
+            List<byte[]> t = s.templates(id, "alice");
+            assertEquals(3, t.size());
+            assertArrayEquals(new byte[]{10}, t.get(0));
+            assertArrayEquals(new byte[]{12}, t.get(2));
+            assertTrue(s.deleteKeyset(id));
+            assertTrue(s.keyset(id).isEmpty());
+            assertTrue(s.templates(id, "alice").isEmpty());
+        }
+    }
+
+    @Test
+    void galleryBlocksAndNames() {
+        try (EnrollmentStore s = open()) {
+            String id = newKeyset(s);
+            s.setEvaluationKeys(id, new byte[]{7, 7});
+            assertArrayEquals(new byte[]{7, 7}, s.keyset(id).orElseThrow().evaluationKeys());
+            assertEquals(0, s.addGalleryBlock(id, new byte[]{1, 1, 1}, List.of("a", "b")));
+            assertEquals(1, s.addGalleryBlock(id, new byte[]{2}, List.of("c")));
+            s.putGalleryName(id, 1, new byte[]{2, 2}, "d", 1);
+            s.putGalleryName(id, 2, new byte[]{3}, "e", 0);
+            assertEquals(List.of("a", "b", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
+            assertThrows(StoreException.class, () -> s.putGalleryName(id, 2, new byte[]{9}, "e", 1), "names are unique");
+            assertArrayEquals(new byte[]{3}, s.galleryBlocks(id).get(2).data(), "the refused write left the block as it was");
+            s.removeFromGallery(id, 0, new byte[]{1, 1, 0}, "b");
+            assertEquals(List.of("a", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
+            assertArrayEquals(new byte[]{1, 1, 0}, s.galleryBlocks(id).get(0).data());
+            assertEquals(3 + 2 + 1, s.galleryBytes(id));
+            assertTrue(s.deleteKeyset(id));
+            assertTrue(s.galleryBlocks(id).isEmpty() && s.galleryNames(id).isEmpty());
+        }
+    }
+}
