@@ -46,7 +46,8 @@ final class KeysCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("a key already exists in " + dir.dir() + " (--force replaces it; its enrollments become unreadable)");
             }
             String params = MatchParameters.get().fingerprintHex();
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params);
+            String registration = System.getenv("PICRYPT_REGISTRATION_TOKEN");
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params, registration == null || registration.isBlank() ? null : registration);
             dir.writeSecretKey(MatchClient.generateSecretKey(), client.passphrase(), force);
             dir.writeConfig(new ClientConfig(server, ks.id(), ks.token(), ks.params()));
             // the bulk 1:N gallery: a second key whose expansion (Galois) keys the server needs to evaluate

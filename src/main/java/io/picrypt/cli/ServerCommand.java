@@ -26,6 +26,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "PostgreSQL instead of SQLite, e.g. jdbc:postgresql://db:5432/picrypt?user=picrypt&password=... (default: $PICRYPT_STORE_URL, else SQLite in --data)")
     String store;
 
+    @Option(names = "--closed-registration",
+            description = "only clients with the secret in $PICRYPT_REGISTRATION_TOKEN (>= 16 characters) may create keysets")
+    boolean closedRegistration;
+
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -36,6 +40,11 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads)
                 .withStoreUrl(store == null || store.isBlank() ? null : store);
+        if (closedRegistration) {
+            String secret = System.getenv("PICRYPT_REGISTRATION_TOKEN");
+            if (secret == null || secret.isBlank()) throw new IllegalArgumentException("--closed-registration needs PICRYPT_REGISTRATION_TOKEN");
+            cfg = cfg.withRegistrationToken(secret);
+        }
         if (tlsKeystore != null) {
             String pw = System.getenv("PICRYPT_TLS_PASSWORD");
             if (pw == null) throw new IllegalArgumentException("set PICRYPT_TLS_PASSWORD to the keystore password");

@@ -76,9 +76,16 @@ public final class PiCryptClient {
 
     /** POST /v1/keysets: registers a keyset for the given parameters; the token is shown only here. */
     public static Keyset createKeyset(URI server, String paramsFingerprint) {
+        return createKeyset(server, paramsFingerprint, null);
+    }
+
+    /** As above, on a server with closed registration: {@code registrationToken} is its secret (or null). */
+    public static Keyset createKeyset(URI server, String paramsFingerprint, String registrationToken) {
         byte[] body = JSON.createObjectNode().put("params", paramsFingerprint).toString().getBytes(StandardCharsets.UTF_8);
-        HttpRequest req = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json");
+        if (registrationToken != null) b.header("X-PiCrypt-Registration", registrationToken);
+        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         JsonNode n = json(send(newHttp(), server, req));
         return new Keyset(n.path("keyset").asText(), n.path("token").asText(), n.path("params").asText());
     }

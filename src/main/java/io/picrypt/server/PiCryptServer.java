@@ -197,6 +197,13 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     private Object createKeyset(Request req, Response res) throws IOException {
+        if (config.registrationToken() != null) {
+            String presented = req.headers("X-PiCrypt-Registration");
+            if (presented == null || !java.security.MessageDigest.isEqual(
+                    Tokens.hash(presented), Tokens.hash(config.registrationToken()))) {
+                throw new ApiException(401, "registration_required", "this server requires its registration token to create a keyset");
+            }
+        }
         JsonNode body = jsonBody(req, 64 << 10);
         String params = body.path("params").asText("");
         String expected = MatchParameters.get().fingerprintHex();

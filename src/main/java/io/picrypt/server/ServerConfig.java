@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * (a JKS or PKCS#12 file with the server's key and certificate).
  */
 public record ServerConfig(String host, int port, Path dataDir, int threads, Path tlsKeystore, String tlsPassword,
-                           long maxTemplateBytes, long maxImageDiffBytes, int maxTemplatesPerName, long maxImagePixels, String storeUrl) {
+                           long maxTemplateBytes, long maxImageDiffBytes, int maxTemplatesPerName, long maxImagePixels, String storeUrl,
+                           String registrationToken) {
 
     public static final long DEFAULT_MAX_TEMPLATE_BYTES = 1 << 20;
     /** Two 40-megapixel RGB images at 1.31 bytes per sample fit. */
@@ -26,24 +27,30 @@ public record ServerConfig(String host, int port, Path dataDir, int threads, Pat
 
     public static ServerConfig defaults(Path dataDir, int port) {
         return new ServerConfig("127.0.0.1", port, dataDir, 16, null, null,
-                DEFAULT_MAX_TEMPLATE_BYTES, DEFAULT_MAX_IMAGE_DIFF_BYTES, 32, DEFAULT_MAX_IMAGE_PIXELS, null);
+                DEFAULT_MAX_TEMPLATE_BYTES, DEFAULT_MAX_IMAGE_DIFF_BYTES, 32, DEFAULT_MAX_IMAGE_PIXELS, null, null);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(h, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl);
+        return new ServerConfig(h, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl, registrationToken);
     }
 
     public ServerConfig withTls(Path keystore, String password) {
-        return new ServerConfig(host, port, dataDir, threads, keystore, password, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl);
+        return new ServerConfig(host, port, dataDir, threads, keystore, password, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl, registrationToken);
     }
 
     /** A JDBC URL of another store (jdbc:postgresql://...) instead of SQLite in {@code dataDir}; null = SQLite. */
     public ServerConfig withStoreUrl(String url) {
-        return new ServerConfig(host, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, url);
+        return new ServerConfig(host, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, url, registrationToken);
+    }
+
+    /** When set, creating a keyset needs this secret in X-PiCrypt-Registration (closed registration). */
+    public ServerConfig withRegistrationToken(String token) {
+        if (token != null && token.length() < 16) throw new IllegalArgumentException("a registration token must have at least 16 characters");
+        return new ServerConfig(host, port, dataDir, threads, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl, token);
     }
 
     public ServerConfig withThreads(int t) {
-        return new ServerConfig(host, port, dataDir, t, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl);
+        return new ServerConfig(host, port, dataDir, t, tlsKeystore, tlsPassword, maxTemplateBytes, maxImageDiffBytes, maxTemplatesPerName, maxImagePixels, storeUrl, registrationToken);
     }
 }
 

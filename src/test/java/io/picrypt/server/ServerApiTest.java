@@ -100,6 +100,21 @@ class ServerApiTest {
     }
 
     @Test
+    void closedRegistrationNeedsTheServersSecret(@TempDir Path dir) throws Exception {
+        String secret = "registration-secret-0123456789";
+        try (PiCryptServer closed = new PiCryptServer(ServerConfig.defaults(dir, 0).withRegistrationToken(secret)).start()) {
+            URI url = URI.create("http://127.0.0.1:" + closed.port());
+            ClientException none = assertThrows(ClientException.class, () -> PiCryptClient.createKeyset(url, PARAMS));
+            assertEquals(401, none.status());
+            assertEquals(401, assertThrows(ClientException.class, () -> PiCryptClient.createKeyset(url, PARAMS, secret + "x")).status());
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, PARAMS, secret);
+            assertTrue(ks.token().startsWith("pct_"));
+            assertEquals(0, new PiCryptClient(url, ks.id(), ks.token()).list().size(), "the keyset works like any other");
+        }
+        assertThrows(IllegalArgumentException.class, () -> ServerConfig.defaults(dir, 0).withRegistrationToken("short"));
+    }
+
+    @Test
     void healthAndVersionNeedNoToken() throws Exception {
         assertEquals(200, raw("GET", "/v1/health", null, null).statusCode());
         JsonNode v = JSON.readTree(raw("GET", "/v1/version", null, null).body());
