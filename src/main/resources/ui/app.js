@@ -363,7 +363,9 @@ async function refreshIdentities() {
       tbody.append(el('tr', { 'data-name': i.name }, el('td', { text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
           el('td', { text: new Date(i.updated).toLocaleString() }), el('td', {}, del)));
     }
-    if (!r.identities.length) showMsg(msg, 'muted', 'Nobody enrolled yet.');
+    const gallery = r.gallery ? ' Plus ' + r.gallery.toLocaleString() + ' in the 1:N gallery (identification only; imported with picrypt import).' : '';
+    if (!r.identities.length) showMsg(msg, 'muted', 'Nobody enrolled yet.' + gallery);
+    else if (gallery) showMsg(msg, 'muted', gallery.trim());
     else msg.hidden = true;
   } catch (e) {
     showMsg(msg, 'error', errorText(e));

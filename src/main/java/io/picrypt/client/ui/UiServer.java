@@ -196,7 +196,9 @@ public final class UiServer implements AutoCloseable {
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
-            if (!http.delete(name)) throw new UiException(404, "not_found", "no identity named '" + name + "'");
+            boolean template = http.delete(name);
+            boolean gallery = !template && http.galleryInfo().path("keys").asBoolean() && http.deleteFromGallery(name);
+            if (!template && !gallery) throw new UiException(404, "not_found", "no identity named '" + name + "'");
             return json(res, JSON.createObjectNode().put("deleted", name));
         });
         s.post("/api/detect", this::detect);
@@ -258,6 +260,8 @@ public final class UiServer implements AutoCloseable {
         }
         ObjectNode o = JSON.createObjectNode();
         o.set("identities", arr);
+        // the bulk 1:N gallery can hold 100,000s: only its size is shown
+        o.put("gallery", http.galleryInfo().path("identities").asInt());
         return json(res, o);
     }
 
