@@ -25,13 +25,17 @@ class ServiceCommandsTest {
     }
 
     @Test
-    void demoRunsEndToEnd() {
-        Object[] r = run("demo", "--models", System.getProperty("picrypt.models", "models"));
+    void demoRunsEndToEnd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        Object[] r = run("demo", "--models", System.getProperty("picrypt.models", "models"), "--gallery-size", "2000",
+                "--out", tmp.toString());
         String out = (String) r[1];
         assertEquals(0, r[0], out + r[2]);
         assertTrue(out.contains("-> MATCH"), out);
         assertTrue(out.contains("-> NO MATCH"), out);
         assertTrue(out.contains("client decided: identified as"), out);
+        assertTrue(out.contains("8. 1:N at scale") && out.contains("(2,018 identities)"), out);
+        assertTrue(out.contains("exact pixel for pixel: yes"), out);
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("difference.png")));
     }
 
     @Test
