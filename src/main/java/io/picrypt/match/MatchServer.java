@@ -65,7 +65,11 @@ public final class MatchServer {
 
     /** Encrypted distances of the probe to every template, in order (8 per result ciphertext). */
     public byte[] identify(Gallery gallery, byte[] probeBlob) {
-        Ciphertext probe = validate(probeBlob);
+        return identify(gallery, validate(probeBlob));
+    }
+
+    /** As above for a probe already parsed by {@link #validate} (parsing re-expands its seed: do it once). */
+    public byte[] identify(Gallery gallery, Ciphertext probe) {
         List<Ciphertext> results = gallery.packed.parallelStream().map(t -> ev.multiply(t, probe)).toList();
         return ResultEnvelope.write(gallery.count, results, params);
     }
@@ -76,7 +80,11 @@ public final class MatchServer {
 
     /** 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per 8 templates. */
     public byte[] verify(List<byte[]> templatesOfName, byte[] probeBlob) {
+        return verify(templatesOfName, validate(probeBlob));
+    }
+
+    public byte[] verify(List<byte[]> templatesOfName, Ciphertext probe) {
         if (templatesOfName.isEmpty()) throw new IllegalArgumentException("no templates");
-        return identify(gallery(templatesOfName), probeBlob);
+        return identify(gallery(templatesOfName), probe);
     }
 }

@@ -213,7 +213,7 @@ public final class PiCryptServer implements AutoCloseable {
         }
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, null, Instant.now()));
+        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
@@ -244,10 +244,10 @@ public final class PiCryptServer implements AutoCloseable {
         String name = name(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        match.validate(probe);
+        var parsed = match.validate(probe);
         List<byte[]> templates = store.templates(id, name);
         if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
-        byte[] out = match.verify(templates, probe);
+        byte[] out = match.verify(templates, parsed);
         serverTime(res, t0);
         res.type(OCTET);
         res.header("X-PiCrypt-Templates", Integer.toString(templates.size()));
@@ -258,9 +258,9 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        match.validate(probe);
+        var parsed = match.validate(probe);
         CachedGallery g = gallery(id);
-        byte[] envelope = match.identify(g.gallery(), probe);
+        byte[] envelope = match.identify(g.gallery(), parsed);
         serverTime(res, t0);
         res.type(OCTET);
         return IdentifyFrame.write(g.entries(), envelope);
@@ -422,7 +422,7 @@ public final class PiCryptServer implements AutoCloseable {
         synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
             g = bulk.get(id);
             if (g != null) return g;
-            byte[] keys = store.keyset(id).map(EnrollmentStore.Keyset::evaluationKeys).orElse(null);
+            byte[] keys = store.evaluationKeys(id).orElse(null);
             if (keys == null) {
                 if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
                 return null;

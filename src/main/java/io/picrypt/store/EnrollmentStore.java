@@ -13,7 +13,8 @@ import java.util.Optional;
  */
 public interface EnrollmentStore extends AutoCloseable {
 
-    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, byte[] evaluationKeys, Instant created) {}
+    /** What every request's authorization reads: small on purpose (evaluation keys are MBs: {@link #evaluationKeys}). */
+    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created) {}
 
     record IdentitySummary(String name, int templates, Instant updated) {}
 
@@ -56,6 +57,9 @@ public interface EnrollmentStore extends AutoCloseable {
 
     /** Stores the keyset's gallery evaluation keys (replacing any). */
     void setEvaluationKeys(String keysetId, byte[] keys);
+
+    /** The keyset's gallery evaluation keys, if uploaded. */
+    Optional<byte[]> evaluationKeys(String keysetId);
 
     /** Appends a block and its names (slot i = names[i]) in one transaction; returns the block number. */
     int addGalleryBlock(String keysetId, byte[] data, List<String> names);

@@ -69,12 +69,11 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void createKeyset(Keyset k) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO keysets (id, token_hash, params, eval_keys, created) VALUES (?,?,?,?,?)")) {
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO keysets (id, token_hash, params, created) VALUES (?,?,?,?)")) {
                 p.setString(1, k.id());
                 p.setBytes(2, k.tokenHash());
                 p.setString(3, k.paramsFingerprint());
-                p.setBytes(4, k.evaluationKeys());
-                p.setLong(5, k.created().toEpochMilli());
+                p.setLong(4, k.created().toEpochMilli());
                 p.executeUpdate();
             }
             return null;
@@ -84,11 +83,11 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public Optional<Keyset> keyset(String id) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT token_hash, params, eval_keys, created FROM keysets WHERE id = ?")) {
+            try (PreparedStatement p = db.prepareStatement("SELECT token_hash, params, created FROM keysets WHERE id = ?")) {
                 p.setString(1, id);
                 try (ResultSet r = p.executeQuery()) {
                     if (!r.next()) return Optional.empty();
-                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), r.getBytes(3), Instant.ofEpochMilli(r.getLong(4))));
+                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3))));
                 }
             }
         });
@@ -236,6 +235,18 @@ public abstract class JdbcStore implements EnrollmentStore {
                 if (p.executeUpdate() != 1) throw new StoreException("no keyset " + keysetId);
             }
             return null;
+        });
+    }
+
+    @Override
+    public Optional<byte[]> evaluationKeys(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT eval_keys FROM keysets WHERE id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.ofNullable(r.getBytes(1)) : Optional.<byte[]>empty();
+                }
+            }
         });
     }
 
