@@ -86,7 +86,7 @@ public final class PiCryptClient {
                 .header("Content-Type", "application/json");
         if (registrationToken != null) b.header("X-PiCrypt-Registration", registrationToken);
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        JsonNode n = json(send(newHttp(), server, req));
+        JsonNode n = json(exchange(newHttp(), server, req).body());
         return new Keyset(n.path("keyset").asText(), n.path("token").asText(), n.path("params").asText());
     }
 
@@ -207,17 +207,7 @@ public final class PiCryptClient {
                 .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new CountingInput(new java.io.ByteArrayInputStream(body), body.length, upload)), body.length))
                 .build();
-        HttpResponse<java.io.InputStream> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", e);
-        } catch (IOException e) {
-            throw new ClientException("talking to " + server + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClientException("interrupted", e);
-        }
+        HttpResponse<java.io.InputStream> r = transport(http, server, req, HttpResponse.BodyHandlers.ofInputStream());
         long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
         byte[] answer;
         try (java.io.InputStream in = r.body()) {
@@ -266,17 +256,20 @@ public final class PiCryptClient {
     }
 
     private byte[] send(HttpRequest req) {
-        return send(http, server, req);
-    }
-
-    private static byte[] send(HttpClient http, URI server, HttpRequest req) {
         return exchange(http, server, req).body();
     }
 
     private static Reply exchange(HttpClient http, URI server, HttpRequest req) {
-        HttpResponse<byte[]> r;
+        HttpResponse<byte[]> r = transport(http, server, req, HttpResponse.BodyHandlers.ofByteArray());
+        int s = r.statusCode();
+        if (s >= 200 && s < 300) return new Reply(r.body(), serverMs(r));
+        throw httpError(s, r.body());
+    }
+
+    /** Sends; transport failures become one clear ClientException (HTTP error statuses are the caller's). */
+    private static <T> HttpResponse<T> transport(HttpClient http, URI server, HttpRequest req, HttpResponse.BodyHandler<T> handler) {
         try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(req, handler);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", e);
         } catch (HttpTimeoutException e) {
@@ -287,9 +280,6 @@ public final class PiCryptClient {
             Thread.currentThread().interrupt();
             throw new ClientException("interrupted", e);
         }
-        int s = r.statusCode();
-        if (s >= 200 && s < 300) return new Reply(r.body(), serverMs(r));
-        throw httpError(s, r.body());
     }
 
     /** The server's JSON error message when there is one, else the status line. */
