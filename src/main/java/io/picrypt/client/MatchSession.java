@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The client side of enrollment, verification and identification: embeds photos (optional), encrypts,
@@ -62,34 +64,25 @@ public final class MatchSession {
 
     /** Embeds every photo (largest face), enrolls their normalised mean as one template. */
     public Enrollment enroll(String name, List<Path> photos, boolean replace) {
-        if (photos.isEmpty()) throw new IllegalArgumentException("no photos to enroll");
-        long t0 = System.nanoTime();
-        List<float[]> vectors = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
-        for (Path p : photos) {
-            FaceEmbedding e = pipeline().embedLargest(p);
-            if (e.multipleFaces()) warnings.add(p + ": " + e.faceCount() + " faces, the largest was used");
-            vectors.add(e.vector());
-        }
-        return enrollMean(name, vectors, warnings, ms(t0), replace);
+        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace);
     }
 
     /** As {@link #enroll(String, List, boolean)} for photos held in memory (e.g. uploads); warnings name them "photo 1", "photo 2", ... */
     public Enrollment enrollImages(String name, List<byte[]> images, boolean replace) {
-        if (images.isEmpty()) throw new IllegalArgumentException("no photos to enroll");
+        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace);
+    }
+
+    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace) {
+        if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            String what = "photo " + (i + 1);
-            FaceEmbedding e = pipeline().embedLargest(images.get(i), what);
-            if (e.multipleFaces()) warnings.add(what + ": " + e.faceCount() + " faces, the largest was used");
+        for (int i = 0; i < count; i++) {
+            FaceEmbedding e = embed.apply(i);
+            if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
             vectors.add(e.vector());
         }
-        return enrollMean(name, vectors, warnings, ms(t0), replace);
-    }
-
-    private Enrollment enrollMean(String name, List<float[]> vectors, List<String> warnings, double embedMs, boolean replace) {
+        double embedMs = ms(t0);
         Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
         Trace t = e.trace();
         return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
@@ -97,27 +90,30 @@ public final class MatchSession {
     }
 
     public Verification verify(String name, Path photo) {
-        long t0 = System.nanoTime();
-        float[] v = pipeline().embedLargest(photo).vector();
-        return withEmbed(verifyEmbedding(name, v), ms(t0));
+        return verifyTimed(name, () -> pipeline().embedLargest(photo));
     }
 
     public Verification verify(String name, byte[] image) {
-        long t0 = System.nanoTime();
-        float[] v = pipeline().embedLargest(image).vector();
-        return withEmbed(verifyEmbedding(name, v), ms(t0));
+        return verifyTimed(name, () -> pipeline().embedLargest(image));
     }
 
     public Identification identify(Path photo, int top) {
-        long t0 = System.nanoTime();
-        float[] v = pipeline().embedLargest(photo).vector();
-        Identification r = identifyEmbedding(v, top);
-        return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
+        return identifyTimed(() -> pipeline().embedLargest(photo), top);
     }
 
     public Identification identify(byte[] image, int top) {
+        return identifyTimed(() -> pipeline().embedLargest(image), top);
+    }
+
+    private Verification verifyTimed(String name, Supplier<FaceEmbedding> embed) {
         long t0 = System.nanoTime();
-        float[] v = pipeline().embedLargest(image).vector();
+        float[] v = embed.get().vector();
+        return withEmbed(verifyEmbedding(name, v), ms(t0));
+    }
+
+    private Identification identifyTimed(Supplier<FaceEmbedding> embed, int top) {
+        long t0 = System.nanoTime();
+        float[] v = embed.get().vector();
         Identification r = identifyEmbedding(v, top);
         return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
     }
