@@ -179,7 +179,9 @@ public final class UiServer implements AutoCloseable {
             if (origin != null && !allowedOrigins.contains(origin)) {
                 s.halt(403, errorJson(res, "forbidden_origin", "requests from other web pages are refused"));
             }
-            if (req.pathInfo().startsWith("/api/")) {
+            // deny by default: only the page's own files are served without the token (a prefix test on the raw path
+            // was bypassed by "//api/...", which the router normalises but startsWith does not)
+            if (!("GET".equals(req.requestMethod()) && ASSETS.containsKey(req.pathInfo()))) {
                 String t = req.headers(TOKEN_HEADER);
                 if (t == null || !MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
                     s.halt(403, errorJson(res, "bad_token", "missing or wrong access token: open the address printed by 'picrypt ui' (it ends in #token=...)"));

@@ -110,6 +110,12 @@ class UiApiTest {
         assertError(call("GET", "/api/status", null, "0".repeat(48), null), 403, "bad_token");
         assertError(call("POST", "/api/verify", "{}", null, null), 403, "bad_token");
         assertTrue(f.ui.url().endsWith("/#token=" + f.ui.token()));
+        // path tricks the router normalises (empty segments) must not skip the token check
+        String host = "Host: 127.0.0.1:" + f.ui.port() + "\r\n";
+        for (String path : new String[]{"//api/identities", "/api//identities", "//api/status", "/./api/status"}) {
+            String status = raw("GET " + path + " HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
+            assertFalse(status.contains(" 200 "), path + " answered without the token: " + status);
+        }
     }
 
     @Test
