@@ -16,10 +16,9 @@ final class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var http = client.http();
-        boolean template = http.delete(name);
-        boolean gallery = http.galleryInfo().path("keys").asBoolean() && http.deleteFromGallery(name);
-        if (!template && !gallery) {
+        var deleted = client.http().deleteEverywhere(name);
+        boolean template = deleted.templates(), gallery = deleted.gallery();
+        if (!deleted.any()) {
             System.err.println("picrypt: no identity named '" + name + "'");
             return Main.EXIT_ERROR;
         }

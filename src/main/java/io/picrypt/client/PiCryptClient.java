@@ -147,6 +147,18 @@ public final class PiCryptClient {
         return postReply("/gallery/blocks", frame).serverMs();
     }
 
+    /** What {@link #deleteEverywhere} removed. */
+    public record Deleted(boolean templates, boolean gallery) {
+        public boolean any() { return templates || gallery; }
+    }
+
+    /** Deletes a name's 1:1 templates and its 1:N gallery entry, whichever exist. */
+    public Deleted deleteEverywhere(String name) {
+        boolean templates = delete(name);
+        boolean gallery = galleryInfo().path("keys").asBoolean() && deleteFromGallery(name);
+        return new Deleted(templates, gallery);
+    }
+
     /** PUT .../gallery/names/{name}: one identity into the gallery; returns the server's compute ms. */
     public double enrollIntoGallery(String name, byte[] enrollment) {
         return exchange(http, server, request("/gallery/names/" + enc(name)).header("Content-Type", OCTET)

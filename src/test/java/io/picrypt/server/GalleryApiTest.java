@@ -95,6 +95,11 @@ class GalleryApiTest {
             assertEquals("watch 27", id.match().name(), "the gallery persisted");
             assertEquals(41, id.identities());
             assertEquals("late one", s.identifyEmbedding(SyntheticEmbeddings.near(late[0], 0.3, r), 1).match().name());
+
+            // a name in both places: one delete removes it from both
+            s.enrollEmbedding("late one", late[0], true);
+            assertEquals(new PiCryptClient.Deleted(true, true), new PiCryptClient(url, ks.id(), ks.token()).deleteEverywhere("late one"));
+            assertNull(s.identifyEmbedding(SyntheticEmbeddings.near(late[0], 0.3, r), 1).match(), "gone from templates and gallery");
         }
     }
 

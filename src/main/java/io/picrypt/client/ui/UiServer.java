@@ -198,9 +198,7 @@ public final class UiServer implements AutoCloseable {
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
-            boolean template = http.delete(name);
-            boolean gallery = !template && http.galleryInfo().path("keys").asBoolean() && http.deleteFromGallery(name);
-            if (!template && !gallery) throw new UiException(404, "not_found", "no identity named '" + name + "'");
+            if (!http.deleteEverywhere(name).any()) throw new UiException(404, "not_found", "no identity named '" + name + "'");
             return json(res, JSON.createObjectNode().put("deleted", name));
         });
         s.post("/api/detect", this::detect);
