@@ -1,6 +1,7 @@
 package io.picrypt.ckks;
 
 import io.picrypt.ring.Modulus;
+import io.picrypt.ring.Parallel;
 import io.picrypt.ring.RingContext;
 
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.IntStream;
 
 /**
  * SealPIR-style oblivious expansion: one ciphertext whose coefficients 0..k-1 encrypt m_0..m_{k-1}
@@ -20,16 +20,14 @@ import java.util.stream.IntStream;
  * at or above k must be zero for constant outputs, or placed on purpose (the gallery puts several
  * dimensions per output this way).
  *
- * <p>The automorphism is applied in the NTT domain, where it is a permutation of evaluation points
- * (no transforms), so each substitution costs one key switch. Levels run in parallel over their
- * ciphertexts. Thread-safe.
+ * <p>Each substitution is {@link Evaluator#applyGalois} (a permutation of NTT values plus one key switch).
+ * Levels run in parallel over their ciphertexts. Thread-safe.
  */
 public final class ObliviousExpansion {
     private final CkksParameters params;
     private final RingContext ring;
     private final int n;
-    private final int logN;
-    private final Map<Integer, int[]> permutations = new ConcurrentHashMap<>();
+    private final Evaluator evaluator;
     private final Map<Long, long[][]> monomials = new ConcurrentHashMap<>();
 
     public ObliviousExpansion(CkksParameters params) {
@@ -37,7 +35,7 @@ public final class ObliviousExpansion {
         this.params = params;
         this.ring = params.ring();
         this.n = params.n();
-        this.logN = Integer.numberOfTrailingZeros(n);
+        this.evaluator = new Evaluator(params);
     }
 
     /** The Galois elements N/2^l + 1, l = 0..log2(outputs)-1, the client must provide keys for. */
@@ -64,11 +62,10 @@ public final class ObliviousExpansion {
             final int half = in.length;
             final Ciphertext[] next = new Ciphertext[2 * half];
             int g = (n >> l) + 1;
-            SwitchingKey key = keys.get(g);
             long[][] mono = monomial(-(1 << l), ct.level());
-            IntStream.range(0, half).parallel().forEach(k -> {
+            Parallel.forEach(half, k -> {
                 Ciphertext c = in[k];
-                Ciphertext s = substitute(c, g, key);
+                Ciphertext s = substitute(c, g, keys);
                 int limbs = c.level() + 1;
                 long[][][] plus = new long[2][][], minus = new long[2][][];
                 for (int comp = 0; comp < 2; comp++) {
@@ -94,141 +91,14 @@ public final class ObliviousExpansion {
         return Arrays.asList(cur);
     }
 
-    /**
-     * X -> X^g with key switching back to s. The permutation acts on NTT values; the key products use
-     * Shoup companions of the key precomputed once per key (the key is the fixed operand), and the
-     * division by the special prime multiplies by a precomputed P^-1. Same arithmetic as
-     * {@link Evaluator#applyGalois}, fewer reductions.
-     */
-    Ciphertext substitute(Ciphertext c, int g, SwitchingKey key) {
-        int limbs = c.level() + 1;
-        int sp = params.specialIndex();
-        int[] perm = permutation(g);
-        long[][] p0 = new long[limbs][n], p1 = new long[limbs][n];
-        for (int i = 0; i < limbs; i++) {
-            long[] a0 = c.comps[0][i], a1 = c.comps[1][i], o0 = p0[i], o1 = p1[i];
-            for (int j = 0; j < n; j++) {
-                int src = perm[j];
-                o0[j] = a0[src];
-                o1[j] = a1[src];
-            }
-        }
-        long[][][] shoup = shoupKey(key);
-        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
-        long[] coeff = new long[n], lifted = new long[n];
-        for (int i = 0; i < limbs; i++) {
-            System.arraycopy(p1[i], 0, coeff, 0, n);
-            ring.ntt(i).inverse(coeff);
-            long qi = ring.modulus(i).value();
-            for (int t = 0; t <= limbs; t++) {
-                int pj = t < limbs ? t : sp;
-                Modulus mj = ring.modulus(pj);
-                long q = mj.value();
-                long[] digit;
-                if (pj == i) {
-                    digit = p1[i];
-                } else {
-                    if (qi < q) System.arraycopy(coeff, 0, lifted, 0, n);
-                    else for (int j = 0; j < n; j++) lifted[j] = mj.reduce(coeff[j]);
-                    ring.ntt(pj).forward(lifted);
-                    digit = lifted;
-                }
-                long[] kb = key.b[i][pj], ka = key.a[i][pj], kbs = shoup[2 * i][pj], kas = shoup[2 * i + 1][pj];
-                long[] o0 = acc0[t], o1 = acc1[t];
-                for (int j = 0; j < n; j++) {
-                    long d = digit[j];
-                    long s = o0[j] + mj.mulShoup(d, kb[j], kbs[j]);
-                    o0[j] = s >= q ? s - q : s;
-                    s = o1[j] + mj.mulShoup(d, ka[j], kas[j]);
-                    o1[j] = s >= q ? s - q : s;
-                }
-            }
-        }
-        long[][] r0 = modDown(acc0, limbs), r1 = modDown(acc1, limbs);
-        Polys.addInto(ring, r0, p0, limbs);
-        return new Ciphertext(new long[][][]{r0, r1}, c.scale);
+    /** X -> X^g with key switching back to s: the evaluator's own (centred digits, lazy reduction, limb-parallel). */
+    Ciphertext substitute(Ciphertext c, int g, GaloisKeys keys) {
+        return evaluator.applyGalois(c, g, keys);
     }
 
-    /** (x - [x]_P) / P on the data limbs, where x's last limb is mod the special prime P (all NTT form). */
-    private long[][] modDown(long[][] x, int limbs) {
-        int sp = params.specialIndex();
-        long p = params.specialPrime(), half = p >>> 1;
-        long[] last = x[limbs];
-        ring.ntt(sp).inverse(last);
-        long[][] out = new long[limbs][];
-        long[] t = new long[n];
-        for (int i = 0; i < limbs; i++) {
-            Modulus m = ring.modulus(i);
-            long q = m.value();
-            long pModQ = m.reduce(p);
-            long inv = m.inverse(pModQ), invS = m.shoup(inv);
-            for (int j = 0; j < n; j++) {
-                long v = last[j];
-                t[j] = v > half ? m.sub(m.reduce(v), pModQ) : m.reduce(v);
-            }
-            ring.ntt(i).forward(t);
-            long[] o = x[i];
-            for (int j = 0; j < n; j++) {
-                long d = o[j] - t[j];
-                if (d < 0) d += q;
-                o[j] = m.mulShoup(d, inv, invS);
-            }
-            out[i] = o;
-        }
-        return out;
-    }
-
-    private final Map<SwitchingKey, long[][][]> shoupKeys = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-    /** [2 digit + (0 = b, 1 = a)][prime][coeff] Shoup companions of the key. */
-    private long[][][] shoupKey(SwitchingKey key) {
-        long[][][] cached = shoupKeys.get(key);
-        if (cached != null) return cached;
-        int digits = key.b.length, primes = ring.size();
-        long[][][] s = new long[2 * digits][primes][];
-        for (int i = 0; i < digits; i++) {
-            for (int pj = 0; pj < primes; pj++) {
-                Modulus m = ring.modulus(pj);
-                s[2 * i][pj] = shoupAll(m, key.b[i][pj]);
-                s[2 * i + 1][pj] = shoupAll(m, key.a[i][pj]);
-            }
-        }
-        shoupKeys.put(key, s);
-        return s;
-    }
-
-    private static long[] shoupAll(Modulus m, long[] w) {
-        long[] out = new long[w.length];
-        for (int j = 0; j < w.length; j++) out[j] = m.shoup(w[j]);
-        return out;
-    }
-
-    /** Precomputes what {@link #expand} needs for these keys (otherwise done on first use). */
+    /** Checks that {@code keys} hold every element an expansion into {@code outputs} needs. */
     public void prepare(GaloisKeys keys, int outputs) {
-        for (int g : galoisElements(n, outputs)) {
-            permutation(g);
-            shoupKey(keys.get(g));
-        }
-    }
-
-    /**
-     * NTT index k holds the evaluation at psi^(2 bitrev(k) + 1); (a o X^g)(w) = a(w^g), so output k reads
-     * the input index whose exponent is g (2 bitrev(k) + 1) mod 2N.
-     */
-    int[] permutation(int g) {
-        return permutations.computeIfAbsent(g, e -> {
-            int[] perm = new int[n];
-            int mask = 2 * n - 1;
-            for (int k = 0; k < n; k++) {
-                long exp = ((2L * bitrev(k) + 1) * e) & mask;
-                perm[k] = bitrev((int) ((exp - 1) >> 1));
-            }
-            return perm;
-        });
-    }
-
-    private int bitrev(int k) {
-        return Integer.reverse(k) >>> (32 - logN);
+        for (int g : galoisElements(n, outputs)) keys.get(g);
     }
 
     /** NTT values of X^k on limbs 0..level. */
