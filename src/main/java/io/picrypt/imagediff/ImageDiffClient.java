@@ -32,7 +32,7 @@ public final class ImageDiffClient {
     private final SecretKey sk;
     private final Encoder encoder;
     private final Decryptor decryptor;
-    private final ThreadLocal<Encryptor> encryptors;
+    private final Encryptor encryptor;
 
     public ImageDiffClient(ImageDiffParameters params, SecretKey sk) {
         if (!sk.params().equals(params.ckks())) throw new IllegalArgumentException("secret key belongs to other parameters than " + params);
@@ -41,7 +41,7 @@ public final class ImageDiffClient {
         this.sk = sk;
         this.encoder = new Encoder(ckks);
         this.decryptor = new Decryptor(ckks, sk);
-        this.encryptors = ThreadLocal.withInitial(() -> new Encryptor(ckks, new BufferedSecureRandom()));
+        this.encryptor = new Encryptor(ckks); // thread-safe; its sampler draws only 32-byte seeds from SecureRandom
     }
 
     /** A client with a fresh secret key for the given parameters. */
@@ -82,7 +82,7 @@ public final class ImageDiffClient {
                 }
                 coeffs[j] = x * (long) ImageDiffParameters.SCALE;
             }
-            Ciphertext ct = encryptors.get().encryptSymmetric(encoder.encodeIntegers(coeffs, ImageDiffParameters.SCALE, 0), sk);
+            Ciphertext ct = encryptor.encryptSymmetric(encoder.encodeIntegers(coeffs, ImageDiffParameters.SCALE, 0), sk);
             byte[] bytes = Serializer.writeCiphertext(ct, ckks, true);
             if (bytes.length != record) throw new IllegalStateException("ciphertext serialized to " + bytes.length + " bytes, expected " + record);
             System.arraycopy(bytes, 0, out, ImageBlobs.HEADER_BYTES + t * record, record);
