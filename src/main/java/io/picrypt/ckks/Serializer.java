@@ -254,77 +254,93 @@ public final class Serializer {
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * Packs each limb's coefficients LSB-first into a bit stream of bits(q_i) bits each, byte-aligned per limb. Works
-     * a 64-bit word at a time (the stream is little-endian, so a word written little-endian is the same 8 bytes).
+     * Packs each limb's coefficients LSB-first into a bit stream of bits(q_i) bits each, byte-aligned per limb.
      */
     private static void packLimbs(ByteBuffer b, CkksParameters p, long[][] poly, int limbs, boolean allPrimes) {
-        byte[] out = b.array();
         int pos = b.arrayOffset() + b.position();
-        for (int i = 0; i < limbs; i++) {
-            int bits = p.ring().modulus(i).bits();
-            long acc = 0;
-            int filled = 0;
-            for (long v : poly[i]) {
-                acc |= v << filled;
-                filled += bits;
-                if (filled >= 64) {
-                    LE_LONG.set(out, pos, acc);
-                    pos += 8;
-                    filled -= 64;
-                    acc = filled == 0 ? 0 : v >>> (bits - filled);
-                }
-            }
-            for (; filled > 0; filled -= 8, acc >>>= 8) out[pos++] = (byte) acc;
-        }
+        for (int i = 0; i < limbs; i++) pos = packPoly(poly[i], p.ring().modulus(i).bits(), b.array(), pos);
         b.position(pos - b.arrayOffset());
     }
 
     private static long[][] unpackLimbs(ByteBuffer b, CkksParameters p, int limbs, boolean allPrimes) {
         int n = p.n();
-        byte[] in = b.array();
         int pos = b.arrayOffset() + b.position();
-        long[][] out = new long[limbs][n];
+        long[][] out = new long[limbs][];
         for (int i = 0; i < limbs; i++) {
-            int bits = p.ring().modulus(i).bits();
-            long q = p.ring().modulus(i).value();
-            long mask = (1L << bits) - 1;
-            int end = pos + (int) (((long) n * bits + 7) / 8);
-            long acc = 0;
-            int avail = 0;
-            long[] o = out[i];
-            for (int j = 0; j < n; j++) {
-                long v;
-                if (avail >= bits) {
-                    v = acc & mask;
-                    acc >>>= bits;
-                    avail -= bits;
-                } else {
-                    long next;
-                    int got;
-                    if (end - pos >= 8) {
-                        next = (long) LE_LONG.get(in, pos);
-                        pos += 8;
-                        got = 64;
-                    } else { // the limb's last bytes
-                        next = 0;
-                        got = 0;
-                        while (pos < end) {
-                            next |= (in[pos++] & 0xffL) << got;
-                            got += 8;
-                        }
-                    }
-                    v = (acc | (next << avail)) & mask;
-                    int used = bits - avail;
-                    acc = used == 64 ? 0 : next >>> used;
-                    avail = got - used;
-                }
-                if (v >= q) throw new CkksException("coefficient " + j + " of limb " + i + " is not below its modulus");
-                o[j] = v;
+            var m = p.ring().modulus(i);
+            try {
+                out[i] = unpackPoly(b.array(), pos, n, m.bits(), m.value());
+            } catch (CkksException e) {
+                throw new CkksException(e.getMessage() + " (limb " + i + ")");
             }
-            pos = end;
+            pos += (int) (((long) n * m.bits() + 7) / 8);
         }
         b.position(pos - b.arrayOffset());
         return out;
+    }
+
+    /**
+     * Writes the coefficients LSB-first as a bit stream of {@code bits} bits each, byte-aligned at the end; returns the
+     * offset after it. Works a 64-bit word at a time (the stream is little-endian, so a word written little-endian is
+     * the same 8 bytes). Shared with other compact formats (image differences).
+     */
+    public static int packPoly(long[] coeffs, int bits, byte[] out, int off) {
+        int pos = off;
+        long acc = 0;
+        int filled = 0;
+        for (long v : coeffs) {
+            acc |= v << filled;
+            filled += bits;
+            if (filled >= 64) {
+                LE_LONG.set(out, pos, acc);
+                pos += 8;
+                filled -= 64;
+                acc = filled == 0 ? 0 : v >>> (bits - filled);
+            }
+        }
+        for (; filled > 0; filled -= 8, acc >>>= 8) out[pos++] = (byte) acc;
+        return pos;
+    }
+
+    /** Reads {@code n} coefficients written by {@link #packPoly}; any not below {@code q}, or missing bytes, is a CkksException. */
+    public static long[] unpackPoly(byte[] in, int off, int n, int bits, long q) {
+        long mask = (1L << bits) - 1;
+        long endL = off + ((long) n * bits + 7) / 8;
+        if (off < 0 || endL > in.length) throw new CkksException("coefficient data truncated");
+        int pos = off, end = (int) endL;
+        long acc = 0;
+        int avail = 0;
+        long[] o = new long[n];
+        for (int j = 0; j < n; j++) {
+            long v;
+            if (avail >= bits) {
+                v = acc & mask;
+                acc >>>= bits;
+                avail -= bits;
+            } else {
+                long next;
+                int got;
+                if (end - pos >= 8) {
+                    next = (long) LE_LONG.get(in, pos);
+                    pos += 8;
+                    got = 64;
+                } else { // the last bytes
+                    next = 0;
+                    got = 0;
+                    while (pos < end) {
+                        next |= (in[pos++] & 0xffL) << got;
+                        got += 8;
+                    }
+                }
+                v = (acc | (next << avail)) & mask;
+                int used = bits - avail;
+                acc = used == 64 ? 0 : next >>> used;
+                avail = got - used;
+            }
+            if (v >= q) throw new CkksException("coefficient " + j + " is not below its modulus");
+            o[j] = v;
+        }
+        return o;
     }
 
     private static byte[] magic(String m) {

@@ -1,5 +1,6 @@
 package io.picrypt.imagediff;
 
+import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.ImageDiffException.Reason;
 
@@ -110,57 +111,18 @@ public final class ImageBlobs {
 
     // ---------------------------------------------------------------- packing one polynomial (PCID)
 
-    /** Writes n coefficients of {@code bits} bits as a little-endian bit stream at {@code off}. */
+    /** Writes n coefficients of {@code bits} bits as a little-endian bit stream at {@code off} (the ciphertext format's packing). */
     static void pack(long[] coeffs, int bits, byte[] out, int off) {
-        int pos = off;
-        long acc = 0;
-        int filled = 0;
-        for (long v : coeffs) {
-            acc |= v << filled;
-            int total = filled + bits;
-            if (total >= 64) {
-                // the accumulator is full: flush 8 bytes, keep the bits of v that did not fit
-                for (int i = 0; i < 8; i++) out[pos++] = (byte) (acc >>> (8 * i));
-                int used = 64 - filled;
-                acc = used == 64 ? 0 : v >>> used;
-                filled = total - 64;
-            } else {
-                filled = total;
-            }
-        }
-        for (int i = 0; filled > 0; i++, filled -= 8) out[pos++] = (byte) (acc >>> (8 * i));
+        Serializer.packPoly(coeffs, bits, out, off);
     }
 
     /** Reads n coefficients written by {@link #pack}; each must be below q. */
     static long[] unpack(byte[] in, int off, int n, int bits, long q) {
-        int end = Math.toIntExact(off + ((long) n * bits + 7) / 8);
-        if (end > in.length) throw new ImageDiffException(Reason.MALFORMED, "coefficient data truncated");
-        long[] out = new long[n];
-        long mask = (1L << bits) - 1;
-        int pos = off;
-        long acc = 0;
-        int filled = 0;
-        for (int j = 0; j < n; j++) {
-            long v;
-            if (filled >= bits) {
-                v = acc & mask;
-                acc >>>= bits;
-                filled -= bits;
-            } else {
-                // refill: the low `filled` bits come from acc, the rest from the next (up to) 8 bytes
-                long next = 0;
-                int avail = 0;
-                for (int i = 0; i < 8 && pos < end; i++, avail += 8) next |= (in[pos++] & 0xffL) << (8 * i);
-                int need = bits - filled;
-                if (avail < need) throw new ImageDiffException(Reason.MALFORMED, "coefficient data truncated");
-                v = (acc | (next << filled)) & mask;
-                acc = need == 64 ? 0 : next >>> need;
-                filled = avail - need;
-            }
-            if (v >= q) throw new ImageDiffException(Reason.MALFORMED, "coefficient " + j + " is not below the modulus");
-            out[j] = v;
+        try {
+            return Serializer.unpackPoly(in, off, n, bits, q);
+        } catch (CkksException e) {
+            throw new ImageDiffException(Reason.MALFORMED, e.getMessage());
         }
-        return out;
     }
 
     private static String printable(byte[] m) {
