@@ -52,7 +52,7 @@ public final class BenchDiffCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
-    /** Null: an in-process {@link ImageDiffServer}. The HTTP client plugs its transport in here. */
+    /** Null: the default (loopback HTTP, or in-process with --in-process); tests plug other transports in here. */
     DiffTransport transport;
 
     /** One end-to-end run. */
@@ -79,40 +79,39 @@ public final class BenchDiffCommand implements Callable<Integer> {
         }
         ImageDiffParameters params = layout == null ? ImageDiffParameters.standard() : ImageDiffParameters.parse(layout);
         ImageDiffClient client = ImageDiffClient.withNewKey(params);
+        if (transport != null || inProcess) {
+            return measure(params, client, transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS)),
+                    transport != null ? transport.toString() : "in-process");
+        }
+        if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
+        // end to end as users run it: an embedded server on loopback, its own keyset and token, the client's own call
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        java.nio.file.Path store = java.nio.file.Files.createTempDirectory("picrypt-bench-diff");
         io.picrypt.server.PiCryptServer http = null;
-        java.nio.file.Path store = null;
-        if (transport == null && !inProcess) {
-            if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
-            // end to end as users run it: an embedded server on loopback, its own keyset and token
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-            store = java.nio.file.Files.createTempDirectory("picrypt-bench-diff");
+        try {
             http = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(store, 0)).start();
             java.net.URI url = java.net.URI.create("http://127.0.0.1:" + http.port());
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
             var api = new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token());
-            transport = new DiffTransport() {
+            DiffTransport loopback = new DiffTransport() {
                 @Override
                 public byte[] subtract(byte[] before, byte[] after) {
-                    return api.post("/image-diff", io.picrypt.imagediff.DiffRequest.write(before, after));
+                    return io.picrypt.client.ImageDiffSession.subtract(api, before, after, io.picrypt.client.ImageDiffSession.Progress.NONE).body();
                 }
 
                 @Override
                 public String toString() { return "loopback HTTP"; }
             };
-        }
-        try {
-            return measure(params, client, transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS)));
+            return measure(params, client, loopback, "loopback HTTP");
         } finally {
             if (http != null) http.close();
-            if (store != null) {
-                try (var files = java.nio.file.Files.walk(store)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
+            try (var files = java.nio.file.Files.walk(store)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
 
-    private Integer measure(ImageDiffParameters params, ImageDiffClient client, DiffTransport t) throws Exception {
+    private Integer measure(ImageDiffParameters params, ImageDiffClient client, DiffTransport t, String label) throws Exception {
         SyntheticPair pair = SyntheticPair.generate(width, height, 6);
         if (grey) pair = pair.grey();
         DiffImage expected = DiffImage.plain(pair.before(), pair.after());
@@ -140,12 +139,12 @@ public final class BenchDiffCommand implements Callable<Integer> {
                     .put("n", params.n()).put("prime_bits", params.primeBits()).put("samples_per_coefficient", params.digits())
                     .put("ciphertexts_per_image", params.ciphertextCount(samples))
                     .put("threads", Runtime.getRuntime().availableProcessors())
-                    .put("transport", transport == null ? "in-process" : transport.toString());
+                    .put("transport", label);
             System.out.println(om.writeValueAsString(o));
         } else {
             System.out.printf(Locale.ROOT, "encrypted image difference, %dx%d %s, %s%n", width, height, channels == 1 ? "grey" : "RGB", params);
             System.out.printf(Locale.ROOT, "  %d ciphertexts per image, transport %s, %d runs (medians, ms; min total %.0f)%n",
-                    params.ciphertextCount(samples), transport == null ? "in-process" : transport, runs,
+                    params.ciphertextCount(samples), label, runs,
                     measured.stream().mapToDouble(Run::totalMs).min().orElse(0));
             System.out.printf(Locale.ROOT, "  encrypt both  %8.1f%n  server        %8.1f%n  decrypt       %8.1f%n  total         %8.1f   (first, cold run: %.1f)%n",
                     enc, srv, dec, total, cold.totalMs());

@@ -62,21 +62,29 @@ public final class ImageDiffSession {
         byte[] a = crypto.encrypt(before, enc);
         done[0] = count / 2;
         byte[] b = crypto.encrypt(after, enc);
-        byte[] body = DiffRequest.write(a, b);
         double encryptMs = ms(t0);
         long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = subtract(a, b, progress);
+        double roundTrip = ms(t1);
+        long t2 = System.nanoTime();
+        DiffImage diff = crypto.decrypt(reply.body(), progress::decrypt);
+        return new Result(diff, encryptMs, roundTrip, reply.serverMs(), ms(t2), DiffRequest.bytes(a, b), reply.body().length);
+    }
+
+    /** The server's part: two encrypted images (PCIM) up, the encrypted difference (PCID) down. */
+    public static PiCryptClient.Reply subtract(PiCryptClient http, byte[] before, byte[] after, Progress progress) {
         boolean[] uploaded = {false};
-        PiCryptClient.Reply reply = http.postLarge("/image-diff", body, (d, total) -> {
+        return http.postLarge("/image-diff", DiffRequest.write(before, after), (d, total) -> {
             progress.upload(d, total);
             if (d == total && !uploaded[0]) {
                 uploaded[0] = true;
                 progress.server();
             }
         }, progress::download);
-        double roundTrip = ms(t1);
-        long t2 = System.nanoTime();
-        DiffImage diff = crypto.decrypt(reply.body(), progress::decrypt);
-        return new Result(diff, encryptMs, roundTrip, reply.serverMs(), ms(t2), body.length, reply.body().length);
+    }
+
+    private PiCryptClient.Reply subtract(byte[] before, byte[] after, Progress progress) {
+        return subtract(http, before, after, progress);
     }
 
     private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }

@@ -13,6 +13,11 @@ public final class DiffRequest {
 
     private DiffRequest() {}
 
+    /** The size of {@link #write}'s result. */
+    public static long bytes(byte[] before, byte[] after) {
+        return HEADER + (long) before.length + after.length;
+    }
+
     public static byte[] write(byte[] before, byte[] after) {
         return ByteBuffer.allocate(Math.addExact(HEADER, Math.addExact(before.length, after.length)))
                 .put(MAGIC).put((byte) 1).putInt(before.length).put(before).put(after).array();

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * How the client's two encrypted images reach a subtracting server and the encrypted difference comes
- * back: in-process for benchmarks and tests, HTTP for the real service (io.picrypt.client).
+ * back: in-process for benchmarks and tests; `picrypt bench diff` wraps the client's HTTP call (ImageDiffSession.subtract).
  */
 @FunctionalInterface
 public interface DiffTransport {

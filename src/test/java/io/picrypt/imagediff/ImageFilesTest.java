@@ -145,14 +145,19 @@ class ImageFilesTest {
     }
 
     @Test
-    void demoWritesTheDifferenceAndIsExact() throws IOException {
+    void encryptedDifferenceWrittenAsPngIsExact() throws IOException {
         ImageDiffClient client = ImageDiffClient.withNewKey(ImageDiffParameters.standard());
-        ImageDiffDemo.Result r = ImageDiffDemo.run(dir, client, DiffTransport.inProcess(new ImageDiffServer()));
-        assertTrue(r.exact());
-        assertTrue(r.changedPixels() > 0);
-        for (Path p : new Path[]{r.before(), r.after(), r.absoluteDiff(), r.signedDiff()}) assertTrue(Files.size(p) > 0, p.toString());
-        RawImage abs = ImageFiles.read(r.absoluteDiff(), ImageFiles.DEFAULT_MAX_PIXELS);
-        RawImage b = ImageFiles.read(r.before(), ImageFiles.DEFAULT_MAX_PIXELS), a = ImageFiles.read(r.after(), ImageFiles.DEFAULT_MAX_PIXELS);
+        SyntheticPair pair = SyntheticPair.generate(160, 90, 5);
+        Path[] frames = pair.writeTo(dir);
+        RawImage b = ImageFiles.read(frames[0], ImageFiles.DEFAULT_MAX_PIXELS), a = ImageFiles.read(frames[1], ImageFiles.DEFAULT_MAX_PIXELS);
+        DiffImage d = client.decrypt(new ImageDiffServer().subtract(client.encrypt(b), client.encrypt(a)));
+        assertEquals(DiffImage.plain(b, a), d);
+        assertTrue(d.changedPixels() > 0);
+        Path absPng = dir.resolve("abs.png"), signedPng = dir.resolve("signed.png");
+        d.writeAbsolutePng(absPng);
+        d.writeSignedPng(signedPng);
+        assertTrue(Files.size(signedPng) > 0);
+        RawImage abs = ImageFiles.read(absPng, ImageFiles.DEFAULT_MAX_PIXELS);
         for (int i = 0; i < abs.sampleCount(); i++) assertEquals(Math.abs(a.sample(i) - b.sample(i)), abs.sample(i));
     }
 
