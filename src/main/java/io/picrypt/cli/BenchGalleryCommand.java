@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.match.GalleryClient;
+import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryServer;
 import picocli.CommandLine.Command;
@@ -53,16 +54,16 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         int dim = GalleryParameters.DIMENSION;
         SplittableRandom rnd = new SplittableRandom(seed);
         float[][] gallery = new float[identities][];
-        for (int i = 0; i < identities; i++) gallery[i] = unit(rnd, dim);
+        for (int i = 0; i < identities; i++) gallery[i] = SyntheticEmbeddings.unit(rnd, dim);
         // per probe: PLANTED_PER_PROBE templates at d2 = 1.30 +- 0.02..0.0004, one genuine at d2 ~ 0.6
         float[][] probes = new float[runs][];
         for (int r = 0; r < runs; r++) {
-            probes[r] = unit(rnd, dim);
+            probes[r] = SyntheticEmbeddings.unit(rnd, dim);
             for (int k = 0; k < PLANTED_PER_PROBE; k++) {
                 double delta = (k % 2 == 0 ? 1 : -1) * 0.02 / (1 + k / 2);
-                gallery[rnd.nextInt(identities)] = atD2(rnd, probes[r], THRESHOLD + delta);
+                gallery[rnd.nextInt(identities)] = SyntheticEmbeddings.near(probes[r], THRESHOLD + delta, rnd);
             }
-            gallery[rnd.nextInt(identities)] = atD2(rnd, probes[r], 0.6);
+            gallery[rnd.nextInt(identities)] = SyntheticEmbeddings.near(probes[r], 0.6, rnd);
         }
 
         long t0 = System.nanoTime();
@@ -105,7 +106,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
             responseBytes = result.length;
             double[] d2 = client.decryptDistances(result, identities);
             for (int i = 0; i < identities; i++) {
-                double plain = plainD2(gallery[i], probes[r]);
+                double plain = SyntheticEmbeddings.squaredDistance(gallery[i], probes[r]);
                 maxErr = Math.max(maxErr, Math.abs(d2[i] - plain));
                 if ((plain <= THRESHOLD) != (d2[i] <= THRESHOLD)) match = false;
                 if (Math.abs(plain - THRESHOLD) <= 0.021) near++;
@@ -121,7 +122,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         float[][] enrolled = new float[enrollments][];
         int[] slots = new int[enrollments];
         for (int e = 0; e < enrollments; e++) {
-            enrolled[e] = e == 0 ? atD2(rnd, probes[0], THRESHOLD + 0.001) : unit(rnd, dim);
+            enrolled[e] = e == 0 ? SyntheticEmbeddings.near(probes[0], THRESHOLD + 0.001, rnd) : SyntheticEmbeddings.unit(rnd, dim);
             slots[e] = (int) ((long) e * cap / enrollments);
             byte[] req = client.encryptEnrollment(enrolled[e]);
             enrollBytes = req.length;
@@ -133,7 +134,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         double[] fd2 = client.decryptDistances(server.identify(List.of(fresh), client.encryptProbe(probes[0])), cap);
         double maxErrEnrolled = 0;
         for (int e = 0; e < enrollments; e++) {
-            double plain = plainD2(enrolled[e], probes[0]);
+            double plain = SyntheticEmbeddings.squaredDistance(enrolled[e], probes[0]);
             maxErrEnrolled = Math.max(maxErrEnrolled, Math.abs(fd2[slots[e]] - plain));
             if ((plain <= THRESHOLD) != (fd2[slots[e]] <= THRESHOLD)) match = false;
             decisions++;
@@ -171,51 +172,6 @@ public final class BenchGalleryCommand implements Callable<Integer> {
     /** Runs without the {@code bench} parent: {@code java -Xmx8g -cp target/picrypt.jar io.picrypt.cli.BenchGalleryCommand --json}. */
     public static void main(String[] args) {
         System.exit(new picocli.CommandLine(new BenchGalleryCommand()).execute(args));
-    }
-
-    static float[] unit(SplittableRandom r, int dim) {
-        double[] v = new double[dim];
-        double n = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = gaussian(r);
-            n += v[i] * v[i];
-        }
-        float[] out = new float[dim];
-        for (int i = 0; i < dim; i++) out[i] = (float) (v[i] / Math.sqrt(n));
-        return out;
-    }
-
-    private static double gaussian(SplittableRandom r) {
-        // Box-Muller: SplittableRandom has no nextGaussian on Java 17
-        double u = 1 - r.nextDouble(), w = r.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
-    }
-
-    /** A unit vector at squared distance d2 from the unit vector p (cos = 1 - d2/2). */
-    static float[] atD2(SplittableRandom r, float[] p, double d2) {
-        double cos = 1 - d2 / 2;
-        float[] o = unit(r, p.length);
-        double dot = 0;
-        for (int i = 0; i < p.length; i++) dot += o[i] * p[i];
-        double[] perp = new double[p.length];
-        double n = 0;
-        for (int i = 0; i < p.length; i++) {
-            perp[i] = o[i] - dot * p[i];
-            n += perp[i] * perp[i];
-        }
-        float[] out = new float[p.length];
-        double sin = Math.sqrt(1 - cos * cos);
-        for (int i = 0; i < p.length; i++) out[i] = (float) (cos * p[i] + sin * perp[i] / Math.sqrt(n));
-        return out;
-    }
-
-    static double plainD2(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = (double) a[i] - b[i];
-            s += d * d;
-        }
-        return s;
     }
 
     /** CPU time of the whole process (all threads): on a shared machine wall time depends on the neighbours. */

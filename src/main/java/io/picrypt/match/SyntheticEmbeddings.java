@@ -1,6 +1,6 @@
 package io.picrypt.match;
 
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Synthetic L2-normalised embeddings for benchmarks and tests: random unit vectors, and unit vectors at a
@@ -10,8 +10,13 @@ public final class SyntheticEmbeddings {
     private SyntheticEmbeddings() {}
 
     /** A uniformly random unit vector of {@link MatchParameters#DIMENSION} dimensions. */
-    public static float[] unit(Random r) {
-        float[] v = new float[MatchParameters.DIMENSION];
+    public static float[] unit(RandomGenerator r) {
+        return unit(r, MatchParameters.DIMENSION);
+    }
+
+    /** A uniformly random unit vector of {@code dim} dimensions. */
+    public static float[] unit(RandomGenerator r, int dim) {
+        float[] v = new float[dim];
         double n = 0;
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) r.nextGaussian();
@@ -22,8 +27,8 @@ public final class SyntheticEmbeddings {
     }
 
     /** A unit vector at squared distance {@code d2} (0..4) from the unit vector {@code v}: cos = 1 - d2/2. */
-    public static float[] near(float[] v, double d2, Random r) {
-        float[] noise = unit(r);
+    public static float[] near(float[] v, double d2, RandomGenerator r) {
+        float[] noise = unit(r, v.length);
         double dot = 0;
         for (int i = 0; i < v.length; i++) dot += noise[i] * v[i];
         double[] o = new double[v.length];
