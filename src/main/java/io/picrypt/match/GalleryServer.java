@@ -229,20 +229,27 @@ public final class GalleryServer {
     public void enroll(Block block, int slot, byte[] enrollment) {
         Block.checkSlot(slot);
         Ciphertext ct = validate(enrollment, GalleryParameters.LEVEL, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
+        checkFree(block.state, slot); // fail before the expensive part
+        // the expansion (127 key switches) does not depend on the block: do it outside the block's lock
+        List<Ciphertext> x = expandAndRescale(ct);
+        long[] shift = new long[GalleryParameters.N];
+        shift[GalleryParameters.position(slot)] = 1;
+        Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.STORE_LEVEL); // X^position, exact, scale 1
+        List<Ciphertext> shifted = x.parallelStream().map(c -> ev.multiplyPlain(c, monomial)).toList();
         synchronized (block) {
             Block.State st = block.state;
-            if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
-            List<Ciphertext> x = expandAndRescale(ct);
+            checkFree(st, slot);
             Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
-            long[] shift = new long[GalleryParameters.N];
-            shift[GalleryParameters.position(slot)] = 1;
-            Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.STORE_LEVEL); // X^position, exact, scale 1
-            IntStream.range(0, cols.length).parallel().forEach(j -> cols[j] = ev.add(st.columns[j], ev.multiplyPlain(x.get(j), monomial)));
+            for (int j = 0; j < cols.length; j++) cols[j] = ev.add(st.columns[j], shifted.get(j));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
             log.debug("enrolled slot {}", slot);
         }
+    }
+
+    private static void checkFree(Block.State st, int slot) {
+        if (st.slots[slot] != SlotState.FREE.ordinal()) throw new IllegalStateException("slot " + slot + " is " + SlotState.values()[st.slots[slot]]);
     }
 
     /** Tombstones a live slot: excluded from results, never reused (its encrypted contribution stays). */
