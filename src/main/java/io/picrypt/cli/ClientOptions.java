@@ -57,11 +57,15 @@ final class ClientOptions {
     PiCryptClient http() { return new PiCryptClient(config()); }
 
     MatchSession session(FacePipeline pipeline, Double threshold) {
+        return session(http(), pipeline, threshold);
+    }
+
+    /** A session over an existing HTTP client (one connection pool per process). */
+    MatchSession session(PiCryptClient http, FacePipeline pipeline, Double threshold) {
         KeyDirectory dir = directory();
-        ClientConfig c = config();
         var gallerySk = dir.hasKey(KeyDirectory.GALLERY_SECRET_FILE)
                 ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), passphrase()) : null;
-        return new MatchSession(new PiCryptClient(c), dir.readSecretKey(passphrase()), gallerySk, pipeline,
+        return new MatchSession(http, dir.readSecretKey(passphrase()), gallerySk, pipeline,
                 threshold != null ? threshold : pipeline != null ? pipeline.threshold() : 1.30);
     }
 }

@@ -41,7 +41,7 @@ final class UiCommand implements Callable<Integer> {
      */
     static ImageDiffer imageDiffer(ClientOptions client, PiCryptClient http) {
         return new io.picrypt.client.ui.EncryptedImageDiffer(
-                new io.picrypt.client.ImageDiffSession(http, io.picrypt.client.ImageDiffSession.key(client.directory(), client.passphrase())),
+                () -> new io.picrypt.client.ImageDiffSession(http, io.picrypt.client.ImageDiffSession.key(client.directory(), client.passphrase())),
                 io.picrypt.imagediff.ImageFiles.DEFAULT_MAX_PIXELS);
     }
 
@@ -50,25 +50,29 @@ final class UiCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535 (0 = a free port)");
         ClientConfig c = client.config(); // fails fast without 'keys init', before the models load
         FacePipeline pipeline = face.open();
+        UiServer ui;
+        PiCryptClient http = new PiCryptClient(c);
         try {
-            PiCryptClient http = new PiCryptClient(c);
-            MatchSession session = client.session(pipeline, threshold);
-            UiServer ui = new UiServer(http, session, pipeline, imageDiffer(client, http)).start(port);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                ui.close();
-                stopped.countDown();
-            }));
-            System.out.println("PiCrypt UI: " + ui.url());
-            System.out.println("  (open this exact address: the part after # is this run's access token; server " + c.server()
-                    + (PiCryptClient.healthy(c.server()) ? "" : ", NOT reachable now") + ")");
-            System.out.flush();
-            if (open) browse(ui.url());
-            stopped.await();
-            return 0;
-        } finally {
+            MatchSession session = client.session(http, pipeline, threshold);
+            ui = new UiServer(http, session, pipeline, imageDiffer(client, http)).start(port);
+        } catch (RuntimeException e) {
             pipeline.close();
+            throw e;
         }
+        CountDownLatch stopped = new CountDownLatch(1);
+        // the JVM waits for shutdown hooks, not for this thread: release the native models inside the hook
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ui.close();
+            pipeline.close();
+            stopped.countDown();
+        }));
+        System.out.println("PiCrypt UI: " + ui.url());
+        System.out.println("  (open this exact address: the part after # is this run's access token; server " + c.server()
+                + (http.healthy() ? "" : ", NOT reachable now") + ")");
+        System.out.flush();
+        if (open) browse(ui.url());
+        stopped.await();
+        return 0;
     }
 
     private static void browse(String url) {

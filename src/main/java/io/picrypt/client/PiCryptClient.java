@@ -60,10 +60,19 @@ public final class PiCryptClient {
 
     public String keyset() { return keyset; }
 
+    /** GET /v1/health over this client's connections: true when the server answers. */
+    public boolean healthy() {
+        return healthy(http, server);
+    }
+
     /** GET /v1/health: true when the server answers. */
     public static boolean healthy(URI server) {
+        return healthy(newHttp(), server);
+    }
+
+    private static boolean healthy(HttpClient http, URI server) {
         try {
-            HttpResponse<byte[]> r = newHttp().send(HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             return r.statusCode() == 200;
         } catch (IOException e) {

@@ -15,12 +15,19 @@ import java.util.Map;
 
 /** The page's image difference through the real service: encrypted here, subtracted by the server, decrypted here. */
 public final class EncryptedImageDiffer implements ImageDiffer {
-    private final ImageDiffSession session;
+    private final java.util.function.Supplier<ImageDiffSession> factory;
     private final long maxPixels;
+    private ImageDiffSession session;
 
-    public EncryptedImageDiffer(ImageDiffSession session, long maxPixels) {
-        this.session = session;
+    /** The session (and with it the local image-difference key) is made on the first difference, not at start-up. */
+    public EncryptedImageDiffer(java.util.function.Supplier<ImageDiffSession> factory, long maxPixels) {
+        this.factory = factory;
         this.maxPixels = maxPixels;
+    }
+
+    private synchronized ImageDiffSession session() {
+        if (session == null) session = factory.get();
+        return session;
     }
 
     @Override
@@ -34,7 +41,7 @@ public final class EncryptedImageDiffer implements ImageDiffer {
         }
         ImageDiffSession.Result r;
         try {
-            r = session.diff(before, after, ImageDiffSession.Progress.NONE);
+            r = session().diff(before, after, ImageDiffSession.Progress.NONE);
         } catch (ImageDiffException e) {
             if (e.isClientError()) throw new IllegalArgumentException(e.getMessage(), e);
             throw e;

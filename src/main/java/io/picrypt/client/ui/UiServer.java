@@ -244,7 +244,7 @@ public final class UiServer implements AutoCloseable {
 
     private Object status(Request req, Response res) {
         ObjectNode o = JSON.createObjectNode().put("server", http.server().toString()).put("keyset", http.keyset())
-                .put("reachable", PiCryptClient.healthy(http.server()))
+                .put("reachable", http.healthy())
                 .put("model", pipeline.modelName()).put("dimension", pipeline.dimension())
                 .put("threshold", session.threshold())
                 .put("params", MatchParameters.get().fingerprintHex())
