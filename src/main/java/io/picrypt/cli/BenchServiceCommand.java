@@ -71,12 +71,13 @@ public final class BenchServiceCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory("picrypt-bench");
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
-            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             SecretKey sk = MatchClient.generateSecretKey();
-            SecretKey gallerySk = null;
-            if (enrolled < identities) {
-                gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+            SecretKey gallerySk = enrolled < identities ? io.picrypt.match.GalleryClient.generateSecretKey() : null;
+            // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null,
+                    io.picrypt.client.KeyDirectory.keyCheck(sk), gallerySk == null ? null : io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
+            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
+            if (gallerySk != null) {
                 http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
             }
             MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);

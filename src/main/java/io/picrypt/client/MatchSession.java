@@ -27,6 +27,8 @@ public final class MatchSession {
     private final FacePipeline pipeline;
     private final double threshold;
     private final GalleryClient gallery;
+    /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
+    private final String keyCheck, galleryKeyCheck;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
     /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
@@ -56,6 +58,22 @@ public final class MatchSession {
         this.crypto = new MatchClient(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
+        this.keyCheck = KeyDirectory.keyCheck(sk);
+        this.galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
+        if (pipeline != null) http.model(pipeline.modelName() + "/" + pipeline.dimension());
+    }
+
+    /**
+     * Refuses to decrypt an answer of a keyset created with another secret key (a config.json copied between key
+     * directories, a restored backup of one file): the server returns the key-check values recorded at 'keys init'.
+     * Keysets created before key checks send none; the decrypted values' range checks still apply to them.
+     */
+    private void checkKey(String recorded, String own, String what) {
+        if (recorded != null && own != null && !recorded.equals(own)) {
+            throw new ClientException("this key directory's " + what + " is not the one keyset " + http.keyset() + " was created with (key check "
+                    + own + ", the server's record " + recorded + "): its answers cannot be decrypted, no decision was made. "
+                    + "Use the key directory that created the keyset, or run 'picrypt keys init --force' for a new keyset and enroll again");
+        }
     }
 
     public double threshold() { return threshold; }
@@ -138,6 +156,7 @@ public final class MatchSession {
         byte[] result = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
+        checkKey(reply.keyCheck(), keyCheck, "secret key");
         double[] d = crypto.decryptVerify(result);
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
@@ -155,6 +174,7 @@ public final class MatchSession {
         byte[] frame = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
+        checkKey(reply.keyCheck(), keyCheck, "secret key");
         IdentifyFrame.Contents c = IdentifyFrame.read(frame);
         double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
         List<Candidate> all = new ArrayList<>(c.entries().size());
@@ -174,14 +194,21 @@ public final class MatchSession {
             PiCryptClient.Reply gr = http.identifyGallery(gp);
             server += ms(g1);
             long g2 = System.nanoTime();
+            checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
             GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
-            if (!answer.entries().isEmpty()) {
-                int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
-                double[] gd = gallery.decryptDistances(answer.result(), span);
-                for (GalleryFrames.Entry e : answer.entries()) {
-                    if (Double.isNaN(gd[e.position()])) throw new ClientException("the server listed a gallery slot it reported as not live");
-                    all.add(new Candidate(e.name(), gd[e.position()]));
+            // every block is decrypted and range-checked; the names must be exactly the live slots
+            double[] gd = gallery.decryptAllDistances(answer.result());
+            int live = 0;
+            for (double v : gd) if (!Double.isNaN(v)) live++;
+            if (live != answer.entries().size()) {
+                throw new io.picrypt.match.IntegrityException("the gallery answer names " + answer.entries().size() + " identities but marks "
+                        + live + " slots live: garbled answer, no decision was made");
+            }
+            for (GalleryFrames.Entry e : answer.entries()) {
+                if (e.position() >= gd.length || Double.isNaN(gd[e.position()])) {
+                    throw new io.picrypt.match.IntegrityException("the gallery answer names '" + e.name() + "' at a slot that is not live: garbled answer");
                 }
+                all.add(new Candidate(e.name(), gd[e.position()]));
             }
             decMs += ms(g2);
             requestBytes += gp.length;

@@ -66,11 +66,17 @@ public final class GalleryFrames {
         int count = b.getInt();
         if (count < 0 || count > b.remaining() / 7) throw new CkksException("gallery answer: bad entry count " + count);
         List<Entry> entries = new ArrayList<>(count);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        int last = -1;
         for (int i = 0; i < count; i++) {
             if (b.remaining() < 4) throw new CkksException("gallery answer truncated");
             int position = b.getInt();
-            if (position < 0) throw new CkksException("gallery answer: bad position");
-            entries.add(new Entry(position, readName(b)));
+            // the server lists live slots in position order, each once: anything else is a garbled answer
+            if (position <= last) throw new CkksException("gallery answer: positions not strictly increasing");
+            last = position;
+            String name = readName(b);
+            if (!names.add(name)) throw new CkksException("gallery answer: the name '" + name + "' appears twice");
+            entries.add(new Entry(position, name));
         }
         byte[] result = new byte[b.remaining()];
         b.get(result);

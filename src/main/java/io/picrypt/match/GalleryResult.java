@@ -55,7 +55,8 @@ public final class GalleryResult {
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
         int count = b.getInt();
-        if (count < 1 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
+        // 0 blocks: the answer of an empty gallery
+        if (count < 0 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
         int ctBytes = Math.toIntExact(ciphertextBytes(p));
         long each = bitmapBytes() + (long) ctBytes;
         if (b.remaining() != each * count) throw new CkksException("gallery result is " + bytes.length + " bytes, expected " + (9 + each * count) + " for " + count + " blocks");

@@ -44,6 +44,9 @@ public final class PiCryptServer implements AutoCloseable {
     static final String API_VERSION = "v1";
     private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._'-]{0,62}[\\p{L}\\p{N}._']|[\\p{L}\\p{N}]");
     private static final String OCTET = "application/octet-stream";
+    private static final String KEYSET_ATTRIBUTE = "picrypt.keyset";
+    private static final Pattern KEY_CHECK = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern MODEL = Pattern.compile("[\\p{Graph}]{1,100}/[1-9][0-9]{0,4}");
 
     private final ServerConfig config;
     private final EnrollmentStore store;
@@ -129,7 +132,8 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             var k = store.keyset(id).orElseThrow();
             ObjectNode o = JSON.createObjectNode().put("keyset", id).put("params", k.paramsFingerprint())
-                    .put("created", k.created().toString())
+                    .put("created", k.created().toString()).put("key_check", k.keyCheck())
+                    .put("gallery_key_check", k.galleryKeyCheck()).put("model", k.model())
                     .put("identities", store.list(id).size()).put("stored_bytes", store.storedBytes(id));
             return json(res, o);
         });
@@ -184,6 +188,10 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
+        s.exception(io.picrypt.store.CorruptedDataException.class, (e, req, res) -> {
+            log.error("refused to compute on corrupted stored data on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
+            error(res, 409, "stored_data_corrupted", e.getMessage());
+        });
         s.exception(StoreException.class, (e, req, res) -> {
             log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
             error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
@@ -191,6 +199,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.exception(Exception.class, (e, req, res) -> {
             log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
             error(res, 500, "internal", "internal server error");
+        });
+        // integrity (docs/PROTOCOL.md): every authorized answer names the key-check values the keyset was created with
+        s.after((req, res) -> {
+            if (req.attribute(KEYSET_ATTRIBUTE) instanceof EnrollmentStore.Keyset k) {
+                if (k.keyCheck() != null) res.header("X-PiCrypt-Key-Check", k.keyCheck());
+                if (k.galleryKeyCheck() != null) res.header("X-PiCrypt-Gallery-Key-Check", k.galleryKeyCheck());
+            }
         });
         s.notFound((req, res) -> errorBody(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
         s.internalServerError((req, res) -> errorBody(res, 500, "internal", "internal server error"));
@@ -211,17 +226,46 @@ public final class PiCryptServer implements AutoCloseable {
             throw new ApiException(400, "unsupported_parameters",
                     "this server evaluates the matching parameters " + expected + "; got '" + params + "'");
         }
+        String keyCheck = keyCheck(body, "key_check"), galleryKeyCheck = keyCheck(body, "gallery_key_check");
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
+        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now(), keyCheck, galleryKeyCheck, null));
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
     }
 
+    /** An optional key-check value: 32 lowercase hex digits (docs/PROTOCOL.md "Integrity"). */
+    private static String keyCheck(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        String v = n.asText("");
+        if (!KEY_CHECK.matcher(v).matches()) throw ApiException.badRequest("'" + field + "' must be 32 lowercase hex digits");
+        return v;
+    }
+
+    /**
+     * The embedding model a request's ciphertexts were made with (header X-PiCrypt-Model: "name/dimension").
+     * Writes bind the keyset to the model on first use; any request with another model than the keyset's is
+     * refused (409 model_mismatch), since distances between embeddings of different models mean nothing.
+     */
+    private void checkModel(Request req, String id, boolean bind) {
+        String model = req.headers("X-PiCrypt-Model");
+        if (model == null) return; // clients before issue 10 do not say
+        if (!MODEL.matcher(model).matches()) throw ApiException.badRequest("X-PiCrypt-Model must be 'name/dimension'");
+        EnrollmentStore.Keyset k = req.attribute(KEYSET_ATTRIBUTE);
+        String recorded = k == null ? null : k.model();
+        if (recorded == null && bind) recorded = store.bindModel(id, model);
+        if (recorded != null && !recorded.equals(model)) {
+            throw new ApiException(409, "model_mismatch", "this keyset holds templates of the embedding model " + recorded
+                    + "; the request was made with " + model + " (use the same model, or another keyset for this one)");
+        }
+    }
+
     private Object enroll(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         String mode = req.queryParamOrDefault("mode", "replace");
         if (!mode.equals("replace") && !mode.equals("add")) throw ApiException.badRequest("mode must be 'replace' or 'add'");
         byte[] ct = body(req, config.maxTemplateBytes());
@@ -242,6 +286,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Object verify(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         var parsed = match.validate(probe);
@@ -256,6 +301,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object identify(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         var parsed = match.validate(probe);
@@ -310,6 +356,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object importGalleryBlock(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, true);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
         GalleryFrames.Import imp = GalleryFrames.readImport(body);
@@ -345,6 +392,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Object enrollIntoGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
@@ -403,6 +451,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object identifyGallery(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         BulkGallery g = bulkGallery(id, true);
@@ -487,6 +536,7 @@ public final class PiCryptServer implements AutoCloseable {
         if (!Tokens.matches(auth.substring(7).trim(), keyset.tokenHash())) {
             throw new ApiException(403, "forbidden", "the token does not grant access to this keyset");
         }
+        req.attribute(KEYSET_ATTRIBUTE, keyset);
         return id;
     }
 

@@ -14,7 +14,17 @@ import java.util.Optional;
 public interface EnrollmentStore extends AutoCloseable {
 
     /** What every request's authorization reads: small on purpose (evaluation keys are MBs: {@link #evaluationKeys}). */
-    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created) {}
+    /**
+     * {@code keyCheck} / {@code galleryKeyCheck}: the key owner's key-check values (hex, see docs/PROTOCOL.md
+     * "Integrity"), null for keysets created before they existed; {@code model}: "name/dimension" of the
+     * embedding model whose templates the keyset holds, null until the first enrollment.
+     */
+    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created, String keyCheck,
+                  String galleryKeyCheck, String model) {
+        public Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created) {
+            this(id, tokenHash, paramsFingerprint, created, null, null, null);
+        }
+    }
 
     record IdentitySummary(String name, int templates, Instant updated) {}
 
@@ -33,7 +43,11 @@ public interface EnrollmentStore extends AutoCloseable {
      */
     int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates);
 
-    /** The name's templates in enrollment order; empty if unknown. */
+    /**
+     * The name's templates in enrollment order; empty if unknown.
+     *
+     * @throws CorruptedDataException when stored bytes no longer match the digest recorded when they were written
+     */
     List<byte[]> templates(String keysetId, String name);
 
     /** Every template of the keyset, grouped by name in name order, then enrollment order. */
@@ -54,6 +68,12 @@ public interface EnrollmentStore extends AutoCloseable {
     record GalleryName(String name, int block, int slot) {}
 
     record GalleryBlock(int block, byte[] data) {}
+
+    /**
+     * Records {@code model} ("name/dimension") as the keyset's embedding model if it has none yet; returns the
+     * keyset's model afterwards (the caller refuses the request when it differs).
+     */
+    String bindModel(String keysetId, String model);
 
     /** Stores the keyset's gallery evaluation keys (replacing any). */
     void setEvaluationKeys(String keysetId, byte[] keys);
