@@ -112,7 +112,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             int verifyRuns = runs * 10;
             boolean allMatch = true;
             double maxErr = 0;
-            List<Double> verifyMs = new ArrayList<>();
+            List<Double> verifyMs = new ArrayList<>(), verifyTotalMs = new ArrayList<>();
             long verifyReq = 0, verifyResp = 0;
             for (int r = 0; r < verifyRuns; r++) {
                 int target = rnd.nextInt(enrolled);
@@ -122,10 +122,11 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 maxErr = Math.max(maxErr, Math.abs(plain - v.distance()));
                 allMatch &= (plain <= threshold) == v.match();
                 if (r > 0) verifyMs.add(v.trace().computeMs()); // first run warms the JIT
+                if (r > 0) verifyTotalMs.add(v.trace().encryptMs() + v.trace().serverMs() + v.trace().decryptMs());
                 verifyReq = v.trace().requestBytes();
                 verifyResp = v.trace().responseBytes();
             }
-            List<Double> identifyMs = new ArrayList<>();
+            List<Double> identifyMs = new ArrayList<>(), identifyTotalMs = new ArrayList<>();
             long probeBytes = 0, identifyResp = 0;
             for (int r = 0; r <= runs; r++) {
                 int target = rnd.nextInt(identities);
@@ -133,6 +134,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 MatchSession.Identification id = session.identifyEmbedding(probe, 1);
                 // the gallery is packed and cached on the first identify after a change: run 0 includes that
                 if (r > 0) identifyMs.add(id.trace().computeMs());
+                if (r > 0) identifyTotalMs.add(id.trace().encryptMs() + id.trace().serverMs() + id.trace().decryptMs());
                 MatchSession.Candidate best = id.match();
                 allMatch &= best != null && best.name().equals(name(target));
                 maxErr = Math.max(maxErr, Math.abs(io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe) - id.best().distance()));
@@ -148,6 +150,9 @@ public final class BenchServiceCommand implements Callable<Integer> {
             o.put("gallery_import_bytes", importBytes);
             o.set("verify_server_ms", stats(verifyMs));
             o.set("identify_server_ms", stats(identifyMs));
+            // what the client waits for: encryption + HTTP round trip + decryption (and its checks)
+            o.set("verify_client_ms", stats(verifyTotalMs));
+            o.set("identify_client_ms", stats(identifyTotalMs));
             o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
             o.put("probe_bytes", probeBytes);
             o.put("identify_response_bytes", identifyResp);
