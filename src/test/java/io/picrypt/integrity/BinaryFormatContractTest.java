@@ -130,15 +130,15 @@ class BinaryFormatContractTest {
     /**
      * Every length for formats up to 160 KiB (every wire answer of one verify, identify or gallery block, every
      * template, probe and image here). Multi-megabyte ones (evaluation keys, whole blocks), whose parsers validate
-     * megabytes before they reach a cut near the end: every length in the first 2 KiB (all headers and counts),
-     * the last 64 bytes, and 200 evenly spaced lengths between.
+     * megabytes before they reach a cut near the end: every length in the first 1 KiB (all headers and counts),
+     * the last 16 bytes, and 40 evenly spaced lengths between.
      */
     static int[] truncations(int length) {
         if (length <= 160 << 10) return java.util.stream.IntStream.range(0, length).toArray();
         java.util.TreeSet<Integer> n = new java.util.TreeSet<>();
-        for (int i = 0; i < 2048; i++) n.add(i);
-        for (int i = length - 64; i < length; i++) n.add(i);
-        for (int k = 1; k < 200; k++) n.add((int) ((long) length * k / 200));
+        for (int i = 0; i < 1024; i++) n.add(i);
+        for (int i = length - 16; i < length; i++) n.add(i);
+        for (int k = 1; k < 40; k++) n.add((int) ((long) length * k / 40));
         return n.stream().mapToInt(Integer::intValue).toArray();
     }
 
