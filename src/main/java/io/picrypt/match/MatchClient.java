@@ -102,6 +102,14 @@ public final class MatchClient {
                             "the server's answer has a value (%.3g) where no template is: corrupted template or answer", ip));
                 }
                 double bound = (here || next ? MAX_PARTIAL : 0) + NOISE_BOUND;
+                if (here && !next && i == contents.ciphertexts().size() - 1 && w == present - 1) {
+                    // the last template of the answer: its window holds its correlations with the probe at 512 lags,
+                    // never all zero for a real (unit-norm) template; all zero = an entry count claiming a template
+                    // the server never multiplied
+                    double peak = 0;
+                    for (int m = 0; m < dim; m++) peak = Math.max(peak, Math.abs(coeffs[w * dim + m]));
+                    if (peak <= NOISE_BOUND) throw new IntegrityException("the server's answer counts a template it holds no result for: garbled answer");
+                }
                 for (int m = 1; m < dim; m++) {
                     double c = coeffs[w * dim + m];
                     if (!(Math.abs(c) <= bound)) {
