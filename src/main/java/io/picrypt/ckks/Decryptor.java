@@ -9,6 +9,7 @@ public final class Decryptor {
     private final CkksParameters params;
     private final SecretKey sk;
     private final Encoder encoder;
+    private volatile long[][] s2; // s^2 over the data primes, NTT form: made on the first 3-component decryption
 
     public Decryptor(CkksParameters params, SecretKey sk) {
         if (!sk.params.equals(params)) throw new CkksException("secret key belongs to other parameters");
@@ -45,6 +46,17 @@ public final class Decryptor {
         return encoder.decodeComplex(params.ring().crtCenteredDoubles(decryptNtt(ct, true), ct.scale));
     }
 
+    private long[][] secretSquared() {
+        long[][] s = s2;
+        if (s == null) {
+            int limbs = params.maxLevel() + 1;
+            s = params.ring().newPoly(limbs);
+            Polys.mul(params.ring(), s, sk.ntt, sk.ntt, Polys.dataIdx(limbs));
+            s2 = s;
+        }
+        return s;
+    }
+
     private long[][] decryptNtt(Ciphertext ct, boolean toCoefficients) {
         RingContext ring = params.ring();
         int limbs = ct.level() + 1;
@@ -52,11 +64,7 @@ public final class Decryptor {
         int[] idx = Polys.dataIdx(limbs);
         long[][] m = Polys.take(ct.comps[0], limbs);
         Polys.mulAddInto(ring, m, ct.comps[1], sk.ntt, idx);
-        if (ct.size() == 3) {
-            long[][] s2 = ring.newPoly(limbs);
-            Polys.mul(ring, s2, sk.ntt, sk.ntt, idx);
-            Polys.mulAddInto(ring, m, ct.comps[2], s2, idx);
-        }
+        if (ct.size() == 3) Polys.mulAddInto(ring, m, ct.comps[2], secretSquared(), idx);
         if (toCoefficients) ring.inverse(m, null);
         return m;
     }
