@@ -46,6 +46,18 @@ public final class Decryptor {
         return encoder.decodeComplex(params.ring().crtCenteredDoubles(decryptNtt(ct, true), ct.scale));
     }
 
+    private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
+
+    /** This thread's reusable decryption buffer, {@code limbs} rows of N. */
+    private long[][] scratch(int limbs) {
+        long[][] s = SCRATCH.get();
+        if (s == null || s.length < params.maxLevel() + 1 || s[0].length != params.n()) {
+            s = new long[params.maxLevel() + 1][params.n()];
+            SCRATCH.set(s);
+        }
+        return s.length == limbs ? s : java.util.Arrays.copyOf(s, limbs);
+    }
+
     private long[][] secretSquared() {
         long[][] s = s2;
         if (s == null) {
@@ -62,7 +74,8 @@ public final class Decryptor {
         int limbs = ct.level() + 1;
         if (limbs > params.maxLevel() + 1) throw new CkksException("ciphertext level above the parameters' maximum");
         int[] idx = Polys.dataIdx(limbs);
-        long[][] m = Polys.take(ct.comps[0], limbs);
+        long[][] m = scratch(limbs); // consumed by every caller before the next decryption on this thread
+        for (int i = 0; i < limbs; i++) System.arraycopy(ct.comps[0][i], 0, m[i], 0, m[i].length);
         Polys.mulAddInto(ring, m, ct.comps[1], sk.ntt, idx);
         if (ct.size() == 3) Polys.mulAddInto(ring, m, ct.comps[2], secretSquared(), idx);
         if (toCoefficients) ring.inverse(m, null);
