@@ -362,7 +362,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
 
     private static double log2(double v) { return Math.log(v) / Math.log(2); }
 
-    private static double round(double v, double unit) { return Math.round(v / unit) * unit; }
+    /** v rounded to a multiple of unit (0.1, 0.01, ...), as the nearest double to the decimal (prints cleanly). */
+    private static double round(double v, double unit) { return Math.round(v / unit) / Math.rint(1 / unit); }
 
     static String toJson(Report r) throws Exception {
         ObjectMapper om = new ObjectMapper();
