@@ -523,7 +523,7 @@ async function refreshStatus() {
       + fmtMP(s.maxPixels) + ', ' + fmtBytes(s.maxBodyBytes * 3 / 4) + ' together.';
     $('identify-top').max = String(s.maxTop);
     $('identify-top-help').textContent = 'A whole number from 1 to ' + s.maxTop + '.';
-    if (s.diffAvailable) $('diff-limit').textContent = fmtMP(s.diffMaxPixels);
+    if (s.diffAvailable) $('diff-limit').textContent = s.diffMaxPixels > 0 ? fmtMP(s.diffMaxPixels) : 'any size';
     if (!s.diffAvailable && $('diff-result').dataset.state !== 'unavailable') {
       const r = resultBox($('diff-result'), 'unavailable');
       r.append(el('div', { class: 'msg warn', text: 'Image difference is not available in this build.' }));

@@ -270,7 +270,7 @@ public final class UiServer implements AutoCloseable {
                 .put("params", MatchParameters.get().fingerprintHex())
                 .put("diffAvailable", differ != null)
                 .put("maxBodyBytes", MAX_BODY_BYTES).put("maxEnrollPhotos", MAX_ENROLL_PHOTOS).put("maxTop", MAX_TOP)
-                .put("maxPixels", ImageLoader.DEFAULT_MAX_PIXELS).put("diffMaxPixels", differ == null ? 0 : differ.maxPixels());
+                .put("maxPixels", ImageLoader.DEFAULT_MAX_PIXELS).put("diffMaxPixels", differ == null || differ.maxPixels() == Long.MAX_VALUE ? 0 : differ.maxPixels());
         return json(res, o);
     }
 
