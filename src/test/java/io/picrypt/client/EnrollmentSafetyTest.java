@@ -18,7 +18,7 @@ class EnrollmentSafetyTest {
 
     @Test
     void pairsOverTheThresholdAreRefusedAndListed() {
-        double threshold = 1.30; // 2 - 2 cos(a) = 1.30 at a = 1.2661 rad
+        double threshold = 1.30; // 2 - 2 cos(a) = 1.30 at a = acos(0.35) = 1.2132 rad
         List<float[]> same = List.of(at(0), at(0.5), at(1.0)); // widest pair 2 - 2 cos 1.0 = 0.919
         assertEquals(List.of(), EnrollmentSafety.checkSamePerson(same, i -> "photo " + (i + 1), threshold, EnrollmentSafety.Overrides.NONE));
 
@@ -36,8 +36,8 @@ class EnrollmentSafetyTest {
         assertEquals(2, notes.size());
         assertTrue(notes.get(0).endsWith("enrolled anyway, as asked"));
         // just under / just over the threshold
-        assertEquals(List.of(), EnrollmentSafety.checkSamePerson(List.of(at(0), at(1.26)), i -> "p" + i, threshold, EnrollmentSafety.Overrides.NONE));
+        assertEquals(List.of(), EnrollmentSafety.checkSamePerson(List.of(at(0), at(1.20)), i -> "p" + i, threshold, EnrollmentSafety.Overrides.NONE));
         assertThrows(EnrollmentSafety.Refused.class,
-                () -> EnrollmentSafety.checkSamePerson(List.of(at(0), at(1.27)), i -> "p" + i, threshold, EnrollmentSafety.Overrides.NONE));
+                () -> EnrollmentSafety.checkSamePerson(List.of(at(0), at(1.23)), i -> "p" + i, threshold, EnrollmentSafety.Overrides.NONE));
     }
 }
