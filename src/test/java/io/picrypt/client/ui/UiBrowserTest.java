@@ -269,6 +269,7 @@ class UiBrowserTest {
         WebElement r = done("enroll-result");
         assertEquals("mixed_photos", r.getDomAttribute("data-error"), r.getText());
         assertTrue(r.getText().contains("photo 1 and photo 2"), r.getText());
+        screenshot("enroll-refused-mixed.png");
         assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Mixed")), "nothing was enrolled");
         driver.findElement(By.id("enroll-override")).click();
         wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
@@ -362,6 +363,7 @@ class UiBrowserTest {
         wait.until(d -> Boolean.TRUE.equals(js.executeScript("return document.getElementById('camera').matches(':modal')")));
         assertEquals("dialog", js.executeScript("return document.getElementById('camera').tagName.toLowerCase()"));
         wait.until(ExpectedConditions.elementToBeClickable(By.id("camera-capture")));
+        Files.write(SHOTS.resolve("webcam-dialog.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         // Tab and Shift+Tab never leave the dialog
         for (int i = 0; i < 6; i++) {
             new Actions(driver).sendKeys(i % 3 == 2 ? Keys.chord(Keys.SHIFT, Keys.TAB) : Keys.TAB).perform();
