@@ -546,7 +546,7 @@ async function refreshIdentities() {
     for (const i of r.identities) {
       const del = el('button', { type: 'button', class: 'danger small', text: 'Delete', 'aria-label': 'Delete ' + i.name });
       del.addEventListener('click', () => deleteIdentity(i.name));
-      tbody.append(el('tr', { 'data-name': i.name }, el('td', { text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
+      tbody.append(el('tr', { 'data-name': i.name }, el('td', { class: 'name', text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
           el('td', { text: new Date(i.updated).toLocaleString() }), el('td', {}, del)));
     }
     const gallery = r.gallery ? ' Plus ' + r.gallery.toLocaleString() + ' in the large 1:N gallery (Identify only; added with picrypt import).' : '';
@@ -697,7 +697,7 @@ async function doIdentify() {
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
-        el('td', { text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
+        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
     put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody is close enough' }),
         el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' enrolled people computed on encrypted data by the server, decrypted and ranked here. Same person if the distance is at most '
           + fmtD(r.threshold) + ' (0 = identical).' }),
