@@ -508,6 +508,8 @@ function setConn(kind, text, hint) {
 
 async function refreshStatus() {
   const err = $('conn-error');
+  if (state.statusInFlight) return; // a slow server check must not pile up polls
+  state.statusInFlight = true;
   try {
     const s = await api('GET', '/api/status');
     state.status = s;
@@ -532,6 +534,8 @@ async function refreshStatus() {
     if (state.identitiesFailed) refreshIdentities();
   } catch (e) {
     if (e.code !== 'ui_down' && e.code !== 'bad_token') showMsg(err, 'error', errorText(e));
+  } finally {
+    state.statusInFlight = false;
   }
 }
 

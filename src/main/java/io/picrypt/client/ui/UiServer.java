@@ -384,7 +384,11 @@ public final class UiServer implements AutoCloseable {
             if (!stream.started()) throw e; // answered by the exception handlers, with a proper status
             log.warn("image difference failed after it started: {}", e.toString());
             String code = e instanceof IllegalArgumentException ? "bad_request" : e instanceof ClientException ? "server_error" : "internal";
-            stream.line(JSON.createObjectNode().put("error", code).put("message", plain(String.valueOf(e.getMessage()))));
+            try {
+                stream.line(JSON.createObjectNode().put("error", code).put("message", plain(String.valueOf(e.getMessage()))));
+            } catch (UncheckedIOException gone) {
+                // the page went away (that is usually why we are here): nobody to tell
+            }
             return "";
         }
         ObjectNode o = JSON.createObjectNode();
