@@ -207,12 +207,12 @@ class UiBrowserTest {
         screenshot("ui-flow.png");
 
         // accessibility of the page with every kind of result on it
-        List<Map<String, Object>> bad = axeViolations();
+        List<Map<String, Object>> bad = axeViolations("page");
         assertTrue(bad.isEmpty(), "axe-core " + AxeCore.VERSION + " critical/serious violations: " + bad);
         // the check can fail: an unlabelled file input (what the old page had) is reported as critical
         ((JavascriptExecutor) driver).executeScript("const i = document.createElement('input'); i.type = 'file'; i.id = 'planted';"
                 + " document.getElementById('verify-form').append(i);");
-        List<Map<String, Object>> planted = axeViolations();
+        List<Map<String, Object>> planted = axeViolations("planted");
         ((JavascriptExecutor) driver).executeScript("document.getElementById('planted').remove()");
         assertTrue(planted.stream().anyMatch(v -> "label".equals(v.get("id")) && "critical".equals(v.get("impact"))), String.valueOf(planted));
 
@@ -225,9 +225,9 @@ class UiBrowserTest {
         assertEquals("cleared", driver.findElement(By.id("identify-result")).getDomAttribute("data-state"));
     }
 
-    /** axe-core run in the page: the violations of impact critical or serious (rule id, impact, targets). */
+    /** axe-core run in the page: the violations of impact critical or serious (rule id, impact, targets); all of them in target/ui-screenshots/axe-LABEL.txt. */
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> axeViolations() throws Exception {
+    static List<Map<String, Object>> axeViolations(String label) throws Exception {
         JavascriptExecutor js = (JavascriptExecutor) driver;
         if (!Boolean.TRUE.equals(js.executeScript("return !!window.axe"))) js.executeScript(AxeCore.source() + "\n;return 1;");
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
@@ -236,8 +236,7 @@ class UiBrowserTest {
                 + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
                 + " help: v.help, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))), e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));");
         List<Map<String, Object>> all = (List<Map<String, Object>>) r;
-        Files.writeString(SHOTS.resolve("axe-violations.txt"), String.valueOf(all) + "\n", java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(SHOTS.resolve("axe-" + label + ".txt"), String.valueOf(all) + "\n");
         return all.stream().filter(v -> "critical".equals(v.get("impact")) || "serious".equals(v.get("impact"))).toList();
     }
 
