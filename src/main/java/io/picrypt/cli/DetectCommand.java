@@ -61,13 +61,18 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     /** Boxes green with index and score, 68 landmarks yellow, the five alignment points red. */
-    static void draw(Mat img, List<DetectedFace> faces) {
+    static void draw(Mat img, List<DetectedFace> faces) { draw(img, faces, null); }
+
+    /** As {@link #draw(Mat, List)}, each box captioned with {@code labels.get(i)} (e.g. the identified name) when given. */
+    static void draw(Mat img, List<DetectedFace> faces, List<String> labels) {
         int thick = Math.max(1, Math.round(Math.max(img.cols(), img.rows()) / 500f));
         for (int i = 0; i < faces.size(); i++) {
             FaceBox b = faces.get(i).box();
             rectangle(img, new Point(Math.round(b.x1()), Math.round(b.y1())), new Point(Math.round(b.x2()), Math.round(b.y2())),
                     new Scalar(0, 200, 0, 0), thick, LINE_AA, 0);
-            putText(img, String.format(Locale.ROOT, "#%d %.2f", i, b.score()), new Point(Math.round(b.x1()), Math.max(12, Math.round(b.y1()) - 4)),
+            String caption = labels != null && i < labels.size() ? String.format(Locale.ROOT, "#%d %s", i, labels.get(i))
+                    : String.format(Locale.ROOT, "#%d %.2f", i, b.score());
+            putText(img, caption, new Point(Math.round(b.x1()), Math.max(12, Math.round(b.y1()) - 4)),
                     FONT_HERSHEY_SIMPLEX, 0.4 * thick, new Scalar(0, 200, 0, 0), thick, LINE_AA, false);
             Landmarks l = faces.get(i).landmarks();
             int r = Math.max(1, Math.round(b.width() / 80));
