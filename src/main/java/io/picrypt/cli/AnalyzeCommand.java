@@ -52,7 +52,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode().put("photo", photo.toString()).put("width", img.cols()).put("height", img.rows());
                 ArrayNode arr = o.putArray("faces");
-                for (FaceAnalyzer.Result r : results) arr.add(toJson(om, r));
+                for (FaceAnalyzer.Result r : results) arr.add(io.picrypt.face.AnalysisJson.of(r));
                 System.out.println(om.writeValueAsString(o));
             } else {
                 System.out.printf(Locale.ROOT, "%s: %dx%d, %d face(s)%n", photo, img.cols(), img.rows(), faces.size());
@@ -88,35 +88,6 @@ final class AnalyzeCommand implements Callable<Integer> {
                     r.eyes().leftOpen(), r.eyes().rightIsOpen() ? "open" : "closed", r.eyes().rightOpen()));
         }
         return s.toString().stripTrailing();
-    }
-
-    /** The JSON of one face, as printed by {@code --json} (also used by the web page's analyze endpoint). */
-    static ObjectNode toJson(ObjectMapper om, FaceAnalyzer.Result r) {
-        FaceBox b = r.face().box();
-        ObjectNode f = om.createObjectNode();
-        ArrayNode box = f.putArray("box");
-        box.add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
-        f.put("detector_score", round(b.score()));
-        if (r.liveness() != null) {
-            f.putObject("liveness").put("score", round(r.liveness().score())).put("threshold", r.liveness().threshold()).put("live", r.liveness().live());
-        }
-        if (r.age() != null) f.put("age", round(r.age()));
-        if (r.gender() != null) f.putObject("gender").put("label", r.gender().label()).put("score", round(r.gender().score()));
-        if (r.expression() != null) {
-            ObjectNode e = f.putObject("expression").put("label", r.expression().label()).put("probability", round(r.expression().probability()));
-            ObjectNode all = e.putObject("probabilities");
-            r.expression().probabilities().forEach((k, v) -> all.put(k, round(v)));
-        }
-        if (r.headPose() != null) {
-            f.putObject("head_pose").put("yaw", round(r.headPose().yaw())).put("pitch", round(r.headPose().pitch())).put("roll", round(r.headPose().roll()));
-        }
-        if (r.eyes() != null) {
-            f.putObject("eyes").put("left_open", round(r.eyes().leftOpen())).put("right_open", round(r.eyes().rightOpen()))
-                    .put("left_is_open", r.eyes().leftIsOpen()).put("right_is_open", r.eyes().rightIsOpen());
-        }
-        ObjectNode ms = f.putObject("millis");
-        r.millis().forEach((k, v) -> ms.put(k.role(), round(v)));
-        return f;
     }
 
     private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
