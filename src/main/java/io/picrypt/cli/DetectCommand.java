@@ -34,8 +34,14 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the photo with boxes, scores and landmarks drawn (.png/.jpg)")
     Path output;
 
+    @Option(names = "--names", description = "with -o: caption each face with its identified name (all faces in one encrypted request; needs keys and the server)")
+    boolean names;
+
     @Mixin
     FaceOptions face;
+
+    @Mixin
+    ClientOptions client;
 
     @Override
     public Integer call() {
@@ -48,8 +54,16 @@ final class DetectCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f) %.0fx%.0f score %.3f%n", i, b.x1(), b.y1(), b.x2(), b.y2(),
                         b.width(), b.height(), b.score());
             }
+            if (names && output == null) throw new IllegalArgumentException("--names needs -o FILE");
             if (output != null) {
-                draw(img, faces);
+                java.util.List<String> labels = null;
+                if (names && !faces.isEmpty()) {
+                    java.util.List<float[]> v = new java.util.ArrayList<>();
+                    for (DetectedFace f : faces) v.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+                    labels = new java.util.ArrayList<>();
+                    for (var r : client.session(p, null).identifyAll(v, 1).faces()) labels.add(r.match() != null ? r.match().name() : "unknown");
+                }
+                draw(img, faces, labels);
                 if (!imwrite(output.toString(), img)) {
                     System.err.println("picrypt: cannot write " + output + " (unknown extension or unwritable directory)");
                     return Main.EXIT_ERROR;

@@ -84,6 +84,12 @@ class FaceAnalysisCommandsTest {
             assertEquals(2, named);
             assertTrue(Files.size(annotated) > 10_000, "annotated image written");
 
+            Path namedPng = tmp.resolve("named.png");
+            r = ServiceCommandsTest.run("detect", "--keys", keys, "--models", MODELS.toString(), "--names", "-o", namedPng.toString(), GROUP.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(Files.size(namedPng) > 10_000);
+            assertEquals(Main.EXIT_ERROR, ServiceCommandsTest.run("detect", "--models", MODELS.toString(), "--names", GROUP.toString())[0]);
+
             r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", GROUP.toString());
             assertEquals(0, r[0]);
             assertTrue(((String) r[1]).contains("4 probes in one request"), (String) r[1]);
