@@ -80,6 +80,8 @@ public final class MatchSession {
         for (int i = 0; i < count; i++) {
             FaceEmbedding e = embed.apply(i);
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
         double embedMs = ms(t0);
