@@ -293,7 +293,8 @@ final class EvalCommand implements Callable<Integer> {
                 .put("procedure", "largest threshold, rounded down to 4 decimals, that accepts at most floor(far_target x impostor pairs)"
                         + " impostor pairs of the pool and of every set: picrypt eval --calibrate --far " + cal.farTarget()
                         + " --set ... (docs/BENCHMARKS.md)")
-                .put("pooled_impostor_pairs", cal.pooledImpostors());
+                .put("pooled_impostor_pairs", cal.pooledImpostors())
+                .put("limited_by", cal.limitingSet() < 0 ? "pool" : results.get(cal.limitingSet()).set.name());
         ObjectNode s = c.putObject("sets");
         for (int i = 0; i < results.size(); i++) {
             VerificationMetrics m = per.get(i);

@@ -35,7 +35,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  *       polygon over nose tip, mouth and chin, from its own landmarks.</li>
  * </ul>
  * Prints per level: FAR, FRR, AUC and the median of the gate's measure on the degraded photos.
- * <pre>java -cp target/test-classes:target/classes:target/picrypt.jar io.picrypt.face.QualityStudy models SET_DIR size 8,10,12,16,20,24,32 1.19</pre>
+ * <pre>java -cp target/test-classes:target/classes:target/picrypt.jar io.picrypt.face.QualityStudy models SET_DIR MODE LEVELS THRESHOLD [CUT]
+ * e.g. ... models ../shared/datasets/lfw10 size 6,8,10,12,14,16,20,24,32 1.19
+ *      ... models ../shared/datasets/att mask 210,120 1.2386 0.25</pre>
  */
 public final class QualityStudy {
     public static void main(String[] args) throws Exception {
@@ -43,6 +45,7 @@ public final class QualityStudy {
         String mode = args[2];
         double[] levels = java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray();
         double threshold = Double.parseDouble(args[4]);
+        double cut = args.length > 5 ? Double.parseDouble(args[5]) : Double.NaN; // share of degraded photos whose measure is below it
         List<PairsFile.Pair> pairs = PairsFile.read(set.resolve("pairs.csv"));
         LinkedHashSet<String> images = new LinkedHashSet<>();
         for (PairsFile.Pair p : pairs) { images.add(p.imageA()); images.add(p.imageB()); }
@@ -80,8 +83,10 @@ public final class QualityStudy {
                     default -> e.quality().lowerFaceTexture();
                 }).toArray();
                 double[] yaw = bad.values().stream().mapToDouble(e -> Math.abs(e.quality().yaw())).toArray();
-                System.out.printf(Locale.ROOT, "  %s %5.1f: FAR %.4f FRR %.4f AUC %.5f  measure median %.3f (p10 %.3f, p90 %.3f), |yaw| median %.3f, no face %d%n",
-                        mode, level, m.far(), m.frr(), m.auc(), median(measure), pct(measure, 0.1), pct(measure, 0.9), median(yaw), lost);
+                long below = java.util.Arrays.stream(measure).filter(x -> x < cut).count();
+                System.out.printf(Locale.ROOT, "  %s %5.1f: FAR %.4f FRR %.4f AUC %.5f  measure median %.3f (p10 %.3f, p90 %.3f), |yaw| median %.3f, no face %d%s%n",
+                        mode, level, m.far(), m.frr(), m.auc(), median(measure), pct(measure, 0.1), pct(measure, 0.9), median(yaw), lost,
+                        Double.isNaN(cut) ? "" : String.format(Locale.ROOT, ", below %.3f: %d of %d", cut, below, measure.length));
             }
         }
     }
