@@ -18,7 +18,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
  *
  * @param eyeDistance      distance between the two eye centres (means of iBUG points 36-41 and 42-47), pixels of the photo
  * @param sharpness        variance of the 3x3 Laplacian of the aligned grey face over its inner region (eyes to chin),
- *                         grey levels squared; a sharp 112x112 face scores in the hundreds, a strongly blurred one below ~25
+ *                         grey levels squared; a sharp 112x112 face scores in the hundreds, a strongly blurred one below ~20
  * @param yaw              left-right turn from the landmarks, in [-1, 1]: (a - b) / (a + b) with a, b the distances from
  *                         the nose tip (point 30) to the face contour's ends (points 0 and 16) along the eye axis;
  *                         0 frontal, +-1 profile (the sign says which way)

@@ -30,7 +30,7 @@ public record QualityPolicy(Action size, double minEyeDistance, Action blur, dou
      * Built-in defaults, set from the dev sets (docs/BENCHMARKS.md, "Quality gate"): faces with fewer than 16 px
      * between the eyes are refused; blur, strong yaw and a covered lower face are warned about.
      */
-    public static final QualityPolicy DEFAULT = new QualityPolicy(Action.REFUSE, 16, Action.WARN, 25, Action.WARN, 0.6,
+    public static final QualityPolicy DEFAULT = new QualityPolicy(Action.REFUSE, 16, Action.WARN, 20, Action.WARN, 0.6,
             Action.WARN, 0.25);
 
     /** Every check off: the pipeline as it was before the gate (for measurements). */
