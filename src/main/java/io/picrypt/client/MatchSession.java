@@ -108,6 +108,8 @@ public final class MatchSession {
                 continue;
             }
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
         double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
