@@ -78,30 +78,68 @@ public final class MatchSession {
 
     public double threshold() { return threshold; }
 
+    /** The server connection this session talks through. */
+    public PiCryptClient http() { return http; }
+
     // ------------------------------------------------------------------ photos
 
-    /** Embeds every photo (largest face), enrolls their normalised mean as one template. */
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enroll(String name, List<Path> photos, boolean replace) {
-        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace);
+        return enroll(name, photos, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    /** As {@link #enroll(String, List, boolean)} for photos held in memory (e.g. uploads); warnings name them "photo 1", "photo 2", ... */
+    /**
+     * Embeds every photo (largest face), enrolls their normalised mean as one template, after the
+     * {@link EnrollmentSafety} rules (photos of one person; a name keeps its face) unless overridden.
+     *
+     * @throws EnrollmentSafety.Refused when a rule refuses (nothing uploaded)
+     * @throws io.picrypt.face.FaceException for unusable photos; its message names every failing photo
+     */
+    public Enrollment enroll(String name, List<Path> photos, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace, overrides);
+    }
+
+    /** As {@link #enrollImages(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enrollImages(String name, List<byte[]> images, boolean replace) {
-        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace);
+        return enrollImages(name, images, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace) {
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} for photos held in memory (e.g. uploads); messages name them "photo 1", "photo 2", ... */
+    public Enrollment enrollImages(String name, List<byte[]> images, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace, overrides);
+    }
+
+    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace,
+                                  EnrollmentSafety.Overrides overrides) {
         if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        List<io.picrypt.face.FaceException> failed = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            FaceEmbedding e = embed.apply(i);
+            FaceEmbedding e;
+            try {
+                e = embed.apply(i);
+            } catch (io.picrypt.face.FaceException fe) {
+                if (!fe.isInputError()) throw fe;
+                failed.add(fe); // keep going: the user learns about every bad photo at once
+                continue;
+            }
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
-        double embedMs = ms(t0);
-        Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
+        double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
+        if (failed.size() == 1) throw failed.get(0);
+        if (!failed.isEmpty()) {
+            throw new io.picrypt.face.FaceException(failed.get(0).reason(), failed.size() + " of " + count + " photos cannot be used: "
+                    + String.join("; ", failed.stream().map(Throwable::getMessage).toList()));
+        }
+        warnings.addAll(EnrollmentSafety.checkSamePerson(vectors, label, threshold, overrides));
+        float[] mean = normalisedMean(vectors);
+        warnings.addAll(EnrollmentSafety.checkMatchesExisting(this, name, mean, replace ? "replace" : "add to", overrides));
+        Enrollment e = enrollEmbedding(name, mean, replace);
         Trace t = e.trace();
         return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
@@ -138,6 +176,7 @@ public final class MatchSession {
 
     // ------------------------------------------------------------------ embeddings
 
+    /** Encrypts and stores one template as it is: no {@link EnrollmentSafety} rule (callers with photos use {@link #enroll}). */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
         byte[] ct = crypto.encryptTemplate(embedding);
@@ -166,15 +205,83 @@ public final class MatchSession {
     }
 
     public Identification identifyEmbedding(float[] embedding, int top) {
+        Probes p = encryptProbes(embedding);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = http.identify(p.probe());
+        PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
+        return decodeIdentification(p, reply, gr, ms(t1), top);
+    }
+
+    /** Every face's identification (e.g. all faces of a group photo), in order, with one round trip. */
+    public record Batch(List<Identification> faces, Trace trace) {}
+
+    /**
+     * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
+     * request and each answer item goes through the same decoding and checks as {@link #identifyEmbedding}.
+     * Each face's trace carries the shared round trip; {@link Batch#trace()} has the totals.
+     */
+    public Batch identifyAll(List<float[]> embeddings, int top) {
+        if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
+        int perFace = gallery != null ? 2 : 1;
+        if (embeddings.size() * perFace > io.picrypt.match.BatchFrames.MAX_ITEMS) {
+            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS / perFace + " faces per batch, not " + embeddings.size());
+        }
+        List<Probes> probes = new ArrayList<>();
+        List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
+        for (float[] e : embeddings) {
+            Probes p = encryptProbes(e);
+            probes.add(p);
+            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
+            if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
+        }
+        byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = http.identifyBatch(request);
+        double server = ms(t1);
+        List<io.picrypt.match.BatchFrames.Item> answers;
+        try {
+            answers = io.picrypt.match.BatchFrames.readAnswer(reply.body());
+        } catch (IllegalArgumentException e) {
+            throw new ClientException("the server's batch answer is malformed: " + e.getMessage());
+        }
+        if (answers.size() != items.size()) {
+            throw new ClientException("the server answered " + answers.size() + " batch items for " + items.size() + " sent");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (answers.get(i).kind() != items.get(i).kind()) throw new ClientException("the server's batch answer item " + i + " is of the wrong kind");
+        }
+        double share = reply.serverMs() / items.size();
+        List<Identification> out = new ArrayList<>();
+        double enc = 0, dec = 0;
+        int k = 0;
+        for (Probes p : probes) {
+            // each item is checked like a single answer, against the key-check values the batch answer carries
+            PiCryptClient.Reply r = new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
+            PiCryptClient.Reply g = p.galleryProbe() == null ? null
+                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
+            Identification id = decodeIdentification(p, r, g, server, top);
+            enc += id.trace().encryptMs();
+            dec += id.trace().decryptMs();
+            out.add(id);
+        }
+        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()));
+    }
+
+    /** The probe (and gallery probe, when this session has a gallery key) of one embedding. */
+    private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
+
+    private Probes encryptProbes(float[] embedding) {
         long t0 = System.nanoTime();
         byte[] probe = crypto.encryptProbe(embedding);
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identify(probe);
-        byte[] frame = reply.body();
-        double server = ms(t1);
+        byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
+        return new Probes(probe, gp, ms(t0));
+    }
+
+    /** Decrypts and ranks the answers to one embedding's probes; the answers are untrusted and checked while read. */
+    private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
         long t2 = System.nanoTime();
         checkKey(reply.keyCheck(), keyCheck, "secret key");
+        byte[] frame = reply.body();
         IdentifyFrame.Contents c = IdentifyFrame.read(frame);
         double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
         List<Candidate> all = new ArrayList<>(c.entries().size());
@@ -184,16 +291,9 @@ public final class MatchSession {
             for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
             all.add(new Candidate(e.name(), best));
         }
-        long requestBytes = probe.length, responseBytes = frame.length;
-        double computeMs = reply.serverMs(), decMs = ms(t2);
-        if (gallery != null) {
-            long g0 = System.nanoTime();
-            byte[] gp = gallery.encryptProbe(embedding);
-            enc += ms(g0);
-            long g1 = System.nanoTime();
-            PiCryptClient.Reply gr = http.identifyGallery(gp);
-            server += ms(g1);
-            long g2 = System.nanoTime();
+        long requestBytes = p.probe().length, responseBytes = frame.length;
+        double computeMs = reply.serverMs();
+        if (gr != null) {
             checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
             GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
             // every block is decrypted and range-checked; the names must be exactly the live slots
@@ -210,13 +310,12 @@ public final class MatchSession {
                 }
                 all.add(new Candidate(e.name(), gd[e.position()]));
             }
-            decMs += ms(g2);
-            requestBytes += gp.length;
+            requestBytes += p.galleryProbe().length;
             responseBytes += gr.body().length;
             computeMs += gr.serverMs();
         }
         all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, enc, server, decMs, requestBytes, responseBytes, computeMs);
+        Trace t = new Trace(0, p.encryptMs(), server, ms(t2), requestBytes, responseBytes, computeMs);
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }
