@@ -174,15 +174,15 @@ public final class MatchSession {
             PiCryptClient.Reply gr = http.identifyGallery(gp);
             server += ms(g1);
             long g2 = System.nanoTime();
-            GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
-            if (!answer.entries().isEmpty()) {
-                int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
-                double[] gd = gallery.decryptDistances(answer.result(), span);
-                for (GalleryFrames.Entry e : answer.entries()) {
-                    if (Double.isNaN(gd[e.position()])) throw new ClientException("the server listed a gallery slot it reported as not live");
-                    all.add(new Candidate(e.name(), gd[e.position()]));
-                }
+            GalleryFrames.Answer answer;
+            double[] gd;
+            try {
+                answer = GalleryFrames.readAnswer(gr.body());
+                gd = gallery.distances(answer);
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("the server's gallery answer is inconsistent: " + e.getMessage());
             }
+            for (int i = 0; i < gd.length; i++) all.add(new Candidate(answer.entries().get(i).name(), gd[i]));
             decMs += ms(g2);
             requestBytes += gp.length;
             responseBytes += gr.body().length;

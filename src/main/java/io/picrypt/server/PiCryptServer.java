@@ -10,8 +10,6 @@ import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.GalleryServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -56,10 +54,7 @@ public final class PiCryptServer implements AutoCloseable {
     private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
     private Service http;
 
-    /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
-
-    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private final GalleryService gallery;
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
 
@@ -72,6 +67,12 @@ public final class PiCryptServer implements AutoCloseable {
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        this.gallery = new LocalGalleryService(store, PiCryptServer::validName);
+    }
+
+    /** The server's name syntax: 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space). */
+    static boolean validName(String n) {
+        return n != null && NAME.matcher(n).matches();
     }
 
     public synchronized PiCryptServer start() {
@@ -104,6 +105,7 @@ public final class PiCryptServer implements AutoCloseable {
             http.awaitStop();
             http = null;
         }
+        gallery.close();
         if (ownsStore) store.close();
     }
 
@@ -121,7 +123,7 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             store.deleteKeyset(id);
             galleries.remove(id);
-            bulk.remove(id);
+            gallery.forget(id);
             res.status(204);
             return "";
         });
@@ -158,13 +160,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
         s.get("/v1/keysets/:id/gallery", (req, res) -> {
             String id = authorize(req);
-            var g = bulkGallery(id, false);
-            ObjectNode o = JSON.createObjectNode().put("keys", g != null)
-                    .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
-                    .put("stored_bytes", store.galleryBytes(id));
-            if (g != null && "true".equals(req.queryParams("names"))) {
+            boolean withNames = "true".equals(req.queryParams("names"));
+            GalleryService.Info g = gallery.info(id, withNames);
+            ObjectNode o = JSON.createObjectNode().put("keys", g.keys())
+                    .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+            if (g.keys() && withNames) {
                 ArrayNode names = o.putArray("names");
-                for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+                for (String n : g.names()) names.add(n);
             }
             return json(res, o);
         });
@@ -297,13 +299,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        byte[] keys = body(req, 64L << 20);
-        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            store.setEvaluationKeys(id, keys);
-            bulk.remove(id);
-            bulk.put(id, loadBulk(id, gs));
-        }
+        gallery.setKeys(id, body(req, 64L << 20));
         res.status(204);
         return "";
     }
@@ -312,33 +308,10 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
-        GalleryFrames.Import imp = GalleryFrames.readImport(body);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
-            for (String n : imp.names()) {
-                if (!NAME.matcher(n).matches()) throw ApiException.badRequest("bad name in the import: '" + n + "'");
-                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
-            }
-            GalleryServer.Block block = g.server().importBlock(imp.block());
-            if (block.liveCount() != imp.names().size()) {
-                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
-            }
-            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
-            if (no != g.blocks().size()) {
-                bulk.remove(id);
-                throw new IllegalStateException("gallery block numbering out of step; reloaded");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            blocks.add(block);
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
-        }
+        GalleryService.Imported r = gallery.importBlock(id, GalleryFrames.readImport(body));
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("block", r.block()).put("identities", r.identities()));
     }
 
     /** One identity into the gallery: the server expands the enrollment ciphertext into the next free slot. */
@@ -347,56 +320,17 @@ public final class PiCryptServer implements AutoCloseable {
         String name = name(req);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
-                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            int no = blocks.size() - 1;
-            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
-            if (block == null || block.firstFreeSlot() < 0) {
-                block = g.server().newBlock();
-                blocks.add(block);
-                no = blocks.size() - 1;
-            }
-            int slot = block.firstFreeSlot();
-            g.server().enroll(block, slot, enrollment); // validates; publishes a new snapshot of the block
-            try {
-                store.putGalleryName(id, no, block.toBytes(), name, slot);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
-        }
+        GalleryService.Enrolled r = gallery.enroll(id, name, enrollment);
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("name", name).put("block", r.at().block()).put("slot", r.at().slot())
+                .put("identities", r.identities()));
     }
 
     private Object deleteFromGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst()
-                    .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
-            int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
-            GalleryServer.Block block = g.blocks().get(no);
-            g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
-            try {
-                store.removeFromGallery(id, no, block.toBytes(), name);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.remove(e);
-            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
-        }
+        if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
         res.status(204);
         return "";
     }
@@ -405,40 +339,10 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        BulkGallery g = bulkGallery(id, true);
-        // an empty gallery answers without expanding the probe (the expansion is most of the cost)
-        byte[] result = g.blocks().isEmpty()
-                ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
-                : g.server().identify(g.blocks(), probe);
+        GalleryFrames.Answer answer = gallery.identify(id, probe);
         serverTime(res, t0);
         res.type(OCTET);
-        return GalleryFrames.writeAnswer(g.entries(), result);
-    }
-
-    /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
-    private BulkGallery bulkGallery(String id, boolean required) {
-        BulkGallery g = bulk.get(id);
-        if (g != null) return g;
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            g = bulk.get(id);
-            if (g != null) return g;
-            byte[] keys = store.evaluationKeys(id).orElse(null);
-            if (keys == null) {
-                if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
-                return null;
-            }
-            g = loadBulk(id, new GalleryServer(keys));
-            bulk.put(id, g);
-            return g;
-        }
-    }
-
-    private BulkGallery loadBulk(String id, GalleryServer gs) {
-        List<GalleryServer.Block> blocks = new ArrayList<>();
-        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
-        List<GalleryFrames.Entry> entries = new ArrayList<>();
-        for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(n.block() * GalleryParameters.BLOCK_CAPACITY + n.slot(), n.name()));
-        return new BulkGallery(gs, List.copyOf(blocks), List.copyOf(entries));
+        return GalleryFrames.writeAnswer(answer);
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
