@@ -120,13 +120,100 @@ public final class MatchSession {
 
     // ------------------------------------------------------------------ embeddings
 
+    /**
+     * Stores the embedding as a 1:1 template of {@code name} (replacing or adding to its templates) and, when this session
+     * has a gallery key, puts the name into the keyset's 1:N gallery too, so identify finds it: the gallery entry is the
+     * normalised mean of all the name's templates (downloaded and decrypted here when there are several). A keyset
+     * without gallery keys gets a warning instead of a gallery entry.
+     *
+     * @throws ClientException if the server refuses; if the gallery step fails after the template was stored, the
+     *                         message says so ({@code picrypt gallery rebuild} repairs it)
+     */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
         byte[] ct = crypto.encryptTemplate(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
-        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, r.serverMs()));
+        double server = ms(t1), compute = r.serverMs();
+        long bytes = ct.length;
+        List<String> warnings = new ArrayList<>();
+        if (gallery != null) {
+            try {
+                float[] g = r.templates() > 1 ? meanOfTemplates(name) : embedding;
+                Enrollment ge = replaceInGallery(name, g);
+                if (ge == null) {
+                    warnings.add("the keyset has no gallery keys, so identify will not find '" + name + "': run 'picrypt keys init' to upload them");
+                } else {
+                    enc += ge.trace().encryptMs();
+                    server += ge.trace().serverMs();
+                    compute += ge.trace().computeMs();
+                    bytes += ge.trace().requestBytes();
+                }
+            } catch (ClientException e) {
+                throw new ClientException("the template of '" + name + "' was stored but putting it into the 1:N gallery failed ("
+                        + e.getMessage() + "); run 'picrypt gallery rebuild'", e.status(), e);
+            }
+        }
+        return new Enrollment(r.name(), 1, r.templates(), List.copyOf(warnings), new Trace(0, enc, server, 0, bytes, 0, compute));
+    }
+
+    /** The normalised mean of the name's stored templates, decrypted here (the server cannot). */
+    private float[] meanOfTemplates(String name) {
+        List<float[]> vectors = new ArrayList<>();
+        for (byte[] t : http.templates(name)) {
+            try {
+                vectors.add(crypto.decryptTemplate(t));
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
+            }
+        }
+        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
+        return normalisedMean(vectors);
+    }
+
+    /** Deletes the name's gallery entry (if any) and enrolls {@code embedding}; null when the keyset has no gallery keys. */
+    private Enrollment replaceInGallery(String name, float[] embedding) {
+        http.deleteFromGallery(name);
+        try {
+            return enrollIntoGallery(name, embedding);
+        } catch (ClientException e) {
+            if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
+            throw e;
+        }
+    }
+
+    /** What {@link #rebuildGallery} did. */
+    public record Rebuild(int added, int present, int galleryOnly) {}
+
+    /**
+     * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery)
+     * into the 1:N gallery: downloads its templates, decrypts them here, enrolls their normalised mean. Identities
+     * already in the gallery and gallery-only identities are left as they are.
+     *
+     * @param progress called with the number of identities added so far
+     * @throws IllegalStateException if this session has no gallery key
+     * @throws ClientException       if the keyset has no gallery keys or the server refuses
+     */
+    public Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (!http.galleryInfo().path("keys").asBoolean()) {
+            throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
+        }
+        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
+        int added = 0, present = 0;
+        java.util.Set<String> templated = new java.util.HashSet<>();
+        for (PiCryptClient.Identity i : http.list()) {
+            templated.add(i.name());
+            if (inGallery.contains(i.name())) {
+                present++;
+                continue;
+            }
+            enrollIntoGallery(i.name(), meanOfTemplates(i.name()));
+            progress.accept(++added);
+        }
+        inGallery.removeAll(templated);
+        return new Rebuild(added, present, inGallery.size());
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {
@@ -146,7 +233,41 @@ public final class MatchSession {
                 new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
     }
 
+    /**
+     * One probe, one answer: with a gallery key, the probe goes to the keyset's 1:N gallery, which holds every identity
+     * (enrolled or imported); without one (an old key directory), to the 1:1 templates. Decrypts and ranks locally.
+     */
     public Identification identifyEmbedding(float[] embedding, int top) {
+        return gallery != null ? identifyInGallery(embedding, top) : identifyTemplates(embedding, top);
+    }
+
+    private Identification identifyInGallery(float[] embedding, int top) {
+        long t0 = System.nanoTime();
+        byte[] probe = gallery.encryptProbe(embedding);
+        double enc = ms(t0);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = http.identifyGallery(probe);
+        double server = ms(t1);
+        long t2 = System.nanoTime();
+        GalleryFrames.Answer answer;
+        double[] d;
+        try {
+            answer = GalleryFrames.readAnswer(reply.body());
+            d = gallery.distances(answer);
+        } catch (io.picrypt.ckks.CkksException e) {
+            throw new ClientException("the server's gallery answer is inconsistent: " + e.getMessage());
+        }
+        List<Candidate> all = new ArrayList<>(d.length);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < d.length; i++) {
+            String name = answer.entries().get(i).name();
+            if (!names.add(name)) throw new ClientException("the server's gallery answer lists '" + name + "' twice");
+            all.add(new Candidate(name, d[i]));
+        }
+        return ranked(all, top, new Trace(0, enc, server, ms(t2), probe.length, reply.body().length, reply.serverMs()));
+    }
+
+    private Identification identifyTemplates(float[] embedding, int top) {
         long t0 = System.nanoTime();
         byte[] probe = crypto.encryptProbe(embedding);
         double enc = ms(t0);
@@ -164,32 +285,11 @@ public final class MatchSession {
             for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
             all.add(new Candidate(e.name(), best));
         }
-        long requestBytes = probe.length, responseBytes = frame.length;
-        double computeMs = reply.serverMs(), decMs = ms(t2);
-        if (gallery != null) {
-            long g0 = System.nanoTime();
-            byte[] gp = gallery.encryptProbe(embedding);
-            enc += ms(g0);
-            long g1 = System.nanoTime();
-            PiCryptClient.Reply gr = http.identifyGallery(gp);
-            server += ms(g1);
-            long g2 = System.nanoTime();
-            GalleryFrames.Answer answer;
-            double[] gd;
-            try {
-                answer = GalleryFrames.readAnswer(gr.body());
-                gd = gallery.distances(answer);
-            } catch (io.picrypt.ckks.CkksException e) {
-                throw new ClientException("the server's gallery answer is inconsistent: " + e.getMessage());
-            }
-            for (int i = 0; i < gd.length; i++) all.add(new Candidate(answer.entries().get(i).name(), gd[i]));
-            decMs += ms(g2);
-            requestBytes += gp.length;
-            responseBytes += gr.body().length;
-            computeMs += gr.serverMs();
-        }
+        return ranked(all, top, new Trace(0, enc, server, ms(t2), probe.length, frame.length, reply.serverMs()));
+    }
+
+    private Identification ranked(List<Candidate> all, int top, Trace t) {
         all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, enc, server, decMs, requestBytes, responseBytes, computeMs);
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }

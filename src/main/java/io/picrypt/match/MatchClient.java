@@ -84,6 +84,23 @@ public final class MatchClient {
         return decryptDistances(result);
     }
 
+    /**
+     * The embedding inside one of our own templates ({@link #encryptTemplate}), to CKKS noise (about 1e-6 per value):
+     * lets the key owner move its identities into another structure (the 1:N gallery) without the photos.
+     *
+     * @throws CkksException if the bytes are not a template ciphertext of these parameters
+     */
+    public float[] decryptTemplate(byte[] template) {
+        Ciphertext ct = Serializer.readCiphertext(template, params);
+        if (ct.size() != 2 || ct.level() != 0 || Math.abs(ct.scale() - MatchParameters.SCALE) > 1e-9 * MatchParameters.SCALE) {
+            throw new CkksException("not a template ciphertext");
+        }
+        double[] c = decryptor.decryptCoefficients(ct);
+        float[] out = new float[MatchParameters.DIMENSION];
+        for (int j = 0; j < out.length; j++) out[j] = (float) c[j];
+        return out;
+    }
+
     private static int checkDim(float[] e) {
         if (e.length == 0 || e.length > MatchParameters.DIMENSION) {
             throw new IllegalArgumentException("embedding must have 1.." + MatchParameters.DIMENSION + " dimensions, got " + e.length);

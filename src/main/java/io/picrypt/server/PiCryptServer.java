@@ -154,6 +154,14 @@ public final class PiCryptServer implements AutoCloseable {
             return "";
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
+        s.get("/v1/keysets/:id/identities/:name/templates", (req, res) -> {
+            String id = authorize(req);
+            String name = name(req);
+            List<byte[]> templates = store.templates(id, name);
+            if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
+            res.type(OCTET);
+            return io.picrypt.match.TemplateList.write(templates);
+        });
         s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
         s.put("/v1/keysets/:id/gallery/keys", this::putGalleryKeys);
