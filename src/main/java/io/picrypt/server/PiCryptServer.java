@@ -63,11 +63,36 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
+        this(config, store, ownsStore, s -> new LocalGalleryService(s, PiCryptServer::validName));
+    }
+
+    /**
+     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}); the server
+     * closes it. If the factory throws, an owned store is closed and the exception propagates.
+     */
+    public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore,
+                         java.util.function.Function<EnrollmentStore, GalleryService> galleries) {
         this.config = config;
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
-        this.gallery = new LocalGalleryService(store, PiCryptServer::validName);
+        try {
+            this.gallery = galleries.apply(store);
+        } catch (RuntimeException e) {
+            if (ownsStore) store.close();
+            throw e;
+        }
+    }
+
+    /** The server on the store its config names, with a clustered gallery when {@code cluster} is not null. */
+    public static PiCryptServer open(ServerConfig config, ClusterGalleryService.Settings cluster) {
+        if (cluster == null) return new PiCryptServer(config);
+        if (config.storeUrl() == null) {
+            throw new IllegalArgumentException("a cluster keeps its durable state in PostgreSQL, shared by every member:"
+                    + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
+        }
+        return new PiCryptServer(config, io.picrypt.store.PostgresStore.open(config.storeUrl()), true,
+                s -> new ClusterGalleryService(s, cluster));
     }
 
     /** The server's name syntax: 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space). */
