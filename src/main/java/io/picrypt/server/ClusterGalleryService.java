@@ -318,14 +318,21 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
+    /**
+     * Runs a write on the block's owner (the caller holds the keyset's lock). If the owner fails, it may have committed
+     * the store without updating the map: the keyset's map entries are then dropped, so the next use reloads them from
+     * the store, which is the truth; the request is answered 503 (not acknowledged).
+     */
     private <T> T onOwner(BlockKey key, Callable<T> task) {
         try {
             return exec.submitToKeyOwner(task, key).get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r && !(r instanceof com.hazelcast.core.HazelcastException)) throw r;
-            throw new ApiException(503, "cluster_unavailable", "the member holding the block failed; nothing was acknowledged, retry");
+            meta.delete(key.keyset());
+            throw new ApiException(503, "cluster_unavailable", "the member holding the block failed; not acknowledged, retry");
         } catch (TimeoutException | com.hazelcast.core.HazelcastException e) {
-            throw new ApiException(503, "cluster_unavailable", "the member holding the block did not answer; retry");
+            meta.delete(key.keyset());
+            throw new ApiException(503, "cluster_unavailable", "the member holding the block did not answer; not acknowledged, retry");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "cluster_unavailable", "interrupted");
