@@ -238,58 +238,117 @@ public final class MatchSession {
      * (enrolled or imported); without one (an old key directory), to the 1:1 templates. Decrypts and ranks locally.
      */
     public Identification identifyEmbedding(float[] embedding, int top) {
-        return gallery != null ? identifyInGallery(embedding, top) : identifyTemplates(embedding, top);
+        Probes p = encryptProbes(embedding);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = p.probe() == null ? null : http.identify(p.probe());
+        PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
+        return decodeIdentification(p, reply, gr, ms(t1), top);
     }
 
-    private Identification identifyInGallery(float[] embedding, int top) {
-        long t0 = System.nanoTime();
-        byte[] probe = gallery.encryptProbe(embedding);
-        double enc = ms(t0);
+    /** Every face's identification (e.g. all faces of a group photo), in order, with one round trip. */
+    public record Batch(List<Identification> faces, Trace trace) {}
+
+    /**
+     * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
+     * request of {@link #identifyEmbedding} (a gallery probe with a gallery key, else a template probe) and each answer
+     * item goes through the same decoding and checks. Each face's trace carries the shared round trip;
+     * {@link Batch#trace()} has the totals.
+     */
+    public Batch identifyAll(List<float[]> embeddings, int top) {
+        if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
+        if (embeddings.size() > io.picrypt.match.BatchFrames.MAX_ITEMS) {
+            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS + " faces per batch, not " + embeddings.size());
+        }
+        List<Probes> probes = new ArrayList<>();
+        List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
+        for (float[] e : embeddings) {
+            Probes p = encryptProbes(e);
+            probes.add(p);
+            if (p.probe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
+            if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
+        }
+        byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
         long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identifyGallery(probe);
+        PiCryptClient.Reply reply = http.identifyBatch(request);
         double server = ms(t1);
-        long t2 = System.nanoTime();
-        GalleryFrames.Answer answer;
-        double[] d;
+        List<io.picrypt.match.BatchFrames.Item> answers;
         try {
-            answer = GalleryFrames.readAnswer(reply.body());
-            d = gallery.distances(answer);
-        } catch (io.picrypt.ckks.CkksException e) {
-            throw new ClientException("the server's gallery answer is inconsistent: " + e.getMessage());
+            answers = io.picrypt.match.BatchFrames.readAnswer(reply.body());
+        } catch (IllegalArgumentException e) {
+            throw new ClientException("the server's batch answer is malformed: " + e.getMessage());
         }
-        List<Candidate> all = new ArrayList<>(d.length);
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (int i = 0; i < d.length; i++) {
-            String name = answer.entries().get(i).name();
-            if (!names.add(name)) throw new ClientException("the server's gallery answer lists '" + name + "' twice");
-            all.add(new Candidate(name, d[i]));
+        if (answers.size() != items.size()) {
+            throw new ClientException("the server answered " + answers.size() + " batch items for " + items.size() + " sent");
         }
-        return ranked(all, top, new Trace(0, enc, server, ms(t2), probe.length, reply.body().length, reply.serverMs()));
-    }
-
-    private Identification identifyTemplates(float[] embedding, int top) {
-        long t0 = System.nanoTime();
-        byte[] probe = crypto.encryptProbe(embedding);
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identify(probe);
-        byte[] frame = reply.body();
-        double server = ms(t1);
-        long t2 = System.nanoTime();
-        IdentifyFrame.Contents c = IdentifyFrame.read(frame);
-        double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
-        List<Candidate> all = new ArrayList<>(c.entries().size());
+        for (int i = 0; i < items.size(); i++) {
+            if (answers.get(i).kind() != items.get(i).kind()) throw new ClientException("the server's batch answer item " + i + " is of the wrong kind");
+        }
+        double share = reply.serverMs() / items.size();
+        List<Identification> out = new ArrayList<>();
+        double enc = 0, dec = 0;
         int k = 0;
-        for (IdentifyFrame.Entry e : c.entries()) {
-            double best = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
-            all.add(new Candidate(e.name(), best));
+        for (Probes p : probes) {
+            PiCryptClient.Reply r = p.probe() == null ? null : new PiCryptClient.Reply(answers.get(k++).body(), share);
+            PiCryptClient.Reply g = p.galleryProbe() == null ? null : new PiCryptClient.Reply(answers.get(k++).body(), share);
+            Identification id = decodeIdentification(p, r, g, server, top);
+            enc += id.trace().encryptMs();
+            dec += id.trace().decryptMs();
+            out.add(id);
         }
-        return ranked(all, top, new Trace(0, enc, server, ms(t2), probe.length, frame.length, reply.serverMs()));
+        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()));
     }
 
-    private Identification ranked(List<Candidate> all, int top, Trace t) {
+    /** One embedding's probe: a gallery probe with a gallery key (one identification path), else a template probe. */
+    private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
+
+    private Probes encryptProbes(float[] embedding) {
+        long t0 = System.nanoTime();
+        byte[] probe = gallery == null ? crypto.encryptProbe(embedding) : null;
+        byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
+        return new Probes(probe, gp, ms(t0));
+    }
+
+    /** Decrypts and ranks the answer to one embedding's probe; the answer is untrusted and checked while read. */
+    private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
+        long t2 = System.nanoTime();
+        List<Candidate> all = new ArrayList<>();
+        long requestBytes = 0, responseBytes = 0;
+        double computeMs = 0;
+        if (reply != null) {
+            byte[] frame = reply.body();
+            IdentifyFrame.Contents c = IdentifyFrame.read(frame);
+            double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
+            int k = 0;
+            for (IdentifyFrame.Entry e : c.entries()) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
+                all.add(new Candidate(e.name(), best));
+            }
+            requestBytes += p.probe().length;
+            responseBytes += frame.length;
+            computeMs += reply.serverMs();
+        }
+        if (gr != null) {
+            GalleryFrames.Answer answer;
+            double[] d;
+            try {
+                answer = GalleryFrames.readAnswer(gr.body());
+                d = gallery.distances(answer);
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("the server's gallery answer is inconsistent: " + e.getMessage());
+            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (int i = 0; i < d.length; i++) {
+                String name = answer.entries().get(i).name();
+                if (!names.add(name)) throw new ClientException("the server's gallery answer lists '" + name + "' twice");
+                all.add(new Candidate(name, d[i]));
+            }
+            requestBytes += p.galleryProbe().length;
+            responseBytes += gr.body().length;
+            computeMs += gr.serverMs();
+        }
         all.sort(Comparator.comparingDouble(Candidate::distance));
+        Trace t = new Trace(0, p.encryptMs(), server, ms(t2), requestBytes, responseBytes, computeMs);
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }

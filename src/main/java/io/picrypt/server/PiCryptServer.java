@@ -188,6 +188,7 @@ public final class PiCryptServer implements AutoCloseable {
             return io.picrypt.match.TemplateList.write(templates);
         });
         s.post("/v1/keysets/:id/identify", this::identify);
+        s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
         s.put("/v1/keysets/:id/gallery/keys", this::putGalleryKeys);
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
@@ -293,12 +294,29 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
+        byte[] out = identifyFrame(id, probe);
+        serverTime(res, t0);
+        res.type(OCTET);
+        return out;
+    }
+
+    /** The single-probe identify answer (also each item of a batch). */
+    private byte[] identifyFrame(String id, byte[] probe) {
         var parsed = match.validate(probe);
         CachedGallery g = gallery(id);
         byte[] envelope = match.identify(g.gallery(), parsed);
+        return IdentifyFrame.write(g.entries(), envelope);
+    }
+
+    /** POST .../identify/batch: every item answered by the single-probe code (see {@link BatchIdentify}). */
+    private Object identifyBatch(Request req, Response res) {
+        String id = authorize(req);
+        byte[] body = body(req, BatchIdentify.maxBody(config.maxTemplateBytes()));
+        long t0 = System.nanoTime();
+        byte[] out = new BatchIdentify(this::identifyFrame, this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
         serverTime(res, t0);
         res.type(OCTET);
-        return IdentifyFrame.write(g.entries(), envelope);
+        return out;
     }
 
     /** Two encrypted images in (PCDR framing), their encrypted difference (PCID) out; the server sees no pixel. */
@@ -372,10 +390,15 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        GalleryFrames.Answer answer = gallery.identify(id, probe);
+        byte[] out = identifyGalleryFrame(id, probe);
         serverTime(res, t0);
         res.type(OCTET);
-        return GalleryFrames.writeAnswer(answer);
+        return out;
+    }
+
+    /** The single-probe gallery answer (also each gallery item of a batch): PCGF v2 from the gallery service. */
+    private byte[] identifyGalleryFrame(String id, byte[] probe) {
+        return GalleryFrames.writeAnswer(gallery.identify(id, probe));
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
