@@ -45,8 +45,8 @@ public final class BenchServiceCommand implements Callable<Integer> {
     int identities;
 
     @Option(names = "--templates", paramLabel = "M",
-            description = "how many of the identities are enrolled one by one as 1:1 templates; the rest are imported in bulk"
-                    + " into the column-packed 1:N gallery (default: all when N <= 1000, else 100)")
+            description = "how many of the identities are enrolled one by one as 1:1 templates; when fewer than N, all N are"
+                    + " also imported in bulk into the column-packed 1:N gallery, which identify then searches (default: all when N <= 1000, else 100)")
     Integer templates;
 
     @Option(names = "--runs", defaultValue = "5", description = "timed identify runs (verify runs 10x this; default ${DEFAULT-VALUE})")
@@ -98,11 +98,12 @@ public final class BenchServiceCommand implements Callable<Integer> {
 
             long importBytes = 0;
             if (enrolled < identities) {
+                // one identification path: the gallery holds everyone, the first M also have 1:1 templates
                 List<String> names = new ArrayList<>();
-                for (int i = enrolled; i < identities; i++) names.add(name(i));
-                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities - enrolled)
+                for (int i = 0; i < identities; i++) names.add(name(i));
+                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities)
                         .setStyle(ProgressBarStyle.ASCII).build()) {
-                    importBytes = session.importGallery(names, gallery.subList(enrolled, identities), done -> {
+                    importBytes = session.importGallery(names, gallery, done -> {
                         if (pb != null) pb.stepTo(done);
                     });
                 }
@@ -146,7 +147,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("identities", identities);
             o.put("template_identities", enrolled);
-            o.put("gallery_identities", identities - enrolled);
+            o.put("gallery_identities", enrolled < identities ? identities : 0);
             o.put("gallery_import_bytes", importBytes);
             o.set("verify_server_ms", stats(verifyMs));
             o.set("identify_server_ms", stats(identifyMs));
@@ -167,7 +168,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.println(o.toString());
             } else {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
-                        identities, enrolled, identities - enrolled, Runtime.getRuntime().availableProcessors());
+                        identities, enrolled, enrolled < identities ? identities : 0, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
                         median(verifyMs), min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",

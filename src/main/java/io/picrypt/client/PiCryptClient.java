@@ -158,6 +158,15 @@ public final class PiCryptClient {
         }
     }
 
+    /** GET .../identities/{name}/templates: the name's stored template ciphertexts (for the key owner to decrypt). */
+    public List<byte[]> templates(String name) {
+        try {
+            return io.picrypt.match.TemplateList.read(send(request("/identities/" + enc(name) + "/templates").GET().build()));
+        } catch (io.picrypt.ckks.CkksException e) {
+            throw new ClientException("the server's template list is malformed: " + e.getMessage());
+        }
+    }
+
     /** The encrypted distances between the probe and each template of {@code name} (a result envelope). */
     public Reply verify(String name, byte[] probe) {
         return postReply("/identities/" + enc(name) + "/verify", probe);

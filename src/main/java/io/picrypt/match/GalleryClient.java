@@ -188,6 +188,53 @@ public final class GalleryClient {
         }
     }
 
+    /**
+     * Squared distances 2 - 2<x,p>, one per entry of {@code answer} in entry order. Only blocks holding a listed entry
+     * are decrypted.
+     *
+     * @throws IntegrityException if the result does not hold one ciphertext per covered block, or lists an entry at a slot
+     *                       the result reports as not live (an untrusted server's inconsistent answer),
+     *                       or a decrypted value is outside its range (see {@link #decryptDistances(byte[], int)})
+     */
+    public double[] distances(GalleryFrames.Answer answer) {
+        double[] out = new double[answer.entries().size()];
+        GalleryResult.Contents r = GalleryResult.read(answer.result(), params);
+        if (r.blocks().size() != answer.blocks().size()) {
+            throw new IntegrityException("gallery answer covers " + answer.blocks().size() + " blocks but holds " + r.blocks().size() + " results");
+        }
+        // the names must be exactly the live slots: a live slot without a name would hide an identity
+        long live = 0;
+        for (GalleryResult.BlockResult br : r.blocks()) {
+            for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) if (br.live(s)) live++;
+        }
+        if (live != out.length) {
+            throw new IntegrityException("the gallery answer names " + out.length + " identities but marks " + live
+                    + " slots live: garbled answer, no decision was made");
+        }
+        if (out.length == 0) return out;
+        java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < answer.blocks().size(); i++) index.put(answer.blocks().get(i), i);
+        java.util.Map<Integer, double[]> decrypted = new java.util.HashMap<>();
+        for (int k = 0; k < out.length; k++) {
+            GalleryPosition at = GalleryPosition.of(answer.entries().get(k).position());
+            Integer i = index.get(at.block());
+            if (i == null) throw new IntegrityException("gallery answer lists an entry outside the blocks it covers");
+            GalleryResult.BlockResult br = r.blocks().get(i);
+            if (!br.live(at.slot())) throw new IntegrityException("the server listed a gallery slot it reported as not live");
+            double[] coeffs = decrypted.computeIfAbsent(i, x -> {
+                Ciphertext ct = br.ciphertext();
+                if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
+                    throw new IntegrityException("result has an unexpected scale");
+                }
+                double[] c = decryptor.decryptCoefficients(ct);
+                checkRanges(c, answer.blocks().get(x));
+                return c;
+            });
+            out[k] = 2 - 2 * coeffs[GalleryParameters.position(at.slot())];
+        }
+        return out;
+    }
+
     private static int checkDim(float[] e) {
         if (e == null || e.length == 0 || e.length > GalleryParameters.DIMENSION) {
             throw new IllegalArgumentException("embedding must have 1.." + GalleryParameters.DIMENSION + " dimensions");

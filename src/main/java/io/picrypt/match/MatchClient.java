@@ -142,6 +142,31 @@ public final class MatchClient {
         return decryptDistances(result);
     }
 
+    /**
+     * The embedding inside one of our own templates ({@link #encryptTemplate}), to CKKS noise (about 1e-6 per value):
+     * lets the key owner move its identities into another structure (the 1:N gallery) without the photos.
+     *
+     * @throws CkksException if the bytes are not a template ciphertext of these parameters
+     * @throws IntegrityException if it does not decrypt to a unit vector (wrong key, corrupted bytes)
+     */
+    public float[] decryptTemplate(byte[] template) {
+        Ciphertext ct = Serializer.readCiphertext(template, params);
+        if (ct.size() != 2 || ct.level() != 0 || Math.abs(ct.scale() - MatchParameters.SCALE) > 1e-9 * MatchParameters.SCALE) {
+            throw new CkksException("not a template ciphertext");
+        }
+        double[] c = decryptor.decryptCoefficients(ct);
+        float[] out = new float[MatchParameters.DIMENSION];
+        double norm2 = 0;
+        for (int j = 0; j < c.length; j++) {
+            // a template holds a unit vector in its first DIMENSION coefficients and ~0 elsewhere
+            double bound = (j < out.length ? 1 : 0) + NOISE_BOUND;
+            if (!(Math.abs(c[j]) <= bound)) throw new IntegrityException("stored template is garbled: coefficient " + j + " = " + c[j]);
+            if (j < out.length) { out[j] = (float) c[j]; norm2 += c[j] * c[j]; }
+        }
+        if (!(norm2 <= 1.01 + 1e-3)) throw new IntegrityException("stored template is garbled: its norm^2 is " + norm2);
+        return out;
+    }
+
     /** 1..512 finite values with norm^2 <= 1.01 (the integrity bounds above assume it). */
     private static int checkDim(float[] e) {
         if (e == null || e.length == 0 || e.length > MatchParameters.DIMENSION) {

@@ -10,8 +10,6 @@ import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.GalleryServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -59,10 +57,7 @@ public final class PiCryptServer implements AutoCloseable {
     private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
     private Service http;
 
-    /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
-
-    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private final GalleryService gallery;
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
 
@@ -71,10 +66,41 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
+        this(config, store, ownsStore, s -> new LocalGalleryService(s, PiCryptServer::validName));
+    }
+
+    /**
+     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}); the server
+     * closes it. If the factory throws, an owned store is closed and the exception propagates.
+     */
+    public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore,
+                         java.util.function.Function<EnrollmentStore, GalleryService> galleries) {
         this.config = config;
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        try {
+            this.gallery = galleries.apply(store);
+        } catch (RuntimeException e) {
+            if (ownsStore) store.close();
+            throw e;
+        }
+    }
+
+    /** The server on the store its config names, with a clustered gallery when {@code cluster} is not null. */
+    public static PiCryptServer open(ServerConfig config, ClusterGalleryService.Settings cluster) {
+        if (cluster == null) return new PiCryptServer(config);
+        if (config.storeUrl() == null) {
+            throw new IllegalArgumentException("a cluster keeps its durable state in PostgreSQL, shared by every member:"
+                    + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
+        }
+        return new PiCryptServer(config, io.picrypt.store.PostgresStore.open(config.storeUrl()), true,
+                s -> new ClusterGalleryService(s, cluster));
+    }
+
+    /** The server's name syntax: 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space). */
+    static boolean validName(String n) {
+        return n != null && NAME.matcher(n).matches();
     }
 
     public synchronized PiCryptServer start() {
@@ -107,6 +133,7 @@ public final class PiCryptServer implements AutoCloseable {
             http.awaitStop();
             http = null;
         }
+        gallery.close();
         if (ownsStore) store.close();
     }
 
@@ -124,7 +151,7 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             store.deleteKeyset(id);
             galleries.remove(id);
-            bulk.remove(id);
+            gallery.forget(id);
             res.status(204);
             return "";
         });
@@ -156,6 +183,14 @@ public final class PiCryptServer implements AutoCloseable {
             return "";
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
+        s.get("/v1/keysets/:id/identities/:name/templates", (req, res) -> {
+            String id = authorize(req);
+            String name = name(req);
+            List<byte[]> templates = store.templates(id, name);
+            if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
+            res.type(OCTET);
+            return io.picrypt.match.TemplateList.write(templates);
+        });
         s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
@@ -163,13 +198,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
         s.get("/v1/keysets/:id/gallery", (req, res) -> {
             String id = authorize(req);
-            var g = bulkGallery(id, false);
-            ObjectNode o = JSON.createObjectNode().put("keys", g != null)
-                    .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
-                    .put("stored_bytes", store.galleryBytes(id));
-            if (g != null && "true".equals(req.queryParams("names"))) {
+            boolean withNames = "true".equals(req.queryParams("names"));
+            GalleryService.Info g = gallery.info(id, withNames);
+            ObjectNode o = JSON.createObjectNode().put("keys", g.keys())
+                    .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+            if (g.keys() && withNames) {
                 ArrayNode names = o.putArray("names");
-                for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+                for (String n : g.names()) names.add(n);
             }
             return json(res, o);
         });
@@ -362,13 +397,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        byte[] keys = body(req, 64L << 20);
-        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            store.setEvaluationKeys(id, keys);
-            bulk.remove(id);
-            bulk.put(id, loadBulk(id, gs));
-        }
+        gallery.setKeys(id, body(req, 64L << 20));
         res.status(204);
         return "";
     }
@@ -378,33 +407,10 @@ public final class PiCryptServer implements AutoCloseable {
         checkModel(req, id, true);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
-        GalleryFrames.Import imp = GalleryFrames.readImport(body);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
-            for (String n : imp.names()) {
-                if (!NAME.matcher(n).matches()) throw ApiException.badRequest("bad name in the import: '" + n + "'");
-                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
-            }
-            GalleryServer.Block block = g.server().importBlock(imp.block());
-            if (block.liveCount() != imp.names().size()) {
-                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
-            }
-            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
-            if (no != g.blocks().size()) {
-                bulk.remove(id);
-                throw new IllegalStateException("gallery block numbering out of step; reloaded");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            blocks.add(block);
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
-        }
+        GalleryService.Imported r = gallery.importBlock(id, GalleryFrames.readImport(body));
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("block", r.block()).put("identities", r.identities()));
     }
 
     /** One identity into the gallery: the server expands the enrollment ciphertext into the next free slot. */
@@ -414,56 +420,17 @@ public final class PiCryptServer implements AutoCloseable {
         checkModel(req, id, true);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
-                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            int no = blocks.size() - 1;
-            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
-            if (block == null || block.firstFreeSlot() < 0) {
-                block = g.server().newBlock();
-                blocks.add(block);
-                no = blocks.size() - 1;
-            }
-            int slot = block.firstFreeSlot();
-            g.server().enroll(block, slot, enrollment); // validates; publishes a new snapshot of the block
-            try {
-                store.putGalleryName(id, no, block.toBytes(), name, slot);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
-        }
+        GalleryService.Enrolled r = gallery.enroll(id, name, enrollment);
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("name", name).put("block", r.at().block()).put("slot", r.at().slot())
+                .put("identities", r.identities()));
     }
 
     private Object deleteFromGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst()
-                    .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
-            int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
-            GalleryServer.Block block = g.blocks().get(no);
-            g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
-            try {
-                store.removeFromGallery(id, no, block.toBytes(), name);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.remove(e);
-            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
-        }
+        if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
         res.status(204);
         return "";
     }
@@ -479,40 +446,9 @@ public final class PiCryptServer implements AutoCloseable {
         return out;
     }
 
-    /** The single-probe gallery answer (also each gallery item of a batch). */
+    /** The single-probe gallery answer (also each gallery item of a batch): PCGF v2 from the gallery service. */
     private byte[] identifyGalleryFrame(String id, byte[] probe) {
-        BulkGallery g = bulkGallery(id, true);
-        // an empty gallery answers without expanding the probe (the expansion is most of the cost)
-        byte[] result = g.blocks().isEmpty()
-                ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
-                : g.server().identify(g.blocks(), probe);
-        return GalleryFrames.writeAnswer(g.entries(), result);
-    }
-
-    /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
-    private BulkGallery bulkGallery(String id, boolean required) {
-        BulkGallery g = bulk.get(id);
-        if (g != null) return g;
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            g = bulk.get(id);
-            if (g != null) return g;
-            byte[] keys = store.evaluationKeys(id).orElse(null);
-            if (keys == null) {
-                if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
-                return null;
-            }
-            g = loadBulk(id, new GalleryServer(keys));
-            bulk.put(id, g);
-            return g;
-        }
-    }
-
-    private BulkGallery loadBulk(String id, GalleryServer gs) {
-        List<GalleryServer.Block> blocks = new ArrayList<>();
-        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
-        List<GalleryFrames.Entry> entries = new ArrayList<>();
-        for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(n.block() * GalleryParameters.BLOCK_CAPACITY + n.slot(), n.name()));
-        return new BulkGallery(gs, List.copyOf(blocks), List.copyOf(entries));
+        return GalleryFrames.writeAnswer(gallery.identify(id, probe));
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */

@@ -92,14 +92,12 @@ class BinaryFormatContractTest {
         formats.add(new Format("PCGS stored block (server parse)", block.toBytes(), gs::readBlock, new int[0], new int[0]));
         byte[] result = gs.identify(List.of(block), gc.encryptProbe(x));
         formats.add(new Format("PCGR gallery result (client parse)", result, b -> gc.decryptAllDistances(b), new int[]{5}, new int[0]));
-        byte[] answer = GalleryFrames.writeAnswer(List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
+        byte[] answer = GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
                 new GalleryFrames.Entry(2, "c")), result);
-        formats.add(new Format("PCGF gallery answer (client parse)", answer, b -> {
-            GalleryFrames.Answer a = GalleryFrames.readAnswer(b);
-            double[] d = gc.decryptAllDistances(a.result());
-            long live = Arrays.stream(d).filter(v -> !Double.isNaN(v)).count();
-            if (live != a.entries().size()) throw new CkksException("live slots and names differ");
-        }, new int[]{5}, new int[]{13}));
+        // v2: block count at 5, block numbers, entry count at 13, first name's length at 21; the client's parse is
+        // GalleryClient.distances (live slots must be exactly the named ones)
+        formats.add(new Format("PCGF gallery answer (client parse)", answer, b -> gc.distances(GalleryFrames.readAnswer(b)),
+                new int[]{5, 13}, new int[]{21}));
         formats.add(new Format("PCGE evaluation keys (server parse)", evalKeys, b -> new GalleryServer(b), new int[]{5}, new int[0]));
         formats.add(new Format("PCGK Galois keys", Serializer.writeGaloisKeys(new KeyGenerator(gp).galoisKeys(gsk, List.of(GalleryParameters.galoisElements().get(0)))),
                 b -> Serializer.readGaloisKeys(b, gp), new int[0], new int[]{21}));
@@ -163,8 +161,8 @@ class BinaryFormatContractTest {
                 m[0] ^= 0x20;
                 refused(f, m, "wrong magic");
                 m = b.clone();
-                m[4] = 2;
-                refused(f, m, "version 2");
+                m[4] = (byte) (m[4] + 1);
+                refused(f, m, "version " + (b[4] + 1) + " (one above this format's)");
                 for (int at : f.u32Counts()) {
                     int v = ByteBuffer.wrap(b, at, 4).getInt();
                     for (int w : new int[]{v + 1, v - 1, 0, Integer.MAX_VALUE, -1}) {
