@@ -18,6 +18,8 @@ import io.picrypt.match.MatchServer;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.SqliteStore;
 import io.picrypt.store.StoreException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import spark.Request;
@@ -49,19 +51,43 @@ public final class PiCryptServer implements AutoCloseable {
     private final EnrollmentStore store;
     private final boolean ownsStore;
     private final MatchServer match = new MatchServer();
-    private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
     private final ImageDiffServer imageDiff;
-    /** Image-difference bodies are up to 320 MiB: at most two are buffered at a time, the rest wait or get 503. */
-    private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
+    private final Limits limits;
+    private final Quotas quotas;
+    /** Image differences computed at once, in all and per keyset (Limits.imageDiffSlots*). */
+    private final FairSlots imageDiffSlots;
+    /**
+     * Packed 1:1 galleries ("p:" + keyset) and bulk 1:N galleries ("b:" + keyset) under one memory budget
+     * (Limits.cacheBytes, weighed in KiB); the least recently used are dropped and rebuilt from the store.
+     */
+    private final Cache<String, Object> caches;
+    private HardenedJetty jetty;
+    /** Keysets whose creation failed at the commit and whose removal failed too (see undoKeyset). */
+    private final java.util.Set<String> orphans = ConcurrentHashMap.newKeySet();
     private Service http;
 
     /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
     private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
 
-    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery, long bytes) {}
 
-    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
+    /** Heap of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB). */
+    static final long BLOCK_HEAP_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES;
+    /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
+    static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
+
+    private static int weighKiB(Object v) {
+        long bytes = v instanceof BulkGallery b ? GALLERY_KEYS_HEAP_BYTES + b.blocks().size() * BLOCK_HEAP_BYTES
+                : v instanceof CachedGallery c ? c.bytes() : 1024;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
+    }
+
+    private BulkGallery bulkGet(String id) { return (BulkGallery) caches.getIfPresent("b:" + id); }
+
+    private void bulkPut(String id, BulkGallery g) { caches.put("b:" + id, g); }
+
+    private void bulkRemove(String id) { caches.invalidate("b:" + id); }
 
     public PiCryptServer(ServerConfig config) {
         this(config, config.storeUrl() != null ? io.picrypt.store.PostgresStore.open(config.storeUrl()) : SqliteStore.open(config.dataDir()), true);
@@ -72,12 +98,37 @@ public final class PiCryptServer implements AutoCloseable {
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        this.limits = config.limits();
+        this.quotas = new Quotas(limits);
+        this.imageDiffSlots = new FairSlots(limits.imageDiffSlots(), limits.imageDiffSlotsPerKeyset());
+        this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
+                .weigher((String k, Object v) -> weighKiB(v)).build();
+    }
+
+    /**
+     * The largest body a route accepts, for the {@link RequestGate} (which refuses larger ones before reading).
+     * Unknown routes get the template limit: they answer 404 once the body is in.
+     */
+    long bodyLimit(String method, String path) {
+        if (path.endsWith("/image-diff")) return config.maxImageDiffBytes();
+        if (path.endsWith("/gallery/keys")) return limits.maxEvaluationKeyBytes();
+        if (path.endsWith("/gallery/blocks")) return config.maxGalleryBlockBytes();
+        if (path.equals("/v1/keysets")) return 64 << 10;
+        return config.maxTemplateBytes();
+    }
+
+    /** Request bodies held in memory right now (0 when not started). */
+    long bufferedBodyBytes() {
+        RequestGate g = jetty == null ? null : jetty.gate();
+        return g == null ? 0 : g.bufferedBytes();
     }
 
     public synchronized PiCryptServer start() {
         if (http != null) throw new IllegalStateException("already started");
-        Service s = Service.ignite().ipAddress(config.host()).port(config.port())
-                .threadPool(config.threads(), 2, 60_000);
+        jetty = new HardenedJetty(limits, this::bodyLimit);
+        Service s = Service.ignite();
+        s.embeddedServerIdentifier(jetty.register());
+        s.ipAddress(config.host()).port(config.port()).threadPool(config.threads(), 2, 60_000);
         if (config.tlsKeystore() != null) {
             s.secure(config.tlsKeystore().toString(), config.tlsPassword(), null, null);
         }
@@ -120,8 +171,8 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id", (req, res) -> {
             String id = authorize(req);
             store.deleteKeyset(id);
-            galleries.remove(id);
-            bulk.remove(id);
+            caches.invalidate("p:" + id);
+            bulkRemove(id);
             res.status(204);
             return "";
         });
@@ -172,7 +223,10 @@ public final class PiCryptServer implements AutoCloseable {
         s.put("/v1/keysets/:id/gallery/names/:name", this::enrollIntoGallery);
         s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
 
-        s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
+        s.exception(ApiException.class, (e, req, res) -> {
+            if (e.retryAfterSeconds() > 0) res.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            error(res, e.status(), e.code(), e.getMessage());
+        });
         s.exception(ImageDiffException.class, (e, req, res) -> {
             if (e.isClientError()) {
                 int status = e.reason() == ImageDiffException.Reason.TOO_LARGE ? 413 : 400;
@@ -186,7 +240,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
         s.exception(StoreException.class, (e, req, res) -> {
             log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
-            error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
+            storeError(res, e);
         });
         s.exception(Exception.class, (e, req, res) -> {
             log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
@@ -205,6 +259,8 @@ public final class PiCryptServer implements AutoCloseable {
             }
         }
         JsonNode body = jsonBody(req, 64 << 10);
+        quotas.admitKeysetCreation(req.ip());
+        removeOrphans();
         String params = body.path("params").asText("");
         String expected = MatchParameters.get().fingerprintHex();
         if (!expected.equals(params)) {
@@ -213,7 +269,13 @@ public final class PiCryptServer implements AutoCloseable {
         }
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
+        try {
+            store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
+        } catch (StoreException e) {
+            // the commit may have stored the row although it failed: nobody will ever hold its token, so remove it
+            if (e.maybeCommitted()) throw undoKeyset(id, e);
+            throw e;
+        }
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
@@ -227,6 +289,7 @@ public final class PiCryptServer implements AutoCloseable {
         byte[] ct = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         match.validateTemplate(ct);
+        quotas.admitTemplate(store, id, name, ct.length, () -> store.templates(id, name).isEmpty());
         int count;
         try {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
@@ -270,8 +333,8 @@ public final class PiCryptServer implements AutoCloseable {
     private Object imageDiff(Request req, Response res) {
         String id = authorize(req);
         try {
-            if (!imageDiffSlots.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly");
+            if (!imageDiffSlots.acquire(id, limits.imageDiffWaitMs())) {
+                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly").retryAfterSeconds(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -285,7 +348,7 @@ public final class PiCryptServer implements AutoCloseable {
             byte[][] pair = DiffRequest.read(body);
             out = imageDiff.subtract(pair[0], pair[1]);
         } finally {
-            imageDiffSlots.release();
+            imageDiffSlots.release(id);
         }
         serverTime(res, t0);
         log.debug("image difference for {}: {} bytes out", id, out.length);
@@ -297,12 +360,12 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        byte[] keys = body(req, 64L << 20);
+        byte[] keys = body(req, limits.maxEvaluationKeyBytes());
         GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
         synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
             store.setEvaluationKeys(id, keys);
-            bulk.remove(id);
-            bulk.put(id, loadBulk(id, gs));
+            bulkRemove(id);
+            bulkPut(id, loadBulk(id, gs));
         }
         res.status(204);
         return "";
@@ -315,6 +378,7 @@ public final class PiCryptServer implements AutoCloseable {
         GalleryFrames.Import imp = GalleryFrames.readImport(body);
         synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
             BulkGallery g = bulkGallery(id, true);
+            quotas.admitGalleryBlock(store, id, g.blocks().size(), body.length);
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
             for (String n : imp.names()) {
@@ -327,14 +391,14 @@ public final class PiCryptServer implements AutoCloseable {
             }
             int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
             if (no != g.blocks().size()) {
-                bulk.remove(id);
+                bulkRemove(id);
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
             List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
             blocks.add(block);
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            bulkPut(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
             serverTime(res, t0);
             res.status(201);
             return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
@@ -356,6 +420,7 @@ public final class PiCryptServer implements AutoCloseable {
             int no = blocks.size() - 1;
             GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
             if (block == null || block.firstFreeSlot() < 0) {
+                quotas.admitGalleryBlock(store, id, blocks.size(), BLOCK_HEAP_BYTES);
                 block = g.server().newBlock();
                 blocks.add(block);
                 no = blocks.size() - 1;
@@ -365,12 +430,12 @@ public final class PiCryptServer implements AutoCloseable {
             try {
                 store.putGalleryName(id, no, block.toBytes(), name, slot);
             } catch (RuntimeException ex) {
-                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
+                bulkRemove(id); // memory is ahead of the store: reload from the store, which is unchanged
                 throw ex;
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            bulkPut(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
             serverTime(res, t0);
             res.status(201);
             return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
@@ -390,12 +455,12 @@ public final class PiCryptServer implements AutoCloseable {
             try {
                 store.removeFromGallery(id, no, block.toBytes(), name);
             } catch (RuntimeException ex) {
-                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
+                bulkRemove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
                 throw ex;
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.remove(e);
-            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
+            bulkPut(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
         }
         res.status(204);
         return "";
@@ -417,10 +482,10 @@ public final class PiCryptServer implements AutoCloseable {
 
     /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
     private BulkGallery bulkGallery(String id, boolean required) {
-        BulkGallery g = bulk.get(id);
+        BulkGallery g = bulkGet(id);
         if (g != null) return g;
         synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            g = bulk.get(id);
+            g = bulkGet(id);
             if (g != null) return g;
             byte[] keys = store.evaluationKeys(id).orElse(null);
             if (keys == null) {
@@ -428,7 +493,7 @@ public final class PiCryptServer implements AutoCloseable {
                 return null;
             }
             g = loadBulk(id, new GalleryServer(keys));
-            bulk.put(id, g);
+            bulkPut(id, g);
             return g;
         }
     }
@@ -444,17 +509,19 @@ public final class PiCryptServer implements AutoCloseable {
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
     private CachedGallery gallery(String id) {
         long gen = store.generation(id);
-        CachedGallery c = galleries.get(id);
+        CachedGallery c = (CachedGallery) caches.getIfPresent("p:" + id);
         if (c != null && c.generation() == gen) return c;
         synchronized (galleryLocks.computeIfAbsent(id, k -> new Object())) {
             gen = store.generation(id);
-            c = galleries.get(id);
+            c = (CachedGallery) caches.getIfPresent("p:" + id);
             if (c != null && c.generation() == gen) return c;
             var all = store.allTemplates(id);
             List<IdentifyFrame.Entry> entries = new ArrayList<>();
             List<byte[]> cts = new ArrayList<>(all.size());
+            long bytes = 0;
             for (var t : all) {
                 cts.add(t.ciphertext());
+                bytes += t.ciphertext().length;
                 int last = entries.size() - 1;
                 if (last >= 0 && entries.get(last).name().equals(t.name())) {
                     entries.set(last, new IdentifyFrame.Entry(t.name(), entries.get(last).templates() + 1));
@@ -462,8 +529,9 @@ public final class PiCryptServer implements AutoCloseable {
                     entries.add(new IdentifyFrame.Entry(t.name(), 1));
                 }
             }
-            c = new CachedGallery(gen, entries, match.gallery(cts));
-            galleries.put(id, c);
+            // packing sums TEMPLATES_PER_CIPHERTEXT templates into one ciphertext: the heap is at most the templates' bytes
+            c = new CachedGallery(gen, entries, match.gallery(cts), bytes);
+            caches.put("p:" + id, c);
             return c;
         }
     }
@@ -558,6 +626,44 @@ public final class PiCryptServer implements AutoCloseable {
         res.status(status);
         res.type("application/json");
         return errorJson(code, message);
+    }
+
+    /** A store failure as the client should read it: 507 for a full disk, 503 otherwise; honest about a failed commit. */
+    private static void storeError(Response res, StoreException e) {
+        String outcome = e.maybeCommitted() ? "; the change may or may not have been stored (check before retrying)" : "; nothing was changed";
+        switch (e.kind()) {
+            case FULL -> error(res, 507, "insufficient_storage", "the server's storage is full" + outcome);
+            case UNAVAILABLE -> {
+                res.header("Retry-After", "5");
+                error(res, 503, "store_unavailable", "the enrollment store is unavailable" + outcome);
+            }
+            default -> error(res, 500, "store_error", "the enrollment store failed" + outcome);
+        }
+    }
+
+    /**
+     * A keyset whose creation failed at the commit may still be stored (nobody holds its token): remove it. If the
+     * store still fails, the id is kept and removed before the next keyset is created, and the answer says the
+     * outcome is unknown.
+     */
+    private StoreException undoKeyset(String id, StoreException failure) {
+        try {
+            store.deleteKeyset(id);
+            log.info("keyset {}: creation failed at commit; removed", id);
+            return new StoreException(failure.kind(), false, failure.getMessage(), failure);
+        } catch (RuntimeException again) {
+            log.warn("keyset {}: creation failed at commit and could not be undone yet: {}", id, again.getMessage());
+            orphans.add(id);
+            return failure;
+        }
+    }
+
+    private void removeOrphans() {
+        for (String id : orphans) {
+            store.deleteKeyset(id);
+            orphans.remove(id);
+            log.info("keyset {}: orphan of a failed creation removed", id);
+        }
     }
 
     static String errorJson(String code, String message) {

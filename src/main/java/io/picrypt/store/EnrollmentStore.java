@@ -49,6 +49,9 @@ public interface EnrollmentStore extends AutoCloseable {
     /** Bytes of stored ciphertext for the keyset (templates only). */
     long storedBytes(String keysetId);
 
+    /** Distinct 1:1 names of the keyset (for quotas); the default counts {@link #list}. */
+    default int identityCount(String keysetId) { return list(keysetId).size(); }
+
     // ---------------------------------------------------------------- the bulk 1:N gallery (column-packed blocks)
 
     record GalleryName(String name, int block, int slot) {}

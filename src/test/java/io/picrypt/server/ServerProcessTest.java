@@ -42,9 +42,11 @@ class ServerProcessTest {
         final Process process;
         final URI url;
 
-        ServerProcess(Path data, int port, Path log) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--data", data.toString());
+        ServerProcess(Path data, int port, Path log, String... extra) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g", "io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--data", data.toString()));
+            cmd.addAll(List.of(extra));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             // CLASSPATH, not -cp: see ARCHITECTURE.md (long command lines crash ONNX Runtime; harmless here, but uniform)
             pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
