@@ -117,6 +117,12 @@ public final class PiCryptServer implements AutoCloseable {
         return config.maxTemplateBytes();
     }
 
+    /** Estimated heap of the evaluation caches now, in bytes (never above Limits.cacheBytes once eviction ran). */
+    long cachedBytes() {
+        caches.cleanUp();
+        return caches.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L) << 10;
+    }
+
     /** Request bodies held in memory right now (0 when not started). */
     long bufferedBodyBytes() {
         RequestGate g = jetty == null ? null : jetty.gate();
