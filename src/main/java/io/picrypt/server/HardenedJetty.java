@@ -76,11 +76,14 @@ final class HardenedJetty implements JettyServerFactory {
     }
 
     private final class Hardened extends Server {
-        final RequestGate gate = new RequestGate(limits, bodyLimit);
+        final RequestGate gate;
         final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
 
         Hardened(ThreadPool pool) {
             super(pool);
+            // one acceptor, one selector and two spare threads stay out of the routes: health checks always find one
+            int threads = pool instanceof QueuedThreadPool q ? q.getMaxThreads() : 16;
+            gate = new RequestGate(limits, bodyLimit, threads - 4);
             ErrorHandler errors = new JsonErrors();
             setErrorHandler(errors);
             addBean(errors);

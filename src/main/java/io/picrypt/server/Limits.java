@@ -33,12 +33,14 @@ import java.util.Map;
  * @param imageDiffSlots         image differences computed at once on the whole server
  * @param imageDiffSlotsPerKeyset image differences one keyset computes at once (so one keyset cannot hold all)
  * @param imageDiffWaitMs        how long an image difference waits for a slot before 503
+ * @param queueWaitMs            how long a request (body complete) waits, parked without a thread, for one of the
+ *                               route workers (the pool's threads less four kept for health checks) before 503
  */
 public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRate, long bodyGraceMs,
                      int maxConnections, int maxConnectionsPerClient, long bodyBufferBytes, long cacheBytes,
                      int keysetsPerWindow, int keysetsPerClientWindow, long windowMs,
                      int maxIdentities, int maxGalleryBlocks, long maxStoredBytes, long maxEvaluationKeyBytes,
-                     int imageDiffSlots, int imageDiffSlotsPerKeyset, long imageDiffWaitMs) {
+                     int imageDiffSlots, int imageDiffSlotsPerKeyset, long imageDiffWaitMs, long queueWaitMs) {
 
     public Limits {
         if (idleTimeoutMs < 100 || headerDeadlineMs < 100 || bodyGraceMs < 0) throw new IllegalArgumentException("timeouts must be >= 100 ms");
@@ -48,6 +50,7 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
         if (keysetsPerWindow < 0 || keysetsPerClientWindow < 0 || windowMs < 1) throw new IllegalArgumentException("bad keyset rate");
         if (maxIdentities < 1 || maxGalleryBlocks < 0 || maxStoredBytes < 1 || maxEvaluationKeyBytes < 1) throw new IllegalArgumentException("bad quota");
         if (imageDiffSlots < 1 || imageDiffSlotsPerKeyset < 1 || imageDiffWaitMs < 0) throw new IllegalArgumentException("bad image-difference slots");
+        if (queueWaitMs < 100) throw new IllegalArgumentException("queueWaitMs must be >= 100");
     }
 
     /**
@@ -61,7 +64,7 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
                 Math.max(64L << 20, heap / 4), heap / 3,
                 120, 20, 3_600_000,
                 100_000, 64, 4L << 30, 64L << 20,
-                2, 1, 60_000);
+                2, 1, 60_000, 60_000);
     }
 
     /** Defaults overridden by {@code spec} ("idleTimeoutMs=2000,cacheBytes=256m"); null or blank = defaults. */
@@ -87,6 +90,7 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
         v.put("imagediffslots", (long) d.imageDiffSlots);
         v.put("imagediffslotsperkeyset", (long) d.imageDiffSlotsPerKeyset);
         v.put("imagediffwaitms", d.imageDiffWaitMs);
+        v.put("queuewaitms", d.queueWaitMs);
         for (String part : spec.split(",")) {
             if (part.isBlank()) continue;
             int eq = part.indexOf('=');
@@ -101,7 +105,7 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
                 Math.toIntExact(v.get("keysetsperwindow")), Math.toIntExact(v.get("keysetsperclientwindow")), v.get("windowms"),
                 Math.toIntExact(v.get("maxidentities")), Math.toIntExact(v.get("maxgalleryblocks")), v.get("maxstoredbytes"),
                 v.get("maxevaluationkeybytes"), Math.toIntExact(v.get("imagediffslots")), Math.toIntExact(v.get("imagediffslotsperkeyset")),
-                v.get("imagediffwaitms"));
+                v.get("imagediffwaitms"), v.get("queuewaitms"));
     }
 
     private static long size(String s) {

@@ -43,10 +43,57 @@ final class RequestGate extends HandlerWrapper {
     /** (method, path) -> the route's body limit in bytes. */
     private final ToLongBiFunction<String, String> bodyLimit;
     private final AtomicLong buffered = new AtomicLong();
+    /**
+     * Requests running in the routes at once; the rest wait parked (async, no thread) in arrival order, so the
+     * pool always keeps threads free for /v1/health and /v1/version, which skip the queue.
+     */
+    private final java.util.concurrent.Semaphore active;
+    private final java.util.concurrent.ConcurrentLinkedQueue<AsyncContext> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final String PERMIT = RequestGate.class.getName() + ".permit";
 
-    RequestGate(Limits limits, ToLongBiFunction<String, String> bodyLimit) {
+    RequestGate(Limits limits, ToLongBiFunction<String, String> bodyLimit, int maxActive) {
         this.limits = limits;
         this.bodyLimit = bodyLimit;
+        this.active = new java.util.concurrent.Semaphore(Math.max(1, maxActive));
+    }
+
+    /** Runs the routes for a request holding a permit, then hands the permit on. */
+    private void runWithPermit(String target, Request base, HttpServletRequest req, HttpServletResponse res) throws IOException, javax.servlet.ServletException {
+        try {
+            super.handle(target, base, req, res);
+        } finally {
+            active.release();
+            wakeParked();
+        }
+    }
+
+    /** Dispatches parked requests while permits are free. */
+    private void wakeParked() {
+        while (!parked.isEmpty() && active.tryAcquire()) {
+            AsyncContext ac = parked.poll();
+            if (ac == null) {
+                active.release();
+                return;
+            }
+            ac.getRequest().setAttribute(PERMIT, Boolean.TRUE);
+            try {
+                ac.dispatch();
+            } catch (IllegalStateException gone) {
+                // timed out meanwhile (answered 503 by its listener): give the permit to the next one
+                ac.getRequest().removeAttribute(PERMIT);
+                active.release();
+            }
+        }
+    }
+
+    /** Parks an async request until a permit is free (answered 503 if none comes before its timeout). */
+    private void park(AsyncContext ac) {
+        parked.add(ac);
+        wakeParked();
+    }
+
+    private static boolean exempt(String method, String path) {
+        return ("GET".equals(method) || "HEAD".equals(method)) && ("/v1/health".equals(path) || "/v1/version".equals(path));
     }
 
     /** Bytes of request bodies held in memory right now (for tests and monitoring). */
@@ -55,13 +102,14 @@ final class RequestGate extends HandlerWrapper {
     @Override
     public void handle(String target, Request base, HttpServletRequest req, HttpServletResponse res) throws IOException, javax.servlet.ServletException {
         if (req.getDispatcherType() == DispatcherType.ASYNC) {
+            if (req.getAttribute(PERMIT) == null) return; // an error was already written
+            req.removeAttribute(PERMIT);
             Pending p = (Pending) req.getAttribute(BODY);
-            if (p == null) return; // an error was already written
             req.removeAttribute(BODY);
             try {
-                super.handle(target, base, new Buffered(view(req), p.body()), res);
+                runWithPermit(target, base, p == null ? view(req) : new Buffered(view(req), p.body()), res);
             } finally {
-                p.release();
+                if (p != null) p.release();
             }
             return;
         }
@@ -76,7 +124,17 @@ final class RequestGate extends HandlerWrapper {
         String te = req.getHeader("Transfer-Encoding");
         boolean chunked = te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
         if (declared <= 0 && !chunked) {
-            super.handle(target, base, view, res);
+            if (exempt(view.getMethod(), rawPath)) {
+                super.handle(target, base, view, res);
+            } else if (active.tryAcquire()) {
+                runWithPermit(target, base, view, res);
+            } else {
+                base.setHandled(true);
+                AsyncContext ac = req.startAsync();
+                ac.setTimeout(limits.queueWaitMs());
+                ac.addListener(new Parked(ac, res));
+                park(ac);
+            }
             return;
         }
         String type = req.getContentType() == null ? "" : req.getContentType().toLowerCase(Locale.ROOT);
@@ -102,15 +160,25 @@ final class RequestGate extends HandlerWrapper {
         base.setHandled(true);
         AsyncContext ac = req.startAsync();
         long deadline = limits.bodyDeadlineMs(declared > 0 ? declared : limit);
-        ac.setTimeout(deadline);
+        ac.setTimeout(deadline + limits.queueWaitMs());
         Pending p = new Pending(ac, res, declared, limit, deadline);
         ac.addListener(p);
+        // the body's own deadline (the async timeout also covers the wait for a worker afterwards)
+        p.timer = DEADLINES.schedule(() -> p.onBodyDeadline(), deadline, java.util.concurrent.TimeUnit.MILLISECONDS);
         ServletInputStream in = req.getInputStream();
         p.in = in;
         in.setReadListener(p);
     }
 
+    private static final java.util.concurrent.ScheduledExecutorService DEADLINES =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "picrypt-body-deadlines");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final class Pending implements ReadListener, AsyncListener {
+        volatile java.util.concurrent.ScheduledFuture<?> timer;
         final AsyncContext ac;
         final HttpServletResponse res;
         final long limit, deadlineMs;
@@ -154,9 +222,11 @@ final class RequestGate extends HandlerWrapper {
         @Override
         public void onAllDataRead() {
             if (!finished.compareAndSet(false, true)) return;
+            var t = timer;
+            if (t != null) t.cancel(false);
             body = out.toByteArray();
             ac.getRequest().setAttribute(BODY, this);
-            ac.dispatch();
+            park(ac);
         }
 
         @Override
@@ -168,8 +238,20 @@ final class RequestGate extends HandlerWrapper {
             }
         }
 
+        void onBodyDeadline() {
+            if (body != null) return;
+            fail(408, "body_timeout", "the request body did not arrive within " + deadlineMs + " ms (minimum rate "
+                    + limits.minUploadRate() + " bytes/s)");
+        }
+
         @Override
         public void onTimeout(AsyncEvent event) {
+            if (body != null) { // the body was complete: it waited in the queue
+                parked.remove(ac);
+                busy(ac, res);
+                release();
+                return;
+            }
             fail(408, "body_timeout", "the request body did not arrive within " + deadlineMs + " ms (minimum rate "
                     + limits.minUploadRate() + " bytes/s)");
         }
@@ -202,7 +284,50 @@ final class RequestGate extends HandlerWrapper {
         }
 
         void release() {
+            var t = timer;
+            if (t != null) t.cancel(false);
             if (released.compareAndSet(false, true)) buffered.addAndGet(-held);
+        }
+    }
+
+    /** A parked request without a body: 503 when no permit came in time. */
+    private final class Parked implements AsyncListener {
+        final AsyncContext ac;
+        final HttpServletResponse res;
+
+        Parked(AsyncContext ac, HttpServletResponse res) {
+            this.ac = ac;
+            this.res = res;
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            parked.remove(ac);
+            busy(ac, res);
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) { /* nothing held */ }
+
+        @Override
+        public void onError(AsyncEvent event) { parked.remove(ac); }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) { /* not restarted */ }
+    }
+
+    private void busy(AsyncContext ac, HttpServletResponse res) {
+        log.info("request waited {} ms for a worker: 503", limits.queueWaitMs());
+        try {
+            res.setHeader("Retry-After", "2");
+            reject(res, 503, "busy", "the server is busy; try again shortly");
+        } catch (IOException | IllegalStateException e) {
+            log.debug("could not answer a timed-out request: {}", e.toString());
+        }
+        try {
+            ac.complete();
+        } catch (IllegalStateException ignored) {
+            // completed by the container
         }
     }
 

@@ -95,6 +95,61 @@ class ResourceBoundsTest {
         }
     }
 
+    static long usedHeap() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /**
+     * The cache's weights are measured heap, not guesses: a keyset's expansion keys, a gallery block and a 1:1
+     * template, each measured over several copies (printed for docs/BENCHMARKS.md, "Memory").
+     */
+    @Test
+    void cacheWeightsMatchTheMeasuredHeap() throws Exception {
+        Random r = new Random(6);
+        List<byte[]> keys = new ArrayList<>();
+        List<GalleryClient> clients = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            GalleryClient g = new GalleryClient(GalleryClient.generateSecretKey());
+            clients.add(g);
+            keys.add(g.evaluationKeys());
+        }
+        byte[] enrollment = clients.get(0).encryptEnrollment(SyntheticEmbeddings.unit(r));
+        long h0 = usedHeap();
+        List<io.picrypt.match.GalleryServer> servers = new ArrayList<>();
+        for (byte[] k : keys) servers.add(new io.picrypt.match.GalleryServer(k));
+        long perKeyset = (usedHeap() - h0) / keys.size();
+        long h1 = usedHeap();
+        List<io.picrypt.match.GalleryServer.Block> blocks = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            var block = servers.get(0).newBlock();
+            servers.get(0).enroll(block, 0, enrollment);
+            blocks.add(block);
+        }
+        long perBlock = (usedHeap() - h1) / blocks.size();
+        io.picrypt.match.MatchClient m = new io.picrypt.match.MatchClient(io.picrypt.match.MatchClient.generateSecretKey());
+        List<byte[]> templates = new ArrayList<>();
+        for (int i = 0; i < 512; i++) templates.add(m.encryptTemplate(SyntheticEmbeddings.unit(r)));
+        long templateBytes = templates.stream().mapToLong(t -> t.length).sum();
+        long h2 = usedHeap();
+        var packed = new io.picrypt.match.MatchServer().gallery(templates);
+        long perTemplatePacked = (usedHeap() - h2) / templates.size();
+        System.out.printf("heap: gallery keys %,d B per keyset; gallery block %,d B (%,d B per identity of %d); 1:1 packed %,d B per template (%,d B on the wire)%n",
+                perKeyset, perBlock, perBlock / io.picrypt.match.GalleryParameters.BLOCK_CAPACITY, io.picrypt.match.GalleryParameters.BLOCK_CAPACITY,
+                perTemplatePacked, templateBytes / templates.size());
+        assertTrue(perKeyset > PiCryptServer.GALLERY_KEYS_HEAP_BYTES / 2 && perKeyset < PiCryptServer.GALLERY_KEYS_HEAP_BYTES * 3 / 2,
+                "keys weight " + PiCryptServer.GALLERY_KEYS_HEAP_BYTES + " vs measured " + perKeyset);
+        assertTrue(perBlock > PiCryptServer.BLOCK_HEAP_BYTES / 2 && perBlock < PiCryptServer.BLOCK_HEAP_BYTES * 3 / 2,
+                "block weight " + PiCryptServer.BLOCK_HEAP_BYTES + " vs measured " + perBlock);
+        assertTrue(perTemplatePacked <= templateBytes / templates.size() * 3 / 2, "template weight (its wire size) is not an underestimate");
+        assertNotNull(packed);
+        assertEquals(4, servers.size() + blocks.size() - 4);
+    }
+
     @Test
     void fairSlotsLetOtherKeysetsIn() throws Exception {
         FairSlots slots = new FairSlots(2, 1);
