@@ -188,6 +188,8 @@ class ServerProcessTest {
             var names = http.list().stream().map(PiCryptClient.Identity::name).toList();
             for (int i : acknowledged) assertTrue(names.contains("id" + i), "acknowledged id" + i + " survived kill -9");
             assertTrue(names.size() <= acknowledged.size() + 3, "at most the in-flight enrollments are extra");
+            System.out.printf("kill -9 durability: %d enrollments acknowledged before the kill, %d stored after restart, 0 acknowledged lost%n",
+                    acknowledged.size(), names.size());
             // every stored template is whole: the encrypted distance to its own vector is ~0
             MatchSession s = new MatchSession(http, sk, null, 1.30);
             for (String n : names) {
