@@ -199,8 +199,9 @@ final class RequestGate extends HandlerWrapper {
 
         byte[] body() { return body; }
 
+        /** Synchronized with {@link #release}: a deadline may fire on another thread while bytes arrive. */
         @Override
-        public void onDataAvailable() throws IOException {
+        public synchronized void onDataAvailable() throws IOException {
             byte[] buf = new byte[64 << 10];
             while (!finished.get() && in.isReady()) {
                 int n = in.read(buf);
@@ -283,7 +284,7 @@ final class RequestGate extends HandlerWrapper {
             }
         }
 
-        void release() {
+        synchronized void release() {
             var t = timer;
             if (t != null) t.cancel(false);
             if (released.compareAndSet(false, true)) buffered.addAndGet(-held);
