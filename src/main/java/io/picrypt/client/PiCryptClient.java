@@ -225,7 +225,8 @@ public final class PiCryptClient {
 
     /** POST .../identify/batch: a {@link io.picrypt.match.BatchFrames} request in, its answer frame out (one round trip). */
     public Reply identifyBatch(byte[] frame) {
-        return postReply("/identify/batch", frame);
+        // several identify answers in one frame: bounded like one identify answer (512 MiB in all)
+        return postReply("/identify/batch", frame, ENCRYPTED_ANSWER);
     }
 
     /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */

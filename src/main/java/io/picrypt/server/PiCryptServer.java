@@ -113,6 +113,7 @@ public final class PiCryptServer implements AutoCloseable {
         if (path.endsWith("/image-diff")) return config.maxImageDiffBytes();
         if (path.endsWith("/gallery/keys")) return limits.maxEvaluationKeyBytes();
         if (path.endsWith("/gallery/blocks")) return config.maxGalleryBlockBytes();
+        if (path.endsWith("/identify/batch")) return BatchIdentify.maxBody(config.maxTemplateBytes());
         if (path.equals("/v1/keysets")) return 64 << 10;
         return config.maxTemplateBytes();
     }
