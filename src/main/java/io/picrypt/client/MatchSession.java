@@ -60,30 +60,68 @@ public final class MatchSession {
 
     public double threshold() { return threshold; }
 
+    /** The server connection this session talks through. */
+    public PiCryptClient http() { return http; }
+
     // ------------------------------------------------------------------ photos
 
-    /** Embeds every photo (largest face), enrolls their normalised mean as one template. */
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enroll(String name, List<Path> photos, boolean replace) {
-        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace);
+        return enroll(name, photos, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    /** As {@link #enroll(String, List, boolean)} for photos held in memory (e.g. uploads); warnings name them "photo 1", "photo 2", ... */
+    /**
+     * Embeds every photo (largest face), enrolls their normalised mean as one template, after the
+     * {@link EnrollmentSafety} rules (photos of one person; a name keeps its face) unless overridden.
+     *
+     * @throws EnrollmentSafety.Refused when a rule refuses (nothing uploaded)
+     * @throws io.picrypt.face.FaceException for unusable photos; its message names every failing photo
+     */
+    public Enrollment enroll(String name, List<Path> photos, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace, overrides);
+    }
+
+    /** As {@link #enrollImages(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enrollImages(String name, List<byte[]> images, boolean replace) {
-        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace);
+        return enrollImages(name, images, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace) {
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} for photos held in memory (e.g. uploads); messages name them "photo 1", "photo 2", ... */
+    public Enrollment enrollImages(String name, List<byte[]> images, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace, overrides);
+    }
+
+    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace,
+                                  EnrollmentSafety.Overrides overrides) {
         if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        List<io.picrypt.face.FaceException> failed = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            FaceEmbedding e = embed.apply(i);
+            FaceEmbedding e;
+            try {
+                e = embed.apply(i);
+            } catch (io.picrypt.face.FaceException fe) {
+                if (!fe.isInputError()) throw fe;
+                failed.add(fe); // keep going: the user learns about every bad photo at once
+                continue;
+            }
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
-        double embedMs = ms(t0);
-        Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
+        double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
+        if (failed.size() == 1) throw failed.get(0);
+        if (!failed.isEmpty()) {
+            throw new io.picrypt.face.FaceException(failed.get(0).reason(), failed.size() + " of " + count + " photos cannot be used: "
+                    + String.join("; ", failed.stream().map(Throwable::getMessage).toList()));
+        }
+        warnings.addAll(EnrollmentSafety.checkSamePerson(vectors, label, threshold, overrides));
+        float[] mean = normalisedMean(vectors);
+        warnings.addAll(EnrollmentSafety.checkMatchesExisting(this, name, mean, replace ? "replace" : "add to", overrides));
+        Enrollment e = enrollEmbedding(name, mean, replace);
         Trace t = e.trace();
         return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
@@ -120,6 +158,7 @@ public final class MatchSession {
 
     // ------------------------------------------------------------------ embeddings
 
+    /** Encrypts and stores one template as it is: no {@link EnrollmentSafety} rule (callers with photos use {@link #enroll}). */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
         byte[] ct = crypto.encryptTemplate(embedding);
