@@ -32,13 +32,13 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("picrypt: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            commandLine.getErr().println("picrypt: " + Terminal.safe(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (System.getenv("PICRYPT_DEBUG") != null) ex.printStackTrace(commandLine.getErr());
             return EXIT_ERROR;
         });
         cl.setExitCodeExceptionMapper(ex -> EXIT_ERROR);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("picrypt: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("picrypt: " + Terminal.safe(ex.getMessage()));
             ex.getCommandLine().usage(ex.getCommandLine().getErr());
             return EXIT_ERROR;
         });

@@ -33,6 +33,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--limits", paramLabel = "KEY=VALUE,...", defaultValue = "${env:PICRYPT_LIMITS}",
+            description = {"timeouts, memory budgets and quotas, e.g. idleTimeoutMs=10000,cacheBytes=2g,maxIdentities=5000",
+                    "(default: $PICRYPT_LIMITS; keys and defaults in docs/ARCHITECTURE.md, 'Resource bounds')"})
+    String limits;
+
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12/JKS keystore with the server certificate: serve HTTPS")
     Path tlsKeystore;
 
@@ -54,7 +59,8 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads)
-                .withStoreUrl(store == null || store.isBlank() ? null : store);
+                .withStoreUrl(store == null || store.isBlank() ? null : store)
+                .withLimits(io.picrypt.server.Limits.parse(limits));
         if (closedRegistration) {
             String secret = System.getenv("PICRYPT_REGISTRATION_TOKEN");
             if (secret == null || secret.isBlank()) throw new IllegalArgumentException("--closed-registration needs PICRYPT_REGISTRATION_TOKEN");

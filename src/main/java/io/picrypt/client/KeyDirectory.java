@@ -214,6 +214,7 @@ public final class KeyDirectory {
 
     /** Our files must not be readable by anyone else: refuse to use them otherwise (as ssh does). */
     private static void checkPermissions(Path f) {
+        checkDirectory(f.toAbsolutePath().getParent());
         try {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(f);
             for (PosixFilePermission x : p) {
@@ -227,7 +228,25 @@ public final class KeyDirectory {
         }
     }
 
+    /**
+     * The key directory must not be writable by anyone else: another user could replace the key or the
+     * configuration (and with it the server the client trusts) even when every file is 0600.
+     */
+    static void checkDirectory(Path d) {
+        if (d == null || !Files.isDirectory(d)) return;
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(d);
+            if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new ClientException("the key directory " + d + " is writable by other users (mode " + PosixFilePermissions.toString(p)
+                        + "); run: chmod 700 " + d);
+            }
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system: nothing to check
+        }
+    }
+
     private void writePrivate(Path target, byte[] content) {
+        checkDirectory(dir);
         try {
             if (!Files.isDirectory(dir)) {
                 try {

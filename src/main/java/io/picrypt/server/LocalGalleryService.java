@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -22,17 +25,53 @@ import java.util.stream.IntStream;
  */
 public final class LocalGalleryService implements GalleryService {
     /** A keyset's gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    private record Loaded(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
+    record Loaded(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {
+        /** Estimated heap (expansion keys + blocks), the cache's weight (PiCryptServer's measured constants). */
+        long heapBytes() {
+            return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_HEAP_BYTES;
+        }
+    }
+
+    /** Called before a block is added: {@code blocks} already stored, {@code bytes} to be added; throws to refuse (quota). */
+    @FunctionalInterface
+    public interface BlockAdmission {
+        void admit(String keyset, int blocks, long bytes);
+    }
 
     private final GalleryStore store;
     private final Predicate<String> validName;
-    private final ConcurrentHashMap<String, Loaded> loaded = new ConcurrentHashMap<>();
+    /** Loaded galleries under key "b:" + keyset, in a cache that may be shared (and bounded) with other caches. */
+    private final Cache<String, Object> loaded;
+    private final BlockAdmission admission;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-    /** @param validName the server's name syntax, applied to names inside imported blocks */
+    /** @param validName the server's name syntax, applied to names inside imported blocks; no memory bound, no quota */
     public LocalGalleryService(GalleryStore store, Predicate<String> validName) {
+        this(store, validName, Caffeine.newBuilder().build(), (k, b, n) -> {});
+    }
+
+    /**
+     * @param cache     where loaded galleries live (key "b:" + keyset); a bounded cache evicts cold galleries, which are
+     *                  reloaded from the store on next use
+     * @param admission the quota check before a block is added
+     */
+    public LocalGalleryService(GalleryStore store, Predicate<String> validName, Cache<String, Object> cache, BlockAdmission admission) {
         this.store = store;
         this.validName = validName;
+        this.loaded = cache;
+        this.admission = admission;
+    }
+
+    private Loaded cached(String id) {
+        return (Loaded) loaded.getIfPresent("b:" + id);
+    }
+
+    private void publish(String id, Loaded g) {
+        loaded.put("b:" + id, g);
+    }
+
+    private void drop(String id) {
+        loaded.invalidate("b:" + id);
     }
 
     private Object lock(String id) {
@@ -51,8 +90,8 @@ public final class LocalGalleryService implements GalleryService {
         GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
         synchronized (lock(id)) {
             store.setEvaluationKeys(id, keys);
-            loaded.remove(id);
-            loaded.put(id, read(id, gs));
+            drop(id);
+            publish(id, read(id, gs));
         }
     }
 
@@ -66,20 +105,21 @@ public final class LocalGalleryService implements GalleryService {
                 if (!validName.test(n)) throw ApiException.badRequest("bad name in the import: '" + n + "'");
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
+            admission.admit(id, g.blocks().size(), imp.block().length);
             GalleryServer.Block block = g.server().importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
             }
             int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
             if (no != g.blocks().size()) {
-                loaded.remove(id);
+                drop(id);
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
             List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
             blocks.add(block);
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(new GalleryPosition(no, i).index(), imp.names().get(i)));
-            loaded.put(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            publish(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
             return new Imported(no, entries.size());
         }
     }
@@ -95,6 +135,7 @@ public final class LocalGalleryService implements GalleryService {
             int no = blocks.size() - 1;
             GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
             if (block == null || block.firstFreeSlot() < 0) {
+                admission.admit(id, blocks.size(), PiCryptServer.BLOCK_HEAP_BYTES);
                 block = g.server().newBlock();
                 blocks.add(block);
                 no = blocks.size() - 1;
@@ -104,12 +145,12 @@ public final class LocalGalleryService implements GalleryService {
             try {
                 store.putGalleryName(id, at.block(), block.toBytes(), name, at.slot());
             } catch (RuntimeException ex) {
-                loaded.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
+                drop(id); // memory is ahead of the store: reload from the store, which is unchanged
                 throw ex;
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.add(new GalleryFrames.Entry(at.index(), name));
-            loaded.put(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            publish(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
             return new Enrolled(name, at, entries.size());
         }
     }
@@ -127,12 +168,12 @@ public final class LocalGalleryService implements GalleryService {
             try {
                 store.removeFromGallery(id, at.block(), block.toBytes(), name);
             } catch (RuntimeException ex) {
-                loaded.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
+                drop(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
                 throw ex;
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.remove(e);
-            loaded.put(id, new Loaded(g.server(), g.blocks(), List.copyOf(entries)));
+            publish(id, new Loaded(g.server(), g.blocks(), List.copyOf(entries)));
             return true;
         }
     }
@@ -149,15 +190,15 @@ public final class LocalGalleryService implements GalleryService {
 
     @Override
     public void forget(String id) {
-        loaded.remove(id);
+        drop(id);
     }
 
     /** The keyset's gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
     private Loaded load(String id, boolean required) {
-        Loaded g = loaded.get(id);
+        Loaded g = cached(id);
         if (g != null) return g;
         synchronized (lock(id)) {
-            g = loaded.get(id);
+            g = cached(id);
             if (g != null) return g;
             byte[] keys = store.evaluationKeys(id).orElse(null);
             if (keys == null) {
@@ -165,7 +206,7 @@ public final class LocalGalleryService implements GalleryService {
                 return null;
             }
             g = read(id, new GalleryServer(keys));
-            loaded.put(id, g);
+            publish(id, g);
             return g;
         }
     }

@@ -16,6 +16,8 @@ import io.picrypt.match.MatchServer;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.SqliteStore;
 import io.picrypt.store.StoreException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import spark.Request;
@@ -50,27 +52,48 @@ public final class PiCryptServer implements AutoCloseable {
     private final EnrollmentStore store;
     private final boolean ownsStore;
     private final MatchServer match = new MatchServer();
-    private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
     private final ImageDiffServer imageDiff;
-    /** Image-difference bodies are up to 320 MiB: at most two are buffered at a time, the rest wait or get 503. */
-    private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
+    private final Limits limits;
+    private final Quotas quotas;
+    /** Image differences computed at once, in all and per keyset (Limits.imageDiffSlots*). */
+    private final FairSlots imageDiffSlots;
+    /**
+     * Packed 1:1 galleries ("p:" + keyset) and bulk 1:N galleries ("b:" + keyset) under one memory budget
+     * (Limits.cacheBytes, weighed in KiB); the least recently used are dropped and rebuilt from the store.
+     */
+    private final Cache<String, Object> caches;
+    private HardenedJetty jetty;
+    /** Keysets whose creation failed at the commit and whose removal failed too (see undoKeyset). */
+    private final java.util.Set<String> orphans = ConcurrentHashMap.newKeySet();
     private Service http;
 
     private final GalleryService gallery;
 
-    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
+    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery, long bytes) {}
+
+    /** Heap of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB). */
+    static final long BLOCK_HEAP_BYTES = (long) io.picrypt.match.GalleryParameters.COLUMNS * 2 * io.picrypt.match.GalleryParameters.N * Long.BYTES;
+    /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
+    static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
+
+    private static int weighKiB(Object v) {
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
+                : v instanceof CachedGallery c ? c.bytes() : 1024;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
+    }
 
     public PiCryptServer(ServerConfig config) {
         this(config, config.storeUrl() != null ? io.picrypt.store.PostgresStore.open(config.storeUrl()) : SqliteStore.open(config.dataDir()), true);
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
-        this(config, store, ownsStore, s -> new LocalGalleryService(s, PiCryptServer::validName));
+        this(config, store, ownsStore, null);
     }
 
     /**
-     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}); the server
+     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}), or, when
+     * {@code galleries} is null, a {@link LocalGalleryService} in this server's cache budget and quotas; the server
      * closes it. If the factory throws, an owned store is closed and the exception propagates.
      */
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore,
@@ -79,8 +102,15 @@ public final class PiCryptServer implements AutoCloseable {
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        this.limits = config.limits();
+        this.quotas = new Quotas(limits);
+        this.imageDiffSlots = new FairSlots(limits.imageDiffSlots(), limits.imageDiffSlotsPerKeyset());
+        this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
+                .weigher((String k, Object v) -> weighKiB(v)).build();
         try {
-            this.gallery = galleries.apply(store);
+            this.gallery = galleries != null ? galleries.apply(store)
+                    : new LocalGalleryService(store, PiCryptServer::validName, caches,
+                            (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes));
         } catch (RuntimeException e) {
             if (ownsStore) store.close();
             throw e;
@@ -103,10 +133,37 @@ public final class PiCryptServer implements AutoCloseable {
         return n != null && NAME.matcher(n).matches();
     }
 
+    /**
+     * The largest body a route accepts, for the {@link RequestGate} (which refuses larger ones before reading).
+     * Unknown routes get the template limit: they answer 404 once the body is in.
+     */
+    long bodyLimit(String method, String path) {
+        if (path.endsWith("/image-diff")) return config.maxImageDiffBytes();
+        if (path.endsWith("/gallery/keys")) return limits.maxEvaluationKeyBytes();
+        if (path.endsWith("/gallery/blocks")) return config.maxGalleryBlockBytes();
+        if (path.endsWith("/identify/batch")) return BatchIdentify.maxBody(config.maxTemplateBytes());
+        if (path.equals("/v1/keysets")) return 64 << 10;
+        return config.maxTemplateBytes();
+    }
+
+    /** Estimated heap of the evaluation caches now, in bytes (never above Limits.cacheBytes once eviction ran). */
+    long cachedBytes() {
+        caches.cleanUp();
+        return caches.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L) << 10;
+    }
+
+    /** Request bodies held in memory right now (0 when not started). */
+    long bufferedBodyBytes() {
+        RequestGate g = jetty == null ? null : jetty.gate();
+        return g == null ? 0 : g.bufferedBytes();
+    }
+
     public synchronized PiCryptServer start() {
         if (http != null) throw new IllegalStateException("already started");
-        Service s = Service.ignite().ipAddress(config.host()).port(config.port())
-                .threadPool(config.threads(), 2, 60_000);
+        jetty = new HardenedJetty(limits, this::bodyLimit);
+        Service s = Service.ignite();
+        s.embeddedServerIdentifier(jetty.register());
+        s.ipAddress(config.host()).port(config.port()).threadPool(config.threads(), 2, 60_000);
         if (config.tlsKeystore() != null) {
             s.secure(config.tlsKeystore().toString(), config.tlsPassword(), null, null);
         }
@@ -150,7 +207,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id", (req, res) -> {
             String id = authorize(req);
             store.deleteKeyset(id);
-            galleries.remove(id);
+            caches.invalidate("p:" + id);
             gallery.forget(id);
             res.status(204);
             return "";
@@ -212,7 +269,10 @@ public final class PiCryptServer implements AutoCloseable {
         s.put("/v1/keysets/:id/gallery/names/:name", this::enrollIntoGallery);
         s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
 
-        s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
+        s.exception(ApiException.class, (e, req, res) -> {
+            if (e.retryAfterSeconds() > 0) res.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            error(res, e.status(), e.code(), e.getMessage());
+        });
         s.exception(ImageDiffException.class, (e, req, res) -> {
             if (e.isClientError()) {
                 int status = e.reason() == ImageDiffException.Reason.TOO_LARGE ? 413 : 400;
@@ -230,7 +290,7 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.exception(StoreException.class, (e, req, res) -> {
             log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
-            error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
+            storeError(res, e);
         });
         s.exception(Exception.class, (e, req, res) -> {
             log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
@@ -256,6 +316,8 @@ public final class PiCryptServer implements AutoCloseable {
             }
         }
         JsonNode body = jsonBody(req, 64 << 10);
+        quotas.admitKeysetCreation(req.ip());
+        removeOrphans();
         String params = body.path("params").asText("");
         String expected = MatchParameters.get().fingerprintHex();
         if (!expected.equals(params)) {
@@ -265,7 +327,13 @@ public final class PiCryptServer implements AutoCloseable {
         String keyCheck = keyCheck(body, "key_check"), galleryKeyCheck = keyCheck(body, "gallery_key_check");
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now(), keyCheck, galleryKeyCheck, null));
+        try {
+            store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now(), keyCheck, galleryKeyCheck, null));
+        } catch (StoreException e) {
+            // the commit may have stored the row although it failed: nobody will ever hold its token, so remove it
+            if (e.maybeCommitted()) throw undoKeyset(id, e);
+            throw e;
+        }
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
@@ -307,6 +375,7 @@ public final class PiCryptServer implements AutoCloseable {
         byte[] ct = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         match.validateTemplate(ct);
+        quotas.admitTemplate(store, id, name, ct.length, () -> store.templates(id, name).isEmpty());
         int count;
         try {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
@@ -370,8 +439,8 @@ public final class PiCryptServer implements AutoCloseable {
     private Object imageDiff(Request req, Response res) {
         String id = authorize(req);
         try {
-            if (!imageDiffSlots.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly");
+            if (!imageDiffSlots.acquire(id, limits.imageDiffWaitMs())) {
+                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly").retryAfterSeconds(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -385,7 +454,7 @@ public final class PiCryptServer implements AutoCloseable {
             byte[][] pair = DiffRequest.read(body);
             out = imageDiff.subtract(pair[0], pair[1]);
         } finally {
-            imageDiffSlots.release();
+            imageDiffSlots.release(id);
         }
         serverTime(res, t0);
         log.debug("image difference for {}: {} bytes out", id, out.length);
@@ -397,7 +466,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        gallery.setKeys(id, body(req, 64L << 20));
+        gallery.setKeys(id, body(req, limits.maxEvaluationKeyBytes()));
         res.status(204);
         return "";
     }
@@ -454,17 +523,19 @@ public final class PiCryptServer implements AutoCloseable {
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
     private CachedGallery gallery(String id) {
         long gen = store.generation(id);
-        CachedGallery c = galleries.get(id);
+        CachedGallery c = (CachedGallery) caches.getIfPresent("p:" + id);
         if (c != null && c.generation() == gen) return c;
         synchronized (galleryLocks.computeIfAbsent(id, k -> new Object())) {
             gen = store.generation(id);
-            c = galleries.get(id);
+            c = (CachedGallery) caches.getIfPresent("p:" + id);
             if (c != null && c.generation() == gen) return c;
             var all = store.allTemplates(id);
             List<IdentifyFrame.Entry> entries = new ArrayList<>();
             List<byte[]> cts = new ArrayList<>(all.size());
+            long bytes = 0;
             for (var t : all) {
                 cts.add(t.ciphertext());
+                bytes += t.ciphertext().length;
                 int last = entries.size() - 1;
                 if (last >= 0 && entries.get(last).name().equals(t.name())) {
                     entries.set(last, new IdentifyFrame.Entry(t.name(), entries.get(last).templates() + 1));
@@ -472,8 +543,9 @@ public final class PiCryptServer implements AutoCloseable {
                     entries.add(new IdentifyFrame.Entry(t.name(), 1));
                 }
             }
-            c = new CachedGallery(gen, entries, match.gallery(cts));
-            galleries.put(id, c);
+            // packing sums TEMPLATES_PER_CIPHERTEXT templates into one ciphertext: the heap is at most the templates' bytes
+            c = new CachedGallery(gen, entries, match.gallery(cts), bytes);
+            caches.put("p:" + id, c);
             return c;
         }
     }
@@ -569,6 +641,44 @@ public final class PiCryptServer implements AutoCloseable {
         res.status(status);
         res.type("application/json");
         return errorJson(code, message);
+    }
+
+    /** A store failure as the client should read it: 507 for a full disk, 503 otherwise; honest about a failed commit. */
+    private static void storeError(Response res, StoreException e) {
+        String outcome = e.maybeCommitted() ? "; the change may or may not have been stored (check before retrying)" : "; nothing was changed";
+        switch (e.kind()) {
+            case FULL -> error(res, 507, "insufficient_storage", "the server's storage is full" + outcome);
+            case UNAVAILABLE -> {
+                res.header("Retry-After", "5");
+                error(res, 503, "store_unavailable", "the enrollment store is unavailable" + outcome);
+            }
+            default -> error(res, 500, "store_error", "the enrollment store failed" + outcome);
+        }
+    }
+
+    /**
+     * A keyset whose creation failed at the commit may still be stored (nobody holds its token): remove it. If the
+     * store still fails, the id is kept and removed before the next keyset is created, and the answer says the
+     * outcome is unknown.
+     */
+    private StoreException undoKeyset(String id, StoreException failure) {
+        try {
+            store.deleteKeyset(id);
+            log.info("keyset {}: creation failed at commit; removed", id);
+            return new StoreException(failure.kind(), false, failure.getMessage(), failure);
+        } catch (RuntimeException again) {
+            log.warn("keyset {}: creation failed at commit and could not be undone yet: {}", id, again.getMessage());
+            orphans.add(id);
+            return failure;
+        }
+    }
+
+    private void removeOrphans() {
+        for (String id : orphans) {
+            store.deleteKeyset(id);
+            orphans.remove(id);
+            log.info("keyset {}: orphan of a failed creation removed", id);
+        }
     }
 
     static String errorJson(String code, String message) {

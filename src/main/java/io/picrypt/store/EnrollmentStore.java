@@ -70,6 +70,9 @@ public interface EnrollmentStore extends GalleryStore, AutoCloseable {
      */
     String bindModel(String keysetId, String model);
 
+    /** Distinct 1:1 names of the keyset (for quotas); the default counts {@link #list}. */
+    default int identityCount(String keysetId) { return list(keysetId).size(); }
+
     @Override
     void close();
 }

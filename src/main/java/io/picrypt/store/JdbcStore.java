@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class JdbcStore implements EnrollmentStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
-    private final Connection db;
+    /** The connection; null after a failure that may have left it unusable (the next call opens a new one). */
+    private Connection db;
     private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
     private static final AtomicLong EPOCH = new AtomicLong(System.nanoTime());
 
@@ -47,20 +48,70 @@ public abstract class JdbcStore implements EnrollmentStore {
         Digests.migrate(c, blob);
     }
 
+    /**
+     * A fresh connection (schema in place, auto-commit off) after a failure: how the store recovers from a full
+     * disk or an I/O error without a restart. The default cannot reconnect.
+     */
+    protected Connection reopen() throws SQLException {
+        throw new SQLException("this store cannot reconnect");
+    }
+
     private interface Tx<T> { T run() throws SQLException; }
 
+    /**
+     * One transaction. On a failure it is rolled back; unless the failure was a plain constraint violation the
+     * connection is dropped too (a full disk or an I/O error can leave it unusable) and the next call reconnects,
+     * so the store recovers by itself once the cause is gone. A failure of the commit itself is reported as
+     * {@link StoreException#maybeCommitted()}: SQLite may have written a valid commit frame before the error.
+     */
     private synchronized <T> T tx(Tx<T> body) {
+        boolean committing = false;
         try {
+            if (db == null) {
+                db = reopen();
+                log.info("enrollment store reconnected");
+            }
             T out = body.run();
+            committing = true;
             db.commit();
             return out;
         } catch (SQLException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* the connection is unusable anyway */ }
-            throw new StoreException("enrollment store error: " + e.getMessage(), e);
+            StoreException.Kind kind = classify(e);
+            if (db != null) {
+                try { db.rollback(); } catch (SQLException ignored) { /* dropped below */ }
+                if (kind != StoreException.Kind.OTHER || committing) {
+                    try { db.close(); } catch (SQLException ignored) { /* already broken */ }
+                    db = null;
+                }
+            }
+            log.warn("store failure ({}{}): {}", kind, committing ? ", during commit" : "", e.getMessage());
+            String what = switch (kind) {
+                case FULL -> "the enrollment store's disk is full";
+                case UNAVAILABLE -> "the enrollment store is unavailable (I/O error)";
+                case OTHER -> "enrollment store error: " + e.getMessage();
+            };
+            throw new StoreException(kind, committing, what, e);
         } catch (RuntimeException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* reported below */ }
+            if (db != null) {
+                try { db.rollback(); } catch (SQLException ignored) { db = null; }
+            }
             throw e;
         }
+    }
+
+    /** FULL for a full disk or database, OTHER for constraint violations, UNAVAILABLE for the rest (I/O, connection). */
+    static StoreException.Kind classify(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            String state = t instanceof SQLException s && s.getSQLState() != null ? s.getSQLState() : "";
+            if (m.contains("SQLITE_FULL") || m.contains("disk is full") || state.equals("53100") || m.contains("No space left")) {
+                return StoreException.Kind.FULL;
+            }
+        }
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String m = String.valueOf(e.getMessage());
+        if (state.startsWith("23") || m.contains("SQLITE_CONSTRAINT")) return StoreException.Kind.OTHER;
+        return StoreException.Kind.UNAVAILABLE;
     }
 
     private void bump(String keysetId) {
@@ -216,6 +267,19 @@ public abstract class JdbcStore implements EnrollmentStore {
         });
         if (deleted) bump(keysetId);
         return deleted;
+    }
+
+    @Override
+    public int identityCount(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT COUNT(DISTINCT name) FROM templates WHERE keyset_id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getInt(1);
+                }
+            }
+        });
     }
 
     @Override
@@ -399,7 +463,7 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public synchronized void close() {
         try {
-            db.close();
+            if (db != null) db.close();
         } catch (SQLException e) {
             log.warn("closing the store: {}", e.getMessage());
         }
