@@ -1,6 +1,9 @@
 package io.picrypt.client.ui;
 
+import io.picrypt.client.DiffPair;
 import io.picrypt.client.ImageDiffSession;
+import io.picrypt.image.ImageException;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageFiles;
 import io.picrypt.imagediff.RawImage;
@@ -16,13 +19,13 @@ import java.util.Map;
 /** The page's image difference through the real service: encrypted here, subtracted by the server, decrypted here. */
 public final class EncryptedImageDiffer implements ImageDiffer {
     private final java.util.function.Supplier<ImageDiffSession> factory;
-    private final long maxPixels;
+    private final ImageLoader loader;
     private ImageDiffSession session;
 
     /** The session (and with it the local image-difference key) is made on the first difference, not at start-up. */
     public EncryptedImageDiffer(java.util.function.Supplier<ImageDiffSession> factory, long maxPixels) {
         this.factory = factory;
-        this.maxPixels = maxPixels;
+        this.loader = new ImageLoader(maxPixels, ImageLoader.DEFAULT_MAX_BYTES);
     }
 
     private synchronized ImageDiffSession session() {
@@ -32,13 +35,13 @@ public final class EncryptedImageDiffer implements ImageDiffer {
 
     @Override
     public DiffResult diff(byte[] beforeBytes, byte[] afterBytes) {
-        RawImage before, after;
+        DiffPair pair;
         try {
-            before = ImageFiles.read(beforeBytes, "before", maxPixels);
-            after = ImageFiles.read(afterBytes, "after", maxPixels);
-        } catch (ImageDiffException e) {
+            pair = DiffPair.decode(loader, beforeBytes, "the before photo", afterBytes, "the after photo");
+        } catch (ImageException | ImageDiffException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        RawImage before = pair.before(), after = pair.after();
         ImageDiffSession.Result r;
         try {
             r = session().diff(before, after, ImageDiffSession.Progress.NONE);
@@ -50,10 +53,12 @@ public final class EncryptedImageDiffer implements ImageDiffer {
         t.put("encrypt both images (here)", r.encryptMs());
         t.put("upload + encrypted subtraction (server) + download", r.roundTripMs());
         t.put("decrypt (here)", r.decryptMs());
-        return new DiffResult(png(before), png(after), png(r.difference().absolute()), t, List.of(
-                String.format(Locale.ROOT, "%dx%d, %d channel(s); sent %,d bytes of ciphertext, received %,d", before.width(), before.height(),
-                        before.channels(), r.uploadBytes(), r.downloadBytes()),
-                String.format(Locale.ROOT, "server compute %.0f ms on ciphertexts; %,d samples changed", r.serverMs(), r.difference().changedPixels())));
+        List<String> notes = new java.util.ArrayList<>(pair.notes());
+        notes.add(String.format(Locale.ROOT, "%dx%d, %d channel(s); sent %,d bytes of ciphertext, received %,d", before.width(), before.height(),
+                before.channels(), r.uploadBytes(), r.downloadBytes()));
+        notes.add(String.format(Locale.ROOT, "server compute %.0f ms on ciphertexts; %,d of %,d pixels changed", r.serverMs(),
+                r.difference().changedPixels(), before.pixels()));
+        return new DiffResult(png(before), png(after), png(r.difference().absolute()), t, notes);
     }
 
     private static byte[] png(RawImage image) {

@@ -219,6 +219,13 @@ public final class UiServer implements AutoCloseable {
                 }
             }
         });
+        s.exception(io.picrypt.image.ImageException.class, (e, req, res) -> { // the shared loader (detect decodes directly)
+            switch (e.reason()) {
+                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
+                case IO -> error(res, 500, "io", e.getMessage());
+                default -> error(res, 400, "not_an_image", e.getMessage());
+            }
+        });
         s.exception(ClientException.class, (e, req, res) -> {
             Throwable c = e.getCause();
             if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {

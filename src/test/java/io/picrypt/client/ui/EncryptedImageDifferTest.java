@@ -38,7 +38,7 @@ class EncryptedImageDifferTest {
             Path[] frames = pair.writeTo(tmp);
             ImageDiffer.DiffResult r = differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(frames[1]));
             assertTrue(keys.hasKey(KeyDirectory.IMAGEDIFF_SECRET_FILE));
-            RawImage got = ImageFiles.read(r.differencePng(), "difference", ImageFiles.DEFAULT_MAX_PIXELS);
+            RawImage got = io.picrypt.imagediff.PngFiles.read(r.differencePng());
             assertArrayEquals(DiffImage.plain(pair.before(), pair.after()).absolute().samples(), got.samples());
             RawImage small = SyntheticPair.generate(32, 32, 1).before();
             Path smallPng = tmp.resolve("small.png");
