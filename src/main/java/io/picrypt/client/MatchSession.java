@@ -3,6 +3,7 @@ package io.picrypt.client;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
@@ -73,6 +74,7 @@ public final class MatchSession {
     }
 
     private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace) {
+        name = IdentityNames.normalize(name); // before any photo is embedded
         if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
@@ -106,6 +108,7 @@ public final class MatchSession {
     }
 
     private Verification verifyTimed(String name, Supplier<FaceEmbedding> embed) {
+        IdentityNames.normalizeForLookup(name);
         long t0 = System.nanoTime();
         float[] v = embed.get().vector();
         return withEmbed(verifyEmbedding(name, v), ms(t0));
@@ -202,6 +205,7 @@ public final class MatchSession {
     public long importGallery(List<String> names, List<float[]> embeddings, java.util.function.IntConsumer progress) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
         if (names.size() != embeddings.size()) throw new IllegalArgumentException("names and embeddings differ in number");
+        names = names.stream().map(IdentityNames::normalize).toList();
         long bytes = 0;
         int cap = GalleryParameters.BLOCK_CAPACITY;
         for (int from = 0; from < names.size(); from += cap) {
@@ -219,6 +223,7 @@ public final class MatchSession {
     /** One identity into the 1:N gallery (identification only); the server expands it into a free slot. */
     public Enrollment enrollIntoGallery(String name, float[] embedding) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        name = IdentityNames.normalize(name);
         long t0 = System.nanoTime();
         byte[] ct = gallery.encryptEnrollment(embedding);
         double enc = ms(t0);

@@ -9,6 +9,7 @@ import io.picrypt.imagediff.DiffRequest;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryServer;
@@ -30,7 +31,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The evaluation server: a thin HTTP layer over {@link MatchServer} and an {@link EnrollmentStore}. It holds
@@ -42,7 +42,6 @@ public final class PiCryptServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PiCryptServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String API_VERSION = "v1";
-    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._'-]{0,62}[\\p{L}\\p{N}._']|[\\p{L}\\p{N}]");
     private static final String OCTET = "application/octet-stream";
 
     private final ServerConfig config;
@@ -60,6 +59,7 @@ public final class PiCryptServer implements AutoCloseable {
     private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
 
     private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private final LookalikeIndex lookalikes = new LookalikeIndex();
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
 
@@ -120,6 +120,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id", (req, res) -> {
             String id = authorize(req);
             store.deleteKeyset(id);
+            lookalikes.invalidate(id);
             galleries.remove(id);
             bulk.remove(id);
             res.status(204);
@@ -147,6 +148,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id/identities/:name", (req, res) -> {
             String id = authorize(req);
             String name = name(req);
+            lookalikes.invalidate(id);
             if (!store.deleteIdentity(id, name)) throw ApiException.notFound("no identity named '" + name + "'");
             res.status(204);
             return "";
@@ -227,10 +229,12 @@ public final class PiCryptServer implements AutoCloseable {
         byte[] ct = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         match.validateTemplate(ct);
+        lookalikes.reserve(id, List.of(name), () -> allNames(id));
         int count;
         try {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
         } catch (StoreException e) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
             if (e.getMessage().contains("limit")) throw new ApiException(409, "too_many_templates", e.getMessage());
             throw e;
         }
@@ -318,9 +322,12 @@ public final class PiCryptServer implements AutoCloseable {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
             for (String n : imp.names()) {
-                if (!NAME.matcher(n).matches()) throw ApiException.badRequest("bad name in the import: '" + n + "'");
+                if (!IdentityNames.isValid(n) || !IdentityNames.normalize(n).equals(n)) {
+                    throw ApiException.badRequest("bad name in the import: '" + n + "' (" + IdentityNames.RULE + "; in NFC)");
+                }
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
+            lookalikes.reserve(id, imp.names(), () -> allNames(id));
             GalleryServer.Block block = g.server().importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
@@ -352,6 +359,7 @@ public final class PiCryptServer implements AutoCloseable {
             if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
                 throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
             }
+            lookalikes.reserve(id, List.of(name), () -> allNames(id));
             List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
             int no = blocks.size() - 1;
             GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
@@ -365,6 +373,7 @@ public final class PiCryptServer implements AutoCloseable {
             try {
                 store.putGalleryName(id, no, block.toBytes(), name, slot);
             } catch (RuntimeException ex) {
+                lookalikes.invalidate(id);
                 bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
                 throw ex;
             }
@@ -386,6 +395,7 @@ public final class PiCryptServer implements AutoCloseable {
                     .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
             int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
             GalleryServer.Block block = g.blocks().get(no);
+            lookalikes.invalidate(id);
             g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
             try {
                 store.removeFromGallery(id, no, block.toBytes(), name);
@@ -490,12 +500,23 @@ public final class PiCryptServer implements AutoCloseable {
         return id;
     }
 
+    /** The path's name in NFC, checked against the shared rule (IdentityNames): strictly where a name is created. */
     private static String name(Request req) {
-        String n = req.params(":name");
-        if (n == null || !NAME.matcher(n).matches()) {
-            throw ApiException.badRequest("names are 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space)");
+        try {
+            String n = req.params(":name");
+            boolean creates = req.requestMethod().equals("PUT");
+            return creates ? IdentityNames.normalize(n) : IdentityNames.normalizeForLookup(n);
+        } catch (IdentityNames.InvalidNameException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
-        return n;
+    }
+
+    /** Every name of the keyset (templates and gallery), for the look-alike index. */
+    private java.util.Collection<String> allNames(String id) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (var i : store.list(id)) names.add(i.name());
+        for (var n : store.galleryNames(id)) names.add(n.name());
+        return names;
     }
 
     /** Reads at most {@code limit} bytes; larger bodies are refused before being buffered. */
