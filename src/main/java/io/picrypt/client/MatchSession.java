@@ -36,9 +36,19 @@ public final class MatchSession {
 
     public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
 
-    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {}
+    /** {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt slightly negative. */
+    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+        public Verification {
+            distance = Math.max(0.0, distance); // no "-0.0000" anywhere a distance is shown; NaN stays NaN
+        }
+    }
 
-    public record Candidate(String name, double distance) {}
+    /** {@code distance} clamped at 0 as in {@link Verification}. */
+    public record Candidate(String name, double distance) {
+        public Candidate {
+            distance = Math.max(0.0, distance);
+        }
+    }
 
     public record Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace) {
         /** The best candidate if under the threshold, else null ("unknown"). */
