@@ -20,7 +20,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Decoding, format sniffing and the error paths, on generated images only. */
-class ImageLoaderTest {
+public class ImageLoaderTest {
     final ImageLoader loader = new ImageLoader();
 
     static byte[] encode(Mat img, String ext) {
@@ -82,7 +82,7 @@ class ImageLoaderTest {
     }
 
     /** Inserts an APP1 Exif segment with one Orientation tag right after the JPEG SOI marker. */
-    static byte[] withExifOrientation(byte[] jpg, int orientation) {
+    public static byte[] withExifOrientation(byte[] jpg, int orientation) {
         ByteArrayOutputStream tiff = new ByteArrayOutputStream();
         int[] t = {'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD at 8
                 0, 1, // one entry
