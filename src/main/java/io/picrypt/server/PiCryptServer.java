@@ -322,8 +322,10 @@ public final class PiCryptServer implements AutoCloseable {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
             for (String n : imp.names()) {
-                if (!IdentityNames.isValid(n) || !IdentityNames.normalize(n).equals(n)) {
-                    throw ApiException.badRequest("bad name in the import: '" + n + "' (" + IdentityNames.RULE + "; in NFC)");
+                try {
+                    if (!IdentityNames.normalize(n).equals(n)) throw new IdentityNames.InvalidNameException("not in Unicode NFC");
+                } catch (IdentityNames.InvalidNameException bad) {
+                    throw ApiException.badRequest("bad name in the import: " + bad.getMessage());
                 }
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
