@@ -38,7 +38,7 @@ public record DiffPair(RawImage before, RawImage after, List<String> notes) {
         if (b.width() != a.width() || b.height() != a.height()) {
             boolean turned = b.width() == a.height() && b.height() == a.width();
             throw new ImageDiffException(ImageDiffException.Reason.SIZE_MISMATCH, String.format(
-                    "%s is %dx%d pixels but %s is %dx%d (as displayed, EXIF orientation applied): the two photos must have the same width and height%s",
+                    "%s is %dx%d pixels but %s is %dx%d (as displayed, EXIF orientation applied): the two photos must have the same size (width and height)%s",
                     beforeName, b.width(), b.height(), afterName, a.width(), a.height(),
                     turned ? "; one is turned by 90 degrees relative to the other" : ""));
         }
