@@ -9,6 +9,7 @@ public final class Decryptor {
     private final CkksParameters params;
     private final SecretKey sk;
     private final Encoder encoder;
+    private volatile long[][] s2; // s^2 over the data primes, NTT form: made on the first 3-component decryption
 
     public Decryptor(CkksParameters params, SecretKey sk) {
         if (!sk.params.equals(params)) throw new CkksException("secret key belongs to other parameters");
@@ -45,18 +46,38 @@ public final class Decryptor {
         return encoder.decodeComplex(params.ring().crtCenteredDoubles(decryptNtt(ct, true), ct.scale));
     }
 
+    private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
+
+    /** This thread's reusable decryption buffer, {@code limbs} rows of N. */
+    private long[][] scratch(int limbs) {
+        long[][] s = SCRATCH.get();
+        if (s == null || s.length < params.maxLevel() + 1 || s[0].length != params.n()) {
+            s = new long[params.maxLevel() + 1][params.n()];
+            SCRATCH.set(s);
+        }
+        return s.length == limbs ? s : java.util.Arrays.copyOf(s, limbs);
+    }
+
+    private long[][] secretSquared() {
+        long[][] s = s2;
+        if (s == null) {
+            int limbs = params.maxLevel() + 1;
+            s = params.ring().newPoly(limbs);
+            Polys.mul(params.ring(), s, sk.ntt, sk.ntt, Polys.dataIdx(limbs));
+            s2 = s;
+        }
+        return s;
+    }
+
     private long[][] decryptNtt(Ciphertext ct, boolean toCoefficients) {
         RingContext ring = params.ring();
         int limbs = ct.level() + 1;
         if (limbs > params.maxLevel() + 1) throw new CkksException("ciphertext level above the parameters' maximum");
         int[] idx = Polys.dataIdx(limbs);
-        long[][] m = Polys.take(ct.comps[0], limbs);
+        long[][] m = scratch(limbs); // consumed by every caller before the next decryption on this thread
+        for (int i = 0; i < limbs; i++) System.arraycopy(ct.comps[0][i], 0, m[i], 0, m[i].length);
         Polys.mulAddInto(ring, m, ct.comps[1], sk.ntt, idx);
-        if (ct.size() == 3) {
-            long[][] s2 = ring.newPoly(limbs);
-            Polys.mul(ring, s2, sk.ntt, sk.ntt, idx);
-            Polys.mulAddInto(ring, m, ct.comps[2], s2, idx);
-        }
+        if (ct.size() == 3) Polys.mulAddInto(ring, m, ct.comps[2], secretSquared(), idx);
         if (toCoefficients) ring.inverse(m, null);
         return m;
     }

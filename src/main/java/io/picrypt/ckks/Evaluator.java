@@ -1,7 +1,6 @@
 package io.picrypt.ckks;
 
 import io.picrypt.ring.Modulus;
-import io.picrypt.ring.Parallel;
 import io.picrypt.ring.RingContext;
 
 import java.util.ArrayList;
@@ -18,26 +17,12 @@ public final class Evaluator {
     private final CkksParameters params;
     private final RingContext ring;
 
-    // [k][i]: -q_k mod q_i, q_k^-1 mod q_i and its Shoup companion, for dividing by prime k (rescale, mod-down)
-    private final long[][] negPrimeMod, invPrimeMod, invPrimeModShoup;
+    private final KeySwitcher keySwitcher;
 
     public Evaluator(CkksParameters params) {
         this.params = params;
         this.ring = params.ring();
-        int k = ring.size();
-        negPrimeMod = new long[k][k];
-        invPrimeMod = new long[k][k];
-        invPrimeModShoup = new long[k][k];
-        for (int last = 0; last < k; last++) {
-            for (int i = 0; i < k; i++) {
-                if (i == last) continue;
-                Modulus m = ring.modulus(i);
-                long r = m.reduce(ring.modulus(last).value());
-                negPrimeMod[last][i] = m.value() - r;
-                invPrimeMod[last][i] = m.inverse(r);
-                invPrimeModShoup[last][i] = m.shoup(invPrimeMod[last][i]);
-            }
-        }
+        this.keySwitcher = new KeySwitcher(params);
     }
 
     public CkksParameters params() { return params; }
@@ -171,12 +156,28 @@ public final class Evaluator {
 
     /** Tensor product: 3 components, scale = product; relinearize or decrypt with 3 components. */
     public Ciphertext multiply(Ciphertext a, Ciphertext b) {
+        checkMultiplicands(a, b);
+        Ciphertext dest = newCiphertext(3, a.level(), 0);
+        multiply(a, b, dest);
+        return dest;
+    }
+
+    /**
+     * {@link #multiply(Ciphertext, Ciphertext)} into {@code dest} (3 components at the operands' level, from
+     * {@link #newCiphertext} or an earlier result; not a or b); allocates nothing.
+     *
+     * @throws CkksException when the shapes, levels or dest do not fit
+     */
+    public void multiply(Ciphertext a, Ciphertext b, Ciphertext dest) {
+        checkMultiplicands(a, b);
+        checkDestination(dest, 3, a.level(), a, b);
+        tensorInto(a, b, dest.comps[0], dest.comps[1], dest.comps[2], false);
+        dest.overwritten(a.scale * b.scale);
+    }
+
+    private void checkMultiplicands(Ciphertext a, Ciphertext b) {
         if (a.size() != 2 || b.size() != 2) throw new CkksException("multiply needs 2-component ciphertexts (relinearize first)");
         checkSameLevel(a.level(), b.level());
-        int limbs = a.level() + 1;
-        long[][] d0 = ring.newPoly(limbs), d1 = ring.newPoly(limbs), d2 = ring.newPoly(limbs);
-        tensorInto(a, b, d0, d1, d2, false);
-        return new Ciphertext(new long[][][]{d0, d1, d2}, a.scale * b.scale);
     }
 
     public Ciphertext square(Ciphertext a) {
@@ -197,8 +198,18 @@ public final class Evaluator {
 
     /** A zero 3-component ciphertext to accumulate into. */
     public Ciphertext zeroAccumulator(int level, double scale) {
-        int limbs = level + 1;
-        return new Ciphertext(new long[][][]{ring.newPoly(limbs), ring.newPoly(limbs), ring.newPoly(limbs)}, scale);
+        return newCiphertext(3, level, scale);
+    }
+
+    /**
+     * A zero ciphertext of {@code size} (2 or 3) components at {@code level} with the given scale: the destination
+     * for the destination variants (multiply, relinearize, rescale, rotate), reusable across calls.
+     */
+    public Ciphertext newCiphertext(int size, int level, double scale) {
+        if (level < 0 || level > params.maxLevel()) throw new CkksException("level " + level + " outside 0.." + params.maxLevel());
+        long[][][] comps = new long[size][][];
+        for (int c = 0; c < size; c++) comps[c] = ring.newPoly(level + 1);
+        return new Ciphertext(comps, scale);
     }
 
     private void tensorInto(Ciphertext a, Ciphertext b, long[][] d0, long[][] d1, long[][] d2, boolean accumulate) {
@@ -233,8 +244,21 @@ public final class Evaluator {
 
     public Ciphertext relinearize(Ciphertext a, RelinKey rk) {
         if (a.size() == 2) return a;
+        Ciphertext dest = newCiphertext(2, a.level(), 0);
+        relinearize(a, rk, dest);
+        return dest;
+    }
+
+    /**
+     * {@link #relinearize(Ciphertext, RelinKey)} of a 3-component {@code a} into {@code dest} (2 components at a's
+     * level, not a itself); the key switch's buffers are pooled per thread, so this allocates nothing.
+     */
+    public void relinearize(Ciphertext a, RelinKey rk, Ciphertext dest) {
+        if (a.size() != 3) throw new CkksException("relinearize into a destination needs a 3-component ciphertext");
         if (!rk.params().equals(params)) throw new CkksException("relinearization key belongs to other parameters");
-        return new Ciphertext(keySwitch(a.comps[2], rk.key(), a.level(), a.comps[0], null, a.comps[1]), a.scale);
+        checkDestination(dest, 2, a.level(), a, null);
+        keySwitcher.switchKey(a.comps[2], rk.key(), a.level() + 1, a.comps[0], null, a.comps[1], dest.comps[0], dest.comps[1]);
+        dest.overwritten(a.scale);
     }
 
     public Ciphertext multiplyRelin(Ciphertext a, Ciphertext b, RelinKey rk) {
@@ -245,15 +269,41 @@ public final class Evaluator {
 
     /** Divides by the last prime: level - 1, scale / q_level. */
     public Ciphertext rescale(Ciphertext a) {
+        if (a.level() == 0) throw new CkksException("cannot rescale a level-0 ciphertext");
+        Ciphertext dest = newCiphertext(a.size(), a.level() - 1, 0);
+        rescale(a, dest);
+        return dest;
+    }
+
+    /**
+     * {@link #rescale(Ciphertext)} into {@code dest} (same number of components, one level below a, not a itself);
+     * allocates nothing.
+     */
+    public void rescale(Ciphertext a, Ciphertext dest) {
         int l = a.level();
         if (l == 0) throw new CkksException("cannot rescale a level-0 ciphertext");
-        long[][][] out = new long[a.size()][][];
+        checkDestination(dest, a.size(), l - 1, a, null);
         for (int c = 0; c < a.size(); c++) {
-            out[c] = new long[l][params.n()];
-            long[] last = a.comps[c][l].clone();
-            divideRoundByLast(a.comps[c], last, l, l, out[c], null, null);
+            long[] last = ring.scratch(1);
+            System.arraycopy(a.comps[c][l], 0, last, 0, last.length);
+            ring.divideRoundByLast(a.comps[c], last, l, l, dest.comps[c], null, null);
         }
-        return new Ciphertext(out, a.scale / params.dataPrime(l));
+        dest.overwritten(a.scale / params.dataPrime(l));
+    }
+
+    /**
+     * Rescales {@code a} in place: its components lose their last limb (the dropped limb arrays become garbage; the
+     * others are reused), level - 1, scale / q_level.
+     */
+    public void rescaleInPlace(Ciphertext a) {
+        int l = a.level();
+        if (l == 0) throw new CkksException("cannot rescale a level-0 ciphertext");
+        for (int c = 0; c < a.size(); c++) {
+            long[][] x = a.comps[c];
+            ring.divideRoundByLast(x, x[l], l, l, x, null, null); // x[l] is consumed: it is dropped below
+            a.comps[c] = Arrays.copyOf(x, l);
+        }
+        a.overwritten(a.scale / params.dataPrime(l));
     }
 
     /** Drops primes down to {@code level} without changing the scale. */
@@ -270,239 +320,24 @@ public final class Evaluator {
         return new Plaintext(Polys.take(p.poly, level + 1), p.scale);
     }
 
-    /**
-     * out[i] = (x[i] - [last]_centred) / q_last mod q_i for i < limbs: the rounded division by the prime of index
-     * {@code lastIdx} (rescaling, or the mod-down by the special prime). {@code last} is that prime's limb in NTT form
-     * and is overwritten; out may be x. When {@code addend} is given, its limb i (read through the NTT-slot
-     * permutation {@code perm} when that is not null) is added to out[i] in the same pass.
-     */
-    private void divideRoundByLast(long[][] x, long[] last, int lastIdx, int limbs, long[][] out, long[][] addend, int[] perm) {
-        ring.ntt(lastIdx).inverse(last);
-        long ql = ring.modulus(lastIdx).value(), half = ql >>> 1;
-        Parallel.forEach(limbs, i -> {
-            Modulus m = ring.modulus(i);
-            long q = m.value();
-            long negQl = negPrimeMod[lastIdx][i]; // -q_last mod q_i, lifts the centred value
-            long inv = invPrimeMod[lastIdx][i], invS = invPrimeModShoup[lastIdx][i];
-            long[] t = scratch(0);
-            for (int j = 0; j < t.length; j++) {
-                long v = last[j];
-                long r = v < q ? v : m.reduce(v);
-                r += negQl & ((half - v) >> 63); // v > half: centred value v - q_last (branch-free: v is random)
-                t[j] = r - (q & ((q - 1 - r) >> 63));
-            }
-            ring.ntt(i).forward(t);
-            long[] xi = x[i], o = out[i];
-            if (addend == null) {
-                for (int j = 0; j < o.length; j++) o[j] = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS);
-            } else if (perm == null) {
-                long[] ad = addend[i];
-                for (int j = 0; j < o.length; j++) {
-                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[j];
-                    o[j] = r >= q ? r - q : r;
-                }
-            } else {
-                long[] ad = addend[i];
-                for (int j = 0; j < o.length; j++) {
-                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[perm[j]];
-                    o[j] = r >= q ? r - q : r;
-                }
-            }
-        });
-    }
-
-    private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
-
-    /** Per-thread reusable N-coefficient buffer number {@code k} (0 or 1). */
-    private long[] scratch(int k) {
-        long[][] s = SCRATCH.get();
-        int n = params.n();
-        if (s == null || s[0].length != n) {
-            s = new long[][]{new long[n], new long[n]};
-            SCRATCH.set(s);
-        }
-        return s[k];
-    }
-
     // ------------------------------------------------------------------ key switching and automorphisms
-
-    /**
-     * Key switching of one polynomial d (NTT, data limbs 0..level): returns (r0, r1) with
-     * r0 + r1*s ~ d*s' where the key switches s' -> s. RNS decomposition, one digit per data prime,
-     * then division by the special prime with rounding.
-     */
-    long[][][] keySwitch(long[][] d, SwitchingKey key, int level) {
-        return keySwitch(d, key, level, null, null, null);
-    }
-
-    /** Key switching that also adds add0 (permuted by perm when given) and add1 to the two outputs. */
-    private long[][][] keySwitch(long[][] d, SwitchingKey key, int level, long[][] add0, int[] perm, long[][] add1) {
-        int limbs = level + 1;
-        int n = params.n();
-        int sp = params.specialIndex();
-        long[][] coeffs = new long[limbs][];
-        Parallel.forEach(limbs, i -> {
-            coeffs[i] = d[i].clone();
-            ring.ntt(i).inverse(coeffs[i]);
-        });
-        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
-        // streaming: each digit is lifted, transformed and multiplied while it is still in cache
-        Parallel.forEach(limbs + 1, t -> {
-            int pj = t < limbs ? t : sp;
-            Modulus mj = ring.modulus(pj);
-            long[][] s = lazyScratch();
-            long[] lifted = s[4];
-            for (int i = 0; i < limbs; i++) {
-                long[] digit;
-                if (pj == i) {
-                    digit = d[i];
-                } else {
-                    liftCentred(coeffs[i], ring.modulus(i).value(), mj, lifted);
-                    ring.ntt(pj).forward(lifted);
-                    digit = lifted;
-                }
-                multiplyAccumulate(mj, digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
-            }
-        });
-        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0, add0, perm);
-        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1, add1, null);
-        return new long[][][]{Arrays.copyOf(acc0, limbs), Arrays.copyOf(acc1, limbs)};
-    }
-
-    /** out = the centred value of c (residues mod qi) lifted to mj's prime. */
-    private static void liftCentred(long[] c, long qi, Modulus mj, long[] out) {
-        long q = mj.value(), half = qi >>> 1;
-        long negQi = q - mj.reduce(qi);
-        for (int j = 0; j < out.length; j++) {
-            long v = c[j];
-            long r = v < q ? v : mj.reduce(v);
-            r += negQi & ((half - v) >> 63); // v > half: v - q_i (branch-free: v is random)
-            out[j] = r - (q & ((q - 1 - r) >> 63));
-        }
-    }
-
-    private static final ThreadLocal<long[][]> LAZY = new ThreadLocal<>();
-
-    /** Per-thread 128-bit accumulators (hi0, lo0, hi1, lo1) and a digit buffer, N coefficients each. */
-    private long[][] lazyScratch() {
-        long[][] s = LAZY.get();
-        if (s == null || s[0].length != params.n()) {
-            s = new long[5][params.n()];
-            LAZY.set(s);
-        }
-        return s;
-    }
-
-    /**
-     * Digit i of a key switch: (o0, o1) += digit * (kb, ka) mod q. With primes of at most 60 bits the products of
-     * up to four digits are summed as 128-bit values (s[0..3]) and reduced once (lazy reduction).
-     */
-    private static void multiplyAccumulate(Modulus mj, long[] digit, long[] kb, long[] ka, long[] o0, long[] o1,
-                                           long[][] s, int i, int digits) {
-        int n = digit.length;
-        long q = mj.value();
-        if (!mj.supportsLazySums()) {
-            for (int j = 0; j < n; j++) {
-                long x = digit[j];
-                long s0 = o0[j] + mj.mul(x, kb[j]);
-                long s1 = o1[j] + mj.mul(x, ka[j]);
-                o0[j] = s0 >= q ? s0 - q : s0;
-                o1[j] = s1 >= q ? s1 - q : s1;
-            }
-            return;
-        }
-        long[] h0 = s[0], l0 = s[1], h1 = s[2], l1 = s[3];
-        if (i % 4 == 0) {
-            for (int j = 0; j < n; j++) {
-                long x = digit[j], yb = kb[j], ya = ka[j];
-                l0[j] = x * yb;
-                h0[j] = Math.multiplyHigh(x, yb);
-                l1[j] = x * ya;
-                h1[j] = Math.multiplyHigh(x, ya);
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                long x = digit[j], yb = kb[j], ya = ka[j];
-                long pb = x * yb, pa = x * ya;
-                long s0 = l0[j] + pb, s1 = l1[j] + pa;
-                h0[j] += Math.multiplyHigh(x, yb) + (Long.compareUnsigned(s0, pb) < 0 ? 1 : 0);
-                h1[j] += Math.multiplyHigh(x, ya) + (Long.compareUnsigned(s1, pa) < 0 ? 1 : 0);
-                l0[j] = s0;
-                l1[j] = s1;
-            }
-        }
-        if (i % 4 == 3 || i == digits - 1) {
-            for (int j = 0; j < n; j++) {
-                long r0 = mj.reduceSum4(h0[j], l0[j]) + o0[j], r1 = mj.reduceSum4(h1[j], l1[j]) + o1[j];
-                o0[j] = r0 >= q ? r0 - q : r0;
-                o1[j] = r1 >= q ? r1 - q : r1;
-            }
-        }
-    }
-
-    /**
-     * The digits of d: digit i is [d]_{q_i} in coefficient form, CENTRED in (-q_i/2, q_i/2], lifted to every target
-     * prime (data primes 0..limbs-1, then the special prime) and transformed: [digit][target][coeff], NTT form.
-     * Centring matters for precision, not only for size: an uncentred digit has mean q_i/2 in every coefficient,
-     * and (q_i/2) * (1 + X + ... + X^(N-1)) * e is an error that the canonical embedding concentrates in the slots
-     * near the root 1 (measured: max slot error 3-4x the fresh error with a 60-bit q_0; ~1.1x when centred).
-     */
-    private long[][][] decompose(long[][] d, int limbs) {
-        int sp = params.specialIndex();
-        long[][][] digits = new long[limbs][limbs + 1][];
-        Parallel.forEach(limbs, i -> {
-            long[] coeff = d[i].clone();
-            ring.ntt(i).inverse(coeff);
-            long qi = ring.modulus(i).value();
-            for (int t = 0; t <= limbs; t++) {
-                int pj = t < limbs ? t : sp;
-                if (pj == i) {
-                    digits[i][t] = d[i];
-                    continue;
-                }
-                long[] lifted = new long[coeff.length];
-                liftCentred(coeff, qi, ring.modulus(pj), lifted);
-                ring.ntt(pj).forward(lifted);
-                digits[i][t] = lifted;
-            }
-        });
-        return digits;
-    }
-
-    /**
-     * Sum over digits of digit (optionally permuted by an NTT-slot permutation, i.e. an automorphism applied to the
-     * decomposition) times the key, then the mod-down by the special prime.
-     */
-    private long[][][] keySwitchDigits(long[][][] digits, SwitchingKey key, int limbs, int[] perm, long[][] add0) {
-        int n = params.n();
-        int sp = params.specialIndex();
-        long[][] acc0 = new long[limbs + 1][n], acc1 = new long[limbs + 1][n];
-        Parallel.forEach(limbs + 1, t -> {
-            int pj = t < limbs ? t : sp;
-            long[][] s = lazyScratch();
-            for (int i = 0; i < limbs; i++) {
-                long[] digit = digits[i][t];
-                if (perm != null) {
-                    Automorphism.applyNtt(digit, s[4], perm);
-                    digit = s[4];
-                }
-                multiplyAccumulate(ring.modulus(pj), digit, key.b[i][pj], key.a[i][pj], acc0[t], acc1[t], s, i, limbs);
-            }
-        });
-        divideRoundByLast(acc0, acc0[limbs], sp, limbs, acc0, add0, perm);
-        divideRoundByLast(acc1, acc1[limbs], sp, limbs, acc1, null, null);
-        return new long[][][]{Arrays.copyOf(acc0, limbs), Arrays.copyOf(acc1, limbs)};
-    }
 
     /** Applies X -> X^g and switches back to the secret key (needs that Galois key). */
     public Ciphertext applyGalois(Ciphertext a, int g, GaloisKeys keys) {
+        Ciphertext dest = newCiphertext(2, a.level(), 0);
+        applyGalois(a, g, keys, dest);
+        return dest;
+    }
+
+    /** {@link #applyGalois(Ciphertext, int, GaloisKeys)} into {@code dest} (2 components at a's level, not a). */
+    public void applyGalois(Ciphertext a, int g, GaloisKeys keys, Ciphertext dest) {
         if (a.size() != 2) throw new CkksException("relinearize before an automorphism");
         if (!keys.params().equals(params)) throw new CkksException("Galois keys belong to other parameters");
         SwitchingKey key = keys.get(g);
-        int limbs = a.level() + 1;
+        checkDestination(dest, 2, a.level(), a, null);
         int[] perm = Automorphism.nttPermutation(params.n(), g);
-        long[][] c1 = permute(a.comps[1], perm, limbs);
-        return new Ciphertext(keySwitch(c1, key, a.level(), a.comps[0], perm, null), a.scale);
+        keySwitcher.switchKey(a.comps[1], key, a.level() + 1, a.comps[0], perm, null, dest.comps[0], dest.comps[1]);
+        dest.overwritten(a.scale);
     }
 
     /** Left rotation of the slots by {@code steps}. */
@@ -510,6 +345,20 @@ public final class Evaluator {
         int g = GaloisKeys.rotationElement(params.n(), steps);
         if (g == 1) return a;
         return applyGalois(a, g, keys);
+    }
+
+    /** {@link #rotate(Ciphertext, int, GaloisKeys)} into {@code dest} (2 components at a's level, not a). */
+    public void rotate(Ciphertext a, int steps, GaloisKeys keys, Ciphertext dest) {
+        int g = GaloisKeys.rotationElement(params.n(), steps);
+        if (g != 1) {
+            applyGalois(a, g, keys, dest);
+            return;
+        }
+        checkDestination(dest, a.size(), a.level(), a, null);
+        for (int c = 0; c < a.size(); c++) {
+            for (int i = 0; i <= a.level(); i++) System.arraycopy(a.comps[c][i], 0, dest.comps[c][i], 0, params.n());
+        }
+        dest.overwritten(a.scale);
     }
 
     public Ciphertext conjugate(Ciphertext a, GaloisKeys keys) {
@@ -535,9 +384,11 @@ public final class Evaluator {
                 continue;
             }
             SwitchingKey key = keys.get(g);
-            if (digits == null) digits = decompose(a.comps[1], limbs);
+            if (digits == null) digits = keySwitcher.decompose(a.comps[1], limbs);
             int[] perm = Automorphism.nttPermutation(n, g);
-            out.put(step, new Ciphertext(keySwitchDigits(digits, key, limbs, perm, a.comps[0]), a.scale));
+            Ciphertext r = newCiphertext(2, a.level(), a.scale);
+            keySwitcher.switchKeyHoisted(digits, key, limbs, perm, a.comps[0], r.comps[0], r.comps[1]);
+            out.put(step, r);
         }
         return out;
     }
@@ -567,13 +418,21 @@ public final class Evaluator {
         return s;
     }
 
-    private long[][] permute(long[][] x, int[] perm, int limbs) {
-        long[][] out = new long[limbs][params.n()];
-        for (int i = 0; i < limbs; i++) Automorphism.applyNtt(x[i], out[i], perm);
-        return out;
-    }
-
     // ------------------------------------------------------------------ checks
+
+    /** dest must have {@code size} components of level+1 full limbs and be neither operand (results overwrite it). */
+    private void checkDestination(Ciphertext dest, int size, int level, Ciphertext a, Ciphertext b) {
+        if (dest == null) throw new CkksException("destination is null");
+        if (dest == a || dest == b) throw new CkksException("destination must not be an operand (use the in-place variant)");
+        if (dest.size() != size || dest.level() != level) {
+            throw new CkksException("destination must have " + size + " components at level " + level + ", has "
+                    + dest.size() + " at level " + dest.level());
+        }
+        for (long[][] c : dest.comps) {
+            if (c.length != level + 1) throw new CkksException("destination components differ in level");
+            for (long[] limb : c) if (limb.length != params.n()) throw new CkksException("destination limbs are not N long");
+        }
+    }
 
     private void checkSameLevel(int a, int b) {
         if (a != b) throw new CkksException("level mismatch: " + a + " vs " + b + " (mod-switch the higher one first)");

@@ -29,10 +29,15 @@ public final class KeyGenerator {
         return new SecretKey(params, sampler.ternary(params.n()));
     }
 
+    /**
+     * The public key (b, a) = (-a*s + e, a) over every prime of the ring (data primes and, when there is one, the
+     * special prime P, so that encryption can divide its noise by P as SEAL does); e is round(N(0, 3.2^2)) cut at
+     * +-19. An RLWE sample modulo QP, the modulus the 128-bit check in {@link CkksParameters} already bounds.
+     */
     public PublicKey publicKey(SecretKey sk) {
         checkParams(sk);
         RingContext ring = params.ring();
-        int limbs = params.maxLevel() + 1;
+        int limbs = ring.size();
         int[] idx = Polys.dataIdx(limbs);
         byte[] seed = sampler.newSeed();
         long[][] a = Sampler.uniformFromSeed(seed, 0, ring, idx);

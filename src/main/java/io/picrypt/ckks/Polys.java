@@ -61,6 +61,19 @@ final class Polys {
         }
     }
 
+    /** acc -= a * b (pointwise), primes by idx. */
+    static void mulSubInto(RingContext r, long[][] acc, long[][] a, long[][] b, int[] idx) {
+        for (int i = 0; i < idx.length; i++) {
+            Modulus m = r.modulus(idx[i]);
+            long q = m.value();
+            long[] o = acc[i], x = a[i], y = b[i];
+            for (int j = 0; j < o.length; j++) {
+                long s = o[j] - m.mul(x[j], y[j]);
+                o[j] = s < 0 ? s + q : s;
+            }
+        }
+    }
+
     static void mulScalar(RingContext r, long[][] a, long scalarSigned, int limbs) {
         for (int i = 0; i < limbs; i++) {
             Modulus m = r.modulus(i);

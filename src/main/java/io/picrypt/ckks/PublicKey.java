@@ -1,6 +1,6 @@
 package io.picrypt.ckks;
 
-/** Public key (b, a) = (-a*s + e, a) over the data primes, NTT form; a comes from {@code seed}. */
+/** Public key (b, a) = (-a*s + e, a) over every prime (data primes, then the special prime), NTT form; a comes from {@code seed}. */
 public final class PublicKey {
     final CkksParameters params;
     final long[][] b;

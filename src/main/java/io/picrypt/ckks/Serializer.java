@@ -126,7 +126,7 @@ public final class Serializer {
 
     public static byte[] writePublicKey(PublicKey k) {
         CkksParameters p = k.params;
-        int limbs = p.maxLevel() + 1;
+        int limbs = p.ring().size(); // data primes and the special prime
         ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(4 + 1 + FP + Sampler.SEED_BYTES + limbsBytes(p, limbs, false)));
         b.put(magic("PCPK")).put(VERSION).put(p.fingerprint()).put(k.seed);
         packLimbs(b, p, k.b, limbs, false);
@@ -136,7 +136,7 @@ public final class Serializer {
     public static PublicKey readPublicKey(byte[] bytes, CkksParameters p) {
         ByteBuffer b = header(bytes, "PCPK", FP);
         checkFingerprint(b, p);
-        int limbs = p.maxLevel() + 1;
+        int limbs = p.ring().size(); // data primes and the special prime
         if (b.remaining() != Sampler.SEED_BYTES + limbsBytes(p, limbs, false)) throw new CkksException("public key has the wrong length");
         byte[] seed = new byte[Sampler.SEED_BYTES];
         b.get(seed);

@@ -12,6 +12,8 @@ public final class RingContext {
     private final int n;
     private final Modulus[] moduli;
     private final Ntt[] ntts;
+    // [k][i]: -q_k mod q_i, q_k^-1 mod q_i and its Shoup companion, for dividing by prime k (rescale, mod-down)
+    private final long[][] negPrimeMod, invPrimeMod, invPrimeModShoup;
 
     public RingContext(int n, long[] primes) {
         this.n = n;
@@ -21,6 +23,20 @@ public final class RingContext {
             if (!Primes.isNttPrime(primes[i], n)) throw new IllegalArgumentException(primes[i] + " is not an NTT-friendly prime for N=" + n);
             moduli[i] = new Modulus(primes[i]);
             ntts[i] = new Ntt(n, moduli[i]);
+        }
+        int k = primes.length;
+        negPrimeMod = new long[k][k];
+        invPrimeMod = new long[k][k];
+        invPrimeModShoup = new long[k][k];
+        for (int last = 0; last < k; last++) {
+            for (int i = 0; i < k; i++) {
+                if (i == last) continue;
+                Modulus m = moduli[i];
+                long r = m.reduce(moduli[last].value());
+                negPrimeMod[last][i] = m.value() - r;
+                invPrimeMod[last][i] = m.inverse(r);
+                invPrimeModShoup[last][i] = m.shoup(invPrimeMod[last][i]);
+            }
         }
     }
 
@@ -47,6 +63,65 @@ public final class RingContext {
 
     public void inverse(long[][] p, int[] idx) {
         for (int i = 0; i < p.length; i++) ntts[idx == null ? i : idx[i]].inverse(p[i]);
+    }
+
+    /**
+     * out[i] = (x[i] - [last]_centred) / q_last mod q_i for i < limbs, all in NTT form: the rounded division by the
+     * prime of index {@code lastIdx} (CKKS rescaling, or the mod-down by the special prime after key switching).
+     * {@code last} is that prime's limb in NTT form and is overwritten (inverse NTT in place); out may be x. When
+     * {@code addend} is given, its limb i (read through the NTT-slot permutation {@code perm} when that is not null)
+     * is added to out[i] in the same pass; addend must not alias out when perm is given. Allocates nothing: one
+     * per-thread N-coefficient buffer holds each limb's lifted correction.
+     */
+    public void divideRoundByLast(long[][] x, long[] last, int lastIdx, int limbs, long[][] out, long[][] addend, int[] perm) {
+        ntts[lastIdx].inverse(last);
+        long ql = moduli[lastIdx].value(), half = ql >>> 1;
+        Parallel.forEach(limbs, i -> {
+            Modulus m = moduli[i];
+            long q = m.value();
+            long negQl = negPrimeMod[lastIdx][i]; // -q_last mod q_i, lifts the centred value
+            long inv = invPrimeMod[lastIdx][i], invS = invPrimeModShoup[lastIdx][i];
+            long[] t = scratch(0);
+            for (int j = 0; j < t.length; j++) {
+                long v = last[j];
+                long r = v < q ? v : m.reduce(v);
+                r += negQl & ((half - v) >> 63); // v > half: centred value v - q_last (branch-free: v is random)
+                t[j] = r - (q & ((q - 1 - r) >> 63));
+            }
+            ntts[i].forward(t);
+            long[] xi = x[i], o = out[i];
+            if (addend == null) {
+                for (int j = 0; j < o.length; j++) o[j] = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS);
+            } else if (perm == null) {
+                long[] ad = addend[i];
+                for (int j = 0; j < o.length; j++) {
+                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[j];
+                    o[j] = r >= q ? r - q : r;
+                }
+            } else {
+                long[] ad = addend[i];
+                for (int j = 0; j < o.length; j++) {
+                    long r = m.mulShoupSmall(xi[j] - t[j] + q, inv, invS) + ad[perm[j]];
+                    o[j] = r >= q ? r - q : r;
+                }
+            }
+        });
+    }
+
+    private static final ThreadLocal<long[][]> SCRATCH = new ThreadLocal<>();
+
+    /**
+     * Per-thread reusable N-coefficient buffer number {@code k} (0 or 1): 0 is used inside
+     * {@link #divideRoundByLast}'s per-limb work, 1 is free for a caller's copy of the last limb. Contents are
+     * undefined on entry; never hold one across a call that may run other tasks on this thread.
+     */
+    public long[] scratch(int k) {
+        long[][] s = SCRATCH.get();
+        if (s == null || s[0].length != n) {
+            s = new long[][]{new long[n], new long[n]};
+            SCRATCH.set(s);
+        }
+        return s[k];
     }
 
     /** Small signed coefficients (e.g. a secret or error) into every limb of an RNS polynomial. */

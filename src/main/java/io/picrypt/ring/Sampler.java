@@ -80,15 +80,29 @@ public final class Sampler {
         return keystream(newSeed(), 0, 0, 0, length);
     }
 
+    /** Per-thread counter and output buffers and AES instance of {@link #keystream}: sampling allocates no buffers. */
+    private static final class KeystreamBuffers {
+        byte[] counters = new byte[0], out = new byte[0];
+        Cipher aes;
+    }
+
+    private static final ThreadLocal<KeystreamBuffers> BUFFERS = ThreadLocal.withInitial(KeystreamBuffers::new);
+
     /**
      * AES-256-CTR keystream bytes [16 * firstBlock, 16 * firstBlock + length) for the counter block
      * (hi64 | mid32 | block number), computed as AES-ECB over the counter blocks: byte-identical to the JDK's
      * "AES/CTR/NoPadding" with IV (hi64 | mid32 | 0) (our block numbers never carry past 32 bits), but 4-5x faster
-     * because the JDK's CTR loop is not intrinsified while ECB over a buffer is.
+     * because the JDK's CTR loop is not intrinsified while ECB over a buffer is. Returns this thread's reusable
+     * buffer: bytes [0, length) are the keystream (the buffer may be longer); valid until the next call on this thread.
      */
     private static byte[] keystream(byte[] key, long hi64, int mid32, int firstBlock, int length) {
         int blocks = (length + 15) / 16;
-        byte[] counters = new byte[16 * blocks];
+        KeystreamBuffers kb = BUFFERS.get();
+        if (kb.counters.length < 16 * blocks) {
+            kb.counters = new byte[16 * blocks];
+            kb.out = new byte[16 * blocks];
+        }
+        byte[] counters = kb.counters;
         for (int b = 0; b < blocks; b++) {
             int o = 16 * b;
             BE_LONG.set(counters, o, hi64);
@@ -96,10 +110,10 @@ public final class Sampler {
             BE_INT.set(counters, o + 12, firstBlock + b);
         }
         try {
-            Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
-            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
-            byte[] out = aes.doFinal(counters);
-            return out.length == length ? out : java.util.Arrays.copyOf(out, length);
+            if (kb.aes == null) kb.aes = Cipher.getInstance("AES/ECB/NoPadding");
+            kb.aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+            kb.aes.doFinal(counters, 0, 16 * blocks, kb.out, 0);
+            return kb.out;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES unavailable", e);
         }
@@ -110,12 +124,14 @@ public final class Sampler {
         long[] out = new long[n];
         int filled = 0;
         while (filled < n) {
-            byte[] buf = randomBytes(n - filled + 64);
-            for (int i = 0; i < buf.length && filled < n; i++) {
+            int len = n - filled + 64;
+            byte[] buf = randomBytes(len);
+            for (int i = 0; i < len && filled < n; i++) {
                 int b = buf[i] & 0xff;
                 if (b >= 255) continue; // 255 = 3 * 85: reject to stay exactly uniform
                 out[filled++] = (b % 3) - 1;
             }
+            java.util.Arrays.fill(buf, 0, len, (byte) 0); // secret-key randomness does not linger in the reused buffer
         }
         return out;
     }
@@ -126,7 +142,8 @@ public final class Sampler {
      */
     public long[] gaussian(int n) {
         long[] out = new long[n];
-        ByteBuffer bb = ByteBuffer.wrap(randomBytes(8 * n)).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] bytes = randomBytes(8 * n);
+        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             long w = bb.getLong();
             long u = w >>> 1;
@@ -135,6 +152,7 @@ public final class Sampler {
             long sign = -(w & 1);                        // 0 or -1
             out[i] = (k ^ sign) - sign;                  // k or -k
         }
+        java.util.Arrays.fill(bytes, 0, 8 * n, (byte) 0); // error randomness does not linger in the reused buffer
         return out;
     }
 
@@ -154,11 +172,13 @@ public final class Sampler {
             // AES-256-CTR with IV (stream | prime index | 0), as 8-byte little-endian words, rejection-sampled
             int block = 8 * n / 16;
             byte[] ks = keystream(seed, stream, primeIdx[l], 0, 8 * n);
+            int ksLength = 8 * n;
             long[] o = out[l];
             int j = 0, pos = 0;
             while (j < n) {
-                if (pos == ks.length) {
+                if (pos == ksLength) {
                     ks = keystream(seed, stream, primeIdx[l], block, 8 * 64);
+                    ksLength = 8 * 64;
                     block += 8 * 64 / 16;
                     pos = 0;
                 }

@@ -26,7 +26,7 @@ class BenchCkksCommandTest {
 
     @Test
     void jsonHasEveryOperationSizeAndPrecision() throws Exception {
-        JsonNode o = new ObjectMapper().readTree(run("bench", "ckks", "--runs", "1", "--warmup", "0", "--json"));
+        JsonNode o = new ObjectMapper().readTree(run("bench", "ckks", "--processes", "1", "--runs", "1", "--warmup", "0", "--json"));
         assertEquals(8192, o.at("/params/n").asInt());
         assertEquals(23, o.at("/params/galois_rotation_steps").size());
         for (String k : BenchCkksCommand.SEAL_US.keySet()) {
@@ -39,10 +39,42 @@ class BenchCkksCommandTest {
             long size = o.at("/sizes/" + e.getKey()).asLong();
             assertTrue(size > 0 && size <= e.getValue(), e.getKey() + " = " + size + " > SEAL's " + e.getValue());
         }
-        for (String k : new String[]{"encrypt_decrypt", "multiply_relin_rescale", "rotate"}) {
+        for (String k : new String[]{"encrypt_decrypt", "encrypt_symmetric_decrypt", "multiply_relin_rescale", "rotate"}) {
             double log2 = o.at("/precision/" + k).asDouble();
             assertTrue(log2 < -20 && log2 > -40, k + " log2 error " + log2);
         }
+        // fresh public-key precision within one bit of SEAL's (issue 16); the old encryptor measured -23.1
+        assertTrue(o.at("/precision/encrypt_decrypt").asDouble() < o.at("/seal_precision/encrypt_decrypt").asDouble() + 1,
+                "encrypt_decrypt " + o.at("/precision/encrypt_decrypt"));
+        assertTrue(o.at("/precision/multiply_relin_rescale").asDouble() < o.at("/seal_precision/multiply_relin_rescale").asDouble() + 1,
+                "multiply_relin_rescale " + o.at("/precision/multiply_relin_rescale"));
+    }
+
+    /** The spread over processes: min / median / max of the per-process medians, spread and ratio to SEAL. */
+    @Test
+    void spreadOverProcessesIsMinMedianMaxOfMedians() throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        java.util.List<JsonNode> children = new java.util.ArrayList<>();
+        double[] medians = {400, 300, 360};
+        for (double m : medians) {
+            children.add(om.readTree("{\"params\":{\"n\":8192,\"prime_bits\":[60,40,40,60],\"threads\":1,\"cpu\":\"x\"},"
+                    + "\"ops\":{\"multiply\":{\"median_us\":" + m + ",\"cpu_median_us\":" + (m - 10) + "}},"
+                    + "\"precision\":{\"encrypt_decrypt\":" + (-27 - m / 1000) + "},\"sizes\":{},\"seal_sizes\":{}}"));
+        }
+        JsonNode o = BenchCkksCommand.spread(children);
+        JsonNode mul = o.at("/ops/multiply");
+        assertEquals(360.0, mul.at("/median_us").asDouble());
+        assertEquals(300.0, mul.at("/min_of_medians_us").asDouble());
+        assertEquals(400.0, mul.at("/max_of_medians_us").asDouble());
+        assertEquals(0.278, mul.at("/spread").asDouble(), 1e-9);
+        assertEquals(350.0, mul.at("/cpu_median_us").asDouble());
+        assertEquals(0.95, mul.at("/ratio_to_seal").asDouble(), 1e-9); // 360 / 378
+        assertTrue(mul.at("/met").asBoolean());
+        assertFalse(mul.at("/spread_met").asBoolean());
+        assertEquals(3, o.at("/params/processes").asInt());
+        assertEquals(-27.36, o.at("/precision/encrypt_decrypt/median_log2").asDouble(), 1e-9);
+        assertEquals(-27.2, o.at("/precision/encrypt_decrypt/seal_log2").asDouble(), 1e-9);
+        assertTrue(BenchCkksCommand.spreadTable((com.fasterxml.jackson.databind.node.ObjectNode) o).contains("spread MISSED"));
     }
 
     @Test
@@ -55,5 +87,6 @@ class BenchCkksCommandTest {
     @Test
     void badRunCountIsAUsageError() {
         assertEquals(Main.EXIT_ERROR, Main.run("bench", "ckks", "--runs", "0"));
+        assertEquals(Main.EXIT_ERROR, Main.run("bench", "ckks", "--processes", "0"));
     }
 }
