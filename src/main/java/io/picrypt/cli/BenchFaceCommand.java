@@ -37,6 +37,10 @@ public final class BenchFaceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--analyses", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "also time each optional analysis (liveness, age, gender, expression, head pose, eyes) on the largest face (default: on)")
+    boolean analyses;
+
     @Mixin
     FaceOptions face;
 
@@ -70,6 +74,7 @@ public final class BenchFaceCommand implements Callable<Integer> {
                 t[5][i] = st.totalNanos() / 1e6;
                 t[6][i] = st.pipelineNanos() / 1e6;
             }
+            java.util.Map<String, double[]> added = analyses ? analysisCost(p, bytes, file, Math.min(iterations, 30)) : java.util.Map.of();
             String[] keys = {"decode_ms", "detect_ms", "landmarks_ms", "align_ms", "embed_ms", "total_ms", "pipeline_ms"};
             int threads = Integer.getInteger("picrypt.face.threads", Runtime.getRuntime().availableProcessors());
             if (json) {
@@ -82,6 +87,10 @@ public final class BenchFaceCommand implements Callable<Integer> {
                 o.put("first_call_ms", round((s2 - s1) / 1e6));
                 o.put("iterations", iterations).put("photo", file.toString()).put("backend", p.engineName())
                         .put("threads", threads).put("model", p.modelName());
+                if (!added.isEmpty()) {
+                    ObjectNode a = o.putObject("analysis_added_ms_per_face");
+                    added.forEach((k, v) -> a.put(k, round(median(v))));
+                }
                 System.out.println(om.writeValueAsString(o));
             } else {
                 System.out.printf(Locale.ROOT, "face pipeline on %s, backend %s, %d threads, %d iterations (medians, ms)%n",
@@ -91,9 +100,32 @@ public final class BenchFaceCommand implements Callable<Integer> {
                 }
                 System.out.printf(Locale.ROOT, "  start-up: models loaded in %.0f ms, first call %.0f ms%n", (s1 - s0) / 1e6, (s2 - s1) / 1e6);
                 System.out.println("  pipeline = detect + landmarks + align + embed (target <= 20 ms median)");
+                if (!added.isEmpty()) {
+                    System.out.println("  optional analyses, added ms per face (median; crop + inference + decoding):");
+                    added.forEach((k, v) -> System.out.printf(Locale.ROOT, "    %-11s %8.2f   (min %.2f)%n", k, median(v), Arrays.stream(v).min().orElse(0)));
+                }
             }
             return 0;
         }
+    }
+
+    /** Median-able samples of each analysis's added time on the photo's largest face (ms), keyed by manifest role. */
+    private java.util.Map<String, double[]> analysisCost(FacePipeline p, byte[] bytes, Path file, int n) {
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        try (io.picrypt.face.FaceAnalyzer an = io.picrypt.face.FaceAnalyzer.open(face.modelsDir(), java.util.EnumSet.allOf(io.picrypt.face.FaceAnalyzer.Analysis.class));
+             org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            var img = p.imageLoader().decode(bytes, file.toString());
+            var faces = p.detectFaces(img);
+            if (faces.isEmpty()) return out;
+            for (io.picrypt.face.FaceAnalyzer.Analysis a : io.picrypt.face.FaceAnalyzer.Analysis.values()) {
+                var one = java.util.EnumSet.of(a);
+                an.analyze(img, faces.get(0), one); // first call: session warm-up, not measured
+                double[] t = new double[n];
+                for (int i = 0; i < n; i++) t[i] = an.analyze(img, faces.get(0), one).millis().get(a);
+                out.put(a.role(), t);
+            }
+        }
+        return out;
     }
 
     /** Runs without the {@code bench} parent: {@code java -cp target/picrypt.jar io.picrypt.cli.BenchFaceCommand --json}. */

@@ -34,8 +34,14 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write the photo with boxes, scores and landmarks drawn (.png/.jpg)")
     Path output;
 
+    @Option(names = "--names", description = "with -o: caption each face with its identified name (all faces in one encrypted request; needs keys and the server)")
+    boolean names;
+
     @Mixin
     FaceOptions face;
+
+    @Mixin
+    ClientOptions client;
 
     @Override
     public Integer call() {
@@ -48,8 +54,16 @@ final class DetectCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f) %.0fx%.0f score %.3f%n", i, b.x1(), b.y1(), b.x2(), b.y2(),
                         b.width(), b.height(), b.score());
             }
+            if (names && output == null) throw new IllegalArgumentException("--names needs -o FILE");
             if (output != null) {
-                draw(img, faces);
+                java.util.List<String> labels = null;
+                if (names && !faces.isEmpty()) {
+                    java.util.List<float[]> v = new java.util.ArrayList<>();
+                    for (DetectedFace f : faces) v.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+                    labels = new java.util.ArrayList<>();
+                    for (var r : client.session(p, null).identifyAll(v, 1).faces()) labels.add(r.match() != null ? r.match().name() : "unknown");
+                }
+                draw(img, faces, labels);
                 if (!imwrite(output.toString(), img)) {
                     System.err.println("picrypt: cannot write " + output + " (unknown extension or unwritable directory)");
                     return Main.EXIT_ERROR;
@@ -61,13 +75,18 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     /** Boxes green with index and score, 68 landmarks yellow, the five alignment points red. */
-    static void draw(Mat img, List<DetectedFace> faces) {
+    static void draw(Mat img, List<DetectedFace> faces) { draw(img, faces, null); }
+
+    /** As {@link #draw(Mat, List)}, each box captioned with {@code labels.get(i)} (e.g. the identified name) when given. */
+    static void draw(Mat img, List<DetectedFace> faces, List<String> labels) {
         int thick = Math.max(1, Math.round(Math.max(img.cols(), img.rows()) / 500f));
         for (int i = 0; i < faces.size(); i++) {
             FaceBox b = faces.get(i).box();
             rectangle(img, new Point(Math.round(b.x1()), Math.round(b.y1())), new Point(Math.round(b.x2()), Math.round(b.y2())),
                     new Scalar(0, 200, 0, 0), thick, LINE_AA, 0);
-            putText(img, String.format(Locale.ROOT, "#%d %.2f", i, b.score()), new Point(Math.round(b.x1()), Math.max(12, Math.round(b.y1()) - 4)),
+            String caption = labels != null && i < labels.size() ? String.format(Locale.ROOT, "#%d %s", i, labels.get(i))
+                    : String.format(Locale.ROOT, "#%d %.2f", i, b.score());
+            putText(img, caption, new Point(Math.round(b.x1()), Math.max(12, Math.round(b.y1()) - 4)),
                     FONT_HERSHEY_SIMPLEX, 0.4 * thick, new Scalar(0, 200, 0, 0), thick, LINE_AA, false);
             Landmarks l = faces.get(i).landmarks();
             int r = Math.max(1, Math.round(b.width() / 80));

@@ -1,22 +1,44 @@
 package io.picrypt.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.client.MatchSession;
+import io.picrypt.face.DetectedFace;
+import io.picrypt.face.FaceAnalyzer;
+import io.picrypt.face.FaceBox;
+import io.picrypt.face.FaceException;
+import io.picrypt.face.FacePipeline;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+
 @Command(name = "identify", mixinStandardHelpOptions = true,
         description = {"1:N: who is this? Encrypted distances to every enrolled identity are computed by the server and",
-                "decrypted and ranked here. Exit 0 = identified, 1 = unknown, 2 = error."})
+                "decrypted and ranked here. --all-faces: every face of the photo, all probes in one request.",
+                "Exit 0 = identified (any face), 1 = unknown, 2 = error, 3 = not live (--liveness, single face)."})
 final class IdentifyCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "5", description = "candidates to show (default ${DEFAULT-VALUE})")
     int top;
 
+    @Option(names = "--all-faces", description = "identify every detected face (one row each: box, best name or unknown, distance)")
+    boolean allFaces;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "with --all-faces: write the photo with each face's box and name drawn (.png/.jpg)")
+    Path output;
+
+    @Option(names = "--json", description = "with --all-faces: print one JSON object")
+    boolean json;
 
     @Parameters(arity = "1", paramLabel = "PHOTO")
     Path photo;
@@ -24,10 +46,22 @@ final class IdentifyCommand implements Callable<Integer> {
     @Mixin
     SessionOptions options;
 
+    @Mixin
+    LivenessOptions liveness;
+
     @Override
-    public Integer call() {
-        try (SessionOptions.Opened o = options.open()) {
-            MatchSession.Identification r = o.session().identify(photo, top);
+    public Integer call() throws Exception {
+        if (!allFaces && (output != null || json)) throw new IllegalArgumentException("-o and --json need --all-faces");
+        try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
+            if (allFaces) return allFaces(o, an);
+            MatchSession.Identification r;
+            if (an == null) {
+                r = o.session().identify(photo, top);
+            } else {
+                float[] e = VerifyCommand.liveEmbedding(o.pipeline(), an, liveness.threshold(an), photo);
+                if (e == null) return LivenessOptions.EXIT_NOT_LIVE;
+                r = o.session().identifyEmbedding(e, top);
+            }
             MatchSession.Candidate m = r.match();
             System.out.println(m != null ? "identified: " + m.name() : "unknown (no enrolled identity under the threshold)");
             for (MatchSession.Candidate c : r.ranked()) {
@@ -37,6 +71,75 @@ final class IdentifyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  %d identities, threshold %.4f; server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
                     r.identities(), r.threshold(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
             return m != null ? 0 : 1;
+        }
+    }
+
+    /** One row per face; the faces judged not live (with --liveness) are refused and not sent. */
+    private int allFaces(SessionOptions.Opened o, FaceAnalyzer an) throws Exception {
+        FacePipeline p = o.pipeline();
+        try (PointerScope scope = new PointerScope()) {
+            long t0 = System.nanoTime();
+            Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
+            List<DetectedFace> faces = p.detectFaces(img);
+            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + photo);
+            List<FaceAnalyzer.Liveness> live = new ArrayList<>();
+            List<float[]> embeddings = new ArrayList<>();
+            for (DetectedFace f : faces) {
+                FaceAnalyzer.Liveness l = an == null ? null : an.liveness(img, f.box(), liveness.threshold(an));
+                live.add(l);
+                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+            }
+            double embedMs = (System.nanoTime() - t0) / 1e6;
+            MatchSession.Batch batch = embeddings.isEmpty() ? null : o.session().identifyAll(embeddings, top);
+            List<String> labels = new ArrayList<>();
+            ObjectMapper om = new ObjectMapper();
+            ObjectNode root = om.createObjectNode().put("photo", photo.toString());
+            var rows = root.putArray("faces");
+            if (!json) System.out.printf(Locale.ROOT, "%s: %d face(s)%n", photo, faces.size());
+            int identified = 0, k = 0;
+            for (int i = 0; i < faces.size(); i++) {
+                FaceBox b = faces.get(i).box();
+                FaceAnalyzer.Liveness l = live.get(i);
+                ObjectNode row = rows.addObject();
+                row.putArray("box").add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
+                if (l != null) row.putObject("liveness").put("score", Math.round(l.score() * 1000) / 1000.0).put("live", l.live());
+                String label;
+                if (l != null && !l.live()) {
+                    label = "not live";
+                    row.put("refused", "not live");
+                    if (!json) System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  REFUSED: not live (liveness score %.3f < %.3f)%n",
+                            i, b.x1(), b.y1(), b.x2(), b.y2(), l.score(), l.threshold());
+                } else {
+                    MatchSession.Identification r = batch.faces().get(k++);
+                    MatchSession.Candidate m = r.match();
+                    if (m != null) identified++;
+                    label = m != null ? m.name() : "unknown";
+                    row.put("name", m != null ? m.name() : null);
+                    if (r.best() != null) row.put("best", r.best().name()).put("distance", Math.round(r.best().distance() * 10000) / 10000.0);
+                    if (!json) {
+                        System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %-20s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), label,
+                                r.best() == null ? "(nobody enrolled)" : String.format(Locale.ROOT, "distance %.4f%s", r.best().distance(),
+                                        m == null ? " (best: " + r.best().name() + ")" : ""));
+                    }
+                }
+                labels.add(label);
+            }
+            if (batch != null) {
+                MatchSession.Trace t = batch.trace();
+                root.put("threshold", o.session().threshold()).put("embed_ms", embedMs).put("round_trip_ms", t.serverMs())
+                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes());
+                if (!json) {
+                    System.out.printf(Locale.ROOT, "  %d probes in one request; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                            embeddings.size(), o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+                }
+            }
+            if (output != null) {
+                DetectCommand.draw(img, faces, labels);
+                if (!imwrite(output.toString(), img)) throw new IllegalArgumentException("cannot write " + output + " (unknown extension or unwritable directory)");
+                if (!json) System.out.println("annotated image written to " + output);
+            }
+            if (json) System.out.println(om.writeValueAsString(root));
+            return identified > 0 ? 0 : 1;
         }
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServerCommand.class, KeysCommand.class, EnrollCommand.class, VerifyCommand.class,
                 IdentifyCommand.class, ImportCommand.class, ListCommand.class, DeleteCommand.class, DiffCommand.class,
-                UiCommand.class, EvalCommand.class, EmbedCommand.class, DetectCommand.class,
+                UiCommand.class, EvalCommand.class, EmbedCommand.class, DetectCommand.class, AnalyzeCommand.class, LivenessEvalCommand.class,
                 BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -160,14 +160,80 @@ public final class MatchSession {
     }
 
     public Identification identifyEmbedding(float[] embedding, int top) {
+        Probes p = encryptProbes(embedding);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = http.identify(p.probe());
+        PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
+        return decodeIdentification(p, reply, gr, ms(t1), top);
+    }
+
+    /** Every face's identification (e.g. all faces of a group photo), in order, with one round trip. */
+    public record Batch(List<Identification> faces, Trace trace) {}
+
+    /**
+     * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
+     * request and each answer item goes through the same decoding and checks as {@link #identifyEmbedding}.
+     * Each face's trace carries the shared round trip; {@link Batch#trace()} has the totals.
+     */
+    public Batch identifyAll(List<float[]> embeddings, int top) {
+        if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
+        int perFace = gallery != null ? 2 : 1;
+        if (embeddings.size() * perFace > io.picrypt.match.BatchFrames.MAX_ITEMS) {
+            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS / perFace + " faces per batch, not " + embeddings.size());
+        }
+        List<Probes> probes = new ArrayList<>();
+        List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
+        for (float[] e : embeddings) {
+            Probes p = encryptProbes(e);
+            probes.add(p);
+            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
+            if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
+        }
+        byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
+        long t1 = System.nanoTime();
+        PiCryptClient.Reply reply = http.identifyBatch(request);
+        double server = ms(t1);
+        List<io.picrypt.match.BatchFrames.Item> answers;
+        try {
+            answers = io.picrypt.match.BatchFrames.readAnswer(reply.body());
+        } catch (IllegalArgumentException e) {
+            throw new ClientException("the server's batch answer is malformed: " + e.getMessage());
+        }
+        if (answers.size() != items.size()) {
+            throw new ClientException("the server answered " + answers.size() + " batch items for " + items.size() + " sent");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (answers.get(i).kind() != items.get(i).kind()) throw new ClientException("the server's batch answer item " + i + " is of the wrong kind");
+        }
+        double share = reply.serverMs() / items.size();
+        List<Identification> out = new ArrayList<>();
+        double enc = 0, dec = 0;
+        int k = 0;
+        for (Probes p : probes) {
+            PiCryptClient.Reply r = new PiCryptClient.Reply(answers.get(k++).body(), share);
+            PiCryptClient.Reply g = p.galleryProbe() == null ? null : new PiCryptClient.Reply(answers.get(k++).body(), share);
+            Identification id = decodeIdentification(p, r, g, server, top);
+            enc += id.trace().encryptMs();
+            dec += id.trace().decryptMs();
+            out.add(id);
+        }
+        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()));
+    }
+
+    /** The probe (and gallery probe, when this session has a gallery key) of one embedding. */
+    private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
+
+    private Probes encryptProbes(float[] embedding) {
         long t0 = System.nanoTime();
         byte[] probe = crypto.encryptProbe(embedding);
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identify(probe);
-        byte[] frame = reply.body();
-        double server = ms(t1);
+        byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
+        return new Probes(probe, gp, ms(t0));
+    }
+
+    /** Decrypts and ranks the answers to one embedding's probes; the answers are untrusted and checked while read. */
+    private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
         long t2 = System.nanoTime();
+        byte[] frame = reply.body();
         IdentifyFrame.Contents c = IdentifyFrame.read(frame);
         double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
         List<Candidate> all = new ArrayList<>(c.entries().size());
@@ -177,16 +243,9 @@ public final class MatchSession {
             for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
             all.add(new Candidate(e.name(), best));
         }
-        long requestBytes = probe.length, responseBytes = frame.length;
-        double computeMs = reply.serverMs(), decMs = ms(t2);
-        if (gallery != null) {
-            long g0 = System.nanoTime();
-            byte[] gp = gallery.encryptProbe(embedding);
-            enc += ms(g0);
-            long g1 = System.nanoTime();
-            PiCryptClient.Reply gr = http.identifyGallery(gp);
-            server += ms(g1);
-            long g2 = System.nanoTime();
+        long requestBytes = p.probe().length, responseBytes = frame.length;
+        double computeMs = reply.serverMs();
+        if (gr != null) {
             GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
             if (!answer.entries().isEmpty()) {
                 int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
@@ -196,13 +255,12 @@ public final class MatchSession {
                     all.add(new Candidate(e.name(), gd[e.position()]));
                 }
             }
-            decMs += ms(g2);
-            requestBytes += gp.length;
+            requestBytes += p.galleryProbe().length;
             responseBytes += gr.body().length;
             computeMs += gr.serverMs();
         }
         all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, enc, server, decMs, requestBytes, responseBytes, computeMs);
+        Trace t = new Trace(0, p.encryptMs(), server, ms(t2), requestBytes, responseBytes, computeMs);
         return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
                 threshold, all.size(), t);
     }

@@ -201,6 +201,11 @@ public final class PiCryptClient {
         return postReply("/gallery/identify", probe);
     }
 
+    /** POST .../identify/batch: a {@link io.picrypt.match.BatchFrames} request in, its answer frame out (one round trip). */
+    public Reply identifyBatch(byte[] frame) {
+        return postReply("/identify/batch", frame);
+    }
+
     /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
     public byte[] post(String path, byte[] body) {
         return postReply(path, body).body();

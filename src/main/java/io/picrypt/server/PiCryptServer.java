@@ -155,6 +155,7 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
         s.post("/v1/keysets/:id/identify", this::identify);
+        s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
         s.put("/v1/keysets/:id/gallery/keys", this::putGalleryKeys);
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
@@ -262,12 +263,29 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
+        byte[] out = identifyFrame(id, probe);
+        serverTime(res, t0);
+        res.type(OCTET);
+        return out;
+    }
+
+    /** The single-probe identify answer (also each item of a batch). */
+    private byte[] identifyFrame(String id, byte[] probe) {
         var parsed = match.validate(probe);
         CachedGallery g = gallery(id);
         byte[] envelope = match.identify(g.gallery(), parsed);
+        return IdentifyFrame.write(g.entries(), envelope);
+    }
+
+    /** POST .../identify/batch: every item answered by the single-probe code (see {@link BatchIdentify}). */
+    private Object identifyBatch(Request req, Response res) {
+        String id = authorize(req);
+        byte[] body = body(req, BatchIdentify.maxBody(config.maxTemplateBytes()));
+        long t0 = System.nanoTime();
+        byte[] out = new BatchIdentify(this::identifyFrame, this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
         serverTime(res, t0);
         res.type(OCTET);
-        return IdentifyFrame.write(g.entries(), envelope);
+        return out;
     }
 
     /** Two encrypted images in (PCDR framing), their encrypted difference (PCID) out; the server sees no pixel. */
@@ -417,13 +435,19 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
+        byte[] out = identifyGalleryFrame(id, probe);
+        serverTime(res, t0);
+        res.type(OCTET);
+        return out;
+    }
+
+    /** The single-probe gallery answer (also each gallery item of a batch). */
+    private byte[] identifyGalleryFrame(String id, byte[] probe) {
         BulkGallery g = bulkGallery(id, true);
         // an empty gallery answers without expanding the probe (the expansion is most of the cost)
         byte[] result = g.blocks().isEmpty()
                 ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
                 : g.server().identify(g.blocks(), probe);
-        serverTime(res, t0);
-        res.type(OCTET);
         return GalleryFrames.writeAnswer(g.entries(), result);
     }
 

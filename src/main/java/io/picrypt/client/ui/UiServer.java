@@ -70,7 +70,8 @@ public final class UiServer implements AutoCloseable {
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             + "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
     private static final Map<String, String> ASSETS = Map.of(
-            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
+            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css",
+            "/faces.js", "faces.js");
 
     private final PiCryptClient http;
     private final MatchSession session;
@@ -206,6 +207,7 @@ public final class UiServer implements AutoCloseable {
         s.post("/api/verify", this::verify);
         s.post("/api/identify", this::identify);
         s.post("/api/diff", this::diff);
+        new FaceAnalysisRoutes(pipeline, session).register(s); // issue 17: every face, analyses, liveness
 
         s.exception(UiException.class, (e, req, res) -> error(res, e.status, e.code, e.getMessage()));
         s.exception(FaceException.class, (e, req, res) -> {
@@ -400,7 +402,7 @@ public final class UiServer implements AutoCloseable {
 
     private static String dataUrl(byte[] png) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(png); }
 
-    private static JsonNode jsonBody(Request req) {
+    static JsonNode jsonBody(Request req) {
         long declared = req.raw().getContentLengthLong();
         if (declared > MAX_BODY_BYTES) throw tooLarge();
         byte[] body;

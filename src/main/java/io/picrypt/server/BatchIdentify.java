@@ -1,0 +1,50 @@
+package io.picrypt.server;
+
+import io.picrypt.match.BatchFrames;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * POST /v1/keysets/{id}/identify/batch: several probes (e.g. every face of a group photo) in one request,
+ * one answer. A thin layer: each item goes through the same code as the single-probe routes
+ * (POST .../identify and .../gallery/identify) and its answer is that route's answer, so a group photo of
+ * ten people costs one round trip and nothing new is computed or revealed.
+ */
+final class BatchIdentify {
+    private final BiFunction<String, byte[], byte[]> templates, gallery;
+    private final long maxProbeBytes;
+
+    /**
+     * {@code templates} / {@code gallery}: keyset id + single probe -> the single route's answer body;
+     * {@code maxProbeBytes}: the single routes' body limit, applied to each item.
+     */
+    BatchIdentify(BiFunction<String, byte[], byte[]> templates, BiFunction<String, byte[], byte[]> gallery, long maxProbeBytes) {
+        this.templates = templates;
+        this.gallery = gallery;
+        this.maxProbeBytes = maxProbeBytes;
+    }
+
+    /** Largest accepted body for a per-probe limit: every item at the limit plus framing. */
+    static long maxBody(long maxProbeBytes) { return BatchFrames.MAX_ITEMS * (maxProbeBytes + 5) + 7; }
+
+    /** Answers a parsed batch; a malformed frame is an ApiException 400. */
+    byte[] answer(String keyset, byte[] body) {
+        List<BatchFrames.Item> items;
+        try {
+            items = BatchFrames.readRequest(body);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        List<BatchFrames.Item> out = new ArrayList<>(items.size());
+        for (BatchFrames.Item i : items) {
+            if (i.body().length > maxProbeBytes) {
+                throw new ApiException(413, "too_large", "a batch item of " + i.body().length + " bytes exceeds the per-probe limit of " + maxProbeBytes);
+            }
+            byte[] a = (i.kind() == BatchFrames.TEMPLATES ? templates : gallery).apply(keyset, i.body());
+            out.add(new BatchFrames.Item(i.kind(), a));
+        }
+        return BatchFrames.writeAnswer(out);
+    }
+}

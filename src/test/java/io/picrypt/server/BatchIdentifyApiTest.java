@@ -1,0 +1,111 @@
+package io.picrypt.server;
+
+import io.picrypt.ckks.SecretKey;
+import io.picrypt.client.ClientException;
+import io.picrypt.client.MatchSession;
+import io.picrypt.client.PiCryptClient;
+import io.picrypt.match.BatchFrames;
+import io.picrypt.match.GalleryClient;
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.match.SyntheticEmbeddings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** POST .../identify/batch: several faces in one request, each answered exactly as the single-probe routes would. */
+class BatchIdentifyApiTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void aBatchAnswersEachProbeAsTheSingleRoutesDoInOneRoundTrip() throws Exception {
+        Random r = new Random(23);
+        List<float[]> people = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            people.add(SyntheticEmbeddings.unit(r));
+            names.add("gallery " + i);
+        }
+        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
+            URI url = URI.create("http://127.0.0.1:" + server.port());
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
+            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
+            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            http.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            s.importGallery(names, people, d -> {});
+            float[] alice = SyntheticEmbeddings.unit(r), bob = SyntheticEmbeddings.unit(r);
+            s.enrollEmbedding("alice", alice, true);
+            s.enrollEmbedding("bob", bob, true);
+
+            // a "group photo": alice, a gallery person, a stranger, bob
+            List<float[]> faces = List.of(SyntheticEmbeddings.near(alice, 0.6, r), SyntheticEmbeddings.near(people.get(7), 1.1, r),
+                    SyntheticEmbeddings.unit(r), SyntheticEmbeddings.near(bob, 1.25, r));
+            MatchSession.Batch b = s.identifyAll(faces, 3);
+            assertEquals(4, b.faces().size());
+            assertEquals("alice", b.faces().get(0).match().name());
+            assertEquals("gallery 7", b.faces().get(1).match().name());
+            assertNull(b.faces().get(2).match(), "a stranger is unknown");
+            assertEquals("bob", b.faces().get(3).match().name());
+            for (int i = 0; i < faces.size(); i++) {
+                MatchSession.Identification one = s.identifyEmbedding(faces.get(i), 3);
+                assertEquals(14, b.faces().get(i).identities());
+                assertEquals(one.best().name(), b.faces().get(i).best().name());
+                assertEquals(one.best().distance(), b.faces().get(i).best().distance(), 1e-3, "same answer as the single route");
+            }
+            assertEquals(SyntheticEmbeddings.squaredDistance(alice, faces.get(0)), b.faces().get(0).best().distance(), 1e-3);
+            assertTrue(b.trace().requestBytes() > 4 * 100_000, "template + gallery probe per face in the one request");
+
+            // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
+            byte[] probe = new MatchClient(sk).encryptProbe(alice);
+            assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch("PCBQ garbage".getBytes())).status());
+            byte[] good = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, probe)));
+            byte[] truncated = java.util.Arrays.copyOf(good, good.length - 10);
+            assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(truncated)).status());
+            byte[] badProbe = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[64])));
+            assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(badProbe)).status());
+            byte[] huge = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[(1 << 20) + 1])));
+            assertEquals(413, assertThrows(ClientException.class, () -> http.identifyBatch(huge)).status());
+            assertThrows(IllegalArgumentException.class, () -> s.identifyAll(Collections.nCopies(33, alice), 1), "33 faces x 2 items > 64");
+            // another keyset's token cannot use this keyset
+            PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
+            PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());
+            assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyBatch(good)).status());
+        }
+    }
+
+    @Test
+    void framesRoundTripAndRejectEveryMalformation() {
+        List<BatchFrames.Item> items = List.of(new BatchFrames.Item(1, new byte[]{1, 2, 3}), new BatchFrames.Item(2, new byte[]{4}));
+        List<BatchFrames.Item> back = BatchFrames.readRequest(BatchFrames.writeRequest(items));
+        assertEquals(2, back.size());
+        assertArrayEquals(new byte[]{1, 2, 3}, back.get(0).body());
+        assertEquals(2, back.get(1).kind());
+        byte[] answer = BatchFrames.writeAnswer(items);
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readRequest(answer), "an answer is not a request");
+        byte[] trailing = java.util.Arrays.copyOf(answer, answer.length + 1);
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(trailing));
+        byte[] badKind = answer.clone();
+        badKind[7] = 9;
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(badKind));
+        byte[] lying = answer.clone();
+        lying[11] = 100; // first item's length claims more than there is
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(lying));
+        byte[] zero = answer.clone();
+        zero[5] = 0;
+        zero[6] = 0;
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(zero));
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.writeRequest(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> BatchFrames.writeRequest(Collections.nCopies(65, items.get(0))));
+        assertThrows(IllegalArgumentException.class, () -> new BatchFrames.Item(1, new byte[0]));
+    }
+}
