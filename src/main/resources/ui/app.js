@@ -3,7 +3,8 @@
 'use strict';
 
 const TOKEN_KEY = 'picrypt-token';
-const state = { status: null, pickers: {} };
+const STATUS_EVERY_MS = 4000;
+const state = { status: null, pickers: {}, lastPhotos: {}, uiProblem: null };
 
 // ---------------------------------------------------------------- token and API
 
@@ -26,7 +27,7 @@ window.addEventListener('hashchange', () => {
 });
 
 class ApiError extends Error {
-  constructor(code, message, status) { super(message); this.code = code; this.status = status; }
+  constructor(code, message, status, data) { super(message); this.code = code; this.status = status; this.data = data || {}; }
 }
 
 async function api(method, path, body) {
@@ -39,14 +40,59 @@ async function api(method, path, body) {
   try {
     res = await fetch(path, init);
   } catch (e) {
-    throw new ApiError('ui_down', 'The PiCrypt client process is not answering (was `picrypt ui` stopped?).', 0);
+    const err = new ApiError('ui_down', 'This page’s PiCrypt process is not answering: was “picrypt ui” stopped? Start it again and open the address it prints.', 0);
+    uiProblem(err);
+    throw err;
   }
   let data = null;
   try { data = await res.json(); } catch (e) { /* not JSON */ }
   if (!res.ok) {
-    throw new ApiError(data && data.error || 'http_' + res.status, data && data.message || ('HTTP ' + res.status), res.status);
+    const err = new ApiError(data && data.error || 'http_' + res.status, data && data.message || ('unexpected answer ' + res.status), res.status, data);
+    if (err.code === 'bad_token') uiProblem(err);
+    throw err;
   }
+  uiProblem(null);
   return data;
+}
+
+/** A streamed answer (application/x-ndjson): onLine for each progress line; resolves with the final line. */
+async function apiStream(path, body, onLine) {
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers: { 'X-PiCrypt-Token': token || '', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    return api('POST', path, body); // reports ui_down the usual way
+  }
+  if (!res.ok || !(res.headers.get('Content-Type') || '').startsWith('application/x-ndjson')) {
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* not JSON */ }
+    if (!res.ok) {
+      const err = new ApiError(data && data.error || 'http_' + res.status, data && data.message || ('unexpected answer ' + res.status), res.status, data);
+      if (err.code === 'bad_token') uiProblem(err);
+      throw err;
+    }
+    return data;
+  }
+  uiProblem(null);
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '', last = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += dec.decode(value, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      const msg = JSON.parse(line);
+      if (msg.error) throw new ApiError(msg.error, msg.message, 200, msg);
+      if (msg.result) last = msg.result; else onLine(msg);
+    }
+    if (done) break;
+  }
+  if (!last) throw new ApiError('ui_down', 'The answer stopped before the result: was “picrypt ui” stopped?', 0);
+  return last;
 }
 
 // ---------------------------------------------------------------- small DOM helpers
@@ -71,23 +117,53 @@ function showMsg(node, kind, text) {
 }
 
 const ERROR_HINTS = {
-  server_down: 'The PiCrypt server is down: ',
-  not_an_image: 'Not an image: ',
+  server_down: 'The PiCrypt server is not reachable: ',
+  not_an_image: 'Not a usable image: ',
+  server_error: 'The PiCrypt server reported a problem: ',
 };
 
 function errorText(e) {
   const hint = ERROR_HINTS[e.code];
-  if (hint) return hint + e.message;
-  return e.message.charAt(0).toUpperCase() + e.message.slice(1);
+  const m = String(e.message || e.code);
+  if (hint) return hint + m;
+  return m.charAt(0).toUpperCase() + m.slice(1);
 }
 
-function fmtMs(x) { return x >= 100 ? x.toFixed(0) + ' ms' : x.toFixed(1) + ' ms'; }
+function fmtMs(x) { return x >= 10000 ? (x / 1000).toFixed(1) + ' s' : x >= 100 ? x.toFixed(0) + ' ms' : x.toFixed(1) + ' ms'; }
 function fmtBytes(b) { return b >= 1024 * 1024 ? (b / 1048576).toFixed(1) + ' MiB' : (b / 1024).toFixed(1) + ' KiB'; }
-function fmtD(x) { return Number(x).toFixed(4); }
+function fmtD(x) { return Number(x).toFixed(2); }
+function fmtMP(px) { return (px / 1048576).toFixed(px >= 10 * 1048576 ? 0 : 1).replace(/\.0$/, '') + ' MP'; }
 
 function busy(button, on) {
   button.disabled = on;
   button.classList.toggle('busy', on);
+}
+
+// ---------------------------------------------------------------- the page's own health (stopped / restarted process)
+
+/** Shows or clears the page-wide banner; while shown, every control of the page is disabled. */
+function uiProblem(err) {
+  const code = err ? err.code : null;
+  if (code === state.uiProblem) return;
+  if (!code && state.uiProblem === 'bad_token') return; // a stale token does not heal by itself: only a new address does
+  state.uiProblem = code;
+  const banner = $('status-banner');
+  const main = document.querySelector('main');
+  if (code) {
+    banner.replaceChildren(code === 'bad_token'
+      ? 'This tab belongs to an earlier run of “picrypt ui” (its access token is no longer valid). Open the new address that “picrypt ui” printed; it ends in #token=….'
+      : 'This page’s PiCrypt process is not answering (“picrypt ui” was stopped or crashed). Nothing can be done until it runs again; this page checks every few seconds.');
+    banner.hidden = false;
+    banner.dataset.problem = code;
+    main.classList.add('disabled');
+    main.inert = true;
+    setConn('unknown', code === 'bad_token' ? 'unknown: this tab’s access token is out of date' : 'unknown: this page’s PiCrypt process is not answering', null);
+  } else {
+    banner.hidden = true;
+    delete banner.dataset.problem;
+    main.classList.remove('disabled');
+    main.inert = false;
+  }
 }
 
 // ---------------------------------------------------------------- photos: files, webcam, face boxes
@@ -105,7 +181,7 @@ function loadImage(src) {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error('the browser cannot display this image'));
+    img.onerror = () => reject(new Error('this is not an image the browser can show (JPEG, PNG, BMP or WebP expected)'));
     img.src = src;
   });
 }
@@ -119,58 +195,91 @@ function drawFaces(canvas, img, det) {
   if (!det || !det.faces) return;
   // boxes are in pixels of the decoded image; scale in case the browser decoded another size
   const sx = canvas.width / det.width, sy = canvas.height / det.height;
-  const lw = Math.max(2, Math.round(Math.min(canvas.width, canvas.height) / 150));
+  // the canvas is shown at most ~14rem wide: size lines and labels for what the eye sees (labels ~13 px on screen)
+  const shown = Math.max(80, Math.min(canvas.clientWidth || 224, 224));
+  const k = canvas.width / shown;
+  const lw = Math.max(2, Math.round(2.5 * k));
+  const fontPx = Math.round(13 * k);
   det.faces.forEach((f, i) => {
+    const color = i === 0 ? '#15803d' : '#b45309';
     g.lineWidth = lw;
-    g.strokeStyle = i === 0 ? '#16a34a' : '#f59e0b';
+    g.strokeStyle = color;
     g.strokeRect(f.x1 * sx, f.y1 * sy, (f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy);
     const label = (i === 0 ? 'used ' : '') + Math.round(f.score * 100) + '%';
-    g.font = Math.max(12, lw * 6) + 'px sans-serif';
+    g.font = '600 ' + fontPx + 'px sans-serif';
     const tw = g.measureText(label).width;
-    g.fillStyle = g.strokeStyle;
-    g.fillRect(f.x1 * sx, Math.max(0, f.y1 * sy - lw * 8), tw + lw * 2, lw * 8);
+    const h = fontPx * 1.35;
+    const y = f.y1 * sy - h >= 0 ? f.y1 * sy - h : f.y2 * sy; // above the box, or below it at the top edge
+    g.fillStyle = color;
+    g.fillRect(f.x1 * sx, y, tw + fontPx * 0.6, h);
     g.fillStyle = '#fff';
-    g.fillText(label, f.x1 * sx + lw, Math.max(lw * 6, f.y1 * sy - lw * 2));
+    g.fillText(label, f.x1 * sx + fontPx * 0.3, y + fontPx * 1.05);
   });
 }
 
 /**
- * A photo chooser: file input (one or several), webcam capture, previews with face boxes and per-photo
- * warnings. items() gives the data URLs to send.
+ * A photo chooser: a labelled file input (one or several), webcam capture, previews with face boxes and per-photo
+ * warnings. Limits (count, pixels, bytes) are checked when photos are chosen, before any upload.
  */
-function makePicker(root) {
+function makePicker(root, onChange) {
   const id = root.id;
   const multiple = root.dataset.multiple === 'true';
   const boxes = root.dataset.boxes !== 'false';
   const items = [];
-  const file = el('input', { type: 'file', id: id + '-file', accept: 'image/*' });
+  const file = el('input', { type: 'file', id: id + '-file', accept: 'image/jpeg,image/png,image/bmp,image/webp', class: 'file' });
   if (multiple) file.multiple = true;
+  const fileLabel = el('label', { for: id + '-file', class: 'button secondary', text: multiple ? 'Choose photos…' : 'Choose a photo…' });
+  const count = el('span', { class: 'picker-count', id: id + '-count', 'aria-live': 'polite', text: 'no photo chosen' });
   const cam = el('button', { type: 'button', class: 'secondary', id: id + '-webcam', text: 'Use webcam' });
-  const clear = el('button', { type: 'button', class: 'link', text: 'clear' });
+  const clear = el('button', { type: 'button', class: 'link', text: 'Clear', 'aria-label': 'Clear the chosen photos: ' + (root.dataset.label || '') });
+  const note = el('div', { class: 'msg', id: id + '-note', role: 'status', hidden: '' });
   const previews = el('div', { class: 'previews', id: id + '-previews' });
-  root.append(el('div', { class: 'picker-row' }, file, cam, clear), previews);
+  file.setAttribute('aria-label', root.dataset.label || 'Photo');
+  root.append(el('div', { class: 'picker-row' }, file, fileLabel, cam, clear, count), note, previews);
 
-  async function add(dataUrl, label) {
+  function changed() {
+    const n = items.length;
+    count.textContent = n === 0 ? 'no photo chosen' : n === 1 ? '1 photo chosen' : n + ' photos chosen';
+    if (onChange) onChange();
+  }
+
+  function maxPhotos() { return multiple ? (state.status && state.status.maxEnrollPhotos) || 10 : 1; }
+
+  async function add(dataUrl, label, bytes) {
     if (!multiple) { items.length = 0; previews.replaceChildren(); }
-    const canvas = el('canvas', { class: 'photo' });
-    const note = el('figcaption', { class: 'muted', text: label + ' · looking for faces…' });
-    const fig = el('figure', { class: 'preview' }, canvas, note);
+    const canvas = el('canvas', { class: 'photo', role: 'img', 'aria-label': label });
+    const caption = el('figcaption', { class: 'muted', text: label + ' · looking for faces…' });
+    const fig = el('figure', { class: 'preview' }, canvas, caption);
     previews.append(fig);
-    const item = { dataUrl, label, faces: null };
+    const item = { dataUrl, label, faces: null, width: 0, height: 0, bytes, ok: false };
     items.push(item);
+    changed();
+    const fail = (text) => {
+      caption.textContent = label + ': ' + text;
+      caption.className = 'error';
+      fig.dataset.ready = 'error';
+      item.failed = true;
+      changed();
+    };
     let img;
     try {
       img = await loadImage(dataUrl);
     } catch (e) {
-      note.textContent = label + ': ' + e.message;
-      note.className = 'error';
-      fig.dataset.ready = 'error';
-      return;
+      return fail(e.message);
+    }
+    item.width = img.naturalWidth;
+    item.height = img.naturalHeight;
+    const limit = boxes ? (state.status && state.status.maxPixels) : (state.status && state.status.diffMaxPixels);
+    if (limit && item.width * item.height > limit) {
+      return fail(item.width + '×' + item.height + ' is ' + fmtMP(item.width * item.height) + ', over the ' + fmtMP(limit)
+        + ' limit: use a smaller copy.');
     }
     drawFaces(canvas, img, null);
     if (!boxes) {
-      note.textContent = label + ' · ' + img.naturalWidth + '×' + img.naturalHeight;
+      caption.textContent = label + ' · ' + img.naturalWidth + '×' + img.naturalHeight;
       fig.dataset.ready = 'true';
+      item.ok = true;
+      changed();
       return;
     }
     try {
@@ -178,77 +287,120 @@ function makePicker(root) {
       item.faces = det.faces.length;
       drawFaces(canvas, img, det);
       if (det.faces.length === 0) {
-        note.textContent = label + ': no face found. Use a photo with a clearly visible, roughly frontal face.';
-        note.className = 'error';
+        caption.textContent = label + ': no face found. Use a photo with a clearly visible, roughly frontal face.';
+        caption.className = 'error';
+        item.failed = true;
       } else if (det.faces.length > 1) {
-        note.textContent = label + ': ' + det.faces.length + ' faces, the largest (green) will be used.';
-        note.className = 'warn';
+        caption.textContent = label + ': ' + det.faces.length + ' faces, the largest (green) will be used.';
+        caption.className = 'warn';
+        item.ok = true;
       } else {
-        note.textContent = label + ': 1 face (' + fmtMs(det.ms) + ')';
-        note.className = 'ok';
+        caption.textContent = label + ': 1 face found (' + fmtMs(det.ms) + ')';
+        caption.className = 'ok';
+        item.ok = true;
       }
       fig.dataset.faces = String(det.faces.length);
       fig.dataset.ready = 'true';
     } catch (e) {
-      note.textContent = label + ': ' + errorText(e);
-      note.className = 'error';
+      caption.textContent = label + ': ' + errorText(e);
+      caption.className = 'error';
       fig.dataset.faces = 'error';
       fig.dataset.ready = 'error';
+      item.failed = true;
     }
+    changed();
   }
 
-  file.addEventListener('change', async () => {
-    for (const f of Array.from(file.files)) {
+  /** Takes as many files as the limit allows and says what was left out, before reading any of them. */
+  async function addFiles(files) {
+    note.hidden = true;
+    const room = multiple ? maxPhotos() - items.length : 1;
+    const taken = files.slice(0, Math.max(0, room));
+    const left = files.slice(taken.length);
+    if (left.length) {
+      showMsg(note, 'warn', 'At most ' + maxPhotos() + ' photos per enrollment: ' + left.map((f) => f.name).join(', ')
+        + (left.length === 1 ? ' was' : ' were') + ' not added.');
+    }
+    for (const f of taken) {
       try {
-        await add(await readAsDataUrl(f), f.name);
+        await add(await readAsDataUrl(f), f.name, f.size);
       } catch (e) {
         previews.append(el('p', { class: 'error', text: e.message }));
       }
     }
-    file.value = '';
+    const total = items.reduce((s, i) => s + (i.bytes || i.dataUrl.length * 0.75), 0);
+    const maxBody = state.status && state.status.maxBodyBytes;
+    // base64 makes the request about 4/3 of the files
+    if (maxBody && total * 4 / 3 > maxBody) {
+      showMsg(note, 'error', 'These photos are ' + fmtBytes(total) + ' together; at most about ' + fmtBytes(maxBody * 3 / 4)
+        + ' can be sent at once. Use fewer or smaller photos.');
+    }
+  }
+
+  file.addEventListener('change', async () => {
+    const files = Array.from(file.files);
+    file.value = ''; // the same file can be chosen again; the count beside the button says what is chosen
+    await addFiles(files);
   });
   cam.addEventListener('click', async () => {
-    const shot = await camera.capture();
-    if (shot) await add(shot, 'webcam ' + new Date().toLocaleTimeString());
+    if (multiple && items.length >= maxPhotos()) {
+      showMsg(note, 'warn', 'At most ' + maxPhotos() + ' photos per enrollment.');
+      return;
+    }
+    const shot = await camera.capture(cam);
+    if (shot) await add(shot, 'webcam ' + new Date().toLocaleTimeString(), null);
   });
-  clear.addEventListener('click', () => { items.length = 0; previews.replaceChildren(); });
+  function clearAll() { items.length = 0; previews.replaceChildren(); note.hidden = true; changed(); }
+  clear.addEventListener('click', clearAll);
 
   return {
     images: () => items.map((i) => i.dataUrl),
-    clear: () => { items.length = 0; previews.replaceChildren(); },
+    items: () => items.slice(),
+    clear: clearAll,
   };
 }
 
 // getUserMedia works on http://127.0.0.1 and http://localhost (both count as secure contexts).
+// A real modal <dialog>: the page behind it is inert, Escape cancels, Tab stays inside, focus returns to the opener.
 const camera = {
   stream: null,
   resolve: null,
-  async capture() {
-    const box = $('camera');
+  opener: null,
+  async capture(opener) {
+    const dlg = $('camera');
     const msg = $('camera-msg');
+    this.opener = opener || document.activeElement;
     msg.hidden = true;
-    box.hidden = false;
     $('camera-capture').disabled = true;
+    dlg.showModal();
+    $('camera-cancel').focus();
+    const result = new Promise((resolve) => { this.resolve = resolve; });
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       showMsg(msg, 'error', 'This browser offers no webcam access here.');
     } else {
       try {
-        this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
-        $('camera-video').srcObject = this.stream;
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
+        if (!this.resolve) { stream.getTracks().forEach((t) => t.stop()); return result; } // cancelled while asking
+        this.stream = stream;
+        $('camera-video').srcObject = stream;
         $('camera-capture').disabled = false;
+        if (document.activeElement === $('camera-cancel')) $('camera-capture').focus();
       } catch (e) {
         showMsg(msg, 'error', 'No webcam: ' + (e.name === 'NotAllowedError' ? 'permission denied.' : e.message || e.name));
       }
     }
-    return new Promise((resolve) => { this.resolve = resolve; });
+    return result;
   },
   finish(shot) {
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     this.stream = null;
     $('camera-video').srcObject = null;
-    $('camera').hidden = true;
+    const dlg = $('camera');
+    if (dlg.open) dlg.close();
     if (this.resolve) this.resolve(shot);
     this.resolve = null;
+    if (this.opener && this.opener.isConnected) this.opener.focus();
+    this.opener = null;
   },
   snap() {
     const v = $('camera-video');
@@ -259,6 +411,15 @@ const camera = {
     c.getContext('2d').drawImage(v, 0, 0);
     return c.toDataURL('image/jpeg', 0.92);
   },
+  /** Keeps Tab and Shift+Tab inside the dialog (browsers would otherwise move on to their own toolbar). */
+  trapTab(ev) {
+    if (ev.key !== 'Tab') return;
+    const f = Array.from($('camera').querySelectorAll('button')).filter((b) => !b.disabled);
+    if (!f.length) { ev.preventDefault(); return; }
+    const first = f[0], last = f[f.length - 1];
+    if (ev.shiftKey && (document.activeElement === first || !$('camera').contains(document.activeElement))) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && (document.activeElement === last || !$('camera').contains(document.activeElement))) { ev.preventDefault(); first.focus(); }
+  },
 };
 
 // ---------------------------------------------------------------- results
@@ -268,29 +429,41 @@ const WHERE_HERE = 'here (this computer)';
 /** The per-step table: what was computed where, and how long it took. */
 function traceTable(t, serverWhat) {
   const rows = [
-    ['Face detection + embedding', WHERE_HERE, t.embedMs],
-    ['CKKS encryption', WHERE_HERE, t.encryptMs],
-    [serverWhat, 'PiCrypt server, on ciphertexts (round trip)', t.serverMs],
+    ['Face detection + description', WHERE_HERE, t.embedMs],
+    ['Encryption', WHERE_HERE, t.encryptMs],
+    [serverWhat, 'PiCrypt server, on encrypted data (round trip)', t.serverMs],
   ];
   if (t.decryptMs > 0) rows.push(['Decryption + decision', WHERE_HERE, t.decryptMs]);
   const body = el('tbody');
   for (const [step, where, ms] of rows) body.append(el('tr', {}, el('td', { text: step }), el('td', { text: where }), el('td', { class: 'num', text: fmtMs(ms) })));
   const total = rows.reduce((s, r) => s + r[2], 0);
-  body.append(el('tr', { class: 'total' }, el('td', { text: 'Total' }), el('td', { text: 'sent ' + fmtBytes(t.requestBytes) + ' of ciphertext'
+  body.append(el('tr', { class: 'total' }, el('td', { text: 'Total' }), el('td', { text: 'sent ' + fmtBytes(t.requestBytes) + ' of encrypted data'
       + (t.responseBytes ? ', received ' + fmtBytes(t.responseBytes) : '') }), el('td', { class: 'num', text: fmtMs(total) })));
-  return el('table', { class: 'trace' }, el('thead', {}, el('tr', {}, el('th', { text: 'Step' }), el('th', { text: 'Where' }), el('th', { class: 'num', text: 'Time' }))), body);
+  return el('details', { class: 'trace-details' }, el('summary', { text: 'What happened where (' + fmtMs(total) + ')' }),
+    el('table', { class: 'trace' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Step' }), el('th', { scope: 'col', text: 'Where' }),
+      el('th', { scope: 'col', class: 'num', text: 'Time' }))), body));
 }
 
-/** A bar showing the distance against the threshold (0..4, the range of 2 - 2 cos). */
+/** The distance on a labelled scale: 0 (identical) .. 2.5+, the threshold line, the photo's distance as a dot. */
 function distanceBar(distance, threshold) {
-  const pct = (x) => Math.max(0, Math.min(100, x / 2.5 * 100)) + '%';
-  const bar = el('div', { class: 'bar' });
-  const th = el('div', { class: 'bar-threshold', title: 'threshold ' + fmtD(threshold) });
+  const MAX = 2.5;
+  const pct = (x) => Math.max(0, Math.min(100, x / MAX * 100)) + '%';
+  const match = distance <= threshold;
+  const bar = el('div', { class: 'bar', role: 'img', 'aria-label': 'distance ' + fmtD(distance) + (match ? ' is at or below' : ' is above')
+    + ' the threshold ' + fmtD(threshold) });
+  const th = el('div', { class: 'bar-threshold' });
   th.style.left = pct(threshold);
-  const mark = el('div', { class: 'bar-mark ' + (distance <= threshold ? 'ok' : 'bad'), title: 'distance ' + fmtD(distance) });
+  const mark = el('div', { class: 'bar-mark ' + (match ? 'ok' : 'bad') });
   mark.style.left = pct(distance);
   bar.append(th, mark);
-  return bar;
+  const ticks = el('div', { class: 'bar-ticks', 'aria-hidden': 'true' });
+  const tick = (x, text) => { const s = el('span', { text }); s.style.left = pct(x); return s; };
+  ticks.append(tick(0, '0 identical'), tick(threshold, fmtD(threshold)), tick(MAX, MAX + '+ different'));
+  const legend = el('div', { class: 'legend' },
+    el('span', {}, el('span', { class: 'swatch bar-mark-swatch ' + (match ? 'ok' : 'bad') }), 'this photo: ' + fmtD(distance)),
+    el('span', {}, el('span', { class: 'swatch line' }), 'threshold: ' + fmtD(threshold) + ' (left of it = same person)'));
+  legend.querySelector('.bar-mark-swatch').style.background = match ? 'var(--ok)' : 'var(--bad)';
+  return el('div', { class: 'scale' }, bar, ticks, legend);
 }
 
 /** Element.append without the nulls (optional parts such as an empty warning list). */
@@ -302,6 +475,8 @@ function put(node, ...children) {
 function resultBox(node, stateName) {
   node.hidden = false;
   node.dataset.state = stateName;
+  delete node.dataset.error;
+  delete node.dataset.name;
   node.replaceChildren();
   return node;
 }
@@ -311,6 +486,7 @@ function failure(node, e) {
   box.dataset.error = e.code;
   box.append(el('div', { class: 'msg error', text: errorText(e) }));
   if (e.code === 'server_down' || e.code === 'ui_down') refreshStatus();
+  return box;
 }
 
 function warnings(list) {
@@ -320,27 +496,46 @@ function warnings(list) {
 
 // ---------------------------------------------------------------- panels
 
+/** state: 'up' | 'down' | 'unknown'. Never a green dot without "reachable", nor a red one with it. */
+function setConn(kind, text, hint) {
+  $('conn-dot').className = 'dot ' + (kind === 'up' ? 'up' : kind === 'down' ? 'down' : '');
+  $('conn-state').textContent = text;
+  const h = $('conn-hint');
+  h.replaceChildren();
+  if (hint) { h.append(...hint); h.hidden = false; } else h.hidden = true;
+  $('connection').dataset.reachable = kind === 'up' ? 'true' : kind === 'down' ? 'false' : 'unknown';
+}
+
 async function refreshStatus() {
   const err = $('conn-error');
+  if (state.statusInFlight) return; // a slow server check must not pile up polls
+  state.statusInFlight = true;
   try {
     const s = await api('GET', '/api/status');
     state.status = s;
-    $('conn-server').textContent = s.server;
+    $('conn-server').textContent = '(' + s.server + ')';
     $('conn-keyset').textContent = s.keyset;
-    $('conn-model').textContent = s.model + ' (' + s.dimension + '-D)';
-    $('conn-threshold').textContent = fmtD(s.threshold) + ' (same person if the squared distance 2 − 2·cos is at most this)';
-    $('conn-dot').className = 'dot ' + (s.reachable ? 'up' : 'down');
-    $('conn-state').textContent = s.reachable ? 'reachable' : 'NOT reachable: start it with `picrypt server`';
-    $('connection').dataset.reachable = String(s.reachable);
+    $('conn-model').textContent = s.model + ' (' + s.dimension + ' numbers per face)';
+    $('conn-threshold').textContent = fmtD(s.threshold) + ': two faces are the same person when their distance is at most this (0 = identical, 4 = opposite)';
+    if (s.reachable) setConn('up', 'reachable', null);
+    else setConn('down', 'not reachable', ['Start it with ', el('code', { text: 'picrypt server' }), ' (or check the address); this page notices when it is back.']);
+    $('conn-checked').textContent = 'Last checked ' + new Date().toLocaleTimeString() + '.';
     err.hidden = true;
-    if (!s.diffAvailable) {
+    $('enroll-limits').textContent = '1 to ' + s.maxEnrollPhotos + ' photos of the same person · JPEG, PNG, BMP or WebP · each up to '
+      + fmtMP(s.maxPixels) + ', ' + fmtBytes(s.maxBodyBytes * 3 / 4) + ' together.';
+    $('identify-top').max = String(s.maxTop);
+    $('identify-top-help').textContent = 'A whole number from 1 to ' + s.maxTop + '.';
+    if (s.diffAvailable) $('diff-limit').textContent = s.diffMaxPixels > 0 ? fmtMP(s.diffMaxPixels) : 'any size';
+    if (!s.diffAvailable && $('diff-result').dataset.state !== 'unavailable') {
       const r = resultBox($('diff-result'), 'unavailable');
-      r.append(el('div', { class: 'msg warn', text: 'image difference not available in this build' }));
-      $('diff-submit').disabled = true;
+      r.append(el('div', { class: 'msg warn', text: 'Image difference is not available in this build.' }));
     }
+    checkDiff();
+    if (state.identitiesFailed) refreshIdentities();
   } catch (e) {
-    $('conn-dot').className = 'dot down';
-    showMsg(err, 'error', errorText(e));
+    if (e.code !== 'ui_down' && e.code !== 'bad_token') showMsg(err, 'error', errorText(e));
+  } finally {
+    state.statusInFlight = false;
   }
 }
 
@@ -349,46 +544,100 @@ async function refreshIdentities() {
   const msg = $('identities-msg');
   try {
     const r = await api('GET', '/api/identities');
+    state.identitiesFailed = false;
     tbody.replaceChildren();
     $('names').replaceChildren(...r.identities.map((i) => el('option', { value: i.name })));
     for (const i of r.identities) {
-      const del = el('button', { type: 'button', class: 'danger small', text: 'Delete' });
-      del.addEventListener('click', async () => {
-        if (!confirm('Delete "' + i.name + '" from the server?')) return;
-        try {
-          await api('DELETE', '/api/identities/' + encodeURIComponent(i.name));
-          await refreshIdentities();
-        } catch (e) { showMsg(msg, 'error', errorText(e)); }
-      });
-      tbody.append(el('tr', { 'data-name': i.name }, el('td', { text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
+      const del = el('button', { type: 'button', class: 'danger small', text: 'Delete', 'aria-label': 'Delete ' + i.name });
+      del.addEventListener('click', () => deleteIdentity(i.name));
+      tbody.append(el('tr', { 'data-name': i.name }, el('td', { class: 'name', text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
           el('td', { text: new Date(i.updated).toLocaleString() }), el('td', {}, del)));
     }
-    const gallery = r.gallery ? ' Plus ' + r.gallery.toLocaleString() + ' in the 1:N gallery (identification only; imported with picrypt import).' : '';
-    if (!r.identities.length) showMsg(msg, 'muted', 'Nobody enrolled yet.' + gallery);
-    else if (gallery) showMsg(msg, 'muted', gallery.trim());
+    const gallery = r.gallery ? ' Plus ' + r.gallery.toLocaleString() + ' in the large 1:N gallery (Identify only; added with picrypt import).' : '';
+    if (!r.identities.length) {
+      showMsg(msg, 'muted', 'Nobody enrolled yet: start with the Enroll card.' + gallery);
+      if (!r.gallery) $('guide-details').open = true; // first run: show how to begin
+    } else if (gallery) showMsg(msg, 'muted', gallery.trim());
     else msg.hidden = true;
   } catch (e) {
-    showMsg(msg, 'error', errorText(e));
+    state.identitiesFailed = true;
+    if (e.code !== 'ui_down' && e.code !== 'bad_token') showMsg(msg, 'error', errorText(e));
   }
 }
 
-async function doEnroll() {
+async function deleteIdentity(name) {
+  const msg = $('identities-msg');
+  if (!confirm('Delete "' + name + '" from the server? Its templates are removed for good.')) return;
+  try {
+    await api('DELETE', '/api/identities/' + encodeURIComponent(name));
+    await refreshIdentities();
+    showMsg(msg, 'ok', 'Deleted "' + name + '".');
+    forgetResults(name);
+  } catch (e) { showMsg(msg, 'error', errorText(e)); }
+}
+
+/** Results that name a deleted identity no longer hold: replace them with a note. */
+function forgetResults(name) {
+  for (const id of ['enroll-result', 'verify-result', 'identify-result']) {
+    const r = $(id);
+    const names = (r.dataset.names || '').split('\n');
+    if (!r.hidden && names.includes(name)) {
+      resultBox(r, 'cleared').append(el('div', { class: 'msg muted', text: 'Result cleared: "' + name + '" was deleted.' }));
+      r.dataset.names = '';
+    }
+  }
+}
+
+function refusedBox(out, e, retry) {
+  const box = failure(out, e);
+  const d = e.data || {};
+  const text = e.code === 'mixed_photos'
+    ? 'These photos do not show one person: ' + (d.pairs || []).map((p) => 'photo ' + p.first + ' and photo ' + p.second + ' (distance '
+        + fmtD(p.distance) + ' > ' + fmtD(d.threshold) + ')').join(', ') + '. One template would blend two people. Remove the odd one out, or enroll anyway if they really are one person.'
+    : 'This face does not match what is enrolled under this name (closest distance ' + fmtD(d.distance) + ' > threshold ' + fmtD(d.threshold)
+        + '). Check the name, or go ahead if it really is the same person.';
+  box.replaceChildren(el('div', { class: 'msg warn', text }));
+  const go = el('button', { type: 'button', class: 'danger', id: 'enroll-override',
+    text: e.code === 'mixed_photos' ? 'Enroll anyway' : ($('enroll-replace').checked ? 'Replace anyway' : 'Add anyway') });
+  const cancel = el('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  go.addEventListener('click', () => retry(e.code));
+  cancel.addEventListener('click', () => { out.hidden = true; $('enroll-submit').focus(); });
+  box.append(el('div', { class: 'actions' }, go, cancel));
+  go.focus();
+}
+
+async function doEnroll(overrides) {
   const btn = $('enroll-submit');
   const out = $('enroll-result');
+  const items = state.pickers.enroll.items();
+  const name = $('enroll-name').value.trim();
+  if (!name) return failure(out, new ApiError('bad_request', 'Enter a name.')), $('enroll-name').focus();
+  if (!items.length) return failure(out, new ApiError('bad_request', 'Choose at least one photo of the person.'));
+  const bad = items.filter((i) => i.failed);
+  if (bad.length) {
+    return failure(out, new ApiError('bad_request', bad.length + ' of the photos cannot be used (' + bad.map((i) => i.label).join(', ')
+      + '): remove them with Clear and choose again.'));
+  }
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Embedding and encrypting…' }));
+  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Describing the faces and encrypting…' }));
+  const o = overrides || {};
   try {
     const r = await api('POST', '/api/enroll', {
-      name: $('enroll-name').value, replace: $('enroll-replace').checked, images: state.pickers.enroll.images(),
+      name, replace: $('enroll-replace').checked, images: state.pickers.enroll.images(),
+      allowMixedPhotos: !!o.allowMixedPhotos, allowNewFace: !!o.allowNewFace,
     });
     const box = resultBox(out, 'done');
+    box.dataset.names = r.name;
     put(box, el('div', { class: 'decision match', text: 'Enrolled "' + r.name + '"' }),
-        el('p', { text: 'The mean embedding of ' + r.photos + ' photo(s) was encrypted here; the server stores only that ciphertext ('
-          + r.templates + ' template(s) for this name).' }),
+        el('p', { text: 'The faces of ' + r.photos + ' photo(s) were combined and encrypted here; the server stores only that encrypted template ('
+          + r.templates + ' template(s) for this name now).' }),
         warnings(r.warnings), traceTable(r.trace, 'Store the encrypted template'));
+    setConn('up', 'reachable', null);
     refreshIdentities();
   } catch (e) {
-    failure(out, e);
+    if (e.code === 'mixed_photos' || e.code === 'new_face') {
+      refusedBox(out, e, (code) => doEnroll(Object.assign({}, o, code === 'mixed_photos' ? { allowMixedPhotos: true } : { allowNewFace: true })));
+    } else failure(out, e);
   } finally {
     busy(btn, false);
   }
@@ -397,98 +646,168 @@ async function doEnroll() {
 async function doVerify() {
   const btn = $('verify-submit');
   const out = $('verify-result');
+  const imgs = state.pickers.verify.images();
+  const name = $('verify-name').value.trim();
+  if (!name) return failure(out, new ApiError('bad_request', 'Enter the name of an enrolled person.')), $('verify-name').focus();
+  if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo to check.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Computing on encrypted data…' }));
+  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing on encrypted data…' }));
   try {
-    const imgs = state.pickers.verify.images();
-    const r = await api('POST', '/api/verify', { name: $('verify-name').value, image: imgs[imgs.length - 1] || '' });
+    const r = await api('POST', '/api/verify', { name, image: imgs[imgs.length - 1] });
     const box = resultBox(out, 'done');
     box.dataset.decision = r.match ? 'match' : 'no-match';
-    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'MATCH' : 'NO MATCH' }),
+    box.dataset.names = r.name;
+    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'MATCH: this is ' + r.name : 'NO MATCH: not ' + r.name }),
         el('p', { class: 'where', text: 'Distance computed on encrypted data by the server, decrypted here.' }),
         el('dl', { class: 'kv' },
-            el('dt', { text: 'Squared distance' }), el('dd', { class: 'distance', text: fmtD(r.distance) }),
-            el('dt', { text: 'Threshold' }), el('dd', { text: fmtD(r.threshold) + ' (same person if distance ≤ threshold)' }),
+            el('dt', { text: 'Distance' }), el('dd', { class: 'distance', text: fmtD(r.distance) + ' (0 = identical)' }),
+            el('dt', { text: 'Threshold' }), el('dd', { text: fmtD(r.threshold) + ' (same person if the distance is at most this)' }),
             el('dt', { text: 'Templates of ' + r.name }), el('dd', { text: String(r.templates) + ' (the closest counts)' })),
         distanceBar(r.distance, r.threshold), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
+    setConn('up', 'reachable', null);
   } catch (e) {
     failure(out, e);
   } finally {
     busy(btn, false);
   }
+}
+
+function readTop() {
+  const input = $('identify-top');
+  const max = (state.status && state.status.maxTop) || 100;
+  const raw = input.value.trim();
+  const ok = /^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= max;
+  input.setAttribute('aria-invalid', ok ? 'false' : 'true');
+  return ok ? Number(raw) : null;
 }
 
 async function doIdentify() {
   const btn = $('identify-submit');
   const out = $('identify-result');
+  const imgs = state.pickers.identify.images();
+  const top = readTop();
+  if (top == null) {
+    failure(out, new ApiError('bad_request', '“Show the closest” must be a whole number from 1 to ' + ((state.status && state.status.maxTop) || 100) + '.'));
+    $('identify-top').focus();
+    return;
+  }
+  if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo of the person to identify.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Computing on encrypted data…' }));
+  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing with everybody on encrypted data…' }));
   try {
-    const imgs = state.pickers.identify.images();
-    const r = await api('POST', '/api/identify', { image: imgs[imgs.length - 1] || '', top: Number($('identify-top').value) || 5 });
+    const r = await api('POST', '/api/identify', { image: imgs[imgs.length - 1], top });
     const box = resultBox(out, 'done');
     box.dataset.match = r.match || '';
+    box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
-        el('td', { text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'under threshold' : '' }))));
-    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody under the threshold' }),
-        el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' identities computed on encrypted data by the server, decrypted and ranked here. Threshold '
-          + fmtD(r.threshold) + '.' }),
-        el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { text: '#' }), el('th', { text: 'Name' }),
-            el('th', { class: 'num', text: 'Distance' }), el('th', { text: '' }))), body),
-        warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everyone'));
+        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
+    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody is close enough' }),
+        el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' enrolled people computed on encrypted data by the server, decrypted and ranked here. Same person if the distance is at most '
+          + fmtD(r.threshold) + ' (0 = identical).' }),
+        r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),
+            el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Distance' }), el('th', { scope: 'col', text: 'Decision' }))), body) : null,
+        warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
+    setConn('up', 'reachable', null);
   } catch (e) {
     failure(out, e);
   } finally {
     busy(btn, false);
   }
+}
+
+/** Says at once when the two photos cannot be subtracted (different sizes), before any upload. */
+function checkDiff() {
+  const msg = $('diff-check');
+  const btn = $('diff-submit');
+  if (!state.pickers.diffBefore) return;
+  const b = state.pickers.diffBefore.items().filter((i) => i.ok).pop();
+  const a = state.pickers.diffAfter.items().filter((i) => i.ok).pop();
+  let problem = null;
+  if (b && a && (b.width !== a.width || b.height !== a.height)) {
+    problem = 'The photos differ in size (' + b.width + '×' + b.height + ' and ' + a.width + '×' + a.height
+      + '): the difference needs two photos of the same size, e.g. two frames of one camera.';
+  }
+  if (problem) showMsg(msg, 'error', problem); else msg.hidden = true;
+  btn.disabled = !!problem || !(state.status && state.status.diffAvailable);
 }
 
 async function doDiff() {
   const btn = $('diff-submit');
   const out = $('diff-result');
+  const b = state.pickers.diffBefore.images(), a = state.pickers.diffAfter.images();
+  if (!b.length || !a.length) return failure(out, new ApiError('bad_request', 'Choose a “before” and an “after” photo.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Encrypting both images…' }));
+  const box = resultBox(out, 'working');
+  const phase = el('div', { id: 'diff-phase', text: 'Sending the photos to this computer’s PiCrypt process…' });
+  const bar = el('progress', { id: 'diff-progress', 'aria-labelledby': 'diff-phase' });
+  const elapsed = el('div', { class: 'muted small', id: 'diff-elapsed' });
+  box.append(phase, bar, elapsed);
+  const t0 = performance.now();
+  const tick = setInterval(() => { elapsed.textContent = ((performance.now() - t0) / 1000).toFixed(0) + ' s so far'; }, 1000);
   try {
-    const b = state.pickers.diffBefore.images(), a = state.pickers.diffAfter.images();
-    const r = await api('POST', '/api/diff', { before: b[b.length - 1] || '', after: a[a.length - 1] || '' });
-    const box = resultBox(out, 'done');
+    const r = await apiStream('/api/diff', { before: b[b.length - 1], after: a[a.length - 1] }, (p) => {
+      phase.textContent = p.phase + (p.total > 0 ? ' (' + Math.round(100 * p.done / p.total) + '%)' : '…');
+      if (p.total > 0) { bar.max = p.total; bar.value = p.done; } else bar.removeAttribute('value');
+      out.dataset.phase = p.phase;
+    });
+    const done = resultBox(out, 'done');
     const fig = (src, cap, id) => el('figure', {}, el('img', { src, alt: cap, id }), el('figcaption', { text: cap }));
     const tbody = el('tbody');
-    for (const [k, v] of Object.entries(r.timingsMs)) tbody.append(el('tr', {}, el('td', { text: k }), el('td', { class: 'num', text: fmtMs(v) })));
-    put(box, el('p', { class: 'where', text: 'Difference computed on encrypted data by the server, decrypted here.' }),
-        el('div', { class: 'three' }, fig(r.before, 'before', 'diff-img-before'), fig(r.after, 'after', 'diff-img-after'),
+    let sum = 0;
+    for (const [k, v] of Object.entries(r.timingsMs)) { sum += v; tbody.append(el('tr', {}, el('td', { text: k }), el('td', { class: 'num', text: fmtMs(v) }))); }
+    tbody.append(el('tr', { class: 'total' }, el('td', { text: 'Total (click to result: ' + fmtMs(performance.now() - t0) + ')' }), el('td', { class: 'num', text: fmtMs(sum) })));
+    put(done, el('p', { class: 'where', text: 'Difference computed on encrypted data by the server, decrypted here.' }),
+        el('div', { class: 'three' }, fig(b[b.length - 1], 'before', 'diff-img-before'), fig(a[a.length - 1], 'after', 'diff-img-after'),
             fig(r.difference, 'difference (decrypted here)', 'diff-img-difference')),
-        el('table', { class: 'trace' }, el('thead', {}, el('tr', {}, el('th', { text: 'Step' }), el('th', { class: 'num', text: 'Time' }))), tbody),
+        el('table', { class: 'trace' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Step' }), el('th', { scope: 'col', class: 'num', text: 'Time' }))), tbody),
         warnings(r.notes));
   } catch (e) {
     failure(out, e);
   } finally {
+    clearInterval(tick);
     busy(btn, false);
+    checkDiff();
   }
 }
 
 // ---------------------------------------------------------------- start
 
+function onSubmit(formId, handler) {
+  $(formId).addEventListener('submit', (ev) => {
+    ev.preventDefault(); // Enter in a field submits the card, never navigates
+    const btn = ev.target.querySelector('button[type=submit]');
+    if (btn && btn.disabled) return;
+    handler();
+  });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   if (!token) {
     $('token-missing').hidden = false;
     document.querySelector('main').classList.add('disabled');
+    document.querySelector('main').inert = true;
     return;
   }
   state.pickers.enroll = makePicker($('enroll-picker'));
   state.pickers.verify = makePicker($('verify-picker'));
   state.pickers.identify = makePicker($('identify-picker'));
-  state.pickers.diffBefore = makePicker($('diff-before-picker'));
-  state.pickers.diffAfter = makePicker($('diff-after-picker'));
+  state.pickers.diffBefore = makePicker($('diff-before-picker'), checkDiff);
+  state.pickers.diffAfter = makePicker($('diff-after-picker'), checkDiff);
   $('conn-refresh').addEventListener('click', refreshStatus);
   $('identities-refresh').addEventListener('click', refreshIdentities);
-  $('enroll-submit').addEventListener('click', doEnroll);
-  $('verify-submit').addEventListener('click', doVerify);
-  $('identify-submit').addEventListener('click', doIdentify);
-  $('diff-submit').addEventListener('click', doDiff);
+  onSubmit('enroll-form', () => doEnroll());
+  onSubmit('verify-form', doVerify);
+  onSubmit('identify-form', doIdentify);
+  onSubmit('diff-form', doDiff);
+  $('identify-top').addEventListener('input', readTop);
   $('camera-capture').addEventListener('click', () => camera.finish(camera.snap()));
   $('camera-cancel').addEventListener('click', () => camera.finish(null));
+  $('camera').addEventListener('cancel', (ev) => { ev.preventDefault(); camera.finish(null); }); // Escape
+  $('camera').addEventListener('keydown', (ev) => camera.trapTab(ev));
   refreshStatus();
   refreshIdentities();
+  // the status follows the truth without a click: the server coming back, this process stopping or restarting
+  setInterval(() => { if (!document.hidden) refreshStatus(); }, STATUS_EVERY_MS);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshStatus(); });
 });

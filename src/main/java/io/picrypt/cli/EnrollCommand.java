@@ -1,5 +1,6 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.EnrollmentSafety;
 import io.picrypt.client.MatchSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +22,14 @@ final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--add", description = "add a template to the name instead of replacing its templates")
     boolean add;
 
+    @Option(names = "--allow-mixed-photos", description = "enroll even if two of the photos are not the same person by the threshold"
+            + " (refused by default: one template would blend two people)")
+    boolean allowMixedPhotos;
+
+    @Option(names = "--allow-new-face", description = "replace or add to a name's templates (or put it in the gallery) even if the new face"
+            + " matches none of the name's existing templates (refused by default)")
+    boolean allowNewFace;
+
     @Option(names = "--gallery", description = "enroll into the 1:N gallery (identification only, scales to 100,000s) instead of as a 1:1 template")
     boolean gallery;
 
@@ -32,23 +41,37 @@ final class EnrollCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(allowMixedPhotos, allowNewFace);
         try (SessionOptions.Opened o = options.open()) {
             MatchSession s = o.session();
-            if (gallery) {
-                if (add) throw new IllegalArgumentException("--add applies to 1:1 templates, not to the gallery");
-                if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
-                java.util.List<float[]> vectors = new java.util.ArrayList<>();
-                for (Path photo : photos) vectors.add(o.pipeline().embedLargest(photo).vector());
-                MatchSession.Enrollment e = s.enrollIntoGallery(name, MatchSession.normalisedMean(vectors));
-                System.out.printf(Locale.ROOT, "enrolled '%s' into the 1:N gallery from %d photo(s); uploaded %,d bytes of ciphertext (server %.0f ms)%n",
-                        name, photos.size(), e.trace().requestBytes(), e.trace().computeMs());
-                return 0;
+            try {
+                return enroll(o, s, overrides);
+            } catch (EnrollmentSafety.Refused r) {
+                throw new IllegalArgumentException(r.getMessage() + " (" + (r.kind() == EnrollmentSafety.Kind.MIXED_PHOTOS
+                        ? "--allow-mixed-photos" : "--allow-new-face") + "); nothing was uploaded", r);
             }
-            MatchSession.Enrollment e = s.enroll(name, photos, !add);
-            e.warnings().forEach(w -> System.err.println("warning: " + w));
-            System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",
-                    e.name(), e.photos(), e.templates(), e.trace().requestBytes());
+        }
+    }
+
+    private int enroll(SessionOptions.Opened o, MatchSession s, EnrollmentSafety.Overrides overrides) {
+        if (gallery) {
+            if (add) throw new IllegalArgumentException("--add applies to 1:1 templates, not to the gallery");
+            if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
+            java.util.List<float[]> vectors = new java.util.ArrayList<>();
+            for (Path photo : photos) vectors.add(o.pipeline().embedLargest(photo).vector());
+            List<String> notes = new java.util.ArrayList<>(EnrollmentSafety.checkSamePerson(vectors, i -> photos.get(i).toString(), s.threshold(), overrides));
+            float[] mean = MatchSession.normalisedMean(vectors);
+            notes.addAll(EnrollmentSafety.checkMatchesExisting(s, name, mean, "put in the gallery under", overrides));
+            notes.forEach(w -> System.err.println("warning: " + w));
+            MatchSession.Enrollment e = s.enrollIntoGallery(name, mean);
+            System.out.printf(Locale.ROOT, "enrolled '%s' into the 1:N gallery from %d photo(s); uploaded %,d bytes of ciphertext (server %.0f ms)%n",
+                    name, photos.size(), e.trace().requestBytes(), e.trace().computeMs());
             return 0;
         }
+        MatchSession.Enrollment e = s.enroll(name, photos, !add, overrides);
+        e.warnings().forEach(w -> System.err.println("warning: " + w));
+        System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",
+                e.name(), e.photos(), e.templates(), e.trace().requestBytes());
+        return 0;
     }
 }

@@ -1,6 +1,7 @@
 package io.picrypt.cli;
 
 import io.picrypt.client.ClientException;
+import io.picrypt.client.EnrollmentSafety;
 import io.picrypt.client.MatchSession;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
@@ -8,6 +9,7 @@ import io.picrypt.match.GalleryParameters;
 import io.picrypt.names.IdentityNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -32,6 +34,10 @@ final class ImportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;
+
+    @Option(names = "--allow-new-face", description = "import a name that has 1:1 templates even if the photo matches none of them"
+            + " (such names are skipped and listed by default)")
+    boolean allowNewFace;
 
     @Mixin
     SessionOptions options;
@@ -92,6 +98,7 @@ final class ImportCommand implements Callable<Integer> {
                     skipped.add(new Skipped(photo.getFileName().toString(), e.getMessage()));
                 }
             }
+            skipNewFaces(session, okNames, vectors, skipped);
             int cap = GalleryParameters.BLOCK_CAPACITY;
             for (int from = 0; from < okNames.size(); from += cap) {
                 List<String> bn = okNames.subList(from, Math.min(okNames.size(), from + cap));
@@ -134,5 +141,27 @@ final class ImportCommand implements Callable<Integer> {
             }
         });
         return b.toString();
+    }
+
+    /**
+     * The enrollment-safety rule "a name keeps its face" ({@link EnrollmentSafety}): a name that already has
+     * 1:1 templates is imported only if its photo matches them (or with --allow-new-face); the others are
+     * skipped and listed. One encrypted verification per such name.
+     */
+    private void skipNewFaces(MatchSession session, List<String> names, List<float[]> vectors, List<Skipped> skipped) {
+        java.util.Set<String> enrolled = new java.util.HashSet<>();
+        for (var i : session.http().list()) enrolled.add(i.name());
+        EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(false, allowNewFace);
+        for (int i = names.size() - 1; i >= 0; i--) {
+            if (!enrolled.contains(names.get(i))) continue;
+            try {
+                EnrollmentSafety.checkMatchesExisting(session, names.get(i), vectors.get(i), "put in the gallery under", overrides)
+                        .forEach(w -> System.err.println("warning: " + w));
+            } catch (EnrollmentSafety.Refused r) {
+                skipped.add(new Skipped(names.get(i), r.getMessage() + " (--allow-new-face)"));
+                names.remove(i);
+                vectors.remove(i);
+            }
+        }
     }
 }

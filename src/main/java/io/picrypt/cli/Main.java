@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Privacy-preserving face verification: CKKS-encrypted templates, distances computed by a server that cannot see them.",
         subcommands = {
                 ServerCommand.class, KeysCommand.class, EnrollCommand.class, VerifyCommand.class,
-                IdentifyCommand.class, ImportCommand.class, ListCommand.class, DeleteCommand.class, DiffCommand.class,
+                IdentifyCommand.class, ImportCommand.class, GalleryCommand.class, ListCommand.class, DeleteCommand.class, DiffCommand.class,
                 UiCommand.class, EvalCommand.class, EmbedCommand.class, DetectCommand.class, AnalyzeCommand.class, LivenessEvalCommand.class,
                 BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class
         })

@@ -28,6 +28,8 @@ public final class MatchSession {
     private final FacePipeline pipeline;
     private final double threshold;
     private final GalleryClient gallery;
+    /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
+    private final String keyCheck, galleryKeyCheck;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
     /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
@@ -67,35 +69,89 @@ public final class MatchSession {
         this.crypto = new MatchClient(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
+        this.keyCheck = KeyDirectory.keyCheck(sk);
+        this.galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
+        if (pipeline != null) http.model(pipeline.modelName() + "/" + pipeline.dimension());
+    }
+
+    /**
+     * Refuses to decrypt an answer of a keyset created with another secret key (a config.json copied between key
+     * directories, a restored backup of one file): the server returns the key-check values recorded at 'keys init'.
+     * Keysets created before key checks send none; the decrypted values' range checks still apply to them.
+     */
+    private void checkKey(String recorded, String own, String what) {
+        if (recorded != null && own != null && !recorded.equals(own)) {
+            throw new ClientException("this key directory's " + what + " is not the one keyset " + http.keyset() + " was created with (key check "
+                    + own + ", the server's record " + recorded + "): its answers cannot be decrypted, no decision was made. "
+                    + "Use the key directory that created the keyset, or run 'picrypt keys init --force' for a new keyset and enroll again");
+        }
     }
 
     public double threshold() { return threshold; }
 
+    /** The server connection this session talks through. */
+    public PiCryptClient http() { return http; }
+
     // ------------------------------------------------------------------ photos
 
-    /** Embeds every photo (largest face), enrolls their normalised mean as one template. */
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enroll(String name, List<Path> photos, boolean replace) {
-        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace);
+        return enroll(name, photos, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    /** As {@link #enroll(String, List, boolean)} for photos held in memory (e.g. uploads); warnings name them "photo 1", "photo 2", ... */
+    /**
+     * Embeds every photo (largest face), enrolls their normalised mean as one template, after the
+     * {@link EnrollmentSafety} rules (photos of one person; a name keeps its face) unless overridden.
+     *
+     * @throws EnrollmentSafety.Refused when a rule refuses (nothing uploaded)
+     * @throws io.picrypt.face.FaceException for unusable photos; its message names every failing photo
+     */
+    public Enrollment enroll(String name, List<Path> photos, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace, overrides);
+    }
+
+    /** As {@link #enrollImages(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
     public Enrollment enrollImages(String name, List<byte[]> images, boolean replace) {
-        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace);
+        return enrollImages(name, images, replace, EnrollmentSafety.Overrides.NONE);
     }
 
-    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace) {
+    /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} for photos held in memory (e.g. uploads); messages name them "photo 1", "photo 2", ... */
+    public Enrollment enrollImages(String name, List<byte[]> images, boolean replace, EnrollmentSafety.Overrides overrides) {
+        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace, overrides);
+    }
+
+    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace,
+                                  EnrollmentSafety.Overrides overrides) {
         name = IdentityNames.normalize(name); // before any photo is embedded
         if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        List<io.picrypt.face.FaceException> failed = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            FaceEmbedding e = embed.apply(i);
+            FaceEmbedding e;
+            try {
+                e = embed.apply(i);
+            } catch (io.picrypt.face.FaceException fe) {
+                if (!fe.isInputError()) throw fe;
+                failed.add(fe); // keep going: the user learns about every bad photo at once
+                continue;
+            }
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
-        double embedMs = ms(t0);
-        Enrollment e = enrollEmbedding(name, normalisedMean(vectors), replace);
+        double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
+        if (failed.size() == 1) throw failed.get(0);
+        if (!failed.isEmpty()) {
+            throw new io.picrypt.face.FaceException(failed.get(0).reason(), failed.size() + " of " + count + " photos cannot be used: "
+                    + String.join("; ", failed.stream().map(Throwable::getMessage).toList()));
+        }
+        warnings.addAll(EnrollmentSafety.checkSamePerson(vectors, label, threshold, overrides));
+        float[] mean = normalisedMean(vectors);
+        warnings.addAll(EnrollmentSafety.checkMatchesExisting(this, name, mean, replace ? "replace" : "add to", overrides));
+        Enrollment e = enrollEmbedding(name, mean, replace);
         Trace t = e.trace();
         return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
@@ -133,13 +189,102 @@ public final class MatchSession {
 
     // ------------------------------------------------------------------ embeddings
 
+    /**
+     * Stores the embedding as a 1:1 template of {@code name} (replacing or adding to its templates) and, when this session
+     * has a gallery key, puts the name into the keyset's 1:N gallery too, so identify finds it: the gallery entry is the
+     * normalised mean of all the name's templates (downloaded and decrypted here when there are several). A keyset
+     * without gallery keys gets a warning instead of a gallery entry.
+     *
+     * No {@link EnrollmentSafety} rule is applied here (callers with photos use {@link #enroll}).
+     *
+     * @throws ClientException if the server refuses; if the gallery step fails after the template was stored, the
+     *                         message says so ({@code picrypt gallery rebuild} repairs it)
+     */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
         byte[] ct = crypto.encryptTemplate(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
-        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, r.serverMs()));
+        double server = ms(t1), compute = r.serverMs();
+        long bytes = ct.length;
+        List<String> warnings = new ArrayList<>();
+        if (gallery != null) {
+            try {
+                float[] g = r.templates() > 1 ? meanOfTemplates(name) : embedding;
+                Enrollment ge = replaceInGallery(name, g);
+                if (ge == null) {
+                    warnings.add("the keyset has no gallery keys, so identify will not find '" + name + "': run 'picrypt keys init' to upload them");
+                } else {
+                    enc += ge.trace().encryptMs();
+                    server += ge.trace().serverMs();
+                    compute += ge.trace().computeMs();
+                    bytes += ge.trace().requestBytes();
+                }
+            } catch (ClientException e) {
+                throw new ClientException("the template of '" + name + "' was stored but putting it into the 1:N gallery failed ("
+                        + e.getMessage() + "); run 'picrypt gallery rebuild'", e.status(), e);
+            }
+        }
+        return new Enrollment(r.name(), 1, r.templates(), List.copyOf(warnings), new Trace(0, enc, server, 0, bytes, 0, compute));
+    }
+
+    /** The normalised mean of the name's stored templates, decrypted here (the server cannot). */
+    private float[] meanOfTemplates(String name) {
+        List<float[]> vectors = new ArrayList<>();
+        for (byte[] t : http.templates(name)) {
+            try {
+                vectors.add(crypto.decryptTemplate(t));
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
+            }
+        }
+        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
+        return normalisedMean(vectors);
+    }
+
+    /** Deletes the name's gallery entry (if any) and enrolls {@code embedding}; null when the keyset has no gallery keys. */
+    private Enrollment replaceInGallery(String name, float[] embedding) {
+        http.deleteFromGallery(name);
+        try {
+            return enrollIntoGallery(name, embedding);
+        } catch (ClientException e) {
+            if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
+            throw e;
+        }
+    }
+
+    /** What {@link #rebuildGallery} did. */
+    public record Rebuild(int added, int present, int galleryOnly) {}
+
+    /**
+     * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery)
+     * into the 1:N gallery: downloads its templates, decrypts them here, enrolls their normalised mean. Identities
+     * already in the gallery and gallery-only identities are left as they are.
+     *
+     * @param progress called with the number of identities added so far
+     * @throws IllegalStateException if this session has no gallery key
+     * @throws ClientException       if the keyset has no gallery keys or the server refuses
+     */
+    public Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (!http.galleryInfo().path("keys").asBoolean()) {
+            throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
+        }
+        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
+        int added = 0, present = 0;
+        java.util.Set<String> templated = new java.util.HashSet<>();
+        for (PiCryptClient.Identity i : http.list()) {
+            templated.add(i.name());
+            if (inGallery.contains(i.name())) {
+                present++;
+                continue;
+            }
+            enrollIntoGallery(i.name(), meanOfTemplates(i.name()));
+            progress.accept(++added);
+        }
+        inGallery.removeAll(templated);
+        return new Rebuild(added, present, inGallery.size());
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {
@@ -151,6 +296,7 @@ public final class MatchSession {
         byte[] result = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
+        checkKey(reply.keyCheck(), keyCheck, "secret key");
         double[] d = crypto.decryptVerify(result);
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
@@ -159,10 +305,14 @@ public final class MatchSession {
                 new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
     }
 
+    /**
+     * One probe, one answer: with a gallery key, the probe goes to the keyset's 1:N gallery, which holds every identity
+     * (enrolled or imported); without one (an old key directory), to the 1:1 templates. Decrypts and ranks locally.
+     */
     public Identification identifyEmbedding(float[] embedding, int top) {
         Probes p = encryptProbes(embedding);
         long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identify(p.probe());
+        PiCryptClient.Reply reply = p.probe() == null ? null : http.identify(p.probe());
         PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
         return decodeIdentification(p, reply, gr, ms(t1), top);
     }
@@ -172,21 +322,21 @@ public final class MatchSession {
 
     /**
      * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
-     * request and each answer item goes through the same decoding and checks as {@link #identifyEmbedding}.
-     * Each face's trace carries the shared round trip; {@link Batch#trace()} has the totals.
+     * request of {@link #identifyEmbedding} (a gallery probe with a gallery key, else a template probe) and each answer
+     * item goes through the same decoding and checks. Each face's trace carries the shared round trip;
+     * {@link Batch#trace()} has the totals.
      */
     public Batch identifyAll(List<float[]> embeddings, int top) {
         if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
-        int perFace = gallery != null ? 2 : 1;
-        if (embeddings.size() * perFace > io.picrypt.match.BatchFrames.MAX_ITEMS) {
-            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS / perFace + " faces per batch, not " + embeddings.size());
+        if (embeddings.size() > io.picrypt.match.BatchFrames.MAX_ITEMS) {
+            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS + " faces per batch, not " + embeddings.size());
         }
         List<Probes> probes = new ArrayList<>();
         List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
         for (float[] e : embeddings) {
             Probes p = encryptProbes(e);
             probes.add(p);
-            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
+            if (p.probe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
             if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
         }
         byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
@@ -210,8 +360,11 @@ public final class MatchSession {
         double enc = 0, dec = 0;
         int k = 0;
         for (Probes p : probes) {
-            PiCryptClient.Reply r = new PiCryptClient.Reply(answers.get(k++).body(), share);
-            PiCryptClient.Reply g = p.galleryProbe() == null ? null : new PiCryptClient.Reply(answers.get(k++).body(), share);
+            // each item is checked like a single answer, against the key-check values the batch answer carries
+            PiCryptClient.Reply r = p.probe() == null ? null
+                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
+            PiCryptClient.Reply g = p.galleryProbe() == null ? null
+                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
             Identification id = decodeIdentification(p, r, g, server, top);
             enc += id.trace().encryptMs();
             dec += id.trace().decryptMs();
@@ -220,40 +373,52 @@ public final class MatchSession {
         return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()));
     }
 
-    /** The probe (and gallery probe, when this session has a gallery key) of one embedding. */
+    /** One embedding's probe: a gallery probe with a gallery key (one identification path), else a template probe. */
     private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
 
     private Probes encryptProbes(float[] embedding) {
         long t0 = System.nanoTime();
-        byte[] probe = crypto.encryptProbe(embedding);
+        byte[] probe = gallery == null ? crypto.encryptProbe(embedding) : null;
         byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
         return new Probes(probe, gp, ms(t0));
     }
 
-    /** Decrypts and ranks the answers to one embedding's probes; the answers are untrusted and checked while read. */
+    /** Decrypts and ranks the answer to one embedding's probe; the answer is untrusted and checked while read. */
     private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
         long t2 = System.nanoTime();
-        byte[] frame = reply.body();
-        IdentifyFrame.Contents c = IdentifyFrame.read(frame);
-        double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
-        List<Candidate> all = new ArrayList<>(c.entries().size());
-        int k = 0;
-        for (IdentifyFrame.Entry e : c.entries()) {
-            double best = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
-            all.add(new Candidate(e.name(), best));
+        List<Candidate> all = new ArrayList<>();
+        long requestBytes = 0, responseBytes = 0;
+        double computeMs = 0;
+        if (reply != null) {
+            checkKey(reply.keyCheck(), keyCheck, "secret key");
+            byte[] frame = reply.body();
+            IdentifyFrame.Contents c = IdentifyFrame.read(frame);
+            double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
+            int k = 0;
+            for (IdentifyFrame.Entry e : c.entries()) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
+                all.add(new Candidate(e.name(), best));
+            }
+            requestBytes += p.probe().length;
+            responseBytes += frame.length;
+            computeMs += reply.serverMs();
         }
-        long requestBytes = p.probe().length, responseBytes = frame.length;
-        double computeMs = reply.serverMs();
         if (gr != null) {
-            GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
-            if (!answer.entries().isEmpty()) {
-                int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
-                double[] gd = gallery.decryptDistances(answer.result(), span);
-                for (GalleryFrames.Entry e : answer.entries()) {
-                    if (Double.isNaN(gd[e.position()])) throw new ClientException("the server listed a gallery slot it reported as not live");
-                    all.add(new Candidate(e.name(), gd[e.position()]));
-                }
+            checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
+            GalleryFrames.Answer answer;
+            double[] d;
+            try {
+                answer = GalleryFrames.readAnswer(gr.body());
+                // decrypts and range-checks every block holding a listed entry; the names must be exactly the live slots
+                d = gallery.distances(answer);
+            } catch (io.picrypt.match.IntegrityException e) {
+                throw e;
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new io.picrypt.match.IntegrityException("the server's gallery answer is garbled: " + e.getMessage() + "; no decision was made");
+            }
+            for (int i = 0; i < d.length; i++) {
+                all.add(new Candidate(answer.entries().get(i).name(), d[i]));
             }
             requestBytes += p.galleryProbe().length;
             responseBytes += gr.body().length;

@@ -31,6 +31,8 @@ public final class PiCryptClient {
     private final URI server;
     private final String keyset;
     private final String token;
+    /** "name/dimension" of the embedding model, sent as X-PiCrypt-Model so the server can refuse another model's. */
+    private volatile String model;
 
     public record Keyset(String id, String token, String params) {}
 
@@ -38,8 +40,15 @@ public final class PiCryptClient {
 
     public record Enrolled(String name, int templates, double serverMs) {}
 
-    /** A binary answer and the server's own compute time for it (X-PiCrypt-Server-Ms; NaN if absent). */
-    public record Reply(byte[] body, double serverMs) {}
+    /**
+     * A binary answer, the server's own compute time for it (X-PiCrypt-Server-Ms; NaN if absent) and the
+     * key-check values the keyset was created with (X-PiCrypt-Key-Check / X-PiCrypt-Gallery-Key-Check; null if absent).
+     */
+    public record Reply(byte[] body, double serverMs, String keyCheck, String galleryKeyCheck) {
+        public Reply(byte[] body, double serverMs) {
+            this(body, serverMs, null, null);
+        }
+    }
 
     public PiCryptClient(ClientConfig c) {
         this(c.server(), c.keyset(), c.token());
@@ -57,6 +66,9 @@ public final class PiCryptClient {
     }
 
     public URI server() { return server; }
+
+    /** Sets the embedding model ("name/dimension") sent with every request of this keyset (null: none). */
+    public void model(String nameAndDimension) { this.model = nameAndDimension; }
 
     public String keyset() { return keyset; }
 
@@ -90,7 +102,18 @@ public final class PiCryptClient {
 
     /** As above, on a server with closed registration: {@code registrationToken} is its secret (or null). */
     public static Keyset createKeyset(URI server, String paramsFingerprint, String registrationToken) {
-        byte[] body = JSON.createObjectNode().put("params", paramsFingerprint).toString().getBytes(StandardCharsets.UTF_8);
+        return createKeyset(server, paramsFingerprint, registrationToken, null, null);
+    }
+
+    /**
+     * As above, registering the key-check values of the secret keys (see {@link KeyDirectory#keyCheck}); the
+     * server returns them with every answer so a client holding another key refuses to decide.
+     */
+    public static Keyset createKeyset(URI server, String paramsFingerprint, String registrationToken, String keyCheck, String galleryKeyCheck) {
+        var o = JSON.createObjectNode().put("params", paramsFingerprint);
+        if (keyCheck != null) o.put("key_check", keyCheck);
+        if (galleryKeyCheck != null) o.put("gallery_key_check", galleryKeyCheck);
+        byte[] body = o.toString().getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json");
         if (registrationToken != null) b.header("X-PiCrypt-Registration", registrationToken);
@@ -132,6 +155,15 @@ public final class PiCryptClient {
         } catch (ClientException e) {
             if (e.status() == 404) return false;
             throw e;
+        }
+    }
+
+    /** GET .../identities/{name}/templates: the name's stored template ciphertexts (for the key owner to decrypt). */
+    public List<byte[]> templates(String name) {
+        try {
+            return io.picrypt.match.TemplateList.read(send(request("/identities/" + enc(name) + "/templates").GET().build()));
+        } catch (io.picrypt.ckks.CkksException e) {
+            throw new ClientException("the server's template list is malformed: " + e.getMessage());
         }
     }
 
@@ -277,8 +309,11 @@ public final class PiCryptClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
+        String m = model;
+        if (m != null) b.header("X-PiCrypt-Model", m);
+        return b;
     }
 
     private byte[] send(HttpRequest req) {
@@ -288,7 +323,10 @@ public final class PiCryptClient {
     private static Reply exchange(HttpClient http, URI server, HttpRequest req) {
         HttpResponse<byte[]> r = transport(http, server, req, HttpResponse.BodyHandlers.ofByteArray());
         int s = r.statusCode();
-        if (s >= 200 && s < 300) return new Reply(r.body(), serverMs(r));
+        if (s >= 200 && s < 300) {
+            return new Reply(r.body(), serverMs(r), r.headers().firstValue("X-PiCrypt-Key-Check").orElse(null),
+                    r.headers().firstValue("X-PiCrypt-Gallery-Key-Check").orElse(null));
+        }
         throw httpError(s, r.body());
     }
 

@@ -11,8 +11,6 @@ import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.GalleryServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -31,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * The evaluation server: a thin HTTP layer over {@link MatchServer} and an {@link EnrollmentStore}. It holds
@@ -43,6 +42,9 @@ public final class PiCryptServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String API_VERSION = "v1";
     private static final String OCTET = "application/octet-stream";
+    private static final String KEYSET_ATTRIBUTE = "picrypt.keyset";
+    private static final Pattern KEY_CHECK = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern MODEL = Pattern.compile("[\\p{Graph}]{1,100}/[1-9][0-9]{0,4}");
 
     private final ServerConfig config;
     private final EnrollmentStore store;
@@ -55,10 +57,7 @@ public final class PiCryptServer implements AutoCloseable {
     private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
     private Service http;
 
-    /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
-
-    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private final GalleryService gallery;
     private final LookalikeIndex lookalikes = new LookalikeIndex();
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
@@ -68,10 +67,45 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
+        this(config, store, ownsStore, s -> new LocalGalleryService(s, PiCryptServer::validName));
+    }
+
+    /**
+     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}); the server
+     * closes it. If the factory throws, an owned store is closed and the exception propagates.
+     */
+    public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore,
+                         java.util.function.Function<EnrollmentStore, GalleryService> galleries) {
         this.config = config;
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        try {
+            this.gallery = galleries.apply(store);
+        } catch (RuntimeException e) {
+            if (ownsStore) store.close();
+            throw e;
+        }
+    }
+
+    /** The server on the store its config names, with a clustered gallery when {@code cluster} is not null. */
+    public static PiCryptServer open(ServerConfig config, ClusterGalleryService.Settings cluster) {
+        if (cluster == null) return new PiCryptServer(config);
+        if (config.storeUrl() == null) {
+            throw new IllegalArgumentException("a cluster keeps its durable state in PostgreSQL, shared by every member:"
+                    + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
+        }
+        return new PiCryptServer(config, io.picrypt.store.PostgresStore.open(config.storeUrl()), true,
+                s -> new ClusterGalleryService(s, cluster));
+    }
+
+    /** The server's name rule for created names ({@link IdentityNames#normalize}), and the name already in NFC. */
+    static boolean validName(String n) {
+        try {
+            return n != null && IdentityNames.normalize(n).equals(n);
+        } catch (IdentityNames.InvalidNameException e) {
+            return false;
+        }
     }
 
     public synchronized PiCryptServer start() {
@@ -104,6 +138,7 @@ public final class PiCryptServer implements AutoCloseable {
             http.awaitStop();
             http = null;
         }
+        gallery.close();
         if (ownsStore) store.close();
     }
 
@@ -122,7 +157,7 @@ public final class PiCryptServer implements AutoCloseable {
             store.deleteKeyset(id);
             lookalikes.invalidate(id);
             galleries.remove(id);
-            bulk.remove(id);
+            gallery.forget(id);
             res.status(204);
             return "";
         });
@@ -130,7 +165,8 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             var k = store.keyset(id).orElseThrow();
             ObjectNode o = JSON.createObjectNode().put("keyset", id).put("params", k.paramsFingerprint())
-                    .put("created", k.created().toString())
+                    .put("created", k.created().toString()).put("key_check", k.keyCheck())
+                    .put("gallery_key_check", k.galleryKeyCheck()).put("model", k.model())
                     .put("identities", store.list(id).size()).put("stored_bytes", store.storedBytes(id));
             return json(res, o);
         });
@@ -154,6 +190,14 @@ public final class PiCryptServer implements AutoCloseable {
             return "";
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
+        s.get("/v1/keysets/:id/identities/:name/templates", (req, res) -> {
+            String id = authorize(req);
+            String name = name(req);
+            List<byte[]> templates = store.templates(id, name);
+            if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
+            res.type(OCTET);
+            return io.picrypt.match.TemplateList.write(templates);
+        });
         s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
@@ -161,13 +205,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
         s.get("/v1/keysets/:id/gallery", (req, res) -> {
             String id = authorize(req);
-            var g = bulkGallery(id, false);
-            ObjectNode o = JSON.createObjectNode().put("keys", g != null)
-                    .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
-                    .put("stored_bytes", store.galleryBytes(id));
-            if (g != null && "true".equals(req.queryParams("names"))) {
+            boolean withNames = "true".equals(req.queryParams("names"));
+            GalleryService.Info g = gallery.info(id, withNames);
+            ObjectNode o = JSON.createObjectNode().put("keys", g.keys())
+                    .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+            if (g.keys() && withNames) {
                 ArrayNode names = o.putArray("names");
-                for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+                for (String n : g.names()) names.add(n);
             }
             return json(res, o);
         });
@@ -187,6 +231,10 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
+        s.exception(io.picrypt.store.CorruptedDataException.class, (e, req, res) -> {
+            log.error("refused to compute on corrupted stored data on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
+            error(res, 409, "stored_data_corrupted", e.getMessage());
+        });
         s.exception(StoreException.class, (e, req, res) -> {
             log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
             error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
@@ -194,6 +242,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.exception(Exception.class, (e, req, res) -> {
             log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
             error(res, 500, "internal", "internal server error");
+        });
+        // integrity (docs/PROTOCOL.md): every authorized answer names the key-check values the keyset was created with
+        s.after((req, res) -> {
+            if (req.attribute(KEYSET_ATTRIBUTE) instanceof EnrollmentStore.Keyset k) {
+                if (k.keyCheck() != null) res.header("X-PiCrypt-Key-Check", k.keyCheck());
+                if (k.galleryKeyCheck() != null) res.header("X-PiCrypt-Gallery-Key-Check", k.galleryKeyCheck());
+            }
         });
         s.notFound((req, res) -> errorBody(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
         s.internalServerError((req, res) -> errorBody(res, 500, "internal", "internal server error"));
@@ -214,17 +269,46 @@ public final class PiCryptServer implements AutoCloseable {
             throw new ApiException(400, "unsupported_parameters",
                     "this server evaluates the matching parameters " + expected + "; got '" + params + "'");
         }
+        String keyCheck = keyCheck(body, "key_check"), galleryKeyCheck = keyCheck(body, "gallery_key_check");
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
+        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now(), keyCheck, galleryKeyCheck, null));
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
     }
 
+    /** An optional key-check value: 32 lowercase hex digits (docs/PROTOCOL.md "Integrity"). */
+    private static String keyCheck(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        String v = n.asText("");
+        if (!KEY_CHECK.matcher(v).matches()) throw ApiException.badRequest("'" + field + "' must be 32 lowercase hex digits");
+        return v;
+    }
+
+    /**
+     * The embedding model a request's ciphertexts were made with (header X-PiCrypt-Model: "name/dimension").
+     * Writes bind the keyset to the model on first use; any request with another model than the keyset's is
+     * refused (409 model_mismatch), since distances between embeddings of different models mean nothing.
+     */
+    private void checkModel(Request req, String id, boolean bind) {
+        String model = req.headers("X-PiCrypt-Model");
+        if (model == null) return; // clients before issue 10 do not say
+        if (!MODEL.matcher(model).matches()) throw ApiException.badRequest("X-PiCrypt-Model must be 'name/dimension'");
+        EnrollmentStore.Keyset k = req.attribute(KEYSET_ATTRIBUTE);
+        String recorded = k == null ? null : k.model();
+        if (recorded == null && bind) recorded = store.bindModel(id, model);
+        if (recorded != null && !recorded.equals(model)) {
+            throw new ApiException(409, "model_mismatch", "this keyset holds templates of the embedding model " + recorded
+                    + "; the request was made with " + model + " (use the same model, or another keyset for this one)");
+        }
+    }
+
     private Object enroll(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         String mode = req.queryParamOrDefault("mode", "replace");
         if (!mode.equals("replace") && !mode.equals("add")) throw ApiException.badRequest("mode must be 'replace' or 'add'");
         byte[] ct = body(req, config.maxTemplateBytes());
@@ -247,6 +331,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Object verify(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         var parsed = match.validate(probe);
@@ -261,6 +346,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object identify(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         byte[] out = identifyFrame(id, probe);
@@ -280,6 +366,7 @@ public final class PiCryptServer implements AutoCloseable {
     /** POST .../identify/batch: every item answered by the single-probe code (see {@link BatchIdentify}). */
     private Object identifyBatch(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] body = body(req, BatchIdentify.maxBody(config.maxTemplateBytes()));
         long t0 = System.nanoTime();
         byte[] out = new BatchIdentify(this::identifyFrame, this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
@@ -319,120 +406,70 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        byte[] keys = body(req, 64L << 20);
-        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            store.setEvaluationKeys(id, keys);
-            bulk.remove(id);
-            bulk.put(id, loadBulk(id, gs));
-        }
+        gallery.setKeys(id, body(req, 64L << 20));
         res.status(204);
         return "";
     }
 
     private Object importGalleryBlock(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, true);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
         GalleryFrames.Import imp = GalleryFrames.readImport(body);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
-            for (String n : imp.names()) {
-                try {
-                    if (!IdentityNames.normalize(n).equals(n)) throw new IdentityNames.InvalidNameException("not in Unicode NFC");
-                } catch (IdentityNames.InvalidNameException bad) {
-                    throw ApiException.badRequest("bad name in the import: " + bad.getMessage());
-                }
-                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
+        for (String n : imp.names()) {
+            try {
+                if (!IdentityNames.normalize(n).equals(n)) throw new IdentityNames.InvalidNameException("not in Unicode NFC");
+            } catch (IdentityNames.InvalidNameException bad) {
+                throw ApiException.badRequest("bad name in the import: " + bad.getMessage());
             }
-            lookalikes.reserve(id, imp.names(), () -> allNames(id));
-            GalleryServer.Block block = g.server().importBlock(imp.block());
-            if (block.liveCount() != imp.names().size()) {
-                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
-            }
-            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
-            if (no != g.blocks().size()) {
-                bulk.remove(id);
-                throw new IllegalStateException("gallery block numbering out of step; reloaded");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            blocks.add(block);
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
         }
+        lookalikes.reserve(id, imp.names(), () -> allNames(id));
+        GalleryService.Imported r;
+        try {
+            r = gallery.importBlock(id, imp);
+        } catch (RuntimeException ex) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
+            throw ex;
+        }
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("block", r.block()).put("identities", r.identities()));
     }
 
     /** One identity into the gallery: the server expands the enrollment ciphertext into the next free slot. */
     private Object enrollIntoGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
-                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
-            }
-            lookalikes.reserve(id, List.of(name), () -> allNames(id));
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            int no = blocks.size() - 1;
-            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
-            if (block == null || block.firstFreeSlot() < 0) {
-                block = g.server().newBlock();
-                blocks.add(block);
-                no = blocks.size() - 1;
-            }
-            int slot = block.firstFreeSlot();
-            g.server().enroll(block, slot, enrollment); // validates; publishes a new snapshot of the block
-            try {
-                store.putGalleryName(id, no, block.toBytes(), name, slot);
-            } catch (RuntimeException ex) {
-                lookalikes.invalidate(id);
-                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
+        lookalikes.reserve(id, List.of(name), () -> allNames(id));
+        GalleryService.Enrolled r;
+        try {
+            r = gallery.enroll(id, name, enrollment);
+        } catch (RuntimeException ex) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
+            throw ex;
         }
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("name", name).put("block", r.at().block()).put("slot", r.at().slot())
+                .put("identities", r.identities()));
     }
 
     private Object deleteFromGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst()
-                    .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
-            int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
-            GalleryServer.Block block = g.blocks().get(no);
-            lookalikes.invalidate(id);
-            g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
-            try {
-                store.removeFromGallery(id, no, block.toBytes(), name);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.remove(e);
-            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
-        }
+        lookalikes.invalidate(id);
+        if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
         res.status(204);
         return "";
     }
 
     private Object identifyGallery(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         byte[] out = identifyGalleryFrame(id, probe);
@@ -441,40 +478,9 @@ public final class PiCryptServer implements AutoCloseable {
         return out;
     }
 
-    /** The single-probe gallery answer (also each gallery item of a batch). */
+    /** The single-probe gallery answer (also each gallery item of a batch): PCGF v2 from the gallery service. */
     private byte[] identifyGalleryFrame(String id, byte[] probe) {
-        BulkGallery g = bulkGallery(id, true);
-        // an empty gallery answers without expanding the probe (the expansion is most of the cost)
-        byte[] result = g.blocks().isEmpty()
-                ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
-                : g.server().identify(g.blocks(), probe);
-        return GalleryFrames.writeAnswer(g.entries(), result);
-    }
-
-    /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
-    private BulkGallery bulkGallery(String id, boolean required) {
-        BulkGallery g = bulk.get(id);
-        if (g != null) return g;
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            g = bulk.get(id);
-            if (g != null) return g;
-            byte[] keys = store.evaluationKeys(id).orElse(null);
-            if (keys == null) {
-                if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
-                return null;
-            }
-            g = loadBulk(id, new GalleryServer(keys));
-            bulk.put(id, g);
-            return g;
-        }
-    }
-
-    private BulkGallery loadBulk(String id, GalleryServer gs) {
-        List<GalleryServer.Block> blocks = new ArrayList<>();
-        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
-        List<GalleryFrames.Entry> entries = new ArrayList<>();
-        for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(n.block() * GalleryParameters.BLOCK_CAPACITY + n.slot(), n.name()));
-        return new BulkGallery(gs, List.copyOf(blocks), List.copyOf(entries));
+        return GalleryFrames.writeAnswer(gallery.identify(id, probe));
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
@@ -523,6 +529,7 @@ public final class PiCryptServer implements AutoCloseable {
         if (!Tokens.matches(auth.substring(7).trim(), keyset.tokenHash())) {
             throw new ApiException(403, "forbidden", "the token does not grant access to this keyset");
         }
+        req.attribute(KEYSET_ATTRIBUTE, keyset);
         return id;
     }
 

@@ -63,7 +63,7 @@ class BatchIdentifyApiTest {
                 assertEquals(one.best().distance(), b.faces().get(i).best().distance(), 1e-3, "same answer as the single route");
             }
             assertEquals(SyntheticEmbeddings.squaredDistance(alice, faces.get(0)), b.faces().get(0).best().distance(), 1e-3);
-            assertTrue(b.trace().requestBytes() > 4 * 100_000, "template + gallery probe per face in the one request");
+            assertTrue(b.trace().requestBytes() > 4 * 100_000, "a gallery probe per face in the one request");
 
             // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
             byte[] probe = new MatchClient(sk).encryptProbe(alice);
@@ -75,7 +75,7 @@ class BatchIdentifyApiTest {
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(badProbe)).status());
             byte[] huge = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[(1 << 20) + 1])));
             assertEquals(413, assertThrows(ClientException.class, () -> http.identifyBatch(huge)).status());
-            assertThrows(IllegalArgumentException.class, () -> s.identifyAll(Collections.nCopies(33, alice), 1), "33 faces x 2 items > 64");
+            assertThrows(IllegalArgumentException.class, () -> s.identifyAll(Collections.nCopies(65, alice), 1), "65 faces > 64 items");
             // another keyset's token cannot use this keyset
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());

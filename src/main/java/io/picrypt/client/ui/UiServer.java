@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.client.ClientException;
+import io.picrypt.client.EnrollmentSafety;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.DetectedFace;
@@ -15,6 +16,7 @@ import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.match.MatchParameters;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -26,6 +28,7 @@ import spark.Service;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
@@ -71,7 +74,9 @@ public final class UiServer implements AutoCloseable {
             + "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
     private static final Map<String, String> ASSETS = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css",
-            "/faces.js", "faces.js");
+            "/faces.js", "faces.js", "/favicon.svg", "favicon.svg");
+    /** Most results in one identification ("Show top"). */
+    public static final int MAX_TOP = 100;
 
     private final PiCryptClient http;
     private final MatchSession session;
@@ -182,6 +187,9 @@ public final class UiServer implements AutoCloseable {
             }
             // deny by default: only the page's own files are served without the token (a prefix test on the raw path
             // was bypassed by "//api/...", which the router normalises but startsWith does not)
+            if ("GET".equals(req.requestMethod()) && "/favicon.ico".equals(req.pathInfo())) {
+                s.halt(204); // browsers ask on their own (no token); the page links favicon.svg
+            }
             if (!("GET".equals(req.requestMethod()) && ASSETS.containsKey(req.pathInfo()))) {
                 String t = req.headers(TOKEN_HEADER);
                 if (t == null || !MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
@@ -199,8 +207,9 @@ public final class UiServer implements AutoCloseable {
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
-            if (!http.deleteEverywhere(name).any()) throw new UiException(404, "not_found", "no identity named '" + name + "'");
-            return json(res, JSON.createObjectNode().put("deleted", name));
+            PiCryptClient.Deleted d = http.deleteEverywhere(name);
+            if (!d.any()) throw new UiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
+            return json(res, JSON.createObjectNode().put("deleted", name).put("templates", d.templates()).put("gallery", d.gallery()));
         });
         s.post("/api/detect", this::detect);
         s.post("/api/enroll", this::enroll);
@@ -210,9 +219,20 @@ public final class UiServer implements AutoCloseable {
         new FaceAnalysisRoutes(pipeline, session).register(s); // issue 17: every face, analyses, liveness
 
         s.exception(UiException.class, (e, req, res) -> error(res, e.status, e.code, e.getMessage()));
+        s.exception(EnrollmentSafety.Refused.class, (e, req, res) -> {
+            ObjectNode o = JSON.createObjectNode()
+                    .put("error", e.kind() == EnrollmentSafety.Kind.MIXED_PHOTOS ? "mixed_photos" : "new_face")
+                    .put("message", e.getMessage()).put("threshold", e.threshold());
+            if (!Double.isNaN(e.distance())) o.put("distance", e.distance());
+            ArrayNode pairs = o.putArray("pairs");
+            for (EnrollmentSafety.Pair p : e.pairs()) pairs.addObject().put("first", p.first() + 1).put("second", p.second() + 1).put("distance", p.distance());
+            res.status(409);
+            res.body(json(res, o));
+        });
         s.exception(FaceException.class, (e, req, res) -> {
             switch (e.reason()) {
                 case NO_FACE -> error(res, 422, "no_face", e.getMessage());
+                case LOW_QUALITY -> error(res, 422, "low_quality", e.getMessage());
                 case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
                 case EMPTY, NOT_AN_IMAGE, CORRUPT -> error(res, 400, "not_an_image", e.getMessage());
                 default -> {
@@ -230,14 +250,15 @@ public final class UiServer implements AutoCloseable {
         });
         s.exception(ClientException.class, (e, req, res) -> {
             Throwable c = e.getCause();
+            String m = plain(e.getMessage());
             if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
-                error(res, 502, "server_down", e.getMessage());
+                error(res, 502, "server_down", m);
             } else if (e.status() == 404) {
-                error(res, 404, "not_found", e.getMessage());
+                error(res, 404, "not_found", m);
             } else if (e.status() == 400 || e.status() == 413) {
-                error(res, 400, "rejected_by_server", e.getMessage());
+                error(res, 400, "rejected_by_server", m);
             } else {
-                error(res, 502, "server_error", e.getMessage());
+                error(res, 502, "server_error", m);
             }
         });
         s.exception(CkksException.class, (e, req, res) -> error(res, 502, "bad_server_response",
@@ -258,7 +279,8 @@ public final class UiServer implements AutoCloseable {
                 .put("threshold", session.threshold())
                 .put("params", MatchParameters.get().fingerprintHex())
                 .put("diffAvailable", differ != null)
-                .put("maxBodyBytes", MAX_BODY_BYTES).put("maxEnrollPhotos", MAX_ENROLL_PHOTOS);
+                .put("maxBodyBytes", MAX_BODY_BYTES).put("maxEnrollPhotos", MAX_ENROLL_PHOTOS).put("maxTop", MAX_TOP)
+                .put("maxPixels", ImageLoader.DEFAULT_MAX_PIXELS).put("diffMaxPixels", differ == null || differ.maxPixels() == Long.MAX_VALUE ? 0 : differ.maxPixels());
         return json(res, o);
     }
 
@@ -300,7 +322,9 @@ public final class UiServer implements AutoCloseable {
         if (imgs.size() > MAX_ENROLL_PHOTOS) throw new UiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) images.add(image(imgs.get(i), "photo " + (i + 1)));
-        MatchSession.Enrollment e = session.enrollImages(name, images, b.path("replace").asBoolean(true));
+        EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(b.path("allowMixedPhotos").asBoolean(false),
+                b.path("allowNewFace").asBoolean(false));
+        MatchSession.Enrollment e = session.enrollImages(name, images, b.path("replace").asBoolean(true), overrides);
         ObjectNode o = JSON.createObjectNode().put("name", e.name()).put("photos", e.photos()).put("templates", e.templates());
         e.warnings().forEach(o.putArray("warnings")::add);
         o.set("trace", trace(e.trace()));
@@ -314,7 +338,13 @@ public final class UiServer implements AutoCloseable {
         long t0 = System.nanoTime();
         FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
         double embedMs = ms(t0);
-        MatchSession.Verification v = session.verifyEmbedding(name, probe.vector());
+        MatchSession.Verification v;
+        try {
+            v = session.verifyEmbedding(name, probe.vector());
+        } catch (ClientException e) {
+            if (e.status() != 404) throw e;
+            throw new UiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
+        }
         MatchSession.Trace t = v.trace();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
@@ -326,7 +356,7 @@ public final class UiServer implements AutoCloseable {
     private Object identify(Request req, Response res) {
         JsonNode b = jsonBody(req);
         byte[] image = image(b.path("image"), "the photo");
-        int top = Math.max(1, Math.min(b.path("top").asInt(5), 100));
+        int top = top(b.path("top"));
         long t0 = System.nanoTime();
         FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
         double embedMs = ms(t0);
@@ -344,21 +374,113 @@ public final class UiServer implements AutoCloseable {
         return json(res, o);
     }
 
-    private Object diff(Request req, Response res) {
+    /**
+     * The image difference with live progress. Bad input (undecodable, different sizes, too large) is a normal
+     * JSON error with a 4xx status, since the differ checks before its first progress report. From the first report
+     * on, the answer is 200 application/x-ndjson: lines {"phase","done","total","elapsedMs"} (at most ~10 a second),
+     * then one {"result": {"difference": data URL, "width", "height", "timingsMs", "notes"}} or one
+     * {"error", "message"}. Only the difference is sent back: the page already has both inputs.
+     */
+    private Object diff(Request req, Response res) throws IOException {
         if (differ == null) throw new UiException(501, "diff_unavailable", "image difference not available in this build");
         JsonNode b = jsonBody(req);
         byte[] before = image(b.path("before"), "the 'before' photo");
         byte[] after = image(b.path("after"), "the 'after' photo");
-        ImageDiffer.DiffResult d = differ.diff(before, after);
-        ObjectNode o = JSON.createObjectNode().put("before", dataUrl(d.beforePng())).put("after", dataUrl(d.afterPng()))
-                .put("difference", dataUrl(d.differencePng()));
-        ObjectNode timings = o.putObject("timingsMs");
+        DiffStream stream = new DiffStream(res, System.nanoTime());
+        ImageDiffer.DiffResult d;
+        try {
+            d = differ.diff(before, after, stream);
+        } catch (RuntimeException e) {
+            if (!stream.started()) throw e; // answered by the exception handlers, with a proper status
+            log.warn("image difference failed after it started: {}", e.toString());
+            String code = e instanceof IllegalArgumentException ? "bad_request" : e instanceof ClientException ? "server_error" : "internal";
+            try {
+                stream.line(JSON.createObjectNode().put("error", code).put("message", plain(String.valueOf(e.getMessage()))));
+            } catch (UncheckedIOException gone) {
+                // the page went away (that is usually why we are here): nobody to tell
+            }
+            return "";
+        }
+        ObjectNode o = JSON.createObjectNode();
+        ObjectNode r = o.putObject("result").put("difference", dataUrl(d.differencePng())).put("width", d.width()).put("height", d.height());
+        ObjectNode timings = r.putObject("timingsMs");
         d.timingsMs().forEach(timings::put);
-        d.notes().forEach(o.putArray("notes")::add);
-        return json(res, o);
+        d.notes().forEach(r.putArray("notes")::add);
+        stream.line(o);
+        return "";
+    }
+
+    /** Writes progress lines; the response is committed (status 200) at the first one. */
+    private static final class DiffStream implements ImageDiffer.Progress {
+        private final Response res;
+        private final long t0;
+        private OutputStream out;
+        private String lastPhase;
+        private long lastNanos;
+
+        DiffStream(Response res, long t0) {
+            this.res = res;
+            this.t0 = t0;
+        }
+
+        synchronized boolean started() { return out != null; }
+
+        @Override
+        public synchronized void update(String phase, long done, long total) {
+            long now = System.nanoTime();
+            boolean last = total > 0 && done >= total;
+            if (phase.equals(lastPhase) && !last && now - lastNanos < 100_000_000L) return; // ~10 lines a second at most
+            lastPhase = phase;
+            lastNanos = now;
+            line(JSON.createObjectNode().put("phase", phase).put("done", done).put("total", total).put("elapsedMs", (now - t0) / 1e6));
+        }
+
+        synchronized void line(JsonNode n) {
+            try {
+                if (out == null) {
+                    res.status(200);
+                    res.raw().setContentType("application/x-ndjson");
+                    out = res.raw().getOutputStream();
+                }
+                out.write(JSON.writeValueAsBytes(n));
+                out.write('\n');
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("the page went away", e); // the browser closed: stop the work
+            }
+        }
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** "Show top": a whole number 1..MAX_TOP; absent means 5. */
+    static int top(JsonNode n) {
+        if (n.isMissingNode() || n.isNull()) return 5;
+        if (!n.canConvertToInt() || !(n.isIntegralNumber() || n.isTextual() && n.asText().matches("\\d+"))) {
+            throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
+        }
+        int t = n.asInt();
+        if (t < 1 || t > MAX_TOP) throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
+        return t;
+    }
+
+    /** Names are exact (case and inner spaces count); a differently-cased enrolled name is suggested. */
+    private String suggestion(String name) {
+        try {
+            for (PiCryptClient.Identity i : http.list()) {
+                if (i.name().equalsIgnoreCase(name) && !i.name().equals(name)) return "; names are case-sensitive: did you mean '" + i.name() + "'?";
+            }
+        } catch (ClientException e) {
+            // only a hint: the 404 stands on its own
+        }
+        return "";
+    }
+
+    /** A server error message for people: without the "server: " prefix and the "(HTTP 404)" suffix. */
+    static String plain(String message) {
+        String m = message == null ? "" : message.replaceFirst("^server: ", "").replaceFirst(" \\(HTTP \\d{3}\\)$", "");
+        return m;
+    }
 
     private static String name(JsonNode b) {
         String n = b.path("name").asText("").strip();
@@ -393,6 +515,7 @@ public final class UiServer implements AutoCloseable {
         o.put("faceCount", e.faceCount());
         ArrayNode w = o.putArray("warnings");
         if (e.multipleFaces()) w.add(e.faceCount() + " faces in the photo: the largest was used");
+        e.warnings().forEach(w::add); // quality gate: blurred, turned, lower face covered
     }
 
     private static ObjectNode trace(MatchSession.Trace t) {
@@ -431,6 +554,7 @@ public final class UiServer implements AutoCloseable {
         if (file.endsWith(".html")) return "text/html; charset=utf-8";
         if (file.endsWith(".js")) return "text/javascript; charset=utf-8";
         if (file.endsWith(".css")) return "text/css; charset=utf-8";
+        if (file.endsWith(".svg")) return "image/svg+xml";
         return "application/octet-stream";
     }
 

@@ -36,14 +36,29 @@ class EncryptedImageDifferTest {
             assertFalse(keys.hasKey(KeyDirectory.IMAGEDIFF_SECRET_FILE), "no key before the first difference");
             SyntheticPair pair = SyntheticPair.generate(96, 64, 2);
             Path[] frames = pair.writeTo(tmp);
-            ImageDiffer.DiffResult r = differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(frames[1]));
+            java.util.List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ImageDiffer.DiffResult r = differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(frames[1]), (phase, done, total) -> {
+                if (phases.isEmpty() || !phases.get(phases.size() - 1).equals(phase)) phases.add(phase);
+            });
+            // real progress, in order, from encryption to the PNG of the difference
+            assertEquals("Encrypting both images (here)", phases.get(0), phases.toString());
+            assertTrue(phases.indexOf("Decrypting the difference (here)") > phases.indexOf("Server subtracting the encrypted images"), phases.toString());
+            assertEquals("Encoding the difference image (here)", phases.get(phases.size() - 1), phases.toString());
+            assertEquals(96, r.width());
+            assertEquals(64, r.height());
             assertTrue(keys.hasKey(KeyDirectory.IMAGEDIFF_SECRET_FILE));
             RawImage got = io.picrypt.imagediff.PngFiles.read(r.differencePng());
             assertArrayEquals(DiffImage.plain(pair.before(), pair.after()).absolute().samples(), got.samples());
             RawImage small = SyntheticPair.generate(32, 32, 1).before();
             Path smallPng = tmp.resolve("small.png");
             ImageFiles.writePng(small, smallPng);
-            assertThrows(IllegalArgumentException.class, () -> differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(smallPng)));
+            java.util.List<String> none = new java.util.ArrayList<>();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(smallPng), (phase, d, t) -> none.add(phase)));
+            assertTrue(e.getMessage().contains("differ in size: 96x64 and 32x32"), e.getMessage());
+            assertTrue(none.isEmpty(), "a bad input fails before any progress");
+            assertEquals("x is 9000x8000 = 68.7 MP, over the 64 MP limit",
+                    EncryptedImageDiffer.megapixels("x is 9000x8000 = 72000000 pixels, over the limit of 67108864"));
         }
     }
 }

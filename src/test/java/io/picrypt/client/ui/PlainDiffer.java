@@ -12,14 +12,19 @@ import java.util.Map;
 
 /**
  * Test double of the encrypted image difference: the same contract, computed in plaintext (grey |after - before|,
- * after resized to before's size). It exercises the UI's diff panel until the real one (branch imagediff) is wired.
+ * same sizes only, like the real one). It exercises the UI's diff panel until the real one (branch imagediff) is wired.
  */
 final class PlainDiffer implements ImageDiffer {
     @Override
-    public DiffResult diff(byte[] before, byte[] after) {
+    public DiffResult diff(byte[] before, byte[] after, Progress progress) {
         long t0 = System.nanoTime();
-        BufferedImage a = grey(read(before, "before"), -1, -1);
-        BufferedImage b = grey(read(after, "after"), a.getWidth(), a.getHeight());
+        BufferedImage ra = read(before, "before"), rb = read(after, "after");
+        if (ra.getWidth() != rb.getWidth() || ra.getHeight() != rb.getHeight()) {
+            throw new IllegalArgumentException("the images differ in size: " + ra.getWidth() + "x" + ra.getHeight() + " and " + rb.getWidth() + "x" + rb.getHeight());
+        }
+        BufferedImage a = grey(ra, -1, -1);
+        BufferedImage b = grey(rb, a.getWidth(), a.getHeight());
+        for (int i = 1; i <= 4; i++) progress.update("plaintext difference (test double)", i, 4);
         BufferedImage d = new BufferedImage(a.getWidth(), a.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < a.getHeight(); y++) {
             for (int x = 0; x < a.getWidth(); x++) {
@@ -29,7 +34,7 @@ final class PlainDiffer implements ImageDiffer {
         }
         Map<String, Double> t = new LinkedHashMap<>();
         t.put("plaintext difference (test double)", (System.nanoTime() - t0) / 1e6);
-        return new DiffResult(png(a), png(b), png(d), t, List.of("computed in plaintext by a test double"));
+        return new DiffResult(png(d), a.getWidth(), a.getHeight(), t, List.of("computed in plaintext by a test double"));
     }
 
     private static BufferedImage read(byte[] b, String what) {

@@ -197,6 +197,21 @@ class UiApiTest {
     }
 
     @Test
+    void aFaceTooSmallIsRefusedByTheQualityGate() throws Exception {
+        BufferedImage src = ImageIO.read(new java.io.ByteArrayInputStream(f.people.get(2).png()));
+        BufferedImage small = new BufferedImage(src.getWidth() / 4, src.getHeight() / 4, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = small.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, small.getWidth(), small.getHeight(), null);
+        g.dispose();
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(small, "png", png);
+        HttpResponse<String> r = call("POST", "/api/verify", JSON.createObjectNode().put("name", "x").put("image", b64(png.toByteArray())));
+        assertError(r, 422, "low_quality");
+        assertTrue(JSON.readTree(r.body()).path("message").asText().contains("too small"), r.body());
+    }
+
+    @Test
     void clearErrors() throws Exception {
         assertError(call("POST", "/api/verify", JSON.createObjectNode().put("name", "x").put("image", b64(blankPng()))), 422, "no_face");
         assertError(call("POST", "/api/detect", JSON.createObjectNode().put("image", b64("hello, not an image".getBytes()))), 400, "not_an_image");
@@ -236,14 +251,102 @@ class UiApiTest {
             assertEquals("server_down", JSON.readTree(l.body()).path("error").asText());
             assertTrue(JSON.readTree(l.body()).path("message").asText().contains("cannot reach"));
 
-            ObjectNode d = JSON.createObjectNode().put("before", b64(f.people.get(0).png())).put("after", b64(f.genuineProbe(0)));
+            // the difference streams its progress, then only the difference (the page has both inputs)
+            ObjectNode d = JSON.createObjectNode().put("before", b64(f.people.get(0).png())).put("after", b64(UiBrowserTest.marked(f.people.get(0).png())));
             HttpResponse<String> diff = c.send(HttpRequest.newBuilder(base.resolve("/api/diff")).header(UiServer.TOKEN_HEADER, ui.token())
                     .POST(HttpRequest.BodyPublishers.ofString(d.toString())).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, diff.statusCode(), diff.body());
-            for (String k : List.of("before", "after", "difference")) {
-                assertTrue(JSON.readTree(diff.body()).path(k).asText().startsWith("data:image/png;base64,"), k);
-            }
+            assertEquals("application/x-ndjson", diff.headers().firstValue("Content-Type").orElse(""));
+            List<JsonNode> lines = diff.body().lines().map(line -> { try { return JSON.readTree(line); } catch (Exception x) { throw new AssertionError(line, x); } }).toList();
+            assertTrue(lines.size() >= 2, diff.body());
+            assertEquals("plaintext difference (test double)", lines.get(0).path("phase").asText(), diff.body());
+            assertEquals(4, lines.get(lines.size() - 2).path("done").asLong(), "the last progress line is 4 of 4");
+            JsonNode result = lines.get(lines.size() - 1).path("result");
+            assertTrue(result.path("difference").asText().startsWith("data:image/png;base64,"));
+            assertFalse(result.has("before") || result.has("after"), "the inputs are not sent back");
+            assertTrue(diff.body().length() < d.toString().length(), "the answer is smaller than the two inputs");
+            // photos of different sizes: a plain 400 before any progress
+            d.put("after", b64(f.genuineProbe(0)));
+            HttpResponse<String> sizes = c.send(HttpRequest.newBuilder(base.resolve("/api/diff")).header(UiServer.TOKEN_HEADER, ui.token())
+                    .POST(HttpRequest.BodyPublishers.ofString(d.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, sizes.statusCode(), sizes.body());
+            assertTrue(JSON.readTree(sizes.body()).path("message").asText().contains("differ in size"), sizes.body());
         }
+    }
+
+    @Test
+    void enrollmentSafety() throws Exception {
+        // two different people in one enrollment: 409, nothing stored; explicit override enrolls with a note
+        ObjectNode mixed = JSON.createObjectNode().put("name", "mixed api");
+        mixed.putArray("images").add(b64(f.people.get(0).png())).add(b64(f.genuineProbe(0))).add(b64(f.people.get(1).png()));
+        HttpResponse<String> r = call("POST", "/api/enroll", mixed);
+        assertError(r, 409, "mixed_photos");
+        JsonNode body = JSON.readTree(r.body());
+        assertEquals(2, body.path("pairs").size(), "photo 3 disagrees with photos 1 and 2: " + body);
+        assertEquals(3, body.path("pairs").get(0).path("second").asInt());
+        assertTrue(body.path("pairs").get(0).path("distance").asDouble() > body.path("threshold").asDouble());
+        assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("mixed api")));
+        mixed.put("allowMixedPhotos", true);
+        JsonNode en = ok(call("POST", "/api/enroll", mixed));
+        assertTrue(en.path("warnings").toString().contains("enrolled anyway"), en.toString());
+
+        // a name keeps its face: replacing or adding a face that matches none of the templates is refused
+        ObjectNode first = JSON.createObjectNode().put("name", "keeps face");
+        first.putArray("images").add(b64(f.people.get(2).png()));
+        ok(call("POST", "/api/enroll", first));
+        ObjectNode other = JSON.createObjectNode().put("name", "keeps face").put("replace", true);
+        other.putArray("images").add(b64(f.people.get(3).png()));
+        r = call("POST", "/api/enroll", other);
+        assertError(r, 409, "new_face");
+        assertTrue(JSON.readTree(r.body()).path("distance").asDouble() > JSON.readTree(r.body()).path("threshold").asDouble());
+        other.put("replace", false);
+        assertError(call("POST", "/api/enroll", other), 409, "new_face");
+        assertTrue(f.session.verify("keeps face", f.people.get(2).png()).match(), "the old template is untouched");
+        // the same face again (another view) passes both rules
+        ObjectNode same = JSON.createObjectNode().put("name", "keeps face").put("replace", false);
+        same.putArray("images").add(b64(f.genuineProbe(2)));
+        assertEquals(2, ok(call("POST", "/api/enroll", same)).path("templates").asInt());
+        other.put("replace", true).put("allowNewFace", true);
+        JsonNode replaced = ok(call("POST", "/api/enroll", other));
+        assertEquals(1, replaced.path("templates").asInt());
+        assertTrue(replaced.path("warnings").toString().contains("done anyway"), replaced.toString());
+        assertTrue(f.session.verify("keeps face", f.people.get(3).png()).match());
+    }
+
+    @Test
+    void smallerItems() throws Exception {
+        // the browser asks for /favicon.ico on its own: no 403 (console error) but an empty answer; the page links an SVG
+        assertEquals(204, call("GET", "/favicon.ico", null, null, null).statusCode());
+        assertEquals(200, call("GET", "/favicon.svg", null, null, null).statusCode());
+        // "Show top": whole numbers 1..100 only, never silently changed
+        for (String bad : List.of("0", "-3", "2.5", "1000", "\"abc\"", "true")) {
+            assertError(call("POST", "/api/identify", "{\"image\": \"" + b64(f.genuineProbe(2)) + "\", \"top\": " + bad + "}"), 400, "bad_request");
+        }
+        assertEquals(1, UiServer.top(JSON.readTree("1")));
+        assertEquals(100, UiServer.top(JSON.readTree("100")));
+        assertEquals(5, UiServer.top(JSON.missingNode()));
+        // names are exact; a differently-cased name is suggested, and no "server:" nor "(HTTP 404)" reaches the user
+        ObjectNode e = JSON.createObjectNode().put("name", "Case Person");
+        e.putArray("images").add(b64(f.people.get(6).png()));
+        ok(call("POST", "/api/enroll", e));
+        HttpResponse<String> r = call("POST", "/api/verify", JSON.createObjectNode().put("name", "case person").put("image", b64(f.people.get(6).png())));
+        assertError(r, 404, "not_found");
+        String m = JSON.readTree(r.body()).path("message").asText();
+        assertTrue(m.contains("did you mean 'Case Person'?"), m);
+        assertFalse(m.contains("HTTP") || m.startsWith("server"), m);
+        assertEquals("no identity named 'x'", UiServer.plain("server: no identity named 'x' (HTTP 404)"));
+        // every bad photo of an enrollment is named, not only the first
+        ObjectNode bad = JSON.createObjectNode().put("name", "three bad");
+        bad.putArray("images").add(b64(blankPng())).add(b64(f.people.get(6).png())).add(b64("no image".getBytes())).add(b64(blankPng()));
+        r = call("POST", "/api/enroll", bad);
+        assertTrue(r.statusCode() == 422 || r.statusCode() == 400, r.body());
+        m = JSON.readTree(r.body()).path("message").asText();
+        assertTrue(m.startsWith("3 of 4 photos cannot be used"), m);
+        assertTrue(m.contains("photo 1") && m.contains("photo 3") && m.contains("photo 4"), m);
+        // delete says what it removed
+        JsonNode del = ok(call("DELETE", "/api/identities/Case%20Person", null));
+        assertEquals("Case Person", del.path("deleted").asText());
+        assertTrue(del.path("templates").asBoolean());
     }
 
     @Test

@@ -22,6 +22,16 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import io.picrypt.match.MatchParameters;
+import io.picrypt.server.PiCryptServer;
+import io.picrypt.server.ServerConfig;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.interactions.Actions;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -30,6 +40,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -142,16 +153,17 @@ class UiBrowserTest {
         assertTrue(enrolled.getText().contains("Enrolled \"Alice\""), enrolled.getText());
         wait.until(d -> !d.findElements(By.cssSelector("#identities-list tr[data-name='Alice']")).isEmpty());
 
-        // genuine: another view of the same face
-        type("verify-name", "Alice");
+        // genuine: another view of the same face; Enter in the name field submits the card
         choose("verify-picker", aliceAgain);
-        driver.findElement(By.id("verify-submit")).click();
+        type("verify-name", "Alice");
+        driver.findElement(By.id("verify-name")).sendKeys(Keys.ENTER);
         WebElement genuine = done("verify-result");
         assertEquals("match", genuine.getDomAttribute("data-decision"), genuine.getText());
         assertTrue(genuine.getText().contains("MATCH"));
         assertTrue(genuine.getText().contains("Distance computed on encrypted data by the server, decrypted here."));
         assertTrue(genuine.getText().contains("Threshold"));
-        assertTrue(genuine.getText().contains("PiCrypt server, on ciphertexts"), genuine.getText());
+        assertTrue(genuine.getText().contains("0 identical"), "the distance scale is labelled: " + genuine.getText());
+        assertTrue(genuine.getText().contains("threshold: "), "the legend names the threshold line: " + genuine.getText());
         screenshot("verify-genuine.png");
 
         // impostor: somebody else
@@ -172,12 +184,19 @@ class UiBrowserTest {
         assertTrue(Integer.parseInt(fig.getDomAttribute("data-faces")) > 1);
         assertTrue(fig.getText().contains("the largest (green) will be used"), fig.getText());
 
-        // image difference, side by side
+        // image difference: photos of different sizes are refused as soon as both are chosen, before any upload
         choose("diff-before-picker", alice);
         choose("diff-after-picker", aliceAgain);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("diff-check")));
+        assertTrue(driver.findElement(By.id("diff-check")).getText().contains("differ in size"));
+        assertFalse(driver.findElement(By.id("diff-submit")).isEnabled());
+        choose("diff-after-picker", upload("alice-marked.png", marked(f.people.get(0).png())));
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("diff-check")));
         driver.findElement(By.id("diff-submit")).click();
         WebElement diff = done("diff-result");
         assertEquals("done", diff.getDomAttribute("data-state"), diff.getText());
+        // the progress lines of the streamed answer reached the page
+        assertEquals("plaintext difference (test double)", diff.getDomAttribute("data-phase"));
         for (String img : List.of("diff-img-before", "diff-img-after", "diff-img-difference")) {
             Object w = ((JavascriptExecutor) driver).executeScript("return document.getElementById(arguments[0]).naturalWidth", img);
             assertTrue(((Number) w).intValue() > 0, img + " is displayed");
@@ -186,6 +205,233 @@ class UiBrowserTest {
             assertFalse(driver.findElement(By.id(r)).getText().lines().anyMatch(l -> l.equals("null") || l.equals("undefined")), r);
         }
         screenshot("ui-flow.png");
+
+        // accessibility of the page with every kind of result on it
+        List<Map<String, Object>> bad = axeViolations("page");
+        assertTrue(bad.isEmpty(), "axe-core " + AxeCore.VERSION + " critical/serious violations: " + bad);
+        // the check can fail: an unlabelled file input (what the old page had) is reported as critical
+        ((JavascriptExecutor) driver).executeScript("const i = document.createElement('input'); i.type = 'file'; i.id = 'planted';"
+                + " document.getElementById('verify-form').append(i);");
+        List<Map<String, Object>> planted = axeViolations("planted");
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('planted').remove()");
+        assertTrue(planted.stream().anyMatch(v -> "label".equals(v.get("id")) && "critical".equals(v.get("impact"))), String.valueOf(planted));
+
+        // deleting Alice removes her results from the screen and says it worked
+        By row = By.cssSelector("#identities-list tr[data-name='Alice']");
+        driver.findElement(row).findElement(By.tagName("button")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("identities-msg"), "Deleted \"Alice\""));
+        assertEquals("cleared", driver.findElement(By.id("verify-result")).getDomAttribute("data-state"));
+        assertEquals("cleared", driver.findElement(By.id("identify-result")).getDomAttribute("data-state"));
+    }
+
+    /** axe-core run in the page: the violations of impact critical or serious (rule id, impact, targets); all of them in target/ui-screenshots/axe-LABEL.txt. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> axeViolations(String label) throws Exception {
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        if (!Boolean.TRUE.equals(js.executeScript("return !!window.axe"))) js.executeScript(AxeCore.source() + "\n;return 1;");
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
+        Object r = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+                + " help: v.help, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))), e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));");
+        List<Map<String, Object>> all = (List<Map<String, Object>>) r;
+        Files.writeString(SHOTS.resolve("axe-" + label + ".txt"), String.valueOf(all) + "\n");
+        return all.stream().filter(v -> "critical".equals(v.get("impact")) || "serious".equals(v.get("impact"))).toList();
+    }
+
+    /** The same photo with a grey square painted on it (same size: a valid 'after' for the difference). */
+    static byte[] marked(byte[] png) throws Exception {
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+        var g = img.createGraphics();
+        g.setColor(java.awt.Color.GRAY);
+        g.fillRect(img.getWidth() / 4, img.getHeight() / 4, img.getWidth() / 4, img.getHeight() / 4);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void enrollmentSafetyRulesAskFirst() throws Exception {
+        Path alice = upload("safe-alice.png", f.people.get(0).png());
+        Path aliceAgain = upload("safe-alice-2.png", f.genuineProbe(0));
+        Path bob = upload("safe-bob.png", f.people.get(1).png());
+        open(f.ui.url());
+        wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+
+        // two different people in one enrollment: refused, nothing stored, an explicit override offered
+        type("enroll-name", "Mixed");
+        choose("enroll-picker", alice, bob);
+        assertEquals("2 photos chosen", driver.findElement(By.id("enroll-picker-count")).getText(), "the chooser says what is chosen");
+        driver.findElement(By.id("enroll-submit")).click();
+        WebElement r = done("enroll-result");
+        assertEquals("mixed_photos", r.getDomAttribute("data-error"), r.getText());
+        assertTrue(r.getText().contains("photo 1 and photo 2"), r.getText());
+        screenshot("enroll-refused-mixed.png");
+        assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Mixed")), "nothing was enrolled");
+        driver.findElement(By.id("enroll-override")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
+        assertTrue(driver.findElement(By.id("enroll-result")).getText().contains("enrolled anyway, as asked"));
+        assertTrue(f.http.list().stream().anyMatch(i -> i.name().equals("Mixed")));
+
+        // a name keeps its face: replacing Angie's templates with somebody else's face asks first
+        driver.findElement(By.cssSelector("#enroll-picker button.link")).click();
+        type("enroll-name", "Angie");
+        choose("enroll-picker", alice, aliceAgain);
+        driver.findElement(By.id("enroll-submit")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
+        driver.findElement(By.cssSelector("#enroll-picker button.link")).click();
+        choose("enroll-picker", bob);
+        assertTrue(driver.findElement(By.id("enroll-replace")).isSelected(), "replace is the default");
+        driver.findElement(By.id("enroll-submit")).click();
+        r = done("enroll-result");
+        assertEquals("new_face", r.getDomAttribute("data-error"), r.getText());
+        assertEquals("Replace anyway", driver.findElement(By.id("enroll-override")).getText());
+        assertTrue(f.session.verify("Angie", f.people.get(0).png()).match(), "Angie's template is untouched");
+        // adding (not replacing) somebody else's face asks too
+        driver.findElement(By.id("enroll-replace")).click();
+        driver.findElement(By.id("enroll-submit")).click();
+        wait.until(d -> "Add anyway".equals(d.findElements(By.id("enroll-override")).stream().map(WebElement::getText).findFirst().orElse("")));
+        assertEquals(1, f.http.list().stream().filter(i -> i.name().equals("Angie")).findFirst().orElseThrow().templates());
+        driver.findElement(By.id("enroll-replace")).click();
+        driver.findElement(By.id("enroll-submit")).click();
+        wait.until(d -> "Replace anyway".equals(d.findElements(By.id("enroll-override")).stream().map(WebElement::getText).findFirst().orElse("")));
+        driver.findElement(By.id("enroll-override")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
+        assertTrue(f.session.verify("Angie", f.people.get(1).png()).match(), "replaced after the explicit override");
+        screenshot("enroll-safety.png");
+    }
+
+    @Test
+    void limitsAreShownWhenPhotosAreChosen() throws Exception {
+        open(f.ui.url());
+        wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+        assertTrue(driver.findElement(By.id("enroll-limits")).getText().contains("1 to 10 photos"));
+        assertTrue(driver.findElement(By.id("enroll-limits")).getText().contains("64 MP"));
+        Path[] twelve = new Path[12];
+        for (int i = 0; i < 12; i++) twelve[i] = upload("many-" + i + ".png", f.people.get(4).png());
+        driver.findElement(By.id("enroll-picker-file")).sendKeys(String.join("\n", Arrays.stream(twelve).map(p -> p.toAbsolutePath().toString()).toList()));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("enroll-picker-note"), "At most 10 photos"));
+        assertTrue(driver.findElement(By.id("enroll-picker-note")).getText().contains("many-10.png, many-11.png were not added"));
+        wait.until(d -> d.findElements(By.cssSelector("#enroll-picker-previews figure")).size() == 10);
+        // "Show top" takes whole numbers 1..100 only
+        for (String bad : List.of("0", "-3", "2.5", "1000")) {
+            type("identify-top", bad);
+            driver.findElement(By.id("identify-submit")).click();
+            WebElement r = done("identify-result");
+            assertTrue(r.getText().contains("whole number from 1 to 100"), bad + ": " + r.getText());
+        }
+    }
+
+    @Test
+    void phoneLayoutWithALongName() throws Exception {
+        String longName = "Maximiliana" + "x".repeat(64 - "Maximiliana".length() - 3) + "END";
+        assertEquals(64, longName.length());
+        f.session.enrollImages(longName, List.of(f.people.get(5).png()), true);
+        try {
+            driver.manage().window().setSize(new Dimension(375, 1400));
+            open(f.ui.url());
+            By row = By.cssSelector("#identities-list tr[data-name='" + longName + "']");
+            wait.until(ExpectedConditions.presenceOfElementLocated(row));
+            JavascriptExecutor js = (JavascriptExecutor) driver;
+            Number vw = (Number) js.executeScript("return window.innerWidth");
+            assertTrue(vw.intValue() <= 400, "phone width: " + vw);
+            Number overflow = (Number) js.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            assertEquals(0, overflow.intValue(), "no sideways scrolling at " + vw + " px with a 64-character name");
+            Number spill = (Number) js.executeScript("const t = document.querySelector('#identities table').getBoundingClientRect();"
+                    + "const c = document.getElementById('identities').getBoundingClientRect(); return t.right - c.right;");
+            assertTrue(spill.doubleValue() <= 0, "the identities table stays inside its card: " + spill);
+            Number h = (Number) js.executeScript("return document.documentElement.scrollHeight");
+            driver.manage().window().setSize(new Dimension(375, Math.min(8000, h.intValue() + 40)));
+            assertEquals(0, ((Number) js.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth")).intValue());
+            Files.write(SHOTS.resolve("phone-375-long-name.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            f.http.delete(longName);
+            driver.manage().window().setSize(new Dimension(1400, 2600));
+        }
+    }
+
+    @Test
+    void webcamDialogIsAModalWithKeyboardBehaviour() throws Exception {
+        open(f.ui.url());
+        wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+        WebElement opener = driver.findElement(By.id("identify-picker-webcam"));
+        opener.click();
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        wait.until(d -> Boolean.TRUE.equals(js.executeScript("return document.getElementById('camera').matches(':modal')")));
+        assertEquals("dialog", js.executeScript("return document.getElementById('camera').tagName.toLowerCase()"));
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("camera-capture")));
+        Files.write(SHOTS.resolve("webcam-dialog.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        // Tab and Shift+Tab never leave the dialog
+        for (int i = 0; i < 6; i++) {
+            new Actions(driver).sendKeys(i % 3 == 2 ? Keys.chord(Keys.SHIFT, Keys.TAB) : Keys.TAB).perform();
+            assertEquals(Boolean.TRUE, js.executeScript("return !!document.activeElement.closest('#camera')"),
+                    "focus stays in the dialog, not on " + js.executeScript("return document.activeElement.outerHTML.slice(0, 80)"));
+        }
+        // Escape closes it, takes no photo, stops the camera and gives focus back to the button that opened it
+        new Actions(driver).sendKeys(Keys.ESCAPE).perform();
+        wait.until(d -> Boolean.FALSE.equals(js.executeScript("return document.getElementById('camera').open")));
+        assertEquals("identify-picker-webcam", js.executeScript("return document.activeElement.id"));
+        assertEquals(Boolean.TRUE, js.executeScript("return document.getElementById('camera-video').srcObject === null"));
+        assertTrue(driver.findElements(By.cssSelector("#identify-picker-previews figure")).isEmpty());
+        // Cancel behaves the same
+        opener.click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("camera-cancel"))).click();
+        wait.until(d -> Boolean.FALSE.equals(js.executeScript("return document.getElementById('camera').open")));
+        assertEquals("identify-picker-webcam", js.executeScript("return document.activeElement.id"));
+    }
+
+    @Test
+    void statusFollowsTheServerAndThePageProcess(@TempDir Path tmp) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path dataDir = tmp.resolve("data");
+        PiCryptServer server = new PiCryptServer(ServerConfig.defaults(dataDir, port)).start();
+        URI base = URI.create("http://127.0.0.1:" + port);
+        PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, MatchParameters.get().fingerprintHex());
+        PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
+        MatchSession session = new MatchSession(http, MatchClient.generateSecretKey(), f.pipeline, f.pipeline.threshold());
+        UiServer ui = new UiServer(http, session, f.pipeline, null).start(0);
+        int uiPort = ui.port();
+        try {
+            open(ui.url());
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+            assertEquals("dot up", driver.findElement(By.id("conn-dot")).getDomAttribute("class"));
+            // the PiCrypt server stops: the card says so by itself, red dot and "not reachable", no backticks
+            server.close();
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "false"));
+            assertEquals("not reachable", driver.findElement(By.id("conn-state")).getText());
+            assertEquals("dot down", driver.findElement(By.id("conn-dot")).getDomAttribute("class"));
+            assertFalse(driver.findElement(By.id("connection")).getText().contains("`"));
+            screenshot("status-server-down.png");
+            // it comes back: the card follows without a click
+            server = new PiCryptServer(ServerConfig.defaults(dataDir, port)).start();
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+            assertEquals("reachable", driver.findElement(By.id("conn-state")).getText());
+            // `picrypt ui` stops: a page-wide banner, every control disabled, no claim about the server
+            ui.close();
+            wait.until(ExpectedConditions.attributeToBe(By.id("status-banner"), "data-problem", "ui_down"));
+            assertTrue(driver.findElement(By.id("status-banner")).getText().contains("not answering"));
+            assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return document.querySelector('main').inert"));
+            assertEquals("unknown", driver.findElement(By.id("connection")).getDomAttribute("data-reachable"));
+            assertNotEquals("dot down", driver.findElement(By.id("conn-dot")).getDomAttribute("class"));
+            screenshot("status-ui-stopped.png");
+            // `picrypt ui` runs again (new token): this old tab says to open the new address
+            ui = new UiServer(http, session, f.pipeline, null).start(uiPort);
+            wait.until(ExpectedConditions.attributeToBe(By.id("status-banner"), "data-problem", "bad_token"));
+            assertTrue(driver.findElement(By.id("status-banner")).getText().contains("earlier run"));
+            assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return document.querySelector('main').inert"));
+            driver.get(ui.url());
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+            assertFalse(driver.findElement(By.id("status-banner")).isDisplayed());
+            assertEquals(Boolean.FALSE, ((JavascriptExecutor) driver).executeScript("return document.querySelector('main').inert"));
+        } finally {
+            ui.close();
+            server.close();
+        }
     }
 
     @Test
@@ -206,7 +452,8 @@ class UiBrowserTest {
         wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
         ((JavascriptExecutor) driver).executeScript("sessionStorage.setItem('picrypt-token', 'ff00')");
         driver.navigate().refresh();
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("conn-error"), "access token"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("status-banner"), "data-problem", "bad_token"));
+        assertTrue(driver.findElement(By.id("status-banner")).getText().contains("access token"));
         driver.get(f.ui.url()); // only the fragment differs: no navigation unless the page handles it
         wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
     }
@@ -221,15 +468,16 @@ class UiBrowserTest {
         try (UiServer ui = new UiServer(dead, new MatchSession(dead, MatchClient.generateSecretKey(), f.pipeline, 1.3), f.pipeline, null).start(0)) {
             open(ui.url());
             wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "false"));
-            assertTrue(driver.findElement(By.id("conn-state")).getText().contains("NOT reachable"));
-            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("identities-msg"), "server is down"));
+            assertEquals("not reachable", driver.findElement(By.id("conn-state")).getText());
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("identities-msg"), "server is not reachable"));
             type("verify-name", "Alice");
             choose("verify-picker", upload("alice-down.png", f.people.get(0).png()));
             driver.findElement(By.id("verify-submit")).click();
             WebElement r = done("verify-result");
             assertEquals("server_down", r.getDomAttribute("data-error"), r.getText());
-            assertTrue(r.getText().startsWith("The PiCrypt server is down: cannot reach"), r.getText());
-            assertEquals("image difference not available in this build", driver.findElement(By.id("diff-result")).getText());
+            assertTrue(r.getText().startsWith("The PiCrypt server is not reachable: cannot reach"), r.getText());
+            assertFalse(r.getText().contains("HTTP") || r.getText().contains("Server:") || r.getText().contains("server:"), r.getText());
+            assertEquals("Image difference is not available in this build.", driver.findElement(By.id("diff-result")).getText());
             screenshot("server-down.png");
         }
     }
