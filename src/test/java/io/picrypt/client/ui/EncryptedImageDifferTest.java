@@ -55,7 +55,7 @@ class EncryptedImageDifferTest {
             java.util.List<String> none = new java.util.ArrayList<>();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(smallPng), (phase, d, t) -> none.add(phase)));
-            assertTrue(e.getMessage().contains("differ in size: 96x64 and 32x32"), e.getMessage());
+            assertTrue(e.getMessage().contains("is 96x64 pixels but the after photo is 32x32"), e.getMessage());
             assertTrue(none.isEmpty(), "a bad input fails before any progress");
             assertEquals("x is 9000x8000 = 68.7 MP, over the 64 MP limit",
                     EncryptedImageDiffer.megapixels("x is 9000x8000 = 72000000 pixels, over the limit of 67108864"));
