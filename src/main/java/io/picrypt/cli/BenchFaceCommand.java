@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.face.DjlInference;
 import io.picrypt.face.FacePipeline;
-import io.picrypt.face.ImageLoader;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.face.InferenceEngine;
 import io.picrypt.face.OrtInference;
 import io.picrypt.face.StageTimes;

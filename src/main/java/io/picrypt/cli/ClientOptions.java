@@ -13,7 +13,7 @@ import java.nio.file.Path;
 
 /** Options of the client commands: key directory, server override, passphrase. */
 final class ClientOptions {
-    @Option(names = "--keys", paramLabel = "DIR", description = "key directory (default: $PICRYPT_KEYS or ~/.picrypt)")
+    @Option(names = "--keys", paramLabel = "DIR", description = "key directory (default: $PICRYPT_KEYS, else $HOME/.picrypt)")
     Path keys;
 
     @Option(names = "--server", paramLabel = "URL", description = "server URL (default: $PICRYPT_SERVER, else the one recorded by 'keys init')")
@@ -24,6 +24,9 @@ final class ClientOptions {
     char[] passphrase;
 
     KeyDirectory directory() { return KeyDirectory.resolve(keys); }
+
+    /** The key directory with the setting that chose it. */
+    KeyDirectory.Location location() { return KeyDirectory.locate(keys, System.getenv()); }
 
     char[] passphrase() {
         if (passphrase != null && passphrase.length > 0) return passphrase;

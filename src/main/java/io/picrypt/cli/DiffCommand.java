@@ -1,10 +1,10 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.DiffPair;
 import io.picrypt.client.ImageDiffSession;
 import io.picrypt.client.PiCryptClient;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.imagediff.DiffImage;
-import io.picrypt.imagediff.ImageFiles;
-import io.picrypt.imagediff.RawImage;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -45,20 +45,22 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RawImage[] pair = ImageFiles.readPair(before, after, maxPixels);
+        DiffPair pair = DiffPair.read(new ImageLoader(maxPixels, ImageLoader.DEFAULT_MAX_BYTES), before, after);
+        pair.notes().forEach(n -> System.err.println("note: " + n));
         PiCryptClient http = client.http();
         ImageDiffSession session = new ImageDiffSession(http, ImageDiffSession.key(client.directory(), client.passphrase()));
         Bars bars = new Bars(quiet);
         ImageDiffSession.Result r;
         try {
-            r = session.diff(pair[0], pair[1], bars);
+            r = session.diff(pair.before(), pair.after(), bars);
         } finally {
             bars.close();
         }
         DiffImage d = r.difference();
         if (signed) d.writeSignedPng(output); else d.writeAbsolutePng(output);
-        System.out.printf(Locale.ROOT, "wrote %s: %dx%d, %s; %,d of %,d samples changed%n", output, d.width(), d.height(),
-                signed ? "signed colour map" : "absolute difference", d.changedPixels(), (long) d.width() * d.height() * d.channels());
+        System.out.printf(Locale.ROOT, "wrote %s: %dx%d, %s; %,d of %,d pixels changed (%,d of %,d samples)%n", output, d.width(), d.height(),
+                signed ? "signed colour map" : "absolute difference", d.changedPixels(), (long) d.width() * d.height(),
+                d.changedSamples(), (long) d.width() * d.height() * d.channels());
         System.out.printf(Locale.ROOT, "encrypt %.0f ms, upload + server + download %.0f ms (server compute %.0f ms), decrypt %.0f ms; sent %,d B, received %,d B%n",
                 r.encryptMs(), r.roundTripMs(), r.serverMs(), r.decryptMs(), r.uploadBytes(), r.downloadBytes());
         return 0;

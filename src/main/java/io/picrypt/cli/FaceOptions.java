@@ -32,6 +32,6 @@ final class FaceOptions {
     }
 
     FacePipeline open() {
-        return FacePipeline.open(modelsDir(), model, io.picrypt.face.InferenceEngine.defaultEngine(), new io.picrypt.face.ImageLoader(), pipeline, quality);
+        return FacePipeline.open(modelsDir(), model, io.picrypt.face.InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), pipeline, quality);
     }
 }

@@ -37,6 +37,12 @@ final class KeysCommand implements Callable<Integer> {
         @Option(names = "--force", description = "replace an existing key (its enrollments become unreadable)")
         boolean force;
 
+        @Option(names = "--delete-old", description = "with --force: delete the replaced key's keyset (and all its data) from its server first")
+        boolean deleteOld;
+
+        @Option(names = "--keep-old", description = "with --force: leave the replaced key's keyset on its server (stored, unreadable without the old key)")
+        boolean keepOld;
+
         @Override
         public Integer call() {
             URI server = client.serverOverride();
@@ -45,6 +51,9 @@ final class KeysCommand implements Callable<Integer> {
             if (dir.hasSecretKey() && !force) {
                 throw new IllegalArgumentException("a key already exists in " + dir.dir() + " (--force replaces it; its enrollments become unreadable)");
             }
+            if (deleteOld && keepOld) throw new IllegalArgumentException("--delete-old and --keep-old exclude each other");
+            if ((deleteOld || keepOld) && !force) throw new IllegalArgumentException("--delete-old and --keep-old go with --force");
+            String replaced = force ? oldKeyset(dir) : null;
             String params = MatchParameters.get().fingerprintHex();
             String registration = System.getenv("PICRYPT_REGISTRATION_TOKEN");
             // keys first: the keyset records their key-check values, so a key directory whose secret key does not
@@ -66,7 +75,41 @@ final class KeysCommand implements Callable<Integer> {
             System.out.println("server:      " + server);
             System.out.println("keyset:      " + ks.id());
             System.out.println("token:       " + ks.token() + "  (shown once; stored in " + dir.dir().resolve(KeyDirectory.CONFIG_FILE) + ")");
+            if (replaced != null) System.out.println("replaced:    " + replaced);
             return 0;
+        }
+
+        /**
+         * The keyset of the key being replaced: deleted from its server (--delete-old) or left there (--keep-old);
+         * without either, while it still exists, nothing is changed and the user is asked to choose. Returns a line
+         * saying what happened to it, or null when there was none.
+         */
+        private String oldKeyset(KeyDirectory dir) {
+            ClientConfig old;
+            try {
+                old = dir.readConfig();
+            } catch (RuntimeException e) {
+                return null; // no (readable) record of an old keyset: nothing to delete or to leave behind
+            }
+            String where = "keyset " + old.keyset() + " on " + old.server();
+            PiCryptClient http = new PiCryptClient(old);
+            String size;
+            try {
+                var info = http.keysetInfo();
+                size = info.path("identities").asInt() + " identities, " + http.galleryInfo().path("identities").asInt() + " in the 1:N gallery";
+            } catch (io.picrypt.client.ClientException e) {
+                if (e.status() == 404 || e.status() == 403) return "the old " + where + " no longer exists there";
+                if (keepOld) return "the old " + where + " was left there (not reachable now: " + e.getMessage() + ")";
+                throw new IllegalArgumentException("cannot reach the server of the key being replaced (" + where + "): " + e.getMessage()
+                        + "; nothing was changed. Add --keep-old to replace the key anyway and leave that keyset there");
+            }
+            if (deleteOld) {
+                http.deleteKeyset();
+                return "the old " + where + " (" + size + ") was deleted from its server";
+            }
+            if (keepOld) return "the old " + where + " (" + size + ") was left there, stored but unreadable without the old key";
+            throw new IllegalArgumentException("the key being replaced has " + where + " (" + size + "); nothing was changed. Add --delete-old to"
+                    + " delete it from that server first, or --keep-old to leave it there (stored, unreadable without the old key)");
         }
     }
 
@@ -77,9 +120,11 @@ final class KeysCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            KeyDirectory dir = client.directory();
+            KeyDirectory.Location where = client.location();
+            KeyDirectory dir = new KeyDirectory(where.path());
+            System.out.println("key directory: " + dir.dir().toAbsolutePath() + " (from " + where.source() + ")"
+                    + (dir.isSealed() ? " (secret key passphrase-protected)" : ""));
             ClientConfig c = client.config();
-            System.out.println("key directory: " + dir.dir() + (dir.isSealed() ? " (secret key passphrase-protected)" : ""));
             System.out.println("server:        " + c.server() + (PiCryptClient.healthy(c.server()) ? " (up)" : " (not reachable)"));
             System.out.println("keyset:        " + c.keyset());
             System.out.println("parameters:    " + c.params());

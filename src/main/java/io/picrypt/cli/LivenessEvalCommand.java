@@ -73,7 +73,7 @@ final class LivenessEvalCommand implements Callable<Integer> {
                     Mat img;
                     try {
                         img = p.imageLoader().decode(p.imageLoader().read(f), f.toString());
-                    } catch (FaceException e) {
+                    } catch (FaceException | io.picrypt.image.ImageException e) { // unreadable or damaged: counted with the no-face photos
                         noFace++;
                         continue;
                     }

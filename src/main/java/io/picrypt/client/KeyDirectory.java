@@ -51,12 +51,31 @@ public final class KeyDirectory {
 
     public KeyDirectory(Path dir) { this.dir = dir; }
 
-    /** --keys, else $PICRYPT_KEYS, else ~/.picrypt. */
+    /** --keys, else $PICRYPT_KEYS, else ~/.picrypt (see {@link #home}). */
     public static KeyDirectory resolve(Path explicit) {
-        if (explicit != null) return new KeyDirectory(explicit);
-        String env = System.getenv("PICRYPT_KEYS");
-        if (env != null && !env.isBlank()) return new KeyDirectory(Path.of(env));
-        return new KeyDirectory(Path.of(System.getProperty("user.home"), ".picrypt"));
+        return new KeyDirectory(locate(explicit, System.getenv()).path());
+    }
+
+    /** Where the key directory is and which setting chose it ("--keys", "$PICRYPT_KEYS", "$HOME", ...), for 'keys show'. */
+    public record Location(Path path, String source) {}
+
+    /** {@link #resolve}'s choice from explicit option and environment, with its source. */
+    public static Location locate(Path explicit, java.util.Map<String, String> env) {
+        if (explicit != null) return new Location(explicit, "--keys");
+        String keys = env.get("PICRYPT_KEYS");
+        if (keys != null && !keys.isBlank()) return new Location(Path.of(keys), "$PICRYPT_KEYS");
+        Location home = home(env);
+        return new Location(home.path().resolve(".picrypt"), home.source() + "/.picrypt");
+    }
+
+    /**
+     * The home folder as command-line tools take it: $HOME when set to an absolute path (so {@code HOME=/x picrypt ...}
+     * in a container or CI job uses /x), else the JVM's user.home (read from the password database).
+     */
+    static Location home(java.util.Map<String, String> env) {
+        String h = env.get("HOME");
+        if (h != null && !h.isBlank() && h.startsWith("/")) return new Location(Path.of(h), "$HOME");
+        return new Location(Path.of(System.getProperty("user.home")), "the account's home (user.home)");
     }
 
     public Path dir() { return dir; }

@@ -3,6 +3,7 @@ package io.picrypt.client;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
@@ -37,9 +38,19 @@ public final class MatchSession {
 
     public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
 
-    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {}
+    /** {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt slightly negative. */
+    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+        public Verification {
+            distance = Math.max(0.0, distance); // no "-0.0000" anywhere a distance is shown; NaN stays NaN
+        }
+    }
 
-    public record Candidate(String name, double distance) {}
+    /** {@code distance} clamped at 0 as in {@link Verification}. */
+    public record Candidate(String name, double distance) {
+        public Candidate {
+            distance = Math.max(0.0, distance);
+        }
+    }
 
     public record Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace) {
         /** The best candidate if under the threshold, else null ("unknown"). */
@@ -111,6 +122,7 @@ public final class MatchSession {
 
     private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace,
                                   EnrollmentSafety.Overrides overrides) {
+        name = IdentityNames.normalize(name); // before any photo is embedded
         if (count == 0) throw new IllegalArgumentException("no photos to enroll");
         long t0 = System.nanoTime();
         List<float[]> vectors = new ArrayList<>();
@@ -162,6 +174,7 @@ public final class MatchSession {
     }
 
     private Verification verifyTimed(String name, Supplier<FaceEmbedding> embed) {
+        IdentityNames.normalizeForLookup(name);
         long t0 = System.nanoTime();
         float[] v = embed.get().vector();
         return withEmbed(verifyEmbedding(name, v), ms(t0));
@@ -425,6 +438,7 @@ public final class MatchSession {
     public long importGallery(List<String> names, List<float[]> embeddings, java.util.function.IntConsumer progress) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
         if (names.size() != embeddings.size()) throw new IllegalArgumentException("names and embeddings differ in number");
+        names = names.stream().map(IdentityNames::normalize).toList();
         long bytes = 0;
         int cap = GalleryParameters.BLOCK_CAPACITY;
         for (int from = 0; from < names.size(); from += cap) {
@@ -442,6 +456,7 @@ public final class MatchSession {
     /** One identity into the 1:N gallery (identification only); the server expands it into a free slot. */
     public Enrollment enrollIntoGallery(String name, float[] embedding) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        name = IdentityNames.normalize(name);
         long t0 = System.nanoTime();
         byte[] ct = gallery.encryptEnrollment(embedding);
         double enc = ms(t0);

@@ -477,6 +477,7 @@ public final class PiCryptClient {
     }
 
     private static String enc(String s) {
+        s = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC); // the server stores names in NFC
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

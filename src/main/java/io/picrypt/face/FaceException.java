@@ -9,7 +9,7 @@ public final class FaceException extends RuntimeException {
     public enum Reason {
         /** zero bytes, or a file of length 0 */
         EMPTY,
-        /** the bytes are not one of the image formats we decode (JPEG, PNG, BMP, WebP) */
+        /** the bytes are not one of the image formats {@link io.picrypt.image.ImageLoader} decodes */
         NOT_AN_IMAGE,
         /** a known image format whose data cannot be decoded (truncated, damaged) */
         CORRUPT,
@@ -38,6 +38,11 @@ public final class FaceException extends RuntimeException {
     }
 
     public Reason reason() { return reason; }
+
+    /** An image-loading failure in the face pipeline's terms (EMPTY, NOT_AN_IMAGE, CORRUPT, TOO_LARGE, IO map one to one). */
+    public static FaceException of(io.picrypt.image.ImageException e) {
+        return new FaceException(Reason.valueOf(e.reason().name()), e.getMessage(), e);
+    }
 
     /** True for problems with the caller's input (as opposed to a broken installation). */
     public boolean isInputError() { return reason != Reason.MODEL && reason != Reason.IO; }

@@ -1,5 +1,7 @@
 package io.picrypt.face;
 
+import io.picrypt.image.ImageException;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.models.ModelFetcher;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -113,11 +115,11 @@ public final class FacePipeline implements AutoCloseable {
     /** Every face with box, score and landmarks, largest first. An empty list when there is none. */
     public List<DetectedFace> detect(byte[] image) { return detect(image, "image"); }
 
-    public List<DetectedFace> detect(Path image) { return detect(loader.read(image), image.toString()); }
+    public List<DetectedFace> detect(Path image) { return detect(read(image), image.toString()); }
 
     public List<DetectedFace> detect(byte[] image, String what) {
         try (PointerScope scope = new PointerScope()) {
-            return detectFaces(loader.decode(image, what));
+            return detectFaces(decode(image, what));
         }
     }
 
@@ -127,7 +129,7 @@ public final class FacePipeline implements AutoCloseable {
      */
     public FaceEmbedding embedLargest(byte[] image) { return embedLargest(image, "image"); }
 
-    public FaceEmbedding embedLargest(Path image) { return embedLargest(loader.read(image), image.toString()); }
+    public FaceEmbedding embedLargest(Path image) { return embedLargest(read(image), image.toString()); }
 
     public FaceEmbedding embedLargest(byte[] image, String what) {
         FaceEmbedding e = analyze(image, what, false, null).get(0);
@@ -141,7 +143,7 @@ public final class FacePipeline implements AutoCloseable {
     /** Embeddings of every face, largest first (for enrolling from group photos, or identification). */
     public List<FaceEmbedding> embedAll(byte[] image, String what) { return analyze(image, what, true, null); }
 
-    public List<FaceEmbedding> embedAll(Path image) { return embedAll(loader.read(image), image.toString()); }
+    public List<FaceEmbedding> embedAll(Path image) { return embedAll(read(image), image.toString()); }
 
     /**
      * The whole pipeline with optional per-stage timing. Returns the largest face's embedding only, or every
@@ -150,7 +152,7 @@ public final class FacePipeline implements AutoCloseable {
     public List<FaceEmbedding> analyze(byte[] image, String what, boolean everyFace, StageTimes times) {
         try (PointerScope scope = new PointerScope()) {
             long t0 = System.nanoTime();
-            Mat bgr = loader.decode(image, what);
+            Mat bgr = decode(image, what);
             long t1 = System.nanoTime();
             List<FaceBox> boxes = detector.detect(bgr, tuning);
             long t2 = System.nanoTime();
@@ -345,6 +347,23 @@ public final class FacePipeline implements AutoCloseable {
     public FaceModels models() { return models; }
 
     public ImageLoader imageLoader() { return loader; }
+
+    /** The shared {@link ImageLoader}'s failures as this class's FaceException, same reason, same message. */
+    private byte[] read(Path image) {
+        try {
+            return loader.read(image);
+        } catch (ImageException e) {
+            throw FaceException.of(e);
+        }
+    }
+
+    private Mat decode(byte[] image, String what) {
+        try {
+            return loader.decode(image, what);
+        } catch (ImageException e) {
+            throw FaceException.of(e);
+        }
+    }
 
     public String engineName() { return engine.name(); }
 

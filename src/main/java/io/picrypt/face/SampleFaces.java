@@ -62,7 +62,7 @@ public final class SampleFaces {
         /** Applies the variation to encoded image bytes and returns PNG bytes. */
         public byte[] apply(byte[] image) {
             try (PointerScope scope = new PointerScope()) {
-                Mat img = new ImageLoader().decode(image, "image");
+                Mat img = new io.picrypt.image.ImageLoader().decode(image, "image");
                 if (flipHorizontal) {
                     Mat f = new Mat();
                     flip(img, f, 1);

@@ -48,6 +48,13 @@ public final class DiffImage {
 
     public short[] values() { return values.clone(); }
 
+    /** Samples (one per channel of each pixel) that differ. */
+    public long changedSamples() {
+        long n = 0;
+        for (int v : values) if (v != 0) n++;
+        return n;
+    }
+
     /** Pixels where any channel differs. */
     public long changedPixels() {
         long n = 0;

@@ -7,13 +7,9 @@ package io.picrypt.imagediff;
 public final class ImageDiffException extends RuntimeException {
     /** Why the operation failed. */
     public enum Reason {
-        /** the input file is not an image ImageIO can read (or is empty) */
-        NOT_AN_IMAGE,
-        /** a known image format whose data cannot be decoded */
-        CORRUPT_IMAGE,
         /** width x height exceeds the configured pixel limit (checked before decoding or allocating) */
         TOO_LARGE,
-        /** the two images have different width, height or channel count */
+        /** the two images have different width, height or channel count (decoding errors are io.picrypt.image.ImageException) */
         SIZE_MISMATCH,
         /** a blob was made for other parameters (fingerprint, scale, level or packing differ) */
         PARAMETER_MISMATCH,

@@ -2,105 +2,26 @@ package io.picrypt.imagediff;
 
 import io.picrypt.imagediff.ImageDiffException.Reason;
 
-import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.Locale;
 
 /**
- * Image input and PNG output with ImageIO (PNG, JPEG, BMP, GIF, ... whatever ImageIO's readers decode).
- * Grey images (any bit depth) stay 1 channel, everything else becomes 8-bit RGB; alpha is dropped.
- * The pixel limit is checked from the header, before the pixels are decoded.
+ * PNG output and {@link BufferedImage} conversion. Decoding image files is not done here: the product has one
+ * decoder, {@code io.picrypt.image.ImageLoader} (used by the client, which hands this package {@link RawImage}s).
  */
 public final class ImageFiles {
     /** Default pixel limit: 40 MP. */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
     private ImageFiles() {}
-
-    public static RawImage read(Path file, long maxPixels) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), maxPixels);
-        } catch (NoSuchFileException e) {
-            throw new ImageDiffException(Reason.IO, "no such file: " + file, e);
-        } catch (IOException e) {
-            throw new ImageDiffException(Reason.IO, "cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Both frames of a difference; refused with SIZE_MISMATCH unless width, height and channels agree. */
-    public static RawImage[] readPair(Path before, Path after, long maxPixels) {
-        RawImage b = read(before, maxPixels), a = read(after, maxPixels);
-        if (!b.sameShape(a)) {
-            throw new ImageDiffException(Reason.SIZE_MISMATCH, String.format("%s is %dx%d %s but %s is %dx%d %s: the two photos must have the same size",
-                    before, b.width(), b.height(), b.channels() == 1 ? "grey" : "RGB", after, a.width(), a.height(), a.channels() == 1 ? "grey" : "RGB"));
-        }
-        return new RawImage[]{b, a};
-    }
-
-    public static RawImage read(byte[] bytes, String name, long maxPixels) {
-        try {
-            return read(new ByteArrayInputStream(bytes), name, maxPixels);
-        } catch (IOException e) {
-            throw new ImageDiffException(Reason.IO, "cannot read " + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static RawImage read(InputStream in, String name, long maxPixels) throws IOException {
-        try (ImageInputStream iis = ImageIO.createImageInputStream(in)) {
-            if (iis == null) throw new ImageDiffException(Reason.IO, "cannot open " + name);
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-            if (!readers.hasNext()) {
-                throw new ImageDiffException(Reason.NOT_AN_IMAGE, name + " is not an image ImageIO can read (PNG, JPEG, BMP, GIF)");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(iis, true, true);
-                long w, h;
-                try {
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IIOException | IndexOutOfBoundsException e) {
-                    throw new ImageDiffException(Reason.CORRUPT_IMAGE, name + " is a damaged " + format(reader) + " image: " + e.getMessage(), e);
-                }
-                if (w < 1 || h < 1) throw new ImageDiffException(Reason.CORRUPT_IMAGE, name + " has no pixels");
-                if (w * h > maxPixels) {
-                    throw new ImageDiffException(Reason.TOO_LARGE, String.format("%s is %dx%d = %d pixels, over the limit of %d", name, w, h, w * h, maxPixels));
-                }
-                BufferedImage img;
-                try {
-                    img = reader.read(0);
-                } catch (IIOException | RuntimeException e) {
-                    throw new ImageDiffException(Reason.CORRUPT_IMAGE, name + " is a damaged " + format(reader) + " image: " + e.getMessage(), e);
-                }
-                return fromBufferedImage(img);
-            } finally {
-                reader.dispose();
-            }
-        }
-    }
-
-    private static String format(ImageReader r) {
-        try {
-            return r.getFormatName().toUpperCase(Locale.ROOT);
-        } catch (IOException e) {
-            return "?";
-        }
-    }
 
     /** Grey (1 channel, samples scaled to 8 bits) or RGB (3 channels, sRGB); alpha dropped. */
     public static RawImage fromBufferedImage(BufferedImage img) {

@@ -9,6 +9,7 @@ import io.picrypt.imagediff.DiffRequest;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
@@ -42,7 +43,6 @@ public final class PiCryptServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PiCryptServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String API_VERSION = "v1";
-    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._'-]{0,62}[\\p{L}\\p{N}._']|[\\p{L}\\p{N}]");
     private static final String OCTET = "application/octet-stream";
     private static final String KEYSET_ATTRIBUTE = "picrypt.keyset";
     private static final Pattern KEY_CHECK = Pattern.compile("[0-9a-f]{32}");
@@ -69,6 +69,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Service http;
 
     private final GalleryService gallery;
+    private final LookalikeIndex lookalikes = new LookalikeIndex();
 
     private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery, long bytes) {}
 
@@ -128,9 +129,13 @@ public final class PiCryptServer implements AutoCloseable {
                 s -> new ClusterGalleryService(s, cluster));
     }
 
-    /** The server's name syntax: 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space). */
+    /** The server's name rule for created names ({@link IdentityNames#normalize}), and the name already in NFC. */
     static boolean validName(String n) {
-        return n != null && NAME.matcher(n).matches();
+        try {
+            return n != null && IdentityNames.normalize(n).equals(n);
+        } catch (IdentityNames.InvalidNameException e) {
+            return false;
+        }
     }
 
     /**
@@ -208,6 +213,7 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             store.deleteKeyset(id);
             caches.invalidate("p:" + id);
+            lookalikes.invalidate(id);
             gallery.forget(id);
             res.status(204);
             return "";
@@ -235,6 +241,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id/identities/:name", (req, res) -> {
             String id = authorize(req);
             String name = name(req);
+            lookalikes.invalidate(id);
             if (!store.deleteIdentity(id, name)) throw ApiException.notFound("no identity named '" + name + "'");
             res.status(204);
             return "";
@@ -376,10 +383,12 @@ public final class PiCryptServer implements AutoCloseable {
         long t0 = System.nanoTime();
         match.validateTemplate(ct);
         quotas.admitTemplate(store, id, name, ct.length, () -> store.templates(id, name).isEmpty());
+        lookalikes.reserve(id, List.of(name), () -> allNames(id));
         int count;
         try {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
         } catch (StoreException e) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
             if (e.getMessage().contains("limit")) throw new ApiException(409, "too_many_templates", e.getMessage());
             throw e;
         }
@@ -476,7 +485,22 @@ public final class PiCryptServer implements AutoCloseable {
         checkModel(req, id, true);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
-        GalleryService.Imported r = gallery.importBlock(id, GalleryFrames.readImport(body));
+        GalleryFrames.Import imp = GalleryFrames.readImport(body);
+        for (String n : imp.names()) {
+            try {
+                if (!IdentityNames.normalize(n).equals(n)) throw new IdentityNames.InvalidNameException("not in Unicode NFC");
+            } catch (IdentityNames.InvalidNameException bad) {
+                throw ApiException.badRequest("bad name in the import: " + bad.getMessage());
+            }
+        }
+        lookalikes.reserve(id, imp.names(), () -> allNames(id));
+        GalleryService.Imported r;
+        try {
+            r = gallery.importBlock(id, imp);
+        } catch (RuntimeException ex) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
+            throw ex;
+        }
         serverTime(res, t0);
         res.status(201);
         return json(res, JSON.createObjectNode().put("block", r.block()).put("identities", r.identities()));
@@ -489,7 +513,14 @@ public final class PiCryptServer implements AutoCloseable {
         checkModel(req, id, true);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        GalleryService.Enrolled r = gallery.enroll(id, name, enrollment);
+        lookalikes.reserve(id, List.of(name), () -> allNames(id));
+        GalleryService.Enrolled r;
+        try {
+            r = gallery.enroll(id, name, enrollment);
+        } catch (RuntimeException ex) {
+            lookalikes.invalidate(id); // the reservation above may name nothing stored
+            throw ex;
+        }
         serverTime(res, t0);
         res.status(201);
         return json(res, JSON.createObjectNode().put("name", name).put("block", r.at().block()).put("slot", r.at().slot())
@@ -499,6 +530,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Object deleteFromGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        lookalikes.invalidate(id);
         if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
         res.status(204);
         return "";
@@ -573,12 +605,23 @@ public final class PiCryptServer implements AutoCloseable {
         return id;
     }
 
+    /** The path's name in NFC, checked against the shared rule (IdentityNames): strictly where a name is created. */
     private static String name(Request req) {
-        String n = req.params(":name");
-        if (n == null || !NAME.matcher(n).matches()) {
-            throw ApiException.badRequest("names are 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space)");
+        try {
+            String n = req.params(":name");
+            boolean creates = req.requestMethod().equals("PUT");
+            return creates ? IdentityNames.normalize(n) : IdentityNames.normalizeForLookup(n);
+        } catch (IdentityNames.InvalidNameException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
-        return n;
+    }
+
+    /** Every name of the keyset (templates and gallery), for the look-alike index. */
+    private java.util.Collection<String> allNames(String id) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (var i : store.list(id)) names.add(i.name());
+        for (var n : store.galleryNames(id)) names.add(n.name());
+        return names;
     }
 
     /** Reads at most {@code limit} bytes; larger bodies are refused before being buffered. */

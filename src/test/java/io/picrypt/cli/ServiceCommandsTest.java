@@ -48,7 +48,7 @@ class ServiceCommandsTest {
             java.nio.file.Path out = tmp.resolve("d.png");
             Object[] r = run("diff", "--keys", keys, "--quiet", f[0].toString(), f[1].toString(), "-o", out.toString());
             assertEquals(0, r[0], (String) r[2]);
-            var got = io.picrypt.imagediff.ImageFiles.read(out, 1 << 20);
+            var got = io.picrypt.imagediff.PngFiles.read(out);
             var expect = io.picrypt.imagediff.DiffImage.plain(pair.before(), pair.after()).absolute();
             assertArrayEquals(expect.samples(), got.samples());
             // different sizes: a clear error, exit 2

@@ -104,7 +104,7 @@ class BbtDatasetTest {
 
     private static void draw(Path photo, List<FaceEmbedding> faces, List<String> names, Path out) {
         try (PointerScope s = new PointerScope()) {
-            ImageLoader l = new ImageLoader();
+            io.picrypt.image.ImageLoader l = new io.picrypt.image.ImageLoader();
             Mat img = l.decode(l.read(photo), photo.toString());
             for (int i = 0; i < faces.size(); i++) {
                 FaceBox b = faces.get(i).face().box();

@@ -24,7 +24,7 @@ class QualityGateTest {
     @BeforeAll
     static void open() {
         pipeline = FacePipeline.open(TestModels.dir());
-        ungated = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new ImageLoader(), null, "off");
+        ungated = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), null, "off");
         face = SampleFaces.crops(pipeline, TestModels.sample("")).get(0);
         reference = pipeline.embedLargest(face.png(), "crop");
     }
@@ -94,7 +94,7 @@ class QualityGateTest {
         FaceEmbedding e = pipeline.embedLargest(blurred, "blurred");
         assertTrue(e.quality().sharpness() < QualityPolicy.DEFAULT.minSharpness(), e.quality().toString());
         assertTrue(e.warnings().stream().anyMatch(w -> w.contains("blurred")), e.warnings().toString());
-        try (FacePipeline strict = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new ImageLoader(), null, "blur=refuse")) {
+        try (FacePipeline strict = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), null, "blur=refuse")) {
             FaceException ex = assertThrows(FaceException.class, () -> strict.embedLargest(blurred, "blurred"));
             assertEquals(FaceException.Reason.LOW_QUALITY, ex.reason());
             assertTrue(ex.getMessage().contains("blurred"), ex.getMessage());
@@ -106,7 +106,7 @@ class QualityGateTest {
         FaceQuality turned = new FaceQuality(40, 300, 0.9, 0.8, List.of());
         FaceEmbedding e = new FaceEmbedding(reference.vector(), reference.face(), 1, reference.model(), turned);
         assertTrue(pipeline.gate(e, "p").warnings().get(0).contains("turned to the side"));
-        try (FacePipeline strict = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new ImageLoader(), null,
+        try (FacePipeline strict = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), null,
                 "pose=refuse,occlusion=refuse")) {
             assertEquals(FaceException.Reason.LOW_QUALITY, assertThrows(FaceException.class, () -> strict.gate(e, "p")).reason());
             FaceEmbedding covered = new FaceEmbedding(reference.vector(), reference.face(), 1, reference.model(),
@@ -122,7 +122,7 @@ class QualityGateTest {
      */
     @Test
     void letterboxedDetectionHandlesFacesThatFillAPortraitFrame() {
-        try (FacePipeline stretched = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new ImageLoader(), "letterbox=off", "off")) {
+        try (FacePipeline stretched = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), "letterbox=off", "off")) {
             assertTrue(pipeline.tuning().letterbox(), "letterbox is the manifest default");
             double sumOn = 0, sumOff = 0;
             int both = 0, missedStretched = 0, n = 0;
@@ -171,7 +171,7 @@ class QualityGateTest {
             flip(img, out, 1);
             mirrored = SampleFaces.png(out);
         }
-        try (FacePipeline withFlip = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new ImageLoader(), "flip=on", null)) {
+        try (FacePipeline withFlip = FacePipeline.open(TestModels.dir(), null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), "flip=on", null)) {
             FaceEmbedding a = withFlip.embedLargest(face.png(), "a"), b = withFlip.embedLargest(mirrored, "b");
             double plain = pipeline.embedLargest(face.png(), "a").squaredDistance(pipeline.embedLargest(mirrored, "b"));
             // landmarks of the mirror are not exactly mirrored landmarks, so not zero; but far closer than without flip

@@ -49,7 +49,7 @@ public final class QualityStudy {
         List<PairsFile.Pair> pairs = PairsFile.read(set.resolve("pairs.csv"));
         LinkedHashSet<String> images = new LinkedHashSet<>();
         for (PairsFile.Pair p : pairs) { images.add(p.imageA()); images.add(p.imageB()); }
-        try (FacePipeline pl = FacePipeline.open(models, null, InferenceEngine.defaultEngine(), new ImageLoader(), null, "off")) {
+        try (FacePipeline pl = FacePipeline.open(models, null, InferenceEngine.defaultEngine(), new io.picrypt.image.ImageLoader(), null, "off")) {
             Map<String, FaceEmbedding> clean = new LinkedHashMap<>();
             for (String img : images) clean.put(img, pl.embedLargest(set.resolve(img)));
             System.out.printf(Locale.ROOT, "%s %s: %d photos, %d pairs, threshold %.4f; clean medians: eyes %.1f px, sharpness %.0f, lower texture %.3f%n",

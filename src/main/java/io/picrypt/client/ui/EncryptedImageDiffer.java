@@ -1,6 +1,9 @@
 package io.picrypt.client.ui;
 
+import io.picrypt.client.DiffPair;
 import io.picrypt.client.ImageDiffSession;
+import io.picrypt.image.ImageException;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageFiles;
 import io.picrypt.imagediff.RawImage;
@@ -21,12 +24,14 @@ public final class EncryptedImageDiffer implements ImageDiffer {
     private static final Pattern PIXELS = Pattern.compile("= (\\d+) pixels, over the limit of (\\d+)");
     private final Supplier<ImageDiffSession> factory;
     private final long maxPixels;
+    private final ImageLoader loader;
     private ImageDiffSession session;
 
     /** The session (and with it the local image-difference key) is made on the first difference, not at start-up. */
     public EncryptedImageDiffer(Supplier<ImageDiffSession> factory, long maxPixels) {
         this.factory = factory;
         this.maxPixels = maxPixels;
+        this.loader = new ImageLoader(maxPixels, ImageLoader.DEFAULT_MAX_BYTES);
     }
 
     @Override
@@ -40,17 +45,13 @@ public final class EncryptedImageDiffer implements ImageDiffer {
     @Override
     public DiffResult diff(byte[] beforeBytes, byte[] afterBytes, Progress progress) {
         long t0 = System.nanoTime();
-        RawImage before, after;
+        DiffPair pair;
         try {
-            before = ImageFiles.read(beforeBytes, "the 'before' image", maxPixels);
-            after = ImageFiles.read(afterBytes, "the 'after' image", maxPixels);
-        } catch (ImageDiffException e) {
+            pair = DiffPair.decode(loader, beforeBytes, "the before photo", afterBytes, "the after photo");
+        } catch (ImageException | ImageDiffException e) {
             throw new IllegalArgumentException(megapixels(e.getMessage()), e);
         }
-        if (before.width() != after.width() || before.height() != after.height() || before.channels() != after.channels()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "the images differ in size: %dx%d and %dx%d; the difference needs two"
-                    + " photos of the same size (e.g. two frames of one camera)", before.width(), before.height(), after.width(), after.height()));
-        }
+        RawImage before = pair.before(), after = pair.after();
         double readMs = ms(t0);
         ImageDiffSession.Result r;
         try {
@@ -74,10 +75,12 @@ public final class EncryptedImageDiffer implements ImageDiffer {
         t.put("upload + encrypted subtraction (server) + download", r.roundTripMs());
         t.put("decrypt (here)", r.decryptMs());
         t.put("encode the difference as PNG (here)", ms(t3));
-        return new DiffResult(png, before.width(), before.height(), t, List.of(
-                String.format(Locale.ROOT, "%dx%d, %d channel(s); sent %,d bytes of ciphertext, received %,d", before.width(), before.height(),
-                        before.channels(), r.uploadBytes(), r.downloadBytes()),
-                String.format(Locale.ROOT, "server compute %.0f ms on ciphertexts; %,d samples changed", r.serverMs(), r.difference().changedPixels())));
+        List<String> notes = new java.util.ArrayList<>(pair.notes());
+        notes.add(String.format(Locale.ROOT, "%dx%d, %d channel(s); sent %,d bytes of ciphertext, received %,d", before.width(), before.height(),
+                before.channels(), r.uploadBytes(), r.downloadBytes()));
+        notes.add(String.format(Locale.ROOT, "server compute %.0f ms on ciphertexts; %,d of %,d pixels changed (%,d of %,d samples)", r.serverMs(),
+                r.difference().changedPixels(), before.pixels(), r.difference().changedSamples(), before.pixels() * before.channels()));
+        return new DiffResult(png, before.width(), before.height(), t, notes);
     }
 
     /** "= 67108865 pixels, over the limit of 67108864" reads "= 64.0 MP, over the 64 MP limit". */

@@ -16,7 +16,7 @@ import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
-import io.picrypt.face.ImageLoader;
+import io.picrypt.image.ImageLoader;
 import io.picrypt.match.MatchParameters;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -239,6 +239,13 @@ public final class UiServer implements AutoCloseable {
                     log.error("face pipeline failure on {}: {}", req.pathInfo(), e.getMessage());
                     error(res, 500, "face_pipeline", e.getMessage());
                 }
+            }
+        });
+        s.exception(io.picrypt.image.ImageException.class, (e, req, res) -> { // the shared loader (detect decodes directly)
+            switch (e.reason()) {
+                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
+                case IO -> error(res, 500, "io", e.getMessage());
+                default -> error(res, 400, "not_an_image", e.getMessage());
             }
         });
         s.exception(ClientException.class, (e, req, res) -> {

@@ -47,7 +47,7 @@ class EncryptedImageDifferTest {
             assertEquals(96, r.width());
             assertEquals(64, r.height());
             assertTrue(keys.hasKey(KeyDirectory.IMAGEDIFF_SECRET_FILE));
-            RawImage got = ImageFiles.read(r.differencePng(), "difference", ImageFiles.DEFAULT_MAX_PIXELS);
+            RawImage got = io.picrypt.imagediff.PngFiles.read(r.differencePng());
             assertArrayEquals(DiffImage.plain(pair.before(), pair.after()).absolute().samples(), got.samples());
             RawImage small = SyntheticPair.generate(32, 32, 1).before();
             Path smallPng = tmp.resolve("small.png");
@@ -55,7 +55,7 @@ class EncryptedImageDifferTest {
             java.util.List<String> none = new java.util.ArrayList<>();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> differ.diff(Files.readAllBytes(frames[0]), Files.readAllBytes(smallPng), (phase, d, t) -> none.add(phase)));
-            assertTrue(e.getMessage().contains("differ in size: 96x64 and 32x32"), e.getMessage());
+            assertTrue(e.getMessage().contains("is 96x64 pixels but the after photo is 32x32"), e.getMessage());
             assertTrue(none.isEmpty(), "a bad input fails before any progress");
             assertEquals("x is 9000x8000 = 68.7 MP, over the 64 MP limit",
                     EncryptedImageDiffer.megapixels("x is 9000x8000 = 72000000 pixels, over the limit of 67108864"));
