@@ -127,7 +127,7 @@
         const list = el('ol', { id: 'faces-list' });
         r.faces.forEach((f, i) => list.append(el('li', { text: `#${i} ${describe(f)}` })));
         const rows = [canvas, list];
-        if (r.trace) rows.push(el('p', { class: 'muted', text: `${r.trace.probes} probes in one request: server round trip ${Math.round(r.trace.server_ms)} ms, sent ${r.trace.request_bytes.toLocaleString()} B` }));
+        if (r.trace) rows.push(el('p', { class: 'muted', text: `${r.trace.probes} probes in ${r.trace.requests > 1 ? r.trace.requests + ' requests' : 'one request'}: server round trip ${Math.round(r.trace.server_ms)} ms, sent ${r.trace.request_bytes.toLocaleString()} B` }));
         if (!r.faces.length) rows.push(el('p', { class: 'msg warn', text: 'no face found' }));
         out.replaceChildren(...rows);
         await draw(canvas, dataUrl, r.faces, caption);

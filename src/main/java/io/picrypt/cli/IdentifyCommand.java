@@ -127,10 +127,11 @@ final class IdentifyCommand implements Callable<Integer> {
             if (batch != null) {
                 MatchSession.Trace t = batch.trace();
                 root.put("threshold", o.session().threshold()).put("embed_ms", embedMs).put("round_trip_ms", t.serverMs())
-                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes());
+                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes())
+                        .put("requests", batch.requests());
                 if (!json) {
-                    System.out.printf(Locale.ROOT, "  %d probes in one request; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
-                            embeddings.size(), o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+                    System.out.printf(Locale.ROOT, "  %d probes in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                            embeddings.size(), batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
                 }
             }
             if (output != null) {
