@@ -52,6 +52,7 @@ final class IdentifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!allFaces && (output != null || json)) throw new IllegalArgumentException("-o and --json need --all-faces");
+        if (output != null) checkWritable(output);
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
             MatchSession.Identification r;
@@ -142,5 +143,17 @@ final class IdentifyCommand implements Callable<Integer> {
             if (json) System.out.println(om.writeValueAsString(root));
             return identified > 0 ? 0 : 1;
         }
+    }
+
+    /**
+     * Checks -o before any probe is sent: an extension OpenCV cannot write (out.xyz) used to fail only after the
+     * identification, with OpenCV's internal "could not find a writer" text.
+     */
+    static void checkWritable(Path output) {
+        if (!org.bytedeco.opencv.global.opencv_imgcodecs.haveImageWriter(output.toString())) {
+            throw new IllegalArgumentException("cannot write " + output + ": use a .png or .jpg file name");
+        }
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) throw new IllegalArgumentException("cannot write " + output + ": no such directory " + dir);
     }
 }
