@@ -54,7 +54,7 @@ public final class BenchFaceCommand implements Callable<Integer> {
         };
         Path file = photo != null ? photo : face.modelsDir().resolve("samples").resolve("group-tracking.jpg");
         long s0 = System.nanoTime();
-        try (FacePipeline p = FacePipeline.open(face.modelsDir(), face.model, engine, new ImageLoader())) {
+        try (FacePipeline p = FacePipeline.open(face.modelsDir(), face.model, engine, new ImageLoader(), face.pipeline, face.quality)) {
             long s1 = System.nanoTime();
             byte[] bytes = p.imageLoader().read(file);
             StageTimes first = new StageTimes();

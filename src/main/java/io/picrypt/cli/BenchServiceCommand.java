@@ -45,8 +45,8 @@ public final class BenchServiceCommand implements Callable<Integer> {
     int identities;
 
     @Option(names = "--templates", paramLabel = "M",
-            description = "how many of the identities are enrolled one by one as 1:1 templates; the rest are imported in bulk"
-                    + " into the column-packed 1:N gallery (default: all when N <= 1000, else 100)")
+            description = "how many of the identities are enrolled one by one as 1:1 templates; when fewer than N, all N are"
+                    + " also imported in bulk into the column-packed 1:N gallery, which identify then searches (default: all when N <= 1000, else 100)")
     Integer templates;
 
     @Option(names = "--runs", defaultValue = "5", description = "timed identify runs (verify runs 10x this; default ${DEFAULT-VALUE})")
@@ -71,12 +71,13 @@ public final class BenchServiceCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory("picrypt-bench");
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
-            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             SecretKey sk = MatchClient.generateSecretKey();
-            SecretKey gallerySk = null;
-            if (enrolled < identities) {
-                gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+            SecretKey gallerySk = enrolled < identities ? io.picrypt.match.GalleryClient.generateSecretKey() : null;
+            // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null,
+                    io.picrypt.client.KeyDirectory.keyCheck(sk), gallerySk == null ? null : io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
+            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
+            if (gallerySk != null) {
                 http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
             }
             MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);
@@ -97,11 +98,12 @@ public final class BenchServiceCommand implements Callable<Integer> {
 
             long importBytes = 0;
             if (enrolled < identities) {
+                // one identification path: the gallery holds everyone, the first M also have 1:1 templates
                 List<String> names = new ArrayList<>();
-                for (int i = enrolled; i < identities; i++) names.add(name(i));
-                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities - enrolled)
+                for (int i = 0; i < identities; i++) names.add(name(i));
+                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities)
                         .setStyle(ProgressBarStyle.ASCII).build()) {
-                    importBytes = session.importGallery(names, gallery.subList(enrolled, identities), done -> {
+                    importBytes = session.importGallery(names, gallery, done -> {
                         if (pb != null) pb.stepTo(done);
                     });
                 }
@@ -111,7 +113,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             int verifyRuns = runs * 10;
             boolean allMatch = true;
             double maxErr = 0;
-            List<Double> verifyMs = new ArrayList<>();
+            List<Double> verifyMs = new ArrayList<>(), verifyTotalMs = new ArrayList<>();
             long verifyReq = 0, verifyResp = 0;
             for (int r = 0; r < verifyRuns; r++) {
                 int target = rnd.nextInt(enrolled);
@@ -121,10 +123,11 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 maxErr = Math.max(maxErr, Math.abs(plain - v.distance()));
                 allMatch &= (plain <= threshold) == v.match();
                 if (r > 0) verifyMs.add(v.trace().computeMs()); // first run warms the JIT
+                if (r > 0) verifyTotalMs.add(v.trace().encryptMs() + v.trace().serverMs() + v.trace().decryptMs());
                 verifyReq = v.trace().requestBytes();
                 verifyResp = v.trace().responseBytes();
             }
-            List<Double> identifyMs = new ArrayList<>();
+            List<Double> identifyMs = new ArrayList<>(), identifyTotalMs = new ArrayList<>();
             long probeBytes = 0, identifyResp = 0;
             for (int r = 0; r <= runs; r++) {
                 int target = rnd.nextInt(identities);
@@ -132,6 +135,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 MatchSession.Identification id = session.identifyEmbedding(probe, 1);
                 // the gallery is packed and cached on the first identify after a change: run 0 includes that
                 if (r > 0) identifyMs.add(id.trace().computeMs());
+                if (r > 0) identifyTotalMs.add(id.trace().encryptMs() + id.trace().serverMs() + id.trace().decryptMs());
                 MatchSession.Candidate best = id.match();
                 allMatch &= best != null && best.name().equals(name(target));
                 maxErr = Math.max(maxErr, Math.abs(io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe) - id.best().distance()));
@@ -143,10 +147,13 @@ public final class BenchServiceCommand implements Callable<Integer> {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("identities", identities);
             o.put("template_identities", enrolled);
-            o.put("gallery_identities", identities - enrolled);
+            o.put("gallery_identities", enrolled < identities ? identities : 0);
             o.put("gallery_import_bytes", importBytes);
             o.set("verify_server_ms", stats(verifyMs));
             o.set("identify_server_ms", stats(identifyMs));
+            // what the client waits for: encryption + HTTP round trip + decryption (and its checks)
+            o.set("verify_client_ms", stats(verifyTotalMs));
+            o.set("identify_client_ms", stats(identifyTotalMs));
             o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
             o.put("probe_bytes", probeBytes);
             o.put("identify_response_bytes", identifyResp);
@@ -161,7 +168,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.println(o.toString());
             } else {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
-                        identities, enrolled, identities - enrolled, Runtime.getRuntime().availableProcessors());
+                        identities, enrolled, enrolled < identities ? identities : 0, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
                         median(verifyMs), min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",

@@ -65,7 +65,9 @@ final class ClientOptions {
         KeyDirectory dir = directory();
         var gallerySk = dir.hasKey(KeyDirectory.GALLERY_SECRET_FILE)
                 ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), passphrase()) : null;
-        return new MatchSession(http, dir.readSecretKey(passphrase()), gallerySk, pipeline,
+        var sk = dir.readSecretKey(passphrase());
+        dir.checkKeys(sk, gallerySk); // before any request: a secret key that is not this config's keyset's is refused
+        return new MatchSession(http, sk, gallerySk, pipeline,
                 threshold != null ? threshold : pipeline != null ? pipeline.threshold() : 1.30);
     }
 }

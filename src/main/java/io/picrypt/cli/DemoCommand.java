@@ -78,8 +78,8 @@ final class DemoCommand implements Callable<Integer> {
             KeyDirectory keys = new KeyDirectory(tmp.resolve("keys"));
             SecretKey sk = MatchClient.generateSecretKey();
             keys.writeSecretKey(sk, null, false);
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, p.fingerprintHex());
-            keys.writeConfig(new ClientConfig(url, ks.id(), ks.token(), ks.params()));
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, p.fingerprintHex(), null, KeyDirectory.keyCheck(sk), null);
+            keys.writeConfig(new ClientConfig(url, ks.id(), ks.token(), ks.params()), new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), null));
             say("   keyset " + ks.id() + " registered; the server stored only a SHA-256 of its token");
             MatchSession session = new MatchSession(new PiCryptClient(url, ks.id(), ks.token()), sk, pipeline, pipeline.threshold());
 

@@ -64,9 +64,9 @@ final class IdentifyCommand implements Callable<Integer> {
                 r = o.session().identifyEmbedding(e, top);
             }
             MatchSession.Candidate m = r.match();
-            System.out.println(m != null ? "identified: " + m.name() : "unknown (no enrolled identity under the threshold)");
+            System.out.println(m != null ? "identified: " + Terminal.safe(m.name()) : "unknown (no enrolled identity under the threshold)");
             for (MatchSession.Candidate c : r.ranked()) {
-                System.out.printf(Locale.ROOT, "  %-24s %.4f%s%n", c.name(), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
+                System.out.printf(Locale.ROOT, "  %-24s %.4f%s%n", Terminal.safe(c.name()), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
             }
             MatchSession.Trace t = r.trace();
             System.out.printf(Locale.ROOT, "  %d identities, threshold %.4f; server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",

@@ -47,11 +47,16 @@ final class KeysCommand implements Callable<Integer> {
             }
             String params = MatchParameters.get().fingerprintHex();
             String registration = System.getenv("PICRYPT_REGISTRATION_TOKEN");
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params, registration == null || registration.isBlank() ? null : registration);
-            dir.writeSecretKey(MatchClient.generateSecretKey(), client.passphrase(), force);
-            dir.writeConfig(new ClientConfig(server, ks.id(), ks.token(), ks.params()));
-            // the bulk 1:N gallery: a second key whose expansion (Galois) keys the server needs to evaluate
+            // keys first: the keyset records their key-check values, so a key directory whose secret key does not
+            // belong to it is refused (docs/PROTOCOL.md "Integrity")
+            var sk = MatchClient.generateSecretKey();
             var gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+            var checks = new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gallerySk));
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params, registration == null || registration.isBlank() ? null : registration,
+                    checks.keyCheck(), checks.galleryKeyCheck());
+            dir.writeSecretKey(sk, client.passphrase(), force);
+            dir.writeConfig(new ClientConfig(server, ks.id(), ks.token(), ks.params()), checks);
+            // the bulk 1:N gallery: a second key whose expansion (Galois) keys the server needs to evaluate
             byte[] evalKeys = new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys();
             new PiCryptClient(server, ks.id(), ks.token()).uploadGalleryKeys(evalKeys);
             dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, gallerySk, client.passphrase(), force);
@@ -78,6 +83,13 @@ final class KeysCommand implements Callable<Integer> {
             System.out.println("server:        " + c.server() + (PiCryptClient.healthy(c.server()) ? " (up)" : " (not reachable)"));
             System.out.println("keyset:        " + c.keyset());
             System.out.println("parameters:    " + c.params());
+            KeyDirectory.KeyChecks k = dir.readKeyChecks();
+            System.out.println("key check:     " + (k.keyCheck() == null ? "none recorded (key directory made before key checks)" : k.keyCheck()));
+            // the secret key itself is checked against the recorded value (wrong key: error, exit 2)
+            var gallerySk = dir.hasKey(KeyDirectory.GALLERY_SECRET_FILE)
+                    ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), client.passphrase()) : null;
+            dir.checkKeys(dir.readSecretKey(client.passphrase()), gallerySk);
+            if (k.keyCheck() != null) System.out.println("               the secret key matches it");
             return 0;
         }
     }

@@ -18,13 +18,13 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         var ids = client.http().list();
         for (PiCryptClient.Identity i : ids) {
-            System.out.println(i.name() + "\t" + i.templates() + " template(s)\tupdated " + i.updated());
+            System.out.println(Terminal.safe(i.name()) + "\t" + i.templates() + " template(s)\tupdated " + i.updated());
         }
         System.out.println(ids.size() + " identities enrolled for 1:1 and 1:N");
         var http = client.http();
         var gallery = http.galleryInfo();
         if (gallery.path("identities").asInt() > 0) {
-            if (galleryNames) http.galleryNames().forEach(n -> System.out.println(n + "\tgallery (1:N only)"));
+            if (galleryNames) http.galleryNames().forEach(n -> System.out.println(Terminal.safe(n) + "\tgallery (1:N only)"));
             System.out.printf(java.util.Locale.ROOT, "%,d identities in the 1:N gallery (%d blocks, %,d bytes stored)%s%n",
                     gallery.path("identities").asInt(), gallery.path("blocks").asInt(), gallery.path("stored_bytes").asLong(),
                     galleryNames ? "" : "; --gallery-names lists them");

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Privacy-preserving face verification: CKKS-encrypted templates, distances computed by a server that cannot see them.",
         subcommands = {
                 ServerCommand.class, KeysCommand.class, EnrollCommand.class, VerifyCommand.class,
-                IdentifyCommand.class, ImportCommand.class, ListCommand.class, DeleteCommand.class, DiffCommand.class,
+                IdentifyCommand.class, ImportCommand.class, GalleryCommand.class, ListCommand.class, DeleteCommand.class, DiffCommand.class,
                 UiCommand.class, EvalCommand.class, EmbedCommand.class, DetectCommand.class, AnalyzeCommand.class, LivenessEvalCommand.class,
                 BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class
         })
@@ -32,13 +32,13 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("picrypt: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            commandLine.getErr().println("picrypt: " + Terminal.safe(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (System.getenv("PICRYPT_DEBUG") != null) ex.printStackTrace(commandLine.getErr());
             return EXIT_ERROR;
         });
         cl.setExitCodeExceptionMapper(ex -> EXIT_ERROR);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("picrypt: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("picrypt: " + Terminal.safe(ex.getMessage()));
             ex.getCommandLine().usage(ex.getCommandLine().getErr());
             return EXIT_ERROR;
         });

@@ -33,13 +33,34 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "16", description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--limits", paramLabel = "KEY=VALUE,...", defaultValue = "${env:PICRYPT_LIMITS}",
+            description = {"timeouts, memory budgets and quotas, e.g. idleTimeoutMs=10000,cacheBytes=2g,maxIdentities=5000",
+                    "(default: $PICRYPT_LIMITS; keys and defaults in docs/ARCHITECTURE.md, 'Resource bounds')"})
+    String limits;
+
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12/JKS keystore with the server certificate: serve HTTPS")
     Path tlsKeystore;
+
+    @Option(names = "--cluster", paramLabel = "NAME",
+            description = "join (or found) the Hazelcast cluster NAME: the 1:N gallery is partitioned over its members (needs --store PostgreSQL)")
+    String cluster;
+
+    @Option(names = "--cluster-members", paramLabel = "HOST:PORT", split = ",",
+            description = "the members' cluster addresses, comma separated (TCP/IP join; no multicast)")
+    java.util.List<String> clusterMembers;
+
+    @Option(names = "--cluster-interface", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "IP address the cluster port binds to, only that one (default ${DEFAULT-VALUE}); must be a private network")
+    String clusterInterface;
+
+    @Option(names = "--cluster-port", paramLabel = "PORT", defaultValue = "5701", description = "cluster port (default ${DEFAULT-VALUE})")
+    int clusterPort;
 
     @Override
     public Integer call() throws Exception {
         ServerConfig cfg = ServerConfig.defaults(data, port).withHost(host).withThreads(threads)
-                .withStoreUrl(store == null || store.isBlank() ? null : store);
+                .withStoreUrl(store == null || store.isBlank() ? null : store)
+                .withLimits(io.picrypt.server.Limits.parse(limits));
         if (closedRegistration) {
             String secret = System.getenv("PICRYPT_REGISTRATION_TOKEN");
             if (secret == null || secret.isBlank()) throw new IllegalArgumentException("--closed-registration needs PICRYPT_REGISTRATION_TOKEN");
@@ -51,14 +72,22 @@ final class ServerCommand implements Callable<Integer> {
             if (!java.nio.file.Files.isReadable(tlsKeystore)) throw new IllegalArgumentException("cannot read " + tlsKeystore);
             cfg = cfg.withTls(tlsKeystore, pw);
         }
-        PiCryptServer server = new PiCryptServer(cfg).start();
+        io.picrypt.server.ClusterGalleryService.Settings clustered = null;
+        if (cluster != null) {
+            clustered = new io.picrypt.server.ClusterGalleryService.Settings(cluster,
+                    clusterMembers == null ? java.util.List.of(clusterInterface + ":" + clusterPort) : clusterMembers, clusterInterface, clusterPort);
+        } else if (clusterMembers != null) {
+            throw new IllegalArgumentException("--cluster-members needs --cluster NAME");
+        }
+        PiCryptServer server = PiCryptServer.open(cfg, clustered).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }));
         System.out.println("PiCrypt server on " + (tlsKeystore != null ? "https" : "http") + "://" + host + ":" + server.port()
-                + " (store: " + (store == null || store.isBlank() ? data.toAbsolutePath() : "PostgreSQL") + ")");
+                + " (store: " + (store == null || store.isBlank() ? data.toAbsolutePath() : "PostgreSQL") + ")"
+                + (cluster != null ? "; cluster '" + cluster + "' member on " + clusterInterface + ":" + clusterPort : ""));
         System.out.flush();
         stopped.await();
         return 0;

@@ -123,9 +123,70 @@ public final class KeyDirectory {
         }
     }
 
+    /**
+     * Key-check value of a secret key: the first 16 bytes of SHA-256("PiCrypt key check v1" 0 | serialized key),
+     * as 32 hex digits. It identifies the key (a different key gives a different value except with probability
+     * 2^-128) and reveals nothing usable about it (a preimage of SHA-256 would be needed).
+     */
+    public static String keyCheck(SecretKey sk) {
+        byte[] b = Serializer.writeSecretKey(sk);
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update("PiCrypt key check v1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return java.util.HexFormat.of().formatHex(md.digest(b), 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        } finally {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+
+    /** What config.json records about the keys (null fields: a directory made before key checks existed). */
+    public record KeyChecks(String keyCheck, String galleryKeyCheck) {}
+
+    /**
+     * Refuses a secret key that is not the one this directory's config (and so its keyset) was made with,
+     * before any request: e.g. a config.json copied from another key directory or a restored backup of only
+     * one of the two files. Directories without recorded key checks (before issue 10) pass here; the answers'
+     * key-check headers and range checks still apply.
+     *
+     * @throws ClientException with what to do
+     */
+    public void checkKeys(SecretKey sk, SecretKey gallerySk) {
+        KeyChecks k = readKeyChecks();
+        if (k.keyCheck() != null && !k.keyCheck().equals(keyCheck(sk))) {
+            throw new ClientException("the secret key in " + dir.resolve(SECRET_FILE) + " is not the key " + dir.resolve(CONFIG_FILE)
+                    + " (keyset " + readConfig().keyset() + ") was created with (key check " + keyCheck(sk) + " vs " + k.keyCheck()
+                    + "): restore the matching secret.key, or run 'picrypt keys init --force' for a new keyset and enroll again");
+        }
+        if (gallerySk != null && k.galleryKeyCheck() != null && !k.galleryKeyCheck().equals(keyCheck(gallerySk))) {
+            throw new ClientException("the gallery key in " + dir.resolve(GALLERY_SECRET_FILE) + " is not the key " + dir.resolve(CONFIG_FILE)
+                    + " was created with: restore the matching gallery.key, or run 'picrypt keys init --force' and import again");
+        }
+    }
+
+    public KeyChecks readKeyChecks() {
+        Path f = dir.resolve(CONFIG_FILE);
+        if (!Files.exists(f)) return new KeyChecks(null, null);
+        try {
+            var n = JSON.readTree(f.toFile());
+            return new KeyChecks(n.hasNonNull("key_check") ? n.get("key_check").asText() : null,
+                    n.hasNonNull("gallery_key_check") ? n.get("gallery_key_check").asText() : null);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
     public void writeConfig(ClientConfig c) {
+        writeConfig(c, new KeyChecks(null, null));
+    }
+
+    /** The config with the key-check values of the directory's keys (written by 'keys init'). */
+    public void writeConfig(ClientConfig c, KeyChecks checks) {
         ObjectNode o = JSON.createObjectNode().put("server", c.server().toString()).put("keyset", c.keyset())
                 .put("token", c.token()).put("params", c.params());
+        if (checks.keyCheck() != null) o.put("key_check", checks.keyCheck());
+        if (checks.galleryKeyCheck() != null) o.put("gallery_key_check", checks.galleryKeyCheck());
         try {
             writePrivate(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
         } catch (IOException e) {
@@ -153,6 +214,7 @@ public final class KeyDirectory {
 
     /** Our files must not be readable by anyone else: refuse to use them otherwise (as ssh does). */
     private static void checkPermissions(Path f) {
+        checkDirectory(f.toAbsolutePath().getParent());
         try {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(f);
             for (PosixFilePermission x : p) {
@@ -166,7 +228,25 @@ public final class KeyDirectory {
         }
     }
 
+    /**
+     * The key directory must not be writable by anyone else: another user could replace the key or the
+     * configuration (and with it the server the client trusts) even when every file is 0600.
+     */
+    static void checkDirectory(Path d) {
+        if (d == null || !Files.isDirectory(d)) return;
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(d);
+            if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new ClientException("the key directory " + d + " is writable by other users (mode " + PosixFilePermissions.toString(p)
+                        + "); run: chmod 700 " + d);
+            }
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system: nothing to check
+        }
+    }
+
     private void writePrivate(Path target, byte[] content) {
+        checkDirectory(dir);
         try {
             if (!Files.isDirectory(dir)) {
                 try {

@@ -27,6 +27,8 @@ public final class MatchSession {
     private final FacePipeline pipeline;
     private final double threshold;
     private final GalleryClient gallery;
+    /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
+    private final String keyCheck, galleryKeyCheck;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
     /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
@@ -56,6 +58,22 @@ public final class MatchSession {
         this.crypto = new MatchClient(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
+        this.keyCheck = KeyDirectory.keyCheck(sk);
+        this.galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
+        if (pipeline != null) http.model(pipeline.modelName() + "/" + pipeline.dimension());
+    }
+
+    /**
+     * Refuses to decrypt an answer of a keyset created with another secret key (a config.json copied between key
+     * directories, a restored backup of one file): the server returns the key-check values recorded at 'keys init'.
+     * Keysets created before key checks send none; the decrypted values' range checks still apply to them.
+     */
+    private void checkKey(String recorded, String own, String what) {
+        if (recorded != null && own != null && !recorded.equals(own)) {
+            throw new ClientException("this key directory's " + what + " is not the one keyset " + http.keyset() + " was created with (key check "
+                    + own + ", the server's record " + recorded + "): its answers cannot be decrypted, no decision was made. "
+                    + "Use the key directory that created the keyset, or run 'picrypt keys init --force' for a new keyset and enroll again");
+        }
     }
 
     public double threshold() { return threshold; }
@@ -108,6 +126,8 @@ public final class MatchSession {
                 continue;
             }
             if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
+            String photo = label.apply(i);
+            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
             vectors.add(e.vector());
         }
         double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
@@ -156,14 +176,102 @@ public final class MatchSession {
 
     // ------------------------------------------------------------------ embeddings
 
-    /** Encrypts and stores one template as it is: no {@link EnrollmentSafety} rule (callers with photos use {@link #enroll}). */
+    /**
+     * Stores the embedding as a 1:1 template of {@code name} (replacing or adding to its templates) and, when this session
+     * has a gallery key, puts the name into the keyset's 1:N gallery too, so identify finds it: the gallery entry is the
+     * normalised mean of all the name's templates (downloaded and decrypted here when there are several). A keyset
+     * without gallery keys gets a warning instead of a gallery entry.
+     *
+     * No {@link EnrollmentSafety} rule is applied here (callers with photos use {@link #enroll}).
+     *
+     * @throws ClientException if the server refuses; if the gallery step fails after the template was stored, the
+     *                         message says so ({@code picrypt gallery rebuild} repairs it)
+     */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
         byte[] ct = crypto.encryptTemplate(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
-        return new Enrollment(r.name(), 1, r.templates(), List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, r.serverMs()));
+        double server = ms(t1), compute = r.serverMs();
+        long bytes = ct.length;
+        List<String> warnings = new ArrayList<>();
+        if (gallery != null) {
+            try {
+                float[] g = r.templates() > 1 ? meanOfTemplates(name) : embedding;
+                Enrollment ge = replaceInGallery(name, g);
+                if (ge == null) {
+                    warnings.add("the keyset has no gallery keys, so identify will not find '" + name + "': run 'picrypt keys init' to upload them");
+                } else {
+                    enc += ge.trace().encryptMs();
+                    server += ge.trace().serverMs();
+                    compute += ge.trace().computeMs();
+                    bytes += ge.trace().requestBytes();
+                }
+            } catch (ClientException e) {
+                throw new ClientException("the template of '" + name + "' was stored but putting it into the 1:N gallery failed ("
+                        + e.getMessage() + "); run 'picrypt gallery rebuild'", e.status(), e);
+            }
+        }
+        return new Enrollment(r.name(), 1, r.templates(), List.copyOf(warnings), new Trace(0, enc, server, 0, bytes, 0, compute));
+    }
+
+    /** The normalised mean of the name's stored templates, decrypted here (the server cannot). */
+    private float[] meanOfTemplates(String name) {
+        List<float[]> vectors = new ArrayList<>();
+        for (byte[] t : http.templates(name)) {
+            try {
+                vectors.add(crypto.decryptTemplate(t));
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
+            }
+        }
+        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
+        return normalisedMean(vectors);
+    }
+
+    /** Deletes the name's gallery entry (if any) and enrolls {@code embedding}; null when the keyset has no gallery keys. */
+    private Enrollment replaceInGallery(String name, float[] embedding) {
+        http.deleteFromGallery(name);
+        try {
+            return enrollIntoGallery(name, embedding);
+        } catch (ClientException e) {
+            if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
+            throw e;
+        }
+    }
+
+    /** What {@link #rebuildGallery} did. */
+    public record Rebuild(int added, int present, int galleryOnly) {}
+
+    /**
+     * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery)
+     * into the 1:N gallery: downloads its templates, decrypts them here, enrolls their normalised mean. Identities
+     * already in the gallery and gallery-only identities are left as they are.
+     *
+     * @param progress called with the number of identities added so far
+     * @throws IllegalStateException if this session has no gallery key
+     * @throws ClientException       if the keyset has no gallery keys or the server refuses
+     */
+    public Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (!http.galleryInfo().path("keys").asBoolean()) {
+            throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
+        }
+        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
+        int added = 0, present = 0;
+        java.util.Set<String> templated = new java.util.HashSet<>();
+        for (PiCryptClient.Identity i : http.list()) {
+            templated.add(i.name());
+            if (inGallery.contains(i.name())) {
+                present++;
+                continue;
+            }
+            enrollIntoGallery(i.name(), meanOfTemplates(i.name()));
+            progress.accept(++added);
+        }
+        inGallery.removeAll(templated);
+        return new Rebuild(added, present, inGallery.size());
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {
@@ -175,6 +283,7 @@ public final class MatchSession {
         byte[] result = reply.body();
         double server = ms(t1);
         long t2 = System.nanoTime();
+        checkKey(reply.keyCheck(), keyCheck, "secret key");
         double[] d = crypto.decryptVerify(result);
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
@@ -183,27 +292,31 @@ public final class MatchSession {
                 new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
     }
 
+    /**
+     * One probe, one answer: with a gallery key, the probe goes to the keyset's 1:N gallery, which holds every identity
+     * (enrolled or imported); without one (an old key directory), to the 1:1 templates. Decrypts and ranks locally.
+     */
     public Identification identifyEmbedding(float[] embedding, int top) {
         Probes p = encryptProbes(embedding);
         long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identify(p.probe());
+        PiCryptClient.Reply reply = p.probe() == null ? null : http.identify(p.probe());
         PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
         return decodeIdentification(p, reply, gr, ms(t1), top);
     }
 
-    /** Every face's identification (e.g. all faces of a group photo), in order, with one round trip. */
     /** The faces' identifications in input order; {@code requests}: batch requests sent (1 unless the faces overflowed one batch). */
     public record Batch(List<Identification> faces, Trace trace, int requests) {}
 
-    /** Faces per batch request: the server's item limit divided by the items one face needs (1, or 2 with a gallery). */
+    /** Faces per batch request: the server's item limit (each face is one item: a gallery or a template probe). */
     public int facesPerBatch() {
-        return io.picrypt.match.BatchFrames.MAX_ITEMS / (gallery != null ? 2 : 1);
+        return io.picrypt.match.BatchFrames.MAX_ITEMS;
     }
 
     /**
      * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
-     * request and each answer item goes through the same decoding and checks as {@link #identifyEmbedding}.
-     * Each face's trace carries the shared round trip; {@link Batch#trace()} has the totals.
+     * request of {@link #identifyEmbedding} (a gallery probe with a gallery key, else a template probe) and each answer
+     * item goes through the same decoding and checks. Each face's trace carries the shared round trip;
+     * {@link Batch#trace()} has the totals.
      */
     public Batch identifyAll(List<float[]> embeddings, int top) {
         if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
@@ -232,7 +345,7 @@ public final class MatchSession {
         for (float[] e : embeddings) {
             Probes p = encryptProbes(e);
             probes.add(p);
-            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
+            if (p.probe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
             if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
         }
         byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
@@ -256,8 +369,11 @@ public final class MatchSession {
         double enc = 0, dec = 0;
         int k = 0;
         for (Probes p : probes) {
-            PiCryptClient.Reply r = new PiCryptClient.Reply(answers.get(k++).body(), share);
-            PiCryptClient.Reply g = p.galleryProbe() == null ? null : new PiCryptClient.Reply(answers.get(k++).body(), share);
+            // each item is checked like a single answer, against the key-check values the batch answer carries
+            PiCryptClient.Reply r = p.probe() == null ? null
+                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
+            PiCryptClient.Reply g = p.galleryProbe() == null ? null
+                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
             Identification id = decodeIdentification(p, r, g, server, top);
             enc += id.trace().encryptMs();
             dec += id.trace().decryptMs();
@@ -266,40 +382,52 @@ public final class MatchSession {
         return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()), 1);
     }
 
-    /** The probe (and gallery probe, when this session has a gallery key) of one embedding. */
+    /** One embedding's probe: a gallery probe with a gallery key (one identification path), else a template probe. */
     private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
 
     private Probes encryptProbes(float[] embedding) {
         long t0 = System.nanoTime();
-        byte[] probe = crypto.encryptProbe(embedding);
+        byte[] probe = gallery == null ? crypto.encryptProbe(embedding) : null;
         byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
         return new Probes(probe, gp, ms(t0));
     }
 
-    /** Decrypts and ranks the answers to one embedding's probes; the answers are untrusted and checked while read. */
+    /** Decrypts and ranks the answer to one embedding's probe; the answer is untrusted and checked while read. */
     private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
         long t2 = System.nanoTime();
-        byte[] frame = reply.body();
-        IdentifyFrame.Contents c = IdentifyFrame.read(frame);
-        double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
-        List<Candidate> all = new ArrayList<>(c.entries().size());
-        int k = 0;
-        for (IdentifyFrame.Entry e : c.entries()) {
-            double best = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
-            all.add(new Candidate(e.name(), best));
+        List<Candidate> all = new ArrayList<>();
+        long requestBytes = 0, responseBytes = 0;
+        double computeMs = 0;
+        if (reply != null) {
+            checkKey(reply.keyCheck(), keyCheck, "secret key");
+            byte[] frame = reply.body();
+            IdentifyFrame.Contents c = IdentifyFrame.read(frame);
+            double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
+            int k = 0;
+            for (IdentifyFrame.Entry e : c.entries()) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
+                all.add(new Candidate(e.name(), best));
+            }
+            requestBytes += p.probe().length;
+            responseBytes += frame.length;
+            computeMs += reply.serverMs();
         }
-        long requestBytes = p.probe().length, responseBytes = frame.length;
-        double computeMs = reply.serverMs();
         if (gr != null) {
-            GalleryFrames.Answer answer = GalleryFrames.readAnswer(gr.body());
-            if (!answer.entries().isEmpty()) {
-                int span = answer.entries().stream().mapToInt(GalleryFrames.Entry::position).max().getAsInt() + 1;
-                double[] gd = gallery.decryptDistances(answer.result(), span);
-                for (GalleryFrames.Entry e : answer.entries()) {
-                    if (Double.isNaN(gd[e.position()])) throw new ClientException("the server listed a gallery slot it reported as not live");
-                    all.add(new Candidate(e.name(), gd[e.position()]));
-                }
+            checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
+            GalleryFrames.Answer answer;
+            double[] d;
+            try {
+                answer = GalleryFrames.readAnswer(gr.body());
+                // decrypts and range-checks every block holding a listed entry; the names must be exactly the live slots
+                d = gallery.distances(answer);
+            } catch (io.picrypt.match.IntegrityException e) {
+                throw e;
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new io.picrypt.match.IntegrityException("the server's gallery answer is garbled: " + e.getMessage() + "; no decision was made");
+            }
+            for (int i = 0; i < d.length; i++) {
+                all.add(new Candidate(answer.entries().get(i).name(), d[i]));
             }
             requestBytes += p.galleryProbe().length;
             responseBytes += gr.body().length;

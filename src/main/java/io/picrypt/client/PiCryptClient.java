@@ -27,10 +27,32 @@ public final class PiCryptClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String OCTET = "application/octet-stream";
 
+    /**
+     * Largest answers accepted, by what was asked (the server is untrusted: a longer answer is refused as it
+     * arrives, never buffered). JSON replies are small; a list is bounded by the server's identity quota (100,000
+     * names of at most 64 characters, ~150 bytes of JSON each, fits 32 MiB); encrypted answers by a multiple of
+     * what was sent (see docs/PROTOCOL.md, "Answer bounds").
+     */
+    static final long SMALL_JSON = 64 << 10, LIST_JSON = 32L << 20, ENCRYPTED_ANSWER = 512L << 20;
+    /** A verify answer holds at most 32 per-template results, each no larger than the probe. */
+    static final int VERIFY_FACTOR = 40;
+
     private final HttpClient http;
     private final URI server;
     private final String keyset;
     private final String token;
+    /** "name/dimension" of the embedding model, sent as X-PiCrypt-Model so the server can refuse another model's. */
+    private volatile String model;
+    private final Timeouts timeouts;
+
+    /**
+     * How long the client waits: {@code stall} without a byte of the answer once it started, and at most
+     * {@code scale} times each call's own deadline (2 min for small calls, 10 min for encrypted ones, 30 min for
+     * image difference) for the whole exchange. Tests shorten both.
+     */
+    public record Timeouts(Duration stall, double scale) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(30), 1.0);
+    }
 
     public record Keyset(String id, String token, String params) {}
 
@@ -38,18 +60,30 @@ public final class PiCryptClient {
 
     public record Enrolled(String name, int templates, double serverMs) {}
 
-    /** A binary answer and the server's own compute time for it (X-PiCrypt-Server-Ms; NaN if absent). */
-    public record Reply(byte[] body, double serverMs) {}
+    /**
+     * A binary answer, the server's own compute time for it (X-PiCrypt-Server-Ms; NaN if absent) and the
+     * key-check values the keyset was created with (X-PiCrypt-Key-Check / X-PiCrypt-Gallery-Key-Check; null if absent).
+     */
+    public record Reply(byte[] body, double serverMs, String keyCheck, String galleryKeyCheck) {
+        public Reply(byte[] body, double serverMs) {
+            this(body, serverMs, null, null);
+        }
+    }
 
     public PiCryptClient(ClientConfig c) {
         this(c.server(), c.keyset(), c.token());
     }
 
     public PiCryptClient(URI server, String keyset, String token) {
+        this(server, keyset, token, Timeouts.DEFAULT);
+    }
+
+    public PiCryptClient(URI server, String keyset, String token, Timeouts timeouts) {
         this.http = newHttp();
         this.server = server;
         this.keyset = keyset;
         this.token = token;
+        this.timeouts = timeouts;
     }
 
     private static HttpClient newHttp() {
@@ -57,6 +91,9 @@ public final class PiCryptClient {
     }
 
     public URI server() { return server; }
+
+    /** Sets the embedding model ("name/dimension") sent with every request of this keyset (null: none). */
+    public void model(String nameAndDimension) { this.model = nameAndDimension; }
 
     public String keyset() { return keyset; }
 
@@ -72,13 +109,10 @@ public final class PiCryptClient {
 
     private static boolean healthy(HttpClient http, URI server) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = bounded(http, server, HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+                    SMALL_JSON, Transfer.NONE, new Timeouts(Duration.ofSeconds(5), 1.0));
             return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (ClientException e) {
             return false;
         }
     }
@@ -90,33 +124,44 @@ public final class PiCryptClient {
 
     /** As above, on a server with closed registration: {@code registrationToken} is its secret (or null). */
     public static Keyset createKeyset(URI server, String paramsFingerprint, String registrationToken) {
-        byte[] body = JSON.createObjectNode().put("params", paramsFingerprint).toString().getBytes(StandardCharsets.UTF_8);
+        return createKeyset(server, paramsFingerprint, registrationToken, null, null);
+    }
+
+    /**
+     * As above, registering the key-check values of the secret keys (see {@link KeyDirectory#keyCheck}); the
+     * server returns them with every answer so a client holding another key refuses to decide.
+     */
+    public static Keyset createKeyset(URI server, String paramsFingerprint, String registrationToken, String keyCheck, String galleryKeyCheck) {
+        var o = JSON.createObjectNode().put("params", paramsFingerprint);
+        if (keyCheck != null) o.put("key_check", keyCheck);
+        if (galleryKeyCheck != null) o.put("gallery_key_check", galleryKeyCheck);
+        byte[] body = o.toString().getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json");
         if (registrationToken != null) b.header("X-PiCrypt-Registration", registrationToken);
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        JsonNode n = json(exchange(newHttp(), server, req).body());
+        JsonNode n = json(exchange(newHttp(), server, req, SMALL_JSON, Timeouts.DEFAULT).body());
         return new Keyset(n.path("keyset").asText(), n.path("token").asText(), n.path("params").asText());
     }
 
     public JsonNode keysetInfo() {
-        return json(send(request("").GET().build()));
+        return json(send(request("").GET().build(), SMALL_JSON));
     }
 
     public void deleteKeyset() {
-        send(request("").DELETE().build());
+        send(request("").DELETE().build(), SMALL_JSON);
     }
 
     public Enrolled enroll(String name, byte[] template, boolean replace) {
         HttpRequest req = request("/identities/" + enc(name) + "?mode=" + (replace ? "replace" : "add"))
                 .header("Content-Type", OCTET).PUT(HttpRequest.BodyPublishers.ofByteArray(template)).build();
-        Reply r = exchange(http, server, req);
+        Reply r = exchange(http, server, req, SMALL_JSON, timeouts);
         JsonNode n = json(r.body());
         return new Enrolled(n.path("name").asText(), n.path("templates").asInt(), r.serverMs());
     }
 
     public List<Identity> list() {
-        JsonNode n = json(send(request("/identities").GET().build()));
+        JsonNode n = json(send(request("/identities").GET().build(), LIST_JSON));
         List<Identity> out = new ArrayList<>();
         for (JsonNode i : n.path("identities")) {
             out.add(new Identity(i.path("name").asText(), i.path("templates").asInt(), Instant.parse(i.path("updated").asText())));
@@ -127,7 +172,7 @@ public final class PiCryptClient {
     /** Deletes a name; false if the server did not know it. */
     public boolean delete(String name) {
         try {
-            send(request("/identities/" + enc(name)).DELETE().build());
+            send(request("/identities/" + enc(name)).DELETE().build(), SMALL_JSON);
             return true;
         } catch (ClientException e) {
             if (e.status() == 404) return false;
@@ -135,25 +180,34 @@ public final class PiCryptClient {
         }
     }
 
+    /** GET .../identities/{name}/templates: the name's stored template ciphertexts (for the key owner to decrypt). */
+    public List<byte[]> templates(String name) {
+        try {
+            return io.picrypt.match.TemplateList.read(send(request("/identities/" + enc(name) + "/templates").GET().build(), ENCRYPTED_ANSWER));
+        } catch (io.picrypt.ckks.CkksException e) {
+            throw new ClientException("the server's template list is malformed: " + e.getMessage());
+        }
+    }
+
     /** The encrypted distances between the probe and each template of {@code name} (a result envelope). */
     public Reply verify(String name, byte[] probe) {
-        return postReply("/identities/" + enc(name) + "/verify", probe);
+        return postReply("/identities/" + enc(name) + "/verify", probe, (long) VERIFY_FACTOR * probe.length + SMALL_JSON);
     }
 
     /** The identify frame: names and the encrypted distances to every template of the keyset. */
     public Reply identify(byte[] probe) {
-        return postReply("/identify", probe);
+        return postReply("/identify", probe, ENCRYPTED_ANSWER);
     }
 
     /** PUT .../gallery/keys: the bulk gallery's evaluation keys (expansion Galois keys). */
     public void uploadGalleryKeys(byte[] keys) {
         send(request("/gallery/keys").timeout(Duration.ofMinutes(5)).header("Content-Type", OCTET)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(keys)).build());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(keys)).build(), SMALL_JSON);
     }
 
     /** POST .../gallery/blocks: imports one block of identities (names in slot order); returns the server's compute ms. */
     public double importGalleryBlock(byte[] frame) {
-        return postReply("/gallery/blocks", frame).serverMs();
+        return postReply("/gallery/blocks", frame, SMALL_JSON).serverMs();
     }
 
     /** What {@link #deleteEverywhere} removed. */
@@ -171,13 +225,13 @@ public final class PiCryptClient {
     /** PUT .../gallery/names/{name}: one identity into the gallery; returns the server's compute ms. */
     public double enrollIntoGallery(String name, byte[] enrollment) {
         return exchange(http, server, request("/gallery/names/" + enc(name)).header("Content-Type", OCTET)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build()).serverMs();
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build(), SMALL_JSON, timeouts).serverMs();
     }
 
     /** DELETE .../gallery/names/{name}; false if the gallery did not hold it. */
     public boolean deleteFromGallery(String name) {
         try {
-            send(request("/gallery/names/" + enc(name)).DELETE().build());
+            send(request("/gallery/names/" + enc(name)).DELETE().build(), SMALL_JSON);
             return true;
         } catch (ClientException e) {
             if (e.status() == 404) return false;
@@ -187,33 +241,35 @@ public final class PiCryptClient {
 
     /** GET .../gallery: {"keys", "identities", "blocks", "stored_bytes"}. */
     public JsonNode galleryInfo() {
-        return json(send(request("/gallery").GET().build()));
+        return json(send(request("/gallery").GET().build(), SMALL_JSON));
     }
 
     /** The names in the gallery, in slot order. */
     public List<String> galleryNames() {
         List<String> out = new ArrayList<>();
-        for (JsonNode n : json(send(request("/gallery?names=true").GET().build())).path("names")) out.add(n.asText());
+        for (JsonNode n : json(send(request("/gallery?names=true").GET().build(), LIST_JSON)).path("names")) out.add(n.asText());
         return out;
     }
 
     public Reply identifyGallery(byte[] probe) {
-        return postReply("/gallery/identify", probe);
+        return postReply("/gallery/identify", probe, ENCRYPTED_ANSWER);
     }
 
     /** POST .../identify/batch: a {@link io.picrypt.match.BatchFrames} request in, its answer frame out (one round trip). */
     public Reply identifyBatch(byte[] frame) {
-        return postReply("/identify/batch", frame);
+        // several identify answers in one frame: bounded like one identify answer (512 MiB in all)
+        return postReply("/identify/batch", frame, ENCRYPTED_ANSWER);
     }
 
     /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
     public byte[] post(String path, byte[] body) {
-        return postReply(path, body).body();
+        return postReply(path, body, ENCRYPTED_ANSWER).body();
     }
 
-    public Reply postReply(String path, byte[] body) {
+    /** POST of a binary body; answers longer than {@code maxAnswer} bytes are refused as they arrive. */
+    public Reply postReply(String path, byte[] body, long maxAnswer) {
         return exchange(http, server, request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), maxAnswer, timeouts);
     }
 
     /** Bytes moved so far of a transfer's total (total -1 when unknown). */
@@ -233,22 +289,9 @@ public final class PiCryptClient {
                 .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new CountingInput(new java.io.ByteArrayInputStream(body), body.length, upload)), body.length))
                 .build();
-        HttpResponse<java.io.InputStream> r = transport(http, server, req, HttpResponse.BodyHandlers.ofInputStream());
-        long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-        byte[] answer;
-        try (java.io.InputStream in = r.body()) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(total > 0 ? (int) Math.min(total, 1 << 30) : 1 << 16);
-            byte[] buf = new byte[1 << 16];
-            long done = 0;
-            for (int k; (k = in.read(buf)) >= 0; ) {
-                out.write(buf, 0, k);
-                done += k;
-                download.progress(done, total);
-            }
-            answer = out.toByteArray();
-        } catch (IOException e) {
-            throw new ClientException("receiving from " + server + " failed: " + e.getMessage(), e);
-        }
+        // the difference of two images is one encrypted image: never more than what was sent
+        HttpResponse<byte[]> r = bounded(http, server, req, 2L * body.length + SMALL_JSON, download, timeouts);
+        byte[] answer = r.body();
         int s = r.statusCode();
         if (s < 200 || s >= 300) throw httpError(s, answer);
         return new Reply(answer, serverMs(r));
@@ -277,35 +320,130 @@ public final class PiCryptClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
+        String m = model;
+        if (m != null) b.header("X-PiCrypt-Model", m);
+        return b;
     }
 
-    private byte[] send(HttpRequest req) {
-        return exchange(http, server, req).body();
+    private byte[] send(HttpRequest req, long maxAnswer) {
+        return exchange(http, server, req, maxAnswer, timeouts).body();
     }
 
-    private static Reply exchange(HttpClient http, URI server, HttpRequest req) {
-        HttpResponse<byte[]> r = transport(http, server, req, HttpResponse.BodyHandlers.ofByteArray());
+    private static Reply exchange(HttpClient http, URI server, HttpRequest req, long maxAnswer, Timeouts timeouts) {
+        HttpResponse<byte[]> r = bounded(http, server, req, maxAnswer, Transfer.NONE, timeouts);
         int s = r.statusCode();
-        if (s >= 200 && s < 300) return new Reply(r.body(), serverMs(r));
+        if (s >= 200 && s < 300) {
+            return new Reply(r.body(), serverMs(r), r.headers().firstValue("X-PiCrypt-Key-Check").orElse(null),
+                    r.headers().firstValue("X-PiCrypt-Gallery-Key-Check").orElse(null));
+        }
         throw httpError(s, r.body());
     }
 
-    /** Sends; transport failures become one clear ClientException (HTTP error statuses are the caller's). */
-    private static <T> HttpResponse<T> transport(HttpClient http, URI server, HttpRequest req, HttpResponse.BodyHandler<T> handler) {
+    /** The answer was longer than what was asked for allows. */
+    private static final class TooLarge extends IOException {
+        TooLarge(long max) { super("the server's answer exceeds " + max + " bytes, more than this request can produce"); }
+    }
+
+    /**
+     * Sends and receives at most {@code maxAnswer} bytes, within the request's deadline (times the scale) and
+     * with no pause longer than the stall timeout once the answer started; an interrupt (Ctrl-C) cancels the
+     * exchange. Transport failures become one clear ClientException (HTTP error statuses are the caller's).
+     */
+    private static HttpResponse<byte[]> bounded(HttpClient http, URI server, HttpRequest req, long maxAnswer,
+                                                Transfer download, Timeouts timeouts) {
+        java.util.concurrent.atomic.AtomicReference<Bounded> body = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> cf = http.sendAsync(req, info -> {
+            Bounded b = new Bounded(maxAnswer, info.headers().firstValueAsLong("Content-Length").orElse(-1), download);
+            body.set(b);
+            return b;
+        });
+        long deadline = System.nanoTime() + (long) (req.timeout().orElse(Duration.ofMinutes(2)).toNanos() * timeouts.scale());
         try {
-            return http.send(req, handler);
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", e);
-        } catch (HttpTimeoutException e) {
-            throw new ClientException("the PiCrypt server at " + server + " did not answer in time", e);
-        } catch (IOException e) {
-            throw new ClientException("talking to " + server + " failed: " + e.getMessage(), e);
+            while (true) {
+                try {
+                    return cf.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    long now = System.nanoTime();
+                    Bounded b = body.get();
+                    if (now > deadline || (b != null && now - b.lastProgress > timeouts.stall().toNanos())) {
+                        cf.cancel(true);
+                        throw new ClientException("the PiCrypt server at " + server + (b != null && now <= deadline
+                                ? " stopped sending its answer (nothing for " + timeouts.stall().toSeconds() + " s)" : " did not answer in time"));
+                    }
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            for (Throwable t = c; t != null; t = t.getCause()) if (t instanceof TooLarge) throw new ClientException(t.getMessage(), t);
+            if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException || c.getCause() instanceof ConnectException) {
+                throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", c);
+            }
+            if (c instanceof HttpTimeoutException) throw new ClientException("the PiCrypt server at " + server + " did not answer in time", c);
+            throw new ClientException("talking to " + server + " failed: " + c.getMessage(), c);
         } catch (InterruptedException e) {
+            cf.cancel(true);
             Thread.currentThread().interrupt();
             throw new ClientException("interrupted", e);
         }
+    }
+
+    /** Collects an answer up to a limit; the first byte beyond it cancels the exchange. */
+    private static final class Bounded implements HttpResponse.BodySubscriber<byte[]> {
+        private final long max, total;
+        private final Transfer progress;
+        private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream out;
+        private java.util.concurrent.Flow.Subscription subscription;
+        private long size;
+        volatile long lastProgress = System.nanoTime();
+
+        Bounded(long max, long declared, Transfer progress) {
+            this.max = max;
+            this.total = declared;
+            this.progress = progress;
+            this.out = new java.io.ByteArrayOutputStream((int) Math.max(256, Math.min(Math.min(declared, max), 1 << 20)));
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() { return result; }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            if (total > max) {
+                s.cancel();
+                result.completeExceptionally(new TooLarge(max));
+            } else {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> items) {
+            if (result.isDone()) return;
+            for (java.nio.ByteBuffer b : items) {
+                size += b.remaining();
+                if (size > max) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLarge(max));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                out.writeBytes(chunk);
+            }
+            lastProgress = System.nanoTime();
+            progress.progress(size, total);
+            subscription.request(1);
+        }
+
+        @Override
+        public void onError(Throwable t) { result.completeExceptionally(t); }
+
+        @Override
+        public void onComplete() { result.complete(out.toByteArray()); }
     }
 
     /** The server's JSON error message when there is one, else the status line. */

@@ -6,8 +6,10 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
 import static org.bytedeco.opencv.global.opencv_core.CV_64F;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import static org.bytedeco.opencv.global.opencv_imgproc.warpAffine;
@@ -78,7 +80,13 @@ public final class FaceAligner {
      * region of the output is cut out and downscaled with INTER_AREA first, so warpAffine only rotates and
      * moves (scale ~1) and every source pixel contributes.
      */
-    static Mat warp(Mat bgr, double[] m, int w, int h) {
+    static Mat warp(Mat bgr, double[] m, int w, int h) { return warp(bgr, m, w, h, false, false); }
+
+    /**
+     * As {@link #warp(Mat, double[], int, int)}; {@code replicate} fills beyond the photo's edge with its edge
+     * pixels instead of black, {@code cubic} samples bicubically when the face is enlarged (scale > 1).
+     */
+    static Mat warp(Mat bgr, double[] m, int w, int h, boolean replicate, boolean cubic) {
         double s = scale(m);
         double[] mm = m;
         Mat src = bgr;
@@ -107,7 +115,8 @@ public final class FaceAligner {
         java.nio.DoubleBuffer db = mat.createBuffer();
         db.put(mm);
         Mat out = new Mat();
-        warpAffine(src, out, mat, new Size(w, h), INTER_LINEAR, BORDER_CONSTANT, new Scalar(0, 0, 0, 0));
+        warpAffine(src, out, mat, new Size(w, h), cubic && s > 1 ? INTER_CUBIC : INTER_LINEAR,
+                replicate ? BORDER_REPLICATE : BORDER_CONSTANT, new Scalar(0, 0, 0, 0));
         return out;
     }
 

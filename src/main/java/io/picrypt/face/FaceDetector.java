@@ -29,11 +29,32 @@ final class FaceDetector {
         this.model = model;
     }
 
-    /** Faces sorted by score; when none is found, retries once on the image padded by 25% per side (tight crops). */
-    List<FaceBox> detect(Mat bgr) {
-        List<FaceBox> faces = detectOnce(bgr);
+    /** {@link #detect(Mat, PipelineTuning)} without padding before the first pass. */
+    List<FaceBox> detect(Mat bgr) { return detect(bgr, PipelineTuning.BASELINE); }
+
+    /**
+     * Faces sorted by score, boxes in pixels of {@code bgr} (a box may reach past the edge when the face does).
+     * With {@code tuning.letterbox()} / {@code margin()} the photo is first padded with black (to the detector's
+     * aspect ratio / by a fraction per side); when nothing is found, retries once padded by 25% per side (tight crops).
+     */
+    List<FaceBox> detect(Mat bgr, PipelineTuning tuning) {
+        int w = bgr.cols(), h = bgr.rows();
+        int px = (int) Math.round(w * tuning.margin()), py = (int) Math.round(h * tuning.margin());
+        if (tuning.letterbox()) {
+            // grow the short side (after the margin) until width:height equals the detector input's
+            double target = (double) spec.width() / spec.height(), pw = w + 2.0 * px, ph = h + 2.0 * py;
+            if (pw / ph < target) px += (int) Math.round((ph * target - pw) / 2);
+            else py += (int) Math.round((pw / target - ph) / 2);
+        }
+        List<FaceBox> faces = detectPadded(bgr, px, py);
         if (!faces.isEmpty() || spec.retryPadding() <= 0) return faces;
-        int px = Math.round(bgr.cols() * spec.retryPadding()), py = Math.round(bgr.rows() * spec.retryPadding());
+        int rx = Math.max(px, Math.round(w * spec.retryPadding())), ry = Math.max(py, Math.round(h * spec.retryPadding()));
+        if (rx == px && ry == py) return faces;
+        return detectPadded(bgr, rx, ry);
+    }
+
+    private List<FaceBox> detectPadded(Mat bgr, int px, int py) {
+        if (px == 0 && py == 0) return detectOnce(bgr);
         Mat padded = new Mat();
         copyMakeBorder(bgr, padded, py, py, px, px, BORDER_CONSTANT, new Scalar(0, 0, 0, 0));
         List<FaceBox> out = new ArrayList<>();

@@ -9,11 +9,20 @@ import java.util.Arrays;
  * @param face      the face that was embedded
  * @param faceCount how many faces the image contained; {@code > 1} means the largest one was chosen
  * @param model     manifest name of the embedding model (embeddings of different models are not comparable)
+ * @param quality   quality measures of the face and the warnings the quality gate raised ({@link FaceQuality#UNKNOWN} if not measured)
  */
-public record FaceEmbedding(float[] vector, DetectedFace face, int faceCount, String model) {
+public record FaceEmbedding(float[] vector, DetectedFace face, int faceCount, String model, FaceQuality quality) {
     public FaceEmbedding {
         vector = vector.clone();
+        if (quality == null) quality = FaceQuality.UNKNOWN;
     }
+
+    public FaceEmbedding(float[] vector, DetectedFace face, int faceCount, String model) {
+        this(vector, face, faceCount, model, FaceQuality.UNKNOWN);
+    }
+
+    /** Warnings of the quality gate for this face (blurred, turned, lower face covered); empty when none. */
+    public java.util.List<String> warnings() { return quality.warnings(); }
 
     @Override
     public float[] vector() { return vector.clone(); }
@@ -49,7 +58,7 @@ public record FaceEmbedding(float[] vector, DetectedFace face, int faceCount, St
     @Override
     public boolean equals(Object o) {
         return o instanceof FaceEmbedding e && Arrays.equals(vector, e.vector) && face.equals(e.face)
-                && faceCount == e.faceCount && model.equals(e.model);
+                && faceCount == e.faceCount && model.equals(e.model) && quality.equals(e.quality);
     }
 
     @Override

@@ -17,6 +17,8 @@ public final class FaceException extends RuntimeException {
         TOO_LARGE,
         /** the image decoded but no face was found, even after the padded retry */
         NO_FACE,
+        /** a face was found but the quality gate refused it (too small, too blurred, turned too far, covered): see {@link QualityPolicy} */
+        LOW_QUALITY,
         /** the file could not be read */
         IO,
         /** a model is missing, fails its checksum, or does not fit its manifest entry */

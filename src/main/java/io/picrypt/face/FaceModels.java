@@ -43,7 +43,7 @@ public record FaceModels(Path dir, Detector detector, Landmark landmark, List<Em
 
     /** An embedding model. {@code threshold} is the largest squared distance (2 - 2 cos) still called "same". */
     public record Embedding(String name, Path file, String sha256, Preprocess pre, Alignment alignment,
-                            int outputSize, OptionalDouble threshold, boolean isDefault) {}
+                            int outputSize, OptionalDouble threshold, boolean isDefault, PipelineTuning tuning, QualityPolicy quality) {}
 
     public static FaceModels load(Path modelsDir) {
         Path manifest = modelsDir.resolve("manifest.json");
@@ -136,7 +136,25 @@ public record FaceModels(Path dir, Detector detector, Landmark landmark, List<Em
         OptionalDouble threshold = th.isNumber() ? OptionalDouble.of(th.asDouble()) : OptionalDouble.empty();
         return new Embedding(name, dir.resolve(req(m, "file").asText()), req(m, "sha256").asText(), pre,
                 new Alignment(method, w, h, template, a.path("margin").asDouble(0.0)),
-                m.path("output_size").asInt(512), threshold, m.path("default").asBoolean(false));
+                m.path("output_size").asInt(512), threshold, m.path("default").asBoolean(false), tuning(m.path("pipeline")),
+                QualityPolicy.DEFAULT.with(keyValues(m.path("quality"))));
+    }
+
+    /** The entry's "pipeline" object (keys of {@link PipelineTuning#with}); absent keys keep the baseline. */
+    private static PipelineTuning tuning(JsonNode p) { return PipelineTuning.BASELINE.with(keyValues(p)); }
+
+    /** A flat JSON object as "k=v,k=v" (booleans as on/off; strings and numbers as written); "" when absent. */
+    private static String keyValues(JsonNode p) {
+        if (p.isMissingNode() || p.isNull()) return "";
+        if (!p.isObject()) throw new IllegalArgumentException("pipeline and quality must be objects");
+        StringBuilder sb = new StringBuilder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (sb.length() > 0) sb.append(',');
+            sb.append(e.getKey()).append('=').append(v.isBoolean() ? (v.asBoolean() ? "on" : "off") : v.asText());
+        }
+        return sb.toString();
     }
 
     private static Preprocess pre(JsonNode m) {

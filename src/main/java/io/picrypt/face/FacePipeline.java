@@ -7,9 +7,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+
+import static org.bytedeco.opencv.global.opencv_core.flip;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
@@ -38,9 +41,14 @@ public final class FacePipeline implements AutoCloseable {
     private final FaceDetector detector;
     private final LandmarkDetector landmarks;
     private final ImageLoader loader;
+    private final PipelineTuning tuning;
+    private final QualityPolicy quality;
 
-    private FacePipeline(FaceModels models, FaceModels.Embedding spec, InferenceEngine engine, ImageLoader loader) {
+    private FacePipeline(FaceModels models, FaceModels.Embedding spec, InferenceEngine engine, ImageLoader loader,
+                         PipelineTuning tuning, QualityPolicy quality) {
         this.models = models;
+        this.tuning = tuning;
+        this.quality = quality;
         this.embeddingSpec = spec;
         this.engine = engine;
         this.loader = loader;
@@ -72,8 +80,24 @@ public final class FacePipeline implements AutoCloseable {
     }
 
     public static FacePipeline open(Path modelsDir, String modelName, InferenceEngine engine, ImageLoader loader) {
+        return open(modelsDir, modelName, engine, loader, null, null);
+    }
+
+    /**
+     * As above, with the manifest's pipeline settings of the model changed by {@code tuningOverride}
+     * ("flip=off,..."; see {@link PipelineTuning#with}) and its quality policy (already changed by
+     * {@code PICRYPT_QUALITY} / {@code -Dpicrypt.quality}) changed by {@code qualityOverride} (see
+     * {@link QualityPolicy#with}); null or blank keeps them.
+     *
+     * @throws IllegalArgumentException when an override is malformed
+     */
+    public static FacePipeline open(Path modelsDir, String modelName, InferenceEngine engine, ImageLoader loader,
+                                    String tuningOverride, String qualityOverride) {
         FaceModels m = FaceModels.load(modelsDir);
-        return new FacePipeline(m, m.embedding(modelName), engine, loader);
+        FaceModels.Embedding spec = m.embedding(modelName);
+        PipelineTuning t = spec.tuning().with(tuningOverride);
+        QualityPolicy q = spec.quality().withEnvironment().with(qualityOverride);
+        return new FacePipeline(m, spec, engine, loader, t, q);
     }
 
     private static void verify(Path file, String sha) {
@@ -128,7 +152,7 @@ public final class FacePipeline implements AutoCloseable {
             long t0 = System.nanoTime();
             Mat bgr = loader.decode(image, what);
             long t1 = System.nanoTime();
-            List<FaceBox> boxes = detector.detect(bgr);
+            List<FaceBox> boxes = detector.detect(bgr, tuning);
             long t2 = System.nanoTime();
             if (times != null) {
                 times.decodeNanos += t1 - t0;
@@ -140,9 +164,16 @@ public final class FacePipeline implements AutoCloseable {
             }
             boxes = largestFirst(boxes);
             List<FaceEmbedding> out = new ArrayList<>();
+            FaceException firstRefusal = null;
             for (FaceBox b : everyFace ? boxes : boxes.subList(0, 1)) {
-                out.add(embedFace(bgr, b, boxes.size(), times));
+                FaceEmbedding e = embedFace(bgr, b, boxes.size(), times);
+                try {
+                    out.add(gate(e, what));
+                } catch (FaceException refused) { // every face: skip refused ones (e.g. tiny faces in the background)
+                    if (firstRefusal == null) firstRefusal = refused;
+                }
             }
+            if (out.isEmpty()) throw firstRefusal;
             return out;
         }
     }
@@ -152,31 +183,85 @@ public final class FacePipeline implements AutoCloseable {
     /** Detection + landmarks on a decoded 8-bit BGR image, largest face first. */
     public List<DetectedFace> detectFaces(Mat bgr) {
         List<DetectedFace> out = new ArrayList<>();
-        for (FaceBox b : largestFirst(detector.detect(bgr))) out.add(new DetectedFace(b, landmarks.predict(bgr, b)));
+        for (FaceBox b : largestFirst(detector.detect(bgr, tuning))) {
+            out.add(new DetectedFace(b, landmarks.predict(bgr, b, tuning.replicate())));
+        }
         return out;
     }
 
     /** The aligned crop the embedding model sees (e.g. 112x112 BGR), for inspection and tests. */
     public Mat alignedFace(Mat bgr, DetectedFace face) {
         FaceModels.Alignment a = embeddingSpec.alignment();
-        return FaceAligner.warp(bgr, FaceAligner.transform(a, face), a.width(), a.height());
+        return FaceAligner.warp(bgr, FaceAligner.transform(a, face), a.width(), a.height(), tuning.replicate(), tuning.upscaleCubic());
     }
 
     /** Landmarks, alignment and embedding of one detected box. */
     public FaceEmbedding embedFace(Mat bgr, FaceBox box, int faceCount, StageTimes times) {
         long t0 = System.nanoTime();
-        DetectedFace face = new DetectedFace(box, landmarks.predict(bgr, box));
+        DetectedFace face = new DetectedFace(box, landmarks.predict(bgr, box, tuning.replicate()));
         long t1 = System.nanoTime();
         Mat aligned = alignedFace(bgr, face);
         long t2 = System.nanoTime();
-        float[] v = embedAligned(aligned);
+        float[] v = tuning.flip() ? embedWithMirror(aligned) : embedAligned(aligned);
         long t3 = System.nanoTime();
         if (times != null) {
             times.landmarksNanos += t1 - t0;
             times.alignNanos += t2 - t1;
             times.embedNanos += t3 - t2;
         }
-        return new FaceEmbedding(v, face, faceCount, embeddingSpec.name());
+        return new FaceEmbedding(v, face, faceCount, embeddingSpec.name(), FaceQuality.measure(face, aligned));
+    }
+
+    /** Set when the embedding model refused a batch of two (fixed batch dimension): mirror images then run alone. */
+    private volatile boolean noBatchOfTwo;
+
+    /**
+     * The normalised sum of the unit embeddings of {@code aligned} and of its mirror image (test-time flip
+     * augmentation), both run as one batch of two when the model allows it (measured cheaper than two runs).
+     */
+    float[] embedWithMirror(Mat aligned) {
+        Mat mirrored = new Mat();
+        flip(aligned, mirrored, 1);
+        float[] v = null, u = null;
+        if (!noBatchOfTwo) {
+            FaceModels.Alignment a = embeddingSpec.alignment();
+            float[] first = Tensors.toTensor(aligned, embeddingSpec.pre()).clone(); // the scratch buffer is reused below
+            float[] second = Tensors.toTensor(mirrored, embeddingSpec.pre());
+            float[] both = new float[first.length * 2];
+            System.arraycopy(first, 0, both, 0, first.length);
+            System.arraycopy(second, 0, both, first.length, first.length);
+            long[] shape = Tensors.shape(embeddingSpec.pre(), a.height(), a.width());
+            shape[0] = 2;
+            try {
+                float[] out = embeddingModel.run(both, shape).values().iterator().next();
+                int d = embeddingSpec.outputSize();
+                if (out.length == 2 * d) {
+                    v = normalise(java.util.Arrays.copyOfRange(out, 0, d));
+                    u = normalise(java.util.Arrays.copyOfRange(out, d, 2 * d));
+                } else {
+                    noBatchOfTwo = true;
+                }
+            } catch (FaceException e) {
+                log.debug("embedding model '{}' does not take a batch of two ({}); embedding the mirror image separately",
+                        embeddingSpec.name(), e.getMessage());
+                noBatchOfTwo = true;
+            }
+        }
+        if (v == null) {
+            v = embedAligned(aligned);
+            u = embedAligned(mirrored);
+        }
+        for (int i = 0; i < v.length; i++) v[i] += u[i];
+        return normalise(v);
+    }
+
+    private static float[] normalise(float[] v) {
+        double n = 0;
+        for (float x : v) n += (double) x * x;
+        n = Math.sqrt(n);
+        if (!(n > 1e-12) || Double.isNaN(n)) throw new FaceException(FaceException.Reason.MODEL, "embedding has zero or NaN norm");
+        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] / n);
+        return v;
     }
 
     /** Runs the embedding model on an aligned crop and L2-normalises the result. */
@@ -188,12 +273,42 @@ public final class FacePipeline implements AutoCloseable {
             throw new FaceException(FaceException.Reason.MODEL, "embedding model '" + embeddingSpec.name() + "' returned "
                     + v.length + " values; the manifest says output_size " + embeddingSpec.outputSize());
         }
-        double n = 0;
-        for (float x : v) n += (double) x * x;
-        n = Math.sqrt(n);
-        if (!(n > 1e-12) || Double.isNaN(n)) throw new FaceException(FaceException.Reason.MODEL, "embedding has zero or NaN norm");
-        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] / n);
-        return v;
+        return normalise(v);
+    }
+
+    /**
+     * The quality gate: throws FaceException(LOW_QUALITY) for a check whose action is REFUSE, returns the embedding
+     * with the warnings of the checks whose action is WARN (also logged).
+     */
+    FaceEmbedding gate(FaceEmbedding e, String what) {
+        FaceQuality q = e.quality();
+        List<String> warn = new ArrayList<>();
+        if (quality.size() != QualityPolicy.Action.OFF && q.eyeDistance() < quality.minEyeDistance()) {
+            check(quality.size(), warn, String.format(Locale.ROOT, "the face in %s is too small: %.0f px between the eyes, at least %.0f px"
+                    + " needed (a face about %.0f px wide); use a closer or higher-resolution photo", what, q.eyeDistance(),
+                    quality.minEyeDistance(), quality.minEyeDistance() * 2.5));
+        }
+        if (quality.blur() != QualityPolicy.Action.OFF && q.sharpness() < quality.minSharpness()) {
+            check(quality.blur(), warn, String.format(Locale.ROOT, "the face in %s is blurred (sharpness %.0f, at least %.0f wanted);"
+                    + " use a sharper photo", what, q.sharpness(), quality.minSharpness()));
+        }
+        if (quality.pose() != QualityPolicy.Action.OFF && Math.abs(q.yaw()) > quality.maxYaw()) {
+            check(quality.pose(), warn, String.format(Locale.ROOT, "the face in %s is turned to the side (yaw %.2f, at most %.2f wanted);"
+                    + " use a photo looking at the camera", what, Math.abs(q.yaw()), quality.maxYaw()));
+        }
+        if (quality.occlusion() != QualityPolicy.Action.OFF && q.lowerFaceTexture() < quality.minLowerFaceTexture()) {
+            check(quality.occlusion(), warn, String.format(Locale.ROOT, "the lower face in %s looks covered (mask or scarf: texture ratio %.2f,"
+                    + " at least %.2f wanted); covered faces match poorly and different people in the same mask can match", what,
+                    q.lowerFaceTexture(), quality.minLowerFaceTexture()));
+        }
+        if (warn.isEmpty()) return e;
+        for (String w : warn) log.warn(w);
+        return new FaceEmbedding(e.vector(), e.face(), e.faceCount(), e.model(), q.withWarnings(warn));
+    }
+
+    private static void check(QualityPolicy.Action action, List<String> warnings, String message) {
+        if (action == QualityPolicy.Action.REFUSE) throw new FaceException(FaceException.Reason.LOW_QUALITY, message);
+        warnings.add(message);
     }
 
     private static List<FaceBox> largestFirst(List<FaceBox> boxes) {
@@ -216,6 +331,12 @@ public final class FacePipeline implements AutoCloseable {
     public boolean isSamePerson(FaceEmbedding a, FaceEmbedding b) { return a.squaredDistance(b) <= threshold(); }
 
     public String modelName() { return embeddingSpec.name(); }
+
+    /** The quality gate's policy in use (the manifest's, changed by the environment and at open). */
+    public QualityPolicy qualityPolicy() { return quality; }
+
+    /** The pre- and post-processing settings in use (the manifest's, possibly overridden at open). */
+    public PipelineTuning tuning() { return tuning; }
 
     public int dimension() { return embeddingSpec.outputSize(); }
 

@@ -4,7 +4,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.copyMakeBorder;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
@@ -25,7 +27,10 @@ final class LandmarkDetector {
         this.model = model;
     }
 
-    Landmarks predict(Mat bgr, FaceBox box) {
+    Landmarks predict(Mat bgr, FaceBox box) { return predict(bgr, box, false); }
+
+    /** {@code replicate}: the part of the window beyond the photo repeats the edge pixels instead of black. */
+    Landmarks predict(Mat bgr, FaceBox box, boolean replicate) {
         int x0 = Math.round(box.x1() + spec.cropX() * box.width());
         int y0 = Math.round(box.y1() + spec.cropY() * box.height());
         int cw = Math.max(1, Math.round(spec.cropW() * box.width()));
@@ -38,6 +43,11 @@ final class LandmarkDetector {
             Mat roi = bgr.apply(new Rect(ix0, iy0, ix1 - ix0, iy1 - iy0));
             Mat dst = window.apply(new Rect(ix0 - x0, iy0 - y0, ix1 - ix0, iy1 - iy0));
             cvtColor(roi, dst, COLOR_BGR2GRAY); // writes into the window's sub-matrix
+            if (replicate && (ix0 > x0 || iy0 > y0 || ix1 < x0 + cw || iy1 < y0 + ch)) {
+                Mat filled = new Mat();
+                copyMakeBorder(dst, filled, iy0 - y0, y0 + ch - iy1, ix0 - x0, x0 + cw - ix1, BORDER_REPLICATE);
+                window = filled;
+            }
         }
         Mat in = new Mat();
         boolean shrinkMuch = cw > 2 * spec.width() && ch > 2 * spec.height();

@@ -129,25 +129,108 @@ public final class GalleryClient {
     }
 
     /**
+     * Tolerance on every decrypted coefficient of a gallery result (inner-product units). Not a worst-case
+     * proof like {@link MatchClient#NOISE_BOUND}: the expansion's key-switch and rescale errors are analysed
+     * heuristically in docs/PROTOCOL.md (std ~1.5e-5 on d^2 for a full block, measured max 6.7e-5 over
+     * 300,003 decisions), and 1e-3 is ~60 of those standard deviations.
+     */
+    public static final double NOISE_BOUND = 1e-3;
+
+    /**
      * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
-     * the order the server was given them); positions the server reported as not live are NaN.
+     * the order the server was given them); positions the server reported as not live are NaN. Every
+     * coefficient of every block's result is checked: inner products within [-1.01, 1.01], the partial sums
+     * at the other coefficients within {@link MatchClient#MAX_PARTIAL}, each widened by {@link #NOISE_BOUND}.
+     *
+     * @throws IntegrityException when a value is impossible for an honest answer to this client's probe
      */
     public double[] decryptDistances(byte[] result, int count) {
+        return decryptDistances(GalleryResult.read(result, params), count);
+    }
+
+    /** As {@link #decryptDistances(byte[], int)} for every position of every block of the result. */
+    public double[] decryptAllDistances(byte[] result) {
         GalleryResult.Contents r = GalleryResult.read(result, params);
+        return decryptDistances(r, r.blocks().size() * GalleryParameters.BLOCK_CAPACITY);
+    }
+
+    private double[] decryptDistances(GalleryResult.Contents r, int count) {
         long available = (long) r.blocks().size() * GalleryParameters.BLOCK_CAPACITY;
-        if (count < 0 || count > available) throw new CkksException("result covers " + available + " positions, asked for " + count);
+        if (count < 0 || count > available) throw new IntegrityException("result covers " + available + " positions, asked for " + count);
         double[] out = new double[count];
         for (int b = 0; b * GalleryParameters.BLOCK_CAPACITY < count; b++) {
             GalleryResult.BlockResult br = r.blocks().get(b);
             Ciphertext ct = br.ciphertext();
             if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
-                throw new CkksException("result has an unexpected scale");
+                throw new IntegrityException("result has an unexpected scale");
             }
             double[] coeffs = decryptor.decryptCoefficients(ct);
+            checkRanges(coeffs, b);
             int base = b * GalleryParameters.BLOCK_CAPACITY;
             for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY && base + s < count; s++) {
                 out[base + s] = br.live(s) ? 2 - 2 * coeffs[GalleryParameters.position(s)] : Double.NaN;
             }
+        }
+        return out;
+    }
+
+    private static void checkRanges(double[] coeffs, int block) {
+        int cols = GalleryParameters.COLUMNS;
+        for (int c = 0; c < coeffs.length; c++) {
+            boolean inner = (c / cols) % GalleryParameters.PACK == 0; // c = position(s) for some slot s
+            double bound = (inner ? MatchClient.MAX_INNER : MatchClient.MAX_PARTIAL) + NOISE_BOUND;
+            if (!(Math.abs(coeffs[c]) <= bound)) {
+                throw new IntegrityException(String.format(java.util.Locale.ROOT,
+                        "gallery block %d: decrypted value %.3g at coefficient %d is outside its range (+-%.3g): the block was not "
+                                + "encrypted under this key directory's gallery key, or it or the answer is corrupted; no decision was made",
+                        block, coeffs[c], c, bound));
+            }
+        }
+    }
+
+    /**
+     * Squared distances 2 - 2<x,p>, one per entry of {@code answer} in entry order. Only blocks holding a listed entry
+     * are decrypted.
+     *
+     * @throws IntegrityException if the result does not hold one ciphertext per covered block, or lists an entry at a slot
+     *                       the result reports as not live (an untrusted server's inconsistent answer),
+     *                       or a decrypted value is outside its range (see {@link #decryptDistances(byte[], int)})
+     */
+    public double[] distances(GalleryFrames.Answer answer) {
+        double[] out = new double[answer.entries().size()];
+        GalleryResult.Contents r = GalleryResult.read(answer.result(), params);
+        if (r.blocks().size() != answer.blocks().size()) {
+            throw new IntegrityException("gallery answer covers " + answer.blocks().size() + " blocks but holds " + r.blocks().size() + " results");
+        }
+        // the names must be exactly the live slots: a live slot without a name would hide an identity
+        long live = 0;
+        for (GalleryResult.BlockResult br : r.blocks()) {
+            for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) if (br.live(s)) live++;
+        }
+        if (live != out.length) {
+            throw new IntegrityException("the gallery answer names " + out.length + " identities but marks " + live
+                    + " slots live: garbled answer, no decision was made");
+        }
+        if (out.length == 0) return out;
+        java.util.Map<Integer, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < answer.blocks().size(); i++) index.put(answer.blocks().get(i), i);
+        java.util.Map<Integer, double[]> decrypted = new java.util.HashMap<>();
+        for (int k = 0; k < out.length; k++) {
+            GalleryPosition at = GalleryPosition.of(answer.entries().get(k).position());
+            Integer i = index.get(at.block());
+            if (i == null) throw new IntegrityException("gallery answer lists an entry outside the blocks it covers");
+            GalleryResult.BlockResult br = r.blocks().get(i);
+            if (!br.live(at.slot())) throw new IntegrityException("the server listed a gallery slot it reported as not live");
+            double[] coeffs = decrypted.computeIfAbsent(i, x -> {
+                Ciphertext ct = br.ciphertext();
+                if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
+                    throw new IntegrityException("result has an unexpected scale");
+                }
+                double[] c = decryptor.decryptCoefficients(ct);
+                checkRanges(c, answer.blocks().get(x));
+                return c;
+            });
+            out[k] = 2 - 2 * coeffs[GalleryParameters.position(at.slot())];
         }
         return out;
     }

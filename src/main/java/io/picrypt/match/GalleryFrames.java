@@ -12,18 +12,31 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Wire framing of the bulk gallery: an import ("PCGN" v1 | names(u32) | (length(u16) | UTF-8 name)* | PCGI block)
- * and an identify answer ("PCGF" v1 | entries(u32) | (position(u32) | length(u16) | UTF-8 name)* | PCGR result),
- * where position = block * BLOCK_CAPACITY + slot. Names are metadata; distances only exist encrypted.
+ * Wire framing of the 1:N gallery: an import ("PCGN" v1 | names(u32) | (length(u16) | UTF-8 name)* | PCGI block)
+ * and an identify answer ("PCGF" v2 | blocks(u32) | block number(u32)* | entries(u32) |
+ * (position(u32) | length(u16) | UTF-8 name)* | PCGR result), where position = block * BLOCK_CAPACITY + slot
+ * ({@link GalleryPosition}) and the PCGR result holds one ciphertext per listed block, in the listed order.
+ * Because an answer says which blocks it covers, partial answers (one per shard) merge into one
+ * ({@link #merge}). Names are metadata; distances only exist encrypted.
  */
 public final class GalleryFrames {
     private static final byte[] IMPORT = {'P', 'C', 'G', 'N'}, ANSWER = {'P', 'C', 'G', 'F'};
+    private static final int ANSWER_VERSION = 2;
 
     public record Import(List<String> names, byte[] block) {}
 
     public record Entry(int position, String name) {}
 
-    public record Answer(List<Entry> entries, byte[] result) {}
+    /**
+     * An identify answer: the blocks it covers (distinct, in result order), the live identities in them, and the
+     * PCGR result with one ciphertext per covered block (an empty gallery: no blocks, no entries, a 0-block result).
+     */
+    public record Answer(List<Integer> blocks, List<Entry> entries, byte[] result) {
+        public Answer {
+            blocks = List.copyOf(blocks);
+            entries = List.copyOf(entries);
+        }
+    }
 
     private GalleryFrames() {}
 
@@ -48,10 +61,13 @@ public final class GalleryFrames {
         return new Import(names, block);
     }
 
-    public static byte[] writeAnswer(List<Entry> entries, byte[] result) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(result.length + entries.size() * 28 + 16);
+    /** Frames an answer; {@code result} must hold one ciphertext per block of {@code blocks}, in that order. */
+    public static byte[] writeAnswer(List<Integer> blocks, List<Entry> entries, byte[] result) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(result.length + blocks.size() * 4 + entries.size() * 28 + 16);
         out.writeBytes(ANSWER);
-        out.write(1);
+        out.write(ANSWER_VERSION);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(blocks.size()).array());
+        for (int b : blocks) out.writeBytes(ByteBuffer.allocate(4).putInt(b).array());
         out.writeBytes(ByteBuffer.allocate(4).putInt(entries.size()).array());
         for (Entry e : entries) {
             out.writeBytes(ByteBuffer.allocate(4).putInt(e.position()).array());
@@ -61,25 +77,83 @@ public final class GalleryFrames {
         return out.toByteArray();
     }
 
+    public static byte[] writeAnswer(Answer a) {
+        return writeAnswer(a.blocks(), a.entries(), a.result());
+    }
+
+    /**
+     * Parses an answer (untrusted: from the server). Checks that block numbers are distinct, that every entry lies in
+     * a covered block, and that positions are distinct; the result's own framing is checked when it is decrypted.
+     */
     public static Answer readAnswer(byte[] bytes) {
-        ByteBuffer b = open(bytes, ANSWER, "gallery answer");
+        ByteBuffer b = open(bytes, ANSWER, ANSWER_VERSION, "gallery answer");
+        int blockCount = b.getInt();
+        if (blockCount < 0 || blockCount > b.remaining() / 4) throw new CkksException("gallery answer: bad block count " + blockCount);
+        List<Integer> blocks = new ArrayList<>(blockCount);
+        java.util.Set<Integer> covered = new java.util.HashSet<>();
+        for (int i = 0; i < blockCount; i++) {
+            int block = b.getInt();
+            if (block < 0 || block > Integer.MAX_VALUE / GalleryParameters.BLOCK_CAPACITY - 1 || !covered.add(block)) {
+                throw new CkksException("gallery answer: bad or repeated block number " + block);
+            }
+            blocks.add(block);
+        }
+        if (b.remaining() < 4) throw new CkksException("gallery answer truncated");
         int count = b.getInt();
         if (count < 0 || count > b.remaining() / 7) throw new CkksException("gallery answer: bad entry count " + count);
         List<Entry> entries = new ArrayList<>(count);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        int last = -1;
         for (int i = 0; i < count; i++) {
             if (b.remaining() < 4) throw new CkksException("gallery answer truncated");
             int position = b.getInt();
-            if (position < 0) throw new CkksException("gallery answer: bad position");
-            entries.add(new Entry(position, readName(b)));
+            // the server lists live slots in position order, each once, inside the blocks it covers: anything else is garbled
+            if (position <= last) throw new CkksException("gallery answer: positions not strictly increasing");
+            last = position;
+            if (!covered.contains(GalleryPosition.of(position).block())) {
+                throw new CkksException("gallery answer: position " + position + " is outside the blocks it covers");
+            }
+            String name = readName(b);
+            if (!names.add(name)) throw new CkksException("gallery answer: the name '" + name + "' appears twice");
+            entries.add(new Entry(position, name));
         }
         byte[] result = new byte[b.remaining()];
         b.get(result);
-        return new Answer(entries, result);
+        return new Answer(blocks, entries, result);
+    }
+
+    /**
+     * Merges partial answers over disjoint sets of blocks (one per shard) into one answer: blocks in ascending order,
+     * entries in position order, results concatenated in the same order.
+     *
+     * @throws IllegalArgumentException if two parts cover the same block
+     */
+    public static Answer merge(List<Answer> parts) {
+        record Part(int block, byte[] result) {}
+        List<Part> all = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
+        java.util.Set<Integer> blocks = new java.util.HashSet<>();
+        for (Answer a : parts) {
+            List<byte[]> results = GalleryResult.split(a.result());
+            if (results.size() != a.blocks().size()) throw new IllegalArgumentException("partial answer has " + results.size() + " results for " + a.blocks().size() + " blocks");
+            for (int i = 0; i < results.size(); i++) {
+                if (!blocks.add(a.blocks().get(i))) throw new IllegalArgumentException("block " + a.blocks().get(i) + " is in two partial answers");
+                all.add(new Part(a.blocks().get(i), results.get(i)));
+            }
+            entries.addAll(a.entries());
+        }
+        all.sort(java.util.Comparator.comparingInt(Part::block));
+        entries.sort(java.util.Comparator.comparingInt(Entry::position));
+        return new Answer(all.stream().map(Part::block).toList(), entries, GalleryResult.join(all.stream().map(Part::result).toList()));
     }
 
     private static ByteBuffer open(byte[] bytes, byte[] magic, String what) {
-        if (bytes == null || bytes.length < 9 || !Arrays.equals(bytes, 0, 4, magic, 0, 4) || bytes[4] != 1) {
-            throw new CkksException("not a PiCrypt " + what + " (v1)");
+        return open(bytes, magic, 1, what);
+    }
+
+    private static ByteBuffer open(byte[] bytes, byte[] magic, int version, String what) {
+        if (bytes == null || bytes.length < 9 || !Arrays.equals(bytes, 0, 4, magic, 0, 4) || bytes[4] != version) {
+            throw new CkksException("not a PiCrypt " + what + " (v" + version + ")");
         }
         return ByteBuffer.wrap(bytes, 5, bytes.length - 5);
     }

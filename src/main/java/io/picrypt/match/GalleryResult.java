@@ -55,7 +55,8 @@ public final class GalleryResult {
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
         int count = b.getInt();
-        if (count < 1 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
+        // 0 blocks: the answer of an empty gallery
+        if (count < 0 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
         int ctBytes = Math.toIntExact(ciphertextBytes(p));
         long each = bitmapBytes() + (long) ctBytes;
         if (b.remaining() != each * count) throw new CkksException("gallery result is " + bytes.length + " bytes, expected " + (9 + each * count) + " for " + count + " blocks");
@@ -70,5 +71,38 @@ public final class GalleryResult {
             out.add(new BlockResult(bitmap, c));
         }
         return new Contents(out);
+    }
+
+    /** One complete single-block PCGR result per block of {@code bytes}, in order (framing checked, ciphertexts not parsed). */
+    public static List<byte[]> split(byte[] bytes) {
+        if (bytes == null || bytes.length < 9 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
+            throw new CkksException("not a PiCrypt gallery result");
+        }
+        int count = ByteBuffer.wrap(bytes, 5, 4).getInt();
+        long each = bitmapBytes() + ciphertextBytes(GalleryParameters.get());
+        if (count < 0 || count > MAX_BLOCKS || bytes.length - 9 != each * count) throw new CkksException("gallery result has a bad length for " + count + " blocks");
+        List<byte[]> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ByteBuffer one = ByteBuffer.allocate(Math.toIntExact(9 + each));
+            one.put(MAGIC).put((byte) 1).putInt(1).put(bytes, Math.toIntExact(9 + i * each), (int) each);
+            out.add(one.array());
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #split}: one PCGR result holding the blocks of every part, in order (none: a 0-block result). */
+    public static byte[] join(List<byte[]> parts) {
+        long each = bitmapBytes() + ciphertextBytes(GalleryParameters.get());
+        int count = 0;
+        for (byte[] p : parts) {
+            if (p.length < 9 || !Arrays.equals(Arrays.copyOf(p, 4), MAGIC) || p[4] != 1) throw new CkksException("not a PiCrypt gallery result");
+            int c = ByteBuffer.wrap(p, 5, 4).getInt();
+            if (c < 0 || p.length - 9 != each * c) throw new CkksException("gallery result has a bad length");
+            count += c;
+        }
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(9 + each * count));
+        b.put(MAGIC).put((byte) 1).putInt(count);
+        for (byte[] p : parts) b.put(p, 9, p.length - 9);
+        return b.array();
     }
 }

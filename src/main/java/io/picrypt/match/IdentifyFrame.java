@@ -52,6 +52,7 @@ public final class IdentifyFrame {
         int count = b.getInt();
         if (count < 0 || count > MAX_NAMES || count > b.remaining() / 5) throw new CkksException("identify response: bad name count " + count);
         List<Entry> entries = new ArrayList<>(count);
+        java.util.Set<String> seen = new java.util.HashSet<>();
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         for (int i = 0; i < count; i++) {
@@ -62,11 +63,14 @@ public final class IdentifyFrame {
             b.get(n);
             int templates = Short.toUnsignedInt(b.getShort());
             if (templates < 1) throw new CkksException("identify response: name without templates");
+            String name;
             try {
-                entries.add(new Entry(decoder.decode(ByteBuffer.wrap(n)).toString(), templates));
+                name = decoder.decode(ByteBuffer.wrap(n)).toString();
             } catch (CharacterCodingException e) {
                 throw new CkksException("identify response: name is not UTF-8");
             }
+            if (name.isEmpty() || !seen.add(name)) throw new CkksException("identify response: empty or repeated name '" + name + "'");
+            entries.add(new Entry(name, templates));
         }
         byte[] envelope = new byte[b.remaining()];
         b.get(envelope);

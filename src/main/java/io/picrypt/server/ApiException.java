@@ -4,6 +4,7 @@ package io.picrypt.server;
 public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
+    private long retryAfterSeconds = -1;
 
     public ApiException(int status, String code, String message) {
         super(message);
@@ -14,6 +15,14 @@ public final class ApiException extends RuntimeException {
     public int status() { return status; }
 
     public String code() { return code; }
+
+    /** Seconds for a Retry-After header (429, 503), or -1 for none. */
+    public long retryAfterSeconds() { return retryAfterSeconds; }
+
+    ApiException retryAfterSeconds(long s) {
+        this.retryAfterSeconds = s;
+        return this;
+    }
 
     static ApiException badRequest(String message) { return new ApiException(400, "bad_request", message); }
 

@@ -10,14 +10,14 @@ import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.GalleryServer;
 import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.SqliteStore;
 import io.picrypt.store.StoreException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import spark.Request;
@@ -44,40 +44,126 @@ public final class PiCryptServer implements AutoCloseable {
     static final String API_VERSION = "v1";
     private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._'-]{0,62}[\\p{L}\\p{N}._']|[\\p{L}\\p{N}]");
     private static final String OCTET = "application/octet-stream";
+    private static final String KEYSET_ATTRIBUTE = "picrypt.keyset";
+    private static final Pattern KEY_CHECK = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern MODEL = Pattern.compile("[\\p{Graph}]{1,100}/[1-9][0-9]{0,4}");
 
     private final ServerConfig config;
     private final EnrollmentStore store;
     private final boolean ownsStore;
     private final MatchServer match = new MatchServer();
-    private final ConcurrentHashMap<String, CachedGallery> galleries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
     private final ImageDiffServer imageDiff;
-    /** Image-difference bodies are up to 320 MiB: at most two are buffered at a time, the rest wait or get 503. */
-    private final java.util.concurrent.Semaphore imageDiffSlots = new java.util.concurrent.Semaphore(2, true);
+    private final Limits limits;
+    private final Quotas quotas;
+    /** Image differences computed at once, in all and per keyset (Limits.imageDiffSlots*). */
+    private final FairSlots imageDiffSlots;
+    /**
+     * Packed 1:1 galleries ("p:" + keyset) and bulk 1:N galleries ("b:" + keyset) under one memory budget
+     * (Limits.cacheBytes, weighed in KiB); the least recently used are dropped and rebuilt from the store.
+     */
+    private final Cache<String, Object> caches;
+    private HardenedJetty jetty;
+    /** Keysets whose creation failed at the commit and whose removal failed too (see undoKeyset). */
+    private final java.util.Set<String> orphans = ConcurrentHashMap.newKeySet();
     private Service http;
 
-    /** A keyset's bulk gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    private record BulkGallery(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {}
+    private final GalleryService gallery;
 
-    private final ConcurrentHashMap<String, BulkGallery> bulk = new ConcurrentHashMap<>();
+    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery, long bytes) {}
 
-    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery) {}
+    /** Heap of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB). */
+    static final long BLOCK_HEAP_BYTES = (long) io.picrypt.match.GalleryParameters.COLUMNS * 2 * io.picrypt.match.GalleryParameters.N * Long.BYTES;
+    /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
+    static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
+
+    private static int weighKiB(Object v) {
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
+                : v instanceof CachedGallery c ? c.bytes() : 1024;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
+    }
 
     public PiCryptServer(ServerConfig config) {
         this(config, config.storeUrl() != null ? io.picrypt.store.PostgresStore.open(config.storeUrl()) : SqliteStore.open(config.dataDir()), true);
     }
 
     public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore) {
+        this(config, store, ownsStore, null);
+    }
+
+    /**
+     * A server whose 1:N gallery is {@code galleries.apply(store)} (e.g. a {@link ClusterGalleryService}), or, when
+     * {@code galleries} is null, a {@link LocalGalleryService} in this server's cache budget and quotas; the server
+     * closes it. If the factory throws, an owned store is closed and the exception propagates.
+     */
+    public PiCryptServer(ServerConfig config, EnrollmentStore store, boolean ownsStore,
+                         java.util.function.Function<EnrollmentStore, GalleryService> galleries) {
         this.config = config;
         this.store = store;
         this.ownsStore = ownsStore;
         this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        this.limits = config.limits();
+        this.quotas = new Quotas(limits);
+        this.imageDiffSlots = new FairSlots(limits.imageDiffSlots(), limits.imageDiffSlotsPerKeyset());
+        this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
+                .weigher((String k, Object v) -> weighKiB(v)).build();
+        try {
+            this.gallery = galleries != null ? galleries.apply(store)
+                    : new LocalGalleryService(store, PiCryptServer::validName, caches,
+                            (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes));
+        } catch (RuntimeException e) {
+            if (ownsStore) store.close();
+            throw e;
+        }
+    }
+
+    /** The server on the store its config names, with a clustered gallery when {@code cluster} is not null. */
+    public static PiCryptServer open(ServerConfig config, ClusterGalleryService.Settings cluster) {
+        if (cluster == null) return new PiCryptServer(config);
+        if (config.storeUrl() == null) {
+            throw new IllegalArgumentException("a cluster keeps its durable state in PostgreSQL, shared by every member:"
+                    + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
+        }
+        return new PiCryptServer(config, io.picrypt.store.PostgresStore.open(config.storeUrl()), true,
+                s -> new ClusterGalleryService(s, cluster));
+    }
+
+    /** The server's name syntax: 1-64 letters, digits, spaces and . _ ' - (not starting or ending with a space). */
+    static boolean validName(String n) {
+        return n != null && NAME.matcher(n).matches();
+    }
+
+    /**
+     * The largest body a route accepts, for the {@link RequestGate} (which refuses larger ones before reading).
+     * Unknown routes get the template limit: they answer 404 once the body is in.
+     */
+    long bodyLimit(String method, String path) {
+        if (path.endsWith("/image-diff")) return config.maxImageDiffBytes();
+        if (path.endsWith("/gallery/keys")) return limits.maxEvaluationKeyBytes();
+        if (path.endsWith("/gallery/blocks")) return config.maxGalleryBlockBytes();
+        if (path.endsWith("/identify/batch")) return BatchIdentify.maxBody(config.maxTemplateBytes());
+        if (path.equals("/v1/keysets")) return 64 << 10;
+        return config.maxTemplateBytes();
+    }
+
+    /** Estimated heap of the evaluation caches now, in bytes (never above Limits.cacheBytes once eviction ran). */
+    long cachedBytes() {
+        caches.cleanUp();
+        return caches.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L) << 10;
+    }
+
+    /** Request bodies held in memory right now (0 when not started). */
+    long bufferedBodyBytes() {
+        RequestGate g = jetty == null ? null : jetty.gate();
+        return g == null ? 0 : g.bufferedBytes();
     }
 
     public synchronized PiCryptServer start() {
         if (http != null) throw new IllegalStateException("already started");
-        Service s = Service.ignite().ipAddress(config.host()).port(config.port())
-                .threadPool(config.threads(), 2, 60_000);
+        jetty = new HardenedJetty(limits, this::bodyLimit);
+        Service s = Service.ignite();
+        s.embeddedServerIdentifier(jetty.register());
+        s.ipAddress(config.host()).port(config.port()).threadPool(config.threads(), 2, 60_000);
         if (config.tlsKeystore() != null) {
             s.secure(config.tlsKeystore().toString(), config.tlsPassword(), null, null);
         }
@@ -104,6 +190,7 @@ public final class PiCryptServer implements AutoCloseable {
             http.awaitStop();
             http = null;
         }
+        gallery.close();
         if (ownsStore) store.close();
     }
 
@@ -120,8 +207,8 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id", (req, res) -> {
             String id = authorize(req);
             store.deleteKeyset(id);
-            galleries.remove(id);
-            bulk.remove(id);
+            caches.invalidate("p:" + id);
+            gallery.forget(id);
             res.status(204);
             return "";
         });
@@ -129,7 +216,8 @@ public final class PiCryptServer implements AutoCloseable {
             String id = authorize(req);
             var k = store.keyset(id).orElseThrow();
             ObjectNode o = JSON.createObjectNode().put("keyset", id).put("params", k.paramsFingerprint())
-                    .put("created", k.created().toString())
+                    .put("created", k.created().toString()).put("key_check", k.keyCheck())
+                    .put("gallery_key_check", k.galleryKeyCheck()).put("model", k.model())
                     .put("identities", store.list(id).size()).put("stored_bytes", store.storedBytes(id));
             return json(res, o);
         });
@@ -152,6 +240,14 @@ public final class PiCryptServer implements AutoCloseable {
             return "";
         });
         s.post("/v1/keysets/:id/identities/:name/verify", this::verify);
+        s.get("/v1/keysets/:id/identities/:name/templates", (req, res) -> {
+            String id = authorize(req);
+            String name = name(req);
+            List<byte[]> templates = store.templates(id, name);
+            if (templates.isEmpty()) throw ApiException.notFound("no identity named '" + name + "'");
+            res.type(OCTET);
+            return io.picrypt.match.TemplateList.write(templates);
+        });
         s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
@@ -159,13 +255,13 @@ public final class PiCryptServer implements AutoCloseable {
         s.post("/v1/keysets/:id/gallery/blocks", this::importGalleryBlock);
         s.get("/v1/keysets/:id/gallery", (req, res) -> {
             String id = authorize(req);
-            var g = bulkGallery(id, false);
-            ObjectNode o = JSON.createObjectNode().put("keys", g != null)
-                    .put("identities", g == null ? 0 : g.entries().size()).put("blocks", g == null ? 0 : g.blocks().size())
-                    .put("stored_bytes", store.galleryBytes(id));
-            if (g != null && "true".equals(req.queryParams("names"))) {
+            boolean withNames = "true".equals(req.queryParams("names"));
+            GalleryService.Info g = gallery.info(id, withNames);
+            ObjectNode o = JSON.createObjectNode().put("keys", g.keys())
+                    .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+            if (g.keys() && withNames) {
                 ArrayNode names = o.putArray("names");
-                for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+                for (String n : g.names()) names.add(n);
             }
             return json(res, o);
         });
@@ -173,7 +269,10 @@ public final class PiCryptServer implements AutoCloseable {
         s.put("/v1/keysets/:id/gallery/names/:name", this::enrollIntoGallery);
         s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
 
-        s.exception(ApiException.class, (e, req, res) -> error(res, e.status(), e.code(), e.getMessage()));
+        s.exception(ApiException.class, (e, req, res) -> {
+            if (e.retryAfterSeconds() > 0) res.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            error(res, e.status(), e.code(), e.getMessage());
+        });
         s.exception(ImageDiffException.class, (e, req, res) -> {
             if (e.isClientError()) {
                 int status = e.reason() == ImageDiffException.Reason.TOO_LARGE ? 413 : 400;
@@ -185,13 +284,24 @@ public final class PiCryptServer implements AutoCloseable {
         });
         s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
+        s.exception(io.picrypt.store.CorruptedDataException.class, (e, req, res) -> {
+            log.error("refused to compute on corrupted stored data on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
+            error(res, 409, "stored_data_corrupted", e.getMessage());
+        });
         s.exception(StoreException.class, (e, req, res) -> {
             log.error("store failure on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
-            error(res, 500, "store_error", "the enrollment store failed; nothing was changed");
+            storeError(res, e);
         });
         s.exception(Exception.class, (e, req, res) -> {
             log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
             error(res, 500, "internal", "internal server error");
+        });
+        // integrity (docs/PROTOCOL.md): every authorized answer names the key-check values the keyset was created with
+        s.after((req, res) -> {
+            if (req.attribute(KEYSET_ATTRIBUTE) instanceof EnrollmentStore.Keyset k) {
+                if (k.keyCheck() != null) res.header("X-PiCrypt-Key-Check", k.keyCheck());
+                if (k.galleryKeyCheck() != null) res.header("X-PiCrypt-Gallery-Key-Check", k.galleryKeyCheck());
+            }
         });
         s.notFound((req, res) -> errorBody(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
         s.internalServerError((req, res) -> errorBody(res, 500, "internal", "internal server error"));
@@ -206,28 +316,66 @@ public final class PiCryptServer implements AutoCloseable {
             }
         }
         JsonNode body = jsonBody(req, 64 << 10);
+        quotas.admitKeysetCreation(req.ip());
+        removeOrphans();
         String params = body.path("params").asText("");
         String expected = MatchParameters.get().fingerprintHex();
         if (!expected.equals(params)) {
             throw new ApiException(400, "unsupported_parameters",
                     "this server evaluates the matching parameters " + expected + "; got '" + params + "'");
         }
+        String keyCheck = keyCheck(body, "key_check"), galleryKeyCheck = keyCheck(body, "gallery_key_check");
         String id = Tokens.newKeysetId();
         String token = Tokens.newToken();
-        store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now()));
+        try {
+            store.createKeyset(new EnrollmentStore.Keyset(id, Tokens.hash(token), params, Instant.now(), keyCheck, galleryKeyCheck, null));
+        } catch (StoreException e) {
+            // the commit may have stored the row although it failed: nobody will ever hold its token, so remove it
+            if (e.maybeCommitted()) throw undoKeyset(id, e);
+            throw e;
+        }
         log.info("keyset {} created", id);
         res.status(201);
         return json(res, JSON.createObjectNode().put("keyset", id).put("token", token).put("params", params));
     }
 
+    /** An optional key-check value: 32 lowercase hex digits (docs/PROTOCOL.md "Integrity"). */
+    private static String keyCheck(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) return null;
+        String v = n.asText("");
+        if (!KEY_CHECK.matcher(v).matches()) throw ApiException.badRequest("'" + field + "' must be 32 lowercase hex digits");
+        return v;
+    }
+
+    /**
+     * The embedding model a request's ciphertexts were made with (header X-PiCrypt-Model: "name/dimension").
+     * Writes bind the keyset to the model on first use; any request with another model than the keyset's is
+     * refused (409 model_mismatch), since distances between embeddings of different models mean nothing.
+     */
+    private void checkModel(Request req, String id, boolean bind) {
+        String model = req.headers("X-PiCrypt-Model");
+        if (model == null) return; // clients before issue 10 do not say
+        if (!MODEL.matcher(model).matches()) throw ApiException.badRequest("X-PiCrypt-Model must be 'name/dimension'");
+        EnrollmentStore.Keyset k = req.attribute(KEYSET_ATTRIBUTE);
+        String recorded = k == null ? null : k.model();
+        if (recorded == null && bind) recorded = store.bindModel(id, model);
+        if (recorded != null && !recorded.equals(model)) {
+            throw new ApiException(409, "model_mismatch", "this keyset holds templates of the embedding model " + recorded
+                    + "; the request was made with " + model + " (use the same model, or another keyset for this one)");
+        }
+    }
+
     private Object enroll(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         String mode = req.queryParamOrDefault("mode", "replace");
         if (!mode.equals("replace") && !mode.equals("add")) throw ApiException.badRequest("mode must be 'replace' or 'add'");
         byte[] ct = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         match.validateTemplate(ct);
+        quotas.admitTemplate(store, id, name, ct.length, () -> store.templates(id, name).isEmpty());
         int count;
         try {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
@@ -243,6 +391,7 @@ public final class PiCryptServer implements AutoCloseable {
     private Object verify(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         var parsed = match.validate(probe);
@@ -257,6 +406,7 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object identify(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         byte[] out = identifyFrame(id, probe);
@@ -276,6 +426,7 @@ public final class PiCryptServer implements AutoCloseable {
     /** POST .../identify/batch: every item answered by the single-probe code (see {@link BatchIdentify}). */
     private Object identifyBatch(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] body = body(req, BatchIdentify.maxBody(config.maxTemplateBytes()));
         long t0 = System.nanoTime();
         byte[] out = new BatchIdentify(this::identifyFrame, this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
@@ -288,8 +439,8 @@ public final class PiCryptServer implements AutoCloseable {
     private Object imageDiff(Request req, Response res) {
         String id = authorize(req);
         try {
-            if (!imageDiffSlots.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly");
+            if (!imageDiffSlots.acquire(id, limits.imageDiffWaitMs())) {
+                throw new ApiException(503, "busy", "too many image differences in progress; try again shortly").retryAfterSeconds(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -303,7 +454,7 @@ public final class PiCryptServer implements AutoCloseable {
             byte[][] pair = DiffRequest.read(body);
             out = imageDiff.subtract(pair[0], pair[1]);
         } finally {
-            imageDiffSlots.release();
+            imageDiffSlots.release(id);
         }
         serverTime(res, t0);
         log.debug("image difference for {}: {} bytes out", id, out.length);
@@ -315,112 +466,47 @@ public final class PiCryptServer implements AutoCloseable {
 
     private Object putGalleryKeys(Request req, Response res) {
         String id = authorize(req);
-        byte[] keys = body(req, 64L << 20);
-        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            store.setEvaluationKeys(id, keys);
-            bulk.remove(id);
-            bulk.put(id, loadBulk(id, gs));
-        }
+        gallery.setKeys(id, body(req, limits.maxEvaluationKeyBytes()));
         res.status(204);
         return "";
     }
 
     private Object importGalleryBlock(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, true);
         byte[] body = body(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
-        GalleryFrames.Import imp = GalleryFrames.readImport(body);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
-            for (String n : imp.names()) {
-                if (!NAME.matcher(n).matches()) throw ApiException.badRequest("bad name in the import: '" + n + "'");
-                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
-            }
-            GalleryServer.Block block = g.server().importBlock(imp.block());
-            if (block.liveCount() != imp.names().size()) {
-                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
-            }
-            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
-            if (no != g.blocks().size()) {
-                bulk.remove(id);
-                throw new IllegalStateException("gallery block numbering out of step; reloaded");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            blocks.add(block);
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + i, imp.names().get(i)));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("block", no).put("identities", entries.size()));
-        }
+        GalleryService.Imported r = gallery.importBlock(id, GalleryFrames.readImport(body));
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("block", r.block()).put("identities", r.identities()));
     }
 
     /** One identity into the gallery: the server expands the enrollment ciphertext into the next free slot. */
     private Object enrollIntoGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
+        checkModel(req, id, true);
         byte[] enrollment = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
-                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
-            }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
-            int no = blocks.size() - 1;
-            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
-            if (block == null || block.firstFreeSlot() < 0) {
-                block = g.server().newBlock();
-                blocks.add(block);
-                no = blocks.size() - 1;
-            }
-            int slot = block.firstFreeSlot();
-            g.server().enroll(block, slot, enrollment); // validates; publishes a new snapshot of the block
-            try {
-                store.putGalleryName(id, no, block.toBytes(), name, slot);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // memory is ahead of the store: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.add(new GalleryFrames.Entry(no * GalleryParameters.BLOCK_CAPACITY + slot, name));
-            bulk.put(id, new BulkGallery(g.server(), List.copyOf(blocks), List.copyOf(entries)));
-            serverTime(res, t0);
-            res.status(201);
-            return json(res, JSON.createObjectNode().put("name", name).put("block", no).put("slot", slot).put("identities", entries.size()));
-        }
+        GalleryService.Enrolled r = gallery.enroll(id, name, enrollment);
+        serverTime(res, t0);
+        res.status(201);
+        return json(res, JSON.createObjectNode().put("name", name).put("block", r.at().block()).put("slot", r.at().slot())
+                .put("identities", r.identities()));
     }
 
     private Object deleteFromGallery(Request req, Response res) {
         String id = authorize(req);
         String name = name(req);
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            BulkGallery g = bulkGallery(id, true);
-            GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst()
-                    .orElseThrow(() -> ApiException.notFound("no gallery identity named '" + name + "'"));
-            int no = e.position() / GalleryParameters.BLOCK_CAPACITY;
-            GalleryServer.Block block = g.blocks().get(no);
-            g.server().delete(block, e.position() % GalleryParameters.BLOCK_CAPACITY);
-            try {
-                store.removeFromGallery(id, no, block.toBytes(), name);
-            } catch (RuntimeException ex) {
-                bulk.remove(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
-                throw ex;
-            }
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.remove(e);
-            bulk.put(id, new BulkGallery(g.server(), g.blocks(), List.copyOf(entries)));
-        }
+        if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
         res.status(204);
         return "";
     }
 
     private Object identifyGallery(Request req, Response res) {
         String id = authorize(req);
+        checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         byte[] out = identifyGalleryFrame(id, probe);
@@ -429,56 +515,27 @@ public final class PiCryptServer implements AutoCloseable {
         return out;
     }
 
-    /** The single-probe gallery answer (also each gallery item of a batch). */
+    /** The single-probe gallery answer (also each gallery item of a batch): PCGF v2 from the gallery service. */
     private byte[] identifyGalleryFrame(String id, byte[] probe) {
-        BulkGallery g = bulkGallery(id, true);
-        // an empty gallery answers without expanding the probe (the expansion is most of the cost)
-        byte[] result = g.blocks().isEmpty()
-                ? io.picrypt.match.GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
-                : g.server().identify(g.blocks(), probe);
-        return GalleryFrames.writeAnswer(g.entries(), result);
-    }
-
-    /** The keyset's bulk gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
-    private BulkGallery bulkGallery(String id, boolean required) {
-        BulkGallery g = bulk.get(id);
-        if (g != null) return g;
-        synchronized (galleryLocks.computeIfAbsent("bulk:" + id, k -> new Object())) {
-            g = bulk.get(id);
-            if (g != null) return g;
-            byte[] keys = store.evaluationKeys(id).orElse(null);
-            if (keys == null) {
-                if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
-                return null;
-            }
-            g = loadBulk(id, new GalleryServer(keys));
-            bulk.put(id, g);
-            return g;
-        }
-    }
-
-    private BulkGallery loadBulk(String id, GalleryServer gs) {
-        List<GalleryServer.Block> blocks = new ArrayList<>();
-        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
-        List<GalleryFrames.Entry> entries = new ArrayList<>();
-        for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(n.block() * GalleryParameters.BLOCK_CAPACITY + n.slot(), n.name()));
-        return new BulkGallery(gs, List.copyOf(blocks), List.copyOf(entries));
+        return GalleryFrames.writeAnswer(gallery.identify(id, probe));
     }
 
     /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
     private CachedGallery gallery(String id) {
         long gen = store.generation(id);
-        CachedGallery c = galleries.get(id);
+        CachedGallery c = (CachedGallery) caches.getIfPresent("p:" + id);
         if (c != null && c.generation() == gen) return c;
         synchronized (galleryLocks.computeIfAbsent(id, k -> new Object())) {
             gen = store.generation(id);
-            c = galleries.get(id);
+            c = (CachedGallery) caches.getIfPresent("p:" + id);
             if (c != null && c.generation() == gen) return c;
             var all = store.allTemplates(id);
             List<IdentifyFrame.Entry> entries = new ArrayList<>();
             List<byte[]> cts = new ArrayList<>(all.size());
+            long bytes = 0;
             for (var t : all) {
                 cts.add(t.ciphertext());
+                bytes += t.ciphertext().length;
                 int last = entries.size() - 1;
                 if (last >= 0 && entries.get(last).name().equals(t.name())) {
                     entries.set(last, new IdentifyFrame.Entry(t.name(), entries.get(last).templates() + 1));
@@ -486,8 +543,9 @@ public final class PiCryptServer implements AutoCloseable {
                     entries.add(new IdentifyFrame.Entry(t.name(), 1));
                 }
             }
-            c = new CachedGallery(gen, entries, match.gallery(cts));
-            galleries.put(id, c);
+            // packing sums TEMPLATES_PER_CIPHERTEXT templates into one ciphertext: the heap is at most the templates' bytes
+            c = new CachedGallery(gen, entries, match.gallery(cts), bytes);
+            caches.put("p:" + id, c);
             return c;
         }
     }
@@ -511,6 +569,7 @@ public final class PiCryptServer implements AutoCloseable {
         if (!Tokens.matches(auth.substring(7).trim(), keyset.tokenHash())) {
             throw new ApiException(403, "forbidden", "the token does not grant access to this keyset");
         }
+        req.attribute(KEYSET_ATTRIBUTE, keyset);
         return id;
     }
 
@@ -582,6 +641,44 @@ public final class PiCryptServer implements AutoCloseable {
         res.status(status);
         res.type("application/json");
         return errorJson(code, message);
+    }
+
+    /** A store failure as the client should read it: 507 for a full disk, 503 otherwise; honest about a failed commit. */
+    private static void storeError(Response res, StoreException e) {
+        String outcome = e.maybeCommitted() ? "; the change may or may not have been stored (check before retrying)" : "; nothing was changed";
+        switch (e.kind()) {
+            case FULL -> error(res, 507, "insufficient_storage", "the server's storage is full" + outcome);
+            case UNAVAILABLE -> {
+                res.header("Retry-After", "5");
+                error(res, 503, "store_unavailable", "the enrollment store is unavailable" + outcome);
+            }
+            default -> error(res, 500, "store_error", "the enrollment store failed" + outcome);
+        }
+    }
+
+    /**
+     * A keyset whose creation failed at the commit may still be stored (nobody holds its token): remove it. If the
+     * store still fails, the id is kept and removed before the next keyset is created, and the answer says the
+     * outcome is unknown.
+     */
+    private StoreException undoKeyset(String id, StoreException failure) {
+        try {
+            store.deleteKeyset(id);
+            log.info("keyset {}: creation failed at commit; removed", id);
+            return new StoreException(failure.kind(), false, failure.getMessage(), failure);
+        } catch (RuntimeException again) {
+            log.warn("keyset {}: creation failed at commit and could not be undone yet: {}", id, again.getMessage());
+            orphans.add(id);
+            return failure;
+        }
+    }
+
+    private void removeOrphans() {
+        for (String id : orphans) {
+            store.deleteKeyset(id);
+            orphans.remove(id);
+            log.info("keyset {}: orphan of a failed creation removed", id);
+        }
     }
 
     static String errorJson(String code, String message) {

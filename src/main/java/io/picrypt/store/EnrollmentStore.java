@@ -9,12 +9,23 @@ import java.util.Optional;
  * per keyset, named identities with one or more encrypted templates. Every write is one transaction:
  * once a method returns, the change survives a crash; a crash before that leaves no trace of it.
  * Implementations are thread-safe. A keyset's data is only ever addressed through its id, and the
- * server checks the token before calling any method other than {@link #keyset(String)}.
+ * server checks the token before calling any method other than {@link #keyset(String)}. The keyset's 1:N
+ * gallery is stored through the {@link GalleryStore} half of the same store (same database, same transactions).
  */
-public interface EnrollmentStore extends AutoCloseable {
+public interface EnrollmentStore extends GalleryStore, AutoCloseable {
 
     /** What every request's authorization reads: small on purpose (evaluation keys are MBs: {@link #evaluationKeys}). */
-    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created) {}
+    /**
+     * {@code keyCheck} / {@code galleryKeyCheck}: the key owner's key-check values (hex, see docs/PROTOCOL.md
+     * "Integrity"), null for keysets created before they existed; {@code model}: "name/dimension" of the
+     * embedding model whose templates the keyset holds, null until the first enrollment.
+     */
+    record Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created, String keyCheck,
+                  String galleryKeyCheck, String model) {
+        public Keyset(String id, byte[] tokenHash, String paramsFingerprint, Instant created) {
+            this(id, tokenHash, paramsFingerprint, created, null, null, null);
+        }
+    }
 
     record IdentitySummary(String name, int templates, Instant updated) {}
 
@@ -33,7 +44,11 @@ public interface EnrollmentStore extends AutoCloseable {
      */
     int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates);
 
-    /** The name's templates in enrollment order; empty if unknown. */
+    /**
+     * The name's templates in enrollment order; empty if unknown.
+     *
+     * @throws CorruptedDataException when stored bytes no longer match the digest recorded when they were written
+     */
     List<byte[]> templates(String keysetId, String name);
 
     /** Every template of the keyset, grouped by name in name order, then enrollment order. */
@@ -49,32 +64,14 @@ public interface EnrollmentStore extends AutoCloseable {
     /** Bytes of stored ciphertext for the keyset (templates only). */
     long storedBytes(String keysetId);
 
-    // ---------------------------------------------------------------- the bulk 1:N gallery (column-packed blocks)
+    /**
+     * Records {@code model} ("name/dimension") as the keyset's embedding model if it has none yet; returns the
+     * keyset's model afterwards (the caller refuses the request when it differs).
+     */
+    String bindModel(String keysetId, String model);
 
-    record GalleryName(String name, int block, int slot) {}
-
-    record GalleryBlock(int block, byte[] data) {}
-
-    /** Stores the keyset's gallery evaluation keys (replacing any). */
-    void setEvaluationKeys(String keysetId, byte[] keys);
-
-    /** The keyset's gallery evaluation keys, if uploaded. */
-    Optional<byte[]> evaluationKeys(String keysetId);
-
-    /** Appends a block and its names (slot i = names[i]) in one transaction; returns the block number. */
-    int addGalleryBlock(String keysetId, byte[] data, List<String> names);
-
-    /** Writes (inserts or replaces) block {@code block} and records {@code name} at {@code slot} of it, in one transaction. */
-    void putGalleryName(String keysetId, int block, byte[] data, String name, int slot);
-
-    /** Replaces a block's bytes and forgets one name, in one transaction (a deletion: the slot is tombstoned in data). */
-    void removeFromGallery(String keysetId, int block, byte[] data, String name);
-
-    List<GalleryBlock> galleryBlocks(String keysetId);
-
-    List<GalleryName> galleryNames(String keysetId);
-
-    long galleryBytes(String keysetId);
+    /** Distinct 1:1 names of the keyset (for quotas); the default counts {@link #list}. */
+    default int identityCount(String keysetId) { return list(keysetId).size(); }
 
     @Override
     void close();

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class JdbcStore implements EnrollmentStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcStore.class);
-    private final Connection db;
+    /** The connection; null after a failure that may have left it unusable (the next call opens a new one). */
+    private Connection db;
     private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
     private static final AtomicLong EPOCH = new AtomicLong(System.nanoTime());
 
@@ -44,22 +45,73 @@ public abstract class JdbcStore implements EnrollmentStore {
             s.execute("CREATE TABLE IF NOT EXISTS gallery_names (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
                     + " name TEXT NOT NULL, block INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (keyset_id, name))");
         }
+        Digests.migrate(c, blob);
+    }
+
+    /**
+     * A fresh connection (schema in place, auto-commit off) after a failure: how the store recovers from a full
+     * disk or an I/O error without a restart. The default cannot reconnect.
+     */
+    protected Connection reopen() throws SQLException {
+        throw new SQLException("this store cannot reconnect");
     }
 
     private interface Tx<T> { T run() throws SQLException; }
 
+    /**
+     * One transaction. On a failure it is rolled back; unless the failure was a plain constraint violation the
+     * connection is dropped too (a full disk or an I/O error can leave it unusable) and the next call reconnects,
+     * so the store recovers by itself once the cause is gone. A failure of the commit itself is reported as
+     * {@link StoreException#maybeCommitted()}: SQLite may have written a valid commit frame before the error.
+     */
     private synchronized <T> T tx(Tx<T> body) {
+        boolean committing = false;
         try {
+            if (db == null) {
+                db = reopen();
+                log.info("enrollment store reconnected");
+            }
             T out = body.run();
+            committing = true;
             db.commit();
             return out;
         } catch (SQLException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* the connection is unusable anyway */ }
-            throw new StoreException("enrollment store error: " + e.getMessage(), e);
+            StoreException.Kind kind = classify(e);
+            if (db != null) {
+                try { db.rollback(); } catch (SQLException ignored) { /* dropped below */ }
+                if (kind != StoreException.Kind.OTHER || committing) {
+                    try { db.close(); } catch (SQLException ignored) { /* already broken */ }
+                    db = null;
+                }
+            }
+            log.warn("store failure ({}{}): {}", kind, committing ? ", during commit" : "", e.getMessage());
+            String what = switch (kind) {
+                case FULL -> "the enrollment store's disk is full";
+                case UNAVAILABLE -> "the enrollment store is unavailable (I/O error)";
+                case OTHER -> "enrollment store error: " + e.getMessage();
+            };
+            throw new StoreException(kind, committing, what, e);
         } catch (RuntimeException e) {
-            try { db.rollback(); } catch (SQLException ignored) { /* reported below */ }
+            if (db != null) {
+                try { db.rollback(); } catch (SQLException ignored) { db = null; }
+            }
             throw e;
         }
+    }
+
+    /** FULL for a full disk or database, OTHER for constraint violations, UNAVAILABLE for the rest (I/O, connection). */
+    static StoreException.Kind classify(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            String state = t instanceof SQLException s && s.getSQLState() != null ? s.getSQLState() : "";
+            if (m.contains("SQLITE_FULL") || m.contains("disk is full") || state.equals("53100") || m.contains("No space left")) {
+                return StoreException.Kind.FULL;
+            }
+        }
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String m = String.valueOf(e.getMessage());
+        if (state.startsWith("23") || m.contains("SQLITE_CONSTRAINT")) return StoreException.Kind.OTHER;
+        return StoreException.Kind.UNAVAILABLE;
     }
 
     private void bump(String keysetId) {
@@ -69,11 +121,15 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void createKeyset(Keyset k) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO keysets (id, token_hash, params, created) VALUES (?,?,?,?)")) {
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO keysets (id, token_hash, params, created, key_check, gallery_key_check, model) VALUES (?,?,?,?,?,?,?)")) {
                 p.setString(1, k.id());
                 p.setBytes(2, k.tokenHash());
                 p.setString(3, k.paramsFingerprint());
                 p.setLong(4, k.created().toEpochMilli());
+                p.setString(5, k.keyCheck());
+                p.setString(6, k.galleryKeyCheck());
+                p.setString(7, k.model());
                 p.executeUpdate();
             }
             return null;
@@ -83,11 +139,13 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public Optional<Keyset> keyset(String id) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT token_hash, params, created FROM keysets WHERE id = ?")) {
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT token_hash, params, created, key_check, gallery_key_check, model FROM keysets WHERE id = ?")) {
                 p.setString(1, id);
                 try (ResultSet r = p.executeQuery()) {
                     if (!r.next()) return Optional.empty();
-                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3))));
+                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3)),
+                            r.getString(4), r.getString(5), r.getString(6)));
                 }
             }
         });
@@ -126,11 +184,12 @@ public abstract class JdbcStore implements EnrollmentStore {
             }
             int existing = countOf(keysetId, name);
             if (existing >= maxTemplates) throw new StoreException("'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created) VALUES (?,?,?,?)")) {
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created, digest) VALUES (?,?,?,?,?)")) {
                 p.setString(1, keysetId);
                 p.setString(2, name);
                 p.setBytes(3, ciphertext);
                 p.setLong(4, System.currentTimeMillis());
+                p.setBytes(5, Digests.template(keysetId, name, ciphertext));
                 p.executeUpdate();
             }
             return existing + 1;
@@ -153,12 +212,12 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public List<byte[]> templates(String keysetId, String name) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT ct FROM templates WHERE keyset_id = ? AND name = ? ORDER BY seq")) {
+            try (PreparedStatement p = db.prepareStatement("SELECT ct, digest FROM templates WHERE keyset_id = ? AND name = ? ORDER BY seq")) {
                 p.setString(1, keysetId);
                 p.setString(2, name);
                 List<byte[]> out = new ArrayList<>();
                 try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(r.getBytes(1));
+                    while (r.next()) out.add(Digests.checkTemplate(keysetId, name, r.getBytes(1), r.getBytes(2)));
                 }
                 return out;
             }
@@ -168,11 +227,14 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public List<Template> allTemplates(String keysetId) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT name, ct FROM templates WHERE keyset_id = ? ORDER BY name, seq")) {
+            try (PreparedStatement p = db.prepareStatement("SELECT name, ct, digest FROM templates WHERE keyset_id = ? ORDER BY name, seq")) {
                 p.setString(1, keysetId);
                 List<Template> out = new ArrayList<>();
                 try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new Template(r.getString(1), r.getBytes(2)));
+                    while (r.next()) {
+                        String name = r.getString(1);
+                        out.add(new Template(name, Digests.checkTemplate(keysetId, name, r.getBytes(2), r.getBytes(3))));
+                    }
                 }
                 return out;
             }
@@ -208,6 +270,19 @@ public abstract class JdbcStore implements EnrollmentStore {
     }
 
     @Override
+    public int identityCount(String keysetId) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT COUNT(DISTINCT name) FROM templates WHERE keyset_id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public long generation(String keysetId) {
         AtomicLong g = generations.get(keysetId);
         return g == null ? 0 : g.get();
@@ -221,6 +296,24 @@ public abstract class JdbcStore implements EnrollmentStore {
                 try (ResultSet r = p.executeQuery()) {
                     r.next();
                     return r.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public String bindModel(String keysetId, String model) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET model = ? WHERE id = ? AND model IS NULL")) {
+                p.setString(1, model);
+                p.setString(2, keysetId);
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = db.prepareStatement("SELECT model FROM keysets WHERE id = ?")) {
+                p.setString(1, keysetId);
+                try (ResultSet r = p.executeQuery()) {
+                    if (!r.next()) throw new StoreException("no keyset " + keysetId);
+                    return r.getString(1);
                 }
             }
         });
@@ -261,10 +354,11 @@ public abstract class JdbcStore implements EnrollmentStore {
                     block = r.getInt(1);
                 }
             }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)")) {
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)")) {
                 p.setString(1, keysetId);
                 p.setInt(2, block);
                 p.setBytes(3, data);
+                p.setBytes(4, Digests.block(keysetId, block, data));
                 p.executeUpdate();
             }
             try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
@@ -284,11 +378,12 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data) VALUES (?,?,?)"
-                    + " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data")) {
+            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)"
+                    + " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest")) {
                 p.setString(1, keysetId);
                 p.setInt(2, block);
                 p.setBytes(3, data);
+                p.setBytes(4, Digests.block(keysetId, block, data));
                 p.executeUpdate();
             }
             try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
@@ -305,10 +400,11 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void removeFromGallery(String keysetId, int block, byte[] data, String name) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ? WHERE keyset_id = ? AND block = ?")) {
+            try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ?, digest = ? WHERE keyset_id = ? AND block = ?")) {
                 p.setBytes(1, data);
-                p.setString(2, keysetId);
-                p.setInt(3, block);
+                p.setBytes(2, Digests.block(keysetId, block, data));
+                p.setString(3, keysetId);
+                p.setInt(4, block);
                 if (p.executeUpdate() != 1) throw new StoreException("no gallery block " + block);
             }
             try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
@@ -323,11 +419,14 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public List<GalleryBlock> galleryBlocks(String keysetId) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT block, data FROM gallery_blocks WHERE keyset_id = ? ORDER BY block")) {
+            try (PreparedStatement p = db.prepareStatement("SELECT block, data, digest FROM gallery_blocks WHERE keyset_id = ? ORDER BY block")) {
                 p.setString(1, keysetId);
                 List<GalleryBlock> out = new ArrayList<>();
                 try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new GalleryBlock(r.getInt(1), r.getBytes(2)));
+                    while (r.next()) {
+                        int block = r.getInt(1);
+                        out.add(new GalleryBlock(block, Digests.checkBlock(keysetId, block, r.getBytes(2), r.getBytes(3))));
+                    }
                 }
                 return out;
             }
@@ -364,7 +463,7 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public synchronized void close() {
         try {
-            db.close();
+            if (db != null) db.close();
         } catch (SQLException e) {
             log.warn("closing the store: {}", e.getMessage());
         }

@@ -15,8 +15,19 @@ import java.sql.SQLException;
 public final class PostgresStore extends JdbcStore {
     private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
 
-    private PostgresStore(Connection db) {
+    private final String url;
+
+    private PostgresStore(Connection db, String url) {
         super(db);
+        this.url = url;
+    }
+
+    /** A new connection after a failure (the server restarted, the disk filled, the network dropped). */
+    @Override
+    protected Connection reopen() throws SQLException {
+        Connection c = DriverManager.getConnection(url);
+        c.setAutoCommit(false);
+        return c;
     }
 
     public static PostgresStore open(String jdbcUrl) {
@@ -27,7 +38,7 @@ public final class PostgresStore extends JdbcStore {
             createSchema(c, "BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
             c.commit();
             log.info("enrollment store: {}", redact(jdbcUrl));
-            return new PostgresStore(c);
+            return new PostgresStore(c, jdbcUrl);
         } catch (SQLException e) {
             throw new StoreException("cannot open the PostgreSQL store at " + redact(jdbcUrl) + ": " + e.getMessage(), e);
         }

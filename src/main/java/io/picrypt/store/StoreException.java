@@ -1,8 +1,33 @@
 package io.picrypt.store;
 
 /** A store failure: I/O, a full disk, a limit, a corrupted database. The message is safe to show. */
-public final class StoreException extends RuntimeException {
-    public StoreException(String message, Throwable cause) { super(message, cause); }
+public class StoreException extends RuntimeException {
+    /** What the failure means for the caller. */
+    public enum Kind {
+        /** The disk or the database is full (SQLITE_FULL, PostgreSQL 53100); retry after space is freed. */
+        FULL,
+        /** The store could not be reached, read or written (I/O error, lost connection). */
+        UNAVAILABLE,
+        /** Anything else (a limit, a constraint). */
+        OTHER
+    }
 
-    public StoreException(String message) { super(message); }
+    private final Kind kind;
+    private final boolean maybeCommitted;
+
+    public StoreException(String message, Throwable cause) { this(Kind.OTHER, false, message, cause); }
+
+    public StoreException(String message) { this(Kind.OTHER, false, message, null); }
+
+    /** {@code maybeCommitted}: the commit itself failed, so the change may be stored (SQLite's WAL can hold a valid commit frame). */
+    public StoreException(Kind kind, boolean maybeCommitted, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+        this.maybeCommitted = maybeCommitted;
+    }
+
+    public Kind kind() { return kind; }
+
+    /** True when the failure came from the commit: the change may or may not have been stored. */
+    public boolean maybeCommitted() { return maybeCommitted; }
 }

@@ -111,9 +111,11 @@ class FaceCommandsTest {
         assertEquals(4, o.get("genuine").asInt());
         assertEquals(3, o.get("impostor").asInt());
         assertEquals(0, o.get("no_face").asInt());
-        assertEquals(1.0, o.get("auc").asDouble(), 1e-12);
+        assertEquals(1.0, o.get("auc").asDouble(), 1e-12, o.toString());
         assertEquals(1.0, o.get("accuracy").asDouble(), 1e-12);
-        assertEquals(1.30, o.get("threshold").asDouble(), 1e-12);
+        try (FacePipeline p = FacePipeline.open(MODELS)) {
+            assertEquals(p.threshold(), o.get("threshold").asDouble(), 1e-12, "the manifest's threshold");
+        }
         assertTrue(o.get("encrypted_decisions_match").isNull());
         assertEquals(8, o.get("rank1_total").asInt());
         assertEquals(8, o.get("rank1_correct").asInt());
@@ -138,6 +140,59 @@ class FaceCommandsTest {
         JsonNode o = JSON.readTree((String) r[1]);
         assertEquals(1, o.get("no_face").asInt());
         assertEquals(1.0, o.get("frr").asDouble(), 1e-12, "a genuine pair without a face is rejected");
+    }
+
+    @Test
+    void evalKeepsGoingPastUnreadableMissingAndRefusedPhotosAndListsThemPerSet() throws Exception {
+        Path set = dir.resolve("messy");
+        Files.createDirectories(set.resolve("p0"));
+        Files.copy(dir.resolve("p0/a.png"), set.resolve("p0/a.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("p0/b.png"), set.resolve("p0/b.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("p1/a.png"), set.resolve("p1.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(set.resolve("broken.jpg"), "not a jpeg at all");
+        org.bytedeco.opencv.global.opencv_imgcodecs.imwrite(set.resolve("tiny.png").toString(), tinyCopy(dir.resolve("p2/a.png")));
+        Files.writeString(set.resolve("pairs.csv"), "image_a,image_b,same\np0/a.png,p0/b.png,1\np0/a.png,broken.jpg,1\n"
+                + "p0/a.png,missing.png,0\np0/a.png,tiny.png,0\np0/a.png,p1.png,0\n");
+        Object[] r = run("eval", "--set", set.toString(), "--set", dir.toString(), "--json", "--models", MODELS.toString(),
+                "--photos", dir.resolve("photos.csv").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode o = JSON.readTree((String) r[1]);
+        JsonNode messy = o.get("sets").get(0);
+        assertEquals("messy", messy.get("name").asText());
+        assertEquals(5, messy.get("pairs").asInt());
+        assertEquals(List.of("broken.jpg", "missing.png"), JSON.convertValue(messy.get("unusable_photos"), List.class));
+        assertEquals(List.of("tiny.png"), JSON.convertValue(messy.get("refused_photos"), List.class), messy.toString());
+        assertEquals(0.5, messy.get("frr").asDouble(), 1e-12, "the genuine pair with the broken photo is rejected");
+        assertEquals(7, o.get("sets").get(1).get("pairs").asInt());
+        assertEquals(12, o.get("pairs").asInt(), "pooled");
+        assertEquals(3, o.get("unusable").asInt() + o.get("refused").asInt());
+        String photos = Files.readString(dir.resolve("photos.csv"));
+        assertTrue(photos.contains("messy,tiny.png,refused,") && photos.contains("too small"), photos);
+    }
+
+    @Test
+    void evalCalibratePicksTheThresholdBelowTheClosestImpostorOfEverySet() throws Exception {
+        Object[] r = run("eval", "--set", dir.toString(), "--calibrate", "--far", "0.001", "--json", "--models", MODELS.toString(),
+                "--distances", dir.resolve("d.csv").toString());
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode o = JSON.readTree((String) r[1]);
+        double t = o.get("threshold").asDouble();
+        assertEquals(o.get("calibration").get("threshold").asDouble(), t);
+        assertEquals(0.001, o.get("calibration").get("far_target").asDouble());
+        assertEquals(0.0, o.get("far").asDouble(), "3 impostors: no false accept allowed");
+        assertTrue(t < o.get("impostor_distance_min").asDouble() && t > o.get("impostor_distance_min").asDouble() - 2e-4, o.toString());
+        assertTrue(o.get("calibration").get("sets").has(dir.getFileName().toString()));
+        Object[] bad = run("eval", "--set", dir.toString(), "--calibrate", "--far", "1.5", "--models", MODELS.toString());
+        assertEquals(2, bad[0]);
+        assertTrue(((String) bad[2]).contains("--far"), (String) bad[2]);
+    }
+
+    static org.bytedeco.opencv.opencv_core.Mat tinyCopy(Path png) throws Exception {
+        var img = org.bytedeco.opencv.global.opencv_imgcodecs.imread(png.toString());
+        var out = new org.bytedeco.opencv.opencv_core.Mat();
+        org.bytedeco.opencv.global.opencv_imgproc.resize(img, out, new org.bytedeco.opencv.opencv_core.Size(img.cols() / 4, img.rows() / 4),
+                0, 0, org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA);
+        return out;
     }
 
     @Test

@@ -33,7 +33,7 @@ class ServiceCommandsTest {
         assertTrue(out.contains("-> MATCH"), out);
         assertTrue(out.contains("-> NO MATCH"), out);
         assertTrue(out.contains("client decided: identified as"), out);
-        assertTrue(out.contains("8. 1:N at scale") && out.contains("(2,018 identities)"), out);
+        assertTrue(out.contains("8. 1:N at scale") && out.contains("(2,009 identities)"), out);
         assertTrue(out.contains("exact pixel for pixel: yes"), out);
         assertTrue(java.nio.file.Files.exists(tmp.resolve("difference.png")));
     }
@@ -103,6 +103,21 @@ class ServiceCommandsTest {
             r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
             assertEquals(1, r[0], "deleted from the gallery: unknown now. " + r[1]);
             assertEquals(2, run("delete", "--keys", keys, "--name", "nobody")[0]);
+        }
+    }
+
+    @Test
+    void galleryRebuildNeedsAGalleryKeyAndReportsWhatItDid(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            String keys = tmp.resolve("keys").toString(), url = "http://127.0.0.1:" + server.port();
+            assertEquals(0, run("keys", "init", "--keys", keys, "--server", url)[0]);
+            Object[] r = run("gallery", "rebuild", "--keys", keys);
+            assertEquals(0, r[0], (String) r[2]);
+            assertTrue(((String) r[1]).contains("0 identities added from their templates, 0 already there"), (String) r[1]);
+            java.nio.file.Files.delete(tmp.resolve("keys").resolve(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE));
+            r = run("gallery", "rebuild", "--keys", keys);
+            assertEquals(Main.EXIT_ERROR, r[0]);
+            assertTrue(((String) r[2]).contains("no gallery key"), (String) r[2]);
         }
     }
 

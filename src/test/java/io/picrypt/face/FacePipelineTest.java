@@ -108,7 +108,7 @@ class FacePipelineTest {
 
     @Test
     void thresholdComesFromTheManifest() {
-        assertEquals(1.30, pipeline.threshold(), 1e-9);
+        assertEquals(1.2386, pipeline.threshold(), 1e-9, "calibrated by picrypt eval --calibrate (manifest)");
     }
 
     @Test
@@ -143,7 +143,14 @@ class FacePipelineTest {
         for (SampleFaces.Sample s : people) {
             FaceEmbedding ref = pipeline.embedLargest(s.png(), s.id());
             for (SampleFaces.Variation v : variations) {
-                FaceEmbedding probe = pipeline.embedLargest(v.apply(s.png()), s.id() + " " + v);
+                FaceEmbedding probe;
+                try {
+                    probe = pipeline.embedLargest(v.apply(s.png()), s.id() + " " + v);
+                } catch (FaceException e) { // shrinking a small sample face may take it under the quality gate's minimum size
+                    assertEquals(FaceException.Reason.LOW_QUALITY, e.reason(), e.getMessage());
+                    assertTrue(v.scale() < 1 && e.getMessage().contains("too small"), e.getMessage());
+                    continue;
+                }
                 double d = ref.squaredDistance(probe);
                 worst = Math.max(worst, d);
                 assertTrue(pipeline.isSamePerson(ref, probe), s.id() + " under " + v + ": squared distance " + d);

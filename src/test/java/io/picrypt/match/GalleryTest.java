@@ -188,4 +188,46 @@ class GalleryTest {
         assertThrows(IllegalArgumentException.class, () -> client.encryptBlock(List.of()));
         assertThrows(CkksException.class, () -> new GalleryClient(MatchClient.generateSecretKey()));
     }
+
+    /** Partial answers over disjoint blocks (one per shard) merge into the answer a single node gives. */
+    @Test
+    void partialAnswersMergeIntoTheWholeAnswer() {
+        Random r = new Random(7);
+        List<float[]> a = new ArrayList<>(), b = new ArrayList<>(), c = new ArrayList<>();
+        for (int i = 0; i < 5; i++) { a.add(unit(512)); b.add(unit(512)); c.add(unit(512)); }
+        List<GalleryServer.Block> blocks = List.of(server.importBlock(client.encryptBlock(a)),
+                server.importBlock(client.encryptBlock(b)), server.importBlock(client.encryptBlock(c)));
+        List<List<float[]>> people = List.of(a, b, c);
+        float[] probe = near(b.get(3), 0.8);
+        byte[] wire = client.encryptProbe(probe);
+        List<GalleryFrames.Entry> all = new ArrayList<>();
+        for (int blk = 0; blk < 3; blk++) for (int s = 0; s < 5; s++) all.add(new GalleryFrames.Entry(new GalleryPosition(blk, s).index(), "p" + blk + "_" + s));
+        GalleryFrames.Answer whole = GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(0, 1, 2), all, server.identify(blocks, wire)));
+        // shard 1 holds block 2 and block 0 (in that order), shard 2 holds block 1
+        GalleryFrames.Answer p1 = new GalleryFrames.Answer(List.of(2, 0),
+                all.stream().filter(e -> GalleryPosition.of(e.position()).block() != 1).toList(), server.identify(List.of(blocks.get(2), blocks.get(0)), wire));
+        GalleryFrames.Answer p2 = new GalleryFrames.Answer(List.of(1),
+                all.stream().filter(e -> GalleryPosition.of(e.position()).block() == 1).toList(), server.identify(List.of(blocks.get(1)), wire));
+        GalleryFrames.Answer merged = GalleryFrames.readAnswer(GalleryFrames.writeAnswer(GalleryFrames.merge(List.of(p2, p1))));
+        assertEquals(List.of(0, 1, 2), merged.blocks());
+        assertEquals(all, merged.entries());
+        double[] dw = client.distances(whole), dm = client.distances(merged);
+        for (int k = 0; k < all.size(); k++) {
+            GalleryPosition at = GalleryPosition.of(all.get(k).position());
+            double plain = plainD2(people.get(at.block()).get(at.slot()), probe);
+            assertEquals(plain, dm[k], 1e-3, "merged distance of " + at);
+            assertEquals(dw[k], dm[k], 1e-3);
+        }
+        // positions and their (block, slot) are one conversion, both ways
+        assertEquals(new GalleryPosition(3, 17), GalleryPosition.of(new GalleryPosition(3, 17).index()));
+        assertThrows(IllegalArgumentException.class, () -> new GalleryPosition(0, GalleryParameters.BLOCK_CAPACITY));
+        // overlapping parts, entries outside the covered blocks, repeated blocks, too few results: refused
+        assertThrows(IllegalArgumentException.class, () -> GalleryFrames.merge(List.of(p1, p1)));
+        assertThrows(CkksException.class, () -> GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(1), all, p2.result())));
+        assertThrows(CkksException.class, () -> GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(1, 1), List.of(), p2.result())));
+        assertThrows(CkksException.class, () -> client.distances(new GalleryFrames.Answer(List.of(0, 1), p2.entries(), p2.result())));
+        // a listed slot the result reports as not live
+        GalleryFrames.Answer ghost = new GalleryFrames.Answer(List.of(1), List.of(new GalleryFrames.Entry(new GalleryPosition(1, 9).index(), "ghost")), p2.result());
+        assertThrows(CkksException.class, () -> client.distances(ghost));
+    }
 }

@@ -104,7 +104,8 @@ class MatchTest {
         float[] a = unit(512);
         byte[] res = new MatchServer().verify(List.of(owner.encryptTemplate(a)), owner.encryptProbe(a));
         assertEquals(0, owner.decryptVerify(res)[0], 1e-4);
-        assertTrue(Math.abs(other.decryptVerify(res)[0]) > 1, "a different key decrypts noise, not the distance");
+        // a different key decrypts noise: refused as an integrity error, never a distance (issue 10)
+        assertThrows(IntegrityException.class, () -> other.decryptVerify(res));
     }
 
     static int argmin(double[] d) {

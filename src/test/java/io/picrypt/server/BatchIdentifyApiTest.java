@@ -63,7 +63,7 @@ class BatchIdentifyApiTest {
                 assertEquals(one.best().distance(), b.faces().get(i).best().distance(), 1e-3, "same answer as the single route");
             }
             assertEquals(SyntheticEmbeddings.squaredDistance(alice, faces.get(0)), b.faces().get(0).best().distance(), 1e-3);
-            assertTrue(b.trace().requestBytes() > 4 * 100_000, "template + gallery probe per face in the one request");
+            assertTrue(b.trace().requestBytes() > 4 * 100_000, "a gallery probe per face in the one request");
 
             // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
             byte[] probe = new MatchClient(sk).encryptProbe(alice);
@@ -81,15 +81,15 @@ class BatchIdentifyApiTest {
             for (int i = 0; i <= BatchFrames.MAX_ITEMS; i++) over.put((byte) BatchFrames.TEMPLATES).putInt(probe.length).put(probe);
             byte[] tooMany = over.array();
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(tooMany)).status());
-            // ... so a crowd of 33 faces (x 2 items > 64) goes in consecutive batches, in order, instead of being refused
-            assertEquals(32, s.facesPerBatch());
-            List<float[]> crowd = new java.util.ArrayList<>(Collections.nCopies(32, alice));
+            // ... so a crowd of 65 faces (> 64 items) goes in consecutive batches, in order, instead of being refused
+            assertEquals(64, s.facesPerBatch());
+            List<float[]> crowd = new java.util.ArrayList<>(Collections.nCopies(64, alice));
             crowd.add(bob);
             MatchSession.Batch many = s.identifyAll(crowd, 1);
             assertEquals(2, many.requests());
-            assertEquals(33, many.faces().size());
-            assertEquals("alice", many.faces().get(31).match().name());
-            assertEquals("bob", many.faces().get(32).match().name(), "the face of the second batch keeps its place");
+            assertEquals(65, many.faces().size());
+            assertEquals("alice", many.faces().get(63).match().name());
+            assertEquals("bob", many.faces().get(64).match().name(), "the face of the second batch keeps its place");
             assertEquals(1, b.requests());
             // another keyset's token cannot use this keyset
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());

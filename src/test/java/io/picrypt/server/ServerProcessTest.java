@@ -42,9 +42,11 @@ class ServerProcessTest {
         final Process process;
         final URI url;
 
-        ServerProcess(Path data, int port, Path log) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--data", data.toString());
+        ServerProcess(Path data, int port, Path log, String... extra) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g", "io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--data", data.toString()));
+            cmd.addAll(List.of(extra));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             // CLASSPATH, not -cp: see ARCHITECTURE.md (long command lines crash ONNX Runtime; harmless here, but uniform)
             pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -186,6 +188,8 @@ class ServerProcessTest {
             var names = http.list().stream().map(PiCryptClient.Identity::name).toList();
             for (int i : acknowledged) assertTrue(names.contains("id" + i), "acknowledged id" + i + " survived kill -9");
             assertTrue(names.size() <= acknowledged.size() + 3, "at most the in-flight enrollments are extra");
+            System.out.printf("kill -9 durability: %d enrollments acknowledged before the kill, %d stored after restart, 0 acknowledged lost%n",
+                    acknowledged.size(), names.size());
             // every stored template is whole: the encrypted distance to its own vector is ~0
             MatchSession s = new MatchSession(http, sk, null, 1.30);
             for (String n : names) {

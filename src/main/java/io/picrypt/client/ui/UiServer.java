@@ -232,6 +232,7 @@ public final class UiServer implements AutoCloseable {
         s.exception(FaceException.class, (e, req, res) -> {
             switch (e.reason()) {
                 case NO_FACE -> error(res, 422, "no_face", e.getMessage());
+                case LOW_QUALITY -> error(res, 422, "low_quality", e.getMessage());
                 case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
                 case EMPTY, NOT_AN_IMAGE, CORRUPT -> error(res, 400, "not_an_image", e.getMessage());
                 default -> {
@@ -517,6 +518,7 @@ public final class UiServer implements AutoCloseable {
         o.put("faceCount", e.faceCount());
         ArrayNode w = o.putArray("warnings");
         if (e.multipleFaces()) w.add(e.faceCount() + " faces in the photo: the largest was used");
+        e.warnings().forEach(w::add); // quality gate: blurred, turned, lower face covered
     }
 
     private static ObjectNode trace(MatchSession.Trace t) {

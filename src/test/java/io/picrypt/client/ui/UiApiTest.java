@@ -197,6 +197,21 @@ class UiApiTest {
     }
 
     @Test
+    void aFaceTooSmallIsRefusedByTheQualityGate() throws Exception {
+        BufferedImage src = ImageIO.read(new java.io.ByteArrayInputStream(f.people.get(2).png()));
+        BufferedImage small = new BufferedImage(src.getWidth() / 4, src.getHeight() / 4, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = small.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, small.getWidth(), small.getHeight(), null);
+        g.dispose();
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(small, "png", png);
+        HttpResponse<String> r = call("POST", "/api/verify", JSON.createObjectNode().put("name", "x").put("image", b64(png.toByteArray())));
+        assertError(r, 422, "low_quality");
+        assertTrue(JSON.readTree(r.body()).path("message").asText().contains("too small"), r.body());
+    }
+
+    @Test
     void clearErrors() throws Exception {
         assertError(call("POST", "/api/verify", JSON.createObjectNode().put("name", "x").put("image", b64(blankPng()))), 422, "no_face");
         assertError(call("POST", "/api/detect", JSON.createObjectNode().put("image", b64("hello, not an image".getBytes()))), 400, "not_an_image");

@@ -1,0 +1,520 @@
+package io.picrypt.server;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.map.IMap;
+import io.picrypt.ckks.CkksException;
+import io.picrypt.match.GalleryFrames;
+import io.picrypt.match.GalleryParameters;
+import io.picrypt.match.GalleryPosition;
+import io.picrypt.match.GalleryResult;
+import io.picrypt.match.GalleryServer;
+import io.picrypt.store.EnrollmentStore;
+import io.picrypt.store.GalleryStore;
+import io.picrypt.store.PostgresStore;
+import io.picrypt.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The gallery of a cluster of {@code picrypt server} processes, each an embedded Hazelcast member (TCP/IP join,
+ * multicast and auto-detection off, bound to one interface). Durable state stays in the shared PostgreSQL store;
+ * the cluster holds each block in an {@link IMap} partitioned over the members with one backup, and reloads the
+ * blocks from the store when the map has lost them (a full restart, or more members lost than backups).
+ *
+ * <p>Writes run under a cluster-wide per-keyset lock; a single enrollment or deletion runs on the member that owns
+ * the block ({@code submitToKeyOwner}), which commits the store and then replaces the map entry before the request
+ * is acknowledged. An identify sends the probe as uploaded to every member; each expands it once and computes the
+ * products of the blocks it owns, returning a partial answer that names its blocks; the member that took the request
+ * merges them ({@link GalleryFrames#merge}) and answers only if every block is covered (otherwise it retries while
+ * partitions migrate, then answers 503). Block data never crosses the network during an identify.
+ */
+public final class ClusterGalleryService implements GalleryService {
+    private static final Logger log = LoggerFactory.getLogger(ClusterGalleryService.class);
+    static final String BLOCKS = "picrypt-gallery-blocks", META = "picrypt-gallery-meta", EXEC = "picrypt-gallery";
+    /** The service of each member in this JVM, by Hazelcast instance name (tasks find their member's store here). */
+    private static final ConcurrentHashMap<String, ClusterGalleryService> LOCAL = new ConcurrentHashMap<>();
+    private static final int ATTEMPTS = 20;
+    private static final long TASK_TIMEOUT_S = 120;
+
+    /**
+     * How to join: cluster {@code name}, the well-known {@code members} (host:port), the {@code bindInterface} (an IP
+     * address of this machine; the member binds to it only) and the member {@code port}.
+     */
+    public record Settings(String name, List<String> members, String bindInterface, int port) {
+        public Settings {
+            if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("cluster names are 1-64 letters, digits, . _ -");
+            if (members == null || members.isEmpty()) throw new IllegalArgumentException("--cluster-members needs at least one host:port");
+            members = List.copyOf(members);
+            if (bindInterface == null || bindInterface.isBlank()) throw new IllegalArgumentException("no cluster interface");
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("cluster port must be 1..65535");
+        }
+    }
+
+    record BlockKey(String keyset, int block) implements Serializable {}
+
+    record BlockValue(long version, byte[] data) implements Serializable {}
+
+    record Meta(int blocks) implements Serializable {}
+
+    private record Parsed(long version, GalleryServer.Block block) {}
+
+    private final GalleryStore store;
+    private final HazelcastInstance hz;
+    private final IMap<BlockKey, BlockValue> blocks;
+    private final IMap<String, Meta> meta;
+    private final IExecutorService exec;
+    private final ConcurrentHashMap<String, GalleryServer> servers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BlockKey, Parsed> parsed = new ConcurrentHashMap<>();
+
+    /** Starts this process's member and joins the cluster; the store must be PostgreSQL (shared by all members). */
+    public ClusterGalleryService(EnrollmentStore store, Settings settings) {
+        if (!(store instanceof PostgresStore)) {
+            throw new IllegalArgumentException("a cluster keeps its durable state in PostgreSQL, shared by every member:"
+                    + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
+        }
+        this.store = store;
+        Config c = config(settings);
+        this.hz = Hazelcast.newHazelcastInstance(c);
+        LOCAL.put(hz.getName(), this);
+        this.blocks = hz.getMap(BLOCKS);
+        this.meta = hz.getMap(META);
+        this.exec = hz.getExecutorService(EXEC);
+        log.info("cluster member {} of '{}' on {}:{}, {} member(s)", hz.getName(), settings.name(), settings.bindInterface(),
+                settings.port(), hz.getCluster().getMembers().size());
+    }
+
+    static Config config(Settings s) {
+        Config c = new Config();
+        c.setClusterName(s.name());
+        c.setInstanceName("picrypt-" + s.name() + "-" + UUID.randomUUID());
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.logging.type", "slf4j");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        // a killed member is noticed in seconds, not the default minute
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.getInteger("picrypt.cluster.maxNoHeartbeatSeconds", 8).toString());
+        c.setProperty("hazelcast.wait.seconds.before.join", "1");
+        NetworkConfig n = c.getNetworkConfig();
+        n.setPort(s.port()).setPortAutoIncrement(false);
+        n.getInterfaces().setEnabled(true).addInterface(s.bindInterface());
+        JoinConfig j = n.getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(s.members()).setConnectionTimeoutSeconds(3);
+        c.getMapConfig(BLOCKS).setBackupCount(1);
+        c.getMapConfig(META).setBackupCount(1);
+        c.getExecutorConfig(EXEC).setPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors()));
+        return c;
+    }
+
+    /** Members currently in the cluster (for health and tests). */
+    public int members() {
+        return hz.getCluster().getMembers().size();
+    }
+
+    @Override
+    public void close() {
+        LOCAL.remove(hz.getName());
+        hz.shutdown();
+    }
+
+    // ------------------------------------------------------------------ the GalleryService, on the member that took the request
+
+    @Override
+    public Info info(String id, boolean names) {
+        GalleryServer gs = server(id, false);
+        if (gs == null) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
+        List<GalleryStore.GalleryName> all = store.galleryNames(id);
+        return new Info(true, all.size(), loaded(id), store.galleryBytes(id),
+                names ? all.stream().map(GalleryStore.GalleryName::name).toList() : List.of());
+    }
+
+    @Override
+    public void setKeys(String id, byte[] keys) {
+        new GalleryServer(keys); // validates before anything is stored
+        locked(id, () -> {
+            store.setEvaluationKeys(id, keys);
+            everywhere(new Forget(id, false));
+            return null;
+        });
+    }
+
+    @Override
+    public Imported importBlock(String id, GalleryFrames.Import imp) {
+        GalleryServer gs = server(id, true);
+        return locked(id, () -> {
+            int count = loaded(id);
+            Set<String> seen = new HashSet<>();
+            for (var n : store.galleryNames(id)) seen.add(n.name());
+            int before = seen.size();
+            for (String n : imp.names()) {
+                if (!PiCryptServer.validName(n)) throw ApiException.badRequest("bad name in the import: '" + n + "'");
+                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
+            }
+            GalleryServer.Block block = gs.importBlock(imp.block());
+            if (block.liveCount() != imp.names().size()) {
+                throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
+            }
+            byte[] data = block.toBytes();
+            int no = store.addGalleryBlock(id, data, imp.names());
+            if (no != count) {
+                meta.delete(id); // the map is out of step with the store: reload on next use
+                throw new IllegalStateException("gallery block numbering out of step; reloaded");
+            }
+            blocks.set(new BlockKey(id, no), new BlockValue(ThreadLocalRandom.current().nextLong(), data));
+            meta.set(id, new Meta(count + 1));
+            return new Imported(no, before + imp.names().size());
+        });
+    }
+
+    @Override
+    public Enrolled enroll(String id, String name, byte[] enrollment) {
+        server(id, true);
+        return locked(id, () -> {
+            int count = loaded(id);
+            List<GalleryStore.GalleryName> names = store.galleryNames(id);
+            if (names.stream().anyMatch(n -> n.name().equals(name))) {
+                throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
+            }
+            int target = Math.max(0, count - 1);
+            while (true) {
+                int slot = onOwner(new BlockKey(id, target), new Enroll(id, target, target == count, name, enrollment));
+                if (slot >= 0) {
+                    if (target == count) meta.set(id, new Meta(count + 1));
+                    return new Enrolled(name, new GalleryPosition(target, slot), names.size() + 1);
+                }
+                target = count; // the last block is full: open the next one
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(String id, String name) {
+        if (server(id, false) == null) return false;
+        return locked(id, () -> {
+            loaded(id);
+            var at = store.galleryNames(id).stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+            if (at == null) return false;
+            onOwner(new BlockKey(id, at.block()), new Delete(id, at.block(), at.slot(), name));
+            return true;
+        });
+    }
+
+    @Override
+    public GalleryFrames.Answer identify(String id, byte[] probe) {
+        server(id, true);
+        int count = loaded(id);
+        if (count == 0) {
+            return new GalleryFrames.Answer(List.of(), List.of(), GalleryResult.write(List.of(), List.of(), GalleryParameters.get()));
+        }
+        GalleryFrames.Answer merged = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            try {
+                List<GalleryFrames.Answer> parts = new ArrayList<>();
+                for (Future<byte[]> f : exec.submitToAllMembers(new Identify(id, probe, count)).values()) {
+                    parts.add(GalleryFrames.readAnswer(f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS)));
+                }
+                merged = GalleryFrames.merge(parts);
+                if (merged.blocks().size() == count) break;
+                log.info("identify covered {} of {} blocks (partitions migrating?); retrying", merged.blocks().size(), count);
+                if (attempt == ATTEMPTS / 2) reloadMissing(id, count); // more members lost than backups: from the store
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof CkksException c) throw c;
+                if (e.getCause() instanceof ApiException a) throw a;
+                if (e.getCause() instanceof IllegalArgumentException a) throw a;
+                log.info("identify on a member failed ({}); retrying", e.getCause() == null ? e : e.getCause().toString());
+            } catch (TimeoutException | com.hazelcast.core.HazelcastException e) {
+                log.info("identify on a member failed ({}); retrying", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(503, "cluster_unavailable", "interrupted");
+            }
+            merged = null;
+            sleep(500);
+        }
+        if (merged == null || merged.blocks().size() != count) {
+            throw new ApiException(503, "cluster_unavailable", "the cluster could not answer for every gallery block; retry shortly");
+        }
+        // names from the store, shown only where the merged result reports a live slot (a write racing this identify)
+        GalleryResult.Contents r = GalleryResult.read(merged.result(), GalleryParameters.get());
+        List<GalleryFrames.Entry> entries = new ArrayList<>();
+        for (var n : store.galleryNames(id)) {
+            if (n.block() < count && r.blocks().get(n.block()).live(n.slot())) {
+                entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
+            }
+        }
+        return new GalleryFrames.Answer(merged.blocks(), entries, merged.result());
+    }
+
+    @Override
+    public void forget(String id) {
+        Meta m = meta.get(id);
+        if (m != null) for (int b = 0; b < m.blocks(); b++) blocks.delete(new BlockKey(id, b));
+        meta.delete(id);
+        everywhere(new Forget(id, true));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The keyset's block count, loading every block from the store into the map when the cluster has none of it. */
+    private int loaded(String id) {
+        Meta m = meta.get(id);
+        if (m != null) return m.blocks();
+        return locked(id, () -> {
+            Meta again = meta.get(id);
+            if (again != null) return again.blocks();
+            List<GalleryStore.GalleryBlock> all = store.galleryBlocks(id);
+            for (var b : all) blocks.set(new BlockKey(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
+            meta.set(id, new Meta(all.size()));
+            if (!all.isEmpty()) log.info("keyset {}: {} gallery blocks loaded from the store into the cluster", id, all.size());
+            return all.size();
+        });
+    }
+
+    private void reloadMissing(String id, int count) {
+        for (var b : store.galleryBlocks(id)) {
+            if (b.block() < count) blocks.putIfAbsent(new BlockKey(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
+        }
+    }
+
+    private <T> T locked(String id, Callable<T> body) {
+        try {
+            if (!meta.tryLock(id, 120, TimeUnit.SECONDS)) throw new ApiException(503, "busy", "the keyset's gallery is busy; try again shortly");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "busy", "interrupted");
+        }
+        try {
+            return body.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            meta.unlock(id);
+        }
+    }
+
+    /**
+     * Runs a write on the block's owner (the caller holds the keyset's lock). If the owner fails, it may have committed
+     * the store without updating the map: the keyset's map entries are then dropped, so the next use reloads them from
+     * the store, which is the truth; the request is answered 503 (not acknowledged).
+     */
+    private <T> T onOwner(BlockKey key, Callable<T> task) {
+        try {
+            return exec.submitToKeyOwner(task, key).get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r && !(r instanceof com.hazelcast.core.HazelcastException)) throw r;
+            meta.delete(key.keyset());
+            throw new ApiException(503, "cluster_unavailable", "the member holding the block failed; not acknowledged, retry");
+        } catch (TimeoutException | com.hazelcast.core.HazelcastException e) {
+            meta.delete(key.keyset());
+            throw new ApiException(503, "cluster_unavailable", "the member holding the block did not answer; not acknowledged, retry");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "cluster_unavailable", "interrupted");
+        }
+    }
+
+    private void everywhere(Callable<Void> task) {
+        for (Future<Void> f : exec.submitToAllMembers(task).values()) {
+            try {
+                f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("cache invalidation on a member failed: {}", e.toString()); // a lost member has no cache
+            }
+        }
+    }
+
+    private GalleryServer server(String id, boolean required) {
+        GalleryServer gs = servers.get(id);
+        if (gs != null) return gs;
+        byte[] keys = store.evaluationKeys(id).orElse(null);
+        if (keys == null) {
+            if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
+            return null;
+        }
+        return servers.computeIfAbsent(id, k -> new GalleryServer(keys));
+    }
+
+    /** The block as this member holds it (it owns the key), parsed once per version. */
+    private GalleryServer.Block local(GalleryServer gs, BlockKey key) {
+        BlockValue v = blocks.get(key);
+        if (v == null) return null;
+        Parsed p = parsed.get(key);
+        if (p != null && p.version() == v.version()) return p.block();
+        GalleryServer.Block b = gs.readBlock(v.data());
+        parsed.put(key, new Parsed(v.version(), b));
+        return b;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ClusterGalleryService of(HazelcastInstance hz) {
+        ClusterGalleryService s = LOCAL.get(hz.getName());
+        if (s == null) throw new IllegalStateException("no PiCrypt gallery on member " + hz.getName());
+        return s;
+    }
+
+    // ------------------------------------------------------------------ tasks (run on the member that owns the data)
+
+    private abstract static class Task<T> implements Callable<T>, Serializable, HazelcastInstanceAware {
+        transient HazelcastInstance hz;
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hz) { this.hz = hz; }
+    }
+
+    /** The products of every block of the keyset this member owns: a partial PCGF answer (blocks + result, no names). */
+    static final class Identify extends Task<byte[]> {
+        final String keyset;
+        final byte[] probe;
+        final int count;
+
+        Identify(String keyset, byte[] probe, int count) {
+            this.keyset = keyset;
+            this.probe = probe;
+            this.count = count;
+        }
+
+        @Override
+        public byte[] call() {
+            ClusterGalleryService s = of(hz);
+            GalleryServer gs = s.server(keyset, true);
+            List<BlockKey> mine = new ArrayList<>();
+            for (BlockKey k : s.blocks.localKeySet()) if (k.keyset().equals(keyset) && k.block() < count) mine.add(k);
+            mine.sort(Comparator.comparingInt(BlockKey::block));
+            List<Integer> numbers = new ArrayList<>();
+            List<GalleryServer.Block> held = new ArrayList<>();
+            for (BlockKey k : mine) {
+                GalleryServer.Block b = s.local(gs, k);
+                if (b == null) continue;
+                numbers.add(k.block());
+                held.add(b);
+            }
+            byte[] result = held.isEmpty() ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get()) : gs.identify(held, probe);
+            return GalleryFrames.writeAnswer(numbers, List.of(), result);
+        }
+    }
+
+    /** One enrollment into block {@code block} (a new block when {@code fresh}): slot used, or -1 when the block is full. */
+    static final class Enroll extends Task<Integer> {
+        final String keyset, name;
+        final int block;
+        final boolean fresh;
+        final byte[] enrollment;
+
+        Enroll(String keyset, int block, boolean fresh, String name, byte[] enrollment) {
+            this.keyset = keyset;
+            this.block = block;
+            this.fresh = fresh;
+            this.name = name;
+            this.enrollment = enrollment;
+        }
+
+        @Override
+        public Integer call() {
+            ClusterGalleryService s = of(hz);
+            GalleryServer gs = s.server(keyset, true);
+            BlockKey key = new BlockKey(keyset, block);
+            GalleryServer.Block b = fresh ? gs.newBlock() : s.local(gs, key);
+            if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
+            int slot = b.firstFreeSlot();
+            if (slot < 0) return -1;
+            gs.enroll(b, slot, enrollment);
+            byte[] data = b.toBytes();
+            try {
+                s.store.putGalleryName(keyset, block, data, name, slot); // durable before the map and the answer
+            } catch (StoreException e) {
+                s.parsed.remove(key); // the parsed block is ahead of the store
+                throw e;
+            }
+            long v = ThreadLocalRandom.current().nextLong();
+            s.blocks.set(key, new BlockValue(v, data));
+            s.parsed.put(key, new Parsed(v, b));
+            return slot;
+        }
+    }
+
+    static final class Delete extends Task<Boolean> {
+        final String keyset, name;
+        final int block, slot;
+
+        Delete(String keyset, int block, int slot, String name) {
+            this.keyset = keyset;
+            this.block = block;
+            this.slot = slot;
+            this.name = name;
+        }
+
+        @Override
+        public Boolean call() {
+            ClusterGalleryService s = of(hz);
+            GalleryServer gs = s.server(keyset, true);
+            BlockKey key = new BlockKey(keyset, block);
+            GalleryServer.Block b = s.local(gs, key);
+            if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
+            gs.delete(b, slot);
+            byte[] data = b.toBytes();
+            try {
+                s.store.removeFromGallery(keyset, block, data, name);
+            } catch (StoreException e) {
+                s.parsed.remove(key);
+                throw e;
+            }
+            long v = ThreadLocalRandom.current().nextLong();
+            s.blocks.set(key, new BlockValue(v, data));
+            s.parsed.put(key, new Parsed(v, b));
+            return true;
+        }
+    }
+
+    /** Drops a keyset's evaluator (keys replaced) and, when {@code blocks}, its parsed blocks. */
+    static final class Forget extends Task<Void> {
+        final String keyset;
+        final boolean blocks;
+
+        Forget(String keyset, boolean blocks) {
+            this.keyset = keyset;
+            this.blocks = blocks;
+        }
+
+        @Override
+        public Void call() {
+            ClusterGalleryService s = LOCAL.get(hz.getName());
+            if (s == null) return null;
+            s.servers.remove(keyset);
+            if (blocks) s.parsed.keySet().removeIf(k -> k.keyset().equals(keyset));
+            return null;
+        }
+    }
+}

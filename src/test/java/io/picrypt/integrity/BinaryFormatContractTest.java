@@ -1,0 +1,188 @@
+package io.picrypt.integrity;
+
+import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.KeyGenerator;
+import io.picrypt.ckks.Serializer;
+import io.picrypt.imagediff.DiffRequest;
+import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffException;
+import io.picrypt.imagediff.ImageDiffParameters;
+import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.imagediff.RawImage;
+import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryFrames;
+import io.picrypt.match.GalleryParameters;
+import io.picrypt.match.GalleryResult;
+import io.picrypt.match.GalleryServer;
+import io.picrypt.match.IdentifyFrame;
+import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchParameters;
+import io.picrypt.match.MatchServer;
+import io.picrypt.match.ResultEnvelope;
+import io.picrypt.match.SyntheticEmbeddings;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * One contract over every binary format of the project, on both sides of the wire (the server's parsers of what
+ * clients send, the client's parsers of what the server answers): the round trip parses; every truncation, one
+ * trailing byte, a wrong magic, a wrong version and every count field off by one (and zero, and 2^31-1) are
+ * refused with the format's own exception (CkksException / ImageDiffException), never an index or buffer error,
+ * an OutOfMemoryError, or silently accepted. Each parser is the whole path its reader runs (e.g. an identify
+ * answer: frame, envelope, ciphertexts, decryption and range checks).
+ */
+class BinaryFormatContractTest {
+    /** A format: its bytes, the full parse, and the offsets of its u32/u16 count fields. */
+    record Format(String name, byte[] bytes, Consumer<byte[]> parse, int[] u32Counts, int[] u16Counts) {}
+
+    static final List<Format> formats = new ArrayList<>();
+    /**
+     * PCIM/PCID: the ciphertext count field (after magic, version, fingerprint, width, height, channels). Width and
+     * height are metadata: a change that implies the same ciphertext count cannot be seen by a parser, only by
+     * comparing with the request (not done by the image-difference client: see the issue 10 note).
+     */
+    static final int[] IMAGE_COUNT = {4 + 1 + 16 + 4 + 4 + 1};
+
+    @BeforeAll
+    static void build() {
+        SplittableRandom r = new SplittableRandom(5);
+        var mp = MatchParameters.get();
+        var sk = MatchClient.generateSecretKey();
+        MatchClient mc = new MatchClient(sk);
+        MatchServer ms = new MatchServer();
+        float[] y = SyntheticEmbeddings.unit(r), x = SyntheticEmbeddings.unit(r);
+        byte[] template = mc.encryptTemplate(y), probe = mc.encryptProbe(x);
+        formats.add(new Format("PCCT template (server parse)", template, ms::validate, new int[0], new int[0]));
+        byte[] verify = ms.verify(List.of(template, mc.encryptTemplate(x)), probe);
+        formats.add(new Format("PCMR verify answer (client parse)", verify, b -> mc.decryptVerify(b), new int[]{5, 9}, new int[0]));
+        byte[] identify = IdentifyFrame.write(List.of(new IdentifyFrame.Entry("alice", 2)), verify);
+        formats.add(new Format("PCIR identify answer (client parse)", identify, b -> {
+            IdentifyFrame.Contents c = IdentifyFrame.read(b);
+            mc.decryptIdentify(c.envelope(), c.templates());
+        }, new int[]{5}, new int[]{9, 16}));
+        formats.add(new Format("PCSK secret key", Serializer.writeSecretKey(sk), b -> Serializer.readSecretKey(b, mp), new int[0], new int[0]));
+        formats.add(new Format("PCPA parameters", Serializer.writeParameters(mp), Serializer::readParameters, new int[]{5}, new int[0]));
+
+        var gp = GalleryParameters.get();
+        var gsk = GalleryClient.generateSecretKey();
+        GalleryClient gc = new GalleryClient(gsk);
+        byte[] evalKeys = gc.evaluationKeys();
+        GalleryServer gs = new GalleryServer(evalKeys);
+        List<float[]> people = new ArrayList<>();
+        for (int i = 0; i < 3; i++) people.add(SyntheticEmbeddings.unit(r));
+        byte[] bulk = gc.encryptBlock(people);
+        // PCGI's identity count is the key owner's claim about columns the server cannot read: alone it is not checkable
+        // (a larger count makes all-zero slots live, d^2 = 2 for them); PCGN binds it to the names, tested below
+        formats.add(new Format("PCGI bulk block (server parse)", bulk, gs::importBlock, new int[0], new int[0]));
+        formats.add(new Format("PCGN gallery import (server parse)", GalleryFrames.writeImport(List.of("a", "b", "c"), bulk), b -> {
+            GalleryFrames.Import imp = GalleryFrames.readImport(b);
+            if (gs.importBlock(imp.block()).liveCount() != imp.names().size()) throw new CkksException("names and block differ");
+        }, new int[]{5}, new int[]{9}));
+        GalleryServer.Block block = gs.importBlock(bulk);
+        formats.add(new Format("PCGS stored block (server parse)", block.toBytes(), gs::readBlock, new int[0], new int[0]));
+        byte[] result = gs.identify(List.of(block), gc.encryptProbe(x));
+        formats.add(new Format("PCGR gallery result (client parse)", result, b -> gc.decryptAllDistances(b), new int[]{5}, new int[0]));
+        byte[] answer = GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
+                new GalleryFrames.Entry(2, "c")), result);
+        // v2: block count at 5, block numbers, entry count at 13, first name's length at 21; the client's parse is
+        // GalleryClient.distances (live slots must be exactly the named ones)
+        formats.add(new Format("PCGF gallery answer (client parse)", answer, b -> gc.distances(GalleryFrames.readAnswer(b)),
+                new int[]{5, 13}, new int[]{21}));
+        formats.add(new Format("PCGE evaluation keys (server parse)", evalKeys, b -> new GalleryServer(b), new int[]{5}, new int[0]));
+        formats.add(new Format("PCGK Galois keys", Serializer.writeGaloisKeys(new KeyGenerator(gp).galoisKeys(gsk, List.of(GalleryParameters.galoisElements().get(0)))),
+                b -> Serializer.readGaloisKeys(b, gp), new int[0], new int[]{21}));
+        formats.add(new Format("PCRK relinearization key", Serializer.writeRelinKey(new KeyGenerator(gp).relinKey(gsk)),
+                b -> Serializer.readRelinKey(b, gp), new int[0], new int[0]));
+        formats.add(new Format("PCPK public key", Serializer.writePublicKey(new KeyGenerator(gp).publicKey(gsk)),
+                b -> Serializer.readPublicKey(b, gp), new int[0], new int[0]));
+
+        ImageDiffParameters ip = ImageDiffParameters.standard();
+        ImageDiffClient ic = ImageDiffClient.withNewKey(ip);
+        ImageDiffServer is = new ImageDiffServer(ip, 1_000_000);
+        byte[] pixels = new byte[6 * 5 * 3];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) r.nextInt(256);
+        byte[] before = ic.encrypt(new RawImage(6, 5, 3, pixels)), after = ic.encrypt(new RawImage(6, 5, 3, pixels.clone()));
+        formats.add(new Format("PCIM encrypted image (server parse)", before, b -> is.subtract(b, after), IMAGE_COUNT, new int[0]));
+        formats.add(new Format("PCIM encrypted image (client parse)", before, ic::decryptImage, IMAGE_COUNT, new int[0]));
+        formats.add(new Format("PCDR difference request (server parse)", DiffRequest.write(before, after), b -> {
+            byte[][] pair = DiffRequest.read(b);
+            is.subtract(pair[0], pair[1]);
+        }, new int[]{5}, new int[0]));
+        formats.add(new Format("PCID difference (client parse)", is.subtract(before, after), ic::decrypt,
+                IMAGE_COUNT, new int[0]));
+    }
+
+    static void refused(Format f, byte[] b, String what) {
+        try {
+            f.parse().accept(b);
+        } catch (CkksException | ImageDiffException expected) {
+            return;
+        } catch (Throwable t) {
+            fail(f.name() + ", " + what + ": " + t + " instead of a format error");
+        }
+        fail(f.name() + ", " + what + ": accepted");
+    }
+
+    /**
+     * Every length for formats up to 160 KiB (every wire answer of one verify, identify or gallery block, every
+     * template, probe and image here). Multi-megabyte ones (evaluation keys, whole blocks), whose parsers validate
+     * megabytes before they reach a cut near the end: every length in the first 1 KiB (all headers and counts),
+     * the last 16 bytes, and 40 evenly spaced lengths between.
+     */
+    static int[] truncations(int length) {
+        if (length <= 160 << 10) return java.util.stream.IntStream.range(0, length).toArray();
+        java.util.TreeSet<Integer> n = new java.util.TreeSet<>();
+        for (int i = 0; i < 1024; i++) n.add(i);
+        for (int i = length - 16; i < length; i++) n.add(i);
+        for (int k = 1; k < 40; k++) n.add((int) ((long) length * k / 40));
+        return n.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @TestFactory
+    List<DynamicTest> everyFormat() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Format f : formats) {
+            tests.add(DynamicTest.dynamicTest(f.name(), () -> {
+                f.parse().accept(f.bytes()); // round trip
+                byte[] b = f.bytes();
+                for (int n : truncations(b.length)) refused(f, Arrays.copyOf(b, n), "truncated to " + n + " of " + b.length + " bytes");
+                refused(f, Arrays.copyOf(b, b.length + 1), "one trailing byte");
+                byte[] m = b.clone();
+                m[0] ^= 0x20;
+                refused(f, m, "wrong magic");
+                m = b.clone();
+                m[4] = (byte) (m[4] + 1);
+                refused(f, m, "version " + (b[4] + 1) + " (one above this format's)");
+                for (int at : f.u32Counts()) {
+                    int v = ByteBuffer.wrap(b, at, 4).getInt();
+                    for (int w : new int[]{v + 1, v - 1, 0, Integer.MAX_VALUE, -1}) {
+                        if (w == v) continue;
+                        byte[] c = b.clone();
+                        ByteBuffer.wrap(c, at, 4).putInt(w);
+                        refused(f, c, "u32 count at " + at + " = " + w + " (was " + v + ")");
+                    }
+                }
+                for (int at : f.u16Counts()) {
+                    int v = Short.toUnsignedInt(ByteBuffer.wrap(b, at, 2).getShort());
+                    for (int w : new int[]{v + 1, v - 1, 0, 0xFFFF}) {
+                        if (w == v || w < 0) continue;
+                        byte[] c = b.clone();
+                        ByteBuffer.wrap(c, at, 2).putShort((short) w);
+                        refused(f, c, "u16 count at " + at + " = " + w + " (was " + v + ")");
+                    }
+                }
+            }));
+        }
+        return tests;
+    }
+}
