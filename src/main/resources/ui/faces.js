@@ -66,8 +66,13 @@
     canvas.height = img.naturalHeight;
     const g = canvas.getContext('2d');
     g.drawImage(img, 0, 0);
-    const line = Math.max(2, Math.round(Math.max(canvas.width, canvas.height) / 400));
-    g.font = `${Math.max(12, line * 7)}px sans-serif`;
+    // Sized for the displayed size, not the photo's (a 710 px photo shown 330 px wide at phone width had ~5 px
+    // labels): ~13 px text and ~2 px lines on screen, as app.js's previews.
+    const shown = canvas.getBoundingClientRect().width || canvas.width;
+    const scale = Math.max(1, canvas.width / shown);
+    const line = Math.max(2, Math.round(2 * scale));
+    const fontPx = Math.round(13 * scale);
+    g.font = `${fontPx}px sans-serif`;
     faces.forEach((f, i) => {
       const [x1, y1, x2, y2] = f.box;
       const text = caption(f, i);
@@ -75,11 +80,12 @@
       g.strokeStyle = bad ? '#c0392b' : '#1e8449';
       g.lineWidth = line;
       g.strokeRect(x1, y1, x2 - x1, y2 - y1);
-      const w = g.measureText(text).width + 6, h = line * 7 + 6;
+      const w = g.measureText(text).width + 6, h = fontPx + 6;
       g.fillStyle = g.strokeStyle;
-      g.fillRect(x1, Math.max(0, y1 - h), w, h);
+      const lx = Math.max(0, Math.min(x1, canvas.width - w)); // keep the caption inside the photo
+      g.fillRect(lx, Math.max(0, y1 - h), w, h);
       g.fillStyle = '#fff';
-      g.fillText(text, x1 + 3, Math.max(h - 4, y1 - 4));
+      g.fillText(text, lx + 3, Math.max(h - 4, y1 - 4));
     });
   }
 
@@ -127,7 +133,7 @@
         const list = el('ol', { id: 'faces-list' });
         r.faces.forEach((f, i) => list.append(el('li', { text: `#${i} ${describe(f)}` })));
         const rows = [canvas, list];
-        if (r.trace) rows.push(el('p', { class: 'muted', text: `${r.trace.probes} probes in one request: server round trip ${Math.round(r.trace.server_ms)} ms, sent ${r.trace.request_bytes.toLocaleString()} B` }));
+        if (r.trace) rows.push(el('p', { class: 'muted', text: `${r.trace.probes} probes in ${r.trace.requests > 1 ? r.trace.requests + ' requests' : 'one request'}: server round trip ${Math.round(r.trace.server_ms)} ms, sent ${r.trace.request_bytes.toLocaleString()} B` }));
         if (!r.faces.length) rows.push(el('p', { class: 'msg warn', text: 'no face found' }));
         out.replaceChildren(...rows);
         await draw(canvas, dataUrl, r.faces, caption);

@@ -45,6 +45,7 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (output != null) IdentifyCommand.checkWritable(output);
         try (FacePipeline p = face.open(); PointerScope scope = new PointerScope()) {
             Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
             List<DetectedFace> faces = p.detectFaces(img);

@@ -52,6 +52,7 @@ final class IdentifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!allFaces && (output != null || json)) throw new IllegalArgumentException("-o and --json need --all-faces");
+        if (output != null) checkWritable(output);
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
             MatchSession.Identification r;
@@ -127,10 +128,11 @@ final class IdentifyCommand implements Callable<Integer> {
             if (batch != null) {
                 MatchSession.Trace t = batch.trace();
                 root.put("threshold", o.session().threshold()).put("embed_ms", embedMs).put("round_trip_ms", t.serverMs())
-                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes());
+                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes())
+                        .put("requests", batch.requests());
                 if (!json) {
-                    System.out.printf(Locale.ROOT, "  %d probes in one request; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
-                            embeddings.size(), o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+                    System.out.printf(Locale.ROOT, "  %d probes in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                            embeddings.size(), batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
                 }
             }
             if (output != null) {
@@ -141,5 +143,17 @@ final class IdentifyCommand implements Callable<Integer> {
             if (json) System.out.println(om.writeValueAsString(root));
             return identified > 0 ? 0 : 1;
         }
+    }
+
+    /**
+     * Checks -o before any probe is sent: an extension OpenCV cannot write (out.xyz) used to fail only after the
+     * identification, with OpenCV's internal "could not find a writer" text.
+     */
+    static void checkWritable(Path output) {
+        if (!org.bytedeco.opencv.global.opencv_imgcodecs.haveImageWriter(output.toString())) {
+            throw new IllegalArgumentException("cannot write " + output + ": use a .png or .jpg file name");
+        }
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) throw new IllegalArgumentException("cannot write " + output + ": no such directory " + dir);
     }
 }

@@ -317,8 +317,13 @@ public final class MatchSession {
         return decodeIdentification(p, reply, gr, ms(t1), top);
     }
 
-    /** Every face's identification (e.g. all faces of a group photo), in order, with one round trip. */
-    public record Batch(List<Identification> faces, Trace trace) {}
+    /** The faces' identifications in input order; {@code requests}: batch requests sent (1 unless the faces overflowed one batch). */
+    public record Batch(List<Identification> faces, Trace trace, int requests) {}
+
+    /** Faces per batch request: the server's item limit (each face is one item: a gallery or a template probe). */
+    public int facesPerBatch() {
+        return io.picrypt.match.BatchFrames.MAX_ITEMS;
+    }
 
     /**
      * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
@@ -328,9 +333,26 @@ public final class MatchSession {
      */
     public Batch identifyAll(List<float[]> embeddings, int top) {
         if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
-        if (embeddings.size() > io.picrypt.match.BatchFrames.MAX_ITEMS) {
-            throw new IllegalArgumentException("at most " + io.picrypt.match.BatchFrames.MAX_ITEMS + " faces per batch, not " + embeddings.size());
+        // A crowd photo may hold more faces than one batch request carries (the server's item limit): send
+        // consecutive batches of at most facesPerBatch() faces rather than refusing the photo.
+        int per = facesPerBatch();
+        if (embeddings.size() <= per) return identifyChunk(embeddings, top);
+        List<Identification> all = new ArrayList<>(embeddings.size());
+        double enc = 0, server = 0, dec = 0, compute = 0;
+        long sent = 0, received = 0;
+        int requests = 0;
+        for (int from = 0; from < embeddings.size(); from += per) {
+            Batch b = identifyChunk(embeddings.subList(from, Math.min(embeddings.size(), from + per)), top);
+            all.addAll(b.faces());
+            Trace t = b.trace();
+            enc += t.encryptMs(); server += t.serverMs(); dec += t.decryptMs(); compute += t.computeMs();
+            sent += t.requestBytes(); received += t.responseBytes();
+            requests++;
         }
+        return new Batch(List.copyOf(all), new Trace(0, enc, server, dec, sent, received, compute), requests);
+    }
+
+    private Batch identifyChunk(List<float[]> embeddings, int top) {
         List<Probes> probes = new ArrayList<>();
         List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
         for (float[] e : embeddings) {
@@ -370,7 +392,7 @@ public final class MatchSession {
             dec += id.trace().decryptMs();
             out.add(id);
         }
-        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()));
+        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()), 1);
     }
 
     /** One embedding's probe: a gallery probe with a gallery key (one identification path), else a template probe. */

@@ -90,6 +90,17 @@ class FaceAnalysisCommandsTest {
             assertTrue(Files.size(namedPng) > 10_000);
             assertEquals(Main.EXIT_ERROR, ServiceCommandsTest.run("detect", "--models", MODELS.toString(), "--names", GROUP.toString())[0]);
 
+            // an -o that cannot be written is refused before anything is identified (was: OpenCV's "could not find a writer" after)
+            for (String bad : new String[]{tmp.resolve("named.xyz").toString(), tmp.resolve("no/such/dir/named.png").toString()}) {
+                r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", "-o", bad, GROUP.toString());
+                assertEquals(Main.EXIT_ERROR, r[0]);
+                assertTrue(((String) r[2]).contains("cannot write") && !((String) r[2]).contains("OpenCV"), (String) r[2]);
+                assertFalse(((String) r[1]).contains("probes"), "nothing identified: " + r[1]);
+                r = ServiceCommandsTest.run("detect", "--keys", keys, "--models", MODELS.toString(), "--names", "-o", bad, GROUP.toString());
+                assertEquals(Main.EXIT_ERROR, r[0]);
+                assertTrue(((String) r[2]).contains("cannot write") && !((String) r[2]).contains("OpenCV"), (String) r[2]);
+            }
+
             r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", GROUP.toString());
             assertEquals(0, r[0]);
             assertTrue(((String) r[1]).contains("4 probes in one request"), (String) r[1]);

@@ -75,7 +75,22 @@ class BatchIdentifyApiTest {
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(badProbe)).status());
             byte[] huge = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[(1 << 20) + 1])));
             assertEquals(413, assertThrows(ClientException.class, () -> http.identifyBatch(huge)).status());
-            assertThrows(IllegalArgumentException.class, () -> s.identifyAll(Collections.nCopies(65, alice), 1), "65 faces > 64 items");
+            // the server refuses a batch over its item limit (64) with 400 ...
+            java.nio.ByteBuffer over = java.nio.ByteBuffer.allocate(7 + (BatchFrames.MAX_ITEMS + 1) * (5 + probe.length));
+            over.put("PCBQ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1).putShort((short) (BatchFrames.MAX_ITEMS + 1));
+            for (int i = 0; i <= BatchFrames.MAX_ITEMS; i++) over.put((byte) BatchFrames.TEMPLATES).putInt(probe.length).put(probe);
+            byte[] tooMany = over.array();
+            assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(tooMany)).status());
+            // ... so a crowd of 65 faces (> 64 items) goes in consecutive batches, in order, instead of being refused
+            assertEquals(64, s.facesPerBatch());
+            List<float[]> crowd = new java.util.ArrayList<>(Collections.nCopies(64, alice));
+            crowd.add(bob);
+            MatchSession.Batch many = s.identifyAll(crowd, 1);
+            assertEquals(2, many.requests());
+            assertEquals(65, many.faces().size());
+            assertEquals("alice", many.faces().get(63).match().name());
+            assertEquals("bob", many.faces().get(64).match().name(), "the face of the second batch keeps its place");
+            assertEquals(1, b.requests());
             // another keyset's token cannot use this keyset
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());

@@ -56,7 +56,7 @@ final class FaceAnalysisRoutes {
         JsonNode b = UiServer.jsonBody(req);
         byte[] image = UiServer.image(b.path("image"), "the photo");
         var which = EnumSet.copyOf(FaceAnalyzer.Analysis.attributes());
-        if (b.path("liveness").asBoolean(false)) which.add(FaceAnalyzer.Analysis.LIVENESS);
+        if (flag(b, "liveness")) which.add(FaceAnalyzer.Analysis.LIVENESS);
         FaceAnalyzer an = analyzer();
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {
@@ -85,8 +85,8 @@ final class FaceAnalysisRoutes {
     private Object identifyAll(Request req, Response res) throws Exception {
         JsonNode b = UiServer.jsonBody(req);
         byte[] image = UiServer.image(b.path("image"), "the photo");
-        boolean live = b.path("liveness").asBoolean(false);
-        int top = Math.max(1, Math.min(b.path("top").asInt(3), 100));
+        boolean live = flag(b, "liveness");
+        int top = UiServer.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
         FaceAnalyzer an = live ? analyzer() : null;
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {
@@ -122,10 +122,18 @@ final class FaceAnalysisRoutes {
             if (batch != null) {
                 MatchSession.Trace t = batch.trace();
                 o.putObject("trace").put("encrypt_ms", t.encryptMs()).put("server_ms", t.serverMs()).put("decrypt_ms", t.decryptMs())
-                        .put("request_bytes", t.requestBytes()).put("response_bytes", t.responseBytes()).put("probes", embeddings.size());
+                        .put("request_bytes", t.requestBytes()).put("response_bytes", t.responseBytes()).put("probes", embeddings.size()).put("requests", batch.requests());
             }
         }
         return json(res, o);
+    }
+
+    /** An optional boolean field: absent/null = false; anything but true/false is a 400 (not silently false). */
+    private static boolean flag(JsonNode body, String field) {
+        JsonNode n = body.path(field);
+        if (n.isMissingNode() || n.isNull()) return false;
+        if (!n.isBoolean()) throw new UiServer.UiException(400, "bad_request", "'" + field + "' must be true or false");
+        return n.booleanValue();
     }
 
     private static void box(ArrayNode a, FaceBox b) {

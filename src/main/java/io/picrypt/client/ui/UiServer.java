@@ -322,9 +322,8 @@ public final class UiServer implements AutoCloseable {
         if (imgs.size() > MAX_ENROLL_PHOTOS) throw new UiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) images.add(image(imgs.get(i), "photo " + (i + 1)));
-        EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(b.path("allowMixedPhotos").asBoolean(false),
-                b.path("allowNewFace").asBoolean(false));
-        MatchSession.Enrollment e = session.enrollImages(name, images, b.path("replace").asBoolean(true), overrides);
+        EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(bool(b, "allowMixedPhotos", false), bool(b, "allowNewFace", false));
+        MatchSession.Enrollment e = session.enrollImages(name, images, bool(b, "replace", true), overrides);
         ObjectNode o = JSON.createObjectNode().put("name", e.name()).put("photos", e.photos()).put("templates", e.templates());
         e.warnings().forEach(o.putArray("warnings")::add);
         o.set("trace", trace(e.trace()));
@@ -452,6 +451,17 @@ public final class UiServer implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * An optional JSON boolean; absent/null = {@code dflt}. Anything else is a 400: Jackson's asBoolean read
+     * replace:"no" as true (replace) and allowNewFace:1 as true (override a safety rule).
+     */
+    static boolean bool(JsonNode body, String field, boolean dflt) {
+        JsonNode n = body.path(field);
+        if (n.isMissingNode() || n.isNull()) return dflt;
+        if (!n.isBoolean()) throw new UiException(400, "bad_request", "'" + field + "' must be true or false");
+        return n.booleanValue();
+    }
 
     /** "Show top": a whole number 1..MAX_TOP; absent means 5. */
     static int top(JsonNode n) {

@@ -72,6 +72,12 @@ class FaceAnalysisUiTest {
         assertError(UiApiTest.call("POST", "/api/analyze", Map.of("image", "data:image/png;base64,AAAA")), 400, "not_an_image");
         assertError(UiApiTest.call("POST", "/api/identify-all", Map.of("image", b64(UiApiTest.blankPng()))), 422, "no_face");
         assertError(UiApiTest.call("POST", "/api/liveness", Map.of()), 400, "bad_request");
+        // wrong types are refused, not silently changed (top 0 used to become 1, "abc" 3, liveness "yes" false)
+        for (Object top : java.util.List.of(0, -3, 2.5, 1000, "abc", true)) {
+            assertError(UiApiTest.call("POST", "/api/identify-all", Map.of("image", group, "top", top)), 400, "bad_request");
+        }
+        assertError(UiApiTest.call("POST", "/api/identify-all", Map.of("image", group, "liveness", "yes")), 400, "bad_request");
+        assertError(UiApiTest.call("POST", "/api/analyze", Map.of("image", group, "liveness", 1)), 400, "bad_request");
         assertEquals(403, UiApiTest.call("POST", "/api/analyze", Map.of("image", group), "wrong", null).statusCode());
     }
 }

@@ -286,6 +286,15 @@ class UiApiTest {
         assertEquals(3, body.path("pairs").get(0).path("second").asInt());
         assertTrue(body.path("pairs").get(0).path("distance").asDouble() > body.path("threshold").asDouble());
         assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("mixed api")));
+        // a safety override or the replace flag must be a JSON boolean: "true" or 1 used to override, replace:"no" to replace
+        mixed.put("allowMixedPhotos", "true");
+        assertError(call("POST", "/api/enroll", mixed), 400, "bad_request");
+        mixed.put("allowMixedPhotos", 1);
+        assertError(call("POST", "/api/enroll", mixed), 400, "bad_request");
+        mixed.put("allowMixedPhotos", false).put("replace", "no");
+        assertError(call("POST", "/api/enroll", mixed), 400, "bad_request");
+        mixed.remove("replace");
+        assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("mixed api")));
         mixed.put("allowMixedPhotos", true);
         JsonNode en = ok(call("POST", "/api/enroll", mixed));
         assertTrue(en.path("warnings").toString().contains("enrolled anyway"), en.toString());
