@@ -8,7 +8,8 @@ import io.picrypt.ckks.CkksException;
  * counts or names do not match the request. Never a decision: the CLI exits 2, the web page's API answers 502.
  */
 public final class IntegrityException extends CkksException {
+    /** Every message ends by saying that no decision was made, whichever check fired first. */
     public IntegrityException(String message) {
-        super(message);
+        super(message.contains("no decision was made") ? message : message + "; no decision was made");
     }
 }
