@@ -115,7 +115,22 @@ public final class BenchClusterCommand implements Callable<Integer> {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(urls.get(0), MatchParameters.get().fingerprintHex(), null,
                     KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gsk));
             admin = new PiCryptClient(urls.get(0), ks.id(), ks.token());
-            admin.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            byte[] evalKeys = new GalleryClient(gsk).evaluationKeys();
+            admin.uploadGalleryKeys(evalKeys);
+            // the fixed part of each member's work: expanding the probe once (measured here, in this process, wall and CPU)
+            List<Double> expandMs = new ArrayList<>(), expandCpuMs = new ArrayList<>();
+            {
+                io.picrypt.match.GalleryServer local = new io.picrypt.match.GalleryServer(evalKeys);
+                byte[] p = new GalleryClient(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1)));
+                for (int i = 0; i < 4; i++) {
+                    long c0 = io.picrypt.server.ClusterGalleryService.processCpuNanos(), w0 = System.nanoTime();
+                    local.expandProbe(p);
+                    if (i > 0) { // the first warms the JIT
+                        expandMs.add((System.nanoTime() - w0) / 1e6);
+                        expandCpuMs.add((io.picrypt.server.ClusterGalleryService.processCpuNanos() - c0) / 1e6);
+                    }
+                }
+            }
             MatchSession importer = new MatchSession(admin, sk, gsk, null, 1.30);
             List<String> names = new ArrayList<>(identities);
             List<float[]> people = new ArrayList<>(identities);
@@ -155,7 +170,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
             o.set("identify_client_ms", stats(timed.stream().map(x -> x.clientMs).toList()));
             o.set("identify_server_ms", stats(timed.stream().map(x -> x.serverMs).toList()));
             List<Double> merge = new ArrayList<>(), coordination = new ArrayList<>(), perBlock = new ArrayList<>(), net = new ArrayList<>();
-            List<Double> maxPart = new ArrayList<>();
+            List<Double> maxPart = new ArrayList<>(), perBlockCpu = new ArrayList<>(), memberCpu = new ArrayList<>();
+            double expandCpu = median(expandCpuMs);
             ArrayNode runsOut = o.putArray("timed");
             for (Run r : timed) {
                 ObjectNode ro = runsOut.addObject().put("member", r.member).put("client_ms", r.clientMs).put("server_ms", r.serverMs)
@@ -165,7 +181,12 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 for (JsonNode p : r.cluster.path("parts")) {
                     double ms = p.path("compute_ms").asDouble();
                     max = Math.max(max, ms);
-                    if (p.path("blocks").asInt() > 0) perBlock.add(ms / p.path("blocks").asInt());
+                    if (p.path("blocks").asInt() > 0) {
+                        perBlock.add(ms / p.path("blocks").asInt());
+                        double cpu = p.path("cpu_ms").asDouble();
+                        memberCpu.add(cpu);
+                        perBlockCpu.add((cpu - expandCpu) / p.path("blocks").asInt());
+                    }
                 }
                 maxPart.add(max);
                 merge.add(r.cluster.path("merge_ms").asDouble());
@@ -174,6 +195,10 @@ public final class BenchClusterCommand implements Callable<Integer> {
             }
             o.set("slowest_member_compute_ms", stats(maxPart));
             o.set("compute_ms_per_block", stats(perBlock));
+            o.set("probe_expansion_ms", stats(expandMs));
+            o.set("probe_expansion_cpu_ms", stats(expandCpuMs));
+            o.set("member_cpu_ms", stats(memberCpu));
+            o.set("cpu_ms_per_block_after_expansion", stats(perBlockCpu));
             o.set("merge_ms", stats(merge));
             o.set("coordination_ms", stats(coordination));
             o.set("network_payload_bytes_per_identify", stats(net));
@@ -196,6 +221,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
                         max(timed.stream().map(x -> x.clientMs).toList()), runs);
                 System.out.printf(Locale.ROOT, "slowest member's compute median %.0f ms; per block %.1f ms median; merge %.1f ms; coordination %.0f ms%n",
                         median(maxPart), median(perBlock), median(merge), median(coordination));
+                System.out.printf(Locale.ROOT, "CPU: member part median %.0f ms; probe expansion %.0f ms CPU (%.0f ms wall, here); per block after expansion %.1f ms CPU median (min %.1f, max %.1f)%n",
+                        median(memberCpu), expandCpu, median(expandMs), median(perBlockCpu), min(perBlockCpu), max(perBlockCpu));
                 System.out.printf(Locale.ROOT, "between members per identify: %,.0f B payload (probe to %d other members + their partial answers)%n",
                         median(net), members - 1);
                 System.out.printf(Locale.ROOT, "blocks owned per member %s (max deviation from the mean %.0f%%)%n", owned, spread * 100);

@@ -72,11 +72,29 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    record BlockKey(String keyset, int block) implements Serializable {}
+    /**
+     * A block's map key. Its partition is chosen, not hashed: {@code partitionKey} is an integer whose partition was owned
+     * by the member holding the fewest of the keyset's blocks when the block was placed ({@link #place}), so a keyset's
+     * blocks spread evenly over the members (hashing 49 keys into 271 partitions gave 9/20/20 blocks on three members).
+     * The partition keys of a keyset's blocks live in its {@link Meta}.
+     */
+    record BlockKey(String keyset, int block, int partitionKey) implements Serializable, com.hazelcast.partition.PartitionAware<Integer> {
+        @Override
+        public Integer getPartitionKey() { return partitionKey; }
+    }
 
     record BlockValue(long version, byte[] data) implements Serializable {}
 
-    record Meta(int blocks) implements Serializable {}
+    /** A keyset's block count and each block's partition key (index = block). */
+    record Meta(int blocks, int[] partitionKeys) implements Serializable {
+        BlockKey key(String keyset, int block) { return new BlockKey(keyset, block, partitionKeys[block]); }
+
+        Meta plus(int partitionKey) {
+            int[] k = java.util.Arrays.copyOf(partitionKeys, blocks + 1);
+            k[blocks] = partitionKey;
+            return new Meta(blocks + 1, k);
+        }
+    }
 
     private record Parsed(long version, GalleryServer.Block block) {}
 
@@ -94,7 +112,7 @@ public final class ClusterGalleryService implements GalleryService {
     private volatile long lastGcNanos;
 
     /** One member's part of an identify: its partial PCGF answer, the blocks it covered and its compute time. */
-    record Part(byte[] answer, String member, int blocks, double computeMs) implements Serializable {}
+    record Part(byte[] answer, String member, int blocks, double computeMs, double cpuMs) implements Serializable {}
 
     /**
      * The last identify taken by this member for a keyset: probe size, each member's part (remote parts crossed the
@@ -109,7 +127,7 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    record PartStat(String member, boolean remote, int blocks, double computeMs, int answerBytes) {}
+    record PartStat(String member, boolean remote, int blocks, double computeMs, double cpuMs, int answerBytes) {}
 
     /** What one member holds, for {@link #stats}. */
     record MemberStat(String member, int blocksOwned, long ownedEntryBytes, long backupEntryBytes, long heapUsedBytes, long heapMaxBytes)
@@ -220,8 +238,10 @@ public final class ClusterGalleryService implements GalleryService {
                 meta.delete(id); // the map is out of step with the store: reload on next use
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
-            blocks.set(new BlockKey(id, no), new BlockValue(ThreadLocalRandom.current().nextLong(), data));
-            meta.set(id, new Meta(count + 1));
+            Meta m = meta.get(id);
+            int pk = place(m.partitionKeys());
+            blocks.set(new BlockKey(id, no, pk), new BlockValue(ThreadLocalRandom.current().nextLong(), data));
+            meta.set(id, m.plus(pk));
             return new Imported(no, before + imp.names().size());
         });
     }
@@ -238,9 +258,11 @@ public final class ClusterGalleryService implements GalleryService {
             int target = Math.max(0, count - 1);
             while (true) {
                 if (target == count) admission.admit(id, count, PiCryptServer.BLOCK_HEAP_BYTES); // opens a new block
-                int slot = onOwner(new BlockKey(id, target), new Enroll(id, target, target == count, name, enrollment));
+                Meta m = meta.get(id);
+                BlockKey key = target < count ? m.key(id, target) : new BlockKey(id, target, place(m.partitionKeys()));
+                int slot = onOwner(key, new Enroll(key, target == count, name, enrollment));
                 if (slot >= 0) {
-                    if (target == count) meta.set(id, new Meta(count + 1));
+                    if (target == count) meta.set(id, m.plus(key.partitionKey()));
                     return new Enrolled(name, new GalleryPosition(target, slot), names.size() + 1);
                 }
                 target = count; // the last block is full: open the next one
@@ -265,7 +287,8 @@ public final class ClusterGalleryService implements GalleryService {
             loaded(id);
             var at = store.galleryNames(id).stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
             if (at == null) return false;
-            onOwner(new BlockKey(id, at.block()), new Delete(id, at.block(), at.slot(), name));
+            BlockKey key = meta.get(id).key(id, at.block());
+            onOwner(key, new Delete(key, at.slot(), name));
             return true;
         });
     }
@@ -287,7 +310,7 @@ public final class ClusterGalleryService implements GalleryService {
                 for (Future<Part> f : exec.submitToAllMembers(new Identify(id, probe, count)).values()) {
                     Part p = f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
                     parts.add(GalleryFrames.readAnswer(p.answer()));
-                    stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.answer().length));
+                    stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.cpuMs(), p.answer().length));
                 }
                 long t1 = System.nanoTime();
                 merged = GalleryFrames.merge(parts);
@@ -314,15 +337,22 @@ public final class ClusterGalleryService implements GalleryService {
         if (merged == null || merged.blocks().size() != count) {
             throw new ApiException(503, "cluster_unavailable", "the cluster could not answer for every gallery block; retry shortly");
         }
-        // names from the store, shown only where the merged result reports a live slot (a write racing this identify)
+        // names from the store, shown only where the merged result reports a live slot (a write racing this identify);
+        // writers publish a block only after its store commit, so every live slot has its name; checked all the same
         GalleryResult.Contents r = GalleryResult.read(merged.result(), GalleryParameters.get());
-        List<GalleryFrames.Entry> entries = new ArrayList<>();
-        for (var n : store.galleryNames(id)) {
-            if (n.block() < count && r.blocks().get(n.block()).live(n.slot())) {
-                entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
+        int live = 0;
+        for (GalleryResult.BlockResult b : r.blocks()) for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) if (b.live(s)) live++;
+        for (int attempt = 0; ; attempt++) {
+            List<GalleryFrames.Entry> entries = new ArrayList<>();
+            for (var n : store.galleryNames(id)) {
+                if (n.block() < count && r.blocks().get(n.block()).live(n.slot())) {
+                    entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
+                }
             }
+            if (entries.size() == live) return new GalleryFrames.Answer(merged.blocks(), entries, merged.result());
+            if (attempt == 3) throw new ApiException(503, "busy", "the gallery changed during this identify; retry").retryAfterSeconds(1);
+            sleep(100);
         }
-        return new GalleryFrames.Answer(merged.blocks(), entries, merged.result());
     }
 
     @Override
@@ -346,7 +376,8 @@ public final class ClusterGalleryService implements GalleryService {
                 store.replaceGallery(id, data, names);
             } finally {
                 // the store is the truth: drop the keyset's blocks from the cluster, the next use reloads them
-                for (int b = 0; b < count; b++) blocks.delete(new BlockKey(id, b));
+                Meta old = meta.get(id);
+                if (old != null) for (int b = 0; b < old.blocks(); b++) blocks.delete(old.key(id, b));
                 meta.delete(id);
                 everywhere(new Forget(id, true));
             }
@@ -384,7 +415,7 @@ public final class ClusterGalleryService implements GalleryService {
             var parts = li.putArray("parts");
             for (PartStat p : l.parts()) {
                 parts.addObject().put("member", p.member()).put("remote", p.remote()).put("blocks", p.blocks())
-                        .put("compute_ms", p.computeMs()).put("answer_bytes", p.answerBytes());
+                        .put("compute_ms", p.computeMs()).put("cpu_ms", p.cpuMs()).put("answer_bytes", p.answerBytes());
             }
         }
         return o;
@@ -393,7 +424,7 @@ public final class ClusterGalleryService implements GalleryService {
     @Override
     public void forget(String id) {
         Meta m = meta.get(id);
-        if (m != null) for (int b = 0; b < m.blocks(); b++) blocks.delete(new BlockKey(id, b));
+        if (m != null) for (int b = 0; b < m.blocks(); b++) blocks.delete(m.key(id, b));
         meta.delete(id);
         everywhere(new Forget(id, true));
     }
@@ -408,8 +439,14 @@ public final class ClusterGalleryService implements GalleryService {
             Meta again = meta.get(id);
             if (again != null) return again.blocks();
             List<GalleryStore.GalleryBlock> all = store.galleryBlocks(id);
-            for (var b : all) blocks.set(new BlockKey(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
-            meta.set(id, new Meta(all.size()));
+            int[] keys = new int[0];
+            for (var b : all) {
+                int pk = place(keys);
+                keys = java.util.Arrays.copyOf(keys, keys.length + 1);
+                keys[keys.length - 1] = pk;
+                blocks.set(new BlockKey(id, b.block(), pk), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
+            }
+            meta.set(id, new Meta(all.size(), keys));
             if (!all.isEmpty()) log.info("keyset {}: {} gallery blocks loaded from the store into the cluster", id, all.size());
             return all.size();
         });
@@ -417,7 +454,10 @@ public final class ClusterGalleryService implements GalleryService {
 
     private void reloadMissing(String id, int count) {
         for (var b : store.galleryBlocks(id)) {
-            if (b.block() < count) blocks.putIfAbsent(new BlockKey(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
+            Meta m = meta.get(id);
+            if (m != null && b.block() < Math.min(count, m.blocks())) {
+                blocks.putIfAbsent(m.key(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
+            }
         }
     }
 
@@ -481,6 +521,12 @@ public final class ClusterGalleryService implements GalleryService {
         return servers.computeIfAbsent(id, k -> new GalleryServer(keys));
     }
 
+    /** A private, mutable copy of the block as stored in the map (null if absent). */
+    private GalleryServer.Block copy(GalleryServer gs, BlockKey key) {
+        BlockValue v = blocks.get(key);
+        return v == null ? null : gs.readBlock(v.data());
+    }
+
     /** The block as this member holds it (it owns the key), parsed once per version. */
     private GalleryServer.Block local(GalleryServer gs, BlockKey key) {
         BlockValue v = blocks.get(key);
@@ -492,12 +538,40 @@ public final class ClusterGalleryService implements GalleryService {
         return b;
     }
 
+    /**
+     * A partition key for a new block of a keyset whose blocks have {@code existing} partition keys: one whose partition
+     * the member holding the fewest of them owns now (ties: the lowest member UUID), found by trying integers (Hazelcast
+     * hashes a key to its partition; a member owns ~271/K partitions, so a few tries suffice).
+     */
+    private int place(int[] existing) {
+        var ps = hz.getPartitionService();
+        java.util.TreeMap<UUID, Integer> load = new java.util.TreeMap<>();
+        for (var m : hz.getCluster().getMembers()) load.put(m.getUuid(), 0);
+        for (int k : existing) {
+            var owner = ps.getPartition(k).getOwner();
+            if (owner != null) load.computeIfPresent(owner.getUuid(), (u, n) -> n + 1);
+        }
+        UUID target = load.entrySet().stream().min(Map.Entry.<UUID, Integer>comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        int start = ThreadLocalRandom.current().nextInt(1 << 20);
+        for (int i = 0; i < 100_000; i++) {
+            var owner = ps.getPartition(start + i).getOwner();
+            if (owner != null && owner.getUuid().equals(target)) return start + i;
+        }
+        return start; // partition table not ready (migrating): any partition
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** CPU time of this process so far (all threads: the products run on the common pool), or -1 if unavailable. */
+    public static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private static ClusterGalleryService of(HazelcastInstance hz) {
@@ -529,7 +603,7 @@ public final class ClusterGalleryService implements GalleryService {
 
         @Override
         public Part call() {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = processCpuNanos();
             ClusterGalleryService s = of(hz);
             GalleryServer gs = s.server(keyset, true);
             List<BlockKey> mine = new ArrayList<>();
@@ -545,7 +619,7 @@ public final class ClusterGalleryService implements GalleryService {
             }
             byte[] result = held.isEmpty() ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get()) : gs.identify(held, probe);
             return new Part(GalleryFrames.writeAnswer(numbers, List.of(), result), hz.getCluster().getLocalMember().getUuid().toString(),
-                    numbers.size(), (System.nanoTime() - t0) / 1e6);
+                    numbers.size(), (System.nanoTime() - t0) / 1e6, (processCpuNanos() - c0) / 1e6);
         }
     }
 
@@ -553,12 +627,14 @@ public final class ClusterGalleryService implements GalleryService {
     static final class Enroll extends Task<Integer> {
         final String keyset, name;
         final int block;
+        final BlockKey key;
         final boolean fresh;
         final byte[] enrollment;
 
-        Enroll(String keyset, int block, boolean fresh, String name, byte[] enrollment) {
-            this.keyset = keyset;
-            this.block = block;
+        Enroll(BlockKey key, boolean fresh, String name, byte[] enrollment) {
+            this.key = key;
+            this.keyset = key.keyset();
+            this.block = key.block();
             this.fresh = fresh;
             this.name = name;
             this.enrollment = enrollment;
@@ -568,8 +644,8 @@ public final class ClusterGalleryService implements GalleryService {
         public Integer call() {
             ClusterGalleryService s = of(hz);
             GalleryServer gs = s.server(keyset, true);
-            BlockKey key = new BlockKey(keyset, block);
-            GalleryServer.Block b = fresh ? gs.newBlock() : s.local(gs, key);
+            // a private copy: identifies on this member keep computing on the published block until the store commit
+            GalleryServer.Block b = fresh ? gs.newBlock() : s.copy(gs, key);
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             int slot = b.firstFreeSlot();
             if (slot < 0) return -1;
@@ -591,10 +667,12 @@ public final class ClusterGalleryService implements GalleryService {
     static final class Delete extends Task<Boolean> {
         final String keyset, name;
         final int block, slot;
+        final BlockKey key;
 
-        Delete(String keyset, int block, int slot, String name) {
-            this.keyset = keyset;
-            this.block = block;
+        Delete(BlockKey key, int slot, String name) {
+            this.key = key;
+            this.keyset = key.keyset();
+            this.block = key.block();
             this.slot = slot;
             this.name = name;
         }
@@ -603,8 +681,7 @@ public final class ClusterGalleryService implements GalleryService {
         public Boolean call() {
             ClusterGalleryService s = of(hz);
             GalleryServer gs = s.server(keyset, true);
-            BlockKey key = new BlockKey(keyset, block);
-            GalleryServer.Block b = s.local(gs, key);
+            GalleryServer.Block b = s.copy(gs, key); // a private copy, published after the store commit
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             gs.delete(b, slot);
             byte[] data = b.toBytes();
