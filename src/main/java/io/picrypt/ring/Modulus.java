@@ -3,12 +3,12 @@ package io.picrypt.ring;
 import java.math.BigInteger;
 
 /**
- * A word-size prime modulus q < 2^61 with the constants for fast reduction:
+ * A word-size prime modulus q < 2^60 (SEAL's limit too: lazy NTT values in [0, 4q) stay below 2^62) with the constants for fast reduction:
  * Barrett reduction of 128-bit products (floor(2^128 / q) as two words) and Shoup multiplication
  * by a fixed operand (floor(w * 2^64 / q)).
  */
 public final class Modulus {
-    public static final int MAX_BITS = 61;
+    public static final int MAX_BITS = 60;
 
     private final long q;
     private final int bits;

@@ -296,6 +296,40 @@ class CkksTest {
         for (int i = 0; i < v.length; i++) assertEquals(i % 2 == 0 ? v[i] : -v[i], s[i], 1e-5);
     }
 
+    /**
+     * Key switching with more than four digits: the gadget product sums at most four 128-bit digit products per
+     * reduction, so 5 and 6 data primes take the chunked path (4 + 1, 4 + 2). Relinearize and rotate at every level
+     * from 6 limbs down to 2 (small insecure ring for speed) against the computation on doubles.
+     */
+    @Test
+    void keySwitchingWithMoreThanFourDigits() {
+        CkksParameters p = CkksParameters.insecureForTests(1024, new int[]{50, 40, 40, 40, 40, 40, 50}, Math.pow(2, 40));
+        KeyGenerator kg = new KeyGenerator(p);
+        SecretKey s = kg.secretKey();
+        RelinKey r = kg.relinKey(s);
+        GaloisKeys g = kg.rotationKeys(s, List.of(1), false);
+        Encoder e = new Encoder(p);
+        Encryptor en = new Encryptor(p);
+        Decryptor de = new Decryptor(p, s);
+        Evaluator ev6 = new Evaluator(p);
+        int slots = p.slots();
+        double[] x = random(slots), y = random(slots), xy = new double[slots], rot = new double[slots];
+        for (int i = 0; i < slots; i++) {
+            xy[i] = x[i] * y[i];
+            rot[i] = x[(i + 1) % slots];
+        }
+        Ciphertext cx = en.encryptSymmetric(e.encode(x, p.defaultScale()), s);
+        Ciphertext cy = en.encryptSymmetric(e.encode(y, p.defaultScale()), s);
+        assertEquals(5, p.maxLevel());
+        for (int level = 5; level >= 1; level--) {
+            Ciphertext a = ev6.modSwitchTo(cx, level), b = ev6.modSwitchTo(cy, level);
+            double relinErr = maxErr(xy, de.decrypt(ev6.relinearize(ev6.multiply(a, b), r)));
+            double rotErr = maxErr(rot, de.decrypt(ev6.rotate(a, 1, g)));
+            assertTrue(relinErr < 1e-5, "relinearize at " + (level + 1) + " limbs: " + relinErr);
+            assertTrue(rotErr < 1e-5, "rotate at " + (level + 1) + " limbs: " + rotErr);
+        }
+    }
+
     @Test
     void mismatchesAreClearErrors() {
         Ciphertext a = encrypt(random(4));
