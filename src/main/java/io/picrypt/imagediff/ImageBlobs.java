@@ -1,11 +1,12 @@
 package io.picrypt.imagediff;
 
 import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
+import io.picrypt.ckks.MalformedFrameException;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.ImageDiffException.Reason;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The two wire formats (big-endian). Both start with the same 34-byte header:
@@ -57,56 +58,48 @@ public final class ImageBlobs {
         return 2 * SEED_BYTES + packedPolyBytes(p);
     }
 
+    /** The header, then room for {@code count} records that the caller fills in place (in parallel). */
     static byte[] allocate(String magic, ImageDiffParameters p, int width, int height, int channels, int count) {
         int record = magic.equals(IMAGE_MAGIC) ? imageRecordBytes(p) : diffRecordBytes(p);
         long total = HEADER_BYTES + (long) count * record;
         if (total > Integer.MAX_VALUE - 16) throw new ImageDiffException(Reason.TOO_LARGE, "encrypted image would exceed 2 GiB");
-        byte[] out = new byte[(int) total];
-        ByteBuffer.wrap(out).put(magic.getBytes(StandardCharsets.US_ASCII)).put(VERSION).put(p.fingerprint())
-                .putInt(width).putInt(height).put((byte) channels).putInt(count);
-        return out;
+        return new FrameWriter(magic, VERSION, total).bytes(p.fingerprint()).u32(width).u32(height).u8(channels).u32(count).toByteArray(total);
     }
 
-    /** Checks the header and the exact total length; returns the declared shape. */
+    /**
+     * Checks the header and the exact total length; returns the declared shape. A framing error (magic, version,
+     * length) is reason MALFORMED, with the kit's {@link MalformedFrameException} as its cause.
+     */
     public static Header readHeader(byte[] blob, String magic, ImageDiffParameters p, long maxPixels) {
         String what = magic.equals(IMAGE_MAGIC) ? "encrypted image" : "encrypted difference";
-        if (blob == null || blob.length < HEADER_BYTES) {
-            throw new ImageDiffException(Reason.MALFORMED, "not an " + what + ": " + (blob == null ? 0 : blob.length) + " bytes, header alone is " + HEADER_BYTES);
+        try {
+            FrameReader r = FrameReader.open(blob, magic, VERSION, what);
+            r.need(HEADER_BYTES - 5);
+            if (!p.fingerprintMatches(r.bytes(16))) {
+                throw new ImageDiffException(Reason.PARAMETER_MISMATCH, what + " was made for other parameters (fingerprint mismatch)");
+            }
+            long width = r.u32(), height = r.u32();
+            int channels = r.u8();
+            long count = r.u32();
+            if (width < 1 || height < 1 || width > Integer.MAX_VALUE || height > Integer.MAX_VALUE) {
+                throw new ImageDiffException(Reason.MALFORMED, what + " has bad dimensions " + (int) width + "x" + (int) height);
+            }
+            if (channels != 1 && channels != 3) throw new ImageDiffException(Reason.MALFORMED, what + " has " + channels + " channels (1 or 3 allowed)");
+            // both below 2^31: the products cannot overflow a long
+            if (width * height > maxPixels || width * height > MAX_SAMPLES / channels) {
+                throw new ImageDiffException(Reason.TOO_LARGE, what + " is " + width + "x" + height + ", over the limit of "
+                        + Math.min(maxPixels, MAX_SAMPLES / channels) + " pixels");
+            }
+            long expectedCount = p.ciphertextCount(width * height * channels);
+            if (count != expectedCount) {
+                throw new ImageDiffException(Reason.COUNT_MISMATCH, what + " has " + count + " ciphertexts, " + width + "x" + height + "x" + channels
+                        + " needs " + expectedCount);
+            }
+            r.exactly(count * (magic.equals(IMAGE_MAGIC) ? imageRecordBytes(p) : diffRecordBytes(p)), count + " records");
+            return new Header(magic, (int) width, (int) height, channels, (int) count);
+        } catch (MalformedFrameException e) {
+            throw new ImageDiffException(Reason.MALFORMED, e.getMessage(), e);
         }
-        ByteBuffer b = ByteBuffer.wrap(blob);
-        byte[] m = new byte[4];
-        b.get(m);
-        String got = new String(m, StandardCharsets.US_ASCII);
-        if (!got.equals(magic)) throw new ImageDiffException(Reason.MALFORMED, "not an " + what + " (magic " + printable(m) + ", expected " + magic + ")");
-        int version = b.get();
-        if (version != VERSION) throw new ImageDiffException(Reason.MALFORMED, "unsupported " + magic + " version " + version);
-        byte[] fp = new byte[16];
-        b.get(fp);
-        if (!p.fingerprintMatches(fp)) {
-            throw new ImageDiffException(Reason.PARAMETER_MISMATCH, what + " was made for other parameters (fingerprint mismatch)");
-        }
-        long width = b.getInt();
-        long height = b.getInt();
-        int channels = b.get() & 0xff;
-        long count = Integer.toUnsignedLong(b.getInt());
-        if (width < 1 || height < 1) throw new ImageDiffException(Reason.MALFORMED, what + " has bad dimensions " + width + "x" + height);
-        if (channels != 1 && channels != 3) throw new ImageDiffException(Reason.MALFORMED, what + " has " + channels + " channels (1 or 3 allowed)");
-        // both below 2^31: the products cannot overflow a long
-        if (width * height > maxPixels || width * height > MAX_SAMPLES / channels) {
-            throw new ImageDiffException(Reason.TOO_LARGE, what + " is " + width + "x" + height + ", over the limit of "
-                    + Math.min(maxPixels, MAX_SAMPLES / channels) + " pixels");
-        }
-        long expectedCount = p.ciphertextCount(width * height * channels);
-        if (count != expectedCount) {
-            throw new ImageDiffException(Reason.COUNT_MISMATCH, what + " has " + count + " ciphertexts, " + width + "x" + height + "x" + channels
-                    + " needs " + expectedCount);
-        }
-        long record = magic.equals(IMAGE_MAGIC) ? imageRecordBytes(p) : diffRecordBytes(p);
-        long expectedLength = HEADER_BYTES + count * record;
-        if (blob.length != expectedLength) {
-            throw new ImageDiffException(Reason.MALFORMED, what + " is " + blob.length + " bytes, its header requires exactly " + expectedLength);
-        }
-        return new Header(magic, (int) width, (int) height, channels, (int) count);
     }
 
     // ---------------------------------------------------------------- packing one polynomial (PCID)
@@ -123,11 +116,5 @@ public final class ImageBlobs {
         } catch (CkksException e) {
             throw new ImageDiffException(Reason.MALFORMED, e.getMessage());
         }
-    }
-
-    private static String printable(byte[] m) {
-        StringBuilder s = new StringBuilder();
-        for (byte c : m) s.append(c >= 32 && c < 127 ? String.valueOf((char) c) : String.format("\\x%02x", c & 0xff));
-        return "\"" + s + "\"";
     }
 }

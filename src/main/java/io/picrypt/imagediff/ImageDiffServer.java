@@ -97,7 +97,8 @@ public final class ImageDiffServer {
         try {
             return inspect(blob);
         } catch (ImageDiffException e) {
-            throw new ImageDiffException(e.reason(), which + ": " + e.getMessage(), e);
+            // keep the root cause (a framing error stays recognisable as one)
+            throw new ImageDiffException(e.reason(), which + ": " + e.getMessage(), e.getCause() == null ? e : e.getCause());
         }
     }
 

@@ -1,15 +1,12 @@
 package io.picrypt.match;
 
-import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The 1:N answer: "PCIR" v1 | names(u32) | (nameLength(u16) | UTF-8 name | templates(u16))* | result
@@ -17,7 +14,7 @@ import java.util.List;
  * are only in the encrypted envelope.
  */
 public final class IdentifyFrame {
-    private static final byte[] MAGIC = {'P', 'C', 'I', 'R'};
+    private static final String MAGIC = "PCIR";
     private static final int MAX_NAMES = 1 << 22;
 
     public record Entry(String name, int templates) {}
@@ -29,51 +26,27 @@ public final class IdentifyFrame {
     private IdentifyFrame() {}
 
     public static byte[] write(List<Entry> entries, byte[] envelope) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(envelope.length + 64 + entries.size() * 24);
-        out.writeBytes(MAGIC);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(entries.size()).array());
+        FrameWriter w = new FrameWriter(MAGIC, 1, envelope.length + 64 + entries.size() * 24L).u32(entries.size());
         for (Entry e : entries) {
-            byte[] n = e.name().getBytes(StandardCharsets.UTF_8);
-            if (n.length > 0xFFFF || e.templates() < 1 || e.templates() > 0xFFFF) throw new IllegalArgumentException("bad entry " + e);
-            out.writeBytes(ByteBuffer.allocate(2).putShort((short) n.length).array());
-            out.writeBytes(n);
-            out.writeBytes(ByteBuffer.allocate(2).putShort((short) e.templates()).array());
+            if (e.templates() < 1) throw new IllegalArgumentException("bad entry " + e);
+            w.name(e.name()).u16(e.templates());
         }
-        out.writeBytes(envelope);
-        return out.toByteArray();
+        return w.bytes(envelope).toByteArray();
     }
 
+    /** @throws io.picrypt.ckks.MalformedFrameException on bad framing, an empty, repeated or non-UTF-8 name, or a name without templates */
     public static Contents read(byte[] bytes) {
-        if (bytes == null || bytes.length < 9 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
-            throw new CkksException("not a PiCrypt identify response");
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
-        int count = b.getInt();
-        if (count < 0 || count > MAX_NAMES || count > b.remaining() / 5) throw new CkksException("identify response: bad name count " + count);
+        FrameReader r = FrameReader.open(bytes, MAGIC, 1, "identify response");
+        int count = r.count("name count", 0, MAX_NAMES, 5);
         List<Entry> entries = new ArrayList<>(count);
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            if (b.remaining() < 2) throw new CkksException("identify response truncated");
-            int len = Short.toUnsignedInt(b.getShort());
-            if (b.remaining() < len + 2) throw new CkksException("identify response truncated");
-            byte[] n = new byte[len];
-            b.get(n);
-            int templates = Short.toUnsignedInt(b.getShort());
-            if (templates < 1) throw new CkksException("identify response: name without templates");
-            String name;
-            try {
-                name = decoder.decode(ByteBuffer.wrap(n)).toString();
-            } catch (CharacterCodingException e) {
-                throw new CkksException("identify response: name is not UTF-8");
-            }
-            if (name.isEmpty() || !seen.add(name)) throw new CkksException("identify response: empty or repeated name '" + name + "'");
+            String name = r.name();
+            int templates = r.u16();
+            if (templates < 1) throw r.error("name without templates");
+            if (!seen.add(name)) throw r.error("repeated name '" + name + "'");
             entries.add(new Entry(name, templates));
         }
-        byte[] envelope = new byte[b.remaining()];
-        b.get(envelope);
-        return new Contents(entries, envelope);
+        return new Contents(entries, r.rest());
     }
 }
