@@ -15,7 +15,10 @@ import java.util.Map;
  * needs; symmetric ciphertexts and the uniform halves of keys are stored as 32-byte seeds.
  * Readers validate magic, version, parameter fingerprint, sizes (the exact length is computed from the
  * parameters before anything is allocated, so a hostile length cannot cause an OutOfMemoryError),
- * levels, scales and that every coefficient is below its modulus; any violation is a {@link CkksException}.
+ * levels, scales and that every coefficient is below its modulus. Framing is done by {@link FrameWriter} and
+ * {@link FrameReader}: a bad magic, version or length is a {@link MalformedFrameException}; an object that is well
+ * framed but invalid (other parameters, a coefficient not below its modulus, a bad level, size or scale) is a
+ * {@link CkksException}.
  *
  * <pre>
  * ciphertext:  "PCCT" v1 | fingerprint[16] | flags(bit0 seeded) | size | level | scale(f64) | [seed 32] | limbs...
@@ -260,9 +263,9 @@ public final class Serializer {
     /**
      * Writes the coefficients LSB-first as a bit stream of {@code bits} bits each, byte-aligned at the end; returns the
      * offset after it. Works a 64-bit word at a time (the stream is little-endian, so a word written little-endian is
-     * the same 8 bytes). Shared with other compact formats (image differences).
+     * the same 8 bytes). Other formats reach it through {@link FrameWriter#packed}.
      */
-    public static int packPoly(long[] coeffs, int bits, byte[] out, int off) {
+    static int packPoly(long[] coeffs, int bits, byte[] out, int off) {
         int pos = off;
         long acc = 0;
         int filled = 0;
@@ -281,7 +284,7 @@ public final class Serializer {
     }
 
     /** Reads {@code n} coefficients written by {@link #packPoly}; any not below {@code q}, or missing bytes, is a CkksException. */
-    public static long[] unpackPoly(byte[] in, int off, int n, int bits, long q) {
+    static long[] unpackPoly(byte[] in, int off, int n, int bits, long q) {
         long mask = (1L << bits) - 1;
         long endL = off + ((long) n * bits + 7) / 8;
         if (off < 0 || endL > in.length) throw new CkksException("coefficient data truncated");

@@ -1,10 +1,8 @@
 package io.picrypt.imagediff;
 
-import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.FrameReader;
 import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.MalformedFrameException;
-import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.ImageDiffException.Reason;
 
 
@@ -13,10 +11,8 @@ import io.picrypt.imagediff.ImageDiffException.Reason;
  * <pre>
  * magic[4] ("PCIM" | "PCID") | version u8 (1) | fingerprint[16] (ImageDiffParameters) |
  * width u32 | height u32 | channels u8 (1 | 3) | ciphertext count u32
- * PCIM body: count x one seeded PCCT ciphertext (ckks Serializer format: (c0, seed), level 0), each exactly
- *            Serializer.ciphertextBytes(p, 2, 0, true) bytes
- * PCID body: count x (seed_after[32] | seed_before[32] | c0_after - c0_before: N coefficients of bits(q) bits,
- *            little-endian bit stream, NTT form)
+ * PCIM body: count x one seeded ciphertext record (level 0, scale 2^7; ckks SeededCiphertexts)
+ * PCID body: count x one seeded difference record after - before (ckks SeededCiphertexts)
  * </pre>
  * Readers check magic, version, fingerprint, dimensions and pixel limit, that the count is exactly
  * ceil(width*height*channels / samplesPerCiphertext), and that the body has exactly count x record bytes,
@@ -29,9 +25,6 @@ public final class ImageBlobs {
     public static final int HEADER_BYTES = 4 + 1 + 16 + 4 + 4 + 1 + 4;
     /** Samples are indexed by int: no image may have more (about 715 MP of RGB). */
     static final long MAX_SAMPLES = Integer.MAX_VALUE - 8;
-    static final int SEED_BYTES = io.picrypt.ring.Sampler.SEED_BYTES;
-    /** Offset of the seed inside a seeded PCCT blob: magic 4, version 1, fingerprint 16, flags/size/level 3, scale 8. */
-    static final int PCCT_SEED_OFFSET = 32;
 
     private ImageBlobs() {}
 
@@ -44,18 +37,14 @@ public final class ImageBlobs {
         }
     }
 
-    /** Bytes of one PCIM ciphertext record. */
+    /** Bytes of one PCIM ciphertext record: a seeded ciphertext. */
     static int imageRecordBytes(ImageDiffParameters p) {
-        return Math.toIntExact(Serializer.ciphertextBytes(p.ckks(), 2, 0, true));
+        return p.records().ciphertextBytes();
     }
 
-    /** Bytes of the packed c0 of one ciphertext: N coefficients of bits(q) bits. */
-    static int packedPolyBytes(ImageDiffParameters p) {
-        return Math.toIntExact(((long) p.n() * p.primeBits() + 7) / 8);
-    }
-
+    /** Bytes of one PCID record: a seeded difference. */
     static int diffRecordBytes(ImageDiffParameters p) {
-        return 2 * SEED_BYTES + packedPolyBytes(p);
+        return p.records().differenceBytes();
     }
 
     /** The header, then room for {@code count} records that the caller fills in place (in parallel). */
@@ -99,22 +88,6 @@ public final class ImageBlobs {
             return new Header(magic, (int) width, (int) height, channels, (int) count);
         } catch (MalformedFrameException e) {
             throw new ImageDiffException(Reason.MALFORMED, e.getMessage(), e);
-        }
-    }
-
-    // ---------------------------------------------------------------- packing one polynomial (PCID)
-
-    /** Writes n coefficients of {@code bits} bits as a little-endian bit stream at {@code off} (the ciphertext format's packing). */
-    static void pack(long[] coeffs, int bits, byte[] out, int off) {
-        Serializer.packPoly(coeffs, bits, out, off);
-    }
-
-    /** Reads n coefficients written by {@link #pack}; each must be below q. */
-    static long[] unpack(byte[] in, int off, int n, int bits, long q) {
-        try {
-            return Serializer.unpackPoly(in, off, n, bits, q);
-        } catch (CkksException e) {
-            throw new ImageDiffException(Reason.MALFORMED, e.getMessage());
         }
     }
 }
