@@ -12,11 +12,11 @@ import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.imagediff.RawImage;
 import io.picrypt.match.BatchFrames;
 import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryCompaction;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryServer;
-import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -68,25 +68,12 @@ class BinaryFormatContractTest {
         formats.add(new Format("PCCT template (server parse)", template, ms::validate, new int[0], new int[0]));
         byte[] verify = ms.verify(List.of(template, mc.encryptTemplate(x)), probe);
         formats.add(new Format("PCMR verify answer (client parse)", verify, b -> mc.decryptVerify(b), new int[]{5, 9}, new int[0]));
-        byte[] identify = IdentifyFrame.write(List.of(new IdentifyFrame.Entry("alice", 2)), verify);
-        formats.add(new Format("PCIR identify answer (client parse)", identify, b -> {
-            IdentifyFrame.Contents c = IdentifyFrame.read(b);
-            mc.decryptIdentify(c.envelope(), c.templates());
-        }, new int[]{5}, new int[]{9, 16}));
         formats.add(new Format("PCSK secret key", Serializer.writeSecretKey(sk), b -> Serializer.readSecretKey(b, mp), new int[0], new int[0]));
         formats.add(new Format("PCPA parameters", Serializer.writeParameters(mp), Serializer::readParameters, new int[]{5}, new int[0]));
         // a name's stored templates as the key owner reads them back (gallery rebuild): the list, then every template decrypts
         formats.add(new Format("PCTL template list (client parse)", TemplateList.write(List.of(template, mc.encryptTemplate(x))), b -> {
             for (byte[] t : TemplateList.read(b)) mc.decryptTemplate(t);
         }, new int[]{5, 9}, new int[0]));
-        // a batch: each item is parsed by the single route's parser (here the template probe's server parse)
-        formats.add(new Format("PCBQ batch request (server parse)", BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, probe),
-                new BatchFrames.Item(BatchFrames.TEMPLATES, template))), b -> {
-            for (BatchFrames.Item i : BatchFrames.readRequest(b)) ms.validate(i.body());
-        }, new int[]{8}, new int[]{5}));
-        formats.add(new Format("PCBA batch answer (client parse)", BatchFrames.writeAnswer(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, verify))), b -> {
-            for (BatchFrames.Item i : BatchFrames.readAnswer(b)) mc.decryptVerify(i.body());
-        }, new int[]{8}, new int[]{5}));
 
         var gp = GalleryParameters.get();
         var gsk = GalleryClient.generateSecretKey();
@@ -117,6 +104,33 @@ class BinaryFormatContractTest {
         // GalleryClient.distances (live slots must be exactly the named ones)
         formats.add(new Format("PCGF gallery answer (client parse)", answer, b -> gc.distances(GalleryFrames.readAnswer(b)),
                 new int[]{5, 13}, new int[]{21}));
+        // a batch of gallery identifications (the one 1:N path): each request item is first parsed as a ciphertext of the
+        // gallery parameters (the single route's first check), each answer item exactly as a single PCGF answer
+        byte[] galleryProbe = gc.encryptProbe(x);
+        formats.add(new Format("PCBQ batch request (server parse)", BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, galleryProbe),
+                new BatchFrames.Item(BatchFrames.GALLERY, gc.encryptProbe(y)))), b -> {
+            for (BatchFrames.Item i : BatchFrames.readRequest(b)) Serializer.readCiphertext(i.body(), gp);
+        }, new int[]{8}, new int[]{5}));
+        formats.add(new Format("PCBA batch answer (client parse)", BatchFrames.writeAnswer(List.of(new BatchFrames.Item(BatchFrames.GALLERY, answer))), b -> {
+            for (BatchFrames.Item i : BatchFrames.readAnswer(b)) gc.distances(GalleryFrames.readAnswer(i.body()));
+        }, new int[]{8}, new int[]{5}));
+        // compaction (issue 14): a stored block with its live names as the key owner downloads it (parse: frame, then the
+        // live slots decrypted and counted against the names), and the owner's request of fresh PCGN imports
+        byte[] download = GalleryCompaction.writeDownload(List.of(new GalleryCompaction.Entry(0, "a"), new GalleryCompaction.Entry(1, "b"),
+                new GalleryCompaction.Entry(2, "c")), block.toBytes());
+        formats.add(new Format("PCGB compaction download (client parse)", download, b -> {
+            GalleryCompaction.Download d = GalleryCompaction.readDownload(b);
+            if (Arrays.stream(GalleryCompaction.decryptLive(gsk, d.block())).filter(v -> v != null).count() != d.entries().size()) {
+                throw new CkksException("names and live slots differ");
+            }
+        }, new int[]{5}, new int[]{9, 11}));
+        byte[] compactImport = GalleryFrames.writeImport(List.of("a", "b", "c"), bulk);
+        formats.add(new Format("PCGC compaction request (server parse)", GalleryCompaction.writeCompact(1, List.of(compactImport, compactImport)), b -> {
+            for (byte[] i : GalleryCompaction.readCompact(b).imports()) {
+                GalleryFrames.Import imp = GalleryFrames.readImport(i);
+                if (gs.importBlock(imp.block()).liveCount() != imp.names().size()) throw new CkksException("names and block differ");
+            }
+        }, new int[]{9, 13}, new int[0]));
         formats.add(new Format("PCGE evaluation keys (server parse)", evalKeys, b -> new GalleryServer(b), new int[]{5}, new int[0]));
         formats.add(new Format("PCGK Galois keys", Serializer.writeGaloisKeys(new KeyGenerator(gp).galoisKeys(gsk, List.of(GalleryParameters.galoisElements().get(0)))),
                 b -> Serializer.readGaloisKeys(b, gp), new int[0], new int[]{21}));
@@ -226,11 +240,9 @@ class BinaryFormatContractTest {
      */
     @TestFactory
     List<DynamicTest> namesAreStrictUtf8() {
-        byte[] envelope = formats.stream().filter(f -> f.name().startsWith("PCMR")).findFirst().orElseThrow().bytes();
         byte[] result = formats.stream().filter(f -> f.name().startsWith("PCGR empty")).findFirst().orElseThrow().bytes();
         record Framed(String name, java.util.function.Function<String, byte[]> write, int nameAt, Consumer<byte[]> parse) {}
         List<Framed> frames = List.of(
-                new Framed("PCIR", n -> IdentifyFrame.write(List.of(new IdentifyFrame.Entry(n, 1)), envelope), 9, IdentifyFrame::read),
                 new Framed("PCGN", n -> GalleryFrames.writeImport(List.of(n), new byte[]{1}), 9, GalleryFrames::readImport),
                 new Framed("PCGF", n -> GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, n)), result), 21,
                         GalleryFrames::readAnswer));
