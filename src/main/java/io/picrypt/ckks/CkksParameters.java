@@ -61,6 +61,14 @@ public final class CkksParameters {
         return of(n, primes, withSpecialPrime, scale, false);
     }
 
+    /**
+     * The distinct NTT-friendly primes (q = 1 mod 2N) of the given bit sizes that {@link #create} picks, in order: for
+     * callers that check a prime before building parameters on it.
+     */
+    public static long[] primesFor(int n, int... bitSizes) {
+        return Primes.forBitSizes(n, bitSizes);
+    }
+
     public static CkksParameters create(int n, int[] bitSizes, double scale) {
         return create(n, bitSizes, scale, true);
     }

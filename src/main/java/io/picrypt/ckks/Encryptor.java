@@ -60,6 +60,9 @@ public final class Encryptor {
         return new Ciphertext(new long[][][]{Arrays.copyOf(c0, limbs), Arrays.copyOf(c1, limbs)}, pt.scale);
     }
 
+    /** Largest |coefficient| of the error e of a fresh encryption ({@link #encryptSymmetric}: Gaussian cut at this bound). */
+    public static final long ERROR_BOUND = Sampler.ERROR_BOUND;
+
     /**
      * Enc_sk(m) = (-a*s + e + m, a) with a expanded from a fresh seed: serializable as (c0, seed). The noise is e
      * alone: round(N(0, 3.2^2)) cut at +-19 per coefficient.

@@ -5,7 +5,6 @@ import io.picrypt.ring.Sampler;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,7 +15,10 @@ import java.util.Map;
  * needs; symmetric ciphertexts and the uniform halves of keys are stored as 32-byte seeds.
  * Readers validate magic, version, parameter fingerprint, sizes (the exact length is computed from the
  * parameters before anything is allocated, so a hostile length cannot cause an OutOfMemoryError),
- * levels, scales and that every coefficient is below its modulus; any violation is a {@link CkksException}.
+ * levels, scales and that every coefficient is below its modulus. Framing is done by {@link FrameWriter} and
+ * {@link FrameReader}: a bad magic, version or length is a {@link MalformedFrameException}; an object that is well
+ * framed but invalid (other parameters, a coefficient not below its modulus, a bad level, size or scale) is a
+ * {@link CkksException}.
  *
  * <pre>
  * ciphertext:  "PCCT" v1 | fingerprint[16] | flags(bit0 seeded) | size | level | scale(f64) | [seed 32] | limbs...
@@ -38,25 +40,23 @@ public final class Serializer {
 
     public static byte[] writeParameters(CkksParameters p) {
         long[] d = p.dataPrimes();
-        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + 1 + 8 * d.length + 8 + 8 + 1);
-        b.put(magic("PCPA")).put(VERSION).putInt(p.n()).put((byte) d.length);
-        for (long q : d) b.putLong(q);
-        b.putLong(p.specialPrime()).putDouble(p.defaultScale()).put((byte) (p.isInsecure() ? 1 : 0));
-        return b.array();
+        FrameWriter w = new FrameWriter("PCPA", VERSION, 4 + 1 + 4 + 1 + 8 * d.length + 8 + 8 + 1).u32(p.n()).u8(d.length);
+        for (long q : d) w.i64(q);
+        return w.i64(p.specialPrime()).f64(p.defaultScale()).u8(p.isInsecure() ? 1 : 0).toByteArray();
     }
 
     public static CkksParameters readParameters(byte[] bytes) {
-        ByteBuffer b = header(bytes, "PCPA", 10);
-        int n = b.getInt();
-        int count = b.get() & 0xff;
-        if (count < 1 || count > 60) throw new CkksException("bad prime count " + count);
-        need(b, 8L * count + 17);
+        FrameReader r = FrameReader.open(bytes, "PCPA", VERSION, "PCPA parameters");
+        int n = r.i32();
+        int count = r.u8();
+        if (count < 1 || count > 60) throw r.error("bad prime count " + count);
+        r.exactly(8L * count + 17, count + " data primes");
         long[] primes = new long[count + 1];
-        for (int i = 0; i < count; i++) primes[i] = b.getLong();
-        long special = b.getLong();
-        double scale = b.getDouble();
-        boolean insecure = b.get() != 0;
-        end(b);
+        for (int i = 0; i < count; i++) primes[i] = r.i64();
+        long special = r.i64();
+        double scale = r.f64();
+        boolean insecure = r.u8() != 0;
+        r.end();
         if (insecure) throw new CkksException("refusing serialized parameters marked insecure");
         try {
             if (special == 0) return CkksParameters.of(n, Arrays.copyOf(primes, count), false, scale, false);
@@ -73,17 +73,14 @@ public final class Serializer {
     public static byte[] writeCiphertext(Ciphertext ct, CkksParameters p, boolean useSeed) {
         boolean seeded = useSeed && ct.seed != null;
         int limbs = ct.level() + 1;
-        long bytes = 4 + 1 + FP + 3 + 8 + (seeded ? Sampler.SEED_BYTES : 0)
-                + (long) (seeded ? 1 : ct.size()) * limbsBytes(p, limbs, false);
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes));
-        b.put(magic("PCCT")).put(VERSION).put(p.fingerprint()).put((byte) (seeded ? 1 : 0))
-                .put((byte) ct.size()).put((byte) ct.level()).putDouble(ct.scale);
-        if (seeded) b.put(ct.seed);
+        FrameWriter w = new FrameWriter("PCCT", VERSION, ciphertextBytes(p, ct.size(), ct.level(), seeded));
+        w.bytes(p.fingerprint()).u8(seeded ? 1 : 0).u8(ct.size()).u8(ct.level()).f64(ct.scale);
+        if (seeded) w.bytes(ct.seed);
         for (int c = 0; c < ct.size(); c++) {
             if (seeded && c == 1) continue;
-            packLimbs(b, p, ct.comps[c], limbs, false);
+            packLimbs(w, p, ct.comps[c], limbs);
         }
-        return b.array();
+        return w.toByteArray();
     }
 
     public static byte[] writeCiphertext(Ciphertext ct, CkksParameters p) {
@@ -91,35 +88,31 @@ public final class Serializer {
     }
 
     public static Ciphertext readCiphertext(byte[] bytes, CkksParameters p) {
-        ByteBuffer b = header(bytes, "PCCT", FP + 11);
-        checkFingerprint(b, p);
-        int flags = b.get() & 0xff;
-        int size = b.get() & 0xff;
-        int level = b.get() & 0xff;
-        double scale = b.getDouble();
+        FrameReader r = FrameReader.open(bytes, "PCCT", VERSION, "PCCT ciphertext");
+        checkFingerprint(r, p);
+        int flags = r.u8();
+        int size = r.u8();
+        int level = r.u8();
+        double scale = r.f64();
         if ((flags & ~1) != 0) throw new CkksException("unknown ciphertext flags " + flags);
         boolean seeded = (flags & 1) != 0;
         if (size < 2 || size > 3 || (seeded && size != 2)) throw new CkksException("bad ciphertext size " + size);
         if (level > p.maxLevel()) throw new CkksException("ciphertext level " + level + " above the parameters' maximum " + p.maxLevel());
         if (!(scale >= 1) || Double.isInfinite(scale) || scale > 0x1p200) throw new CkksException("bad ciphertext scale " + scale);
         int limbs = level + 1;
-        long expected = (seeded ? Sampler.SEED_BYTES : 0) + (long) (seeded ? 1 : size) * limbsBytes(p, limbs, false);
-        if (b.remaining() != expected) throw new CkksException("ciphertext body is " + b.remaining() + " bytes, expected " + expected);
-        byte[] seed = null;
-        if (seeded) {
-            seed = new byte[Sampler.SEED_BYTES];
-            b.get(seed);
-        }
+        r.exactly((seeded ? Sampler.SEED_BYTES : 0) + (long) (seeded ? 1 : size) * limbsBytes(p, limbs), "a ciphertext of " + size + " components at level " + level);
+        byte[] seed = seeded ? r.bytes(Sampler.SEED_BYTES) : null;
         long[][][] comps = new long[size][][];
-        comps[0] = unpackLimbs(b, p, limbs, false);
+        comps[0] = unpackLimbs(r, p, limbs);
         if (seeded) comps[1] = Sampler.uniformFromSeed(seed, 0, p.ring(), RingContext.range(0, limbs));
-        for (int c = 1; c < size; c++) if (!seeded) comps[c] = unpackLimbs(b, p, limbs, false);
+        for (int c = 1; c < size; c++) if (!seeded) comps[c] = unpackLimbs(r, p, limbs);
+        r.end();
         return new Ciphertext(comps, scale, seed);
     }
 
     /** Exact serialized size of a ciphertext of {@code size} components at {@code level}. */
     public static long ciphertextBytes(CkksParameters p, int size, int level, boolean seeded) {
-        return 4 + 1 + FP + 3 + 8 + (seeded ? Sampler.SEED_BYTES : 0) + (long) (seeded ? 1 : size) * limbsBytes(p, level + 1, false);
+        return 4 + 1 + FP + 3 + 8 + (seeded ? Sampler.SEED_BYTES : 0) + (long) (seeded ? 1 : size) * limbsBytes(p, level + 1);
     }
 
     // ------------------------------------------------------------------ keys
@@ -127,64 +120,60 @@ public final class Serializer {
     public static byte[] writePublicKey(PublicKey k) {
         CkksParameters p = k.params;
         int limbs = p.ring().size(); // data primes and the special prime
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(4 + 1 + FP + Sampler.SEED_BYTES + limbsBytes(p, limbs, false)));
-        b.put(magic("PCPK")).put(VERSION).put(p.fingerprint()).put(k.seed);
-        packLimbs(b, p, k.b, limbs, false);
-        return b.array();
+        FrameWriter w = new FrameWriter("PCPK", VERSION, 4 + 1 + FP + Sampler.SEED_BYTES + limbsBytes(p, limbs));
+        w.bytes(p.fingerprint()).bytes(k.seed);
+        packLimbs(w, p, k.b, limbs);
+        return w.toByteArray();
     }
 
     public static PublicKey readPublicKey(byte[] bytes, CkksParameters p) {
-        ByteBuffer b = header(bytes, "PCPK", FP);
-        checkFingerprint(b, p);
+        FrameReader r = FrameReader.open(bytes, "PCPK", VERSION, "PCPK public key");
+        checkFingerprint(r, p);
         int limbs = p.ring().size(); // data primes and the special prime
-        if (b.remaining() != Sampler.SEED_BYTES + limbsBytes(p, limbs, false)) throw new CkksException("public key has the wrong length");
-        byte[] seed = new byte[Sampler.SEED_BYTES];
-        b.get(seed);
-        long[][] kb = unpackLimbs(b, p, limbs, false);
+        r.exactly(Sampler.SEED_BYTES + limbsBytes(p, limbs), "a public key");
+        byte[] seed = r.bytes(Sampler.SEED_BYTES);
+        long[][] kb = unpackLimbs(r, p, limbs);
         return new PublicKey(p, kb, Sampler.uniformFromSeed(seed, 0, p.ring(), RingContext.range(0, limbs)), seed);
     }
 
     public static byte[] writeRelinKey(RelinKey k) {
         CkksParameters p = k.params();
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(4 + 1 + FP + switchingKeyBytes(p)));
-        b.put(magic("PCRK")).put(VERSION).put(p.fingerprint());
-        writeSwitchingKey(b, p, k.key());
-        return b.array();
+        FrameWriter w = new FrameWriter("PCRK", VERSION, 4 + 1 + FP + switchingKeyBytes(p)).bytes(p.fingerprint());
+        writeSwitchingKey(w, p, k.key());
+        return w.toByteArray();
     }
 
     public static RelinKey readRelinKey(byte[] bytes, CkksParameters p) {
-        ByteBuffer b = header(bytes, "PCRK", FP);
-        checkFingerprint(b, p);
-        if (b.remaining() != switchingKeyBytes(p)) throw new CkksException("relinearization key has the wrong length");
-        return new RelinKey(p, readSwitchingKey(b, p));
+        FrameReader r = FrameReader.open(bytes, "PCRK", VERSION, "PCRK relinearization key");
+        checkFingerprint(r, p);
+        r.exactly(switchingKeyBytes(p), "a relinearization key");
+        return new RelinKey(p, readSwitchingKey(r, p));
     }
 
     public static byte[] writeGaloisKeys(GaloisKeys k) {
         CkksParameters p = k.params;
         long each = 4 + switchingKeyBytes(p);
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(4 + 1 + FP + 2 + each * k.keys.size()));
-        b.put(magic("PCGK")).put(VERSION).put(p.fingerprint()).putShort((short) k.keys.size());
-        for (var e : k.keys.entrySet()) {
-            b.putInt(e.getKey());
-            writeSwitchingKey(b, p, e.getValue());
+        FrameWriter w = new FrameWriter("PCGK", VERSION, 4 + 1 + FP + 2 + each * k.keys.size()).bytes(p.fingerprint()).u16(k.keys.size());
+        for (var e : new java.util.TreeMap<>(k.keys).entrySet()) {
+            w.u32(e.getKey());
+            writeSwitchingKey(w, p, e.getValue());
         }
-        return b.array();
+        return w.toByteArray();
     }
 
     public static GaloisKeys readGaloisKeys(byte[] bytes, CkksParameters p) {
-        ByteBuffer b = header(bytes, "PCGK", FP + 2);
-        checkFingerprint(b, p);
-        int count = b.getShort() & 0xffff;
-        if (count > p.n()) throw new CkksException("too many Galois keys: " + count);
+        FrameReader r = FrameReader.open(bytes, "PCGK", VERSION, "PCGK Galois keys");
+        checkFingerprint(r, p);
         long each = 4 + switchingKeyBytes(p);
-        if (b.remaining() != each * count) throw new CkksException("Galois keys have the wrong length for " + count + " keys");
+        int count = r.count16("Galois key count", 0, p.n(), each);
+        r.exactly(each * count, count + " Galois keys");
         Map<Integer, SwitchingKey> keys = new HashMap<>();
         int previous = 1;
         for (int i = 0; i < count; i++) {
-            int g = b.getInt();
+            int g = r.i32();
             if (g <= previous || g >= 2 * p.n() || g % 2 == 0) throw new CkksException("bad or unordered Galois element " + g);
             previous = g;
-            keys.put(g, readSwitchingKey(b, p));
+            keys.put(g, readSwitchingKey(r, p));
         }
         return new GaloisKeys(p, keys);
     }
@@ -192,23 +181,22 @@ public final class Serializer {
     /** The secret key leaves memory only through this method, called explicitly by the client's key store. */
     public static byte[] writeSecretKey(SecretKey k) {
         CkksParameters p = k.params;
-        ByteBuffer b = ByteBuffer.allocate(4 + 1 + FP + p.n() / 4);
-        b.put(magic("PCSK")).put(VERSION).put(p.fingerprint());
+        FrameWriter w = new FrameWriter("PCSK", VERSION, 4 + 1 + FP + p.n() / 4).bytes(p.fingerprint());
         for (int i = 0; i < p.n(); i += 4) {
             int v = 0;
             for (int j = 0; j < 4; j++) v |= (int) ((k.coeffs[i + j] + 3) % 3) << (2 * j);
-            b.put((byte) v);
+            w.u8(v);
         }
-        return b.array();
+        return w.toByteArray();
     }
 
     public static SecretKey readSecretKey(byte[] bytes, CkksParameters p) {
-        ByteBuffer b = header(bytes, "PCSK", FP);
-        checkFingerprint(b, p);
-        if (b.remaining() != p.n() / 4) throw new CkksException("secret key has the wrong length");
+        FrameReader r = FrameReader.open(bytes, "PCSK", VERSION, "PCSK secret key");
+        checkFingerprint(r, p);
+        r.exactly(p.n() / 4, "a secret key");
         long[] c = new long[p.n()];
         for (int i = 0; i < p.n(); i += 4) {
-            int v = b.get() & 0xff;
+            int v = r.u8();
             for (int j = 0; j < 4; j++) {
                 int t = (v >> (2 * j)) & 3;
                 if (t == 3) throw new CkksException("secret key coefficient out of range");
@@ -221,31 +209,30 @@ public final class Serializer {
     // ------------------------------------------------------------------ helpers
 
     private static long switchingKeyBytes(CkksParameters p) {
-        return Sampler.SEED_BYTES + 1 + (long) (p.maxLevel() + 1) * limbsBytes(p, p.ring().size(), true);
+        return Sampler.SEED_BYTES + 1 + (long) (p.maxLevel() + 1) * limbsBytes(p, p.ring().size());
     }
 
-    private static void writeSwitchingKey(ByteBuffer b, CkksParameters p, SwitchingKey k) {
-        b.put(k.seed).put((byte) k.digits());
-        for (long[][] digit : k.b) packLimbs(b, p, digit, p.ring().size(), true);
+    private static void writeSwitchingKey(FrameWriter w, CkksParameters p, SwitchingKey k) {
+        w.bytes(k.seed).u8(k.digits());
+        for (long[][] digit : k.b) packLimbs(w, p, digit, p.ring().size());
     }
 
-    private static SwitchingKey readSwitchingKey(ByteBuffer b, CkksParameters p) {
+    private static SwitchingKey readSwitchingKey(FrameReader r, CkksParameters p) {
         if (!p.hasSpecialPrime()) throw new CkksException("parameters without a special prime have no switching keys");
-        byte[] seed = new byte[Sampler.SEED_BYTES];
-        b.get(seed);
-        int digits = b.get() & 0xff;
+        byte[] seed = r.bytes(Sampler.SEED_BYTES);
+        int digits = r.u8();
         if (digits != p.maxLevel() + 1) throw new CkksException("switching key has " + digits + " digits, expected " + (p.maxLevel() + 1));
         int[] all = RingContext.range(0, p.ring().size());
         long[][][] kb = new long[digits][][], ka = new long[digits][][];
         for (int i = 0; i < digits; i++) {
-            kb[i] = unpackLimbs(b, p, all.length, true);
+            kb[i] = unpackLimbs(r, p, all.length);
             ka[i] = Sampler.uniformFromSeed(seed, i, p.ring(), all);
         }
         return new SwitchingKey(kb, ka, seed);
     }
 
     /** Bytes of {@code limbs} limbs, each N coefficients of bits(q_i) bits, byte-aligned per limb. */
-    static long limbsBytes(CkksParameters p, int limbs, boolean allPrimes) {
+    static long limbsBytes(CkksParameters p, int limbs) {
         long total = 0;
         for (int i = 0; i < limbs; i++) total += ((long) p.n() * p.ring().modulus(i).bits() + 7) / 8;
         return total;
@@ -253,38 +240,32 @@ public final class Serializer {
 
     private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /**
-     * Packs each limb's coefficients LSB-first into a bit stream of bits(q_i) bits each, byte-aligned per limb.
-     */
-    private static void packLimbs(ByteBuffer b, CkksParameters p, long[][] poly, int limbs, boolean allPrimes) {
-        int pos = b.arrayOffset() + b.position();
-        for (int i = 0; i < limbs; i++) pos = packPoly(poly[i], p.ring().modulus(i).bits(), b.array(), pos);
-        b.position(pos - b.arrayOffset());
+    /** Packs each limb's coefficients LSB-first into a bit stream of bits(q_i) bits each, byte-aligned per limb. */
+    private static void packLimbs(FrameWriter w, CkksParameters p, long[][] poly, int limbs) {
+        for (int i = 0; i < limbs; i++) w.packed(poly[i], p.ring().modulus(i).bits());
     }
 
-    private static long[][] unpackLimbs(ByteBuffer b, CkksParameters p, int limbs, boolean allPrimes) {
-        int n = p.n();
-        int pos = b.arrayOffset() + b.position();
+    private static long[][] unpackLimbs(FrameReader r, CkksParameters p, int limbs) {
         long[][] out = new long[limbs][];
         for (int i = 0; i < limbs; i++) {
             var m = p.ring().modulus(i);
             try {
-                out[i] = unpackPoly(b.array(), pos, n, m.bits(), m.value());
+                out[i] = r.packed(p.n(), m.bits(), m.value());
+            } catch (MalformedFrameException e) {
+                throw e;
             } catch (CkksException e) {
                 throw new CkksException(e.getMessage() + " (limb " + i + ")");
             }
-            pos += (int) (((long) n * m.bits() + 7) / 8);
         }
-        b.position(pos - b.arrayOffset());
         return out;
     }
 
     /**
      * Writes the coefficients LSB-first as a bit stream of {@code bits} bits each, byte-aligned at the end; returns the
      * offset after it. Works a 64-bit word at a time (the stream is little-endian, so a word written little-endian is
-     * the same 8 bytes). Shared with other compact formats (image differences).
+     * the same 8 bytes). Other formats reach it through {@link FrameWriter#packed}.
      */
-    public static int packPoly(long[] coeffs, int bits, byte[] out, int off) {
+    static int packPoly(long[] coeffs, int bits, byte[] out, int off) {
         int pos = off;
         long acc = 0;
         int filled = 0;
@@ -303,7 +284,7 @@ public final class Serializer {
     }
 
     /** Reads {@code n} coefficients written by {@link #packPoly}; any not below {@code q}, or missing bytes, is a CkksException. */
-    public static long[] unpackPoly(byte[] in, int off, int n, int bits, long q) {
+    static long[] unpackPoly(byte[] in, int off, int n, int bits, long q) {
         long mask = (1L << bits) - 1;
         long endL = off + ((long) n * bits + 7) / 8;
         if (off < 0 || endL > in.length) throw new CkksException("coefficient data truncated");
@@ -343,32 +324,7 @@ public final class Serializer {
         return o;
     }
 
-    private static byte[] magic(String m) {
-        return m.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    private static ByteBuffer header(byte[] bytes, String magic, int minAfterVersion) {
-        if (bytes == null || bytes.length < 5 + minAfterVersion) throw new CkksException("input too short for a " + magic + " object");
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        byte[] m = new byte[4];
-        b.get(m);
-        if (!Arrays.equals(m, magic(magic))) throw new CkksException("not a " + magic + " object (bad magic)");
-        byte v = b.get();
-        if (v != VERSION) throw new CkksException("unsupported " + magic + " version " + v);
-        return b;
-    }
-
-    private static void checkFingerprint(ByteBuffer b, CkksParameters p) {
-        byte[] fp = new byte[FP];
-        b.get(fp);
-        if (!Arrays.equals(fp, p.fingerprint())) throw new CkksException("object was made for other CKKS parameters (fingerprint mismatch)");
-    }
-
-    private static void need(ByteBuffer b, long n) {
-        if (b.remaining() < n) throw new CkksException("input truncated");
-    }
-
-    private static void end(ByteBuffer b) {
-        if (b.hasRemaining()) throw new CkksException(b.remaining() + " unexpected trailing bytes");
+    private static void checkFingerprint(FrameReader r, CkksParameters p) {
+        if (!Arrays.equals(r.bytes(FP), p.fingerprint())) throw new CkksException("object was made for other CKKS parameters (fingerprint mismatch)");
     }
 }

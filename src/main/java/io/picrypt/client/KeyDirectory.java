@@ -308,15 +308,22 @@ public final class KeyDirectory {
             c.init(Cipher.ENCRYPT_MODE, derive(passphrase, salt), new GCMParameterSpec(128, iv));
             c.updateAAD(SEALED_MAGIC);
             byte[] enc = c.doFinal(plain);
-            return ByteBuffer.allocate(4 + 1 + 16 + 12 + enc.length).put(SEALED_MAGIC).put((byte) 1).put(salt).put(iv).put(enc).array();
+            return new io.picrypt.ckks.FrameWriter("PCSE", 1, 4 + 1 + 16 + 12 + enc.length).bytes(salt).bytes(iv).bytes(enc).toByteArray();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
         }
     }
 
     static byte[] unseal(byte[] sealed, char[] passphrase) {
-        if (sealed.length < 4 + 1 + 16 + 12 + 16 || sealed[4] != 1) throw new ClientException("the sealed secret key file is damaged");
-        byte[] salt = Arrays.copyOfRange(sealed, 5, 21), iv = Arrays.copyOfRange(sealed, 21, 33);
+        byte[] salt, iv;
+        try {
+            io.picrypt.ckks.FrameReader r = io.picrypt.ckks.FrameReader.open(sealed, "PCSE", 1, "sealed secret key");
+            r.need(16 + 12 + 16); // salt, IV, and at least the GCM tag
+            salt = r.bytes(16);
+            iv = r.bytes(12);
+        } catch (io.picrypt.ckks.MalformedFrameException e) {
+            throw new ClientException("the sealed secret key file is damaged: " + e.getMessage());
+        }
         try {
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, derive(passphrase, salt), new GCMParameterSpec(128, iv));

@@ -376,7 +376,7 @@ public final class MatchSession {
         List<io.picrypt.match.BatchFrames.Item> answers;
         try {
             answers = io.picrypt.match.BatchFrames.readAnswer(reply.body());
-        } catch (IllegalArgumentException e) {
+        } catch (io.picrypt.ckks.MalformedFrameException e) {
             throw new ClientException("the server's batch answer is malformed: " + e.getMessage());
         }
         if (answers.size() != items.size()) {

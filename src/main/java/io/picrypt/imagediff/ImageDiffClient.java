@@ -10,11 +10,8 @@ import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.ImageDiffException.Reason;
-import io.picrypt.ring.Modulus;
-import io.picrypt.ring.Sampler;
 
 import java.awt.image.BufferedImage;
-import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -101,19 +98,10 @@ public final class ImageDiffClient {
         int total = Math.toIntExact(h.samples());
         short[] diff = new short[total];
         int record = ImageBlobs.diffRecordBytes(params);
-        Modulus q = ckks.ring().modulus(0);
-        int[] firstPrime = {0};
         int n = params.n(), k = params.digits(), per = params.samplesPerCiphertext();
         Tracker tracker = new Tracker(h.ciphertexts(), progress);
         IntStream.range(0, h.ciphertexts()).parallel().forEach(t -> {
-            int off = ImageBlobs.HEADER_BYTES + t * record;
-            byte[] seedAfter = Arrays.copyOfRange(diffBlob, off, off + ImageBlobs.SEED_BYTES);
-            byte[] seedBefore = Arrays.copyOfRange(diffBlob, off + ImageBlobs.SEED_BYTES, off + 2 * ImageBlobs.SEED_BYTES);
-            long[] c0 = ImageBlobs.unpack(diffBlob, off + 2 * ImageBlobs.SEED_BYTES, n, params.primeBits(), q.value());
-            long[] a = Sampler.uniformFromSeed(seedAfter, 0, ckks.ring(), firstPrime)[0];
-            long[] b = Sampler.uniformFromSeed(seedBefore, 0, ckks.ring(), firstPrime)[0];
-            for (int j = 0; j < n; j++) a[j] = q.sub(a[j], b[j]);
-            long[] values = decryptRounded(c0, a);
+            long[] values = decryptRounded(diffBlob, ImageBlobs.HEADER_BYTES + t * record);
             int base = t * per;
             for (int j = 0; j < n; j++) {
                 long x = values[j];
@@ -170,9 +158,10 @@ public final class ImageDiffClient {
         return new RawImage(h.width(), h.height(), h.channels(), samples);
     }
 
-    private long[] decryptRounded(long[] c0, long[] c1) {
+    /** The rounded plaintext of the seeded difference record at {@code off} (both seeds expanded in ckks). */
+    private long[] decryptRounded(byte[] diffBlob, int off) {
         try {
-            return round(decryptor.decryptCoefficients(Ciphertext.fromComponents(new long[][][]{{c0}, {c1}}, ImageDiffParameters.SCALE)));
+            return round(decryptor.decryptCoefficients(params.records().difference(diffBlob, off)));
         } catch (CkksException e) {
             throw new ImageDiffException(Reason.MALFORMED, "bad encrypted difference: " + e.getMessage(), e);
         }

@@ -1,7 +1,8 @@
 package io.picrypt.imagediff;
 
 import io.picrypt.ckks.CkksParameters;
-import io.picrypt.ring.Primes;
+import io.picrypt.ckks.Encryptor;
+import io.picrypt.ckks.SeededCiphertexts;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -20,7 +21,7 @@ import java.util.HexFormat;
  * {@code SCALE * sum_d (s_{(t*N + j)*k + d} - 128) * 512^d} for k = {@link #digits()} samples.
  * The difference of two such ciphertexts decrypts to {@code SCALE * sum_d (a_d - b_d) * 512^d + e}
  * where every a_d - b_d is in [-255, 255] (fits a signed base-512 digit) and the noise |e| <= 2 * 19
- * (fresh symmetric encryption, Gaussian errors rejected beyond 19 by {@code Sampler}) stays below
+ * (fresh symmetric encryption, Gaussian errors cut at {@code Encryptor.ERROR_BOUND} = 19) stays below
  * SCALE / 2 = 64: rounding by SCALE and reading the digits gives every difference back exactly, always.
  *
  * <p>Why this choice (measured with {@code picrypt bench diff --layout N:bits:k}, see docs/BENCHMARKS.md):
@@ -39,18 +40,20 @@ public final class ImageDiffParameters {
     /** Scale: the rounding margin 64 exceeds the worst-case noise of a difference (38). */
     public static final double SCALE = 128;
     /** Worst-case |noise| of the difference of two fresh symmetric ciphertexts. */
-    static final long MAX_DIFF_NOISE = 2L * io.picrypt.ring.Sampler.ERROR_BOUND;
+    static final long MAX_DIFF_NOISE = 2L * Encryptor.ERROR_BOUND;
 
     private static final ImageDiffParameters DEFAULT = of(2048, 52, 5);
 
     private final CkksParameters ckks;
     private final int digits;
     private final byte[] fingerprint;
+    private final SeededCiphertexts records;
 
     private ImageDiffParameters(CkksParameters ckks, int digits) {
         this.ckks = ckks;
         this.digits = digits;
         this.fingerprint = computeFingerprint();
+        this.records = new SeededCiphertexts(ckks, 0, SCALE);
     }
 
     /** The default: N = 2048, one 52-bit prime, 5 samples per coefficient, scale 2^7. */
@@ -63,7 +66,7 @@ public final class ImageDiffParameters {
     public static ImageDiffParameters of(int n, int primeBits, int digits) {
         if (digits < 1 || digits > 5) throw new IllegalArgumentException("samples per coefficient must be in [1, 5]: " + digits);
         if (primeBits < 12 || primeBits > 61) throw new IllegalArgumentException("prime bits must be in [12, 61]: " + primeBits);
-        long q = Primes.forBitSizes(n, new int[]{primeBits})[0];
+        long q = CkksParameters.primesFor(n, primeBits)[0];
         // largest |plaintext| of a difference: SCALE * 255 * (512^k - 1) / 511, plus noise, must stay below q/2
         BigInteger base = BigInteger.ONE.shiftLeft(DIGIT_BITS);
         BigInteger maxAbs = BigInteger.valueOf(255).multiply(base.pow(digits).subtract(BigInteger.ONE)).divide(base.subtract(BigInteger.ONE))
@@ -89,6 +92,9 @@ public final class ImageDiffParameters {
     }
 
     public CkksParameters ckks() { return ckks; }
+
+    /** The records of both formats: seeded level-0 ciphertexts at {@link #SCALE} and their seeded differences. */
+    public SeededCiphertexts records() { return records; }
 
     public int n() { return ckks.n(); }
 

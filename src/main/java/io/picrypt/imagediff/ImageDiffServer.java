@@ -3,14 +3,12 @@ package io.picrypt.imagediff;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.SeededCiphertexts;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.ImageDiffException.Reason;
-import io.picrypt.ring.Modulus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 
@@ -71,21 +69,16 @@ public final class ImageDiffServer {
         int outRecord = ImageBlobs.diffRecordBytes(params);
         byte[] out = ImageBlobs.allocate(ImageBlobs.DIFF_MAGIC, params, before.width(), before.height(), before.channels(), count);
         ImageDiffClient.Tracker tracker = new ImageDiffClient.Tracker(count, progress);
-        byte[] template = recordHeader(ckks);
-        int n = params.n(), bits = params.primeBits(), body = ImageBlobs.PCCT_SEED_OFFSET + ImageBlobs.SEED_BYTES;
-        Modulus q = ckks.ring().modulus(0);
+        SeededCiphertexts records = params.records();
         IntStream.range(0, count).parallel().forEach(t -> {
             int inOff = ImageBlobs.HEADER_BYTES + t * inRecord;
-            checkRecordHeader(beforeBlob, inOff, template, "before", t);
-            checkRecordHeader(afterBlob, inOff, template, "after", t);
-            long[] c0b = ImageBlobs.unpack(beforeBlob, inOff + body, n, bits, q.value());
-            long[] c0a = ImageBlobs.unpack(afterBlob, inOff + body, n, bits, q.value());
-            for (int j = 0; j < n; j++) c0a[j] = q.sub(c0a[j], c0b[j]);
-            int outOff = ImageBlobs.HEADER_BYTES + t * outRecord;
-            int seedAt = inOff + ImageBlobs.PCCT_SEED_OFFSET;
-            System.arraycopy(afterBlob, seedAt, out, outOff, ImageBlobs.SEED_BYTES);
-            System.arraycopy(beforeBlob, seedAt, out, outOff + ImageBlobs.SEED_BYTES, ImageBlobs.SEED_BYTES);
-            ImageBlobs.pack(c0a, bits, out, outOff + 2 * ImageBlobs.SEED_BYTES);
+            checkRecord(records, beforeBlob, inOff, "before", t);
+            checkRecord(records, afterBlob, inOff, "after", t);
+            try {
+                records.subtract(afterBlob, inOff, beforeBlob, inOff, out, ImageBlobs.HEADER_BYTES + t * outRecord);
+            } catch (CkksException e) {
+                throw new ImageDiffException(Reason.MALFORMED, "ciphertext " + t + ": " + e.getMessage(), e);
+            }
             tracker.step();
         });
         LOG.debug("image diff {}x{}x{}: {} ciphertexts in {} ms", before.width(), before.height(), before.channels(), count,
@@ -97,33 +90,24 @@ public final class ImageDiffServer {
         try {
             return inspect(blob);
         } catch (ImageDiffException e) {
-            throw new ImageDiffException(e.reason(), which + ": " + e.getMessage(), e);
+            // keep the root cause (a framing error stays recognisable as one)
+            throw new ImageDiffException(e.reason(), which + ": " + e.getMessage(), e.getCause() == null ? e : e.getCause());
         }
     }
 
     /**
-     * The 32 bytes every PCIM record starts with: a seeded ("flags 1"), 2-component, level-0 PCCT
-     * ciphertext of these CKKS parameters at scale 2^7 (layout documented in ckks.Serializer). Comparing
-     * against it replaces parsing: the subtraction needs only c0, so the server never expands the seeds.
+     * Every PCIM record must be a fresh seeded 2-component level-0 ciphertext of these CKKS parameters at the image
+     * scale. Checking its header bytes replaces parsing: the subtraction needs only c0, so the server never expands seeds.
      */
-    static byte[] recordHeader(CkksParameters ckks) {
-        ByteBuffer b = ByteBuffer.allocate(ImageBlobs.PCCT_SEED_OFFSET);
-        b.put("PCCT".getBytes(StandardCharsets.US_ASCII)).put(Serializer.VERSION).put(ckks.fingerprint())
-                .put((byte) 1).put((byte) 2).put((byte) 0).putDouble(ImageDiffParameters.SCALE);
-        return b.array();
-    }
-
-    private static void checkRecordHeader(byte[] blob, int off, byte[] template, String which, int index) {
-        if (Arrays.equals(blob, off, off + template.length, template, 0, template.length)) return;
+    private static void checkRecord(SeededCiphertexts records, byte[] blob, int off, String which, int index) {
         String at = which + ": ciphertext " + index;
-        if (!Arrays.equals(blob, off, off + 5, template, 0, 5)) throw new ImageDiffException(Reason.MALFORMED, at + " is not a PCCT v1 ciphertext");
-        if (!Arrays.equals(blob, off + 5, off + 21, template, 5, 21)) {
-            throw new ImageDiffException(Reason.PARAMETER_MISMATCH, at + " was made for other CKKS parameters (fingerprint mismatch)");
+        switch (records.check(blob, off)) {
+            case NONE -> { }
+            case NOT_A_CIPHERTEXT -> throw new ImageDiffException(Reason.MALFORMED, at + " is not a PCCT v1 ciphertext");
+            case OTHER_PARAMETERS -> throw new ImageDiffException(Reason.PARAMETER_MISMATCH, at + " was made for other CKKS parameters (fingerprint mismatch)");
+            case NOT_FRESH_SEEDED -> throw new ImageDiffException(Reason.MALFORMED, at + " is not a fresh seeded 2-component level-0 ciphertext");
+            case OTHER_SCALE -> throw new ImageDiffException(Reason.PARAMETER_MISMATCH, at + " is not at the image scale 2^7");
         }
-        if (!Arrays.equals(blob, off + 21, off + 24, template, 21, 24)) {
-            throw new ImageDiffException(Reason.MALFORMED, at + " is not a fresh seeded 2-component level-0 ciphertext");
-        }
-        throw new ImageDiffException(Reason.PARAMETER_MISMATCH, at + " is not at the image scale 2^7");
     }
 
     /** One record of a PCIM body: must be a fresh seeded 2-component level-0 ciphertext at the image scale. */

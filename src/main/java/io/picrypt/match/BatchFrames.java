@@ -1,8 +1,8 @@
 package io.picrypt.match;
 
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +24,7 @@ public final class BatchFrames {
     /** Most items in one batch: 32 faces with both kinds. */
     public static final int MAX_ITEMS = 64;
     public static final int TEMPLATES = 1, GALLERY = 2;
-    private static final byte[] REQUEST = "PCBQ".getBytes(StandardCharsets.US_ASCII), ANSWER = "PCBA".getBytes(StandardCharsets.US_ASCII);
+    private static final String REQUEST = "PCBQ", ANSWER = "PCBA";
 
     /** One item: its kind and the single-probe body (request) or answer. */
     public record Item(int kind, byte[] body) {
@@ -38,46 +38,29 @@ public final class BatchFrames {
 
     public static byte[] writeAnswer(List<Item> items) { return write(ANSWER, items); }
 
-    /** Parses a request; IllegalArgumentException with a reason when it is malformed. */
+    /** Parses a request; {@link io.picrypt.ckks.MalformedFrameException} with a reason when it is malformed. */
     public static List<Item> readRequest(byte[] frame) { return read(REQUEST, frame, "request"); }
 
-    /** Parses an answer (untrusted: from the server); IllegalArgumentException when malformed. */
+    /** Parses an answer (untrusted: from the server); {@link io.picrypt.ckks.MalformedFrameException} when malformed. */
     public static List<Item> readAnswer(byte[] frame) { return read(ANSWER, frame, "answer"); }
 
-    private static byte[] write(byte[] magic, List<Item> items) {
+    private static byte[] write(String magic, List<Item> items) {
         if (items.isEmpty() || items.size() > MAX_ITEMS) throw new IllegalArgumentException("a batch holds 1 to " + MAX_ITEMS + " items, not " + items.size());
-        long size = 7;
-        for (Item i : items) size += 5L + i.body().length;
-        if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("batch too large");
-        ByteBuffer b = ByteBuffer.allocate((int) size);
-        b.put(magic).put((byte) 1).putShort((short) items.size());
-        for (Item i : items) b.put((byte) i.kind()).putInt(i.body().length).put(i.body());
-        return b.array();
+        FrameWriter w = new FrameWriter(magic, 1, 7 + items.stream().mapToLong(i -> 5L + i.body().length).sum()).u16(items.size());
+        for (Item i : items) w.u8(i.kind()).blob(i.body());
+        return w.toByteArray();
     }
 
-    private static List<Item> read(byte[] magic, byte[] frame, String what) {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(frame);
-            byte[] m = new byte[4];
-            b.get(m);
-            if (!java.util.Arrays.equals(m, magic)) throw new IllegalArgumentException("not a batch " + what + " (bad magic)");
-            int version = b.get() & 0xFF;
-            if (version != 1) throw new IllegalArgumentException("unsupported batch " + what + " version " + version);
-            int count = b.getShort() & 0xFFFF;
-            if (count < 1 || count > MAX_ITEMS) throw new IllegalArgumentException("a batch holds 1 to " + MAX_ITEMS + " items, not " + count);
-            List<Item> out = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                int kind = b.get() & 0xFF;
-                long len = b.getInt() & 0xFFFFFFFFL;
-                if (len > b.remaining()) throw new IllegalArgumentException("batch item " + i + " claims " + len + " bytes, " + b.remaining() + " left");
-                byte[] body = new byte[(int) len];
-                b.get(body);
-                out.add(new Item(kind, body));
-            }
-            if (b.hasRemaining()) throw new IllegalArgumentException(b.remaining() + " trailing bytes after the batch " + what);
-            return List.copyOf(out);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("truncated batch " + what);
+    private static List<Item> read(String magic, byte[] frame, String what) {
+        FrameReader r = FrameReader.open(frame, magic, 1, "batch " + what);
+        int count = r.count16("item count", 1, MAX_ITEMS, 6);
+        List<Item> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int kind = r.u8();
+            if (kind != TEMPLATES && kind != GALLERY) throw r.error("item " + i + " has kind " + kind + " (1 or 2)");
+            out.add(new Item(kind, r.blob("item " + i, 1, Integer.MAX_VALUE)));
         }
+        r.end();
+        return List.copyOf(out);
     }
 }

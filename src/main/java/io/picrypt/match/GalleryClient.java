@@ -6,12 +6,11 @@ import io.picrypt.ckks.CkksParameters;
 import io.picrypt.ckks.Decryptor;
 import io.picrypt.ckks.Encoder;
 import io.picrypt.ckks.Encryptor;
+import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -21,8 +20,8 @@ import java.util.stream.IntStream;
  * squared distances. Embeddings and distances never leave this object unencrypted.
  */
 public final class GalleryClient {
-    static final byte[] BLOCK_MAGIC = {'P', 'C', 'G', 'I'};
-    static final byte[] EVAL_MAGIC = {'P', 'C', 'G', 'E'};
+    static final String BLOCK_MAGIC = "PCGI";
+    static final String EVAL_MAGIC = "PCGE";
 
     private final CkksParameters params = GalleryParameters.get();
     private final SecretKey sk;
@@ -48,13 +47,7 @@ public final class GalleryClient {
         KeyGenerator kg = new KeyGenerator(params);
         byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(sk, GalleryParameters.galoisElements()));
         byte[] relin = Serializer.writeRelinKey(kg.relinKey(sk));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(EVAL_MAGIC);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(galois.length).array());
-        out.writeBytes(galois);
-        out.writeBytes(relin);
-        return out.toByteArray();
+        return new FrameWriter(EVAL_MAGIC, 1, 9L + galois.length + relin.length).blob(galois).bytes(relin).toByteArray();
     }
 
     /**
@@ -102,10 +95,6 @@ public final class GalleryClient {
             throw new IllegalArgumentException("a block holds 1.." + GalleryParameters.BLOCK_CAPACITY + " identities, got " + count);
         }
         for (float[] e : embeddings) checkDim(e);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(BLOCK_MAGIC);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(count).array());
         // columns are independent: encrypt them on all cores (SecureRandom is thread-safe)
         byte[][] cols = new byte[GalleryParameters.COLUMNS][];
         IntStream.range(0, cols.length).parallel().forEach(j -> {
@@ -121,11 +110,8 @@ public final class GalleryClient {
                     encoder.encodeCoefficients(column, GalleryParameters.TEMPLATE_SCALE, GalleryParameters.STORE_LEVEL), sk);
             cols[j] = Serializer.writeCiphertext(ct, params);
         });
-        for (byte[] b : cols) {
-            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
-            out.writeBytes(b);
-        }
-        return out.toByteArray();
+        List<byte[]> list = List.of(cols);
+        return new FrameWriter(BLOCK_MAGIC, 1, 9 + list.stream().mapToLong(b -> 4L + b.length).sum()).u32(count).blobs(list).toByteArray();
     }
 
     /**

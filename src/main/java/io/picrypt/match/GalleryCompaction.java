@@ -3,17 +3,12 @@ package io.picrypt.match;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.Decryptor;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +25,7 @@ import java.util.List;
  * Big-endian. The expected block count lets the server refuse (409) a compaction computed from a gallery that changed since.
  */
 public final class GalleryCompaction {
-    private static final byte[] DOWNLOAD = {'P', 'C', 'G', 'B'}, COMPACT = {'P', 'C', 'G', 'C'};
+    private static final String DOWNLOAD = "PCGB", COMPACT = "PCGC";
     private static final byte LIVE = 1;
 
     private GalleryCompaction() {}
@@ -45,81 +40,42 @@ public final class GalleryCompaction {
     public record Compact(int expectedBlocks, List<byte[]> imports) {}
 
     public static byte[] writeDownload(List<Entry> entries, byte[] block) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(block.length + 16 + entries.size() * 24);
-        out.writeBytes(DOWNLOAD);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(entries.size()).array());
+        FrameWriter w = new FrameWriter(DOWNLOAD, 1, block.length + 16 + entries.size() * 24L).u32(entries.size());
         for (Entry e : entries) {
-            byte[] n = e.name().getBytes(StandardCharsets.UTF_8);
-            if (n.length == 0 || n.length > 0xFFFF || e.slot() < 0 || e.slot() >= GalleryParameters.BLOCK_CAPACITY) throw new IllegalArgumentException("bad entry " + e);
-            out.writeBytes(ByteBuffer.allocate(4).putShort((short) e.slot()).putShort((short) n.length).array());
-            out.writeBytes(n);
+            if (e.slot() < 0 || e.slot() >= GalleryParameters.BLOCK_CAPACITY) throw new IllegalArgumentException("bad entry " + e);
+            w.u16(e.slot()).name(e.name());
         }
-        out.writeBytes(block);
-        return out.toByteArray();
+        return w.bytes(block).toByteArray();
     }
 
-    /** Parses a download (untrusted: from the server); CkksException when malformed. */
+    /** Parses a download (untrusted: from the server); {@link io.picrypt.ckks.MalformedFrameException} when malformed. */
     public static Download readDownload(byte[] bytes) {
-        try {
-            ByteBuffer b = header(bytes, DOWNLOAD, "gallery block download");
-            int count = b.getInt();
-            if (count < 0 || count > GalleryParameters.BLOCK_CAPACITY) throw new CkksException("gallery block download: bad name count " + count);
-            var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-            List<Entry> entries = new ArrayList<>(count);
-            int last = -1;
-            for (int i = 0; i < count; i++) {
-                int slot = Short.toUnsignedInt(b.getShort()), len = Short.toUnsignedInt(b.getShort());
-                if (slot <= last || slot >= GalleryParameters.BLOCK_CAPACITY) throw new CkksException("gallery block download: slots not increasing");
-                last = slot;
-                if (len == 0 || len > b.remaining()) throw new CkksException("gallery block download truncated");
-                byte[] n = new byte[len];
-                b.get(n);
-                try {
-                    entries.add(new Entry(slot, decoder.decode(ByteBuffer.wrap(n)).toString()));
-                } catch (CharacterCodingException e) {
-                    throw new CkksException("gallery block download: a name is not UTF-8");
-                }
-            }
-            byte[] block = new byte[b.remaining()];
-            b.get(block);
-            return new Download(List.copyOf(entries), block);
-        } catch (BufferUnderflowException e) {
-            throw new CkksException("gallery block download truncated");
+        FrameReader r = FrameReader.open(bytes, DOWNLOAD, 1, "gallery block download");
+        int count = r.count("name count", 0, GalleryParameters.BLOCK_CAPACITY, 5);
+        List<Entry> entries = new ArrayList<>(count);
+        int last = -1;
+        for (int i = 0; i < count; i++) {
+            int slot = r.u16();
+            if (slot <= last || slot >= GalleryParameters.BLOCK_CAPACITY) throw r.error("slots not increasing");
+            last = slot;
+            entries.add(new Entry(slot, r.name()));
         }
+        return new Download(List.copyOf(entries), r.rest());
     }
 
     public static byte[] writeCompact(int expectedBlocks, List<byte[]> imports) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(COMPACT);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(8).putInt(expectedBlocks).putInt(imports.size()).array());
-        for (byte[] i : imports) {
-            out.writeBytes(ByteBuffer.allocate(4).putInt(i.length).array());
-            out.writeBytes(i);
-        }
-        return out.toByteArray();
+        return new FrameWriter(COMPACT, 1, 13 + imports.stream().mapToLong(i -> 4L + i.length).sum())
+                .u32(expectedBlocks).u32(imports.size()).blobs(imports).toByteArray();
     }
 
-    /** Parses a compaction request; IllegalArgumentException when malformed. */
+    /** Parses a compaction request; {@link io.picrypt.ckks.MalformedFrameException} when malformed (the server's 400). */
     public static Compact readCompact(byte[] bytes) {
-        try {
-            ByteBuffer b = header(bytes, COMPACT, "compaction request");
-            int expected = b.getInt(), count = b.getInt();
-            if (expected < 0 || count < 0 || count > 1 << 20) throw new IllegalArgumentException("compaction request: bad counts");
-            List<byte[]> imports = new ArrayList<>(Math.min(count, 1024));
-            for (int i = 0; i < count; i++) {
-                long len = b.getInt() & 0xFFFFFFFFL;
-                if (len == 0 || len > b.remaining()) throw new IllegalArgumentException("compaction request: block " + i + " claims " + len + " bytes");
-                byte[] imp = new byte[(int) len];
-                b.get(imp);
-                imports.add(imp);
-            }
-            if (b.hasRemaining()) throw new IllegalArgumentException("compaction request: " + b.remaining() + " bytes after the last block");
-            return new Compact(expected, imports);
-        } catch (BufferUnderflowException | CkksException e) {
-            throw new IllegalArgumentException("compaction request truncated or malformed");
-        }
+        FrameReader r = FrameReader.open(bytes, COMPACT, 1, "compaction request");
+        int expected = r.count("expected block count", 0, Integer.MAX_VALUE, 0);
+        int count = r.count("block count", 0, 1 << 20, 5);
+        List<byte[]> imports = r.blobs(count, "block", 1, Integer.MAX_VALUE);
+        r.end();
+        return new Compact(expected, imports);
     }
 
     /**
@@ -131,27 +87,16 @@ public final class GalleryCompaction {
      */
     public static float[][] decryptLive(SecretKey gallerySk, byte[] stored) {
         var params = GalleryParameters.get();
-        ByteBuffer b = header(stored, new byte[]{'P', 'C', 'G', 'S'}, "stored gallery block");
-        byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
-        try {
-            b.get(slots);
-        } catch (BufferUnderflowException e) {
-            throw new CkksException("stored gallery block truncated");
-        }
+        FrameReader r = FrameReader.open(stored, GalleryServer.STORE_MAGIC, 1, "stored gallery block");
+        byte[] slots = r.bytes(GalleryParameters.BLOCK_CAPACITY);
+        List<byte[]> columns = r.blobs(GalleryParameters.COLUMNS, "column", 1, Integer.MAX_VALUE);
+        r.end();
         Decryptor dec = new Decryptor(params, gallerySk);
         int cols = GalleryParameters.COLUMNS, pack = GalleryParameters.PACK;
         float[][] out = new float[slots.length][];
         for (int s = 0; s < slots.length; s++) if (slots[s] == LIVE) out[s] = new float[GalleryParameters.DIMENSION];
         for (int e = 0; e < cols; e++) {
-            int len;
-            try {
-                len = b.getInt();
-            } catch (BufferUnderflowException x) {
-                throw new CkksException("stored gallery block truncated");
-            }
-            if (len <= 0 || len > b.remaining()) throw new CkksException("stored gallery block: bad column length");
-            byte[] c = new byte[len];
-            b.get(c);
+            byte[] c = columns.get(e);
             Ciphertext ct = Serializer.readCiphertext(c, params);
             double[] coeffs = dec.decryptCoefficients(ct);
             for (int s = 0; s < slots.length; s++) {
@@ -159,7 +104,6 @@ public final class GalleryCompaction {
                 for (int d = 0; d < pack; d++) out[s][pack * e + d] = (float) coeffs[GalleryParameters.position(s) + d * cols];
             }
         }
-        if (b.hasRemaining()) throw new CkksException("stored gallery block: trailing bytes");
         for (int s = 0; s < out.length; s++) {
             if (out[s] == null) continue;
             double n2 = 0;
@@ -172,12 +116,5 @@ public final class GalleryCompaction {
             for (int i = 0; i < out[s].length; i++) out[s][i] = (float) (out[s][i] * inv);
         }
         return out;
-    }
-
-    private static ByteBuffer header(byte[] bytes, byte[] magic, String what) {
-        if (bytes == null || bytes.length < 5 || !Arrays.equals(Arrays.copyOf(bytes, 4), magic) || bytes[4] != 1) {
-            throw new CkksException("not a " + what + " (" + new String(magic, StandardCharsets.US_ASCII) + " v1)");
-        }
-        return ByteBuffer.wrap(bytes, 5, bytes.length - 5);
     }
 }

@@ -1,15 +1,12 @@
 package io.picrypt.match;
 
-import io.picrypt.ckks.CkksException;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Wire framing of the 1:N gallery: an import ("PCGN" v1 | names(u32) | (length(u16) | UTF-8 name)* | PCGI block)
@@ -20,7 +17,7 @@ import java.util.List;
  * ({@link #merge}). Names are metadata; distances only exist encrypted.
  */
 public final class GalleryFrames {
-    private static final byte[] IMPORT = {'P', 'C', 'G', 'N'}, ANSWER = {'P', 'C', 'G', 'F'};
+    private static final String IMPORT = "PCGN", ANSWER = "PCGF";
     private static final int ANSWER_VERSION = 2;
 
     public record Import(List<String> names, byte[] block) {}
@@ -41,40 +38,27 @@ public final class GalleryFrames {
     private GalleryFrames() {}
 
     public static byte[] writeImport(List<String> names, byte[] block) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(block.length + names.size() * 24 + 16);
-        out.writeBytes(IMPORT);
-        out.write(1);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(names.size()).array());
-        for (String n : names) writeName(out, n);
-        out.writeBytes(block);
-        return out.toByteArray();
+        FrameWriter w = new FrameWriter(IMPORT, 1, block.length + names.size() * 24L + 16).u32(names.size());
+        for (String n : names) w.name(n);
+        return w.bytes(block).toByteArray();
     }
 
+    /** @throws io.picrypt.ckks.MalformedFrameException on bad framing, a bad name count or a name that is not UTF-8 */
     public static Import readImport(byte[] bytes) {
-        ByteBuffer b = open(bytes, IMPORT, "gallery import");
-        int count = b.getInt();
-        if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) throw new CkksException("gallery import: bad name count " + count);
+        FrameReader r = FrameReader.open(bytes, IMPORT, 1, "gallery import");
+        int count = r.count("name count", 1, GalleryParameters.BLOCK_CAPACITY, 3);
         List<String> names = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) names.add(readName(b));
-        byte[] block = new byte[b.remaining()];
-        b.get(block);
-        return new Import(names, block);
+        for (int i = 0; i < count; i++) names.add(r.name());
+        return new Import(names, r.rest());
     }
 
     /** Frames an answer; {@code result} must hold one ciphertext per block of {@code blocks}, in that order. */
     public static byte[] writeAnswer(List<Integer> blocks, List<Entry> entries, byte[] result) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(result.length + blocks.size() * 4 + entries.size() * 28 + 16);
-        out.writeBytes(ANSWER);
-        out.write(ANSWER_VERSION);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(blocks.size()).array());
-        for (int b : blocks) out.writeBytes(ByteBuffer.allocate(4).putInt(b).array());
-        out.writeBytes(ByteBuffer.allocate(4).putInt(entries.size()).array());
-        for (Entry e : entries) {
-            out.writeBytes(ByteBuffer.allocate(4).putInt(e.position()).array());
-            writeName(out, e.name());
-        }
-        out.writeBytes(result);
-        return out.toByteArray();
+        FrameWriter w = new FrameWriter(ANSWER, ANSWER_VERSION, result.length + blocks.size() * 4L + entries.size() * 28L + 16).u32(blocks.size());
+        for (int b : blocks) w.u32(b);
+        w.u32(entries.size());
+        for (Entry e : entries) w.u32(e.position()).name(e.name());
+        return w.bytes(result).toByteArray();
     }
 
     public static byte[] writeAnswer(Answer a) {
@@ -86,40 +70,32 @@ public final class GalleryFrames {
      * a covered block, and that positions are distinct; the result's own framing is checked when it is decrypted.
      */
     public static Answer readAnswer(byte[] bytes) {
-        ByteBuffer b = open(bytes, ANSWER, ANSWER_VERSION, "gallery answer");
-        int blockCount = b.getInt();
-        if (blockCount < 0 || blockCount > b.remaining() / 4) throw new CkksException("gallery answer: bad block count " + blockCount);
+        FrameReader r = FrameReader.open(bytes, ANSWER, ANSWER_VERSION, "gallery answer");
+        int blockCount = r.count("block count", 0, Integer.MAX_VALUE, 4);
         List<Integer> blocks = new ArrayList<>(blockCount);
-        java.util.Set<Integer> covered = new java.util.HashSet<>();
+        Set<Integer> covered = new HashSet<>();
         for (int i = 0; i < blockCount; i++) {
-            int block = b.getInt();
+            int block = r.i32();
             if (block < 0 || block > Integer.MAX_VALUE / GalleryParameters.BLOCK_CAPACITY - 1 || !covered.add(block)) {
-                throw new CkksException("gallery answer: bad or repeated block number " + block);
+                throw r.error("bad or repeated block number " + block);
             }
             blocks.add(block);
         }
-        if (b.remaining() < 4) throw new CkksException("gallery answer truncated");
-        int count = b.getInt();
-        if (count < 0 || count > b.remaining() / 7) throw new CkksException("gallery answer: bad entry count " + count);
+        int count = r.count("entry count", 0, Integer.MAX_VALUE, 7);
         List<Entry> entries = new ArrayList<>(count);
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         int last = -1;
         for (int i = 0; i < count; i++) {
-            if (b.remaining() < 4) throw new CkksException("gallery answer truncated");
-            int position = b.getInt();
+            int position = r.i32();
             // the server lists live slots in position order, each once, inside the blocks it covers: anything else is garbled
-            if (position <= last) throw new CkksException("gallery answer: positions not strictly increasing");
+            if (position <= last) throw r.error("positions not strictly increasing");
             last = position;
-            if (!covered.contains(GalleryPosition.of(position).block())) {
-                throw new CkksException("gallery answer: position " + position + " is outside the blocks it covers");
-            }
-            String name = readName(b);
-            if (!names.add(name)) throw new CkksException("gallery answer: the name '" + name + "' appears twice");
+            if (!covered.contains(GalleryPosition.of(position).block())) throw r.error("position " + position + " is outside the blocks it covers");
+            String name = r.name();
+            if (!names.add(name)) throw r.error("the name '" + name + "' appears twice");
             entries.add(new Entry(position, name));
         }
-        byte[] result = new byte[b.remaining()];
-        b.get(result);
-        return new Answer(blocks, entries, result);
+        return new Answer(blocks, entries, r.rest());
     }
 
     /**
@@ -145,37 +121,5 @@ public final class GalleryFrames {
         all.sort(java.util.Comparator.comparingInt(Part::block));
         entries.sort(java.util.Comparator.comparingInt(Entry::position));
         return new Answer(all.stream().map(Part::block).toList(), entries, GalleryResult.join(all.stream().map(Part::result).toList()));
-    }
-
-    private static ByteBuffer open(byte[] bytes, byte[] magic, String what) {
-        return open(bytes, magic, 1, what);
-    }
-
-    private static ByteBuffer open(byte[] bytes, byte[] magic, int version, String what) {
-        if (bytes == null || bytes.length < 9 || !Arrays.equals(bytes, 0, 4, magic, 0, 4) || bytes[4] != version) {
-            throw new CkksException("not a PiCrypt " + what + " (v" + version + ")");
-        }
-        return ByteBuffer.wrap(bytes, 5, bytes.length - 5);
-    }
-
-    private static void writeName(ByteArrayOutputStream out, String name) {
-        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        if (n.length == 0 || n.length > 0xFFFF) throw new IllegalArgumentException("bad name length");
-        out.writeBytes(ByteBuffer.allocate(2).putShort((short) n.length).array());
-        out.writeBytes(n);
-    }
-
-    private static String readName(ByteBuffer b) {
-        if (b.remaining() < 2) throw new CkksException("truncated name");
-        int len = Short.toUnsignedInt(b.getShort());
-        if (len == 0 || b.remaining() < len) throw new CkksException("truncated name");
-        byte[] n = new byte[len];
-        b.get(n);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(n)).toString();
-        } catch (CharacterCodingException e) {
-            throw new CkksException("name is not UTF-8");
-        }
     }
 }

@@ -3,11 +3,11 @@ package io.picrypt.match;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.Serializer;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,7 +17,7 @@ import java.util.List;
  * before anything is allocated.
  */
 public final class GalleryResult {
-    private static final byte[] MAGIC = {'P', 'C', 'G', 'R'};
+    private static final String MAGIC = "PCGR";
     /** 2^20 blocks = 8.6 G identities: far above any gallery, low enough to refuse absurd counts. */
     static final int MAX_BLOCKS = 1 << 20;
 
@@ -35,74 +35,64 @@ public final class GalleryResult {
 
     static long ciphertextBytes(CkksParameters p) { return Serializer.ciphertextBytes(p, 2, 0, false); }
 
+    /** A result of one block per ciphertext (none: the answer of an empty gallery, which {@link #read} accepts too). */
     public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
         if (bitmaps.size() != cts.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
-        long each = bitmapBytes() + ciphertextBytes(p);
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(9 + each * cts.size()));
-        b.put(MAGIC).put((byte) 1).putInt(cts.size());
+        if (cts.size() > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
+        FrameWriter w = new FrameWriter(MAGIC, 1, 9 + blockBytes(p) * cts.size()).u32(cts.size());
         for (int i = 0; i < cts.size(); i++) {
             Ciphertext ct = cts.get(i);
             if (ct.size() != 2 || ct.level() != 0) throw new IllegalArgumentException("results are 2-component level-0 ciphertexts");
             if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
-            b.put(bitmaps.get(i)).put(Serializer.writeCiphertext(ct, p, false));
+            w.bytes(bitmaps.get(i)).bytes(Serializer.writeCiphertext(ct, p, false));
         }
-        return b.array();
+        return w.toByteArray();
     }
 
+    /** @throws io.picrypt.ckks.MalformedFrameException on bad framing or length; CkksException for an invalid ciphertext */
     public static Contents read(byte[] bytes, CkksParameters p) {
-        if (bytes == null || bytes.length < 9 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
-            throw new CkksException("not a PiCrypt gallery result");
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
-        int count = b.getInt();
-        // 0 blocks: the answer of an empty gallery
-        if (count < 0 || count > MAX_BLOCKS) throw new CkksException("bad gallery result block count " + count);
+        FrameReader r = open(bytes, p);
+        int count = Math.toIntExact(r.remaining() / blockBytes(p)); // exact: checked by open
         int ctBytes = Math.toIntExact(ciphertextBytes(p));
-        long each = bitmapBytes() + (long) ctBytes;
-        if (b.remaining() != each * count) throw new CkksException("gallery result is " + bytes.length + " bytes, expected " + (9 + each * count) + " for " + count + " blocks");
         List<BlockResult> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            byte[] bitmap = new byte[bitmapBytes()];
-            b.get(bitmap);
-            byte[] ct = new byte[ctBytes];
-            b.get(ct);
-            Ciphertext c = Serializer.readCiphertext(ct, p);
+            byte[] bitmap = r.bytes(bitmapBytes());
+            Ciphertext c = Serializer.readCiphertext(r.bytes(ctBytes), p);
             if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
             out.add(new BlockResult(bitmap, c));
         }
+        r.end();
         return new Contents(out);
     }
 
     /** One complete single-block PCGR result per block of {@code bytes}, in order (framing checked, ciphertexts not parsed). */
     public static List<byte[]> split(byte[] bytes) {
-        if (bytes == null || bytes.length < 9 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
-            throw new CkksException("not a PiCrypt gallery result");
-        }
-        int count = ByteBuffer.wrap(bytes, 5, 4).getInt();
-        long each = bitmapBytes() + ciphertextBytes(GalleryParameters.get());
-        if (count < 0 || count > MAX_BLOCKS || bytes.length - 9 != each * count) throw new CkksException("gallery result has a bad length for " + count + " blocks");
-        List<byte[]> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            ByteBuffer one = ByteBuffer.allocate(Math.toIntExact(9 + each));
-            one.put(MAGIC).put((byte) 1).putInt(1).put(bytes, Math.toIntExact(9 + i * each), (int) each);
-            out.add(one.array());
-        }
+        CkksParameters p = GalleryParameters.get();
+        FrameReader r = open(bytes, p);
+        List<byte[]> out = new ArrayList<>();
+        while (r.remaining() > 0) out.add(new FrameWriter(MAGIC, 1, 9 + blockBytes(p)).u32(1).bytes(r.bytes(Math.toIntExact(blockBytes(p)))).toByteArray());
         return out;
     }
 
     /** The inverse of {@link #split}: one PCGR result holding the blocks of every part, in order (none: a 0-block result). */
     public static byte[] join(List<byte[]> parts) {
-        long each = bitmapBytes() + ciphertextBytes(GalleryParameters.get());
-        int count = 0;
-        for (byte[] p : parts) {
-            if (p.length < 9 || !Arrays.equals(Arrays.copyOf(p, 4), MAGIC) || p[4] != 1) throw new CkksException("not a PiCrypt gallery result");
-            int c = ByteBuffer.wrap(p, 5, 4).getInt();
-            if (c < 0 || p.length - 9 != each * c) throw new CkksException("gallery result has a bad length");
-            count += c;
-        }
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(9 + each * count));
-        b.put(MAGIC).put((byte) 1).putInt(count);
-        for (byte[] p : parts) b.put(p, 9, p.length - 9);
-        return b.array();
+        CkksParameters p = GalleryParameters.get();
+        List<FrameReader> readers = parts.stream().map(b -> open(b, p)).toList();
+        long count = readers.stream().mapToLong(r -> r.remaining() / blockBytes(p)).sum();
+        if (count > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
+        FrameWriter w = new FrameWriter(MAGIC, 1, 9 + blockBytes(p) * count).u32(count);
+        for (FrameReader r : readers) w.bytes(r.rest());
+        return w.toByteArray();
+    }
+
+    private static long blockBytes(CkksParameters p) { return bitmapBytes() + ciphertextBytes(p); }
+
+    /** Checks magic, version, the block count (0..MAX_BLOCKS) and that exactly that many blocks follow. */
+    private static FrameReader open(byte[] bytes, CkksParameters p) {
+        FrameReader r = FrameReader.open(bytes, MAGIC, 1, "gallery result");
+        long each = blockBytes(p);
+        int count = r.count("block count", 0, MAX_BLOCKS, each);
+        r.exactly(each * count, count + " blocks");
+        return r;
     }
 }

@@ -5,6 +5,8 @@ import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
 import io.picrypt.ckks.Encoder;
 import io.picrypt.ckks.Evaluator;
+import io.picrypt.ckks.FrameReader;
+import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.Plaintext;
 import io.picrypt.ckks.RelinKey;
 import io.picrypt.ckks.GaloisKeys;
@@ -14,8 +16,6 @@ import io.picrypt.ring.Modulus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -37,7 +37,7 @@ import java.util.stream.IntStream;
  */
 public final class GalleryServer {
     private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
-    static final byte[] STORE_MAGIC = {'P', 'C', 'G', 'S'};
+    static final String STORE_MAGIC = "PCGS";
     /**
      * Coefficients per task, and blocks sharing one pass over the probe: accumulators of 8 * 6 * 512 longs
      * plus 8 * 3 * 512 = 288 KiB stay in L2 while the columns stream from memory (the products are memory-bound).
@@ -55,13 +55,9 @@ public final class GalleryServer {
 
     /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
     public GalleryServer(byte[] evaluationKeys) {
-        ByteBuffer b = header(evaluationKeys, GalleryClient.EVAL_MAGIC, 4);
-        int galoisLength = b.getInt();
-        if (galoisLength < 0 || galoisLength > b.remaining()) throw new CkksException("bad Galois key length " + galoisLength);
-        byte[] galois = new byte[galoisLength];
-        b.get(galois);
-        byte[] relin = new byte[b.remaining()];
-        b.get(relin);
+        FrameReader r = FrameReader.open(evaluationKeys, GalleryClient.EVAL_MAGIC, 1, "gallery evaluation keys");
+        byte[] galois = r.blob("Galois keys", 0, Integer.MAX_VALUE);
+        byte[] relin = r.rest();
         this.relinKey = Serializer.readRelinKey(relin, params);
         GaloisKeys k = Serializer.readGaloisKeys(galois, params);
         if (!k.galoisElements().equals(new HashSet<>(GalleryParameters.galoisElements()))) {
@@ -117,16 +113,9 @@ public final class GalleryServer {
         /** "PCGS" v1 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
         public byte[] toBytes() {
             State st = state;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.writeBytes(STORE_MAGIC);
-            out.write(1);
-            out.writeBytes(st.slots);
-            for (Ciphertext c : st.columns) {
-                byte[] b = Serializer.writeCiphertext(c, GalleryParameters.get());
-                out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
-                out.writeBytes(b);
-            }
-            return out.toByteArray();
+            List<byte[]> cols = Arrays.stream(st.columns).map(c -> Serializer.writeCiphertext(c, GalleryParameters.get())).toList();
+            return new FrameWriter(STORE_MAGIC, 1, 5L + st.slots.length + cols.stream().mapToLong(b -> 4L + b.length).sum())
+                    .bytes(st.slots).blobs(cols).toByteArray();
         }
 
         private static void checkSlot(int s) {
@@ -148,10 +137,9 @@ public final class GalleryServer {
 
     /** A block from the client's {@link GalleryClient#encryptBlock} bytes: slots 0..count-1 live. */
     public Block importBlock(byte[] bulk) {
-        ByteBuffer b = header(bulk, GalleryClient.BLOCK_MAGIC, 4);
-        int count = b.getInt();
-        if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) throw new CkksException("bulk block count " + count + " outside [1, " + GalleryParameters.BLOCK_CAPACITY + "]");
-        Ciphertext[] cols = readColumns(b);
+        FrameReader r = FrameReader.open(bulk, GalleryClient.BLOCK_MAGIC, 1, "gallery bulk block");
+        int count = r.count("identity count", 1, GalleryParameters.BLOCK_CAPACITY, 0);
+        Ciphertext[] cols = readColumns(r);
         byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
         Arrays.fill(slots, 0, count, (byte) SlotState.LIVE.ordinal());
         return new Block(cols, slots);
@@ -159,11 +147,10 @@ public final class GalleryServer {
 
     /** A block from {@link Block#toBytes()}. */
     public Block readBlock(byte[] stored) {
-        ByteBuffer b = header(stored, STORE_MAGIC, GalleryParameters.BLOCK_CAPACITY);
-        byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
-        b.get(slots);
+        FrameReader r = FrameReader.open(stored, STORE_MAGIC, 1, "stored gallery block");
+        byte[] slots = r.bytes(GalleryParameters.BLOCK_CAPACITY);
         checkSlots(slots);
-        return new Block(readColumns(b), slots);
+        return new Block(readColumns(r), slots);
     }
 
     /** A block from its metadata row and its COLUMNS column rows ({@link Block#slotStates()}, {@link Block#columnBytes}). */
@@ -181,19 +168,17 @@ public final class GalleryServer {
         for (byte s : slots) if (s < 0 || s > 2) throw new CkksException("bad slot state " + s);
     }
 
-    private Ciphertext[] readColumns(ByteBuffer b) {
+    /** COLUMNS x (length(u32) | column ciphertext), seeded or not, and nothing after them. */
+    private Ciphertext[] readColumns(FrameReader r) {
         long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, true);
         long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, false);
+        List<byte[]> bytes = r.blobs(GalleryParameters.COLUMNS, "column", seeded, full);
+        r.end();
         Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) {
-            if (b.remaining() < 4) throw new CkksException("block truncated at column " + j);
-            int len = b.getInt();
-            if ((len != seeded && len != full) || b.remaining() < len) throw new CkksException("bad length " + len + " of column " + j);
-            byte[] ct = new byte[len];
-            b.get(ct);
-            cols[j] = validateColumn(ct);
+            if (bytes.get(j).length != seeded && bytes.get(j).length != full) throw r.error("bad length " + bytes.get(j).length + " of column " + j);
+            cols[j] = validateColumn(bytes.get(j));
         }
-        if (b.hasRemaining()) throw new CkksException(b.remaining() + " trailing bytes after the block's columns");
         return cols;
     }
 
@@ -214,13 +199,6 @@ public final class GalleryServer {
     private List<Ciphertext> expandAndRescale(Ciphertext ct) {
         List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
         return IntStream.range(0, x.size()).parallel().mapToObj(j -> ev.rescale(x.get(j))).toList();
-    }
-
-    private static ByteBuffer header(byte[] bytes, byte[] magic, int after) {
-        if (bytes == null || bytes.length < 5 + after || !Arrays.equals(Arrays.copyOf(bytes, 4), magic) || bytes[4] != 1) {
-            throw new CkksException("not a PiCrypt " + new String(magic, java.nio.charset.StandardCharsets.US_ASCII) + " v1 object");
-        }
-        return ByteBuffer.wrap(bytes, 5, bytes.length - 5);
     }
 
     // ------------------------------------------------------------------ enrollment and deletion

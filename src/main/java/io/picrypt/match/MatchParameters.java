@@ -1,7 +1,6 @@
 package io.picrypt.match;
 
 import io.picrypt.ckks.CkksParameters;
-import io.picrypt.ring.Primes;
 
 /**
  * Parameters of the encrypted matching protocol. Inner products are computed by one polynomial
@@ -19,7 +18,7 @@ public final class MatchParameters {
     public static final double SCALE = Math.pow(2, 27);
 
     private static final CkksParameters PARAMS =
-            CkksParameters.of(N, Primes.forBitSizes(N, new int[]{60}), false, SCALE, false);
+            CkksParameters.create(N, new int[]{60}, SCALE, false);
 
     private MatchParameters() {}
 

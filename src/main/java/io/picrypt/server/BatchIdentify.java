@@ -29,14 +29,9 @@ final class BatchIdentify {
     /** Largest accepted body for a per-probe limit: every item at the limit plus framing. */
     static long maxBody(long maxProbeBytes) { return BatchFrames.MAX_ITEMS * (maxProbeBytes + 5) + 7; }
 
-    /** Answers a parsed batch; a malformed frame is an ApiException 400. */
+    /** Answers a parsed batch; a malformed frame is a MalformedFrameException (400 malformed_frame). */
     byte[] answer(String keyset, byte[] body) {
-        List<BatchFrames.Item> items;
-        try {
-            items = BatchFrames.readRequest(body);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        }
+        List<BatchFrames.Item> items = BatchFrames.readRequest(body);
         List<BatchFrames.Item> out = new ArrayList<>(items.size());
         for (BatchFrames.Item i : items) {
             if (i.body().length > maxProbeBytes) {

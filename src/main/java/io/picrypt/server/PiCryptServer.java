@@ -312,6 +312,7 @@ public final class PiCryptServer implements AutoCloseable {
                 error(res, 500, "internal", "internal server error");
             }
         });
+        s.exception(io.picrypt.ckks.MalformedFrameException.class, (e, req, res) -> error(res, 400, "malformed_frame", e.getMessage()));
         s.exception(CkksException.class, (e, req, res) -> error(res, 400, "invalid_ciphertext", e.getMessage()));
         s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
         s.exception(io.picrypt.store.CorruptedDataException.class, (e, req, res) -> {

@@ -163,4 +163,23 @@ class ClientSecurityTest {
         for (int i = 0; i + w.length <= hay.length; i++) if (Arrays.equals(hay, i, i + w.length, w, 0, w.length)) return true;
         return false;
     }
+
+    /** The sealed key file ("PCSE", framed with the ckks kit): its framing is checked before any key derivation. */
+    @Test
+    void aDamagedSealedKeyFileIsAClearError() {
+        char[] pass = "correct horse".toCharArray();
+        byte[] plain = {1, 2, 3, 4, 5};
+        byte[] sealed = KeyDirectory.seal(plain, pass);
+        assertEquals(4 + 1 + 16 + 12 + plain.length + 16, sealed.length);
+        assertArrayEquals(plain, KeyDirectory.unseal(sealed, pass));
+        byte[] version = sealed.clone();
+        version[4] = 2;
+        for (byte[] bad : List.of(Arrays.copyOf(sealed, 4 + 1 + 16 + 12 + 15), Arrays.copyOf(sealed, 3), version)) {
+            ClientException e = assertThrows(ClientException.class, () -> KeyDirectory.unseal(bad, pass));
+            assertTrue(e.getMessage().contains("damaged"), e.getMessage());
+        }
+        byte[] flipped = sealed.clone();
+        flipped[flipped.length - 1] ^= 1;
+        assertTrue(assertThrows(ClientException.class, () -> KeyDirectory.unseal(flipped, pass)).getMessage().contains("wrong passphrase"));
+    }
 }

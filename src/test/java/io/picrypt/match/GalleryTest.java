@@ -154,7 +154,7 @@ class GalleryTest {
         byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(other, GalleryParameters.galoisElements().subList(0, GalleryParameters.galoisElements().size() - 1)));
         byte[] relin = Serializer.writeRelinKey(kg.relinKey(other));
         java.nio.ByteBuffer missingKey = java.nio.ByteBuffer.allocate(9 + galois.length + relin.length);
-        missingKey.put(GalleryClient.EVAL_MAGIC).put((byte) 1).putInt(galois.length).put(galois).put(relin);
+        missingKey.put(GalleryClient.EVAL_MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1).putInt(galois.length).put(galois).put(relin);
         assertThrows(CkksException.class, () -> new GalleryServer(missingKey.array()), "a missing expansion key is refused up front");
         byte[] hugeGalois = evalKeys.clone();
         hugeGalois[5] = 0x7f;

@@ -175,19 +175,19 @@ class BatchIdentifyApiTest {
         assertArrayEquals(new byte[]{1, 2, 3}, back.get(0).body());
         assertEquals(2, back.get(1).kind());
         byte[] answer = BatchFrames.writeAnswer(items);
-        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readRequest(answer), "an answer is not a request");
+        assertThrows(io.picrypt.ckks.MalformedFrameException.class, () -> BatchFrames.readRequest(answer), "an answer is not a request");
         byte[] trailing = java.util.Arrays.copyOf(answer, answer.length + 1);
-        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(trailing));
+        assertThrows(io.picrypt.ckks.MalformedFrameException.class, () -> BatchFrames.readAnswer(trailing));
         byte[] badKind = answer.clone();
         badKind[7] = 9;
-        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(badKind));
+        assertThrows(io.picrypt.ckks.MalformedFrameException.class, () -> BatchFrames.readAnswer(badKind));
         byte[] lying = answer.clone();
         lying[11] = 100; // first item's length claims more than there is
-        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(lying));
+        assertThrows(io.picrypt.ckks.MalformedFrameException.class, () -> BatchFrames.readAnswer(lying));
         byte[] zero = answer.clone();
         zero[5] = 0;
         zero[6] = 0;
-        assertThrows(IllegalArgumentException.class, () -> BatchFrames.readAnswer(zero));
+        assertThrows(io.picrypt.ckks.MalformedFrameException.class, () -> BatchFrames.readAnswer(zero));
         assertThrows(IllegalArgumentException.class, () -> BatchFrames.writeRequest(List.of()));
         assertThrows(IllegalArgumentException.class, () -> BatchFrames.writeRequest(Collections.nCopies(65, items.get(0))));
         assertThrows(IllegalArgumentException.class, () -> new BatchFrames.Item(1, new byte[0]));

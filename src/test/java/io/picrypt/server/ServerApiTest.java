@@ -78,6 +78,11 @@ class ServerApiTest {
         assertFalse(r.body().contains("at io.picrypt"), "no stack trace");
     }
 
+    static void assertErrorCode(HttpResponse<String> r, int status, String code) throws Exception {
+        assertJsonError(r, status);
+        assertEquals(code, JSON.readTree(r.body()).get("error").asText(), r.body());
+    }
+
     /** The server side can only evaluate: no class of server, store or the match server touches a secret key or decrypts. */
     @Test
     void serverCodeCannotDecrypt() throws Exception {
@@ -194,13 +199,14 @@ class ServerApiTest {
         a.session().enrollEmbedding("bob", SyntheticEmbeddings.unit(r), true);
         String enroll = "/v1/keysets/" + a.id() + "/identities/carol";
         byte[] good = new MatchClient(a.sk()).encryptTemplate(SyntheticEmbeddings.unit(r));
-        assertJsonError(raw("PUT", enroll, a.token(), "garbage".getBytes()), 400);
-        assertJsonError(raw("PUT", enroll, a.token(), Arrays.copyOf(good, good.length / 2)), 400);
+        // a garbled frame (magic, length) is malformed_frame; a well-framed ciphertext that is not valid here is invalid_ciphertext
+        assertErrorCode(raw("PUT", enroll, a.token(), "garbage".getBytes()), 400, "malformed_frame");
+        assertErrorCode(raw("PUT", enroll, a.token(), Arrays.copyOf(good, good.length / 2)), 400, "malformed_frame");
         byte[] flipped = good.clone();
         flipped[6] ^= 0x40;
-        assertJsonError(raw("PUT", enroll, a.token(), flipped), 400);
+        assertErrorCode(raw("PUT", enroll, a.token(), flipped), 400, "invalid_ciphertext");
         byte[] longer = Arrays.copyOf(good, good.length + 1);
-        assertJsonError(raw("PUT", enroll, a.token(), longer), 400);
+        assertErrorCode(raw("PUT", enroll, a.token(), longer), 400, "malformed_frame");
         assertJsonError(raw("PUT", enroll, a.token(), new byte[(1 << 20) + 10]), 413);
         assertJsonError(raw("PUT", enroll, a.token(), new byte[0]), 400);
         // a ciphertext of other parameters (the default CKKS preset) is refused
