@@ -272,18 +272,49 @@ public final class GalleryServer {
         return expandAndRescale(ct);
     }
 
-    /** One result ciphertext per block, in order (see {@link GalleryResult}). */
+    /** One compact result per block, in order (see {@link GalleryResult}). */
     public byte[] identify(List<Block> blocks, byte[] probe) {
+        Profiled p = identifyProfiled(blocks, probe);
+        log.debug("identify over {} blocks: {}", blocks.size(), p.timings());
+        return p.result();
+    }
+
+    /** Wall-clock nanoseconds of the phases of one identify: expansion (and rescale), block products, relinearization, switch down and serialization. */
+    public record Timings(long expandNanos, long productsNanos, long relinearizeNanos, long compactNanos) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "expansion %d ms, products %d ms, relinearization %d ms, compact answer %d ms",
+                    expandNanos / 1_000_000, productsNanos / 1_000_000, relinearizeNanos / 1_000_000, compactNanos / 1_000_000);
+        }
+    }
+
+    public record Profiled(byte[] result, Timings timings) {}
+
+    /** {@link #identify} with the time of each phase. */
+    public Profiled identifyProfiled(List<Block> blocks, byte[] probe) {
         long t0 = System.nanoTime();
         List<Ciphertext> expanded = expandProbe(probe);
         long t1 = System.nanoTime();
-        byte[] result = identifyExpanded(blocks, expanded);
-        log.debug("identify over {} blocks: expansion {} ms, products {} ms", blocks.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-        return result;
+        long[] phases = new long[2];
+        List<Ciphertext> results = resultCiphertexts(blocks, expanded, phases);
+        long t2 = System.nanoTime();
+        byte[] bytes = GalleryResult.write(blocks.stream().map(b -> liveBitmap(b.state)).toList(), results, params);
+        long t3 = System.nanoTime();
+        return new Profiled(bytes, new Timings(t1 - t0, phases[0], phases[1], t3 - t2));
     }
 
     /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
+        List<Block.State> states = blocks.stream().map(b -> b.state).toList();
+        List<Ciphertext> results = resultCiphertexts(blocks, probe, new long[2]);
+        return GalleryResult.write(states.stream().map(GalleryServer::liveBitmap).toList(), results, params);
+    }
+
+    /**
+     * Each block's relinearized level-0 result at RESULT_SCALE (coefficient position(s) = the inner product with slot s);
+     * phaseNanos[0] += products, phaseNanos[1] += relinearization.
+     */
+    public List<Ciphertext> resultCiphertexts(List<Block> blocks, List<Ciphertext> probe, long[] phaseNanos) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
@@ -292,6 +323,7 @@ public final class GalleryServer {
                 throw new IllegalArgumentException("not an expanded probe: " + p);
             }
         }
+        long t0 = System.nanoTime();
         int limbs = LIMBS(), n = GalleryParameters.N;
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
         long[][][][] acc = new long[states.size()][3][limbs][n];
@@ -302,11 +334,13 @@ public final class GalleryServer {
             int from = group * GROUP, to = Math.min(states.size(), from + GROUP);
             accumulateTile(states.subList(from, to), probe, i, tile * TILE, acc, from);
         });
+        long t1 = System.nanoTime();
         // relinearized (one cheap key switch at q0 per block) so the response carries 2 components, not 3
         List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
                 .mapToObj(b -> ev.relinearize(Ciphertext.fromComponents(acc[b], GalleryParameters.RESULT_SCALE), relinKey)).toList();
-        List<byte[]> bitmaps = states.stream().map(GalleryServer::liveBitmap).toList();
-        return GalleryResult.write(bitmaps, results, params);
+        phaseNanos[0] += t1 - t0;
+        phaseNanos[1] += System.nanoTime() - t1;
+        return results;
     }
 
     /**
