@@ -34,7 +34,7 @@ public final class GalleryParameters {
     public static final int LAZY_CHUNK = 16;
 
     private static final CkksParameters PARAMS =
-            CkksParameters.of(N, Primes.forBitSizes(N, new int[]{58, 50, 60}), true, 0x1p28, false);
+            CkksParameters.create(N, new int[]{58, 50, 60}, 0x1p28, true);
     /** Level of probes and enrollments on the wire and during the expansion (both data primes). */
     public static final int LEVEL = PARAMS.maxLevel();
     /** Level of stored columns, expanded probes and results (q0 only). */
