@@ -74,7 +74,43 @@ public final class ProductSum {
         long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
         for (int chunk = 0; chunk < len; chunk += chunkSize) {
             int chunkEnd = Math.min(len, chunk + chunkSize);
-            for (int j = chunk; j < chunkEnd; j++) {
+            int j = chunk;
+            // two columns per pass: the 128-bit accumulators (in L1/L2) are loaded and stored once per two products
+            for (; j + 1 < chunkEnd; j += 2) {
+                long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
+                long[] z0 = bs.get(j + 1).comps[0][limb], z1 = bs.get(j + 1).comps[1][limb];
+                for (int b = 0; b < g; b++) {
+                    Ciphertext[] cols = group.get(b);
+                    long[] x0 = cols[j].comps[0][limb], x1 = cols[j].comps[1][limb];
+                    long[] w0 = cols[j + 1].comps[0][limb], w1 = cols[j + 1].comps[1][limb];
+                    int base = b * 6 * TILE;
+                    for (int t = 0; t < TILE; t++) {
+                        int k = off + t, a = base + t;
+                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                        long r0 = w0[k], r1 = w1[k], s0 = z0[k], s1 = z1[k];
+                        long p = u0 * v0, q2 = r0 * s0, lo = acc[a + TILE] + p, lo2 = lo + q2;
+                        acc[a] += Math.multiplyHigh(u0, v0) + Math.multiplyHigh(r0, s0)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + TILE] = lo2;
+                        p = u1 * v1;
+                        q2 = r1 * s1;
+                        lo = acc[a + 3 * TILE] + p;
+                        lo2 = lo + q2;
+                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + Math.multiplyHigh(r1, s1)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + 3 * TILE] = lo2;
+                        long us = u0 + u1, vs = v0 + v1, rs = r0 + r1, ss = s0 + s1;
+                        p = us * vs;
+                        q2 = rs * ss;
+                        lo = acc[a + 5 * TILE] + p;
+                        lo2 = lo + q2;
+                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + Math.multiplyHigh(rs, ss)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + 5 * TILE] = lo2;
+                    }
+                }
+            }
+            for (; j < chunkEnd; j++) {
                 long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
                 for (int b = 0; b < g; b++) {
                     Ciphertext col = group.get(b)[j];
