@@ -139,8 +139,10 @@ public final class GalleryClient {
     /**
      * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
      * the order the server was given them); positions the server reported as not live are NaN. Every
-     * coefficient of every block's result is checked: inner products within [-1.01, 1.01], the partial sums
-     * at the other coefficients within {@link MatchClient#MAX_PARTIAL}, each widened by {@link #NOISE_BOUND}.
+     * decrypted coefficient of every block is checked: in a compact (v2) answer the 2,048 inner products, within
+     * [-1.01, 1.01] widened by {@link #NOISE_BOUND} and the switch's worst case
+     * {@link GalleryParameters#COMPACT_SWITCH_ERROR}; in a v1 answer also the partial sums at the other coefficients,
+     * within {@link MatchClient#MAX_PARTIAL} + {@link #NOISE_BOUND}.
      *
      * @throws IntegrityException when a value is impossible for an honest answer to this client's probe
      */
