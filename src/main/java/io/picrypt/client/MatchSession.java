@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * ciphertext (plus names); decrypted distances and decisions stay in this process.
  */
 public final class MatchSession {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatchSession.class);
     private final PiCryptClient http;
     private final MatchClient crypto;
     private final FacePipeline pipeline;
@@ -38,10 +39,25 @@ public final class MatchSession {
 
     public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
 
-    /** {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt slightly negative. */
-    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+    /**
+     * {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt
+     * slightly negative. {@code unchecked}: how many of the name's templates carry no planted check values (enrolled
+     * before them): for those a server substituting another template would not be detected ({@link #integrityWarning()}).
+     */
+    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace, int unchecked) {
         public Verification {
             distance = Math.max(0.0, distance); // no "-0.0000" anywhere a distance is shown; NaN stays NaN
+        }
+
+        public Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+            this(name, match, distance, threshold, templates, trace, 0);
+        }
+
+        /** Null when every template was checked; else what the user should know and do. */
+        public String integrityWarning() {
+            return unchecked == 0 ? null : unchecked + " of the " + templates + " template(s) of '" + name + "' were enrolled before check values"
+                    + " existed: a server substituting another template for them would not be detected; enroll '" + name
+                    + "' again with --replace (or run 'picrypt gallery rebuild') to add them";
         }
     }
 
@@ -202,7 +218,8 @@ public final class MatchSession {
      */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
-        byte[] ct = crypto.encryptTemplate(embedding);
+        // check values bind the template to the name the server stores (NFC); the server validates the name itself
+        byte[] ct = crypto.encryptTemplate(embedding, IdentityNames.normalizeForLookup(name));
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
@@ -234,7 +251,7 @@ public final class MatchSession {
         List<float[]> vectors = new ArrayList<>();
         for (byte[] t : http.templates(name)) {
             try {
-                vectors.add(crypto.decryptTemplate(t));
+                vectors.add(crypto.decryptTemplate(t, IdentityNames.normalizeForLookup(name)).embedding());
             } catch (io.picrypt.ckks.CkksException e) {
                 throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
             }
@@ -297,12 +314,16 @@ public final class MatchSession {
         double server = ms(t1);
         long t2 = System.nanoTime();
         checkKey(reply.keyCheck(), keyCheck, "secret key");
-        double[] d = crypto.decryptVerify(result);
+        // every template's planted check values must be the name's: another name's template or answer is an error
+        MatchClient.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
+        double[] d = checked.distances();
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
         for (double x : d) best = Math.min(best, x);
-        return new Verification(name, best <= threshold, best, threshold, d.length,
-                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
+        Verification v = new Verification(name, best <= threshold, best, threshold, d.length,
+                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()), checked.unchecked());
+        if (v.integrityWarning() != null) log.warn(v.integrityWarning());
+        return v;
     }
 
     /**
@@ -495,7 +516,7 @@ public final class MatchSession {
     }
 
     private static Verification withEmbed(Verification v, double embedMs) {
-        return new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs));
+        return new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs), v.unchecked());
     }
 
     private static Trace withEmbed(Trace t, double embedMs) {

@@ -49,7 +49,11 @@ public final class MatchServer {
     }
 
     public Gallery gallery(List<byte[]> templates) {
-        int per = MatchParameters.TEMPLATES_PER_CIPHERTEXT;
+        return gallery(templates, MatchParameters.TEMPLATES_PER_CIPHERTEXT);
+    }
+
+    /** Packs {@code per} (1..8) templates to a ciphertext. */
+    Gallery gallery(List<byte[]> templates, int per) {
         int groups = (templates.size() + per - 1) / per;
         List<Ciphertext> packed = IntStream.range(0, groups).parallel().mapToObj(g -> {
             Ciphertext acc = null;
@@ -78,13 +82,17 @@ public final class MatchServer {
         return identify(gallery(templates), probeBlob);
     }
 
-    /** 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per 8 templates. */
+    /**
+     * 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per
+     * {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} templates, so every product keeps a window that only the
+     * templates' planted check values reach.
+     */
     public byte[] verify(List<byte[]> templatesOfName, byte[] probeBlob) {
         return verify(templatesOfName, validate(probeBlob));
     }
 
     public byte[] verify(List<byte[]> templatesOfName, Ciphertext probe) {
         if (templatesOfName.isEmpty()) throw new IllegalArgumentException("no templates");
-        return identify(gallery(templatesOfName), probe);
+        return identify(gallery(templatesOfName, MatchParameters.VERIFY_TEMPLATES_PER_CIPHERTEXT), probe);
     }
 }

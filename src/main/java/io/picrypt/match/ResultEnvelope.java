@@ -35,14 +35,19 @@ public final class ResultEnvelope {
         return out.toByteArray();
     }
 
+    /** An identify answer: {@link MatchParameters#TEMPLATES_PER_CIPHERTEXT} templates per ciphertext. */
     public static Contents read(byte[] bytes, CkksParameters p) {
+        return read(bytes, p, MatchParameters.TEMPLATES_PER_CIPHERTEXT);
+    }
+
+    /** An answer packed {@code per} templates to a ciphertext (verify: {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT}). */
+    public static Contents read(byte[] bytes, CkksParameters p, int per) {
         if (bytes == null || bytes.length < 13 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC) || bytes[4] != 1) {
             throw new CkksException("not a PiCrypt result envelope");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 5, bytes.length - 5);
         int entries = b.getInt();
         int count = b.getInt();
-        int per = MatchParameters.TEMPLATES_PER_CIPHERTEXT;
         if (entries < 0 || (long) count * per < entries || (long) (count - 1) * per >= entries && count > 0 || (entries == 0) != (count == 0)) {
             throw new CkksException("result envelope: " + count + " ciphertexts cannot hold " + entries + " entries");
         }
