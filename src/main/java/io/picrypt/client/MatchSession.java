@@ -57,7 +57,7 @@ public final class MatchSession {
         public String integrityWarning() {
             return unchecked == 0 ? null : unchecked + " of the " + templates + " template(s) of '" + name + "' were enrolled before check values"
                     + " existed: a server substituting another template for them would not be detected; enroll '" + name
-                    + "' again with --replace (or run 'picrypt gallery rebuild') to add them";
+                    + "' again (picrypt enroll replaces its templates) to add them";
         }
     }
 
@@ -104,6 +104,18 @@ public final class MatchSession {
     }
 
     public double threshold() { return threshold; }
+
+    private volatile boolean requireTemplateChecks;
+
+    /**
+     * With {@code true}, a verify answer over a template without planted check values is an integrity error instead of
+     * a warning: for keysets whose every template was enrolled with them ({@link KeyDirectory#templateChecksRequired()}),
+     * such a template can only be a substitute (e.g. a ciphertext the server made itself). Returns this session.
+     */
+    public MatchSession requireTemplateChecks(boolean required) {
+        this.requireTemplateChecks = required;
+        return this;
+    }
 
     /** The server connection this session talks through. */
     public PiCryptClient http() { return http; }
@@ -322,6 +334,11 @@ public final class MatchSession {
         for (double x : d) best = Math.min(best, x);
         Verification v = new Verification(name, best <= threshold, best, threshold, d.length,
                 new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()), checked.unchecked());
+        if (checked.unchecked() > 0 && requireTemplateChecks) {
+            throw new io.picrypt.match.IntegrityException(checked.unchecked() + " template(s) in the server's answer for '" + name
+                    + "' carry no check values, although every template of this keyset was enrolled with them: a substituted or forged "
+                    + "template; no decision was made");
+        }
         if (v.integrityWarning() != null) log.warn(v.integrityWarning());
         return v;
     }
