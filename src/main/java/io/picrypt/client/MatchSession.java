@@ -352,7 +352,46 @@ public final class MatchSession {
         long t1 = System.nanoTime();
         PiCryptClient.Reply reply = p.probe() == null ? null : http.identify(p.probe());
         PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
-        return decodeIdentification(p, reply, gr, ms(t1), top);
+        Identification id = decodeIdentification(p, reply, gr, ms(t1), top);
+        if (confirmMatches && id.match() != null) confirm(id.match(), embedding);
+        return id;
+    }
+
+    private volatile boolean confirmMatches;
+
+    /**
+     * With {@code true}, a 1:N MATCH is confirmed by a 1:1 verify of the matched name before it is returned: the 1:1
+     * template carries the name's planted check values, so a server that listed names over other slots (or served
+     * another block) is caught. Costs one verify round trip (~92 KB answer) per MATCH only. Returns this session.
+     */
+    public MatchSession confirmMatches(boolean on) {
+        this.confirmMatches = on;
+        return this;
+    }
+
+    /** Largest honest |d^2(gallery) - d^2(1:1)| for one template: 2 * (GalleryClient 1e-3 + MatchClient 8e-5) plus float rounding. */
+    static final double CONFIRM_TOLERANCE = 2.5e-3;
+
+    private void confirm(Candidate match, float[] embedding) {
+        Verification v;
+        try {
+            v = verifyEmbedding(match.name(), embedding);
+        } catch (ClientException e) {
+            if (e.status() != 404) throw e;
+            log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", match.name());
+            return;
+        }
+        if (v.templates() == 1 && Math.abs(v.distance() - match.distance()) > CONFIRM_TOLERANCE) {
+            throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
+                    "the gallery answer puts '%s' at squared distance %.4f but its 1:1 template (checked) is at %.4f: the server listed "
+                            + "the name over another identity's slot or served another block; no decision was made",
+                    match.name(), match.distance(), v.distance()));
+        }
+        if (v.templates() > 1 && !v.match()) {
+            // several templates: the gallery holds their mean, the 1:1 answer each one; only the decision can be compared
+            log.warn("'{}' matched in the gallery (d^2 {}) but none of its {} templates matches 1:1 (best {}): not confirmed",
+                    match.name(), match.distance(), v.templates(), v.distance());
+        }
     }
 
     /** The faces' identifications in input order; {@code requests}: batch requests sent (1 unless the faces overflowed one batch). */

@@ -141,6 +141,42 @@ class MaliciousServerTest {
         }
     }
 
+    @Test
+    void galleryNamesListedOverOtherSlotsAreCaughtByConfirmation(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        String keys = tmp.resolve("keys").toString();
+        try (var server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
+            String url = "http://127.0.0.1:" + server.port();
+            assertEquals(0, run("keys", "init", "--keys", keys, "--server", url)[0]);
+            for (String[] e : new String[][]{{"alice", "0"}, {"bob", "1"}}) {
+                Object[] r = run("enroll", "--keys", keys, "--models", MODELS.toString(), "--name", e[0], photo(tmp, Integer.parseInt(e[1])).toString());
+                assertEquals(0, r[0], (String) r[2]);
+            }
+            Object[] r = run("identify", "--keys", keys, "--confirm", "--models", MODELS.toString(), photo(tmp, 1).toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).contains("identified: bob"), (String) r[1]);
+        }
+        // the server lists the two names over each other's slots (valid blocks, names reordered)
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("picrypt.db")); var st = c.createStatement()) {
+            assertEquals(1, st.executeUpdate("UPDATE gallery_names SET name = 'tmp' WHERE name = 'alice'"));
+            assertEquals(1, st.executeUpdate("UPDATE gallery_names SET name = 'alice' WHERE name = 'bob'"));
+            assertEquals(1, st.executeUpdate("UPDATE gallery_names SET name = 'bob' WHERE name = 'tmp'"));
+        }
+        try (var server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
+            String url = "http://127.0.0.1:" + server.port();
+            // without confirmation the reordering is not detectable from the gallery answer (docs/PROTOCOL.md): bob's
+            // face is named alice
+            Object[] r = run("identify", "--keys", keys, "--server", url, "--models", MODELS.toString(), photo(tmp, 1).toString());
+            assertTrue(((String) r[1]).contains("identified: alice"), r[1] + " " + r[2]);
+            // with --confirm, alice's checked 1:1 template contradicts the gallery: an integrity error, no decision
+            for (int face : new int[]{0, 1}) {
+                r = run("identify", "--keys", keys, "--server", url, "--confirm", "--models", MODELS.toString(), photo(tmp, face).toString());
+                assertIntegrityError(r, "names reordered over gallery slots, face " + face);
+                assertFalse(((String) r[1]).contains("identified:"), (String) r[1]);
+            }
+        }
+    }
+
     /** A forwarding HTTP proxy that rewrites request paths with {@code rewrite}. */
     static HttpServer proxy(String target, UnaryOperator<String> rewrite) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
