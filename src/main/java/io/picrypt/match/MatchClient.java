@@ -180,16 +180,22 @@ public final class MatchClient {
     private static int subtractChecks(double[] coeffs, int present, double[] share, String name) {
         int dim = MatchParameters.DIMENSION, windows = MatchParameters.TEMPLATES_PER_CIPHERTEXT, n = MatchParameters.N;
         if (present > MatchParameters.VERIFY_TEMPLATES_PER_CIPHERTEXT) throw new IllegalStateException("no free window");
+        // the usual case first, with one buffer: every template carries the name's check values
+        double[] all = new double[n];
+        for (int k = 0; k < present; k++) TemplateChecks.addShifted(all, share, k * dim);
+        int full = (1 << present) - 1;
+        if (fits(coeffs, new double[][]{all}, 1, 1, present, windows, dim)) {
+            for (int j = 0; j < n; j++) coeffs[j] -= all[j];
+            return present;
+        }
+        // else which templates lack them (old enrollments): every other subset, most checked first
         double[][] shifted = new double[present][];
         for (int k = 0; k < present; k++) {
             shifted[k] = new double[n];
             TemplateChecks.addShifted(shifted[k], share, k * dim);
         }
-        int full = (1 << present) - 1;
-        Integer[] masks = new Integer[full + 1];
-        for (int m = 0; m <= full; m++) masks[m] = full - m; // full first; then fewer checked templates (popcount order not needed: at most one fits)
-        for (int mask : masks) {
-            if (fits(coeffs, shifted, mask, present, windows, dim)) {
+        for (int mask = full - 1; mask >= 0; mask--) {
+            if (fits(coeffs, shifted, mask, present, present, windows, dim)) {
                 for (int k = 0; k < present; k++) {
                     if ((mask >>> k & 1) == 0) continue;
                     for (int j = 0; j < n; j++) coeffs[j] -= shifted[k][j];
@@ -201,13 +207,16 @@ public final class MatchClient {
                 + "another name or keyset, or it is a mixed-up or replayed answer; no decision was made");
     }
 
-    /** Whether every coefficient of the free windows (w >= present, w+1 < windows) minus the masked shares is ~0. */
-    private static boolean fits(double[] coeffs, double[][] shifted, int mask, int present, int windows, int dim) {
+    /**
+     * Whether every coefficient of the free windows (w >= present, w+1 < windows) minus the shares of {@code shares}
+     * selected by {@code mask} (bit k: shares[k]) is ~0.
+     */
+    private static boolean fits(double[] coeffs, double[][] shares, int mask, int count, int present, int windows, int dim) {
         for (int w = present; w < windows - 1; w++) {
             for (int m = 0; m < dim; m++) {
                 int j = w * dim + m;
                 double r = coeffs[j];
-                for (int k = 0; k < present; k++) if ((mask >>> k & 1) != 0) r -= shifted[k][j];
+                for (int k = 0; k < count; k++) if ((mask >>> k & 1) != 0) r -= shares[k][j];
                 if (!(Math.abs(r) <= NOISE_BOUND)) return false;
             }
         }

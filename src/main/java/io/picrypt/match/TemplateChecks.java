@@ -33,6 +33,8 @@ public final class TemplateChecks {
     public static final double VALUE = 0.25;
 
     private final byte[] key;
+    /** HMAC instances keyed once per thread: getInstance + init cost more than the ~9 HMACs of one name. */
+    private final ThreadLocal<Mac> macs;
 
     /** The check key of {@code sk}: SHA-256("PiCrypt template check v1" \0 | serialized secret key). */
     public TemplateChecks(SecretKey sk) {
@@ -41,6 +43,15 @@ public final class TemplateChecks {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update("PiCrypt template check v1\0".getBytes(StandardCharsets.US_ASCII));
             this.key = md.digest(b);
+            this.macs = ThreadLocal.withInitial(() -> {
+                try {
+                    Mac mac = Mac.getInstance("HmacSHA256");
+                    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                    return mac;
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("HmacSHA256 unavailable", e);
+                }
+            });
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         } finally {
@@ -71,12 +82,13 @@ public final class TemplateChecks {
      */
     public static double[] contribution(double[] check, float[] probe) {
         int n = MatchParameters.N;
-        double[] out = new double[n];
-        for (int s = 0; s < n; s++) {
+        double[] out = new double[n], x = new double[probe.length];
+        for (int l = 0; l < x.length; l++) x[l] = probe[l];
+        for (int s = MatchParameters.DIMENSION; s < n; s++) {
             double c = check[s];
             if (c == 0) continue;
             // X^s * x_l X^-l = x_l X^(s-l); s >= DIMENSION > l, so no wrap
-            for (int l = 0; l < probe.length; l++) out[s - l] += c * probe[l];
+            for (int l = 0; l < x.length; l++) out[s - l] += c * x[l];
         }
         return out;
     }
@@ -92,19 +104,19 @@ public final class TemplateChecks {
     }
 
     private byte[] stream(String label, int bytes) {
+        Mac mac = macs.get();
+        byte[] name = label.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[(bytes + 31) / 32 * 32];
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            byte[] out = new byte[0];
-            for (int block = 0; out.length < bytes; block++) {
-                mac.update(label.getBytes(StandardCharsets.UTF_8));
+            for (int block = 0; block * 32 < bytes; block++) {
+                mac.update(name);
                 mac.update(new byte[]{0, (byte) block});
-                out = concat(out, mac.doFinal());
+                mac.doFinal(out, block * 32);
             }
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        } catch (javax.crypto.ShortBufferException e) {
+            throw new IllegalStateException(e);
         }
+        return out;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
