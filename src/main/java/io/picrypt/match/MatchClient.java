@@ -89,8 +89,8 @@ public final class MatchClient {
     static final double MAX_PARTIAL = 1.005 * Math.sqrt(2) * 1.005;
 
     /**
-     * Squared distances 2 - 2<x,y>, one per template, in the order the server used, for an identify answer
-     * ({@link MatchParameters#TEMPLATES_PER_CIPHERTEXT} per ciphertext) of templates without check values. Every decrypted
+     * Squared distances 2 - 2<x,y>, one per template, in the order the server used, for a verify answer
+     * ({@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} per ciphertext) of templates without check values. Every decrypted
      * coefficient of every result ciphertext is checked against its proven range (inner products in
      * [-1.01, 1.01], i.e. d^2 in [0, 4] widened by the clients' norm tolerance, partial sums within
      * {@link #MAX_PARTIAL}, coefficients no template reaches ~0), each widened by {@link #NOISE_BOUND}.
@@ -99,7 +99,7 @@ public final class MatchClient {
      * @throws CkksException when the envelope is malformed
      */
     public double[] decryptDistances(byte[] result) {
-        return decode(ResultEnvelope.read(result, params), MatchParameters.TEMPLATES_PER_CIPHERTEXT, null, null).distances();
+        return decryptVerify(result);
     }
 
     /**
@@ -228,13 +228,6 @@ public final class MatchClient {
                 "decrypted squared distance %.4f of template %d is outside [0, 4] (+- %.1e): the template was not encrypted "
                         + "under this key directory's secret key, or it or the answer is corrupted; no decision was made",
                 2 - 2 * ip, template, 2 * NOISE_BOUND));
-    }
-
-    /** Like {@link #decryptDistances(byte[])}, and checks that the server answered for {@code expected} templates. */
-    public double[] decryptIdentify(byte[] result, int expected) {
-        double[] d = decryptDistances(result);
-        if (d.length != expected) throw new IntegrityException("server answered for " + d.length + " templates, expected " + expected);
-        return d;
     }
 
     /**

@@ -35,9 +35,9 @@ public final class ResultEnvelope {
         return out.toByteArray();
     }
 
-    /** An identify answer: {@link MatchParameters#TEMPLATES_PER_CIPHERTEXT} templates per ciphertext. */
+    /** A verify answer: {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} templates per ciphertext. */
     public static Contents read(byte[] bytes, CkksParameters p) {
-        return read(bytes, p, MatchParameters.TEMPLATES_PER_CIPHERTEXT);
+        return read(bytes, p, MatchParameters.VERIFY_TEMPLATES_PER_CIPHERTEXT);
     }
 
     /** An answer packed {@code per} templates to a ciphertext (verify: {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT}). */
