@@ -37,6 +37,10 @@ final class IdentifyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "with --all-faces: write the photo with each face's box and name drawn (.png/.jpg)")
     Path output;
 
+    @Option(names = "--confirm", description = "confirm a MATCH by a 1:1 verify of the matched name (its template carries planted "
+            + "check values: catches a server that lists names over other slots; one more round trip per MATCH)")
+    boolean confirm;
+
     @Option(names = "--json", description = "with --all-faces: print one JSON object")
     boolean json;
 
@@ -57,11 +61,11 @@ final class IdentifyCommand implements Callable<Integer> {
             if (allFaces) return allFaces(o, an);
             MatchSession.Identification r;
             if (an == null) {
-                r = o.session().identify(photo, top);
+                r = o.session().confirmMatches(confirm).identify(photo, top);
             } else {
                 float[] e = VerifyCommand.liveEmbedding(o.pipeline(), an, liveness.threshold(an), photo);
                 if (e == null) return LivenessOptions.EXIT_NOT_LIVE;
-                r = o.session().identifyEmbedding(e, top);
+                r = o.session().confirmMatches(confirm).identifyEmbedding(e, top);
             }
             MatchSession.Candidate m = r.match();
             System.out.println(m != null ? "identified: " + Terminal.safe(m.name()) : "unknown (no enrolled identity under the threshold)");

@@ -347,6 +347,7 @@ public final class UiServer implements AutoCloseable {
         MatchSession.Trace t = v.trace();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
+        if (v.integrityWarning() != null) o.put("integrity_warning", v.integrityWarning());
         face(o, probe);
         o.set("trace", trace(new MatchSession.Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs())));
         return json(res, o);

@@ -174,6 +174,28 @@ class UiApiTest {
         assertError(call("POST", "/api/verify", v), 404, "not_found");
     }
 
+    /** A malicious server swapping two names' templates (issue 10, planted check values): 502, never a decision. */
+    @Test
+    void swappedTemplatesAre502NotAMatch() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            ObjectNode e = JSON.createObjectNode().put("name", "swap " + i).put("replace", true);
+            e.putArray("images").add(b64(f.people.get(i).png()));
+            ok(call("POST", "/api/enroll", e));
+        }
+        ObjectNode v = JSON.createObjectNode().put("name", "swap 0").put("image", b64(f.genuineProbe(1)));
+        assertFalse(ok(call("POST", "/api/verify", v)).path("match").asBoolean());
+        byte[] t0 = f.server.store().templates(f.http.keyset(), "swap 0").get(0), t1 = f.server.store().templates(f.http.keyset(), "swap 1").get(0);
+        f.http.enroll("swap 0", t1, true);
+        f.http.enroll("swap 1", t0, true);
+        HttpResponse<String> r = call("POST", "/api/verify", v);
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals("bad_server_response", JSON.readTree(r.body()).path("error").asText(), r.body());
+        assertTrue(JSON.readTree(r.body()).path("message").asText().contains("check values of 'swap 0'"), r.body());
+        f.http.enroll("swap 0", t0, true);
+        f.http.enroll("swap 1", t1, true);
+        assertFalse(ok(call("POST", "/api/verify", v)).path("match").asBoolean());
+    }
+
     @Test
     void detectBoxesAndWarnings() throws Exception {
         byte[] group = Files.readAllBytes(UiFixture.modelsDir().resolve("samples/group-tracking.jpg"));
