@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -389,7 +390,7 @@ public final class PiCryptServer implements AutoCloseable {
             count = store.putTemplate(id, name, ct, mode.equals("replace"), config.maxTemplatesPerName());
         } catch (StoreException e) {
             lookalikes.invalidate(id); // the reservation above may name nothing stored
-            if (e.getMessage().contains("limit")) throw new ApiException(409, "too_many_templates", e.getMessage());
+            if (e.kind() == StoreException.Kind.LIMIT) throw new ApiException(409, "too_many_templates", e.getMessage());
             throw e;
         }
         serverTime(res, t0);

@@ -132,7 +132,7 @@ final class FaceAnalysisRoutes {
     private static boolean flag(JsonNode body, String field) {
         JsonNode n = body.path(field);
         if (n.isMissingNode() || n.isNull()) return false;
-        if (!n.isBoolean()) throw new UiServer.UiException(400, "bad_request", "'" + field + "' must be true or false");
+        if (!n.isBoolean()) throw new io.picrypt.http.ApiException(400, "bad_request", "'" + field + "' must be true or false");
         return n.booleanValue();
     }
 

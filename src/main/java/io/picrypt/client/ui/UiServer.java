@@ -1,6 +1,5 @@
 package io.picrypt.client.ui;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +15,10 @@ import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.http.ApiException;
+import io.picrypt.http.Bodies;
+import io.picrypt.http.ErrorMapping;
+import io.picrypt.http.Json;
 import io.picrypt.image.ImageLoader;
 import io.picrypt.match.MatchParameters;
 import org.bytedeco.javacpp.PointerScope;
@@ -179,11 +182,11 @@ public final class UiServer implements AutoCloseable {
             res.header("Cache-Control", "no-store");
             String host = req.headers("Host");
             if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-                s.halt(403, errorJson(res, "forbidden_host", "this UI only answers to http://" + HOST + ":" + boundPort + "/"));
+                s.halt(403, Json.errorBody(res, 403, "forbidden_host", "this UI only answers to http://" + HOST + ":" + boundPort + "/"));
             }
             String origin = req.headers("Origin");
             if (origin != null && !allowedOrigins.contains(origin)) {
-                s.halt(403, errorJson(res, "forbidden_origin", "requests from other web pages are refused"));
+                s.halt(403, Json.errorBody(res, 403, "forbidden_origin", "requests from other web pages are refused"));
             }
             // deny by default: only the page's own files are served without the token (a prefix test on the raw path
             // was bypassed by "//api/...", which the router normalises but startsWith does not)
@@ -193,7 +196,7 @@ public final class UiServer implements AutoCloseable {
             if (!("GET".equals(req.requestMethod()) && ASSETS.containsKey(req.pathInfo()))) {
                 String t = req.headers(TOKEN_HEADER);
                 if (t == null || !MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
-                    s.halt(403, errorJson(res, "bad_token", "missing or wrong access token: open the address printed by 'picrypt ui' (it ends in #token=...)"));
+                    s.halt(403, Json.errorBody(res, 403, "bad_token", "missing or wrong access token: open the address printed by 'picrypt ui' (it ends in #token=...)"));
                 }
             }
         });
@@ -208,7 +211,7 @@ public final class UiServer implements AutoCloseable {
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
             PiCryptClient.Deleted d = http.deleteEverywhere(name);
-            if (!d.any()) throw new UiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
+            if (!d.any()) throw new ApiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
             return json(res, JSON.createObjectNode().put("deleted", name).put("templates", d.templates()).put("gallery", d.gallery()));
         });
         s.post("/api/detect", this::detect);
@@ -218,7 +221,7 @@ public final class UiServer implements AutoCloseable {
         s.post("/api/diff", this::diff);
         new FaceAnalysisRoutes(pipeline, session).register(s); // issue 17: every face, analyses, liveness
 
-        s.exception(UiException.class, (e, req, res) -> error(res, e.status, e.code, e.getMessage()));
+        ErrorMapping.install(s, log, e -> e == null ? "internal error" : "internal error: " + e);
         s.exception(EnrollmentSafety.Refused.class, (e, req, res) -> {
             ObjectNode o = JSON.createObjectNode()
                     .put("error", e.kind() == EnrollmentSafety.Kind.MIXED_PHOTOS ? "mixed_photos" : "new_face")
@@ -263,13 +266,6 @@ public final class UiServer implements AutoCloseable {
         });
         s.exception(CkksException.class, (e, req, res) -> error(res, 502, "bad_server_response",
                 "the server's encrypted answer could not be decrypted: " + e.getMessage()));
-        s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
-        s.exception(Exception.class, (e, req, res) -> {
-            log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
-            error(res, 500, "internal", "internal error: " + e);
-        });
-        s.notFound((req, res) -> errorJson(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
-        s.internalServerError((req, res) -> errorJson(res, 500, "internal", "internal error"));
     }
 
     private Object status(Request req, Response res) {
@@ -318,8 +314,8 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         String name = name(b);
         JsonNode imgs = b.path("images");
-        if (!imgs.isArray() || imgs.isEmpty()) throw new UiException(400, "bad_request", "choose at least one photo to enroll");
-        if (imgs.size() > MAX_ENROLL_PHOTOS) throw new UiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
+        if (!imgs.isArray() || imgs.isEmpty()) throw new ApiException(400, "bad_request", "choose at least one photo to enroll");
+        if (imgs.size() > MAX_ENROLL_PHOTOS) throw new ApiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) images.add(image(imgs.get(i), "photo " + (i + 1)));
         EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(bool(b, "allowMixedPhotos", false), bool(b, "allowNewFace", false));
@@ -342,7 +338,7 @@ public final class UiServer implements AutoCloseable {
             v = session.verifyEmbedding(name, probe.vector());
         } catch (ClientException e) {
             if (e.status() != 404) throw e;
-            throw new UiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
+            throw new ApiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
         }
         MatchSession.Trace t = v.trace();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
@@ -381,7 +377,7 @@ public final class UiServer implements AutoCloseable {
      * {"error", "message"}. Only the difference is sent back: the page already has both inputs.
      */
     private Object diff(Request req, Response res) throws IOException {
-        if (differ == null) throw new UiException(501, "diff_unavailable", "image difference not available in this build");
+        if (differ == null) throw new ApiException(501, "diff_unavailable", "image difference not available in this build");
         JsonNode b = jsonBody(req);
         byte[] before = image(b.path("before"), "the 'before' photo");
         byte[] after = image(b.path("after"), "the 'after' photo");
@@ -459,7 +455,7 @@ public final class UiServer implements AutoCloseable {
     static boolean bool(JsonNode body, String field, boolean dflt) {
         JsonNode n = body.path(field);
         if (n.isMissingNode() || n.isNull()) return dflt;
-        if (!n.isBoolean()) throw new UiException(400, "bad_request", "'" + field + "' must be true or false");
+        if (!n.isBoolean()) throw new ApiException(400, "bad_request", "'" + field + "' must be true or false");
         return n.booleanValue();
     }
 
@@ -467,10 +463,10 @@ public final class UiServer implements AutoCloseable {
     static int top(JsonNode n) {
         if (n.isMissingNode() || n.isNull()) return 5;
         if (!n.canConvertToInt() || !(n.isIntegralNumber() || n.isTextual() && n.asText().matches("\\d+"))) {
-            throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
+            throw new ApiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
         }
         int t = n.asInt();
-        if (t < 1 || t > MAX_TOP) throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
+        if (t < 1 || t > MAX_TOP) throw new ApiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
         return t;
     }
 
@@ -494,25 +490,25 @@ public final class UiServer implements AutoCloseable {
 
     private static String name(JsonNode b) {
         String n = b.path("name").asText("").strip();
-        if (n.isEmpty()) throw new UiException(400, "bad_request", "enter a name");
+        if (n.isEmpty()) throw new ApiException(400, "bad_request", "enter a name");
         return n;
     }
 
     /** A base64 image, optionally as a data: URL (what FileReader and canvas.toDataURL produce). */
     static byte[] image(JsonNode n, String what) {
-        if (n == null || !n.isTextual() || n.asText().isEmpty()) throw new UiException(400, "bad_request", "choose " + what);
+        if (n == null || !n.isTextual() || n.asText().isEmpty()) throw new ApiException(400, "bad_request", "choose " + what);
         String s = n.asText();
         if (s.startsWith("data:")) {
             int comma = s.indexOf(',');
-            if (comma < 0 || !s.substring(0, comma).endsWith(";base64")) throw new UiException(400, "not_an_image", what + " is not a base64 data URL");
+            if (comma < 0 || !s.substring(0, comma).endsWith(";base64")) throw new ApiException(400, "not_an_image", what + " is not a base64 data URL");
             s = s.substring(comma + 1);
         }
         try {
             byte[] b = Base64.getMimeDecoder().decode(s);
-            if (b.length == 0) throw new UiException(400, "not_an_image", what + " is empty");
+            if (b.length == 0) throw new ApiException(400, "not_an_image", what + " is empty");
             return b;
         } catch (IllegalArgumentException e) {
-            throw new UiException(400, "not_an_image", what + " is not valid base64");
+            throw new ApiException(400, "not_an_image", what + " is not valid base64");
         }
     }
 
@@ -535,29 +531,10 @@ public final class UiServer implements AutoCloseable {
 
     private static String dataUrl(byte[] png) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(png); }
 
+    /** The request's JSON object, at most {@link #MAX_BODY_BYTES}. */
     static JsonNode jsonBody(Request req) {
-        long declared = req.raw().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) throw tooLarge();
-        byte[] body;
-        try (InputStream in = req.raw().getInputStream()) {
-            body = in.readNBytes((int) MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw new UiException(400, "bad_request", "could not read the request: " + e.getMessage());
-        }
-        if (body.length > MAX_BODY_BYTES) throw tooLarge();
-        try {
-            JsonNode n = JSON.readTree(body);
-            if (n == null || !n.isObject()) throw new UiException(400, "bad_request", "expected a JSON object");
-            return n;
-        } catch (JsonProcessingException e) {
-            throw new UiException(400, "bad_request", "malformed JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UiException(400, "bad_request", "malformed JSON");
-        }
-    }
-
-    private static UiException tooLarge() {
-        return new UiException(413, "too_large", "the photos are too large together: at most " + (MAX_BODY_BYTES >> 20) + " MiB per request");
+        return Json.parseObject(JSON, Bodies.read(req, MAX_BODY_BYTES, ApiException.tooLarge(
+                "the photos are too large together: at most " + (MAX_BODY_BYTES >> 20) + " MiB per request")));
     }
 
     private static String contentType(String file) {
@@ -568,40 +545,9 @@ public final class UiServer implements AutoCloseable {
         return "application/octet-stream";
     }
 
-    private static String json(Response res, JsonNode node) {
-        res.type("application/json");
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static String json(Response res, JsonNode node) { return Json.reply(res, node); }
 
-    private static void error(Response res, int status, String code, String message) {
-        res.body(errorJson(res, status, code, message));
-    }
-
-    private static String errorJson(Response res, int status, String code, String message) {
-        res.status(status);
-        return errorJson(res, code, message);
-    }
-
-    private static String errorJson(Response res, String code, String message) {
-        res.type("application/json");
-        return JSON.createObjectNode().put("error", code).put("message", message == null ? code : message).toString();
-    }
+    private static void error(Response res, int status, String code, String message) { Json.error(res, status, code, message); }
 
     private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
-
-    /** An error answered as JSON with a status and a stable code. */
-    static final class UiException extends RuntimeException {
-        final int status;
-        final String code;
-
-        UiException(int status, String code, String message) {
-            super(message);
-            this.status = status;
-            this.code = code;
-        }
-    }
 }
