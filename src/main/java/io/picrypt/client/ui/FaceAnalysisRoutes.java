@@ -53,8 +53,8 @@ final class FaceAnalysisRoutes {
     }
 
     private Object analyze(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
         var which = EnumSet.copyOf(FaceAnalyzer.Analysis.attributes());
         if (flag(b, "liveness")) which.add(FaceAnalyzer.Analysis.LIVENESS);
         FaceAnalyzer an = analyzer();
@@ -69,7 +69,7 @@ final class FaceAnalysisRoutes {
     }
 
     private Object liveness(Request req, Response res) throws Exception {
-        byte[] image = UiServer.image(UiServer.jsonBody(req).path("image"), "the photo");
+        byte[] image = UiRequests.image(UiRequests.jsonBody(req).path("image"), "the photo");
         FaceAnalyzer an = analyzer();
         try (PointerScope scope = new PointerScope()) {
             Mat img = pipeline.imageLoader().decode(image, "the photo");
@@ -83,10 +83,10 @@ final class FaceAnalysisRoutes {
     }
 
     private Object identifyAll(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
         boolean live = flag(b, "liveness");
-        int top = UiServer.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
+        int top = UiRequests.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
         FaceAnalyzer an = live ? analyzer() : null;
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {

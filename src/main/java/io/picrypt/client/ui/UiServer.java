@@ -1,11 +1,9 @@
 package io.picrypt.client.ui;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.picrypt.ckks.CkksException;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.EnrollmentSafety;
 import io.picrypt.client.MatchSession;
@@ -13,11 +11,8 @@ import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
-import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.http.ApiException;
-import io.picrypt.http.Bodies;
-import io.picrypt.http.ErrorMapping;
 import io.picrypt.http.Json;
 import io.picrypt.image.ImageLoader;
 import io.picrypt.match.MatchParameters;
@@ -30,23 +25,19 @@ import spark.Response;
 import spark.Service;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+
+import static io.picrypt.client.ui.UiRequests.bool;
+import static io.picrypt.client.ui.UiRequests.image;
+import static io.picrypt.client.ui.UiRequests.jsonBody;
+import static io.picrypt.client.ui.UiRequests.name;
+import static io.picrypt.client.ui.UiRequests.plain;
+import static io.picrypt.client.ui.UiRequests.top;
 
 /**
  * The local web UI: a sparkjava service on 127.0.0.1 that serves one static page (src/main/resources/ui)
@@ -72,12 +63,7 @@ public final class UiServer implements AutoCloseable {
     public static final int MAX_ENROLL_PHOTOS = 10;
     public static final String TOKEN_HEADER = "X-PiCrypt-Token";
     static final String HOST = "127.0.0.1";
-    private static final ObjectMapper JSON = jsonMapper();
-    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            + "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-    private static final Map<String, String> ASSETS = Map.of(
-            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css",
-            "/faces.js", "faces.js", "/favicon.svg", "favicon.svg");
+    private static final ObjectMapper JSON = UiRequests.JSON;
     /** Most results in one identification ("Show top"). */
     public static final int MAX_TOP = 100;
 
@@ -85,12 +71,9 @@ public final class UiServer implements AutoCloseable {
     private final MatchSession session;
     private final FacePipeline pipeline;
     private final ImageDiffer differ;
-    private final String token;
-    private final Map<String, byte[]> assets;
+    private final UiGuard guard = new UiGuard();
+    private final UiAssets assets = new UiAssets();
     private Service service;
-    private volatile int boundPort;
-    private volatile Set<String> allowedHosts = Set.of();
-    private volatile Set<String> allowedOrigins = Set.of();
 
     /**
      * @param http     the PiCrypt server connection (list, delete, status)
@@ -103,28 +86,6 @@ public final class UiServer implements AutoCloseable {
         this.session = session;
         this.pipeline = pipeline;
         this.differ = differ;
-        byte[] t = new byte[24];
-        new SecureRandom().nextBytes(t);
-        this.token = HexFormat.of().formatHex(t);
-        Map<String, byte[]> a = new HashMap<>();
-        for (String file : Set.copyOf(ASSETS.values())) a.put(file, resource(file));
-        this.assets = Map.copyOf(a);
-    }
-
-    private static ObjectMapper jsonMapper() {
-        ObjectMapper m = new ObjectMapper();
-        // base64 photos are long strings; the body limit bounds the total anyway
-        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength((int) MAX_BODY_BYTES).build());
-        return m;
-    }
-
-    private static byte[] resource(String file) {
-        try (InputStream in = UiServer.class.getResourceAsStream("/ui/" + file)) {
-            if (in == null) throw new IllegalStateException("ui/" + file + " is missing from the jar");
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts on 127.0.0.1:{@code port} (0 = a free port). */
@@ -143,9 +104,7 @@ public final class UiServer implements AutoCloseable {
                     + "); is another 'picrypt ui' running? try --port 0", failure.get());
         }
         int p = s.port();
-        boundPort = p;
-        allowedHosts = Set.of(HOST + ":" + p, "localhost:" + p);
-        allowedOrigins = Set.of("http://" + HOST + ":" + p, "http://localhost:" + p);
+        guard.bound(p);
         service = s;
         log.info("PiCrypt UI on http://{}:{}/ (server {}, keyset {})", HOST, p, http.server(), http.keyset());
         return this;
@@ -157,10 +116,10 @@ public final class UiServer implements AutoCloseable {
     }
 
     /** The per-run API token (also in {@link #url()}). */
-    public String token() { return token; }
+    public String token() { return guard.token(); }
 
     /** The address to open: the page plus the token in the fragment. */
-    public String url() { return "http://" + HOST + ":" + port() + "/#token=" + token; }
+    public String url() { return "http://" + HOST + ":" + port() + "/#token=" + guard.token(); }
 
     @Override
     public synchronized void close() {
@@ -174,38 +133,8 @@ public final class UiServer implements AutoCloseable {
     // ------------------------------------------------------------------ routes
 
     private void routes(Service s) {
-        s.before((req, res) -> {
-            res.header("Content-Security-Policy", CSP);
-            res.header("X-Content-Type-Options", "nosniff");
-            res.header("X-Frame-Options", "DENY");
-            res.header("Referrer-Policy", "no-referrer");
-            res.header("Cache-Control", "no-store");
-            String host = req.headers("Host");
-            if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-                s.halt(403, Json.errorBody(res, 403, "forbidden_host", "this UI only answers to http://" + HOST + ":" + boundPort + "/"));
-            }
-            String origin = req.headers("Origin");
-            if (origin != null && !allowedOrigins.contains(origin)) {
-                s.halt(403, Json.errorBody(res, 403, "forbidden_origin", "requests from other web pages are refused"));
-            }
-            // deny by default: only the page's own files are served without the token (a prefix test on the raw path
-            // was bypassed by "//api/...", which the router normalises but startsWith does not)
-            if ("GET".equals(req.requestMethod()) && "/favicon.ico".equals(req.pathInfo())) {
-                s.halt(204); // browsers ask on their own (no token); the page links favicon.svg
-            }
-            if (!("GET".equals(req.requestMethod()) && ASSETS.containsKey(req.pathInfo()))) {
-                String t = req.headers(TOKEN_HEADER);
-                if (t == null || !MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
-                    s.halt(403, Json.errorBody(res, 403, "bad_token", "missing or wrong access token: open the address printed by 'picrypt ui' (it ends in #token=...)"));
-                }
-            }
-        });
-        for (var e : ASSETS.entrySet()) {
-            s.get(e.getKey(), (req, res) -> {
-                res.type(contentType(e.getValue()));
-                return assets.get(e.getValue());
-            });
-        }
+        guard.install(s);
+        assets.register(s);
         s.get("/api/status", this::status);
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
@@ -221,51 +150,7 @@ public final class UiServer implements AutoCloseable {
         s.post("/api/diff", this::diff);
         new FaceAnalysisRoutes(pipeline, session).register(s); // issue 17: every face, analyses, liveness
 
-        ErrorMapping.install(s, log, e -> e == null ? "internal error" : "internal error: " + e);
-        s.exception(EnrollmentSafety.Refused.class, (e, req, res) -> {
-            ObjectNode o = JSON.createObjectNode()
-                    .put("error", e.kind() == EnrollmentSafety.Kind.MIXED_PHOTOS ? "mixed_photos" : "new_face")
-                    .put("message", e.getMessage()).put("threshold", e.threshold());
-            if (!Double.isNaN(e.distance())) o.put("distance", e.distance());
-            ArrayNode pairs = o.putArray("pairs");
-            for (EnrollmentSafety.Pair p : e.pairs()) pairs.addObject().put("first", p.first() + 1).put("second", p.second() + 1).put("distance", p.distance());
-            res.status(409);
-            res.body(json(res, o));
-        });
-        s.exception(FaceException.class, (e, req, res) -> {
-            switch (e.reason()) {
-                case NO_FACE -> error(res, 422, "no_face", e.getMessage());
-                case LOW_QUALITY -> error(res, 422, "low_quality", e.getMessage());
-                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
-                case EMPTY, NOT_AN_IMAGE, CORRUPT -> error(res, 400, "not_an_image", e.getMessage());
-                default -> {
-                    log.error("face pipeline failure on {}: {}", req.pathInfo(), e.getMessage());
-                    error(res, 500, "face_pipeline", e.getMessage());
-                }
-            }
-        });
-        s.exception(io.picrypt.image.ImageException.class, (e, req, res) -> { // the shared loader (detect decodes directly)
-            switch (e.reason()) {
-                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
-                case IO -> error(res, 500, "io", e.getMessage());
-                default -> error(res, 400, "not_an_image", e.getMessage());
-            }
-        });
-        s.exception(ClientException.class, (e, req, res) -> {
-            Throwable c = e.getCause();
-            String m = plain(e.getMessage());
-            if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
-                error(res, 502, "server_down", m);
-            } else if (e.status() == 404) {
-                error(res, 404, "not_found", m);
-            } else if (e.status() == 400 || e.status() == 413) {
-                error(res, 400, "rejected_by_server", m);
-            } else {
-                error(res, 502, "server_error", m);
-            }
-        });
-        s.exception(CkksException.class, (e, req, res) -> error(res, 502, "bad_server_response",
-                "the server's encrypted answer could not be decrypted: " + e.getMessage()));
+        UiErrors.install(s);
     }
 
     private Object status(Request req, Response res) {
@@ -448,28 +333,6 @@ public final class UiServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    /**
-     * An optional JSON boolean; absent/null = {@code dflt}. Anything else is a 400: Jackson's asBoolean read
-     * replace:"no" as true (replace) and allowNewFace:1 as true (override a safety rule).
-     */
-    static boolean bool(JsonNode body, String field, boolean dflt) {
-        JsonNode n = body.path(field);
-        if (n.isMissingNode() || n.isNull()) return dflt;
-        if (!n.isBoolean()) throw new ApiException(400, "bad_request", "'" + field + "' must be true or false");
-        return n.booleanValue();
-    }
-
-    /** "Show top": a whole number 1..MAX_TOP; absent means 5. */
-    static int top(JsonNode n) {
-        if (n.isMissingNode() || n.isNull()) return 5;
-        if (!n.canConvertToInt() || !(n.isIntegralNumber() || n.isTextual() && n.asText().matches("\\d+"))) {
-            throw new ApiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
-        }
-        int t = n.asInt();
-        if (t < 1 || t > MAX_TOP) throw new ApiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
-        return t;
-    }
-
     /** Names are exact (case and inner spaces count); a differently-cased enrolled name is suggested. */
     private String suggestion(String name) {
         try {
@@ -480,36 +343,6 @@ public final class UiServer implements AutoCloseable {
             // only a hint: the 404 stands on its own
         }
         return "";
-    }
-
-    /** A server error message for people: without the "server: " prefix and the "(HTTP 404)" suffix. */
-    static String plain(String message) {
-        String m = message == null ? "" : message.replaceFirst("^server: ", "").replaceFirst(" \\(HTTP \\d{3}\\)$", "");
-        return m;
-    }
-
-    private static String name(JsonNode b) {
-        String n = b.path("name").asText("").strip();
-        if (n.isEmpty()) throw new ApiException(400, "bad_request", "enter a name");
-        return n;
-    }
-
-    /** A base64 image, optionally as a data: URL (what FileReader and canvas.toDataURL produce). */
-    static byte[] image(JsonNode n, String what) {
-        if (n == null || !n.isTextual() || n.asText().isEmpty()) throw new ApiException(400, "bad_request", "choose " + what);
-        String s = n.asText();
-        if (s.startsWith("data:")) {
-            int comma = s.indexOf(',');
-            if (comma < 0 || !s.substring(0, comma).endsWith(";base64")) throw new ApiException(400, "not_an_image", what + " is not a base64 data URL");
-            s = s.substring(comma + 1);
-        }
-        try {
-            byte[] b = Base64.getMimeDecoder().decode(s);
-            if (b.length == 0) throw new ApiException(400, "not_an_image", what + " is empty");
-            return b;
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "not_an_image", what + " is not valid base64");
-        }
     }
 
     private static ObjectNode box(FaceBox b) {
@@ -529,25 +362,9 @@ public final class UiServer implements AutoCloseable {
                 .put("decryptMs", t.decryptMs()).put("requestBytes", t.requestBytes()).put("responseBytes", t.responseBytes());
     }
 
-    private static String dataUrl(byte[] png) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(png); }
-
-    /** The request's JSON object, at most {@link #MAX_BODY_BYTES}. */
-    static JsonNode jsonBody(Request req) {
-        return Json.parseObject(JSON, Bodies.read(req, MAX_BODY_BYTES, ApiException.tooLarge(
-                "the photos are too large together: at most " + (MAX_BODY_BYTES >> 20) + " MiB per request")));
-    }
-
-    private static String contentType(String file) {
-        if (file.endsWith(".html")) return "text/html; charset=utf-8";
-        if (file.endsWith(".js")) return "text/javascript; charset=utf-8";
-        if (file.endsWith(".css")) return "text/css; charset=utf-8";
-        if (file.endsWith(".svg")) return "image/svg+xml";
-        return "application/octet-stream";
-    }
-
     private static String json(Response res, JsonNode node) { return Json.reply(res, node); }
 
-    private static void error(Response res, int status, String code, String message) { Json.error(res, status, code, message); }
+    private static String dataUrl(byte[] png) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(png); }
 
     private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
 }
