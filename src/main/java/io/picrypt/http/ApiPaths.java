@@ -23,12 +23,13 @@ public final class ApiPaths {
     public static final String IDENTITY = "/identities/{name}";
     public static final String VERIFY = "/identities/{name}/verify";
     public static final String TEMPLATES = "/identities/{name}/templates";
-    public static final String IDENTIFY = "/identify";
     public static final String IDENTIFY_BATCH = "/identify/batch";
     public static final String IMAGE_DIFF = "/image-diff";
     public static final String GALLERY = "/gallery";
     public static final String GALLERY_KEYS = "/gallery/keys";
     public static final String GALLERY_BLOCKS = "/gallery/blocks";
+    public static final String GALLERY_BLOCK = "/gallery/blocks/{n}";
+    public static final String GALLERY_COMPACT = "/gallery/compact";
     public static final String GALLERY_NAME = "/gallery/names/{name}";
     public static final String GALLERY_IDENTIFY = "/gallery/identify";
 

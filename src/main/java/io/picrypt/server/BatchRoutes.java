@@ -6,18 +6,22 @@ import io.picrypt.http.RouteTable;
 
 import java.util.function.BiFunction;
 
-/** POST /v1/keysets/{id}/identify/batch: every item answered by a single-probe route's code (see {@link BatchIdentify}). */
+/**
+ * POST /v1/keysets/{id}/identify/batch: every item answered by the gallery identify's code (see {@link BatchIdentify}),
+ * the whole batch in one identify slot.
+ */
 final class BatchRoutes {
     private final ServerConfig config;
     private final KeysetAccess access;
+    private final IdentifySlots slots;
     private final BatchIdentify batch;
 
-    /** {@code templates} / {@code gallery}: keyset id + single probe -> that single route's answer body. */
-    BatchRoutes(ServerConfig config, KeysetAccess access, BiFunction<String, byte[], byte[]> templates,
-                BiFunction<String, byte[], byte[]> gallery) {
+    /** {@code gallery}: keyset id + single probe -> the gallery identify's answer body. */
+    BatchRoutes(ServerConfig config, KeysetAccess access, IdentifySlots slots, BiFunction<String, byte[], byte[]> gallery) {
         this.config = config;
         this.access = access;
-        this.batch = new BatchIdentify(templates, gallery, config.maxTemplateBytes());
+        this.slots = slots;
+        this.batch = new BatchIdentify(gallery, config.maxTemplateBytes());
     }
 
     void register(RouteTable r) {
@@ -26,10 +30,12 @@ final class BatchRoutes {
             String id = access.authorize(req);
             access.checkModel(req, id, false);
             byte[] body = Bodies.read(req, max);
-            long t0 = System.nanoTime();
-            byte[] out = batch.answer(id, body);
-            KeysetAccess.serverTime(res, t0);
-            return KeysetAccess.octets(res, out);
+            return slots.run(id, () -> {
+                long t0 = System.nanoTime();
+                byte[] out = batch.answer(id, body);
+                KeysetAccess.serverTime(res, t0);
+                return KeysetAccess.octets(res, out);
+            });
         });
     }
 }

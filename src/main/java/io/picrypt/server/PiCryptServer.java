@@ -17,7 +17,8 @@ import java.util.function.Function;
 /**
  * The evaluation server's lifecycle: the store, the 1:N gallery service and the cache budget they share, the
  * hardened Jetty, and the routes, which each feature registers itself ({@link HealthRoutes}, {@link KeysetRoutes},
- * {@link TemplateRoutes}, {@link GalleryRoutes}, {@link ImageDiffRoutes}, {@link BatchRoutes}; errors in
+ * {@link TemplateRoutes}, {@link GalleryRoutes}, {@link ImageDiffRoutes}, {@link BatchRoutes}, the last two sharing
+ * {@link IdentifySlots}; errors in
  * {@link ServerErrors}). It holds no secret key and never sees an image, an embedding or a distance: it stores
  * ciphertexts, evaluates the matching circuits on them and returns ciphertexts. Every route under /v1/keysets/{id}
  * needs that keyset's bearer token ({@link KeysetAccess}). Errors are JSON {@code {"error": code, "message": text}};
@@ -37,7 +38,7 @@ public final class PiCryptServer implements AutoCloseable {
     private final Limits limits;
     private final Quotas quotas;
     /**
-     * Packed 1:1 galleries ("p:" + keyset) and bulk 1:N galleries ("b:" + keyset) under one memory budget
+     * Loaded 1:N galleries ("b:" + keyset) under one memory budget
      * (Limits.cacheBytes, weighed in KiB); the least recently used are dropped and rebuilt from the store.
      */
     private final Cache<String, Object> caches;
@@ -47,8 +48,7 @@ public final class PiCryptServer implements AutoCloseable {
     private RouteTable routes;
 
     private static int weighKiB(Object v) {
-        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
-                : v instanceof TemplateRoutes.CachedGallery c ? c.bytes() : 1024;
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes() : 1024;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
     }
 
@@ -76,9 +76,9 @@ public final class PiCryptServer implements AutoCloseable {
         this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
                 .weigher((String k, Object v) -> weighKiB(v)).build();
         try {
-            this.gallery = galleries != null ? galleries.apply(store)
-                    : new LocalGalleryService(store, PiCryptServer::validName, caches,
-                            (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes));
+            LocalGalleryService.BlockAdmission quota = (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes);
+            this.gallery = galleries != null ? galleries.apply(store) : new LocalGalleryService(store, PiCryptServer::validName, caches, quota);
+            if (gallery instanceof ClusterGalleryService c) c.admitWith(quota); // the same keyset quota in a cluster
         } catch (RuntimeException e) {
             if (ownsStore) store.close();
             throw e;
@@ -150,16 +150,15 @@ public final class PiCryptServer implements AutoCloseable {
         RouteTable r = new RouteTable(s);
         KeysetAccess access = new KeysetAccess(store);
         NameReservations names = new NameReservations(store);
-        TemplateRoutes templates = new TemplateRoutes(config, store, quotas, access, names, caches);
-        GalleryRoutes galleryRoutes = new GalleryRoutes(config, gallery, access, names);
+        IdentifySlots identifySlots = new IdentifySlots(limits);
+        GalleryRoutes galleryRoutes = new GalleryRoutes(config, store, gallery, access, names, identifySlots);
         HealthRoutes.register(r);
         new KeysetRoutes(config, store, quotas, access, id -> {
-            templates.forget(id);
             names.invalidate(id);
             gallery.forget(id);
         }).register(r);
-        templates.register(r);
-        new BatchRoutes(config, access, templates::identifyFrame, galleryRoutes::identifyFrame).register(r);
+        new TemplateRoutes(config, store, quotas, access, names).register(r);
+        new BatchRoutes(config, access, identifySlots, galleryRoutes::identifyFrame).register(r);
         new ImageDiffRoutes(config, access).register(r);
         galleryRoutes.register(r);
         access.installKeyCheckHeaders(s);

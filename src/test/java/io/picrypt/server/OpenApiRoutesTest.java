@@ -94,6 +94,7 @@ class OpenApiRoutesTest {
             assertEquals(c.maxGalleryBlockBytes(), s.bodyLimit("POST", "/v1/keysets/ks_1/gallery/blocks"));
             assertEquals(BatchIdentify.maxBody(c.maxTemplateBytes()), s.bodyLimit("POST", "/v1/keysets/ks_1/identify/batch"));
             assertEquals(KeysetRoutes.CREATE_BODY_BYTES, s.bodyLimit("POST", "/v1/keysets"));
+            assertEquals(c.maxGalleryBlockBytes() * c.limits().maxGalleryBlocks() + 64, s.bodyLimit("POST", "/v1/keysets/ks_1/gallery/compact"));
             assertEquals(c.maxTemplateBytes(), s.bodyLimit("PUT", "/v1/keysets/ks_1/identities/alice"));
             assertEquals(c.maxTemplateBytes(), s.bodyLimit("POST", "/v1/keysets/ks_1/unknown"), "unknown routes: template limit");
             assertEquals(c.maxTemplateBytes(), s.bodyLimit("GET", "/v1/keysets/ks_1/gallery"), "no body declared: template limit");
@@ -106,7 +107,7 @@ class OpenApiRoutesTest {
         assertEquals(ApiPaths.keyset(ApiPaths.VERIFY), ApiPaths.template(ApiPaths.pattern(ApiPaths.keyset(ApiPaths.VERIFY))));
         assertEquals("/identities/Ana%20Mar%C3%ADa%2Fx/verify", ApiPaths.fill(ApiPaths.VERIFY, "Ana María/x"));
         assertThrows(IllegalArgumentException.class, () -> ApiPaths.fill(ApiPaths.VERIFY));
-        assertThrows(IllegalArgumentException.class, () -> ApiPaths.fill(ApiPaths.IDENTIFY, "x"));
+        assertThrows(IllegalArgumentException.class, () -> ApiPaths.fill(ApiPaths.GALLERY_IDENTIFY, "x"));
         RouteTable t = new RouteTable(null).post(ApiPaths.keyset(ApiPaths.IDENTITY), 7, (q, r) -> "")
                 .post(ApiPaths.keyset("/identities/batch"), 9, (q, r) -> "");
         assertEquals(9, t.bodyLimit("POST", "/v1/keysets/k/identities/batch", 1), "a literal segment wins over a parameter");
