@@ -35,7 +35,8 @@ class PostgresStoreTest extends StoreContract {
         try (var server = new io.picrypt.server.PiCryptServer(cfg).start()) {
             var url = java.net.URI.create("http://127.0.0.1:" + server.port());
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
-            var session = new io.picrypt.client.MatchSession(new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token()),
+            // identification runs over the 1:N gallery only (issue 14): the session uploads its gallery keys first
+            var session = io.picrypt.client.GallerySessions.session(new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token()),
                     io.picrypt.match.MatchClient.generateSecretKey(), null, 1.30);
             var r = new java.util.Random(4);
             float[] a = io.picrypt.match.SyntheticEmbeddings.unit(r), b = io.picrypt.match.SyntheticEmbeddings.unit(r);
