@@ -6,7 +6,7 @@ import io.picrypt.ckks.ObliviousExpansion;
 import java.util.List;
 
 /**
- * Parameters of 1:N identification (column packing, see docs/PROTOCOL-gallery.md).
+ * Parameters of 1:N identification (column packing, see docs/PROTOCOL.md, "1:N at scale").
  * N = 8192, data primes q0 (58 bits) and q1 (50 bits), special prime P (60 bits): log2 QP ~ 168 <= 218,
  * 128-bit secure. Probes and enrollments travel and are expanded at both primes, at a scale that
  * includes q1; the server then rescales each expanded ciphertext by q1, which divides the expansion
@@ -22,7 +22,7 @@ public final class GalleryParameters {
     /**
      * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
      * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
-     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL-gallery.md.
+     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL.md, "1:N at scale".
      */
     public static final int PACK = 4;
     /** Column ciphertexts per block, and the expansion fan-out E. */

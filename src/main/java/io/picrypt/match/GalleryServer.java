@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
- * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL-gallery.md).
+ * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  */
 public final class GalleryServer {
     private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);

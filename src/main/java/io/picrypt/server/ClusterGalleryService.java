@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;

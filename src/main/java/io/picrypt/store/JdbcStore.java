@@ -88,7 +88,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             String what = switch (kind) {
                 case FULL -> "the enrollment store's disk is full";
                 case UNAVAILABLE -> "the enrollment store is unavailable (I/O error)";
-                case OTHER -> "enrollment store error: " + e.getMessage();
+                default -> "enrollment store error: " + e.getMessage(); // classify() gives FULL, UNAVAILABLE or OTHER
             };
             throw new StoreException(kind, committing, what, e);
         } catch (RuntimeException e) {
@@ -183,7 +183,7 @@ public abstract class JdbcStore implements EnrollmentStore {
                 }
             }
             int existing = countOf(keysetId, name);
-            if (existing >= maxTemplates) throw new StoreException("'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
+            if (existing >= maxTemplates) throw new StoreException(StoreException.Kind.LIMIT, "'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
             try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created, digest) VALUES (?,?,?,?,?)")) {
                 p.setString(1, keysetId);
                 p.setString(2, name);
@@ -312,7 +312,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             try (PreparedStatement p = db.prepareStatement("SELECT model FROM keysets WHERE id = ?")) {
                 p.setString(1, keysetId);
                 try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) throw new StoreException("no keyset " + keysetId);
+                    if (!r.next()) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
                     return r.getString(1);
                 }
             }
@@ -325,7 +325,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET eval_keys = ? WHERE id = ?")) {
                 p.setBytes(1, keys);
                 p.setString(2, keysetId);
-                if (p.executeUpdate() != 1) throw new StoreException("no keyset " + keysetId);
+                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
             }
             return null;
         });
@@ -405,7 +405,7 @@ public abstract class JdbcStore implements EnrollmentStore {
                 p.setBytes(2, Digests.block(keysetId, block, data));
                 p.setString(3, keysetId);
                 p.setInt(4, block);
-                if (p.executeUpdate() != 1) throw new StoreException("no gallery block " + block);
+                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
             }
             try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
                 p.setString(1, keysetId);

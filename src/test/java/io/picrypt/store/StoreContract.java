@@ -30,7 +30,8 @@ abstract class StoreContract {
             assertTrue(s.generation(id) != g0, "a write bumps the generation");
             assertEquals(2, s.putTemplate(id, "alice", new byte[]{11}, false, 3));
             assertEquals(3, s.putTemplate(id, "alice", new byte[]{12}, false, 3));
-            assertThrows(StoreException.class, () -> s.putTemplate(id, "alice", new byte[]{13}, false, 3));
+            assertEquals(StoreException.Kind.LIMIT, assertThrows(StoreException.class,
+                    () -> s.putTemplate(id, "alice", new byte[]{13}, false, 3)).kind(), "the limit is a typed error");
             assertEquals(3, s.templates(id, "alice").size(), "a refused write changes nothing");
             assertEquals(1, s.putTemplate(id, "bob", new byte[]{20, 21}, true, 3));
             assertEquals(1, s.putTemplate(id, "bob", new byte[]{22}, true, 3), "replace drops the old templates");

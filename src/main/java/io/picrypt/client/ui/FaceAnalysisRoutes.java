@@ -53,10 +53,10 @@ final class FaceAnalysisRoutes {
     }
 
     private Object analyze(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
         var which = EnumSet.copyOf(FaceAnalyzer.Analysis.attributes());
-        if (flag(b, "liveness")) which.add(FaceAnalyzer.Analysis.LIVENESS);
+        if (UiRequests.bool(b, "liveness", false)) which.add(FaceAnalyzer.Analysis.LIVENESS);
         FaceAnalyzer an = analyzer();
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {
@@ -69,7 +69,7 @@ final class FaceAnalysisRoutes {
     }
 
     private Object liveness(Request req, Response res) throws Exception {
-        byte[] image = UiServer.image(UiServer.jsonBody(req).path("image"), "the photo");
+        byte[] image = UiRequests.image(UiRequests.jsonBody(req).path("image"), "the photo");
         FaceAnalyzer an = analyzer();
         try (PointerScope scope = new PointerScope()) {
             Mat img = pipeline.imageLoader().decode(image, "the photo");
@@ -83,10 +83,10 @@ final class FaceAnalysisRoutes {
     }
 
     private Object identifyAll(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
-        boolean live = flag(b, "liveness");
-        int top = UiServer.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
+        boolean live = UiRequests.bool(b, "liveness", false);
+        int top = UiRequests.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
         FaceAnalyzer an = live ? analyzer() : null;
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {
@@ -128,22 +128,11 @@ final class FaceAnalysisRoutes {
         return json(res, o);
     }
 
-    /** An optional boolean field: absent/null = false; anything but true/false is a 400 (not silently false). */
-    private static boolean flag(JsonNode body, String field) {
-        JsonNode n = body.path(field);
-        if (n.isMissingNode() || n.isNull()) return false;
-        if (!n.isBoolean()) throw new UiServer.UiException(400, "bad_request", "'" + field + "' must be true or false");
-        return n.booleanValue();
-    }
-
     private static void box(ArrayNode a, FaceBox b) {
         a.add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
     }
 
     private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 
-    private static String json(Response res, JsonNode n) throws Exception {
-        res.type("application/json");
-        return JSON.writeValueAsString(n);
-    }
+    private static String json(Response res, JsonNode n) { return io.picrypt.http.Json.reply(res, n); }
 }

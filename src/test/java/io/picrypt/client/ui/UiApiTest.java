@@ -353,9 +353,9 @@ class UiApiTest {
         for (String bad : List.of("0", "-3", "2.5", "1000", "\"abc\"", "true")) {
             assertError(call("POST", "/api/identify", "{\"image\": \"" + b64(f.genuineProbe(2)) + "\", \"top\": " + bad + "}"), 400, "bad_request");
         }
-        assertEquals(1, UiServer.top(JSON.readTree("1")));
-        assertEquals(100, UiServer.top(JSON.readTree("100")));
-        assertEquals(5, UiServer.top(JSON.missingNode()));
+        assertEquals(1, UiRequests.top(JSON.readTree("1")));
+        assertEquals(100, UiRequests.top(JSON.readTree("100")));
+        assertEquals(5, UiRequests.top(JSON.missingNode()));
         // names are exact; a differently-cased name is suggested, and no "server:" nor "(HTTP 404)" reaches the user
         ObjectNode e = JSON.createObjectNode().put("name", "Case Person");
         e.putArray("images").add(b64(f.people.get(6).png()));
@@ -365,7 +365,7 @@ class UiApiTest {
         String m = JSON.readTree(r.body()).path("message").asText();
         assertTrue(m.contains("did you mean 'Case Person'?"), m);
         assertFalse(m.contains("HTTP") || m.startsWith("server"), m);
-        assertEquals("no identity named 'x'", UiServer.plain("server: no identity named 'x' (HTTP 404)"));
+        assertEquals("no identity named 'x'", UiRequests.plain("server: no identity named 'x' (HTTP 404)"));
         // every bad photo of an enrollment is named, not only the first
         ObjectNode bad = JSON.createObjectNode().put("name", "three bad");
         bad.putArray("images").add(b64(blankPng())).add(b64(f.people.get(6).png())).add(b64("no image".getBytes())).add(b64(blankPng()));
