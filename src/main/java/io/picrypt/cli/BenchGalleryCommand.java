@@ -7,6 +7,7 @@ import io.picrypt.match.GalleryClient;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryServer;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -145,17 +146,17 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         ObjectNode o = om.createObjectNode();
         o.put("identities", identities).put("blocks", blocks.size()).put("runs", runs)
                 .put("cores", Runtime.getRuntime().availableProcessors());
-        o.putObject("identify_server_ms").put("median", round(BenchFaceCommand.median(identifyMs))).put("min", round(min(identifyMs)));
-        o.put("identify_server_cpu_ms", round(BenchFaceCommand.median(identifyCpuMs)));
-        o.put("expand_ms", round(BenchFaceCommand.median(expandMs)));
-        o.put("products_ms", round(BenchFaceCommand.median(productsMs)));
+        o.putObject("identify_server_ms").put("median", Stats.round(Stats.median(identifyMs), 3)).put("min", Stats.round(Stats.min(identifyMs), 3));
+        o.put("identify_server_cpu_ms", Stats.round(Stats.median(identifyCpuMs), 3));
+        o.put("expand_ms", Stats.round(Stats.median(expandMs), 3));
+        o.put("products_ms", Stats.round(Stats.median(productsMs), 3));
         o.put("probe_bytes", probeBytes).put("identify_response_bytes", responseBytes);
         o.put("storage_bytes_per_identity", Math.round((double) stored / identities));
         o.put("storage_bytes_per_identity_unseeded", Math.round((double) enrolledBlockBytes / cap));
-        o.put("enroll_server_ms", round(BenchFaceCommand.median(enrollMs)));
+        o.put("enroll_server_ms", Stats.round(Stats.median(enrollMs), 3));
         o.put("enroll_request_bytes", enrollBytes);
-        o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", round(buildS));
-        o.put("load_average_at_end", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", Stats.round(buildS, 3));
+        o.put("load_average_at_end", Stats.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 3));
         o.put("max_abs_error_enrolled", maxErrEnrolled);
         o.put("max_abs_error", maxErr).put("decisions", decisions).put("near_threshold_decisions", near);
         o.put("decisions_match_plaintext", match);
@@ -179,8 +180,4 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }
-
-    private static double min(double[] a) { return Arrays.stream(a).min().orElse(0); }
-
-    private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 }

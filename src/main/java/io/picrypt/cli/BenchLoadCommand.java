@@ -9,6 +9,7 @@ import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.server.PiCryptServer;
 import io.picrypt.server.ServerConfig;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -166,7 +167,7 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
 
         List<Double> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        double p50 = pct(sorted, 0.50), p99 = pct(sorted, 0.99);
+        double p50 = Stats.percentile(sorted, 0.50), p99 = Stats.percentile(sorted, 0.99);
         if (json) {
             var o = new ObjectMapper().createObjectNode().put("clients", clients).put("seconds", seconds).put("slow_connections", slow)
                     .put("requests", sorted.size()).put("errors", errors.get()).put("p50_ms", p50).put("p99_ms", p99)
@@ -178,10 +179,5 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
             for (String e : errorKinds) System.out.println("  error: " + Terminal.safe(e));
         }
         return errors.get() == 0 ? 0 : 1;
-    }
-
-    private static double pct(List<Double> sorted, double q) {
-        if (sorted.isEmpty()) return Double.NaN;
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
     }
 }

@@ -11,6 +11,7 @@ import static io.picrypt.match.SyntheticEmbeddings.near;
 import static io.picrypt.match.SyntheticEmbeddings.unit;
 import io.picrypt.server.PiCryptServer;
 import io.picrypt.server.ServerConfig;
+import io.picrypt.cli.bench.Stats;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -154,7 +155,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             // what the client waits for: encryption + HTTP round trip + decryption (and its checks)
             o.set("verify_client_ms", stats(verifyTotalMs));
             o.set("identify_client_ms", stats(identifyTotalMs));
-            o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
+            o.put("enroll_server_ms", Stats.median(enrollServer));
             o.put("probe_bytes", probeBytes);
             o.put("identify_response_bytes", identifyResp);
             o.put("verify_request_bytes", verifyReq);
@@ -170,9 +171,9 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
                         identities, enrolled, enrolled < identities ? identities : 0, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
-                        median(verifyMs), min(verifyMs), verifyReq, verifyResp);
+                        Stats.median(verifyMs), Stats.min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",
-                        median(identifyMs), min(identifyMs), probeBytes, identifyResp);
+                        Stats.median(identifyMs), Stats.min(identifyMs), probeBytes, identifyResp);
                 System.out.printf(Locale.ROOT, "enroll   server %.2f ms median; request %,d B; storage %,d B per identity%n",
                         o.get("enroll_server_ms").asDouble(), enrollBytes[0], stored / identities);
                 System.out.printf(Locale.ROOT, "max |d2 error| %.2e; decisions equal plaintext: %s%n", maxErr, allMatch);
@@ -190,19 +191,6 @@ public final class BenchServiceCommand implements Callable<Integer> {
     private static String name(int i) { return "id" + i; }
 
     private static ObjectNode stats(List<Double> xs) {
-        return new ObjectMapper().createObjectNode().put("median", median(xs)).put("min", min(xs));
+        return new ObjectMapper().createObjectNode().put("median", Stats.median(xs)).put("min", Stats.min(xs));
     }
-
-    static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (a.length == 0) return Double.NaN;
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
-
-    static double min(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-
-
 }
