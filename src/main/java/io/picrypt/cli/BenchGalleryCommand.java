@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
         description = {"1:N identification over N encrypted synthetic identities (column packing + probe expansion).",
                 "Use -Xmx10g -XX:+UseTransparentHugePages for 100000 identities. Figures on a shared machine are noisy: compare medians."})
 public final class BenchGalleryCommand implements Callable<Integer> {
-    static final double THRESHOLD = 1.30;
+    static final double THRESHOLD = io.picrypt.face.FaceModels.DEFAULT_THRESHOLD;
     static final int PLANTED_PER_PROBE = 50;
 
     @Option(names = "--identities", defaultValue = "100000", description = "gallery size (default ${DEFAULT-VALUE})")
@@ -56,7 +56,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[][] gallery = new float[identities][];
         for (int i = 0; i < identities; i++) gallery[i] = SyntheticEmbeddings.unit(rnd, dim);
-        // per probe: PLANTED_PER_PROBE templates at d2 = 1.30 +- 0.02..0.0004, one genuine at d2 ~ 0.6
+        // per probe: PLANTED_PER_PROBE templates at d2 = THRESHOLD +- 0.02..0.0004, one genuine at d2 ~ 0.6
         float[][] probes = new float[runs][];
         for (int r = 0; r < runs; r++) {
             probes[r] = SyntheticEmbeddings.unit(rnd, dim);

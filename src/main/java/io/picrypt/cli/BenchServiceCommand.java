@@ -63,7 +63,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (identities < 1 || runs < 1) throw new IllegalArgumentException("--identities and --runs must be >= 1");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        final double threshold = 1.30;
+        final double threshold = io.picrypt.face.FaceModels.DEFAULT_THRESHOLD; // the decisions are compared with plaintext ones
         int enrolled = templates != null ? templates : identities <= 1000 ? identities : 100;
         if (enrolled < 1 || enrolled > identities) throw new IllegalArgumentException("--templates must be 1..identities");
         Random rnd = new Random(seed);
