@@ -87,11 +87,8 @@ public final class BenchDiffCommand implements Callable<Integer> {
         if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
         // end to end as users run it: an embedded server on loopback, its own keyset and token, the client's own call
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        java.nio.file.Path store = java.nio.file.Files.createTempDirectory("picrypt-bench-diff");
-        io.picrypt.server.PiCryptServer http = null;
-        try {
-            http = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(store, 0)).start();
-            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + http.port());
+        try (EmbeddedServer http = EmbeddedServer.start("picrypt-bench-diff")) {
+            java.net.URI url = http.url();
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
             var api = new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token());
             DiffTransport loopback = new DiffTransport() {
@@ -104,11 +101,6 @@ public final class BenchDiffCommand implements Callable<Integer> {
                 public String toString() { return "loopback HTTP"; }
             };
             return measure(params, client, loopback, "loopback HTTP");
-        } finally {
-            if (http != null) http.close();
-            try (var files = java.nio.file.Files.walk(store)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 

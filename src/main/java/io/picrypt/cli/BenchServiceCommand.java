@@ -3,14 +3,13 @@ package io.picrypt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.SecretKey;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchParameters;
 import static io.picrypt.match.SyntheticEmbeddings.near;
 import static io.picrypt.match.SyntheticEmbeddings.unit;
 import io.picrypt.server.PiCryptServer;
-import io.picrypt.server.ServerConfig;
 import io.picrypt.cli.bench.Stats;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -18,19 +17,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * {@code picrypt bench service}: the whole service on synthetic unit-norm 512-D embeddings, through a real
@@ -69,19 +61,15 @@ public final class BenchServiceCommand implements Callable<Integer> {
         Random rnd = new Random(seed);
         List<float[]> gallery = new ArrayList<>(identities);
         for (int i = 0; i < identities; i++) gallery.add(unit(rnd));
-        Path tmp = Files.createTempDirectory("picrypt-bench");
-        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
-            URI url = URI.create("http://127.0.0.1:" + server.port());
-            SecretKey sk = MatchClient.generateSecretKey();
-            SecretKey gallerySk = enrolled < identities ? io.picrypt.match.GalleryClient.generateSecretKey() : null;
-            // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null,
-                    io.picrypt.client.KeyDirectory.keyCheck(sk), gallerySk == null ? null : io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
-            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            if (gallerySk != null) {
-                http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
-            }
-            MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);
+        try (EmbeddedServer embedded = EmbeddedServer.start("picrypt-bench")) {
+            PiCryptServer server = embedded.server();
+            // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares;
+            // a gallery key only when the gallery is used (its evaluation keys take a while to make)
+            KeysetSetup.Keys keys = KeysetSetup.create(embedded.url(), null, enrolled < identities);
+            PiCryptClient.Keyset ks = keys.keyset();
+            PiCryptClient http = keys.http();
+            SecretKey sk = keys.secretKey();
+            MatchSession session = keys.session(http, null, threshold);
 
             // enrollment: client encryption in parallel, uploads from 4 connections
             MatchClient crypto = new MatchClient(sk);
@@ -179,12 +167,6 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "max |d2 error| %.2e; decisions equal plaintext: %s%n", maxErr, allMatch);
             }
             return allMatch ? 0 : Main.EXIT_ERROR;
-        } finally {
-            try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // temp dir: best effort
-            }
         }
     }
 

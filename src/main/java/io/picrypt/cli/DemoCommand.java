@@ -16,21 +16,16 @@ import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.models.ModelCheck;
 import io.picrypt.models.ModelFetcher;
-import io.picrypt.server.PiCryptServer;
-import io.picrypt.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * The end-to-end demo on an embedded server: a loopback server with a temporary store, keys in a temporary
@@ -63,12 +58,12 @@ final class DemoCommand implements Callable<Integer> {
             say("   " + r);
             if (!r.shapeMatches()) throw new IllegalStateException("a model does not match the manifest: " + r);
         }
-        Path tmp = Files.createTempDirectory("picrypt-demo");
-        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp.resolve("store"), 0)).start();
+        try (EmbeddedServer server = EmbeddedServer.start("picrypt-demo"); // its directory (keys, faces too) goes on close
              FacePipeline pipeline = FacePipeline.open(models)) {
-            URI url = URI.create("http://127.0.0.1:" + server.port());
+            Path tmp = server.dir();
+            URI url = server.url();
             say("");
-            say("2. Server: embedded, " + url + ", temporary store " + tmp.resolve("store") + " (holds no secret key)");
+            say("2. Server: embedded, " + url + ", temporary store " + server.storeDir() + " (holds no secret key)");
 
             say("");
             say("3. Client keys (stay in this process and in " + tmp.resolve("keys") + ", mode 0600)");
@@ -144,8 +139,6 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             say("Done: the server computed every distance and the image difference on ciphertexts; only this client could decrypt them.");
             return ok ? 0 : Main.EXIT_ERROR;
-        } finally {
-            deleteTree(tmp);
         }
     }
 
@@ -200,19 +193,5 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void say(String s) {
         System.out.println(s);
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException ignored) {
-                    // best effort for a temp dir
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }
