@@ -36,6 +36,11 @@ public final class Stats {
         return min(toArray(samples));
     }
 
+    /** The largest sample; NaN when there are none. */
+    public static double max(Collection<? extends Number> samples) {
+        return Arrays.stream(toArray(samples)).max().orElse(Double.NaN);
+    }
+
     /**
      * The nearest-rank percentile of samples sorted ascending: the element at index floor(q x n) (the largest for
      * q = 1); NaN when there are none.
