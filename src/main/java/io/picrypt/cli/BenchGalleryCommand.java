@@ -9,6 +9,7 @@ import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryServer;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"1:N identification over N encrypted synthetic identities (column packing + probe expansion).",
                 "Use -Xmx10g -XX:+UseTransparentHugePages for 100000 identities. Figures on a shared machine are noisy: compare medians."})
 public final class BenchGalleryCommand implements Callable<Integer> {
-    static final double THRESHOLD = 1.30;
+    static final double THRESHOLD = io.picrypt.face.FaceModels.DEFAULT_THRESHOLD;
     static final int PLANTED_PER_PROBE = 50;
 
     @Option(names = "--identities", defaultValue = "100000", description = "gallery size (default ${DEFAULT-VALUE})")
@@ -57,7 +58,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[][] gallery = new float[identities][];
         for (int i = 0; i < identities; i++) gallery[i] = SyntheticEmbeddings.unit(rnd, dim);
-        // per probe: PLANTED_PER_PROBE templates at d2 = 1.30 +- 0.02..0.0004, one genuine at d2 ~ 0.6
+        // per probe: PLANTED_PER_PROBE templates at d2 = THRESHOLD +- 0.02..0.0004, one genuine at d2 ~ 0.6
         float[][] probes = new float[runs][];
         for (int r = 0; r < runs; r++) {
             probes[r] = SyntheticEmbeddings.unit(rnd, dim);
@@ -160,25 +161,25 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         ObjectNode o = om.createObjectNode();
         o.put("identities", identities).put("blocks", blocks.size()).put("runs", runs)
                 .put("cores", Runtime.getRuntime().availableProcessors());
-        o.putObject("identify_server_ms").put("median", round(BenchFaceCommand.median(identifyMs))).put("min", round(min(identifyMs)));
-        o.put("identify_server_cpu_ms", round(BenchFaceCommand.median(identifyCpuMs)));
-        o.put("expand_ms", round(BenchFaceCommand.median(expandMs)));
-        o.put("products_ms", round(BenchFaceCommand.median(productsMs)));
+        o.putObject("identify_server_ms").put("median", round(Stats.median(identifyMs))).put("min", round(Stats.min(identifyMs)));
+        o.put("identify_server_cpu_ms", round(Stats.median(identifyCpuMs)));
+        o.put("expand_ms", round(Stats.median(expandMs)));
+        o.put("products_ms", round(Stats.median(productsMs)));
         // the phases of the reported identify call (wall clock)
-        o.putObject("identify_profile_ms").put("expansion", round(BenchFaceCommand.median(expandWholeMs)))
-                .put("products", round(BenchFaceCommand.median(productsWholeMs)))
-                .put("relinearization", round(BenchFaceCommand.median(relinMs)))
-                .put("compact_answer_and_serialization", round(BenchFaceCommand.median(compactMs)));
+        o.putObject("identify_profile_ms").put("expansion", round(Stats.median(expandWholeMs)))
+                .put("products", round(Stats.median(productsWholeMs)))
+                .put("relinearization", round(Stats.median(relinMs)))
+                .put("compact_answer_and_serialization", round(Stats.median(compactMs)));
         // process CPU of the separately timed phases (all threads; products include relinearization)
-        o.putObject("identify_profile_cpu_ms").put("expansion", round(BenchFaceCommand.median(expandCpuMs)))
-                .put("products_and_relinearization", round(BenchFaceCommand.median(productsCpuMs)))
-                .put("compact_answer_and_serialization", round(BenchFaceCommand.median(compactCpuMs)));
+        o.putObject("identify_profile_cpu_ms").put("expansion", round(Stats.median(expandCpuMs)))
+                .put("products_and_relinearization", round(Stats.median(productsCpuMs)))
+                .put("compact_answer_and_serialization", round(Stats.median(compactCpuMs)));
         // the machine's floor for the products: column bytes streamed / memory bandwidth, 128-bit multiply-adds / throughput
         long columnBytes = (long) blocks.size() * GalleryParameters.COLUMNS * 2 * GalleryParameters.N * 8;
         long multiplyAdds = (long) blocks.size() * GalleryParameters.COLUMNS * GalleryParameters.N * 3; // Karatsuba: 3 per coefficient
         MachineFloor floor = MachineFloor.measure();
         double bandwidthMs = columnBytes / floor.bytesPerSecond() * 1e3, multiplyMs = multiplyAdds / floor.multiplyAddsPerSecond() * 1e3;
-        double productsMedian = BenchFaceCommand.median(productsWholeMs);
+        double productsMedian = Stats.median(productsWholeMs);
         o.putObject("products_floor").put("column_bytes_streamed", columnBytes).put("multiply_adds", multiplyAdds)
                 .put("memory_bandwidth_gb_s", round(floor.bytesPerSecond() / 1e9))
                 .put("multiply_adds_per_s_millions", round(floor.multiplyAddsPerSecond() / 1e6))
@@ -189,10 +190,10 @@ public final class BenchGalleryCommand implements Callable<Integer> {
                 .put("identify_response_bytes_v1", 9 + (long) blocks.size() * (cap / 8 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, 0, false)));
         o.put("storage_bytes_per_identity", Math.round((double) stored / identities));
         o.put("storage_bytes_per_identity_unseeded", Math.round((double) enrolledBlockBytes / cap));
-        o.put("enroll_server_ms", round(BenchFaceCommand.median(enrollMs)));
+        o.put("enroll_server_ms", Stats.round(Stats.median(enrollMs), 3));
         o.put("enroll_request_bytes", enrollBytes);
-        o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", round(buildS));
-        o.put("load_average_at_end", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", Stats.round(buildS, 3));
+        o.put("load_average_at_end", Stats.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 3));
         o.put("max_abs_error_enrolled", maxErrEnrolled);
         o.put("max_abs_error", maxErr).put("decisions", decisions).put("near_threshold_decisions", near);
         o.put("decisions_match_plaintext", match);
@@ -269,7 +270,5 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         }
     }
 
-    private static double min(double[] a) { return Arrays.stream(a).min().orElse(0); }
-
-    private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
+    private static double round(double v) { return Stats.round(v, 3); }
 }

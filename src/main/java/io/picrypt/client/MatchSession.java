@@ -1,18 +1,25 @@
 package io.picrypt.client;
 
 import io.picrypt.ckks.SecretKey;
+import io.picrypt.face.DetectedFace;
+import io.picrypt.face.FaceAnalyzer;
+import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
+import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.MatchClient;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -185,34 +192,97 @@ public final class MatchSession {
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
     }
 
+    /**
+     * A decision on one photo, the path the CLI and the web page share: {@code face} is the face that was used (the
+     * largest: its box, how many faces the photo had, the quality gate's warnings) and {@code result}'s trace includes
+     * the embedding time (decode, detect, align, embed; not the round trip).
+     */
+    public record OnPhoto<R>(FaceEmbedding face, R result) {}
+
     public Verification verify(String name, Path photo) {
-        return verifyTimed(name, () -> pipeline().embedLargest(photo));
+        return verifyFace(name, () -> pipeline().embedLargest(photo)).result();
     }
 
-    public Verification verify(String name, byte[] image) {
-        return verifyTimed(name, () -> pipeline().embedLargest(image));
+    /** Verifies a photo held in memory (an upload); {@code label} names it in error messages ("the photo"). */
+    public OnPhoto<Verification> verifyPhoto(String name, byte[] image, String label) {
+        return verifyFace(name, () -> pipeline().embedLargest(image, label));
     }
 
     public Identification identify(Path photo, int top) {
-        return identifyTimed(() -> pipeline().embedLargest(photo), top);
+        return identifyFace(() -> pipeline().embedLargest(photo), top).result();
     }
 
-    public Identification identify(byte[] image, int top) {
-        return identifyTimed(() -> pipeline().embedLargest(image), top);
+    /** Identifies a photo held in memory (an upload); {@code label} names it in error messages. */
+    public OnPhoto<Identification> identifyPhoto(byte[] image, String label, int top) {
+        return identifyFace(() -> pipeline().embedLargest(image, label), top);
     }
 
-    private Verification verifyTimed(String name, Supplier<FaceEmbedding> embed) {
-        IdentityNames.normalizeForLookup(name);
+    private OnPhoto<Verification> verifyFace(String name, Supplier<FaceEmbedding> embed) {
+        IdentityNames.normalizeForLookup(name); // a bad name is refused before the photo is embedded
         long t0 = System.nanoTime();
-        float[] v = embed.get().vector();
-        return withEmbed(verifyEmbedding(name, v), ms(t0));
+        FaceEmbedding face = embed.get();
+        double embedMs = ms(t0);
+        Verification v = verifyEmbedding(name, face.vector());
+        return new OnPhoto<>(face, new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs), v.unchecked()));
     }
 
-    private Identification identifyTimed(Supplier<FaceEmbedding> embed, int top) {
+    private OnPhoto<Identification> identifyFace(Supplier<FaceEmbedding> embed, int top) {
         long t0 = System.nanoTime();
-        float[] v = embed.get().vector();
-        Identification r = identifyEmbedding(v, top);
-        return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
+        FaceEmbedding face = embed.get();
+        double embedMs = ms(t0);
+        Identification r = identifyEmbedding(face.vector(), top);
+        return new OnPhoto<>(face, new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), embedMs)));
+    }
+
+    /**
+     * One face of a photo: its detection, the liveness verdict (null without a check) and its identification (null
+     * when the liveness check refused it: such a face is not sent).
+     */
+    public record FaceIdentification(DetectedFace face, FaceAnalyzer.Liveness liveness, Identification identification) {
+        public boolean refused() { return identification == null; }
+    }
+
+    /**
+     * Every face of a photo, in detection order. {@code batch} is null when every face was refused; {@code embedMs}
+     * covers decoding, detection, the liveness checks and the embeddings.
+     */
+    public record PhotoFaces(int width, int height, List<FaceIdentification> faces, Batch batch, double embedMs) {
+        /** Faces sent (not refused). */
+        public int probes() { return (int) faces.stream().filter(f -> !f.refused()).count(); }
+    }
+
+    /**
+     * Identifies every face of a photo with one batch request ({@link #identifyAll}), the path of {@code identify
+     * --all-faces} and the web page's every-face card. With {@code liveness} (may be null), each face is checked first
+     * and one judged not live is refused and not sent.
+     *
+     * @param label names the photo in error messages
+     * @throws io.picrypt.face.FaceException NO_FACE when the photo has no face; input errors as the pipeline's
+     */
+    public PhotoFaces identifyFaces(byte[] image, String label, int top, BiFunction<Mat, FaceBox, FaceAnalyzer.Liveness> liveness) {
+        FacePipeline p = pipeline();
+        try (PointerScope scope = new PointerScope()) {
+            long t0 = System.nanoTime();
+            Mat img = p.imageLoader().decode(image, label);
+            List<DetectedFace> faces = p.detectFaces(img);
+            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + label);
+            List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
+            List<float[]> embeddings = new ArrayList<>();
+            for (DetectedFace f : faces) {
+                FaceAnalyzer.Liveness l = liveness == null ? null : liveness.apply(img, f.box());
+                checks.add(l);
+                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+            }
+            double embedMs = ms(t0);
+            Batch batch = embeddings.isEmpty() ? null : identifyAll(embeddings, top);
+            List<FaceIdentification> out = new ArrayList<>();
+            int k = 0;
+            for (int i = 0; i < faces.size(); i++) {
+                FaceAnalyzer.Liveness l = checks.get(i);
+                out.add(new FaceIdentification(faces.get(i), l, l == null || l.live() ? batch.faces().get(k++) : null));
+            }
+            return new PhotoFaces(img.cols(), img.rows(), List.copyOf(out), batch, embedMs);
+        }
     }
 
     // ------------------------------------------------------------------ embeddings
@@ -563,10 +633,6 @@ public final class MatchSession {
     private FacePipeline pipeline() {
         if (pipeline == null) throw new IllegalStateException("this session has no face pipeline");
         return pipeline;
-    }
-
-    private static Verification withEmbed(Verification v, double embedMs) {
-        return new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs), v.unchecked());
     }
 
     private static Trace withEmbed(Trace t, double embedMs) {

@@ -215,22 +215,19 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         String name = name(b);
         byte[] image = image(b.path("image"), "the photo");
-        long t0 = System.nanoTime();
-        FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
-        double embedMs = ms(t0);
-        MatchSession.Verification v;
+        MatchSession.OnPhoto<MatchSession.Verification> r;
         try {
-            v = session.verifyEmbedding(name, probe.vector());
+            r = session.verifyPhoto(name, image, "the photo");
         } catch (ClientException e) {
             if (e.status() != 404) throw e;
             throw new ApiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
         }
-        MatchSession.Trace t = v.trace();
+        MatchSession.Verification v = r.result();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
         if (v.integrityWarning() != null) o.put("integrity_warning", v.integrityWarning());
-        face(o, probe);
-        o.set("trace", trace(new MatchSession.Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs())));
+        face(o, r.face());
+        o.set("trace", trace(v.trace()));
         return json(res, o);
     }
 
@@ -238,11 +235,8 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         byte[] image = image(b.path("image"), "the photo");
         int top = top(b.path("top"));
-        long t0 = System.nanoTime();
-        FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
-        double embedMs = ms(t0);
-        MatchSession.Identification r = session.identifyEmbedding(probe.vector(), top);
-        MatchSession.Trace t = r.trace();
+        MatchSession.OnPhoto<MatchSession.Identification> p = session.identifyPhoto(image, "the photo", top);
+        MatchSession.Identification r = p.result();
         ObjectNode o = JSON.createObjectNode().put("threshold", r.threshold()).put("identities", r.identities());
         ArrayNode ranked = o.putArray("ranked");
         for (MatchSession.Candidate c : r.ranked()) {
@@ -250,8 +244,8 @@ public final class UiServer implements AutoCloseable {
         }
         if (r.match() != null) o.put("match", r.match().name());
         else o.putNull("match");
-        face(o, probe);
-        o.set("trace", trace(new MatchSession.Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs())));
+        face(o, p.face());
+        o.set("trace", trace(r.trace()));
         return json(res, o);
     }
 

@@ -332,7 +332,7 @@ class UiApiTest {
         assertTrue(JSON.readTree(r.body()).path("distance").asDouble() > JSON.readTree(r.body()).path("threshold").asDouble());
         other.put("replace", false);
         assertError(call("POST", "/api/enroll", other), 409, "new_face");
-        assertTrue(f.session.verify("keeps face", f.people.get(2).png()).match(), "the old template is untouched");
+        assertTrue(f.session.verifyPhoto("keeps face", f.people.get(2).png(), "the photo").result().match(), "the old template is untouched");
         // the same face again (another view) passes both rules
         ObjectNode same = JSON.createObjectNode().put("name", "keeps face").put("replace", false);
         same.putArray("images").add(b64(f.genuineProbe(2)));
@@ -341,7 +341,7 @@ class UiApiTest {
         JsonNode replaced = ok(call("POST", "/api/enroll", other));
         assertEquals(1, replaced.path("templates").asInt());
         assertTrue(replaced.path("warnings").toString().contains("done anyway"), replaced.toString());
-        assertTrue(f.session.verify("keeps face", f.people.get(3).png()).match());
+        assertTrue(f.session.verifyPhoto("keeps face", f.people.get(3).png(), "the photo").result().match());
     }
 
     @Test

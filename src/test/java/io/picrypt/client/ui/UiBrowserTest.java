@@ -288,7 +288,7 @@ class UiBrowserTest {
         r = done("enroll-result");
         assertEquals("new_face", r.getDomAttribute("data-error"), r.getText());
         assertEquals("Replace anyway", driver.findElement(By.id("enroll-override")).getText());
-        assertTrue(f.session.verify("Angie", f.people.get(0).png()).match(), "Angie's template is untouched");
+        assertTrue(f.session.verifyPhoto("Angie", f.people.get(0).png(), "the photo").result().match(), "Angie's template is untouched");
         // adding (not replacing) somebody else's face asks too
         driver.findElement(By.id("enroll-replace")).click();
         driver.findElement(By.id("enroll-submit")).click();
@@ -299,7 +299,7 @@ class UiBrowserTest {
         wait.until(d -> "Replace anyway".equals(d.findElements(By.id("enroll-override")).stream().map(WebElement::getText).findFirst().orElse("")));
         driver.findElement(By.id("enroll-override")).click();
         wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
-        assertTrue(f.session.verify("Angie", f.people.get(1).png()).match(), "replaced after the explicit override");
+        assertTrue(f.session.verifyPhoto("Angie", f.people.get(1).png(), "the photo").result().match(), "replaced after the explicit override");
         screenshot("enroll-safety.png");
     }
 
