@@ -187,7 +187,7 @@ function loadImage(src) {
 }
 
 /** Draws the photo on a canvas with its face boxes: the one that is used (largest) green, others amber. */
-function drawFaces(canvas, img, det) {
+function drawFaces(canvas, img, det, allFaces) {
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
   const g = canvas.getContext('2d');
@@ -201,11 +201,11 @@ function drawFaces(canvas, img, det) {
   const lw = Math.max(2, Math.round(2.5 * k));
   const fontPx = Math.round(13 * k);
   det.faces.forEach((f, i) => {
-    const color = i === 0 ? '#15803d' : '#b45309';
+    const color = i === 0 || allFaces ? '#15803d' : '#b45309';
     g.lineWidth = lw;
     g.strokeStyle = color;
     g.strokeRect(f.x1 * sx, f.y1 * sy, (f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy);
-    const label = (i === 0 ? 'used ' : '') + Math.round(f.score * 100) + '%';
+    const label = allFaces ? '#' + (i + 1) : (i === 0 ? 'used ' : '') + Math.round(f.score * 100) + '%';
     g.font = '600 ' + fontPx + 'px sans-serif';
     const tw = g.measureText(label).width;
     const h = fontPx * 1.35;
@@ -225,6 +225,7 @@ function makePicker(root, onChange) {
   const id = root.id;
   const multiple = root.dataset.multiple === 'true';
   const boxes = root.dataset.boxes !== 'false';
+  const allFaces = root.dataset.allFaces === 'true'; // the every-face card: no face is "the one used"
   const items = [];
   const file = el('input', { type: 'file', id: id + '-file', accept: 'image/jpeg,image/png,image/bmp,image/webp', class: 'file' });
   if (multiple) file.multiple = true;
@@ -285,11 +286,15 @@ function makePicker(root, onChange) {
     try {
       const det = await api('POST', '/api/detect', { image: dataUrl });
       item.faces = det.faces.length;
-      drawFaces(canvas, img, det);
+      drawFaces(canvas, img, det, allFaces);
       if (det.faces.length === 0) {
         caption.textContent = label + ': no face found. Use a photo with a clearly visible, roughly frontal face.';
         caption.className = 'error';
         item.failed = true;
+      } else if (allFaces) {
+        caption.textContent = label + ': ' + det.faces.length + (det.faces.length === 1 ? ' face found' : ' faces found, each will be identified') + ' (' + fmtMs(det.ms) + ')';
+        caption.className = 'ok';
+        item.ok = true;
       } else if (det.faces.length > 1) {
         caption.textContent = label + ': ' + det.faces.length + ' faces, the largest (green) will be used.';
         caption.className = 'warn';
@@ -421,6 +426,44 @@ const camera = {
     else if (!ev.shiftKey && (document.activeElement === last || !$('camera').contains(document.activeElement))) { ev.preventDefault(); first.focus(); }
   },
 };
+
+// ---------------------------------------------------------------- liveness first (optional, Verify and Identify)
+
+/** What the page says wherever a liveness score is shown: the measured weakness, not a promise. */
+const LIVENESS_CAVEAT = 'A weak hint, not proof: in our tests it told a real photo from a recaptured one only about 2 times in 3 (AUC 0.65–0.70).';
+
+/**
+ * The liveness-first check that Verify and Identify both call before anything is sent: when the card's box is ticked,
+ * this computer's PiCrypt process runs the presentation-attack model on the face of `image` (POST /api/liveness).
+ * Resolves null when the box is not ticked, or {live: true, score, threshold} when the face passes; rejects with
+ * ApiError 'not_live' (data = the check) when it does not, so the caller sends nothing to the PiCrypt server.
+ */
+async function livenessFirst(card, image, skip) {
+  const box = $(card + '-liveness');
+  if (!box || !box.checked || skip) return null;
+  const l = await api('POST', '/api/liveness', { image });
+  if (!l.live) {
+    throw new ApiError('not_live', 'Refused by the liveness hint: this face looks like a photo of a photo or a screen (score '
+      + l.score.toFixed(2) + ', below ' + l.threshold.toFixed(2) + '). Nothing was sent. ' + LIVENESS_CAVEAT, 0, l);
+  }
+  return l;
+}
+
+/** The liveness line shown with a result: the score, and that it is only a hint. */
+function livenessNote(l) {
+  if (!l) return null;
+  return el('p', { class: 'msg muted liveness-note', 'data-live': 'true', text: 'Liveness hint: passed (score ' + l.score.toFixed(2)
+    + ', at least ' + l.threshold.toFixed(2) + '). ' + LIVENESS_CAVEAT });
+}
+
+/** A liveness refusal: the reason, and a way to send the photo anyway (the hint is weak; the user decides). */
+function livenessRefused(out, e, card, retry) {
+  const box = failure(out, e);
+  const go = el('button', { type: 'button', class: 'secondary', id: card + '-anyway', text: 'Send it anyway (skip the liveness hint once)' });
+  go.addEventListener('click', () => retry());
+  box.append(el('div', { class: 'actions' }, go));
+  return box;
+}
 
 // ---------------------------------------------------------------- results
 
@@ -578,7 +621,7 @@ async function deleteIdentity(name) {
 
 /** Results that name a deleted identity no longer hold: replace them with a note. */
 function forgetResults(name) {
-  for (const id of ['enroll-result', 'verify-result', 'identify-result']) {
+  for (const id of ['enroll-result', 'verify-result', 'identify-result', 'faces-result']) {
     const r = $(id);
     const names = (r.dataset.names || '').split('\n');
     if (!r.hidden && names.includes(name)) {
@@ -643,7 +686,7 @@ async function doEnroll(overrides) {
   }
 }
 
-async function doVerify() {
+async function doVerify(opts) {
   const btn = $('verify-submit');
   const out = $('verify-result');
   const imgs = state.pickers.verify.images();
@@ -651,9 +694,13 @@ async function doVerify() {
   if (!name) return failure(out, new ApiError('bad_request', 'Enter the name of an enrolled person.')), $('verify-name').focus();
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo to check.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing on encrypted data…' }));
+  const image = imgs[imgs.length - 1];
+  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
   try {
-    const r = await api('POST', '/api/verify', { name, image: imgs[imgs.length - 1] });
+    if ($('verify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
+    const live = await livenessFirst('verify', image, opts && opts.skipLiveness);
+    working('Comparing on encrypted data…');
+    const r = await api('POST', '/api/verify', { name, image });
     const box = resultBox(out, 'done');
     box.dataset.decision = r.match ? 'match' : 'no-match';
     box.dataset.names = r.name;
@@ -663,10 +710,11 @@ async function doVerify() {
             el('dt', { text: 'Distance' }), el('dd', { class: 'distance', text: fmtD(r.distance) + ' (0 = identical)' }),
             el('dt', { text: 'Threshold' }), el('dd', { text: fmtD(r.threshold) + ' (same person if the distance is at most this)' }),
             el('dt', { text: 'Templates of ' + r.name }), el('dd', { text: String(r.templates) + ' (the closest counts)' })),
-        distanceBar(r.distance, r.threshold), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
+        distanceBar(r.distance, r.threshold), livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
     setConn('up', 'reachable', null);
   } catch (e) {
-    failure(out, e);
+    if (e.code === 'not_live') livenessRefused(out, e, 'verify', () => doVerify({ skipLiveness: true }));
+    else failure(out, e);
   } finally {
     busy(btn, false);
   }
@@ -681,7 +729,7 @@ function readTop() {
   return ok ? Number(raw) : null;
 }
 
-async function doIdentify() {
+async function doIdentify(opts) {
   const btn = $('identify-submit');
   const out = $('identify-result');
   const imgs = state.pickers.identify.images();
@@ -693,9 +741,13 @@ async function doIdentify() {
   }
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo of the person to identify.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing with everybody on encrypted data…' }));
+  const image = imgs[imgs.length - 1];
+  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
   try {
-    const r = await api('POST', '/api/identify', { image: imgs[imgs.length - 1], top });
+    if ($('identify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
+    const live = await livenessFirst('identify', image, opts && opts.skipLiveness);
+    working('Comparing with everybody on encrypted data…');
+    const r = await api('POST', '/api/identify', { image, top });
     const box = resultBox(out, 'done');
     box.dataset.match = r.match || '';
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
@@ -707,10 +759,11 @@ async function doIdentify() {
           + fmtD(r.threshold) + ' (0 = identical).' }),
         r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),
             el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Distance' }), el('th', { scope: 'col', text: 'Decision' }))), body) : null,
-        warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
+        livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
     setConn('up', 'reachable', null);
   } catch (e) {
-    failure(out, e);
+    if (e.code === 'not_live') livenessRefused(out, e, 'identify', () => doIdentify({ skipLiveness: true }));
+    else failure(out, e);
   } finally {
     busy(btn, false);
   }
@@ -797,8 +850,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('conn-refresh').addEventListener('click', refreshStatus);
   $('identities-refresh').addEventListener('click', refreshIdentities);
   onSubmit('enroll-form', () => doEnroll());
-  onSubmit('verify-form', doVerify);
-  onSubmit('identify-form', doIdentify);
+  onSubmit('verify-form', () => doVerify());
+  onSubmit('identify-form', () => doIdentify());
   onSubmit('diff-form', doDiff);
   $('identify-top').addEventListener('input', readTop);
   $('camera-capture').addEventListener('click', () => camera.finish(camera.snap()));
