@@ -567,6 +567,7 @@ class UiBrowserTest {
             server = new PiCryptServer(ServerConfig.defaults(dataDir, port)).start();
             wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
             assertEquals("reachable", driver.findElement(By.id("conn-state")).getText());
+            choose("faces-picker", GROUP);
             // `picrypt ui` stops: a page-wide banner, every control disabled, no claim about the server
             ui.close();
             wait.until(ExpectedConditions.attributeToBe(By.id("status-banner"), "data-problem", "ui_down"));
@@ -574,6 +575,12 @@ class UiBrowserTest {
             assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return document.querySelector('main').inert"));
             assertEquals("unknown", driver.findElement(By.id("connection")).getDomAttribute("data-reachable"));
             assertNotEquals("dot down", driver.findElement(By.id("conn-dot")).getDomAttribute("class"));
+            // a request that races the stop (the every-face card, sent just as the process went away): a plain
+            // explanation, not the browser's "Failed to fetch"
+            ((JavascriptExecutor) driver).executeScript("document.getElementById('faces-form').requestSubmit()");
+            WebElement faces = done("faces-result");
+            assertEquals("ui_down", faces.getDomAttribute("data-error"), faces.getText());
+            assertTrue(faces.getText().contains("picrypt ui") && !faces.getText().contains("Failed to fetch"), faces.getText());
             screenshot("status-ui-stopped.png");
             // `picrypt ui` runs again (new token): this old tab says to open the new address
             ui = new UiServer(http, session, f.pipeline, null).start(uiPort);
