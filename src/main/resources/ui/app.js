@@ -590,6 +590,7 @@ async function refreshIdentities() {
     state.identitiesFailed = false;
     tbody.replaceChildren();
     $('names').replaceChildren(...r.identities.map((i) => el('option', { value: i.name })));
+    state.names = r.identities.map((i) => i.name);
     for (const i of r.identities) {
       const del = el('button', { type: 'button', class: 'danger small', text: 'Delete', 'aria-label': 'Delete ' + i.name });
       del.addEventListener('click', () => deleteIdentity(i.name));
@@ -649,6 +650,28 @@ function refusedBox(out, e, retry) {
   go.focus();
 }
 
+/** Names that differ only in case, spaces, punctuation or width look the same in a result list ("Penny." vs "Penny"). */
+function nameKey(n) { return n.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''); }
+
+/** An enrolled name that `name` could be mistaken for (not itself), or null. */
+function lookalikeOf(name) {
+  const k = nameKey(name);
+  return (state.names || []).find((n) => n !== name && nameKey(n) === k) || null;
+}
+
+/** Asks before an enrollment that is allowed but easy to regret: a confirm button (focused) and Cancel. */
+function askFirst(out, code, text, goText, go) {
+  const box = resultBox(out, 'error');
+  box.dataset.error = code;
+  box.append(el('div', { class: 'msg warn', text }));
+  const yes = el('button', { type: 'button', class: 'danger', id: 'enroll-override', text: goText });
+  const cancel = el('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  yes.addEventListener('click', go);
+  cancel.addEventListener('click', () => { out.hidden = true; $('enroll-name').focus(); });
+  box.append(el('div', { class: 'actions' }, yes, cancel));
+  yes.focus();
+}
+
 async function doEnroll(overrides) {
   const btn = $('enroll-submit');
   const out = $('enroll-result');
@@ -661,9 +684,23 @@ async function doEnroll(overrides) {
     return failure(out, new ApiError('bad_request', bad.length + ' of the photos cannot be used (' + bad.map((i) => i.label).join(', ')
       + '): remove them with Clear and choose again.'));
   }
+  const o = overrides || {};
+  // two checks only the page can make, before anything is sent: a name that looks like another enrolled name, and
+  // photos with several faces (the largest is enrolled, which may not be the person meant)
+  const twin = o.lookalikeOk ? null : lookalikeOf(name);
+  if (twin) {
+    return askFirst(out, 'lookalike_name', '"' + name + '" looks like "' + twin + '", who is already enrolled: in a list of results one passes for the other. '
+      + 'To add photos of that person, use "' + twin + '"; for somebody else, choose a clearly different name.',
+      'Enroll as "' + name + '" anyway', () => doEnroll(Object.assign({}, o, { lookalikeOk: true })));
+  }
+  const crowded = items.filter((i) => i.faces > 1);
+  if (crowded.length && !o.severalFacesOk) {
+    return askFirst(out, 'several_faces', crowded.map((i) => i.label + ' shows ' + i.faces + ' faces').join('; ')
+      + ': only the largest face (green box) of each photo is enrolled as "' + name + '". Is that ' + name + '? If not, use a photo of that person alone.',
+      'Yes, enroll the green face', () => doEnroll(Object.assign({}, o, { severalFacesOk: true })));
+  }
   busy(btn, true);
   resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Describing the faces and encrypting…' }));
-  const o = overrides || {};
   try {
     const r = await api('POST', '/api/enroll', {
       name, replace: $('enroll-replace').checked, images: state.pickers.enroll.images(),

@@ -91,15 +91,16 @@ document.addEventListener('DOMContentLoaded', () => {
     const who = (f) => f.refused ? 'not sent (liveness hint)' : f.name || 'unknown';
     const named = r.faces.filter((f) => f.name).length;
     box.dataset.names = r.faces.filter((f) => f.name).map((f) => f.name).join('\n');
+    const closest = r.faces.some((f) => !f.name && f.best); // the column only when some face is unknown (phone width)
     const body = el('tbody');
     r.faces.forEach((f, i) => body.append(el('tr', { 'data-name': f.name || '', class: f.name ? 'ok' : '' },
       el('td', { class: 'num', text: String(i + 1) }),
       el('td', { class: 'name', text: who(f) }),
       el('td', { class: 'num', text: f.distance !== undefined ? fmtD(f.distance) : '—' }),
-      el('td', { class: 'closest', text: f.name || !f.best ? '' : f.best + ' (too far)' }),
+      closest ? el('td', { class: 'closest', text: f.name || !f.best ? '' : f.best + ' (too far)' }) : null,
       liveness ? el('td', { text: livenessCell(f) }) : null)));
     const head = el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }), el('th', { scope: 'col', text: 'Name' }),
-      el('th', { scope: 'col', class: 'num', text: 'Distance' }), el('th', { scope: 'col', text: 'Closest enrolled' }),
+      el('th', { scope: 'col', class: 'num', text: 'Distance' }), closest ? el('th', { scope: 'col', text: 'Closest enrolled' }) : null,
       liveness ? el('th', { scope: 'col', text: 'Liveness hint' }) : null);
     const refused = r.faces.filter((f) => f.refused).length;
     const summary = r.faces.length + (r.faces.length === 1 ? ' face: ' : ' faces: ') + named + ' named, '
@@ -123,7 +124,8 @@ document.addEventListener('DOMContentLoaded', () => {
     for (const f of r.faces) {
       const parts = [];
       if (f.age !== undefined) parts.push('age about ' + Math.round(f.age));
-      if (f.gender) parts.push(f.gender.label + ' (' + f.gender.score.toFixed(2) + ')');
+      // the label only: the SSR-Net score is not a probability (it leaves [0, 1]: 1.08 measured on a sample photo)
+      if (f.gender) parts.push('looks ' + f.gender.label);
       if (f.expression) parts.push('expression ' + f.expression.label + ' (' + f.expression.probability.toFixed(2) + ')');
       if (f.head_pose) parts.push('head turned ' + Math.round(f.head_pose.yaw) + '°, tilted ' + Math.round(f.head_pose.pitch) + '°, rolled ' + Math.round(f.head_pose.roll) + '°');
       if (f.eyes) parts.push('eyes ' + (f.eyes.left_is_open ? 'open' : 'closed') + '/' + (f.eyes.right_is_open ? 'open' : 'closed'));
@@ -135,7 +137,7 @@ document.addEventListener('DOMContentLoaded', () => {
       fig,
       el('p', { class: 'where', text: 'Estimated on this computer; nothing of this was sent to the server.' }),
       r.faces.length ? list : el('div', { class: 'msg warn', text: 'No face found in this photo.' }),
-      el('p', { class: 'muted small', text: 'Rough estimates from small models: the expression says “happy” for most faces, and the tilt reads about -10° on a straight face.' }),
+      el('p', { class: 'muted small', text: 'Rough guesses from small models, not facts about the person: the expression says “happy” for most faces, gender is only male or female, and the tilt reads about -10° on a straight face.' }),
       liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null);
     drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1), known: true }));
   }

@@ -386,6 +386,28 @@ class UiBrowserTest {
             done("identify-result");
             assertEquals(List.of("/api/identify"), fetched());
 
+            // enrollment through the page asks first when a name looks like an enrolled one, or a photo shows several faces
+            type("enroll-name", name + ".");
+            choose("enroll-picker", GROUP);
+            driver.findElement(By.id("enroll-name")).sendKeys(Keys.ENTER);
+            r = done("enroll-result");
+            assertEquals("lookalike_name", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().contains("looks like \"" + name + "\""), r.getText());
+            assertEquals("enroll-override", js.executeScript("return document.activeElement.id"));
+            driver.findElement(By.id("enroll-override")).sendKeys(Keys.TAB, Keys.ENTER); // Cancel, by keyboard
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("enroll-result")));
+            assertEquals("enroll-name", js.executeScript("return document.activeElement.id"));
+            type("enroll-name", "Group Person");
+            driver.findElement(By.id("enroll-name")).sendKeys(Keys.ENTER);
+            r = done("enroll-result");
+            assertEquals("several_faces", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().contains("group-facedetection.jpg shows 4 faces"), r.getText());
+            assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Group Person") || i.name().equals(name + ".")), "nothing enrolled yet");
+            driver.findElement(By.id("enroll-override")).click();
+            wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
+            assertTrue(f.http.list().stream().anyMatch(i -> i.name().equals("Group Person")));
+            f.http.delete("Group Person"); // the same face as the name below: it would compete for face #1
+
             // results go when they no longer hold: the named person deleted ...
             driver.findElement(By.id("faces-identify")).click();
             wait.until(d -> "identify".equals(d.findElement(By.id("faces-result")).getDomAttribute("data-kind"))
@@ -404,7 +426,7 @@ class UiBrowserTest {
             assertFalse(driver.findElement(By.id("faces-result")).isDisplayed());
             assertEquals("1 photo chosen", driver.findElement(By.id("faces-picker-count")).getText());
         } finally {
-            if (f.http.list().stream().anyMatch(i -> i.name().equals(name))) f.http.delete(name);
+            for (String n : List.of(name, "Group Person")) if (f.http.list().stream().anyMatch(i -> i.name().equals(n))) f.http.delete(n);
         }
     }
 
