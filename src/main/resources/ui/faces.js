@@ -16,6 +16,8 @@ function drawNamedFaces(canvas, img, faces, caption) {
   const line = Math.max(2, Math.round(2 * scale));
   const fontPx = Math.round(13 * scale);
   g.font = '600 ' + fontPx + 'px sans-serif';
+  const placed = []; // caption rectangles drawn so far: a crowded photo must not hide one name under another
+  const overlaps = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
   faces.forEach((f, i) => {
     const [x1, y1, x2, y2] = f.box;
     const c = caption(f, i);
@@ -24,7 +26,10 @@ function drawNamedFaces(canvas, img, faces, caption) {
     g.strokeRect(x1, y1, x2 - x1, y2 - y1);
     const w = g.measureText(c.text).width + fontPx * 0.6, h = Math.round(fontPx * 1.35);
     const lx = Math.max(0, Math.min(x1, canvas.width - w));
-    const ly = y1 - h >= 0 ? y1 - h : Math.min(y2, canvas.height - h); // above the box, or below it at the top edge
+    // above the box, else below it, else inside its top: the first place that is on the photo and free
+    const tries = [y1 - h, y2, y1].filter((y) => y >= 0 && y + h <= canvas.height);
+    const ly = tries.find((y) => !overlaps({ x: lx, y, w, h })) ?? (tries[0] ?? 0);
+    placed.push({ x: lx, y: ly, w, h });
     g.fillStyle = g.strokeStyle;
     g.fillRect(lx, ly, w, h);
     g.fillStyle = '#fff';
