@@ -72,14 +72,12 @@ public final class BenchServiceCommand implements Callable<Integer> {
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             SecretKey sk = MatchClient.generateSecretKey();
-            SecretKey gallerySk = enrolled < identities ? io.picrypt.match.GalleryClient.generateSecretKey() : null;
+            SecretKey gallerySk = io.picrypt.match.GalleryClient.generateSecretKey(); // identify runs over the gallery only
             // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null,
-                    io.picrypt.client.KeyDirectory.keyCheck(sk), gallerySk == null ? null : io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
+                    io.picrypt.client.KeyDirectory.keyCheck(sk), io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            if (gallerySk != null) {
-                http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
-            }
+            http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
             MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);
 
             // enrollment: client encryption in parallel, uploads from 4 connections
@@ -97,7 +95,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             }
 
             long importBytes = 0;
-            if (enrolled < identities) {
+            {
                 // one identification path: the gallery holds everyone, the first M also have 1:1 templates
                 List<String> names = new ArrayList<>();
                 for (int i = 0; i < identities; i++) names.add(name(i));
@@ -147,7 +145,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("identities", identities);
             o.put("template_identities", enrolled);
-            o.put("gallery_identities", enrolled < identities ? identities : 0);
+            o.put("gallery_identities", identities);
             o.put("gallery_import_bytes", importBytes);
             o.set("verify_server_ms", stats(verifyMs));
             o.set("identify_server_ms", stats(identifyMs));
@@ -168,7 +166,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.println(o.toString());
             } else {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
-                        identities, enrolled, enrolled < identities ? identities : 0, Runtime.getRuntime().availableProcessors());
+                        identities, enrolled, identities, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
                         median(verifyMs), min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",

@@ -10,13 +10,16 @@ import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Options of the client commands: key directory, server override, passphrase. */
 final class ClientOptions {
     @Option(names = "--keys", paramLabel = "DIR", description = "key directory (default: $PICRYPT_KEYS, else $HOME/.picrypt)")
     Path keys;
 
-    @Option(names = "--server", paramLabel = "URL", description = "server URL (default: $PICRYPT_SERVER, else the one recorded by 'keys init')")
+    @Option(names = "--server", paramLabel = "URL[,URL...]", description = {"server URL (default: $PICRYPT_SERVER, else the one recorded by 'keys init');",
+            "several comma-separated URLs (members of one cluster): requests fail over to the next when one is down"})
     String server;
 
     @Option(names = "--passphrase", interactive = true, arity = "0..1",
@@ -34,11 +37,24 @@ final class ClientOptions {
         return env == null ? null : env.toCharArray();
     }
 
-    /** --server, else $PICRYPT_SERVER, else null. */
+    /** --server, else $PICRYPT_SERVER, else null; the first URL of a comma-separated list. */
     URI serverOverride() {
+        List<URI> all = serverOverrides();
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    /** Every URL of --server, else of $PICRYPT_SERVER (comma-separated, each checked), else none. */
+    List<URI> serverOverrides() {
         String s = server != null ? server : System.getenv("PICRYPT_SERVER");
-        if (s == null || s.isBlank()) return null;
-        return parseServer(s);
+        if (s == null || s.isBlank()) return List.of();
+        List<URI> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            if (part.isBlank()) continue;
+            URI u = parseServer(part.trim());
+            if (!out.contains(u)) out.add(u);
+        }
+        if (out.isEmpty()) throw new ClientException("not a server URL: '" + s + "'");
+        return out;
     }
 
     static URI parseServer(String s) {
@@ -57,7 +73,12 @@ final class ClientOptions {
         return o == null ? c : c.withServer(o);
     }
 
-    PiCryptClient http() { return new PiCryptClient(config()); }
+    /** The client of the configured keyset, over every --server URL (failover) or the recorded one. */
+    PiCryptClient http() {
+        ClientConfig c = config();
+        List<URI> all = serverOverrides();
+        return new PiCryptClient(all.isEmpty() ? List.of(c.server()) : all, c.keyset(), c.token(), PiCryptClient.Timeouts.DEFAULT);
+    }
 
     MatchSession session(FacePipeline pipeline, Double threshold) {
         return session(http(), pipeline, threshold);

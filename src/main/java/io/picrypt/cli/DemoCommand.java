@@ -78,23 +78,29 @@ final class DemoCommand implements Callable<Integer> {
             KeyDirectory keys = new KeyDirectory(tmp.resolve("keys"));
             SecretKey sk = MatchClient.generateSecretKey();
             keys.writeSecretKey(sk, null, false);
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, p.fingerprintHex(), null, KeyDirectory.keyCheck(sk), null);
-            keys.writeConfig(new ClientConfig(url, ks.id(), ks.token(), ks.params()), new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), null));
+            // the 1:N gallery key: identification runs over the keyset's column-packed gallery only
+            SecretKey gallerySk = GalleryClient.generateSecretKey();
+            keys.writeKey(KeyDirectory.GALLERY_SECRET_FILE, gallerySk, null, false);
+            var checks = new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gallerySk));
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, p.fingerprintHex(), null, checks.keyCheck(), checks.galleryKeyCheck());
+            keys.writeConfig(new ClientConfig(url, ks.id(), ks.token(), ks.params()), checks);
+            PiCryptClient api = new PiCryptClient(url, ks.id(), ks.token());
+            byte[] evalKeys = new GalleryClient(gallerySk).evaluationKeys();
+            api.uploadGalleryKeys(evalKeys);
             say("   keyset " + ks.id() + " registered; the server stored only a SHA-256 of its token");
-            MatchSession session = new MatchSession(new PiCryptClient(url, ks.id(), ks.token()), sk, pipeline, pipeline.threshold());
+            say(String.format(Locale.ROOT, "   1:N gallery key: the server received its evaluation (expansion) keys, %,d B, no secret", evalKeys.length));
+            MatchSession session = new MatchSession(api, sk, gallerySk, pipeline, pipeline.threshold());
 
             say("");
             List<SampleFaces.Sample> samples = SampleFaces.crops(pipeline, models.resolve("samples"));
             say("4. Enrollment of " + samples.size() + " faces cropped from the sample photos");
             Path faces = tmp.resolve("faces");
             Files.createDirectories(faces);
-            List<Path> files = new ArrayList<>();
             for (SampleFaces.Sample s : samples) {
                 Path f = faces.resolve(s.id() + ".png");
                 Files.write(f, s.png());
-                files.add(f);
                 MatchSession.Enrollment e = session.enroll(name(s), List.of(f), true);
-                say(String.format(Locale.ROOT, "   %-28s embed %4.0f ms, encrypt %3.0f ms -> server received a %,d-byte ciphertext",
+                say(String.format(Locale.ROOT, "   %-28s embed %4.0f ms, encrypt %3.0f ms -> server received %,d B of ciphertexts (template + gallery entry)",
                         name(s), e.trace().embedMs(), e.trace().encryptMs(), e.trace().requestBytes()));
             }
 
@@ -138,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
 
             if (gallerySize > 0) {
                 say("");
-                ok &= scale(url, ks, sk, pipeline, files, samples, genuine, who);
+                ok &= scale(session, samples, genuine, who);
             }
 
             say("");
@@ -149,31 +155,21 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Step 8: the keyset's column-packed gallery with synthetic identities plus the sample faces, then 1:N. */
-    private boolean scale(URI url, PiCryptClient.Keyset ks, SecretKey sk, FacePipeline pipeline, List<Path> files,
-                          List<SampleFaces.Sample> samples, Path genuine, SampleFaces.Sample who) {
+    /** Step 8: the keyset's column-packed gallery (already holding the sample faces of step 4) grows by synthetic identities, then 1:N. */
+    private boolean scale(MatchSession scaled, List<SampleFaces.Sample> samples, Path genuine, SampleFaces.Sample who) {
         say(String.format(Locale.ROOT, "8. 1:N at scale: the keyset's column-packed gallery with %,d synthetic identities + the %d sample faces",
                 gallerySize, samples.size()));
-        PiCryptClient api = new PiCryptClient(url, ks.id(), ks.token());
-        SecretKey gallerySk = GalleryClient.generateSecretKey();
-        byte[] evalKeys = new GalleryClient(gallerySk).evaluationKeys();
-        api.uploadGalleryKeys(evalKeys);
         List<String> names = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
-        for (int i = 0; i < samples.size(); i++) {
-            names.add("gallery-" + name(samples.get(i)));
-            vectors.add(pipeline.embedLargest(files.get(i)).vector());
-        }
         java.util.Random rnd = new java.util.Random(2026);
         for (int i = 0; i < gallerySize; i++) {
             names.add(String.format(Locale.ROOT, "synthetic-%06d", i));
             vectors.add(SyntheticEmbeddings.unit(rnd));
         }
-        MatchSession scaled = new MatchSession(api, sk, gallerySk, pipeline, pipeline.threshold());
         long t0 = System.nanoTime();
         long bytes = scaled.importGallery(names, vectors, d -> {});
-        say(String.format(Locale.ROOT, "   server received evaluation keys (%,d B, no secret) and %,d B of column ciphertexts (%.1f s to encrypt and import)",
-                evalKeys.length, bytes, (System.nanoTime() - t0) / 1e9));
+        say(String.format(Locale.ROOT, "   server received %,d B of column ciphertexts (%.1f s to encrypt and import)",
+                bytes, (System.nanoTime() - t0) / 1e9));
         MatchSession.Identification id = scaled.identify(genuine, 3);
         MatchSession.Trace t = id.trace();
         say(String.format(Locale.ROOT, "   identify: server saw %,d B of probes, computed for %.0f ms, returned %,d B of encrypted distances (%,d identities)",
@@ -181,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
         for (MatchSession.Candidate c : id.ranked()) say(String.format(Locale.ROOT, "   %-32s d2 = %.4f", c.name(), c.distance()));
         MatchSession.Candidate m = id.match();
         say("   client decided: " + (m != null ? "identified as " + m.name() : "unknown"));
-        return m != null && (m.name().equals(name(who)) || m.name().equals("gallery-" + name(who)));
+        return m != null && m.name().equals(name(who));
     }
 
     private static void verify(MatchSession session, String name, Path probe, String label) {

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "gallery", mixinStandardHelpOptions = true,
         description = "Maintain the keyset's 1:N gallery (the structure identify searches).",
-        subcommands = {GalleryCommand.Rebuild.class})
+        subcommands = {GalleryCommand.Init.class, GalleryCommand.Rebuild.class})
 final class GalleryCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -19,21 +19,68 @@ final class GalleryCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "rebuild", mixinStandardHelpOptions = true,
-            description = {"Put every identity enrolled with 1:1 templates but missing from the 1:N gallery (enrolled by a",
-                    "version before enrollment filled the gallery) into the gallery, so identify finds it. Run by the key owner:",
-                    "downloads the identity's own template ciphertexts, decrypts them locally and enrolls their mean. No photos needed."})
-    static final class Rebuild implements Callable<Integer> {
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = {"Give a key directory made before the 1:N gallery existed (no gallery.key) a gallery key for its keyset:",
+                    "generates it locally, uploads its evaluation keys (no secret) and records its key check. Then run",
+                    "'picrypt gallery rebuild' so identify finds the identities enrolled before."})
+    static final class Init implements Callable<Integer> {
         @Mixin
         ClientOptions client;
 
         @Override
         public Integer call() {
+            io.picrypt.client.KeyDirectory dir = client.directory();
+            if (dir.hasKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE)) {
+                throw new IllegalArgumentException("this key directory already has a gallery key ("
+                        + dir.dir().resolve(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE) + "); run 'picrypt gallery rebuild' if identify misses identities");
+            }
+            var c = client.config();
+            var sk = dir.readSecretKey(client.passphrase());
+            dir.checkKeys(sk, null);
+            var http = new io.picrypt.client.PiCryptClient(c);
+            if (http.galleryInfo().path("keys").asBoolean()) {
+                throw new IllegalArgumentException("keyset " + c.keyset() + " already has gallery keys made with another key directory; use that"
+                        + " directory, or 'picrypt keys init --force' for a new keyset");
+            }
+            var gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
+            byte[] evalKeys = new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys();
+            http.uploadGalleryKeys(evalKeys);
+            dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, gallerySk, client.passphrase(), false);
+            dir.writeConfig(dir.readConfig(), new io.picrypt.client.KeyDirectory.KeyChecks(dir.readKeyChecks().keyCheck(),
+                    io.picrypt.client.KeyDirectory.keyCheck(gallerySk)));
+            System.out.printf(Locale.ROOT, "gallery key: %s (mode 0600); evaluation keys uploaded (%,d bytes; no secret)%n",
+                    dir.dir().resolve(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE), evalKeys.length);
+            System.out.println("next:        picrypt gallery rebuild   (puts the identities enrolled before into the gallery)");
+            return 0;
+        }
+    }
+
+    @Command(name = "rebuild", mixinStandardHelpOptions = true,
+            description = {"Put every identity enrolled with 1:1 templates but missing from the 1:N gallery (enrolled by a",
+                    "version before enrollment filled the gallery) into the gallery, so identify finds it. Run by the key owner:",
+                    "downloads the identity's own template ciphertexts, decrypts them locally and enrolls their mean. No photos needed.",
+                    "With --compact, then also drops the slots of deleted identities: downloads the gallery's blocks, decrypts the live",
+                    "identities locally and replaces the gallery by fresh, full blocks in one step."})
+    static final class Rebuild implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @picocli.CommandLine.Option(names = "--compact", description = "also compact the gallery (drop deleted slots; fewer blocks)")
+        boolean compact;
+
+        @Override
+        public Integer call() {
             MatchSession s = client.session(null, null);
-            if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
+            if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt gallery init' first");
             MatchSession.Rebuild r = s.rebuildGallery(n -> {});
             System.out.printf(Locale.ROOT, "gallery rebuilt: %d identities added from their templates, %d already there, %d gallery-only%n",
                     r.added(), r.present(), r.galleryOnly());
+            if (compact) {
+                var dir = client.directory();
+                var gsk = dir.readKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), client.passphrase());
+                var c = io.picrypt.client.GalleryCompactor.compact(s.http(), gsk, b -> {});
+                System.out.printf(Locale.ROOT, "gallery compacted: %d blocks -> %d, %d identities kept%n", c.blocksBefore(), c.blocksAfter(), c.identities());
+            }
             return 0;
         }
     }

@@ -7,7 +7,6 @@ import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchClient;
 
 import java.nio.file.Path;
@@ -152,6 +151,7 @@ public final class MatchSession {
         float[] mean = normalisedMean(vectors);
         warnings.addAll(EnrollmentSafety.checkMatchesExisting(this, name, mean, replace ? "replace" : "add to", overrides));
         Enrollment e = enrollEmbedding(name, mean, replace);
+        warnings.addAll(e.warnings()); // e.g. "identify will not find it" without a gallery key
         Trace t = e.trace();
         return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
@@ -225,6 +225,9 @@ public final class MatchSession {
                 throw new ClientException("the template of '" + name + "' was stored but putting it into the 1:N gallery failed ("
                         + e.getMessage() + "); run 'picrypt gallery rebuild'", e.status(), e);
             }
+        } else {
+            warnings.add("this key directory has no gallery key, so identify will not find '" + name + "' (verify will): run 'picrypt gallery init',"
+                    + " then 'picrypt gallery rebuild'");
         }
         return new Enrollment(r.name(), 1, r.templates(), List.copyOf(warnings), new Trace(0, enc, server, 0, bytes, 0, compute));
     }
@@ -243,11 +246,10 @@ public final class MatchSession {
         return normalisedMean(vectors);
     }
 
-    /** Deletes the name's gallery entry (if any) and enrolls {@code embedding}; null when the keyset has no gallery keys. */
+    /** Replaces the name's gallery entry (if any) by {@code embedding}, in one server step; null when the keyset has no gallery keys. */
     private Enrollment replaceInGallery(String name, float[] embedding) {
-        http.deleteFromGallery(name);
         try {
-            return enrollIntoGallery(name, embedding);
+            return enrollIntoGallery(name, embedding, true);
         } catch (ClientException e) {
             if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
             throw e;
@@ -306,28 +308,35 @@ public final class MatchSession {
     }
 
     /**
-     * One probe, one answer: with a gallery key, the probe goes to the keyset's 1:N gallery, which holds every identity
-     * (enrolled or imported); without one (an old key directory), to the 1:1 templates. Decrypts and ranks locally.
+     * One probe, one answer: the probe goes to the keyset's 1:N gallery, which holds every identity (enrolled or
+     * imported). Decrypts and ranks locally.
+     *
+     * @throws ClientException (exit 2 in the CLI) when this session has no gallery key: an old key directory, see
+     *                         {@link #NO_GALLERY_KEY}
      */
     public Identification identifyEmbedding(float[] embedding, int top) {
         Probes p = encryptProbes(embedding);
         long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = p.probe() == null ? null : http.identify(p.probe());
-        PiCryptClient.Reply gr = p.galleryProbe() == null ? null : http.identifyGallery(p.galleryProbe());
-        return decodeIdentification(p, reply, gr, ms(t1), top);
+        PiCryptClient.Reply gr = http.identifyGallery(p.galleryProbe());
+        return decodeIdentification(p, gr, ms(t1), top);
     }
+
+    /** The refusal of identify in a session without a gallery key, with what to run. */
+    public static final String NO_GALLERY_KEY = "this key directory has no gallery key (made before the 1:N gallery), and identification"
+            + " runs over the keyset's 1:N gallery only: run 'picrypt gallery init' (adds a gallery key to this keyset), then"
+            + " 'picrypt gallery rebuild' (puts the identities enrolled before into the gallery); no decision was made";
 
     /** The faces' identifications in input order; {@code requests}: batch requests sent (1 unless the faces overflowed one batch). */
     public record Batch(List<Identification> faces, Trace trace, int requests) {}
 
-    /** Faces per batch request: the server's item limit (each face is one item: a gallery or a template probe). */
+    /** Faces per batch request: the server's item limit (each face is one item: a gallery probe). */
     public int facesPerBatch() {
         return io.picrypt.match.BatchFrames.MAX_ITEMS;
     }
 
     /**
      * Identifies several embeddings with one request (POST .../identify/batch): each item is the single-probe
-     * request of {@link #identifyEmbedding} (a gallery probe with a gallery key, else a template probe) and each answer
+     * request of {@link #identifyEmbedding} (a gallery probe) and each answer
      * item goes through the same decoding and checks. Each face's trace carries the shared round trip;
      * {@link Batch#trace()} has the totals.
      */
@@ -358,8 +367,7 @@ public final class MatchSession {
         for (float[] e : embeddings) {
             Probes p = encryptProbes(e);
             probes.add(p);
-            if (p.probe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.TEMPLATES, p.probe()));
-            if (p.galleryProbe() != null) items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
+            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
         }
         byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
         long t1 = System.nanoTime();
@@ -383,11 +391,8 @@ public final class MatchSession {
         int k = 0;
         for (Probes p : probes) {
             // each item is checked like a single answer, against the key-check values the batch answer carries
-            PiCryptClient.Reply r = p.probe() == null ? null
-                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
-            PiCryptClient.Reply g = p.galleryProbe() == null ? null
-                    : new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
-            Identification id = decodeIdentification(p, r, g, server, top);
+            PiCryptClient.Reply g = new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
+            Identification id = decodeIdentification(p, g, server, top);
             enc += id.trace().encryptMs();
             dec += id.trace().decryptMs();
             out.add(id);
@@ -395,38 +400,23 @@ public final class MatchSession {
         return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()), 1);
     }
 
-    /** One embedding's probe: a gallery probe with a gallery key (one identification path), else a template probe. */
-    private record Probes(byte[] probe, byte[] galleryProbe, double encryptMs) {}
+    /** One embedding's gallery probe (the one identification path). */
+    private record Probes(byte[] galleryProbe, double encryptMs) {}
 
     private Probes encryptProbes(float[] embedding) {
+        if (gallery == null) throw new ClientException(NO_GALLERY_KEY);
         long t0 = System.nanoTime();
-        byte[] probe = gallery == null ? crypto.encryptProbe(embedding) : null;
-        byte[] gp = gallery == null ? null : gallery.encryptProbe(embedding);
-        return new Probes(probe, gp, ms(t0));
+        byte[] gp = gallery.encryptProbe(embedding);
+        return new Probes(gp, ms(t0));
     }
 
     /** Decrypts and ranks the answer to one embedding's probe; the answer is untrusted and checked while read. */
-    private Identification decodeIdentification(Probes p, PiCryptClient.Reply reply, PiCryptClient.Reply gr, double server, int top) {
+    private Identification decodeIdentification(Probes p, PiCryptClient.Reply gr, double server, int top) {
         long t2 = System.nanoTime();
         List<Candidate> all = new ArrayList<>();
         long requestBytes = 0, responseBytes = 0;
         double computeMs = 0;
-        if (reply != null) {
-            checkKey(reply.keyCheck(), keyCheck, "secret key");
-            byte[] frame = reply.body();
-            IdentifyFrame.Contents c = IdentifyFrame.read(frame);
-            double[] d = crypto.decryptIdentify(c.envelope(), c.templates());
-            int k = 0;
-            for (IdentifyFrame.Entry e : c.entries()) {
-                double best = Double.POSITIVE_INFINITY;
-                for (int i = 0; i < e.templates(); i++) best = Math.min(best, d[k++]);
-                all.add(new Candidate(e.name(), best));
-            }
-            requestBytes += p.probe().length;
-            responseBytes += frame.length;
-            computeMs += reply.serverMs();
-        }
-        if (gr != null) {
+        {
             checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
             GalleryFrames.Answer answer;
             double[] d;
@@ -477,13 +467,17 @@ public final class MatchSession {
 
     /** One identity into the 1:N gallery (identification only); the server expands it into a free slot. */
     public Enrollment enrollIntoGallery(String name, float[] embedding) {
+        return enrollIntoGallery(name, embedding, false);
+    }
+
+    private Enrollment enrollIntoGallery(String name, float[] embedding, boolean replace) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
         name = IdentityNames.normalize(name);
         long t0 = System.nanoTime();
         byte[] ct = gallery.encryptEnrollment(embedding);
         double enc = ms(t0);
         long t1 = System.nanoTime();
-        double compute = http.enrollIntoGallery(name, ct);
+        double compute = http.enrollIntoGallery(name, ct, replace);
         return new Enrollment(name, 1, 1, List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, compute));
     }
 

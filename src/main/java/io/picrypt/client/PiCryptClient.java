@@ -38,7 +38,11 @@ public final class PiCryptClient {
     static final int VERIFY_FACTOR = 40;
 
     private final HttpClient http;
-    private final URI server;
+    /** The servers this client may use (cluster members), in order of preference; at least one. */
+    private final List<URI> servers;
+    /** Index into {@link #servers} of the one that answered last: requests go there first. */
+    private volatile int current;
+    private volatile Retry retry = Retry.DEFAULT;
     private final String keyset;
     private final String token;
     /** "name/dimension" of the embedding model, sent as X-PiCrypt-Model so the server can refuse another model's. */
@@ -52,6 +56,23 @@ public final class PiCryptClient {
      */
     public record Timeouts(Duration stall, double scale) {
         public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(30), 1.0);
+    }
+
+    /**
+     * How a request that is safe to repeat (GETs, verify, identify) rides out a cluster that is briefly unable to
+     * answer: an answer 503 (cluster_unavailable, busy, store_unavailable) or 429 is retried up to {@code attempts}
+     * times in all, after the server's Retry-After or else an exponential backoff from {@code firstBackoff} (doubling,
+     * at most 5 s), as long as the waits add up to at most {@code maxWait}. Any request whose connection is refused
+     * (it never reached the server) goes to the next server of the list; a safe one also does when the exchange broke
+     * off midway.
+     */
+    public record Retry(int attempts, Duration firstBackoff, Duration maxWait) {
+        public static final Retry DEFAULT = new Retry(10, Duration.ofMillis(500), Duration.ofSeconds(45));
+        public static final Retry NONE = new Retry(1, Duration.ZERO, Duration.ZERO);
+
+        public Retry {
+            if (attempts < 1 || firstBackoff.isNegative() || maxWait.isNegative()) throw new IllegalArgumentException("bad retry policy");
+        }
     }
 
     public record Keyset(String id, String token, String params) {}
@@ -79,8 +100,17 @@ public final class PiCryptClient {
     }
 
     public PiCryptClient(URI server, String keyset, String token, Timeouts timeouts) {
+        this(List.of(server), keyset, token, timeouts);
+    }
+
+    /**
+     * A client of several servers that answer for the same keysets (members of one cluster, docs/PROTOCOL.md "Cluster"):
+     * requests go to the first that answers, and fail over to the next as {@link Retry} says.
+     */
+    public PiCryptClient(List<URI> servers, String keyset, String token, Timeouts timeouts) {
+        if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("no server URL");
         this.http = newHttp();
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.keyset = keyset;
         this.token = token;
         this.timeouts = timeouts;
@@ -90,7 +120,14 @@ public final class PiCryptClient {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    public URI server() { return server; }
+    /** The server requests go to first now (the one that answered last). */
+    public URI server() { return servers.get(current); }
+
+    /** Every server this client may use, in order. */
+    public List<URI> servers() { return servers; }
+
+    /** Sets the retry policy of requests that are safe to repeat ({@link Retry#NONE}: one attempt per server). */
+    public void retry(Retry r) { this.retry = java.util.Objects.requireNonNull(r); }
 
     /** Sets the embedding model ("name/dimension") sent with every request of this keyset (null: none). */
     public void model(String nameAndDimension) { this.model = nameAndDimension; }
@@ -99,7 +136,7 @@ public final class PiCryptClient {
 
     /** GET /v1/health over this client's connections: true when the server answers. */
     public boolean healthy() {
-        return healthy(http, server);
+        return healthy(http, server());
     }
 
     /** GET /v1/health: true when the server answers. */
@@ -155,7 +192,7 @@ public final class PiCryptClient {
     public Enrolled enroll(String name, byte[] template, boolean replace) {
         HttpRequest req = request("/identities/" + enc(name) + "?mode=" + (replace ? "replace" : "add"))
                 .header("Content-Type", OCTET).PUT(HttpRequest.BodyPublishers.ofByteArray(template)).build();
-        Reply r = exchange(http, server, req, SMALL_JSON, timeouts);
+        Reply r = call(req, SMALL_JSON);
         JsonNode n = json(r.body());
         return new Enrolled(n.path("name").asText(), n.path("templates").asInt(), r.serverMs());
     }
@@ -194,10 +231,6 @@ public final class PiCryptClient {
         return postReply("/identities/" + enc(name) + "/verify", probe, (long) VERIFY_FACTOR * probe.length + SMALL_JSON);
     }
 
-    /** The identify frame: names and the encrypted distances to every template of the keyset. */
-    public Reply identify(byte[] probe) {
-        return postReply("/identify", probe, ENCRYPTED_ANSWER);
-    }
 
     /** PUT .../gallery/keys: the bulk gallery's evaluation keys (expansion Galois keys). */
     public void uploadGalleryKeys(byte[] keys) {
@@ -224,8 +257,13 @@ public final class PiCryptClient {
 
     /** PUT .../gallery/names/{name}: one identity into the gallery; returns the server's compute ms. */
     public double enrollIntoGallery(String name, byte[] enrollment) {
-        return exchange(http, server, request("/gallery/names/" + enc(name)).header("Content-Type", OCTET)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build(), SMALL_JSON, timeouts).serverMs();
+        return enrollIntoGallery(name, enrollment, false);
+    }
+
+    /** As above; with {@code replace}, the name's existing gallery entry (if any) is replaced in the same server-side step. */
+    public double enrollIntoGallery(String name, byte[] enrollment, boolean replace) {
+        return call(request("/gallery/names/" + enc(name) + (replace ? "?mode=replace" : "")).header("Content-Type", OCTET)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build(), SMALL_JSON).serverMs();
     }
 
     /** DELETE .../gallery/names/{name}; false if the gallery did not hold it. */
@@ -251,6 +289,17 @@ public final class PiCryptClient {
         return out;
     }
 
+    /** GET .../gallery/blocks/{n}: a stored block with the names of its live slots (PCGB), for the key owner's compaction. */
+    public byte[] galleryBlock(int n) {
+        return send(request("/gallery/blocks/" + n).timeout(Duration.ofMinutes(5)).GET().build(), 64L << 20);
+    }
+
+    /** POST .../gallery/compact: replaces the whole gallery by the owner's fresh blocks (PCGC); the server's JSON answer. */
+    public JsonNode compactGallery(byte[] frame) {
+        return json(send(request("/gallery/compact").timeout(Duration.ofMinutes(30)).header("Content-Type", OCTET)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(), SMALL_JSON));
+    }
+
     public Reply identifyGallery(byte[] probe) {
         return postReply("/gallery/identify", probe, ENCRYPTED_ANSWER);
     }
@@ -261,15 +310,15 @@ public final class PiCryptClient {
         return postReply("/identify/batch", frame, ENCRYPTED_ANSWER);
     }
 
-    /** POST of a binary body under this keyset, binary answer (used by verify, identify, image-diff). */
+    /** POST of a binary body under this keyset, binary answer (used by verify, gallery identify, image-diff). */
     public byte[] post(String path, byte[] body) {
         return postReply(path, body, ENCRYPTED_ANSWER).body();
     }
 
     /** POST of a binary body; answers longer than {@code maxAnswer} bytes are refused as they arrive. */
     public Reply postReply(String path, byte[] body, long maxAnswer) {
-        return exchange(http, server, request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), maxAnswer, timeouts);
+        return call(request(path).header("Content-Type", OCTET).timeout(Duration.ofMinutes(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), maxAnswer);
     }
 
     /** Bytes moved so far of a transfer's total (total -1 when unknown). */
@@ -290,7 +339,7 @@ public final class PiCryptClient {
                         () -> new CountingInput(new java.io.ByteArrayInputStream(body), body.length, upload)), body.length))
                 .build();
         // the difference of two images is one encrypted image: never more than what was sent
-        HttpResponse<byte[]> r = bounded(http, server, req, 2L * body.length + SMALL_JSON, download, timeouts);
+        HttpResponse<byte[]> r = bounded(http, server(), req, 2L * body.length + SMALL_JSON, download, timeouts);
         byte[] answer = r.body();
         int s = r.statusCode();
         if (s < 200 || s >= 300) throw httpError(s, answer);
@@ -320,7 +369,7 @@ public final class PiCryptClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets/" + enc(keyset) + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server().resolve("/v1/keysets/" + enc(keyset) + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
         String m = model;
         if (m != null) b.header("X-PiCrypt-Model", m);
@@ -328,7 +377,105 @@ public final class PiCryptClient {
     }
 
     private byte[] send(HttpRequest req, long maxAnswer) {
-        return exchange(http, server, req, maxAnswer, timeouts).body();
+        return call(req, maxAnswer).body();
+    }
+
+    /** Requests whose repetition changes nothing: reads, verify and identify (their answers are computed, not stored). */
+    static boolean safeToRepeat(HttpRequest req) {
+        if (req.method().equals("GET")) return true;
+        String p = req.uri().getRawPath();
+        return req.method().equals("POST") && (p.endsWith("/verify") || p.endsWith("/gallery/identify") || p.endsWith("/identify/batch"));
+    }
+
+    /** The same request to another server (method, headers, body publisher and timeout are kept). */
+    private static HttpRequest retarget(HttpRequest req, URI server) {
+        URI u = req.uri();
+        URI to = server.resolve(u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
+        return HttpRequest.newBuilder(req, (name, value) -> true).uri(to).build();
+    }
+
+    /** A 503 or 429 that says the server (cluster) could not answer now; repeating a safe request later may succeed. */
+    private static boolean transient_(int status, byte[] body) {
+        if (status == 429) return true;
+        if (status != 503) return false;
+        try {
+            String code = JSON.readTree(body).path("error").asText("");
+            return code.equals("cluster_unavailable") || code.equals("busy") || code.equals("store_unavailable");
+        } catch (IOException | RuntimeException e) {
+            return false; // not our JSON: a proxy's page, not retried
+        }
+    }
+
+    /**
+     * Sends {@code req} to the servers as {@link Retry} says: the server that answered last first; on a refused
+     * connection (the request never arrived) the next one, for any request; on a broken exchange the next one for
+     * a request that is safe to repeat; a transient 503/429 of a safe request is retried after Retry-After or a
+     * backoff. Throws the last failure when every server failed or the retry budget is spent.
+     */
+    private Reply call(HttpRequest req, long maxAnswer) {
+        boolean safe = safeToRepeat(req);
+        Retry policy = retry;
+        long waited = 0;
+        Duration backoff = policy.firstBackoff();
+        int n = servers.size();
+        for (int attempt = 1; ; attempt++) {
+            RuntimeException last = null;
+            long waitMs = -1;
+            int start = current;
+            for (int k = 0; k < n; k++) {
+                int i = (start + k) % n;
+                URI s = servers.get(i);
+                HttpResponse<byte[]> r;
+                try {
+                    r = bounded(http, s, k == 0 && s.equals(serverOf(req)) ? req : retarget(req, s), maxAnswer, Transfer.NONE, timeouts);
+                } catch (Unreachable e) {
+                    last = e;
+                    continue; // never reached that server: any request may go to the next
+                } catch (ClientException e) {
+                    if (!safe || e.status() != 0 || n == 1 || Thread.currentThread().isInterrupted()) throw e;
+                    last = e;
+                    continue; // broke off midway: only a request safe to repeat goes to the next server
+                }
+                current = i;
+                int st = r.statusCode();
+                if (st >= 200 && st < 300) {
+                    return new Reply(r.body(), serverMs(r), r.headers().firstValue("X-PiCrypt-Key-Check").orElse(null),
+                            r.headers().firstValue("X-PiCrypt-Gallery-Key-Check").orElse(null));
+                }
+                ClientException err = httpError(st, r.body());
+                if (!safe || !transient_(st, r.body())) throw err;
+                last = err;
+                waitMs = r.headers().firstValue("Retry-After").map(v -> {
+                    try {
+                        return Math.min(30_000L, Math.max(0L, Long.parseLong(v.trim()) * 1000));
+                    } catch (NumberFormatException bad) {
+                        return -1L;
+                    }
+                }).orElse(-1L);
+                break; // this server answered: wait, then start again from it
+            }
+            if (waitMs < 0 && last instanceof Unreachable) throw last; // no server reachable: say so now
+            if (waitMs < 0) waitMs = backoff.toMillis();
+            if (attempt >= policy.attempts() || waited + waitMs > policy.maxWait().toMillis()) throw last;
+            try {
+                Thread.sleep(waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClientException("interrupted", e);
+            }
+            waited += waitMs;
+            backoff = Duration.ofMillis(Math.min(5_000, Math.max(1, backoff.toMillis() * 2)));
+        }
+    }
+
+    private static URI serverOf(HttpRequest req) {
+        URI u = req.uri();
+        return URI.create(u.getScheme() + "://" + u.getRawAuthority());
+    }
+
+    /** The connection was refused or not made in time: the request never reached that server. */
+    private static final class Unreachable extends ClientException {
+        Unreachable(String message, Throwable cause) { super(message, cause); }
     }
 
     private static Reply exchange(HttpClient http, URI server, HttpRequest req, long maxAnswer, Timeouts timeouts) {
@@ -378,7 +525,7 @@ public final class PiCryptClient {
             Throwable c = e.getCause();
             for (Throwable t = c; t != null; t = t.getCause()) if (t instanceof TooLarge) throw new ClientException(t.getMessage(), t);
             if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException || c.getCause() instanceof ConnectException) {
-                throw new ClientException("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", c);
+                throw new Unreachable("cannot reach the PiCrypt server at " + server + " (is it running? start it with 'picrypt server')", c);
             }
             if (c instanceof HttpTimeoutException) throw new ClientException("the PiCrypt server at " + server + " did not answer in time", c);
             throw new ClientException("talking to " + server + " failed: " + c.getMessage(), c);

@@ -15,7 +15,8 @@ import java.util.List;
  * request:  "PCBQ" u8 version=1  u16 count  { u8 kind  u32 length  bytes[length] } * count
  * answer:   "PCBA" u8 version=1  u16 count  { u8 kind  u32 length  bytes[length] } * count
  * </pre>
- * Big-endian; kind 1 = POST .../identify (templates), 2 = POST .../gallery/identify. 1 <= count <= {@link #MAX_ITEMS}.
+ * Big-endian; kind 2 = POST .../gallery/identify (the one 1:N path); kind 1 (the removed template identify)
+ * still parses so that the server can refuse it with a clear 400. 1 <= count <= {@link #MAX_ITEMS}.
  */
 public final class BatchFrames {
     private BatchFrames() {}

@@ -130,13 +130,6 @@ public final class MatchClient {
                 2 - 2 * ip, template, 2 * NOISE_BOUND));
     }
 
-    /** Like {@link #decryptDistances(byte[])}, and checks that the server answered for {@code expected} templates. */
-    public double[] decryptIdentify(byte[] result, int expected) {
-        double[] d = decryptDistances(result);
-        if (d.length != expected) throw new IntegrityException("server answered for " + d.length + " templates, expected " + expected);
-        return d;
-    }
-
     /** Distances to each template of the verified name. */
     public double[] decryptVerify(byte[] result) {
         return decryptDistances(result);

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The server's side: holds no key, validates every ciphertext against the matching parameters, packs
+ * The server's side of 1:1 verification (1:N identification is the column-packed gallery, {@link GalleryServer}): holds no key, validates every ciphertext against the matching parameters, packs
  * templates 8 to a ciphertext with noise-free monomial shifts (template k moves to coefficients
  * 512k..512k+511) and multiplies each packed ciphertext by the probe once: coefficient 512k of the
  * product is the encrypted inner product with template k. Results stay 3-component (no
@@ -21,12 +21,12 @@ public final class MatchServer {
     private final CkksParameters params = MatchParameters.get();
     private final Evaluator ev = new Evaluator(params);
 
-    /** Templates packed for repeated queries; immutable once built. */
-    public static final class Gallery {
+    /** One name's templates packed 8 to a ciphertext; immutable once built. */
+    public static final class Packed {
         private final List<Ciphertext> packed;
         private final int count;
 
-        private Gallery(List<Ciphertext> packed, int count) {
+        private Packed(List<Ciphertext> packed, int count) {
             this.packed = packed;
             this.count = count;
         }
@@ -48,7 +48,7 @@ public final class MatchServer {
         validate(blob);
     }
 
-    public Gallery gallery(List<byte[]> templates) {
+    public Packed pack(List<byte[]> templates) {
         int per = MatchParameters.TEMPLATES_PER_CIPHERTEXT;
         int groups = (templates.size() + per - 1) / per;
         List<Ciphertext> packed = IntStream.range(0, groups).parallel().mapToObj(g -> {
@@ -60,22 +60,7 @@ public final class MatchServer {
             }
             return acc;
         }).toList();
-        return new Gallery(new ArrayList<>(packed), templates.size());
-    }
-
-    /** Encrypted distances of the probe to every template, in order (8 per result ciphertext). */
-    public byte[] identify(Gallery gallery, byte[] probeBlob) {
-        return identify(gallery, validate(probeBlob));
-    }
-
-    /** As above for a probe already parsed by {@link #validate} (parsing re-expands its seed: do it once). */
-    public byte[] identify(Gallery gallery, Ciphertext probe) {
-        List<Ciphertext> results = gallery.packed.parallelStream().map(t -> ev.multiply(t, probe)).toList();
-        return ResultEnvelope.write(gallery.count, results, params);
-    }
-
-    public byte[] identify(List<byte[]> templates, byte[] probeBlob) {
-        return identify(gallery(templates), probeBlob);
+        return new Packed(new ArrayList<>(packed), templates.size());
     }
 
     /** 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per 8 templates. */
@@ -85,6 +70,8 @@ public final class MatchServer {
 
     public byte[] verify(List<byte[]> templatesOfName, Ciphertext probe) {
         if (templatesOfName.isEmpty()) throw new IllegalArgumentException("no templates");
-        return identify(gallery(templatesOfName), probe);
+        Packed g = pack(templatesOfName);
+        List<Ciphertext> results = g.packed.parallelStream().map(t -> ev.multiply(t, probe)).toList();
+        return ResultEnvelope.write(g.count, results, params);
     }
 }

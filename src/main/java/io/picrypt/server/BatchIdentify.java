@@ -8,20 +8,20 @@ import java.util.function.BiFunction;
 
 /**
  * POST /v1/keysets/{id}/identify/batch: several probes (e.g. every face of a group photo) in one request,
- * one answer. A thin layer: each item goes through the same code as the single-probe routes
- * (POST .../identify and .../gallery/identify) and its answer is that route's answer, so a group photo of
- * ten people costs one round trip and nothing new is computed or revealed.
+ * one answer. A thin layer: each item goes through the same code as the single-probe route
+ * (POST .../gallery/identify, the one 1:N path) and its answer is that route's answer, so a group photo of
+ * ten people costs one round trip and nothing new is computed or revealed. The route runs in one of the
+ * server's identify slots (Limits.identifySlots*), like a single identify.
  */
 final class BatchIdentify {
-    private final BiFunction<String, byte[], byte[]> templates, gallery;
+    private final BiFunction<String, byte[], byte[]> gallery;
     private final long maxProbeBytes;
 
     /**
-     * {@code templates} / {@code gallery}: keyset id + single probe -> the single route's answer body;
-     * {@code maxProbeBytes}: the single routes' body limit, applied to each item.
+     * {@code gallery}: keyset id + single probe -> the single route's answer body;
+     * {@code maxProbeBytes}: the single route's body limit, applied to each item.
      */
-    BatchIdentify(BiFunction<String, byte[], byte[]> templates, BiFunction<String, byte[], byte[]> gallery, long maxProbeBytes) {
-        this.templates = templates;
+    BatchIdentify(BiFunction<String, byte[], byte[]> gallery, long maxProbeBytes) {
         this.gallery = gallery;
         this.maxProbeBytes = maxProbeBytes;
     }
@@ -42,7 +42,13 @@ final class BatchIdentify {
             if (i.body().length > maxProbeBytes) {
                 throw new ApiException(413, "too_large", "a batch item of " + i.body().length + " bytes exceeds the per-probe limit of " + maxProbeBytes);
             }
-            byte[] a = (i.kind() == BatchFrames.TEMPLATES ? templates : gallery).apply(keyset, i.body());
+            if (i.kind() != BatchFrames.GALLERY) {
+                throw ApiException.badRequest("batch item kind " + i.kind() + " (template identify) no longer exists: send gallery probes (kind "
+                        + BatchFrames.GALLERY + ")");
+            }
+        }
+        for (BatchFrames.Item i : items) {
+            byte[] a = gallery.apply(keyset, i.body());
             out.add(new BatchFrames.Item(i.kind(), a));
         }
         return BatchFrames.writeAnswer(out);

@@ -87,6 +87,33 @@ public final class ClusterGalleryService implements GalleryService {
     private final IExecutorService exec;
     private final ConcurrentHashMap<String, GalleryServer> servers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, Parsed> parsed = new ConcurrentHashMap<>();
+    /** The quota check before a block is added (as in {@link LocalGalleryService}); none until {@link #admitWith}. */
+    private volatile LocalGalleryService.BlockAdmission admission = (k, b, n) -> {};
+    /** Per keyset, what the last identify this member took cost on each member (for {@link #stats} and the cluster bench). */
+    private final ConcurrentHashMap<String, LastIdentify> lastIdentify = new ConcurrentHashMap<>();
+    private volatile long lastGcNanos;
+
+    /** One member's part of an identify: its partial PCGF answer, the blocks it covered and its compute time. */
+    record Part(byte[] answer, String member, int blocks, double computeMs) implements Serializable {}
+
+    /**
+     * The last identify taken by this member for a keyset: probe size, each member's part (remote parts crossed the
+     * network: the probe out, the partial answer back), the merge time on this member and the whole time.
+     */
+    record LastIdentify(int probeBytes, List<PartStat> parts, double mergeMs, double totalMs) {
+        /** Payload bytes between members: the probe to each other member and its partial answer back. */
+        long networkBytes() {
+            long b = 0;
+            for (PartStat p : parts) if (p.remote()) b += probeBytes + p.answerBytes();
+            return b;
+        }
+    }
+
+    record PartStat(String member, boolean remote, int blocks, double computeMs, int answerBytes) {}
+
+    /** What one member holds, for {@link #stats}. */
+    record MemberStat(String member, int blocksOwned, long ownedEntryBytes, long backupEntryBytes, long heapUsedBytes, long heapMaxBytes)
+            implements Serializable {}
 
     /** Starts this process's member and joins the cluster; the store must be PostgreSQL (shared by all members). */
     public ClusterGalleryService(EnrollmentStore store, Settings settings) {
@@ -128,6 +155,14 @@ public final class ClusterGalleryService implements GalleryService {
         c.getMapConfig(META).setBackupCount(1);
         c.getExecutorConfig(EXEC).setPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors()));
         return c;
+    }
+
+    /**
+     * Sets the check run (under the keyset's cluster-wide lock, before anything is stored) whenever a block is about to
+     * be added: an import, or an enrollment that opens a new block. It throws to refuse (the server's keyset quota: 507).
+     */
+    public void admitWith(LocalGalleryService.BlockAdmission admission) {
+        this.admission = java.util.Objects.requireNonNull(admission);
     }
 
     /** Members currently in the cluster (for health and tests). */
@@ -174,6 +209,7 @@ public final class ClusterGalleryService implements GalleryService {
                 if (!PiCryptServer.validName(n)) throw ApiException.badRequest("bad name in the import: '" + n + "'");
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
+            admission.admit(id, count, imp.block().length);
             GalleryServer.Block block = gs.importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
@@ -201,6 +237,7 @@ public final class ClusterGalleryService implements GalleryService {
             }
             int target = Math.max(0, count - 1);
             while (true) {
+                if (target == count) admission.admit(id, count, PiCryptServer.BLOCK_HEAP_BYTES); // opens a new block
                 int slot = onOwner(new BlockKey(id, target), new Enroll(id, target, target == count, name, enrollment));
                 if (slot >= 0) {
                     if (target == count) meta.set(id, new Meta(count + 1));
@@ -208,6 +245,16 @@ public final class ClusterGalleryService implements GalleryService {
                 }
                 target = count; // the last block is full: open the next one
             }
+        });
+    }
+
+    @Override
+    public Enrolled replace(String id, String name, byte[] enrollment) {
+        io.picrypt.ckks.Serializer.readCiphertext(enrollment, GalleryParameters.get()); // malformed: refused before the old entry goes
+        server(id, true);
+        return locked(id, () -> { // IMap locks are reentrant for the holding thread: delete and enroll take it again
+            delete(id, name);
+            return enroll(id, name, enrollment);
         });
     }
 
@@ -233,12 +280,21 @@ public final class ClusterGalleryService implements GalleryService {
         GalleryFrames.Answer merged = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
+                long t0 = System.nanoTime();
                 List<GalleryFrames.Answer> parts = new ArrayList<>();
-                for (Future<byte[]> f : exec.submitToAllMembers(new Identify(id, probe, count)).values()) {
-                    parts.add(GalleryFrames.readAnswer(f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS)));
+                List<PartStat> stats = new ArrayList<>();
+                String self = hz.getCluster().getLocalMember().getUuid().toString();
+                for (Future<Part> f : exec.submitToAllMembers(new Identify(id, probe, count)).values()) {
+                    Part p = f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
+                    parts.add(GalleryFrames.readAnswer(p.answer()));
+                    stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.answer().length));
                 }
+                long t1 = System.nanoTime();
                 merged = GalleryFrames.merge(parts);
-                if (merged.blocks().size() == count) break;
+                if (merged.blocks().size() == count) {
+                    lastIdentify.put(id, new LastIdentify(probe.length, List.copyOf(stats), (System.nanoTime() - t1) / 1e6, (System.nanoTime() - t0) / 1e6));
+                    break;
+                }
                 log.info("identify covered {} of {} blocks (partitions migrating?); retrying", merged.blocks().size(), count);
                 if (attempt == ATTEMPTS / 2) reloadMissing(id, count); // more members lost than backups: from the store
             } catch (ExecutionException e) {
@@ -267,6 +323,71 @@ public final class ClusterGalleryService implements GalleryService {
             }
         }
         return new GalleryFrames.Answer(merged.blocks(), entries, merged.result());
+    }
+
+    @Override
+    public Compacted compact(String id, int expectedBlocks, List<GalleryFrames.Import> imports) {
+        GalleryServer gs = server(id, true);
+        return locked(id, () -> {
+            int count = loaded(id);
+            if (count != expectedBlocks) {
+                throw new ApiException(409, "gallery_changed", "the gallery has " + count + " blocks, not the " + expectedBlocks
+                        + " this compaction was computed from; nothing was changed: run it again");
+            }
+            if (imports.size() > expectedBlocks) throw ApiException.badRequest("a compaction may not add blocks");
+            List<String> live = store.galleryNames(id).stream().map(GalleryStore.GalleryName::name).toList();
+            List<byte[]> data = new ArrayList<>();
+            List<List<String>> names = GalleryService.checkCompaction(live, imports, imp -> {
+                GalleryServer.Block b = gs.importBlock(imp.block());
+                data.add(b.toBytes());
+                return b.liveCount();
+            });
+            try {
+                store.replaceGallery(id, data, names);
+            } finally {
+                // the store is the truth: drop the keyset's blocks from the cluster, the next use reloads them
+                for (int b = 0; b < count; b++) blocks.delete(new BlockKey(id, b));
+                meta.delete(id);
+                everywhere(new Forget(id, true));
+            }
+            return new Compacted(count, data.size(), live.size());
+        });
+    }
+
+    /**
+     * For operators and {@code picrypt bench cluster}: what each member holds of the keyset's gallery (blocks owned,
+     * owned and backup entry bytes, heap used and maximum) and what the last identify this member took cost on each
+     * member. With {@code gc}, each member runs a garbage collection first (at most once per 10 s per member), so that
+     * heap used is the live set. Sizes in bytes, times in ms.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode stats(String id, boolean gc) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var o = json.createObjectNode();
+        o.put("members", members());
+        var arr = o.putArray("member_stats");
+        for (var e : exec.submitToAllMembers(new Stats(id, gc)).entrySet()) {
+            try {
+                MemberStat m = e.getValue().get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
+                arr.addObject().put("member", m.member()).put("address", e.getKey().getAddress().toString())
+                        .put("blocks_owned", m.blocksOwned()).put("owned_entry_bytes", m.ownedEntryBytes())
+                        .put("backup_entry_bytes", m.backupEntryBytes()).put("heap_used_bytes", m.heapUsedBytes())
+                        .put("heap_max_bytes", m.heapMaxBytes());
+            } catch (Exception ex) {
+                arr.addObject().put("address", e.getKey().getAddress().toString()).put("error", ex.toString());
+            }
+        }
+        LastIdentify l = lastIdentify.get(id);
+        if (l != null) {
+            var li = o.putObject("last_identify");
+            li.put("probe_bytes", l.probeBytes()).put("merge_ms", l.mergeMs()).put("total_ms", l.totalMs())
+                    .put("network_payload_bytes", l.networkBytes());
+            var parts = li.putArray("parts");
+            for (PartStat p : l.parts()) {
+                parts.addObject().put("member", p.member()).put("remote", p.remote()).put("blocks", p.blocks())
+                        .put("compute_ms", p.computeMs()).put("answer_bytes", p.answerBytes());
+            }
+        }
+        return o;
     }
 
     @Override
@@ -395,7 +516,7 @@ public final class ClusterGalleryService implements GalleryService {
     }
 
     /** The products of every block of the keyset this member owns: a partial PCGF answer (blocks + result, no names). */
-    static final class Identify extends Task<byte[]> {
+    static final class Identify extends Task<Part> {
         final String keyset;
         final byte[] probe;
         final int count;
@@ -407,7 +528,8 @@ public final class ClusterGalleryService implements GalleryService {
         }
 
         @Override
-        public byte[] call() {
+        public Part call() {
+            long t0 = System.nanoTime();
             ClusterGalleryService s = of(hz);
             GalleryServer gs = s.server(keyset, true);
             List<BlockKey> mine = new ArrayList<>();
@@ -422,7 +544,8 @@ public final class ClusterGalleryService implements GalleryService {
                 held.add(b);
             }
             byte[] result = held.isEmpty() ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get()) : gs.identify(held, probe);
-            return GalleryFrames.writeAnswer(numbers, List.of(), result);
+            return new Part(GalleryFrames.writeAnswer(numbers, List.of(), result), hz.getCluster().getLocalMember().getUuid().toString(),
+                    numbers.size(), (System.nanoTime() - t0) / 1e6);
         }
     }
 
@@ -495,6 +618,32 @@ public final class ClusterGalleryService implements GalleryService {
             s.blocks.set(key, new BlockValue(v, data));
             s.parsed.put(key, new Parsed(v, b));
             return true;
+        }
+    }
+
+    /** What this member holds of a keyset's gallery (see {@link #stats}). */
+    static final class Stats extends Task<MemberStat> {
+        final String keyset;
+        final boolean gc;
+
+        Stats(String keyset, boolean gc) {
+            this.keyset = keyset;
+            this.gc = gc;
+        }
+
+        @Override
+        public MemberStat call() {
+            ClusterGalleryService s = of(hz);
+            if (gc && System.nanoTime() - s.lastGcNanos > TimeUnit.SECONDS.toNanos(10)) {
+                s.lastGcNanos = System.nanoTime();
+                System.gc();
+            }
+            int owned = 0;
+            for (BlockKey k : s.blocks.localKeySet()) if (k.keyset().equals(keyset)) owned++;
+            var ls = s.blocks.getLocalMapStats();
+            Runtime rt = Runtime.getRuntime();
+            return new MemberStat(hz.getCluster().getLocalMember().getUuid().toString(), owned, ls.getOwnedEntryMemoryCost(),
+                    ls.getBackupEntryMemoryCost(), rt.totalMemory() - rt.freeMemory(), rt.maxMemory());
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Admission to a scarce, heavy operation (image difference): at most {@code total} run at once, and at most
+ * Admission to a scarce, heavy operation (image difference, 1:N identify): at most {@code total} run at once, and at most
  * {@code perOwner} for one owner (keyset), so one keyset's requests cannot hold every slot while other keysets
  * wait. A waiter gives up after its timeout (the caller answers 503).
  */
@@ -30,6 +30,11 @@ final class FairSlots {
         inUse++;
         held.merge(owner, 1, Integer::sum);
         return true;
+    }
+
+    /** Whether {@code owner} holds its whole share now (a refusal is then its own load: 429, not the server's: 503). */
+    synchronized boolean ownerFull(String owner) {
+        return held.getOrDefault(owner, 0) >= perOwner;
     }
 
     synchronized void release(String owner) {

@@ -38,11 +38,63 @@ public interface GalleryService extends AutoCloseable {
     /** Expands one enrollment ciphertext into the next free slot under {@code name} (new to the gallery). */
     Enrolled enroll(String keysetId, String name, byte[] enrollment);
 
+    /**
+     * As {@link #enroll}, replacing {@code name}'s entry if the gallery holds one: the old slot is tombstoned and the
+     * new ciphertext enrolled under the keyset's write lock, so two concurrent replacements of one name both succeed
+     * (the last wins) instead of one failing on a duplicate. A malformed ciphertext is refused before the old entry goes.
+     */
+    Enrolled replace(String keysetId, String name, byte[] enrollment);
+
     /** Tombstones {@code name}'s slot; false if the gallery does not hold it (or has no keys). */
     boolean delete(String keysetId, String name);
 
     /** One answer covering every block of the keyset (PCGF v2 framing, see {@link GalleryFrames}). */
     GalleryFrames.Answer identify(String keysetId, byte[] probe);
+
+    /** What {@link #compact} did: blocks before and after, identities kept. */
+    record Compacted(int blocksBefore, int blocksAfter, int identities) {}
+
+    /**
+     * Replaces the whole gallery by {@code imports} (the key owner's fresh blocks of exactly the live identities), in one
+     * store transaction. Refused with 409 {@code gallery_changed} when the gallery no longer has {@code expectedBlocks}
+     * blocks (it changed since the owner downloaded it), 400 when the names are not exactly the live names, each once.
+     */
+    Compacted compact(String keysetId, int expectedBlocks, List<GalleryFrames.Import> imports);
+
+    /** Block {@code block} as stored, with the names of its live slots (for the key owner's compaction); 404 if absent. */
+    static io.picrypt.match.GalleryCompaction.Download download(io.picrypt.store.GalleryStore store, String keysetId, int block) {
+        byte[] data = store.galleryBlock(keysetId, block).orElseThrow(() -> ApiException.notFound("no gallery block " + block));
+        List<io.picrypt.match.GalleryCompaction.Entry> entries = new java.util.ArrayList<>();
+        for (var n : store.galleryNames(keysetId)) if (n.block() == block) entries.add(new io.picrypt.match.GalleryCompaction.Entry(n.slot(), n.name()));
+        entries.sort(java.util.Comparator.comparingInt(io.picrypt.match.GalleryCompaction.Entry::slot));
+        return new io.picrypt.match.GalleryCompaction.Download(entries, data);
+    }
+
+    /**
+     * Checks a compaction against the live names: every import parses ({@code parse} returns its live count), the names
+     * are exactly {@code live}, each once. Returns the imports' names in block order.
+     */
+    static List<List<String>> checkCompaction(java.util.Collection<String> live, List<GalleryFrames.Import> imports,
+                                              java.util.function.ToIntFunction<GalleryFrames.Import> parse) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<List<String>> names = new java.util.ArrayList<>();
+        for (GalleryFrames.Import imp : imports) {
+            if (imp.names().isEmpty()) throw ApiException.badRequest("a compacted block holds no identity");
+            for (String n : imp.names()) {
+                if (!seen.add(n)) throw ApiException.badRequest("'" + n + "' appears twice in the compaction");
+            }
+            int count = parse.applyAsInt(imp);
+            if (count != imp.names().size()) {
+                throw ApiException.badRequest("a compacted block holds " + count + " identities but " + imp.names().size() + " names were given");
+            }
+            names.add(imp.names());
+        }
+        if (seen.size() != live.size() || !seen.containsAll(live)) {
+            throw ApiException.badRequest("the compaction must hold exactly the gallery's " + live.size() + " live identities, it holds "
+                    + seen.size() + (seen.containsAll(live) ? "" : " and misses some"));
+        }
+        return names;
+    }
 
     /** Drops whatever is cached for a keyset (its data was deleted from the store). */
     void forget(String keysetId);

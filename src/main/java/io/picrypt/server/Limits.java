@@ -33,6 +33,10 @@ import java.util.Map;
  * @param imageDiffSlots         image differences computed at once on the whole server
  * @param imageDiffSlotsPerKeyset image differences one keyset computes at once (so one keyset cannot hold all)
  * @param imageDiffWaitMs        how long an image difference waits for a slot before 503
+ * @param identifySlots          1:N identify requests (single probe or batch) computed at once on the whole server
+ * @param identifySlotsPerKeyset identify requests one keyset computes at once (429 beyond, after the wait)
+ * @param identifyWaitMs         how long an identify request waits for a slot before 429 (its keyset's share is in
+ *                               use) or 503 (the server's slots are)
  * @param queueWaitMs            how long a request (body complete) waits, parked without a thread, for one of the
  *                               route workers (the pool's threads less four kept for health checks) before 503
  */
@@ -40,7 +44,8 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
                      int maxConnections, int maxConnectionsPerClient, long bodyBufferBytes, long cacheBytes,
                      int keysetsPerWindow, int keysetsPerClientWindow, long windowMs,
                      int maxIdentities, int maxGalleryBlocks, long maxStoredBytes, long maxEvaluationKeyBytes,
-                     int imageDiffSlots, int imageDiffSlotsPerKeyset, long imageDiffWaitMs, long queueWaitMs) {
+                     int imageDiffSlots, int imageDiffSlotsPerKeyset, long imageDiffWaitMs, long queueWaitMs,
+                     int identifySlots, int identifySlotsPerKeyset, long identifyWaitMs) {
 
     public Limits {
         if (idleTimeoutMs < 100 || headerDeadlineMs < 100 || bodyGraceMs < 0) throw new IllegalArgumentException("timeouts must be >= 100 ms");
@@ -50,6 +55,7 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
         if (keysetsPerWindow < 0 || keysetsPerClientWindow < 0 || windowMs < 1) throw new IllegalArgumentException("bad keyset rate");
         if (maxIdentities < 1 || maxGalleryBlocks < 0 || maxStoredBytes < 1 || maxEvaluationKeyBytes < 1) throw new IllegalArgumentException("bad quota");
         if (imageDiffSlots < 1 || imageDiffSlotsPerKeyset < 1 || imageDiffWaitMs < 0) throw new IllegalArgumentException("bad image-difference slots");
+        if (identifySlots < 1 || identifySlotsPerKeyset < 1 || identifyWaitMs < 0) throw new IllegalArgumentException("bad identify slots");
         if (queueWaitMs < 100) throw new IllegalArgumentException("queueWaitMs must be >= 100");
     }
 
@@ -64,7 +70,10 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
                 Math.max(64L << 20, heap / 4), heap / 3,
                 120, 20, 3_600_000,
                 100_000, 64, 4L << 30, 64L << 20,
-                2, 1, 60_000, 60_000);
+                2, 1, 60_000, 60_000,
+                // identify: each request already uses every core (parallel products), so more at once only queues;
+                // two per keyset lets one keyset pipeline without holding every slot
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 2, 30_000);
     }
 
     /** Defaults overridden by {@code spec} ("idleTimeoutMs=2000,cacheBytes=256m"); null or blank = defaults. */
@@ -91,6 +100,9 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
         v.put("imagediffslotsperkeyset", (long) d.imageDiffSlotsPerKeyset);
         v.put("imagediffwaitms", d.imageDiffWaitMs);
         v.put("queuewaitms", d.queueWaitMs);
+        v.put("identifyslots", (long) d.identifySlots);
+        v.put("identifyslotsperkeyset", (long) d.identifySlotsPerKeyset);
+        v.put("identifywaitms", d.identifyWaitMs);
         for (String part : spec.split(",")) {
             if (part.isBlank()) continue;
             int eq = part.indexOf('=');
@@ -105,7 +117,8 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
                 Math.toIntExact(v.get("keysetsperwindow")), Math.toIntExact(v.get("keysetsperclientwindow")), v.get("windowms"),
                 Math.toIntExact(v.get("maxidentities")), Math.toIntExact(v.get("maxgalleryblocks")), v.get("maxstoredbytes"),
                 v.get("maxevaluationkeybytes"), Math.toIntExact(v.get("imagediffslots")), Math.toIntExact(v.get("imagediffslotsperkeyset")),
-                v.get("imagediffwaitms"), v.get("queuewaitms"));
+                v.get("imagediffwaitms"), v.get("queuewaitms"), Math.toIntExact(v.get("identifyslots")),
+                Math.toIntExact(v.get("identifyslotsperkeyset")), v.get("identifywaitms"));
     }
 
     private static long size(String s) {

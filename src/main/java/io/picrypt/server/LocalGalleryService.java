@@ -156,6 +156,16 @@ public final class LocalGalleryService implements GalleryService {
     }
 
     @Override
+    public Enrolled replace(String id, String name, byte[] enrollment) {
+        io.picrypt.ckks.Serializer.readCiphertext(enrollment, GalleryParameters.get()); // malformed: refused before the old entry goes
+        synchronized (lock(id)) { // reentrant: delete and enroll take the same lock
+            load(id, true);
+            delete(id, name);
+            return enroll(id, name, enrollment);
+        }
+    }
+
+    @Override
     public boolean delete(String id, String name) {
         synchronized (lock(id)) {
             Loaded g = load(id, false);
@@ -185,7 +195,65 @@ public final class LocalGalleryService implements GalleryService {
         byte[] result = g.blocks().isEmpty()
                 ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
                 : g.server().identify(g.blocks(), probe);
-        return new GalleryFrames.Answer(IntStream.range(0, g.blocks().size()).boxed().toList(), g.entries(), result);
+        return new GalleryFrames.Answer(IntStream.range(0, g.blocks().size()).boxed().toList(), liveEntries(g, newest(id), result), result);
+    }
+
+    @Override
+    public Compacted compact(String id, int expectedBlocks, List<GalleryFrames.Import> imports) {
+        synchronized (lock(id)) {
+            Loaded g = load(id, true);
+            if (g.blocks().size() != expectedBlocks) {
+                throw new ApiException(409, "gallery_changed", "the gallery has " + g.blocks().size() + " blocks, not the " + expectedBlocks
+                        + " this compaction was computed from; nothing was changed: run it again");
+            }
+            if (imports.size() > expectedBlocks) throw ApiException.badRequest("a compaction may not add blocks");
+            List<byte[]> data = new ArrayList<>();
+            List<List<String>> names = GalleryService.checkCompaction(g.entries().stream().map(GalleryFrames.Entry::name).toList(), imports, imp -> {
+                GalleryServer.Block b = g.server().importBlock(imp.block());
+                data.add(b.toBytes());
+                return b.liveCount();
+            });
+            try {
+                store.replaceGallery(id, data, names);
+            } finally {
+                drop(id); // reload from the store, whichever way the transaction ended
+            }
+            return new Compacted(expectedBlocks, data.size(), g.entries().size());
+        }
+    }
+
+    /**
+     * The names of exactly the slots the result reports live. Writers change a block's slot states in place (the block
+     * publishes a new state) while an identify computes on an older snapshot {@code g}, so a slot enrolled or deleted
+     * meanwhile may be live in the result but missing from {@code g}'s names, or the other way round: take the name
+     * from {@code g} or from the newest snapshot (a position never names two identities: deleted slots are not reused).
+     */
+    private static List<GalleryFrames.Entry> liveEntries(Loaded g, Loaded newest, byte[] result) {
+        int live = 0;
+        if (g.blocks().isEmpty()) return List.of();
+        GalleryResult.Contents r = GalleryResult.read(result, GalleryParameters.get());
+        java.util.TreeMap<Integer, GalleryFrames.Entry> byPosition = new java.util.TreeMap<>();
+        for (Loaded l : newest == null || newest == g ? List.of(g) : List.of(g, newest)) {
+            for (GalleryFrames.Entry e : l.entries()) {
+                GalleryPosition at = GalleryPosition.of(e.position());
+                if (at.block() < r.blocks().size() && r.blocks().get(at.block()).live(at.slot())) byPosition.putIfAbsent(e.position(), e);
+            }
+        }
+        for (GalleryResult.BlockResult b : r.blocks()) {
+            for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) if (b.live(s)) live++;
+        }
+        if (live != byPosition.size()) {
+            // a write failed at the store after changing the block in memory (the gallery is being reloaded): answer nothing
+            throw new ApiException(503, "busy", "the gallery changed during this identify; retry").retryAfterSeconds(1);
+        }
+        return List.copyOf(byPosition.values());
+    }
+
+    /** The newest snapshot, read under the keyset's lock: a slot a writer made live is then published with its name. */
+    private Loaded newest(String id) {
+        synchronized (lock(id)) {
+            return cached(id);
+        }
     }
 
     @Override

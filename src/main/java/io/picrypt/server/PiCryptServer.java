@@ -11,7 +11,6 @@ import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
 import io.picrypt.store.EnrollmentStore;
@@ -52,14 +51,15 @@ public final class PiCryptServer implements AutoCloseable {
     private final EnrollmentStore store;
     private final boolean ownsStore;
     private final MatchServer match = new MatchServer();
-    private final ConcurrentHashMap<String, Object> galleryLocks = new ConcurrentHashMap<>();
     private final ImageDiffServer imageDiff;
     private final Limits limits;
     private final Quotas quotas;
     /** Image differences computed at once, in all and per keyset (Limits.imageDiffSlots*). */
     private final FairSlots imageDiffSlots;
+    /** 1:N identify requests (single probe or batch) computed at once, in all and per keyset (Limits.identifySlots*). */
+    private final FairSlots identifySlots;
     /**
-     * Packed 1:1 galleries ("p:" + keyset) and bulk 1:N galleries ("b:" + keyset) under one memory budget
+     * Loaded 1:N galleries ("b:" + keyset) under one memory budget
      * (Limits.cacheBytes, weighed in KiB); the least recently used are dropped and rebuilt from the store.
      */
     private final Cache<String, Object> caches;
@@ -71,16 +71,13 @@ public final class PiCryptServer implements AutoCloseable {
     private final GalleryService gallery;
     private final LookalikeIndex lookalikes = new LookalikeIndex();
 
-    private record CachedGallery(long generation, List<IdentifyFrame.Entry> entries, MatchServer.Gallery gallery, long bytes) {}
-
     /** Heap of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB). */
     static final long BLOCK_HEAP_BYTES = (long) io.picrypt.match.GalleryParameters.COLUMNS * 2 * io.picrypt.match.GalleryParameters.N * Long.BYTES;
     /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
     static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
 
     private static int weighKiB(Object v) {
-        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
-                : v instanceof CachedGallery c ? c.bytes() : 1024;
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes() : 1024;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
     }
 
@@ -106,12 +103,13 @@ public final class PiCryptServer implements AutoCloseable {
         this.limits = config.limits();
         this.quotas = new Quotas(limits);
         this.imageDiffSlots = new FairSlots(limits.imageDiffSlots(), limits.imageDiffSlotsPerKeyset());
+        this.identifySlots = new FairSlots(limits.identifySlots(), limits.identifySlotsPerKeyset());
         this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
                 .weigher((String k, Object v) -> weighKiB(v)).build();
         try {
-            this.gallery = galleries != null ? galleries.apply(store)
-                    : new LocalGalleryService(store, PiCryptServer::validName, caches,
-                            (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes));
+            LocalGalleryService.BlockAdmission quota = (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes);
+            this.gallery = galleries != null ? galleries.apply(store) : new LocalGalleryService(store, PiCryptServer::validName, caches, quota);
+            if (gallery instanceof ClusterGalleryService c) c.admitWith(quota); // the same keyset quota in a cluster
         } catch (RuntimeException e) {
             if (ownsStore) store.close();
             throw e;
@@ -146,6 +144,7 @@ public final class PiCryptServer implements AutoCloseable {
         if (path.endsWith("/image-diff")) return config.maxImageDiffBytes();
         if (path.endsWith("/gallery/keys")) return limits.maxEvaluationKeyBytes();
         if (path.endsWith("/gallery/blocks")) return config.maxGalleryBlockBytes();
+        if (path.endsWith("/gallery/compact")) return config.maxGalleryBlockBytes() * Math.max(1, limits.maxGalleryBlocks()) + 64;
         if (path.endsWith("/identify/batch")) return BatchIdentify.maxBody(config.maxTemplateBytes());
         if (path.equals("/v1/keysets")) return 64 << 10;
         return config.maxTemplateBytes();
@@ -212,7 +211,6 @@ public final class PiCryptServer implements AutoCloseable {
         s.delete("/v1/keysets/:id", (req, res) -> {
             String id = authorize(req);
             store.deleteKeyset(id);
-            caches.invalidate("p:" + id);
             lookalikes.invalidate(id);
             gallery.forget(id);
             res.status(204);
@@ -255,7 +253,6 @@ public final class PiCryptServer implements AutoCloseable {
             res.type(OCTET);
             return io.picrypt.match.TemplateList.write(templates);
         });
-        s.post("/v1/keysets/:id/identify", this::identify);
         s.post("/v1/keysets/:id/identify/batch", this::identifyBatch);
         s.post("/v1/keysets/:id/image-diff", this::imageDiff);
         s.put("/v1/keysets/:id/gallery/keys", this::putGalleryKeys);
@@ -270,11 +267,37 @@ public final class PiCryptServer implements AutoCloseable {
                 ArrayNode names = o.putArray("names");
                 for (String n : g.names()) names.add(n);
             }
+            if ("true".equals(req.queryParams("cluster")) && gallery instanceof ClusterGalleryService c) {
+                o.set("cluster", c.stats(id, "true".equals(req.queryParams("gc")))); // per-member figures (bench cluster)
+            }
             return json(res, o);
         });
         s.delete("/v1/keysets/:id/gallery/names/:name", this::deleteFromGallery);
         s.put("/v1/keysets/:id/gallery/names/:name", this::enrollIntoGallery);
         s.post("/v1/keysets/:id/gallery/identify", this::identifyGallery);
+        s.get("/v1/keysets/:id/gallery/blocks/:n", (req, res) -> {
+            String id = authorize(req);
+            int n;
+            try {
+                n = Integer.parseInt(req.params(":n"));
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("block numbers are whole numbers");
+            }
+            if (n < 0) throw ApiException.notFound("no gallery block " + n);
+            var d = GalleryService.download(store, id, n);
+            res.type(OCTET);
+            return io.picrypt.match.GalleryCompaction.writeDownload(d.entries(), d.block());
+        });
+        s.post("/v1/keysets/:id/gallery/compact", (req, res) -> {
+            String id = authorize(req);
+            checkModel(req, id, true);
+            var c = io.picrypt.match.GalleryCompaction.readCompact(body(req, bodyLimit("POST", "/gallery/compact")));
+            List<GalleryFrames.Import> imports = new ArrayList<>();
+            for (byte[] i : c.imports()) imports.add(GalleryFrames.readImport(i));
+            GalleryService.Compacted r = gallery.compact(id, c.expectedBlocks(), imports);
+            return json(res, JSON.createObjectNode().put("blocks_before", r.blocksBefore()).put("blocks_after", r.blocksAfter())
+                    .put("identities", r.identities()));
+        });
 
         s.exception(ApiException.class, (e, req, res) -> {
             if (e.retryAfterSeconds() > 0) res.header("Retry-After", Long.toString(e.retryAfterSeconds()));
@@ -413,35 +436,39 @@ public final class PiCryptServer implements AutoCloseable {
         return out;
     }
 
-    private Object identify(Request req, Response res) {
-        String id = authorize(req);
-        checkModel(req, id, false);
-        byte[] probe = body(req, config.maxTemplateBytes());
-        long t0 = System.nanoTime();
-        byte[] out = identifyFrame(id, probe);
-        serverTime(res, t0);
-        res.type(OCTET);
-        return out;
-    }
-
-    /** The single-probe identify answer (also each item of a batch). */
-    private byte[] identifyFrame(String id, byte[] probe) {
-        var parsed = match.validate(probe);
-        CachedGallery g = gallery(id);
-        byte[] envelope = match.identify(g.gallery(), parsed);
-        return IdentifyFrame.write(g.entries(), envelope);
-    }
-
-    /** POST .../identify/batch: every item answered by the single-probe code (see {@link BatchIdentify}). */
+    /** POST .../identify/batch: every item answered by the gallery identify (see {@link BatchIdentify}), in an identify slot. */
     private Object identifyBatch(Request req, Response res) {
         String id = authorize(req);
         checkModel(req, id, false);
         byte[] body = body(req, BatchIdentify.maxBody(config.maxTemplateBytes()));
-        long t0 = System.nanoTime();
-        byte[] out = new BatchIdentify(this::identifyFrame, this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
-        serverTime(res, t0);
-        res.type(OCTET);
-        return out;
+        acquireIdentifySlot(id);
+        try {
+            long t0 = System.nanoTime();
+            byte[] out = new BatchIdentify(this::identifyGalleryFrame, config.maxTemplateBytes()).answer(id, body);
+            serverTime(res, t0);
+            res.type(OCTET);
+            return out;
+        } finally {
+            identifySlots.release(id);
+        }
+    }
+
+    /**
+     * Waits (Limits.identifyWaitMs) for one of the server's identify slots; refuses with 429 when the keyset already
+     * computes its share of identifies at once, 503 when the server's slots are all in use (both with Retry-After).
+     */
+    private void acquireIdentifySlot(String id) {
+        try {
+            if (identifySlots.acquire(id, limits.identifyWaitMs())) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "busy", "interrupted while waiting for an identify slot");
+        }
+        if (identifySlots.ownerFull(id)) {
+            throw new ApiException(429, "too_many_requests", "this keyset already runs " + limits.identifySlotsPerKeyset()
+                    + " identify requests at once; wait for one to finish").retryAfterSeconds(2);
+        }
+        throw new ApiException(503, "busy", "too many identify requests in progress; try again shortly").retryAfterSeconds(2);
     }
 
     /** Two encrypted images in (PCDR framing), their encrypted difference (PCID) out; the server sees no pixel. */
@@ -516,7 +543,9 @@ public final class PiCryptServer implements AutoCloseable {
         lookalikes.reserve(id, List.of(name), () -> allNames(id));
         GalleryService.Enrolled r;
         try {
-            r = gallery.enroll(id, name, enrollment);
+            String mode = req.queryParams("mode");
+            if (mode != null && !mode.equals("replace") && !mode.equals("new")) throw ApiException.badRequest("mode must be 'new' or 'replace'");
+            r = "replace".equals(mode) ? gallery.replace(id, name, enrollment) : gallery.enroll(id, name, enrollment);
         } catch (RuntimeException ex) {
             lookalikes.invalidate(id); // the reservation above may name nothing stored
             throw ex;
@@ -540,46 +569,21 @@ public final class PiCryptServer implements AutoCloseable {
         String id = authorize(req);
         checkModel(req, id, false);
         byte[] probe = body(req, config.maxTemplateBytes());
-        long t0 = System.nanoTime();
-        byte[] out = identifyGalleryFrame(id, probe);
-        serverTime(res, t0);
-        res.type(OCTET);
-        return out;
+        acquireIdentifySlot(id);
+        try {
+            long t0 = System.nanoTime();
+            byte[] out = identifyGalleryFrame(id, probe);
+            serverTime(res, t0);
+            res.type(OCTET);
+            return out;
+        } finally {
+            identifySlots.release(id);
+        }
     }
 
     /** The single-probe gallery answer (also each gallery item of a batch): PCGF v2 from the gallery service. */
     private byte[] identifyGalleryFrame(String id, byte[] probe) {
         return GalleryFrames.writeAnswer(gallery.identify(id, probe));
-    }
-
-    /** The packed gallery, rebuilt when the keyset's identities changed since it was packed. */
-    private CachedGallery gallery(String id) {
-        long gen = store.generation(id);
-        CachedGallery c = (CachedGallery) caches.getIfPresent("p:" + id);
-        if (c != null && c.generation() == gen) return c;
-        synchronized (galleryLocks.computeIfAbsent(id, k -> new Object())) {
-            gen = store.generation(id);
-            c = (CachedGallery) caches.getIfPresent("p:" + id);
-            if (c != null && c.generation() == gen) return c;
-            var all = store.allTemplates(id);
-            List<IdentifyFrame.Entry> entries = new ArrayList<>();
-            List<byte[]> cts = new ArrayList<>(all.size());
-            long bytes = 0;
-            for (var t : all) {
-                cts.add(t.ciphertext());
-                bytes += t.ciphertext().length;
-                int last = entries.size() - 1;
-                if (last >= 0 && entries.get(last).name().equals(t.name())) {
-                    entries.set(last, new IdentifyFrame.Entry(t.name(), entries.get(last).templates() + 1));
-                } else {
-                    entries.add(new IdentifyFrame.Entry(t.name(), 1));
-                }
-            }
-            // packing sums TEMPLATES_PER_CIPHERTEXT templates into one ciphertext: the heap is at most the templates' bytes
-            c = new CachedGallery(gen, entries, match.gallery(cts), bytes);
-            caches.put("p:" + id, c);
-            return c;
-        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -34,6 +34,16 @@ public interface GalleryStore {
     /** Every block of the keyset, in block order. */
     List<GalleryBlock> galleryBlocks(String keysetId);
 
+    /** One block (digest checked), if the keyset has it. */
+    Optional<byte[]> galleryBlock(String keysetId, int block);
+
+    /**
+     * Replaces the keyset's whole gallery (every block and name) by {@code blocks} numbered 0.. with their names
+     * (slot i of block b = names[b][i]), in one transaction: a compaction either happens entirely or not at all.
+     * The evaluation keys stay.
+     */
+    void replaceGallery(String keysetId, List<byte[]> blocks, List<List<String>> names);
+
     /** Every name of the keyset's gallery, in (block, slot) order. */
     List<GalleryName> galleryNames(String keysetId);
 

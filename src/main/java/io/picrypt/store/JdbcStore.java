@@ -434,6 +434,52 @@ public abstract class JdbcStore implements EnrollmentStore {
     }
 
     @Override
+    public Optional<byte[]> galleryBlock(String keysetId, int block) {
+        return tx(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT data, digest FROM gallery_blocks WHERE keyset_id = ? AND block = ?")) {
+                p.setString(1, keysetId);
+                p.setInt(2, block);
+                try (ResultSet r = p.executeQuery()) {
+                    if (!r.next()) return Optional.<byte[]>empty();
+                    return Optional.of(Digests.checkBlock(keysetId, block, r.getBytes(1), r.getBytes(2)));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void replaceGallery(String keysetId, List<byte[]> blocks, List<List<String>> names) {
+        if (blocks.size() != names.size()) throw new IllegalArgumentException("blocks and name lists differ in number");
+        tx(() -> {
+            for (String table : new String[]{"gallery_names", "gallery_blocks"}) {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM " + table + " WHERE keyset_id = ?")) {
+                    p.setString(1, keysetId);
+                    p.executeUpdate();
+                }
+            }
+            try (PreparedStatement b = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)");
+                 PreparedStatement n = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
+                for (int i = 0; i < blocks.size(); i++) {
+                    b.setString(1, keysetId);
+                    b.setInt(2, i);
+                    b.setBytes(3, blocks.get(i));
+                    b.setBytes(4, Digests.block(keysetId, i, blocks.get(i)));
+                    b.executeUpdate();
+                    for (int s = 0; s < names.get(i).size(); s++) {
+                        n.setString(1, keysetId);
+                        n.setString(2, names.get(i).get(s));
+                        n.setInt(3, i);
+                        n.setInt(4, s);
+                        n.addBatch();
+                    }
+                }
+                n.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public List<GalleryName> galleryNames(String keysetId) {
         return tx(() -> {
             try (PreparedStatement p = db.prepareStatement("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot")) {

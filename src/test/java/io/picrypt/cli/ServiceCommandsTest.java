@@ -121,6 +121,52 @@ class ServiceCommandsTest {
         }
     }
 
+    /**
+     * One identification path: a key directory made before the gallery (secret key, no gallery.key; keyset without
+     * gallery keys) gets exit 2 on identify with what to run; 'gallery init' + 'gallery rebuild' make the identity
+     * enrolled before identifiable, with the same keyset.
+     */
+    @Test
+    void anOldKeyDirectoryIsToldWhatToRunAndGalleryInitRepairsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path models = java.nio.file.Path.of(System.getProperty("picrypt.models", "models"));
+        java.util.List<io.picrypt.face.SampleFaces.Sample> samples;
+        try (var p = io.picrypt.face.FacePipeline.open(models)) {
+            samples = io.picrypt.face.SampleFaces.crops(p, models.resolve("samples"));
+        }
+        java.nio.file.Path photo = tmp.resolve("carol.png"), probe = tmp.resolve("probe.png");
+        java.nio.file.Files.write(photo, samples.get(3).png());
+        java.nio.file.Files.write(probe, new io.picrypt.face.SampleFaces.Variation(true, 3, 0.95, 5).apply(samples.get(3).png()));
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + server.port());
+            // the key directory as versions before the gallery wrote it
+            var dir = new io.picrypt.client.KeyDirectory(tmp.resolve("keys"));
+            var sk = io.picrypt.match.MatchClient.generateSecretKey();
+            dir.writeSecretKey(sk, null, false);
+            var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
+            dir.writeConfig(new io.picrypt.client.ClientConfig(url, ks.id(), ks.token(), ks.params()));
+            String keys = dir.dir().toString();
+            Object[] r = run("enroll", "--keys", keys, "--models", models.toString(), "--name", "carol", photo.toString());
+            assertEquals(0, r[0], (String) r[2]);
+            assertTrue((r[1] + " " + r[2]).contains("gallery init"), "enrollment warns that identify will not find it: " + r[1] + r[2]);
+            r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
+            assertEquals(Main.EXIT_ERROR, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[2]).contains("picrypt gallery init") && ((String) r[2]).contains("picrypt gallery rebuild"), (String) r[2]);
+            assertFalse(((String) r[2]).contains("at io.picrypt"), "no stack trace");
+            assertEquals(0, run("verify", "--keys", keys, "--models", models.toString(), "--name", "carol", probe.toString())[0], "1:1 unchanged");
+
+            r = run("gallery", "init", "--keys", keys);
+            assertEquals(0, r[0], (String) r[2]);
+            assertEquals(Main.EXIT_ERROR, run("gallery", "init", "--keys", keys)[0], "a second init is refused");
+            r = run("gallery", "rebuild", "--keys", keys);
+            assertEquals(0, r[0], (String) r[2]);
+            assertTrue(((String) r[1]).contains("1 identities added from their templates"), (String) r[1]);
+            r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).startsWith("identified: carol"), (String) r[1]);
+            assertEquals(ks.id(), dir.readConfig().keyset(), "the same keyset");
+        }
+    }
+
     @Test
     void benchServiceJsonHasTheIssueKeys() throws Exception {
         Object[] r = run("bench", "service", "--identities", "20", "--runs", "1", "--json");

@@ -88,7 +88,7 @@ class ClientSecurityTest {
                 URI via = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
                 PiCryptClient.Keyset ks = PiCryptClient.createKeyset(via, MatchParameters.get().fingerprintHex());
                 SecretKey sk = MatchClient.generateSecretKey();
-                MatchSession s = new MatchSession(new PiCryptClient(via, ks.id(), ks.token()), sk, null, 1.30);
+                MatchSession s = GallerySessions.session(new PiCryptClient(via, ks.id(), ks.token()), sk, null, 1.30);
                 Random r = new Random(1);
                 float[] alice = io.picrypt.match.SyntheticEmbeddings.unit(r), bob = io.picrypt.match.SyntheticEmbeddings.unit(r);
                 s.enrollEmbedding("alice", alice, true);
@@ -97,13 +97,27 @@ class ClientSecurityTest {
                 s.identifyEmbedding(bob, 2);
                 s.verifyEmbedding("bob", alice);
 
-                byte[] skBytes = Serializer.writeSecretKey(sk);
+                byte[] skBytes = Serializer.writeSecretKey(sk), gskBytes = Serializer.writeSecretKey(GallerySessions.key());
                 MatchServer check = new MatchServer();
                 ObjectMapper json = new ObjectMapper();
                 assertTrue(seen.size() >= 6);
+                assertTrue(seen.stream().anyMatch(x -> x.path().endsWith("/gallery/identify")), "identify went to the gallery");
                 for (Recorded rec : seen) {
                     assertFalse(containsWindow(rec.body(), skBytes), "secret key material in " + rec.path());
+                    assertFalse(containsWindow(rec.body(), gskBytes), "gallery secret key material in " + rec.path());
                     if (rec.body().length == 0) continue;
+                    if (rec.path().endsWith("/gallery/keys")) {
+                        new io.picrypt.match.GalleryServer(rec.body()); // parses as evaluation keys (public), nothing else
+                        continue;
+                    }
+                    if (rec.path().contains("/gallery/")) {
+                        // a gallery enrollment or probe: one fresh ciphertext at the gallery parameters
+                        assertEquals("application/octet-stream", rec.contentType(), rec.path());
+                        var ct = Serializer.readCiphertext(rec.body(), io.picrypt.match.GalleryParameters.get());
+                        assertEquals(2, ct.size(), rec.path());
+                        assertFalse(containsDouble(rec.body(), d), "the decrypted distance is never sent");
+                        continue;
+                    }
                     if ("application/json".equals(rec.contentType())) {
                         var n = json.readTree(rec.body());
                         assertEquals(List.of("params"), iterable(n.fieldNames()), "only the parameter fingerprint is sent as JSON");

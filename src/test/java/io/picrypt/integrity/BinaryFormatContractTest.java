@@ -14,7 +14,6 @@ import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryServer;
-import io.picrypt.match.IdentifyFrame;
 import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.MatchServer;
@@ -65,11 +64,6 @@ class BinaryFormatContractTest {
         formats.add(new Format("PCCT template (server parse)", template, ms::validate, new int[0], new int[0]));
         byte[] verify = ms.verify(List.of(template, mc.encryptTemplate(x)), probe);
         formats.add(new Format("PCMR verify answer (client parse)", verify, b -> mc.decryptVerify(b), new int[]{5, 9}, new int[0]));
-        byte[] identify = IdentifyFrame.write(List.of(new IdentifyFrame.Entry("alice", 2)), verify);
-        formats.add(new Format("PCIR identify answer (client parse)", identify, b -> {
-            IdentifyFrame.Contents c = IdentifyFrame.read(b);
-            mc.decryptIdentify(c.envelope(), c.templates());
-        }, new int[]{5}, new int[]{9, 16}));
         formats.add(new Format("PCSK secret key", Serializer.writeSecretKey(sk), b -> Serializer.readSecretKey(b, mp), new int[0], new int[0]));
         formats.add(new Format("PCPA parameters", Serializer.writeParameters(mp), Serializer::readParameters, new int[]{5}, new int[0]));
 

@@ -15,7 +15,7 @@ public final class CheckCost {
         int n = Integer.parseInt(a[0]);
         List<byte[]> t = new ArrayList<>();
         for (int i = 0; i < n; i++) t.add(c.encryptTemplate(SyntheticEmbeddings.unit(r)));
-        byte[] res = s.identify(t, c.encryptProbe(SyntheticEmbeddings.unit(r)));
+        byte[] res = s.verify(t, c.encryptProbe(SyntheticEmbeddings.unit(r)));
         long[] oldNs = new long[40], newNs = new long[40];
         for (int it = -10; it < 40; it++) {
             long t0 = System.nanoTime();
@@ -23,7 +23,7 @@ public final class CheckCost {
             double sum = 0;
             for (Ciphertext ct : env.ciphertexts()) { double[] co = dec.decryptCoefficients(ct); for (int k = 0; k < 8; k++) sum += co[k * 512]; }
             long t1 = System.nanoTime();
-            double[] d = c.decryptIdentify(res, n);
+            double[] d = c.decryptVerify(res);
             long t2 = System.nanoTime();
             if (it >= 0) { oldNs[it] = t1 - t0; newNs[it] = t2 - t1; }
             if (sum == 42) System.out.println(d[0]);

@@ -48,7 +48,7 @@ class MatchTest {
     }
 
     @Test
-    void identifyDistancesMatchPlaintextAndDecisionsAgree() {
+    void packedTemplateDistancesMatchPlaintextAndDecisionsAgree() {
         SecretKey sk = MatchClient.generateSecretKey();
         MatchClient client = new MatchClient(sk);
         MatchServer server = new MatchServer();
@@ -56,7 +56,9 @@ class MatchTest {
         for (int i = 0; i < 21; i++) gallery.add(unit(512));
         float[] probe = near(gallery.get(13), 0.8);
         List<byte[]> templates = gallery.stream().map(client::encryptTemplate).toList();
-        double[] d2 = client.decryptIdentify(server.identify(templates, client.encryptProbe(probe)), 21);
+        // 21 templates of one name: three packed ciphertexts of 8 (the circuit of 1:1 verify)
+        double[] d2 = client.decryptVerify(server.verify(templates, client.encryptProbe(probe)));
+        assertEquals(21, d2.length);
         double threshold = 1.0;
         double maxErr = 0;
         for (int i = 0; i < 21; i++) {
@@ -92,7 +94,7 @@ class MatchTest {
         byte[] scaled = t.clone();
         scaled[5 + 16 + 3] ^= 1; // scale byte
         assertThrows(CkksException.class, () -> server.validateTemplate(scaled));
-        assertThrows(CkksException.class, () -> server.identify(List.of(t), new byte[]{1, 2, 3}));
+        assertThrows(CkksException.class, () -> server.verify(List.of(t), new byte[]{1, 2, 3}));
         assertThrows(CkksException.class, () -> client.decryptDistances(new byte[20]));
         assertThrows(IllegalArgumentException.class, () -> client.encryptTemplate(new float[513]));
     }

@@ -66,19 +66,25 @@ class BatchIdentifyApiTest {
             assertTrue(b.trace().requestBytes() > 4 * 100_000, "a gallery probe per face in the one request");
 
             // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
-            byte[] probe = new MatchClient(sk).encryptProbe(alice);
+            byte[] probe = new GalleryClient(gsk).encryptProbe(alice);
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch("PCBQ garbage".getBytes())).status());
-            byte[] good = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, probe)));
+            byte[] good = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, probe)));
+            assertEquals(1, BatchFrames.readAnswer(http.identifyBatch(good).body()).size(), "a well-formed gallery batch is answered");
+            // the removed template identify: a kind-1 item is refused with a message saying so, not answered
+            byte[] templateItem = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new MatchClient(sk).encryptProbe(alice))));
+            ClientException removed = assertThrows(ClientException.class, () -> http.identifyBatch(templateItem));
+            assertEquals(400, removed.status());
+            assertTrue(removed.getMessage().contains("no longer exists"), removed.getMessage());
             byte[] truncated = java.util.Arrays.copyOf(good, good.length - 10);
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(truncated)).status());
-            byte[] badProbe = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[64])));
+            byte[] badProbe = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, new byte[64])));
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(badProbe)).status());
-            byte[] huge = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new byte[(1 << 20) + 1])));
+            byte[] huge = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, new byte[(1 << 20) + 1])));
             assertEquals(413, assertThrows(ClientException.class, () -> http.identifyBatch(huge)).status());
             // the server refuses a batch over its item limit (64) with 400 ...
             java.nio.ByteBuffer over = java.nio.ByteBuffer.allocate(7 + (BatchFrames.MAX_ITEMS + 1) * (5 + probe.length));
             over.put("PCBQ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1).putShort((short) (BatchFrames.MAX_ITEMS + 1));
-            for (int i = 0; i <= BatchFrames.MAX_ITEMS; i++) over.put((byte) BatchFrames.TEMPLATES).putInt(probe.length).put(probe);
+            for (int i = 0; i <= BatchFrames.MAX_ITEMS; i++) over.put((byte) BatchFrames.GALLERY).putInt(probe.length).put(probe);
             byte[] tooMany = over.array();
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch(tooMany)).status());
             // ... so a crowd of 65 faces (> 64 items) goes in consecutive batches, in order, instead of being refused
@@ -95,6 +101,69 @@ class BatchIdentifyApiTest {
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());
             assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyBatch(good)).status());
+        }
+    }
+
+    /**
+     * Issue 11/17 QA gap: a token holder could run any number of 64-probe batches at once. Identify requests now take
+     * one of the server's identify slots: beyond its keyset's share the request gets 429, beyond the server's slots 503,
+     * both JSON with Retry-After, while the running batch completes.
+     */
+    @Test
+    void identifyRequestsAreLimitedPerKeysetAndServer() throws Exception {
+        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        Random r = new Random(29);
+        ServerConfig cfg = ServerConfig.defaults(data.resolve("limited"), 0)
+                .withLimits(Limits.parse("identifySlots=1,identifySlotsPerKeyset=1,identifyWaitMs=1500"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (PiCryptServer server = new PiCryptServer(cfg).start()) {
+            URI url = URI.create("http://127.0.0.1:" + server.port());
+            byte[] keys = new GalleryClient(gsk).evaluationKeys();
+            PiCryptClient.Keyset ka = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex()),
+                    kb = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
+            PiCryptClient a = new PiCryptClient(url, ka.id(), ka.token()), b = new PiCryptClient(url, kb.id(), kb.token());
+            a.uploadGalleryKeys(keys);
+            b.uploadGalleryKeys(keys);
+            float[] alice = SyntheticEmbeddings.unit(r);
+            new MatchSession(a, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
+            new MatchSession(b, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
+            byte[] probe = new GalleryClient(gsk).encryptProbe(alice);
+            a.identifyGallery(probe); // loads both galleries first, so the short requests below are short
+            b.identifyGallery(probe);
+            byte[] batch = BatchFrames.writeRequest(Collections.nCopies(BatchFrames.MAX_ITEMS, new BatchFrames.Item(BatchFrames.GALLERY, probe)));
+            java.util.concurrent.Future<PiCryptClient.Reply> running = pool.submit(() -> a.identifyBatch(batch));
+            java.net.http.HttpClient raw = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> own = null, other = null;
+            while (!running.isDone() && (own == null || other == null)) {
+                java.net.http.HttpResponse<String> x = raw.send(java.net.http.HttpRequest.newBuilder(url.resolve("/v1/keysets/" + ka.id() + "/gallery/identify"))
+                        .header("Authorization", "Bearer " + ka.token()).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(probe)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (x.statusCode() == 429) {
+                    own = x;
+                    // the same moment, another keyset: the server's only slot is taken -> 503
+                    other = raw.send(java.net.http.HttpRequest.newBuilder(url.resolve("/v1/keysets/" + kb.id() + "/identify/batch"))
+                            .header("Authorization", "Bearer " + kb.token()).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                                    BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, probe))))).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                } else {
+                    assertEquals(200, x.statusCode(), x.body()); // the batch had not started yet (it waits for a slot up to 1.5 s)
+                    Thread.sleep(200);
+                }
+            }
+            assertNotNull(own, "a second identify of the keyset while its 64-probe batch runs is refused");
+            assertTrue(own.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), own.body());
+            assertTrue(own.body().contains("\"too_many_requests\""), own.body());
+            assertTrue(own.headers().firstValue("Retry-After").isPresent());
+            assertTrue(other.statusCode() == 503 || (other.statusCode() == 200 && running.isDone()), other.statusCode() + " " + other.body());
+            if (other.statusCode() == 503) {
+                assertTrue(other.body().contains("\"busy\"") && other.headers().firstValue("Retry-After").isPresent(), other.body());
+            }
+            assertEquals(BatchFrames.MAX_ITEMS, BatchFrames.readAnswer(running.get().body()).size(), "the running batch completes");
+            // slots are released: both keysets are answered again
+            new MatchSession(b, sk, gsk, null, 1.30).identifyEmbedding(alice, 1);
+            assertEquals("alice", new MatchSession(a, sk, gsk, null, 1.30).identifyEmbedding(alice, 1).best().name());
+        } finally {
+            pool.shutdownNow();
         }
     }
 

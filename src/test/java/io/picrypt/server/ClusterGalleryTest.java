@@ -123,6 +123,59 @@ class ClusterGalleryTest {
         }
     }
 
+    /**
+     * Issue 11 gap: the cluster's gallery asks the keyset quota before it adds a block, like the local one (507, nothing
+     * stored): an import beyond maxGalleryBlocks, and an enrollment that would open a block beyond it.
+     */
+    @Test
+    void theClusterGalleryAsksTheKeysetQuotaBeforeAddingABlock() throws Exception {
+        boolean up;
+        try (var c = DriverManager.getConnection(URL)) {
+            up = c.isValid(5);
+        } catch (Exception e) {
+            up = false;
+        }
+        assumeTrue(up, "no PostgreSQL (.ci/run starts one)");
+        int port = freePort();
+        String name = "picrypt-quota-" + Long.toHexString(new Random().nextLong());
+        Random r = new Random(15);
+        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        byte[] keys = new GalleryClient(gsk).evaluationKeys();
+        try (PiCryptServer server = PiCryptServer.open(ServerConfig.defaults(tmp, 0).withStoreUrl(URL).withLimits(Limits.parse("maxGalleryBlocks=1")),
+                new ClusterGalleryService.Settings(name, List.of("127.0.0.1:" + port), "127.0.0.1", port)).start()) {
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url(server), MatchParameters.get().fingerprintHex());
+            PiCryptClient http = new PiCryptClient(url(server), ks.id(), ks.token());
+            http.uploadGalleryKeys(keys);
+            MatchSession s = session(server, ks, sk, gsk);
+            float[] a = SyntheticEmbeddings.unit(r), b = SyntheticEmbeddings.unit(r), c = SyntheticEmbeddings.unit(r);
+            s.importGallery(List.of("a"), List.of(a), d -> {});
+            io.picrypt.client.ClientException over = assertThrows(io.picrypt.client.ClientException.class,
+                    () -> s.importGallery(List.of("b"), List.of(b), d -> {}));
+            assertEquals(507, over.status(), over.getMessage());
+            assertTrue(over.getMessage().contains("maximum of 1 blocks"), over.getMessage());
+            assertEquals(1, http.galleryInfo().path("identities").asInt(), "nothing of the refused import was stored");
+            s.enrollIntoGallery("c", c); // the one block has free slots: no new block, admitted
+            assertEquals(2, http.galleryInfo().path("identities").asInt());
+            assertEquals(1, http.galleryInfo().path("blocks").asInt());
+            assertEquals("c", s.identifyEmbedding(c, 1).match().name());
+            http.deleteKeyset();
+
+        }
+        // enrollment opening a new block: a fresh keyset on a server whose quota admits no block at all
+        try (PiCryptServer server = PiCryptServer.open(ServerConfig.defaults(tmp, 0).withStoreUrl(URL).withLimits(Limits.parse("maxGalleryBlocks=0")),
+                new ClusterGalleryService.Settings(name, List.of("127.0.0.1:" + port), "127.0.0.1", port)).start()) {
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url(server), MatchParameters.get().fingerprintHex());
+            PiCryptClient http = new PiCryptClient(url(server), ks.id(), ks.token());
+            http.uploadGalleryKeys(keys);
+            MatchSession s = session(server, ks, sk, gsk);
+            io.picrypt.client.ClientException e = assertThrows(io.picrypt.client.ClientException.class, () -> s.enrollIntoGallery("z", SyntheticEmbeddings.unit(r)));
+            assertEquals(507, e.status(), e.getMessage());
+            assertEquals(0, http.galleryInfo().path("identities").asInt(), "the refused enrollment stored nothing");
+            assertEquals(0, http.galleryInfo().path("blocks").asInt());
+            http.deleteKeyset();
+        }
+    }
+
     private static URI url(PiCryptServer s) {
         return URI.create("http://127.0.0.1:" + s.port());
     }

@@ -96,6 +96,10 @@ class ClusterProcessTest {
             PiCryptClient a = new PiCryptClient(ms.get(0).url, ks.id(), ks.token()), c = new PiCryptClient(ms.get(2).url, ks.id(), ks.token());
             a.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
             MatchSession sa = new MatchSession(a, sk, gsk, null, 1.30), sc = new MatchSession(c, sk, gsk, null, 1.30);
+            // the client of issue 14's "client retries": given members B and C, B first; B is the one killed below
+            PiCryptClient bc = new PiCryptClient(List.of(ms.get(1).url, ms.get(2).url), ks.id(), ks.token(), PiCryptClient.Timeouts.DEFAULT);
+            MatchSession failover = new MatchSession(bc, sk, gsk, null, 1.30);
+            int[] failoverAfterKill = new int[1];
             for (int blk = 0; blk < 6; blk++) {
                 List<String> n = new ArrayList<>();
                 List<float[]> v = new ArrayList<>();
@@ -163,6 +167,24 @@ class ClusterProcessTest {
                     answers[1]++;
                     lastIncomplete = System.nanoTime();
                 }
+                // the failover client never fails: a refused connection goes to C, a 503 is retried (Retry-After, backoff)
+                boolean failoverAfter = killedAt[0] != 0;
+                Set<String> before2 = new HashSet<>(names);
+                long f0 = System.nanoTime();
+                try {
+                    MatchSession.Identification id = failover.identifyEmbedding(SyntheticEmbeddings.unit(r), Integer.MAX_VALUE);
+                    Set<String> got = new HashSet<>();
+                    for (MatchSession.Candidate x : id.ranked()) got.add(x.name());
+                    if (!got.containsAll(before2)) {
+                        before2.removeAll(got);
+                        problems.add("failover identify missed acknowledged " + before2);
+                    } else if (failoverAfter) {
+                        failoverAfterKill[0]++;
+                    }
+                    if (failoverAfter && System.nanoTime() - f0 > TimeUnit.SECONDS.toNanos(30)) problems.add("failover identify took > 30 s");
+                } catch (ClientException e) {
+                    problems.add("failover identify failed: " + e.status() + " " + e.getMessage());
+                }
             }
             stop.set(true);
             enroller.join(120_000);
@@ -171,6 +193,8 @@ class ClusterProcessTest {
             assertTrue(problems.isEmpty(), problems.toString());
             assertTrue(lastIncomplete == 0 || lastIncomplete - killedAt[0] < TimeUnit.SECONDS.toNanos(30), "complete again within 30 s");
             assertEquals(2, completeAfterKill, "complete answers started after the kill (all: " + answers[0] + ", 503s: " + answers[1] + ")");
+            assertTrue(failoverAfterKill[0] >= 1, "the failover client got complete answers after the kill");
+            assertEquals(ms.get(2).url, bc.server(), "the failover client moved to member C");
             // every acknowledged identity answers to its own face, on the surviving members
             for (String name : List.of(names.get(0), names.get(names.size() - 1))) {
                 assertEquals(name, sa.identifyEmbedding(SyntheticEmbeddings.near(vectors.get(name), 0.8, r), 1).match().name());

@@ -92,10 +92,11 @@ class IntegrityApiTest {
             assertNull(s.identifyEmbedding(impostor, 3).match(), "restored rows decide again");
 
             // a session holding another secret key: refused before decrypting (the keyset's recorded key check)
-            MatchSession wrong = new MatchSession(http, MatchClient.generateSecretKey(), null, null, 1.30);
+            MatchSession wrong = new MatchSession(http, MatchClient.generateSecretKey(), GalleryClient.generateSecretKey(), null, 1.30);
             ClientException e = assertThrows(ClientException.class, () -> wrong.verifyEmbedding("p2", impostor));
             assertTrue(e.getMessage().contains("key check"), e.getMessage());
-            assertThrows(ClientException.class, () -> wrong.identifyEmbedding(impostor, 3));
+            e = assertThrows(ClientException.class, () -> wrong.identifyEmbedding(impostor, 3));
+            assertTrue(e.getMessage().contains("gallery key") && e.getMessage().contains("key check"), e.getMessage());
 
             // embeddings of another model: bound at the first enrollment, others refused
             http.model("faceplugin-512/512");

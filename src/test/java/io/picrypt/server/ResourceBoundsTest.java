@@ -105,8 +105,7 @@ class ResourceBoundsTest {
     }
 
     /**
-     * The cache's weights are measured heap, not guesses: a keyset's expansion keys, a gallery block and a 1:1
-     * template, each measured over several copies (printed for docs/BENCHMARKS.md, "Memory").
+     * The cache's weights are measured heap, not guesses: a keyset's expansion keys and a gallery block, each measured over several copies (printed for docs/BENCHMARKS.md, "Memory").
      */
     @Test
     void cacheWeightsMatchTheMeasuredHeap() throws Exception {
@@ -131,22 +130,12 @@ class ResourceBoundsTest {
             blocks.add(block);
         }
         long perBlock = (usedHeap() - h1) / blocks.size();
-        io.picrypt.match.MatchClient m = new io.picrypt.match.MatchClient(io.picrypt.match.MatchClient.generateSecretKey());
-        List<byte[]> templates = new ArrayList<>();
-        for (int i = 0; i < 512; i++) templates.add(m.encryptTemplate(SyntheticEmbeddings.unit(r)));
-        long templateBytes = templates.stream().mapToLong(t -> t.length).sum();
-        long h2 = usedHeap();
-        var packed = new io.picrypt.match.MatchServer().gallery(templates);
-        long perTemplatePacked = (usedHeap() - h2) / templates.size();
-        System.out.printf("heap: gallery keys %,d B per keyset; gallery block %,d B (%,d B per identity of %d); 1:1 packed %,d B per template (%,d B on the wire)%n",
-                perKeyset, perBlock, perBlock / io.picrypt.match.GalleryParameters.BLOCK_CAPACITY, io.picrypt.match.GalleryParameters.BLOCK_CAPACITY,
-                perTemplatePacked, templateBytes / templates.size());
+        System.out.printf("heap: gallery keys %,d B per keyset; gallery block %,d B (%,d B per identity of %d)%n",
+                perKeyset, perBlock, perBlock / io.picrypt.match.GalleryParameters.BLOCK_CAPACITY, io.picrypt.match.GalleryParameters.BLOCK_CAPACITY);
         assertTrue(perKeyset > PiCryptServer.GALLERY_KEYS_HEAP_BYTES / 2 && perKeyset < PiCryptServer.GALLERY_KEYS_HEAP_BYTES * 3 / 2,
                 "keys weight " + PiCryptServer.GALLERY_KEYS_HEAP_BYTES + " vs measured " + perKeyset);
         assertTrue(perBlock > PiCryptServer.BLOCK_HEAP_BYTES / 2 && perBlock < PiCryptServer.BLOCK_HEAP_BYTES * 3 / 2,
                 "block weight " + PiCryptServer.BLOCK_HEAP_BYTES + " vs measured " + perBlock);
-        assertTrue(perTemplatePacked <= templateBytes / templates.size() * 3 / 2, "template weight (its wire size) is not an underestimate");
-        assertNotNull(packed);
         assertEquals(4, servers.size() + blocks.size() - 4);
     }
 

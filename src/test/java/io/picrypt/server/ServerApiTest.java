@@ -60,7 +60,7 @@ class ServerApiTest {
         PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, PARAMS);
         PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
         SecretKey sk = MatchClient.generateSecretKey();
-        return new Account(http, sk, new MatchSession(http, sk, null, 1.30), ks.token(), ks.id());
+        return new Account(http, sk, io.picrypt.client.GallerySessions.session(http, sk, null, 1.30), ks.token(), ks.id());
     }
 
     static HttpResponse<String> raw(String method, String path, String token, byte[] body) throws Exception {
@@ -151,8 +151,9 @@ class ServerApiTest {
         a.session().enrollEmbedding("person 0", other, false);
         assertEquals(2, a.http().list().get(0).templates());
         assertTrue(a.session().verifyEmbedding("person 0", SyntheticEmbeddings.near(other, 0.5, r)).match());
-        assertTrue(a.http().delete("person 0"));
-        assertFalse(a.http().delete("person 0"));
+        // deleting an identity removes its templates and its gallery entry (as 'picrypt delete' does)
+        assertTrue(a.http().deleteEverywhere("person 0").templates());
+        assertFalse(a.http().deleteEverywhere("person 0").any());
         ClientException e = assertThrows(ClientException.class, () -> a.session().verifyEmbedding("person 0", other));
         assertEquals(404, e.status());
         assertEquals(11, a.session().identifyEmbedding(other, 5).identities());
@@ -169,7 +170,8 @@ class ServerApiTest {
                 {"GET", "/v1/keysets/" + a.id() + "/identities"},
                 {"GET", "/v1/keysets/" + a.id()},
                 {"POST", "/v1/keysets/" + a.id() + "/identities/alice/verify"},
-                {"POST", "/v1/keysets/" + a.id() + "/identify"},
+                {"POST", "/v1/keysets/" + a.id() + "/gallery/identify"},
+                {"POST", "/v1/keysets/" + a.id() + "/identify/batch"},
                 {"PUT", "/v1/keysets/" + a.id() + "/identities/mallory"},
                 {"DELETE", "/v1/keysets/" + a.id() + "/identities/alice"},
                 {"DELETE", "/v1/keysets/" + a.id()},
@@ -209,7 +211,9 @@ class ServerApiTest {
         assertJsonError(raw("PUT", "/v1/keysets/" + a.id() + "/identities/%20bad", a.token(), good), 400);
         assertJsonError(raw("PUT", enroll + "?mode=merge", a.token(), good), 400);
         assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchClient(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
-        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), "x".getBytes()), 400);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/gallery/identify", a.token(), "x".getBytes()), 400);
+        // the template-packing identify is gone: one 1:N path (the gallery)
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), new MatchClient(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
         assertJsonError(raw("POST", "/v1/keysets", null, "{not json".getBytes()), 400);
         assertJsonError(raw("POST", "/v1/keysets", null, "{\"params\":\"00\"}".getBytes()), 400);
         assertJsonError(raw("GET", "/v1/nothing", null, null), 404);
@@ -276,8 +280,9 @@ class ServerApiTest {
                 }
                 int c = k % 10;
                 fs.add(pool.submit(() -> {
+                    // two threads may enroll the same name at once: the gallery entry is replaced atomically, both succeed
                     a.session().enrollEmbedding("churn" + c, churn.get(c), true);
-                    a.http().delete("churn" + c);
+                    a.http().deleteEverywhere("churn" + c);
                     return null;
                 }));
                 fs.add(pool.submit(() -> {

@@ -190,7 +190,7 @@ class ServerHardeningTest {
             // issue 12 item 6: curl's default form content type gave 500 and a stack trace, on every body route
             byte[] body = "some=bytes&more=%FF".getBytes(StandardCharsets.US_ASCII);
             String[][] routes = {{"POST", "/v1/keysets"}, {"PUT", k + "/identities/alice"}, {"POST", k + "/identities/alice/verify"},
-                    {"POST", k + "/identify"}, {"POST", k + "/image-diff"}, {"PUT", k + "/gallery/keys"}, {"POST", k + "/gallery/blocks"},
+                    {"POST", k + "/identify/batch"}, {"POST", k + "/image-diff"}, {"PUT", k + "/gallery/keys"}, {"POST", k + "/gallery/blocks"},
                     {"PUT", k + "/gallery/names/alice"}, {"POST", k + "/gallery/identify"}, {"DELETE", k + "/identities/alice"}};
             for (String type : new String[]{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
                 for (String[] r : routes) {

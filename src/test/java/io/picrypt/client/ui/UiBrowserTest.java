@@ -571,7 +571,7 @@ class UiBrowserTest {
         URI base = URI.create("http://127.0.0.1:" + port);
         PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, MatchParameters.get().fingerprintHex());
         PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
-        MatchSession session = new MatchSession(http, MatchClient.generateSecretKey(), f.pipeline, f.pipeline.threshold());
+        MatchSession session = io.picrypt.client.GallerySessions.session(http, MatchClient.generateSecretKey(), f.pipeline, f.pipeline.threshold());
         UiServer ui = new UiServer(http, session, f.pipeline, null).start(0);
         int uiPort = ui.port();
         try {

@@ -31,7 +31,7 @@ final class UiFixture implements AutoCloseable {
             http = new PiCryptClient(base, ks.id(), ks.token());
             SecretKey sk = MatchClient.generateSecretKey();
             pipeline = FacePipeline.open(modelsDir());
-            session = new MatchSession(http, sk, pipeline, pipeline.threshold());
+            session = io.picrypt.client.GallerySessions.session(http, sk, pipeline, pipeline.threshold());
             people = SampleFaces.crops(pipeline, modelsDir().resolve("samples"));
             ui = new UiServer(http, session, pipeline, differ).start(0);
         } catch (RuntimeException e) {
