@@ -494,8 +494,9 @@ public final class ClusterGalleryService implements GalleryService {
                 // failed owner committed): drop the keyset's entries so the next use reloads them from the store
                 meta.delete(key.keyset());
                 if (se.kind() == StoreException.Kind.CONFLICT) {
-                    throw new ApiException(503, "cluster_unavailable", "the cluster's copy of the gallery was behind the store"
-                            + " (a member failed); reloaded from the store, nothing was changed: retry").retryAfterSeconds(1);
+                    throw new ApiException(503, "cluster_unavailable", "a member failed during this write and the cluster's copy of"
+                            + " the gallery was behind the store (" + se.getMessage() + "); reloaded from the store. Not acknowledged:"
+                            + " the failed member may have stored it, check the gallery's names before retrying").retryAfterSeconds(1);
                 }
                 throw se;
             }
