@@ -118,55 +118,107 @@ public abstract class JdbcStore implements EnrollmentStore {
         generations.computeIfAbsent(keysetId, k -> new AtomicLong()).set(EPOCH.incrementAndGet());
     }
 
+    // ------------------------------------------------------------------ statements (inside a tx)
+
+    private interface Row<T> { T map(ResultSet r) throws SQLException; }
+
+    /** Binds {@code args} to the statement's parameters in order: String (or null), Integer, Long or byte[]. */
+    private static void bind(PreparedStatement p, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null || a instanceof String) p.setString(i + 1, (String) a);
+            else if (a instanceof Integer v) p.setInt(i + 1, v);
+            else if (a instanceof Long v) p.setLong(i + 1, v);
+            else if (a instanceof byte[] v) p.setBytes(i + 1, v);
+            else throw new IllegalArgumentException("no SQL binding for " + a.getClass().getName());
+        }
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE; the rows it changed. */
+    private int update(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            return p.executeUpdate();
+        }
+    }
+
+    /** Every row of a query, mapped in order. */
+    private <T> List<T> list(String sql, Row<T> row, Object... args) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            List<T> out = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) out.add(row.map(r));
+            }
+            return out;
+        }
+    }
+
+    /** The first row of a query, mapped; empty when there is none (or it maps to null). */
+    private <T> Optional<T> first(String sql, Row<T> row, Object... args) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.ofNullable(row.map(r)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The single number an aggregate query (COUNT, SUM, MAX) answers. */
+    private long number(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet r = p.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    private static final String INSERT_BLOCK = "INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)";
+
+    private void insertBlock(String keysetId, int block, byte[] data, String onConflict) throws SQLException {
+        update(INSERT_BLOCK + onConflict, keysetId, block, data, Digests.block(keysetId, block, data));
+    }
+
+    /** Names of consecutive blocks from {@code firstBlock}, slot = position in its list; one batch. */
+    private void insertNames(String keysetId, int firstBlock, List<List<String>> names) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
+            for (int b = 0; b < names.size(); b++) {
+                for (int s = 0; s < names.get(b).size(); s++) {
+                    bind(p, keysetId, names.get(b).get(s), firstBlock + b, s);
+                    p.addBatch();
+                }
+            }
+            p.executeBatch();
+        }
+    }
+
+    private void deleteGallery(String keysetId) throws SQLException {
+        for (String table : new String[]{"gallery_names", "gallery_blocks"}) update("DELETE FROM " + table + " WHERE keyset_id = ?", keysetId);
+    }
+
+    // ------------------------------------------------------------------ keysets and templates
+
     @Override
     public void createKeyset(Keyset k) {
-        tx(() -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "INSERT INTO keysets (id, token_hash, params, created, key_check, gallery_key_check, model) VALUES (?,?,?,?,?,?,?)")) {
-                p.setString(1, k.id());
-                p.setBytes(2, k.tokenHash());
-                p.setString(3, k.paramsFingerprint());
-                p.setLong(4, k.created().toEpochMilli());
-                p.setString(5, k.keyCheck());
-                p.setString(6, k.galleryKeyCheck());
-                p.setString(7, k.model());
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(() -> update("INSERT INTO keysets (id, token_hash, params, created, key_check, gallery_key_check, model) VALUES (?,?,?,?,?,?,?)",
+                k.id(), k.tokenHash(), k.paramsFingerprint(), k.created().toEpochMilli(), k.keyCheck(), k.galleryKeyCheck(), k.model()));
     }
 
     @Override
     public Optional<Keyset> keyset(String id) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "SELECT token_hash, params, created, key_check, gallery_key_check, model FROM keysets WHERE id = ?")) {
-                p.setString(1, id);
-                try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) return Optional.empty();
-                    return Optional.of(new Keyset(id, r.getBytes(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3)),
-                            r.getString(4), r.getString(5), r.getString(6)));
-                }
-            }
-        });
+        return tx(() -> first("SELECT token_hash, params, created, key_check, gallery_key_check, model FROM keysets WHERE id = ?",
+                r -> new Keyset(id, r.getBytes(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3)), r.getString(4), r.getString(5), r.getString(6)),
+                id));
     }
 
     @Override
     public boolean deleteKeyset(String id) {
         boolean deleted = tx(() -> {
-            for (String table : new String[]{"gallery_names", "gallery_blocks"}) {
-                try (PreparedStatement g = db.prepareStatement("DELETE FROM " + table + " WHERE keyset_id = ?")) {
-                    g.setString(1, id);
-                    g.executeUpdate();
-                }
-            }
-            try (PreparedStatement t = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ?");
-                 PreparedStatement k = db.prepareStatement("DELETE FROM keysets WHERE id = ?")) {
-                t.setString(1, id);
-                t.executeUpdate();
-                k.setString(1, id);
-                return k.executeUpdate() > 0;
-            }
+            deleteGallery(id);
+            update("DELETE FROM templates WHERE keyset_id = ?", id);
+            return update("DELETE FROM keysets WHERE id = ?", id) > 0;
         });
         bump(id);
         return deleted;
@@ -175,111 +227,47 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates) {
         int count = tx(() -> {
-            if (replace) {
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ? AND name = ?")) {
-                    d.setString(1, keysetId);
-                    d.setString(2, name);
-                    d.executeUpdate();
-                }
-            }
-            int existing = countOf(keysetId, name);
+            if (replace) update("DELETE FROM templates WHERE keyset_id = ? AND name = ?", keysetId, name);
+            int existing = (int) number("SELECT COUNT(*) FROM templates WHERE keyset_id = ? AND name = ?", keysetId, name);
             if (existing >= maxTemplates) throw new StoreException(StoreException.Kind.LIMIT, "'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created, digest) VALUES (?,?,?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.setBytes(3, ciphertext);
-                p.setLong(4, System.currentTimeMillis());
-                p.setBytes(5, Digests.template(keysetId, name, ciphertext));
-                p.executeUpdate();
-            }
+            update("INSERT INTO templates (keyset_id, name, ct, created, digest) VALUES (?,?,?,?,?)",
+                    keysetId, name, ciphertext, System.currentTimeMillis(), Digests.template(keysetId, name, ciphertext));
             return existing + 1;
         });
         bump(keysetId);
         return count;
     }
 
-    private int countOf(String keysetId, String name) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement("SELECT COUNT(*) FROM templates WHERE keyset_id = ? AND name = ?")) {
-            p.setString(1, keysetId);
-            p.setString(2, name);
-            try (ResultSet r = p.executeQuery()) {
-                r.next();
-                return r.getInt(1);
-            }
-        }
-    }
-
     @Override
     public List<byte[]> templates(String keysetId, String name) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT ct, digest FROM templates WHERE keyset_id = ? AND name = ? ORDER BY seq")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                List<byte[]> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(Digests.checkTemplate(keysetId, name, r.getBytes(1), r.getBytes(2)));
-                }
-                return out;
-            }
-        });
+        return tx(() -> list("SELECT ct, digest FROM templates WHERE keyset_id = ? AND name = ? ORDER BY seq",
+                r -> Digests.checkTemplate(keysetId, name, r.getBytes(1), r.getBytes(2)), keysetId, name));
     }
 
     @Override
     public List<Template> allTemplates(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT name, ct, digest FROM templates WHERE keyset_id = ? ORDER BY name, seq")) {
-                p.setString(1, keysetId);
-                List<Template> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        String name = r.getString(1);
-                        out.add(new Template(name, Digests.checkTemplate(keysetId, name, r.getBytes(2), r.getBytes(3))));
-                    }
-                }
-                return out;
-            }
-        });
+        return tx(() -> list("SELECT name, ct, digest FROM templates WHERE keyset_id = ? ORDER BY name, seq", r -> {
+            String name = r.getString(1);
+            return new Template(name, Digests.checkTemplate(keysetId, name, r.getBytes(2), r.getBytes(3)));
+        }, keysetId));
     }
 
     @Override
     public List<IdentitySummary> list(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "SELECT name, COUNT(*), MAX(created) FROM templates WHERE keyset_id = ? GROUP BY name ORDER BY name")) {
-                p.setString(1, keysetId);
-                List<IdentitySummary> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new IdentitySummary(r.getString(1), r.getInt(2), Instant.ofEpochMilli(r.getLong(3))));
-                }
-                return out;
-            }
-        });
+        return tx(() -> list("SELECT name, COUNT(*), MAX(created) FROM templates WHERE keyset_id = ? GROUP BY name ORDER BY name",
+                r -> new IdentitySummary(r.getString(1), r.getInt(2), Instant.ofEpochMilli(r.getLong(3))), keysetId));
     }
 
     @Override
     public boolean deleteIdentity(String keysetId, String name) {
-        boolean deleted = tx(() -> {
-            try (PreparedStatement d = db.prepareStatement("DELETE FROM templates WHERE keyset_id = ? AND name = ?")) {
-                d.setString(1, keysetId);
-                d.setString(2, name);
-                return d.executeUpdate() > 0;
-            }
-        });
+        boolean deleted = tx(() -> update("DELETE FROM templates WHERE keyset_id = ? AND name = ?", keysetId, name) > 0);
         if (deleted) bump(keysetId);
         return deleted;
     }
 
     @Override
     public int identityCount(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT COUNT(DISTINCT name) FROM templates WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getInt(1);
-                }
-            }
-        });
+        return tx(() -> (int) number("SELECT COUNT(DISTINCT name) FROM templates WHERE keyset_id = ?", keysetId));
     }
 
     @Override
@@ -290,42 +278,24 @@ public abstract class JdbcStore implements EnrollmentStore {
 
     @Override
     public long storedBytes(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(OCTET_LENGTH(ct)), 0) FROM templates WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getLong(1);
-                }
-            }
-        });
+        return tx(() -> number("SELECT COALESCE(SUM(OCTET_LENGTH(ct)), 0) FROM templates WHERE keyset_id = ?", keysetId));
     }
 
     @Override
     public String bindModel(String keysetId, String model) {
         return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET model = ? WHERE id = ? AND model IS NULL")) {
-                p.setString(1, model);
-                p.setString(2, keysetId);
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = db.prepareStatement("SELECT model FROM keysets WHERE id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
-                    return r.getString(1);
-                }
-            }
+            update("UPDATE keysets SET model = ? WHERE id = ? AND model IS NULL", model, keysetId);
+            List<String> bound = list("SELECT model FROM keysets WHERE id = ?", r -> r.getString(1), keysetId);
+            if (bound.isEmpty()) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
+            return bound.get(0);
         });
     }
 
     @Override
     public void setEvaluationKeys(String keysetId, byte[] keys) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET eval_keys = ? WHERE id = ?")) {
-                p.setBytes(1, keys);
-                p.setString(2, keysetId);
-                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
+            if (update("UPDATE keysets SET eval_keys = ? WHERE id = ?", keys, keysetId) != 1) {
+                throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
             }
             return null;
         });
@@ -333,44 +303,17 @@ public abstract class JdbcStore implements EnrollmentStore {
 
     @Override
     public Optional<byte[]> evaluationKeys(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT eval_keys FROM keysets WHERE id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.ofNullable(r.getBytes(1)) : Optional.<byte[]>empty();
-                }
-            }
-        });
+        return tx(() -> first("SELECT eval_keys FROM keysets WHERE id = ?", r -> r.getBytes(1), keysetId));
     }
+
+    // ------------------------------------------------------------------ gallery
 
     @Override
     public int addGalleryBlock(String keysetId, byte[] data, List<String> names) {
         return tx(() -> {
-            int block;
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(MAX(block) + 1, 0) FROM gallery_blocks WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    block = r.getInt(1);
-                }
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setInt(2, block);
-                p.setBytes(3, data);
-                p.setBytes(4, Digests.block(keysetId, block, data));
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
-                for (int i = 0; i < names.size(); i++) {
-                    p.setString(1, keysetId);
-                    p.setString(2, names.get(i));
-                    p.setInt(3, block);
-                    p.setInt(4, i);
-                    p.addBatch();
-                }
-                p.executeBatch();
-            }
+            int block = (int) number("SELECT COALESCE(MAX(block) + 1, 0) FROM gallery_blocks WHERE keyset_id = ?", keysetId);
+            insertBlock(keysetId, block, data, "");
+            insertNames(keysetId, block, List.of(names));
             return block;
         });
     }
@@ -380,33 +323,14 @@ public abstract class JdbcStore implements EnrollmentStore {
         tx(() -> {
             // the slot and the name must be free in the store, not only in the writer's copy of the block (a cluster
             // member that took the block over from a backup may lack a write the failed owner committed)
-            try (PreparedStatement p = db.prepareStatement("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.setInt(3, block);
-                p.setInt(4, slot);
-                try (ResultSet r = p.executeQuery()) {
-                    if (r.next()) {
-                        throw new StoreException(StoreException.Kind.CONFLICT, r.getString(1).equals(name)
-                                ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
-                    }
-                }
+            Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))",
+                    r -> r.getString(1), keysetId, name, block, slot);
+            if (taken.isPresent()) {
+                throw new StoreException(StoreException.Kind.CONFLICT, taken.get().equals(name)
+                        ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
             }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)"
-                    + " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest")) {
-                p.setString(1, keysetId);
-                p.setInt(2, block);
-                p.setBytes(3, data);
-                p.setBytes(4, Digests.block(keysetId, block, data));
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.setInt(3, block);
-                p.setInt(4, slot);
-                p.executeUpdate();
-            }
+            insertBlock(keysetId, block, data, " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest");
+            update("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)", keysetId, name, block, slot);
             return null;
         });
     }
@@ -414,110 +338,49 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void removeFromGallery(String keysetId, int block, byte[] data, String name) {
         tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("UPDATE gallery_blocks SET data = ?, digest = ? WHERE keyset_id = ? AND block = ?")) {
-                p.setBytes(1, data);
-                p.setBytes(2, Digests.block(keysetId, block, data));
-                p.setString(3, keysetId);
-                p.setInt(4, block);
-                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
+            if (update("UPDATE gallery_blocks SET data = ?, digest = ? WHERE keyset_id = ? AND block = ?",
+                    data, Digests.block(keysetId, block, data), keysetId, block) != 1) {
+                throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
             }
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
-                p.setString(1, keysetId);
-                p.setString(2, name);
-                p.executeUpdate();
-            }
+            update("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?", keysetId, name);
             return null;
         });
     }
 
     @Override
     public List<GalleryBlock> galleryBlocks(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT block, data, digest FROM gallery_blocks WHERE keyset_id = ? ORDER BY block")) {
-                p.setString(1, keysetId);
-                List<GalleryBlock> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        int block = r.getInt(1);
-                        out.add(new GalleryBlock(block, Digests.checkBlock(keysetId, block, r.getBytes(2), r.getBytes(3))));
-                    }
-                }
-                return out;
-            }
-        });
+        return tx(() -> list("SELECT block, data, digest FROM gallery_blocks WHERE keyset_id = ? ORDER BY block", r -> {
+            int block = r.getInt(1);
+            return new GalleryBlock(block, Digests.checkBlock(keysetId, block, r.getBytes(2), r.getBytes(3)));
+        }, keysetId));
     }
 
     @Override
     public Optional<byte[]> galleryBlock(String keysetId, int block) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT data, digest FROM gallery_blocks WHERE keyset_id = ? AND block = ?")) {
-                p.setString(1, keysetId);
-                p.setInt(2, block);
-                try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) return Optional.<byte[]>empty();
-                    return Optional.of(Digests.checkBlock(keysetId, block, r.getBytes(1), r.getBytes(2)));
-                }
-            }
-        });
+        return tx(() -> first("SELECT data, digest FROM gallery_blocks WHERE keyset_id = ? AND block = ?",
+                r -> Digests.checkBlock(keysetId, block, r.getBytes(1), r.getBytes(2)), keysetId, block));
     }
 
     @Override
     public void replaceGallery(String keysetId, List<byte[]> blocks, List<List<String>> names) {
         if (blocks.size() != names.size()) throw new IllegalArgumentException("blocks and name lists differ in number");
         tx(() -> {
-            for (String table : new String[]{"gallery_names", "gallery_blocks"}) {
-                try (PreparedStatement p = db.prepareStatement("DELETE FROM " + table + " WHERE keyset_id = ?")) {
-                    p.setString(1, keysetId);
-                    p.executeUpdate();
-                }
-            }
-            try (PreparedStatement b = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)");
-                 PreparedStatement n = db.prepareStatement("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)")) {
-                for (int i = 0; i < blocks.size(); i++) {
-                    b.setString(1, keysetId);
-                    b.setInt(2, i);
-                    b.setBytes(3, blocks.get(i));
-                    b.setBytes(4, Digests.block(keysetId, i, blocks.get(i)));
-                    b.executeUpdate();
-                    for (int s = 0; s < names.get(i).size(); s++) {
-                        n.setString(1, keysetId);
-                        n.setString(2, names.get(i).get(s));
-                        n.setInt(3, i);
-                        n.setInt(4, s);
-                        n.addBatch();
-                    }
-                }
-                n.executeBatch();
-            }
+            deleteGallery(keysetId);
+            for (int i = 0; i < blocks.size(); i++) insertBlock(keysetId, i, blocks.get(i), "");
+            insertNames(keysetId, 0, names);
             return null;
         });
     }
 
     @Override
     public List<GalleryName> galleryNames(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot")) {
-                p.setString(1, keysetId);
-                List<GalleryName> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) out.add(new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)));
-                }
-                return out;
-            }
-        });
+        return tx(() -> list("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot",
+                r -> new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)), keysetId));
     }
 
     @Override
     public long galleryBytes(String keysetId) {
-        return tx(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT COALESCE(SUM(OCTET_LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?")) {
-                p.setString(1, keysetId);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getLong(1);
-                }
-            }
-        });
+        return tx(() -> number("SELECT COALESCE(SUM(OCTET_LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?", keysetId));
     }
 
     @Override
