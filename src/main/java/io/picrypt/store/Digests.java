@@ -69,32 +69,38 @@ final class Digests {
         addColumn(c, "keysets", "model", "TEXT");
         addColumn(c, "templates", "digest", blob);
         addColumn(c, "gallery_blocks", "digest", blob);
-        int templates = 0, blocks = 0;
-        try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT seq, keyset_id, name, ct FROM templates WHERE digest IS NULL");
-             PreparedStatement u = c.prepareStatement("UPDATE templates SET digest = ? WHERE seq = ?")) {
-            while (r.next()) {
-                u.setBytes(1, template(r.getString(2), r.getString(3), r.getBytes(4)));
-                u.setLong(2, r.getLong(1));
-                u.executeUpdate();
-                templates++;
-            }
-        }
-        try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT keyset_id, block, data FROM gallery_blocks WHERE digest IS NULL");
-             PreparedStatement u = c.prepareStatement("UPDATE gallery_blocks SET digest = ? WHERE keyset_id = ? AND block = ?")) {
-            while (r.next()) {
-                u.setBytes(1, block(r.getString(1), r.getInt(2), r.getBytes(3)));
-                u.setString(2, r.getString(1));
-                u.setInt(3, r.getInt(2));
-                u.executeUpdate();
-                blocks++;
-            }
-        }
+        int templates = backfill(c, "SELECT seq, keyset_id, name, ct FROM templates WHERE digest IS NULL",
+                "UPDATE templates SET digest = ? WHERE seq = ?", (r, u) -> {
+                    u.setBytes(1, template(r.getString(2), r.getString(3), r.getBytes(4)));
+                    u.setLong(2, r.getLong(1));
+                });
+        int blocks = backfill(c, "SELECT keyset_id, block, data FROM gallery_blocks WHERE digest IS NULL",
+                "UPDATE gallery_blocks SET digest = ? WHERE keyset_id = ? AND block = ?", (r, u) -> {
+                    u.setBytes(1, block(r.getString(1), r.getInt(2), r.getBytes(3)));
+                    u.setString(2, r.getString(1));
+                    u.setInt(3, r.getInt(2));
+                });
         if (templates + blocks > 0) {
             log.warn("store upgrade: recorded digests of {} templates and {} gallery blocks written before digests existed (trusted as they are now)",
                     templates, blocks);
         }
+    }
+
+    private interface Fill { void bind(ResultSet row, PreparedStatement update) throws SQLException; }
+
+    /** Runs {@code update} once per row of {@code select}, its parameters bound by {@code fill}; the number of rows. */
+    private static int backfill(Connection c, String select, String update, Fill fill) throws SQLException {
+        int rows = 0;
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(select);
+             PreparedStatement u = c.prepareStatement(update)) {
+            while (r.next()) {
+                fill.bind(r, u);
+                u.executeUpdate();
+                rows++;
+            }
+        }
+        return rows;
     }
 
     private static void addColumn(Connection c, String table, String column, String type) throws SQLException {
