@@ -1,5 +1,7 @@
 package io.picrypt.server;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -80,29 +82,9 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
     public static Limits parse(String spec) {
         Limits d = defaults();
         if (spec == null || spec.isBlank()) return d;
-        Map<String, Long> v = new LinkedHashMap<>();
-        v.put("idletimeoutms", d.idleTimeoutMs);
-        v.put("headerdeadlinems", d.headerDeadlineMs);
-        v.put("minuploadrate", d.minUploadRate);
-        v.put("bodygracems", d.bodyGraceMs);
-        v.put("maxconnections", (long) d.maxConnections);
-        v.put("maxconnectionsperclient", (long) d.maxConnectionsPerClient);
-        v.put("bodybufferbytes", d.bodyBufferBytes);
-        v.put("cachebytes", d.cacheBytes);
-        v.put("keysetsperwindow", (long) d.keysetsPerWindow);
-        v.put("keysetsperclientwindow", (long) d.keysetsPerClientWindow);
-        v.put("windowms", d.windowMs);
-        v.put("maxidentities", (long) d.maxIdentities);
-        v.put("maxgalleryblocks", (long) d.maxGalleryBlocks);
-        v.put("maxstoredbytes", d.maxStoredBytes);
-        v.put("maxevaluationkeybytes", d.maxEvaluationKeyBytes);
-        v.put("imagediffslots", (long) d.imageDiffSlots);
-        v.put("imagediffslotsperkeyset", (long) d.imageDiffSlotsPerKeyset);
-        v.put("imagediffwaitms", d.imageDiffWaitMs);
-        v.put("queuewaitms", d.queueWaitMs);
-        v.put("identifyslots", (long) d.identifySlots);
-        v.put("identifyslotsperkeyset", (long) d.identifySlotsPerKeyset);
-        v.put("identifywaitms", d.identifyWaitMs);
+        RecordComponent[] fields = Limits.class.getRecordComponents();
+        Map<String, Long> v = new LinkedHashMap<>(); // the keys are the components' names, in lower case
+        for (RecordComponent f : fields) v.put(f.getName().toLowerCase(Locale.ROOT), ((Number) get(f, d)).longValue());
         for (String part : spec.split(",")) {
             if (part.isBlank()) continue;
             int eq = part.indexOf('=');
@@ -111,14 +93,29 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
             if (!v.containsKey(key)) throw new IllegalArgumentException("limits: unknown key '" + part.substring(0, eq).trim() + "'");
             v.put(key, size(part.substring(eq + 1).trim()));
         }
-        return new Limits(v.get("idletimeoutms"), v.get("headerdeadlinems"), v.get("minuploadrate"), v.get("bodygracems"),
-                Math.toIntExact(v.get("maxconnections")), Math.toIntExact(v.get("maxconnectionsperclient")),
-                v.get("bodybufferbytes"), v.get("cachebytes"),
-                Math.toIntExact(v.get("keysetsperwindow")), Math.toIntExact(v.get("keysetsperclientwindow")), v.get("windowms"),
-                Math.toIntExact(v.get("maxidentities")), Math.toIntExact(v.get("maxgalleryblocks")), v.get("maxstoredbytes"),
-                v.get("maxevaluationkeybytes"), Math.toIntExact(v.get("imagediffslots")), Math.toIntExact(v.get("imagediffslotsperkeyset")),
-                v.get("imagediffwaitms"), v.get("queuewaitms"), Math.toIntExact(v.get("identifyslots")),
-                Math.toIntExact(v.get("identifyslotsperkeyset")), v.get("identifywaitms"));
+        Object[] args = new Object[fields.length];
+        Class<?>[] types = new Class<?>[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            long x = v.get(fields[i].getName().toLowerCase(Locale.ROOT));
+            types[i] = fields[i].getType();
+            args[i] = types[i] == int.class ? (Object) Math.toIntExact(x) : (Object) x;
+        }
+        try {
+            return Limits.class.getDeclaredConstructor(types).newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r; // the constructor's checks
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object get(RecordComponent f, Limits l) {
+        try {
+            return f.getAccessor().invoke(l);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static long size(String s) {
