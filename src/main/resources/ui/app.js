@@ -730,15 +730,8 @@ async function doVerify(opts) {
   const name = $('verify-name').value.trim();
   if (!name) return failure(out, new ApiError('bad_request', 'Enter the name of an enrolled person.')), $('verify-name').focus();
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo to check.'));
-  busy(btn, true);
-  const image = imgs[imgs.length - 1];
-  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
-  try {
-    if ($('verify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
-    const live = await livenessFirst('verify', image, opts && opts.skipLiveness);
-    working('Comparing on encrypted data…');
-    const r = await api('POST', '/api/verify', { name, image });
-    const box = resultBox(out, 'done');
+  await compareChecked('verify', opts, btn, out, imgs[imgs.length - 1], 'Comparing on encrypted data…',
+      (image) => api('POST', '/api/verify', { name, image }), (box, r, live) => {
     box.dataset.decision = r.match ? 'match' : 'no-match';
     box.dataset.names = r.name;
     put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'MATCH: this is ' + r.name : 'NO MATCH: not ' + r.name }),
@@ -748,9 +741,25 @@ async function doVerify(opts) {
             el('dt', { text: 'Threshold' }), el('dd', { text: fmtD(r.threshold) + ' (same person if the distance is at most this)' }),
             el('dt', { text: 'Templates of ' + r.name }), el('dd', { text: String(r.templates) + ' (the closest counts)' })),
         distanceBar(r.distance, r.threshold), livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
+  }, () => doVerify({ skipLiveness: true }));
+}
+
+/**
+ * Verify's and identify's common flow on one photo: the optional liveness check here first (a refusal offers
+ * `retry` without it), then `call(image)` on encrypted data, then `show(box, answer, liveness)`.
+ */
+async function compareChecked(kind, opts, btn, out, image, comparing, call, show, retry) {
+  busy(btn, true);
+  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
+  try {
+    if ($(kind + '-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
+    const live = await livenessFirst(kind, image, opts && opts.skipLiveness);
+    working(comparing);
+    const r = await call(image);
+    show(resultBox(out, 'done'), r, live);
     setConn('up', 'reachable', null);
   } catch (e) {
-    if (e.code === 'not_live') livenessRefused(out, e, 'verify', () => doVerify({ skipLiveness: true }));
+    if (e.code === 'not_live') livenessRefused(out, e, kind, retry);
     else failure(out, e);
   } finally {
     busy(btn, false);
@@ -777,15 +786,8 @@ async function doIdentify(opts) {
     return;
   }
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo of the person to identify.'));
-  busy(btn, true);
-  const image = imgs[imgs.length - 1];
-  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
-  try {
-    if ($('identify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
-    const live = await livenessFirst('identify', image, opts && opts.skipLiveness);
-    working('Comparing with everybody on encrypted data…');
-    const r = await api('POST', '/api/identify', { image, top });
-    const box = resultBox(out, 'done');
+  await compareChecked('identify', opts, btn, out, imgs[imgs.length - 1], 'Comparing with everybody on encrypted data…',
+      (image) => api('POST', '/api/identify', { image, top }), (box, r, live) => {
     box.dataset.match = r.match || '';
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
@@ -797,13 +799,7 @@ async function doIdentify(opts) {
         r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),
             el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Distance' }), el('th', { scope: 'col', text: 'Decision' }))), body) : null,
         livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
-    setConn('up', 'reachable', null);
-  } catch (e) {
-    if (e.code === 'not_live') livenessRefused(out, e, 'identify', () => doIdentify({ skipLiveness: true }));
-    else failure(out, e);
-  } finally {
-    busy(btn, false);
-  }
+  }, () => doIdentify({ skipLiveness: true }));
 }
 
 /** Says at once when the two photos cannot be subtracted (different sizes), before any upload. */
