@@ -102,23 +102,7 @@ public final class ImageDiffClient {
         Tracker tracker = new Tracker(h.ciphertexts(), progress);
         IntStream.range(0, h.ciphertexts()).parallel().forEach(t -> {
             long[] values = decryptRounded(diffBlob, ImageBlobs.HEADER_BYTES + t * record);
-            int base = t * per;
-            for (int j = 0; j < n; j++) {
-                long x = values[j];
-                for (int d = 0; d < k; d++) {
-                    int r = (int) (x & 511);
-                    if (r > 255) r -= 512;
-                    x = (x - r) >> ImageDiffParameters.DIGIT_BITS;
-                    int i = base + j * k + d;
-                    if (i < total) {
-                        if (r < -255) throw decryptionFailed();
-                        diff[i] = (short) r;
-                    } else if (r != 0) {
-                        throw decryptionFailed(); // padding must decrypt to zero
-                    }
-                }
-                if (x != 0) throw decryptionFailed();
-            }
+            unpack(values, n, k, t * per, total, -255, 255, (i, r) -> diff[i] = (short) r);
             tracker.step();
         });
         return new DiffImage(h.width(), h.height(), h.channels(), diff);
@@ -137,25 +121,37 @@ public final class ImageDiffClient {
             int off = ImageBlobs.HEADER_BYTES + t * record;
             Ciphertext ct = ImageDiffServer.readCiphertext(imageBlob, off, record, ckks);
             long[] values = round(decryptor.decryptCoefficients(ct));
-            int base = t * per;
-            for (int j = 0; j < n; j++) {
-                long x = values[j];
-                for (int d = 0; d < k; d++) {
-                    int r = (int) (x & 511);
-                    if (r > 255) r -= 512;
-                    x = (x - r) >> ImageDiffParameters.DIGIT_BITS;
-                    int i = base + j * k + d;
-                    if (i < total) {
-                        if (r < -128 || r > 127) throw decryptionFailed();
-                        samples[i] = (byte) (r + 128);
-                    } else if (r != 0) {
-                        throw decryptionFailed();
-                    }
-                }
-                if (x != 0) throw decryptionFailed();
-            }
+            unpack(values, n, k, t * per, total, -128, 127, (i, r) -> samples[i] = (byte) (r + 128));
         });
         return new RawImage(h.width(), h.height(), h.channels(), samples);
+    }
+
+    private interface SampleSink { void put(int index, int value); }
+
+    /**
+     * Splits the first {@code n} decrypted coefficients into {@code k} balanced 9-bit digits each (in [-256, 255]);
+     * digit d of coefficient j is sample {@code base + j k + d}. A sample below {@code total} must lie in
+     * [{@code min}, {@code max}] and goes to {@code sink}; digits past it (padding) and what is left of a coefficient
+     * after its k digits must be zero. Anything else means the server did not compute what it was asked (or the keys
+     * do not match): {@link #decryptionFailed()}.
+     */
+    private static void unpack(long[] values, int n, int k, int base, int total, int min, int max, SampleSink sink) {
+        for (int j = 0; j < n; j++) {
+            long x = values[j];
+            for (int d = 0; d < k; d++) {
+                int r = (int) (x & 511);
+                if (r > 255) r -= 512;
+                x = (x - r) >> ImageDiffParameters.DIGIT_BITS;
+                int i = base + j * k + d;
+                if (i < total) {
+                    if (r < min || r > max) throw decryptionFailed();
+                    sink.put(i, r);
+                } else if (r != 0) {
+                    throw decryptionFailed(); // padding must decrypt to zero
+                }
+            }
+            if (x != 0) throw decryptionFailed();
+        }
     }
 
     /** The rounded plaintext of the seeded difference record at {@code off} (both seeds expanded in ckks). */
