@@ -55,13 +55,7 @@ final class GalleryRoutes {
         });
         r.post(ApiPaths.keyset(ApiPaths.GALLERY_BLOCKS), config.maxGalleryBlockBytes(), this::importBlock);
         r.get(ApiPaths.keyset(ApiPaths.GALLERY), this::info);
-        r.delete(ApiPaths.keyset(ApiPaths.GALLERY_NAME), (req, res) -> {
-            String id = access.authorize(req);
-            String name = KeysetAccess.name(req);
-            names.invalidate(id);
-            if (!gallery.delete(id, name)) throw ApiException.notFound("no gallery identity named '" + name + "'");
-            return KeysetAccess.noContent(res);
-        });
+        r.delete(ApiPaths.keyset(ApiPaths.GALLERY_NAME), names.deletion(access, gallery::delete, "gallery identity"));
         r.put(ApiPaths.keyset(ApiPaths.GALLERY_NAME), config.maxTemplateBytes(), this::enroll);
         r.post(ApiPaths.keyset(ApiPaths.GALLERY_IDENTIFY), config.maxTemplateBytes(), this::identify);
         r.get(ApiPaths.keyset(ApiPaths.GALLERY_BLOCK), this::download);

@@ -1,11 +1,14 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import io.picrypt.store.EnrollmentStore;
+import spark.Route;
 
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +35,20 @@ final class NameReservations {
 
     /** After a deletion: the keyset's index is rebuilt from the store on next use. */
     void invalidate(String id) { lookalikes.invalidate(id); }
+
+    /**
+     * The DELETE route of a name (a 1:1 identity, a gallery identity): authorize, drop the keyset's index, then
+     * {@code delete(keyset, name)}; 404 "no {@code what} named '...'" when it deleted nothing, else 204.
+     */
+    Route deletion(KeysetAccess access, BiPredicate<String, String> delete, String what) {
+        return (req, res) -> {
+            String id = access.authorize(req);
+            String name = KeysetAccess.name(req);
+            invalidate(id);
+            if (!delete.test(id, name)) throw ApiException.notFound("no " + what + " named '" + name + "'");
+            return KeysetAccess.noContent(res);
+        };
+    }
 
     /** Every name of the keyset (templates and gallery), for the look-alike index. */
     private Collection<String> allNames(String id) {

@@ -40,13 +40,7 @@ final class TemplateRoutes {
         long maxTemplate = config.maxTemplateBytes();
         r.get(ApiPaths.keyset(ApiPaths.IDENTITIES), this::list);
         r.put(ApiPaths.keyset(ApiPaths.IDENTITY), maxTemplate, this::enroll);
-        r.delete(ApiPaths.keyset(ApiPaths.IDENTITY), (req, res) -> {
-            String id = access.authorize(req);
-            String name = KeysetAccess.name(req);
-            names.invalidate(id);
-            if (!store.deleteIdentity(id, name)) throw ApiException.notFound("no identity named '" + name + "'");
-            return KeysetAccess.noContent(res);
-        });
+        r.delete(ApiPaths.keyset(ApiPaths.IDENTITY), names.deletion(access, store::deleteIdentity, "identity"));
         r.post(ApiPaths.keyset(ApiPaths.VERIFY), maxTemplate, this::verify);
         r.get(ApiPaths.keyset(ApiPaths.TEMPLATES), (req, res) -> {
             String id = access.authorize(req);
