@@ -57,14 +57,10 @@ final class IdentifyCommand implements Callable<Integer> {
         if (output != null) checkWritable(output);
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
-            MatchSession.Identification r;
-            if (an == null) {
-                r = o.session().confirmMatches(confirm).identify(photo, top);
-            } else {
-                float[] e = VerifyCommand.liveEmbedding(o.pipeline(), an, liveness.threshold(an), photo);
-                if (e == null) return LivenessOptions.EXIT_NOT_LIVE;
-                r = o.session().confirmMatches(confirm).identifyEmbedding(e, top);
-            }
+            MatchSession session = o.session().confirmMatches(confirm);
+            MatchSession.Identification r = liveness.decide(o.pipeline(), an, photo,
+                    () -> session.identify(photo, top), e -> session.identifyEmbedding(e, top));
+            if (r == null) return LivenessOptions.EXIT_NOT_LIVE;
             MatchSession.Candidate m = r.match();
             System.out.println(m != null ? "identified: " + Terminal.safe(m.name()) : "unknown (no enrolled identity under the threshold)");
             for (MatchSession.Candidate c : r.ranked()) {

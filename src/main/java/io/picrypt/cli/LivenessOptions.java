@@ -1,10 +1,19 @@
 package io.picrypt.cli;
 
+import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceAnalyzer;
+import io.picrypt.face.FaceException;
+import io.picrypt.face.FacePipeline;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** {@code --liveness [--liveness-threshold T]} of verify and identify: the presentation-attack check, on this machine. */
 final class LivenessOptions {
@@ -28,4 +37,35 @@ final class LivenessOptions {
     }
 
     double threshold(FaceAnalyzer an) { return threshold != null ? threshold : an.livenessThreshold(); }
+
+    /**
+     * The decision on the photo's largest face: without --liveness ({@code an} null) {@code photoPath}, the session's
+     * own photo path; with it, the face is checked here first and {@code onEmbedding} gets its embedding, or null is
+     * returned (the refusal printed, nothing sent) when it is judged not live.
+     */
+    <R> R decide(FacePipeline p, FaceAnalyzer an, Path photo, Supplier<R> photoPath, Function<float[], R> onEmbedding) {
+        if (an == null) return photoPath.get();
+        float[] e = liveEmbedding(p, an, threshold(an), photo);
+        return e == null ? null : onEmbedding.apply(e);
+    }
+
+    /**
+     * The largest face's embedding after the liveness check, or null (with the refusal printed) when it is
+     * judged not live. The photo is decoded and detected once for both.
+     */
+    private static float[] liveEmbedding(FacePipeline p, FaceAnalyzer an, double threshold, Path photo) {
+        try (PointerScope scope = new PointerScope()) {
+            Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
+            List<DetectedFace> faces = p.detectFaces(img);
+            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + photo);
+            FaceAnalyzer.Liveness l = an.liveness(img, faces.get(0).box(), threshold);
+            if (!l.live()) {
+                System.out.printf(Locale.ROOT, "REFUSED: the face is judged not live (liveness score %.3f < threshold %.3f); nothing was sent%n",
+                        l.score(), l.threshold());
+                return null;
+            }
+            System.out.printf(Locale.ROOT, "liveness: live (score %.3f >= %.3f)%n", l.score(), l.threshold());
+            return p.embedFace(img, faces.get(0).box(), faces.size(), null).vector();
+        }
+    }
 }
