@@ -7,8 +7,6 @@ import io.picrypt.client.PiCryptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.net.URI;
 import java.util.concurrent.Callable;
@@ -16,16 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Create the client's CKKS keys and register a keyset with a server.",
         subcommands = {KeysCommand.Init.class, KeysCommand.Show.class})
-final class KeysCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(System.err);
-        return Main.EXIT_ERROR;
-    }
-
+final class KeysCommand extends CommandGroup {
     @Command(name = "init", mixinStandardHelpOptions = true,
             description = {"Generate a secret key locally (never sent anywhere), register a keyset with the server and record",
                     "server URL, keyset id and access token in the key directory (files mode 0600)."})
