@@ -164,6 +164,12 @@ final class KeySwitcher {
         return ((a & b) | ((a | b) & ~s)) >>> 63;
     }
 
+    /** (a + b) mod q for a, b in [0, q), branch-free: the tail of every {@link #gadgetProduct} case. */
+    private static long addMod(long a, long b, long q) {
+        long r = a + b;
+        return r - (q & ((q - 1 - r) >> 63));
+    }
+
     /**
      * (o0, o1) = (add ? (o0, o1) : 0) + sum over digits i in [from, to) of dig[i] * (kb[i], ka[i]) mod q, at most
      * four digits: the products (below 2^120 each, primes have at most 60 bits) are summed as 128-bit values in
@@ -193,14 +199,8 @@ final class KeySwitcher {
                     c += carry(lo, p2, lo2);
                     hi = Math.multiplyHigh(x0, a0[j]) + Math.multiplyHigh(x1, a1[j]) + Math.multiplyHigh(x2, a2[j]) + c;
                     long r1 = mj.reduceSum4(hi, lo2);
-                    if (add) {
-                        r0 += o0[j];
-                        r1 += o1[j];
-                        r0 -= q & ((q - 1 - r0) >> 63);
-                        r1 -= q & ((q - 1 - r1) >> 63);
-                    }
-                    o0[j] = r0;
-                    o1[j] = r1;
+                    o0[j] = add ? addMod(r0, o0[j], q) : r0;
+                    o1[j] = add ? addMod(r1, o1[j], q) : r1;
                 }
             }
             case 2 -> {
@@ -216,14 +216,8 @@ final class KeySwitcher {
                     lo = p0 + p1;
                     hi = Math.multiplyHigh(x0, a0[j]) + Math.multiplyHigh(x1, a1[j]) + carry(p0, p1, lo);
                     long r1 = mj.reduceSum4(hi, lo);
-                    if (add) {
-                        r0 += o0[j];
-                        r1 += o1[j];
-                        r0 -= q & ((q - 1 - r0) >> 63);
-                        r1 -= q & ((q - 1 - r1) >> 63);
-                    }
-                    o0[j] = r0;
-                    o1[j] = r1;
+                    o0[j] = add ? addMod(r0, o0[j], q) : r0;
+                    o1[j] = add ? addMod(r1, o1[j], q) : r1;
                 }
             }
             default -> { // 1 or 4 digits
@@ -239,14 +233,8 @@ final class KeySwitcher {
                         la = sa;
                     }
                     long r0 = mj.reduceSum4(hb, lb), r1 = mj.reduceSum4(ha, la);
-                    if (add) {
-                        r0 += o0[j];
-                        r1 += o1[j];
-                        r0 -= q & ((q - 1 - r0) >> 63);
-                        r1 -= q & ((q - 1 - r1) >> 63);
-                    }
-                    o0[j] = r0;
-                    o1[j] = r1;
+                    o0[j] = add ? addMod(r0, o0[j], q) : r0;
+                    o1[j] = add ? addMod(r1, o1[j], q) : r1;
                 }
             }
         }
