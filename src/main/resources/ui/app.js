@@ -456,6 +456,19 @@ function livenessNote(l) {
     + ', at least ' + l.threshold.toFixed(2) + '). ' + LIVENESS_CAVEAT });
 }
 
+/**
+ * Fills a card's `<div class="liveness-box" data-card="CARD">` (Verify, Identify) with its "Check liveness first"
+ * box (#CARD-liveness, which livenessFirst reads) and the note on what the check is worth: one markup for both cards.
+ */
+function makeLivenessBox(root) {
+  const card = root.dataset.card;
+  root.replaceWith(
+    el('label', { class: 'check' }, el('input', { id: card + '-liveness', type: 'checkbox', 'aria-describedby': card + '-liveness-note' }),
+      ' Check liveness first (photos and webcam)'),
+    el('p', { id: card + '-liveness-note', class: 'muted small', text: 'A weak hint, not proof: it catches a screen held up with its frame in view,'
+      + ' but lets most prints and screenshots through and refuses some real faces. When it refuses, nothing is sent.' }));
+}
+
 /** A liveness refusal: the reason, and a way to send the photo anyway (the hint is weak; the user decides). */
 function livenessRefused(out, e, card, retry) {
   const box = failure(out, e);
@@ -875,6 +888,7 @@ document.addEventListener('DOMContentLoaded', () => {
     document.querySelector('main').inert = true;
     return;
   }
+  document.querySelectorAll('.liveness-box').forEach(makeLivenessBox);
   state.pickers.enroll = makePicker($('enroll-picker'));
   state.pickers.verify = makePicker($('verify-picker'));
   state.pickers.identify = makePicker($('identify-picker'));
