@@ -30,8 +30,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PHOTO", description = "image file (JPEG, PNG, BMP, WebP)")
     Path photo;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Option(names = "--liveness", description = "also score presentation attack (liveness)")
     boolean liveness;
@@ -48,7 +48,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
             List<DetectedFace> faces = p.detectFaces(img);
             List<FaceAnalyzer.Result> results = an.analyze(img, faces);
-            if (json) {
+            if (output.json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode().put("photo", photo.toString()).put("width", img.cols()).put("height", img.rows());
                 ArrayNode arr = o.putArray("faces");

@@ -21,6 +21,7 @@ import io.picrypt.ring.Ntt;
 import io.picrypt.ring.Parallel;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
@@ -58,8 +59,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
             + "unless 0 (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Option(names = "--processes", defaultValue = "3", description = "fresh JVMs to measure in, one after the other, with "
             + "this JVM's options; 1 = measure in this JVM (default ${DEFAULT-VALUE})")
@@ -89,12 +90,12 @@ public final class BenchCkksCommand implements Callable<Integer> {
         if (processes < 1 || processes > 20) throw new IllegalArgumentException("--processes must be in 1..20");
         if (processes == 1) {
             Report r = measure(runs, warmup, parallel);
-            System.out.println(json ? toJson(r) : toTable(r, runs, warmup));
+            System.out.println(output.json ? toJson(r) : toTable(r, runs, warmup));
             return 0;
         }
         List<JsonNode> children = runChildren(processes, runs, warmup, parallel);
         ObjectNode spread = spread(children);
-        System.out.println(json ? spread.toString() : spreadTable(spread));
+        System.out.println(output.json ? spread.toString() : spreadTable(spread));
         return 0;
     }
 

@@ -14,6 +14,7 @@ import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -64,8 +65,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
     long seed;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -138,7 +139,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             }
             long t0 = System.nanoTime();
             long importBytes = importer.importGallery(names, people, done -> {
-                if (!json && done % (GalleryParameters.BLOCK_CAPACITY * 10) == 0) System.err.printf(Locale.ROOT, "  imported %,d%n", done);
+                if (!output.json && done % (GalleryParameters.BLOCK_CAPACITY * 10) == 0) System.err.printf(Locale.ROOT, "  imported %,d%n", done);
             });
             double importS = (System.nanoTime() - t0) / 1e9;
             say(String.format(Locale.ROOT, "imported %,d identities (%,d blocks, %,d B) through member 0 in %.1f s", identities, blocksNeeded, importBytes, importS));
@@ -209,7 +210,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             o.put("balance_max_deviation", spread);
             boolean allCorrect = timed.stream().allMatch(x -> x.correct);
             o.put("top_match_correct", allCorrect);
-            if (json) {
+            if (output.json) {
                 System.out.println(o.toString());
             } else {
                 System.out.printf(Locale.ROOT, "%d members, %,d identities in %d blocks, member heap -Xmx%s, %d cores%n", members, identities, blocksNeeded,
@@ -287,7 +288,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
     }
 
     private void say(String line) {
-        if (!json) System.out.println(line);
+        if (!output.json) System.out.println(line);
     }
 
     private static ObjectNode stats(List<Double> xs) {

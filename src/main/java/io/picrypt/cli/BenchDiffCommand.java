@@ -12,6 +12,7 @@ import io.picrypt.imagediff.RawImage;
 import io.picrypt.imagediff.SyntheticPair;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -50,8 +51,8 @@ public final class BenchDiffCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "hand the blobs to an in-process server instead of a loopback HTTP server")
     boolean inProcess;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     /** Null: the default (loopback HTTP, or in-process with --in-process); tests plug other transports in here. */
     DiffTransport transport;
@@ -121,7 +122,7 @@ public final class BenchDiffCommand implements Callable<Integer> {
         Run last = measured.get(measured.size() - 1);
         int channels = pair.before().channels();
         long samples = pair.before().sampleCount();
-        if (json) {
+        if (output.json) {
             ObjectMapper om = new ObjectMapper();
             ObjectNode o = om.createObjectNode();
             o.put("width", width).put("height", height).put("channels", channels)

@@ -35,8 +35,8 @@ public final class BenchFaceCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "ort", description = "ort (ONNX Runtime directly, the default) or djl (DJL Predictor)")
     String backend;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Option(names = "--analyses", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "also time each optional analysis (liveness, age, gender, expression, head pose, eyes) on the largest face (default: on)")
@@ -78,7 +78,7 @@ public final class BenchFaceCommand implements Callable<Integer> {
             java.util.Map<String, double[]> added = analyses ? analysisCost(p, bytes, file, Math.min(iterations, 30)) : java.util.Map.of();
             String[] keys = {"decode_ms", "detect_ms", "landmarks_ms", "align_ms", "embed_ms", "total_ms", "pipeline_ms"};
             int threads = Integer.getInteger("picrypt.face.threads", Runtime.getRuntime().availableProcessors());
-            if (json) {
+            if (output.json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
                 for (int k = 0; k < keys.length; k++) o.put(keys[k], Stats.round(Stats.median(t[k]), 3));

@@ -11,6 +11,7 @@ import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryServer;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -45,8 +46,8 @@ public final class BenchGalleryCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "seed of the synthetic embeddings (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
@@ -197,7 +198,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         o.put("max_abs_error_enrolled", maxErrEnrolled);
         o.put("max_abs_error", maxErr).put("decisions", decisions).put("near_threshold_decisions", near);
         o.put("decisions_match_plaintext", match);
-        if (json) {
+        if (output.json) {
             System.out.println(om.writeValueAsString(o));
         } else {
             System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(o));

@@ -8,6 +8,7 @@ import io.picrypt.match.MatchClient;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStream;
@@ -47,8 +48,8 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--server", paramLabel = "URL", description = "a running server (open registration); default: a loopback server in this JVM")
     URI server;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
@@ -149,7 +150,7 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
         List<Double> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         double p50 = Stats.percentile(sorted, 0.50), p99 = Stats.percentile(sorted, 0.99);
-        if (json) {
+        if (output.json) {
             var o = new ObjectMapper().createObjectNode().put("clients", clients).put("seconds", seconds).put("slow_connections", slow)
                     .put("requests", sorted.size()).put("errors", errors.get()).put("p50_ms", p50).put("p99_ms", p99)
                     .put("health_checks", healthChecks).put("worst_health_ms", worstHealth);

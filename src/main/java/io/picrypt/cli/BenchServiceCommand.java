@@ -15,6 +15,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -48,8 +49,8 @@ public final class BenchServiceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
     long seed;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Override
     public Integer call() throws Exception {
@@ -75,7 +76,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             MatchClient crypto = new MatchClient(sk);
             double[] enrollServer = new double[enrolled];
             long[] enrollBytes = new long[enrolled];
-            try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(enrolled)
+            try (ProgressBar pb = output.json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(enrolled)
                     .setStyle(ProgressBarStyle.ASCII).build()) {
                 IntStream.range(0, enrolled).parallel().forEach(i -> {
                     byte[] ct = crypto.encryptTemplate(gallery.get(i));
@@ -90,7 +91,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 // one identification path: the gallery holds everyone, the first M also have 1:1 templates
                 List<String> names = new ArrayList<>();
                 for (int i = 0; i < identities; i++) names.add(name(i));
-                try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities)
+                try (ProgressBar pb = output.json ? null : new ProgressBarBuilder().setTaskName("import").setInitialMax(identities)
                         .setStyle(ProgressBarStyle.ASCII).build()) {
                     importBytes = session.importGallery(names, gallery, done -> {
                         if (pb != null) pb.stepTo(done);
@@ -153,7 +154,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             o.put("max_abs_distance_error", maxErr);
             o.put("decisions_match_plaintext", allMatch);
             o.put("cores", Runtime.getRuntime().availableProcessors());
-            if (json) {
+            if (output.json) {
                 System.out.println(o.toString());
             } else {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",

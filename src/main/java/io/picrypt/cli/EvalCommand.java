@@ -62,8 +62,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--photos", paramLabel = "FILE", description = "also write every photo's status and quality measures as CSV")
     Path photosOut;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Mixin
     FaceOptions face;
@@ -170,7 +170,7 @@ final class EvalCommand implements Callable<Integer> {
             encMatch = encMismatches == 0;
         }
 
-        if (json) {
+        if (output.json) {
             ObjectMapper om = new ObjectMapper();
             ObjectNode o = om.createObjectNode();
             int photos = results.stream().mapToInt(SetResult::photos).sum();
@@ -253,13 +253,13 @@ final class EvalCommand implements Callable<Integer> {
                     case LOW_QUALITY -> { refused.add(img); status = "refused"; }
                     default -> { unusable.add(img); status = "unusable"; }
                 }
-                if (!json) System.err.println("  " + s.name() + "/" + img + ": " + status + ": " + msg);
+                if (!output.json) System.err.println("  " + s.name() + "/" + img + ": " + status + ": " + msg);
             }
             var q = e == null ? null : e.quality();
             photoCsv.append(s.name()).append(',').append(csv(img)).append(',').append(status).append(',')
                     .append(q == null ? "" : String.format(Locale.ROOT, "%.2f,%.1f,%.3f,%.3f", q.eyeDistance(), q.sharpness(), q.yaw(), q.lowerFaceTexture()))
                     .append(q == null ? ",,," : "").append(',').append(csv(msg)).append('\n');
-            if (!json && ++done % 100 == 0) System.err.printf("  %s: embedded %d/%d photos%n", s.name(), done, images.size());
+            if (!output.json && ++done % 100 == 0) System.err.printf("  %s: embedded %d/%d photos%n", s.name(), done, images.size());
         }
         double[] d = new double[s.pairs().size()];
         boolean[] same = new boolean[d.length];

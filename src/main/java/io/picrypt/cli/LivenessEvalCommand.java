@@ -45,8 +45,8 @@ final class LivenessEvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "use at most this many photos (0 = all)")
     int limit;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
+    @Mixin
+    JsonOutput output;
 
     @Mixin
     FaceOptions face;
@@ -90,7 +90,7 @@ final class LivenessEvalCommand implements Callable<Integer> {
             List<Double> allAttacks = attacks.values().stream().flatMap(List::stream).toList();
             double bpcer = rate(genuine, th, false);
             double auc = auc(genuine, allAttacks);
-            if (json) {
+            if (output.json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode().put("photos", photos.size()).put("genuine", genuine.size()).put("no_face", noFace)
                         .put("threshold", th).put("bpcer", bpcer).put("genuine_mean", mean(genuine)).put("roc_auc", auc);
