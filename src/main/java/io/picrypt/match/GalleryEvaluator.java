@@ -16,7 +16,6 @@ import io.picrypt.ckks.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -279,7 +278,7 @@ public final class GalleryEvaluator {
         return new Profiled(bytes, new Timings(t1 - t0, phases[0], phases[1], t3 - t2));
     }
 
-    /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
+    /** The block products for an already expanded probe ({@link #identify} = {@link #expandProbe} + this; tests reuse one expansion). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
         List<Ciphertext> results = results(states, probe, new long[2]);
@@ -329,6 +328,4 @@ public final class GalleryEvaluator {
         }
         return total;
     }
-
-    static List<Ciphertext> columnsForTest(Block b) { return new ArrayList<>(Arrays.asList(b.state.columns)); }
 }
