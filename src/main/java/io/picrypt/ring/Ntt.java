@@ -175,12 +175,11 @@ public final class Ntt {
 
     /** In-place inverse transform; input in [0, q) bit-reversed (any values below 2q work), output in [0, q) natural order. */
     public void inverse(long[] a) {
-        inverseFirst2(a);
-        int t = 4, m = n >> 2; // m: 2 x the number of groups of the next stage
-        for (; m >= 8; m >>= 2, t <<= 2) inversePair(a, m, t);
-        if (m > 2) { // one single stage left before the last
-            inverseStage(a, m, t);
-            t <<= 1;
+        int t = 4;
+        if (n == 8) inverseFirst2(a); // too short for the radix-8 block plus a scaled last stage
+        else {
+            inverseFirst3(a);
+            for (t = 8; t < n >> 1; t <<= 1) inverseStage(a, t);
         }
         inverseLast(a, t);
     }
@@ -192,17 +191,13 @@ public final class Ntt {
         for (int i = 0; i < m2; i++) {
             final int j = 4 * i, k = m1 + 2 * i;
             long x0 = a[j], x1 = a[j + 1], x2 = a[j + 2], x3 = a[j + 3];
-            long y0 = x0 + x1;
-            if (y0 >= twoQ) y0 -= twoQ;
+            long y0 = csub(x0 + x1, twoQ);
             long y1 = mulLazy(x0 - x1 + twoQ, wi[k], wis[k], q);
-            long y2 = x2 + x3;
-            if (y2 >= twoQ) y2 -= twoQ;
+            long y2 = csub(x2 + x3, twoQ);
             long y3 = mulLazy(x2 - x3 + twoQ, wi[k + 1], wis[k + 1], q);
             final long w0 = wi[m2 + i], s0 = wis[m2 + i];
-            long z0 = y0 + y2;
-            if (z0 >= twoQ) z0 -= twoQ;
-            long z1 = y1 + y3;
-            if (z1 >= twoQ) z1 -= twoQ;
+            long z0 = csub(y0 + y2, twoQ);
+            long z1 = csub(y1 + y3, twoQ);
             a[j] = z0;
             a[j + 1] = z1;
             a[j + 2] = mulLazy(y0 - y2 + twoQ, w0, s0, q);
@@ -210,47 +205,52 @@ public final class Ntt {
         }
     }
 
-    /** One stage with stride t (m / 2 groups); values in [0, 2q). */
-    private void inverseStage(long[] a, int m, int t) {
+    /** One stage with stride t (n / 2t groups); values in [0, 2q). */
+    private void inverseStage(long[] a, int t) {
         final long q = this.q, twoQ = 2 * q;
-        final int h = m >> 1;
+        final int h = n / (2 * t);
         for (int i = 0; i < h; i++) {
             final int j1 = 2 * t * i;
             final long w0 = wi[h + i], s0 = wis[h + i];
             for (int j = j1, e = j1 + t; j < e; j++) {
                 long u = a[j], v = a[j + t];
-                long s = u + v;
-                if (s >= twoQ) s -= twoQ;
-                a[j] = s;
+                a[j] = csub(u + v, twoQ);
                 a[j + t] = mulLazy(u - v + twoQ, w0, s0, q);
             }
         }
     }
 
-    /** Stages with strides t and 2t in one pass (m / 2 groups at the first); values in [0, 2q). */
-    private void inversePair(long[] a, int m, int t) {
+    /** Stages t = 1, 2, 4 as one radix-8 block per 8 coefficients; output in [0, 2q). */
+    private void inverseFirst3(long[] a) {
         final long q = this.q, twoQ = 2 * q;
-        final int h = m >> 1, hh = m >> 2;
-        for (int k = 0; k < hh; k++) {
-            final int j1 = 4 * t * k, ia = h + 2 * k, ic = hh + k;
-            final long wa = wi[ia], sa = wis[ia], wb = wi[ia + 1], sb = wis[ia + 1], w0 = wi[ic], s0 = wis[ic];
-            for (int j = j1, e = j1 + t; j < e; j++) {
-                long x0 = a[j], x1 = a[j + t], x2 = a[j + 2 * t], x3 = a[j + 3 * t];
-                long y0 = x0 + x1;
-                if (y0 >= twoQ) y0 -= twoQ;
-                long y1 = mulLazy(x0 - x1 + twoQ, wa, sa, q);
-                long y2 = x2 + x3;
-                if (y2 >= twoQ) y2 -= twoQ;
-                long y3 = mulLazy(x2 - x3 + twoQ, wb, sb, q);
-                long z0 = y0 + y2;
-                if (z0 >= twoQ) z0 -= twoQ;
-                long z1 = y1 + y3;
-                if (z1 >= twoQ) z1 -= twoQ;
-                a[j] = z0;
-                a[j + t] = z1;
-                a[j + 2 * t] = mulLazy(y0 - y2 + twoQ, w0, s0, q);
-                a[j + 3 * t] = mulLazy(y1 - y3 + twoQ, w0, s0, q);
-            }
+        final int m1 = n >> 1, m2 = n >> 2, m4 = n >> 3;
+        for (int b = 0; b < m4; b++) {
+            final int j = 8 * b;
+            long x0 = a[j], x1 = a[j + 1], x2 = a[j + 2], x3 = a[j + 3];
+            long x4 = a[j + 4], x5 = a[j + 5], x6 = a[j + 6], x7 = a[j + 7];
+            // t = 1: (x0, x1), (x2, x3), (x4, x5), (x6, x7) with twiddles 4b .. 4b + 3
+            int k = m1 + 4 * b;
+            long y0 = csub(x0 + x1, twoQ), y1 = mulLazy(x0 - x1 + twoQ, wi[k], wis[k], q);
+            long y2 = csub(x2 + x3, twoQ), y3 = mulLazy(x2 - x3 + twoQ, wi[k + 1], wis[k + 1], q);
+            long y4 = csub(x4 + x5, twoQ), y5 = mulLazy(x4 - x5 + twoQ, wi[k + 2], wis[k + 2], q);
+            long y6 = csub(x6 + x7, twoQ), y7 = mulLazy(x6 - x7 + twoQ, wi[k + 3], wis[k + 3], q);
+            // t = 2: (y0, y2), (y1, y3) with twiddle 2b; (y4, y6), (y5, y7) with 2b + 1
+            k = m2 + 2 * b;
+            long wa = wi[k], sa = wis[k], wb = wi[k + 1], sb = wis[k + 1];
+            long z0 = csub(y0 + y2, twoQ), z2 = mulLazy(y0 - y2 + twoQ, wa, sa, q);
+            long z1 = csub(y1 + y3, twoQ), z3 = mulLazy(y1 - y3 + twoQ, wa, sa, q);
+            long z4 = csub(y4 + y6, twoQ), z6 = mulLazy(y4 - y6 + twoQ, wb, sb, q);
+            long z5 = csub(y5 + y7, twoQ), z7 = mulLazy(y5 - y7 + twoQ, wb, sb, q);
+            // t = 4: (z0, z4), (z1, z5), (z2, z6), (z3, z7) with twiddle b
+            long w0 = wi[m4 + b], s0 = wis[m4 + b];
+            a[j] = csub(z0 + z4, twoQ);
+            a[j + 4] = mulLazy(z0 - z4 + twoQ, w0, s0, q);
+            a[j + 1] = csub(z1 + z5, twoQ);
+            a[j + 5] = mulLazy(z1 - z5 + twoQ, w0, s0, q);
+            a[j + 2] = csub(z2 + z6, twoQ);
+            a[j + 6] = mulLazy(z2 - z6 + twoQ, w0, s0, q);
+            a[j + 3] = csub(z3 + z7, twoQ);
+            a[j + 7] = mulLazy(z3 - z7 + twoQ, w0, s0, q);
         }
     }
 
