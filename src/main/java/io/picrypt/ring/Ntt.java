@@ -216,7 +216,12 @@ public final class Ntt {
         if (n == 8) inverseFirst2(a); // too short for the radix-8 block plus a scaled last stage
         else {
             inverseFirst3(a);
-            for (t = 8; t < n >> 1; t <<= 1) inverseStage(a, t);
+            t = 8;
+            if (n > 16) {
+                inverseStride8(a);
+                t = 16;
+            }
+            for (; t < n >> 1; t <<= 1) inverseStage(a, t);
         }
         inverseLast(a, t);
     }
@@ -269,6 +274,27 @@ public final class Ntt {
             a[j + 6] = mulLazy2(z2 - z6 + q4, w0, s0, q2);
             a[j + 3] = csub(z3 + z7, q4);
             a[j + 7] = mulLazy2(z3 - z7 + q4, w0, s0, q2);
+        }
+    }
+
+    /**
+     * The stage t = 8 with a constant inner trip count (measured ~2% of the inverse faster than the generic loop,
+     * whose split into pre-, main and post-loop costs more than it saves on eight iterations); values (doubled) in
+     * [0, 4q).
+     */
+    private void inverseStride8(long[] a) {
+        final long q2 = 2 * this.q, q4 = 2 * q2;
+        final int h = n >> 4;
+        for (int i = 0; i < h; i++) {
+            final int j1 = 16 * i;
+            final long w0 = wi[h + i], s0 = wis[h + i];
+            for (int c = 0; c < 8; c++) {
+                final int j = j1 + c;
+                long u = a[j], v = a[j + 8], s = u + v;
+                if (s >= q4) s -= q4;
+                a[j] = s;
+                a[j + 8] = mulLazy2(u - v + q4, w0, s0, q2);
+            }
         }
     }
 
