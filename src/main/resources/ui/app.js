@@ -187,7 +187,7 @@ function loadImage(src) {
 }
 
 /** Draws the photo on a canvas with its face boxes: the one that is used (largest) green, others amber. */
-function drawFaces(canvas, img, det) {
+function drawFaces(canvas, img, det, allFaces) {
   canvas.width = img.naturalWidth;
   canvas.height = img.naturalHeight;
   const g = canvas.getContext('2d');
@@ -201,11 +201,11 @@ function drawFaces(canvas, img, det) {
   const lw = Math.max(2, Math.round(2.5 * k));
   const fontPx = Math.round(13 * k);
   det.faces.forEach((f, i) => {
-    const color = i === 0 ? '#15803d' : '#b45309';
+    const color = i === 0 || allFaces ? '#15803d' : '#b45309';
     g.lineWidth = lw;
     g.strokeStyle = color;
     g.strokeRect(f.x1 * sx, f.y1 * sy, (f.x2 - f.x1) * sx, (f.y2 - f.y1) * sy);
-    const label = (i === 0 ? 'used ' : '') + Math.round(f.score * 100) + '%';
+    const label = allFaces ? '#' + (i + 1) : (i === 0 ? 'used ' : '') + Math.round(f.score * 100) + '%';
     g.font = '600 ' + fontPx + 'px sans-serif';
     const tw = g.measureText(label).width;
     const h = fontPx * 1.35;
@@ -225,6 +225,7 @@ function makePicker(root, onChange) {
   const id = root.id;
   const multiple = root.dataset.multiple === 'true';
   const boxes = root.dataset.boxes !== 'false';
+  const allFaces = root.dataset.allFaces === 'true'; // the every-face card: no face is "the one used"
   const items = [];
   const file = el('input', { type: 'file', id: id + '-file', accept: 'image/jpeg,image/png,image/bmp,image/webp', class: 'file' });
   if (multiple) file.multiple = true;
@@ -285,11 +286,15 @@ function makePicker(root, onChange) {
     try {
       const det = await api('POST', '/api/detect', { image: dataUrl });
       item.faces = det.faces.length;
-      drawFaces(canvas, img, det);
+      drawFaces(canvas, img, det, allFaces);
       if (det.faces.length === 0) {
         caption.textContent = label + ': no face found. Use a photo with a clearly visible, roughly frontal face.';
         caption.className = 'error';
         item.failed = true;
+      } else if (allFaces) {
+        caption.textContent = label + ': ' + det.faces.length + (det.faces.length === 1 ? ' face found' : ' faces found, each will be identified') + ' (' + fmtMs(det.ms) + ')';
+        caption.className = 'ok';
+        item.ok = true;
       } else if (det.faces.length > 1) {
         caption.textContent = label + ': ' + det.faces.length + ' faces, the largest (green) will be used.';
         caption.className = 'warn';
@@ -422,6 +427,44 @@ const camera = {
   },
 };
 
+// ---------------------------------------------------------------- liveness first (optional, Verify and Identify)
+
+/** What the page says wherever a liveness score is shown: the measured weakness, not a promise. */
+const LIVENESS_CAVEAT = 'A weak hint, not proof: in our tests it told a real photo from a recaptured one only about 2 times in 3 (AUC 0.65–0.70).';
+
+/**
+ * The liveness-first check that Verify and Identify both call before anything is sent: when the card's box is ticked,
+ * this computer's PiCrypt process runs the presentation-attack model on the face of `image` (POST /api/liveness).
+ * Resolves null when the box is not ticked, or {live: true, score, threshold} when the face passes; rejects with
+ * ApiError 'not_live' (data = the check) when it does not, so the caller sends nothing to the PiCrypt server.
+ */
+async function livenessFirst(card, image, skip) {
+  const box = $(card + '-liveness');
+  if (!box || !box.checked || skip) return null;
+  const l = await api('POST', '/api/liveness', { image });
+  if (!l.live) {
+    throw new ApiError('not_live', 'Refused by the liveness hint: this face looks like a photo of a photo or a screen (score '
+      + l.score.toFixed(2) + ', below ' + l.threshold.toFixed(2) + '). Nothing was sent. ' + LIVENESS_CAVEAT, 0, l);
+  }
+  return l;
+}
+
+/** The liveness line shown with a result: the score, and that it is only a hint. */
+function livenessNote(l) {
+  if (!l) return null;
+  return el('p', { class: 'msg muted liveness-note', 'data-live': 'true', text: 'Liveness hint: passed (score ' + l.score.toFixed(2)
+    + ', at least ' + l.threshold.toFixed(2) + '). ' + LIVENESS_CAVEAT });
+}
+
+/** A liveness refusal: the reason, and a way to send the photo anyway (the hint is weak; the user decides). */
+function livenessRefused(out, e, card, retry) {
+  const box = failure(out, e);
+  const go = el('button', { type: 'button', class: 'secondary', id: card + '-anyway', text: 'Send it anyway (skip the liveness hint once)' });
+  go.addEventListener('click', () => retry());
+  box.append(el('div', { class: 'actions' }, go));
+  return box;
+}
+
 // ---------------------------------------------------------------- results
 
 const WHERE_HERE = 'here (this computer)';
@@ -547,6 +590,7 @@ async function refreshIdentities() {
     state.identitiesFailed = false;
     tbody.replaceChildren();
     $('names').replaceChildren(...r.identities.map((i) => el('option', { value: i.name })));
+    state.names = r.identities.map((i) => i.name);
     for (const i of r.identities) {
       const del = el('button', { type: 'button', class: 'danger small', text: 'Delete', 'aria-label': 'Delete ' + i.name });
       del.addEventListener('click', () => deleteIdentity(i.name));
@@ -578,7 +622,7 @@ async function deleteIdentity(name) {
 
 /** Results that name a deleted identity no longer hold: replace them with a note. */
 function forgetResults(name) {
-  for (const id of ['enroll-result', 'verify-result', 'identify-result']) {
+  for (const id of ['enroll-result', 'verify-result', 'identify-result', 'faces-result']) {
     const r = $(id);
     const names = (r.dataset.names || '').split('\n');
     if (!r.hidden && names.includes(name)) {
@@ -606,6 +650,28 @@ function refusedBox(out, e, retry) {
   go.focus();
 }
 
+/** Names that differ only in case, spaces, punctuation or width look the same in a result list ("Penny." vs "Penny"). */
+function nameKey(n) { return n.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''); }
+
+/** An enrolled name that `name` could be mistaken for (not itself), or null. */
+function lookalikeOf(name) {
+  const k = nameKey(name);
+  return (state.names || []).find((n) => n !== name && nameKey(n) === k) || null;
+}
+
+/** Asks before an enrollment that is allowed but easy to regret: a confirm button (focused) and Cancel. */
+function askFirst(out, code, text, goText, go) {
+  const box = resultBox(out, 'error');
+  box.dataset.error = code;
+  box.append(el('div', { class: 'msg warn', text }));
+  const yes = el('button', { type: 'button', class: 'danger', id: 'enroll-override', text: goText });
+  const cancel = el('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  yes.addEventListener('click', go);
+  cancel.addEventListener('click', () => { out.hidden = true; $('enroll-name').focus(); });
+  box.append(el('div', { class: 'actions' }, yes, cancel));
+  yes.focus();
+}
+
 async function doEnroll(overrides) {
   const btn = $('enroll-submit');
   const out = $('enroll-result');
@@ -618,9 +684,23 @@ async function doEnroll(overrides) {
     return failure(out, new ApiError('bad_request', bad.length + ' of the photos cannot be used (' + bad.map((i) => i.label).join(', ')
       + '): remove them with Clear and choose again.'));
   }
+  const o = overrides || {};
+  // two checks only the page can make, before anything is sent: a name that looks like another enrolled name, and
+  // photos with several faces (the largest is enrolled, which may not be the person meant)
+  const twin = o.lookalikeOk ? null : lookalikeOf(name);
+  if (twin) {
+    return askFirst(out, 'lookalike_name', '"' + name + '" looks like "' + twin + '", who is already enrolled: in a list of results one passes for the other. '
+      + 'To add photos of that person, use "' + twin + '"; for somebody else, choose a clearly different name.',
+      'Enroll as "' + name + '" anyway', () => doEnroll(Object.assign({}, o, { lookalikeOk: true })));
+  }
+  const crowded = items.filter((i) => i.faces > 1);
+  if (crowded.length && !o.severalFacesOk) {
+    return askFirst(out, 'several_faces', crowded.map((i) => i.label + ' shows ' + i.faces + ' faces').join('; ')
+      + ': only the largest face (green box) of each photo is enrolled as "' + name + '". Is that ' + name + '? If not, use a photo of that person alone.',
+      'Yes, enroll the green face', () => doEnroll(Object.assign({}, o, { severalFacesOk: true })));
+  }
   busy(btn, true);
   resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Describing the faces and encrypting…' }));
-  const o = overrides || {};
   try {
     const r = await api('POST', '/api/enroll', {
       name, replace: $('enroll-replace').checked, images: state.pickers.enroll.images(),
@@ -643,7 +723,7 @@ async function doEnroll(overrides) {
   }
 }
 
-async function doVerify() {
+async function doVerify(opts) {
   const btn = $('verify-submit');
   const out = $('verify-result');
   const imgs = state.pickers.verify.images();
@@ -651,9 +731,13 @@ async function doVerify() {
   if (!name) return failure(out, new ApiError('bad_request', 'Enter the name of an enrolled person.')), $('verify-name').focus();
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo to check.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing on encrypted data…' }));
+  const image = imgs[imgs.length - 1];
+  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
   try {
-    const r = await api('POST', '/api/verify', { name, image: imgs[imgs.length - 1] });
+    if ($('verify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
+    const live = await livenessFirst('verify', image, opts && opts.skipLiveness);
+    working('Comparing on encrypted data…');
+    const r = await api('POST', '/api/verify', { name, image });
     const box = resultBox(out, 'done');
     box.dataset.decision = r.match ? 'match' : 'no-match';
     box.dataset.names = r.name;
@@ -663,10 +747,11 @@ async function doVerify() {
             el('dt', { text: 'Distance' }), el('dd', { class: 'distance', text: fmtD(r.distance) + ' (0 = identical)' }),
             el('dt', { text: 'Threshold' }), el('dd', { text: fmtD(r.threshold) + ' (same person if the distance is at most this)' }),
             el('dt', { text: 'Templates of ' + r.name }), el('dd', { text: String(r.templates) + ' (the closest counts)' })),
-        distanceBar(r.distance, r.threshold), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
+        distanceBar(r.distance, r.threshold), livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distance to ' + r.name));
     setConn('up', 'reachable', null);
   } catch (e) {
-    failure(out, e);
+    if (e.code === 'not_live') livenessRefused(out, e, 'verify', () => doVerify({ skipLiveness: true }));
+    else failure(out, e);
   } finally {
     busy(btn, false);
   }
@@ -681,7 +766,7 @@ function readTop() {
   return ok ? Number(raw) : null;
 }
 
-async function doIdentify() {
+async function doIdentify(opts) {
   const btn = $('identify-submit');
   const out = $('identify-result');
   const imgs = state.pickers.identify.images();
@@ -693,9 +778,13 @@ async function doIdentify() {
   }
   if (!imgs.length) return failure(out, new ApiError('bad_request', 'Choose a photo of the person to identify.'));
   busy(btn, true);
-  resultBox(out, 'working').append(el('div', { class: 'muted', text: 'Comparing with everybody on encrypted data…' }));
+  const image = imgs[imgs.length - 1];
+  const working = (text) => resultBox(out, 'working').append(el('div', { class: 'muted', text }));
   try {
-    const r = await api('POST', '/api/identify', { image: imgs[imgs.length - 1], top });
+    if ($('identify-liveness').checked && !(opts && opts.skipLiveness)) working('Checking liveness here first…');
+    const live = await livenessFirst('identify', image, opts && opts.skipLiveness);
+    working('Comparing with everybody on encrypted data…');
+    const r = await api('POST', '/api/identify', { image, top });
     const box = resultBox(out, 'done');
     box.dataset.match = r.match || '';
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
@@ -707,10 +796,11 @@ async function doIdentify() {
           + fmtD(r.threshold) + ' (0 = identical).' }),
         r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),
             el('th', { scope: 'col', text: 'Name' }), el('th', { scope: 'col', class: 'num', text: 'Distance' }), el('th', { scope: 'col', text: 'Decision' }))), body) : null,
-        warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
+        livenessNote(live), warnings(r.warnings), traceTable(r.trace, 'Encrypted distances to everybody'));
     setConn('up', 'reachable', null);
   } catch (e) {
-    failure(out, e);
+    if (e.code === 'not_live') livenessRefused(out, e, 'identify', () => doIdentify({ skipLiveness: true }));
+    else failure(out, e);
   } finally {
     busy(btn, false);
   }
@@ -797,8 +887,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('conn-refresh').addEventListener('click', refreshStatus);
   $('identities-refresh').addEventListener('click', refreshIdentities);
   onSubmit('enroll-form', () => doEnroll());
-  onSubmit('verify-form', doVerify);
-  onSubmit('identify-form', doIdentify);
+  onSubmit('verify-form', () => doVerify());
+  onSubmit('identify-form', () => doIdentify());
   onSubmit('diff-form', doDiff);
   $('identify-top').addEventListener('input', readTop);
   $('camera-capture').addEventListener('click', () => camera.finish(camera.snap()));

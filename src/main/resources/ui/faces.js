@@ -1,156 +1,155 @@
-// Issue 17 on the page: every face of a photo identified in one request, the local face analyses, and an
-// optional liveness check before verify/identify (webcam included). Kept apart from app.js; it only adds a
-// card and, when the box is ticked, checks liveness of the photo app.js is about to send.
+// Issue 17 on the page: the "Every face in a group photo" card (index.html #faces). Every face of one photo is
+// identified in one batch request (/api/identify-all) and named on the photo, or described by the local analyses
+// (/api/analyze). It uses app.js's helpers (api, makePicker, resultBox, failure, el, put, fmtD, LIVENESS_CAVEAT),
+// so a stopped or restarted `picrypt ui` gives the same banner and messages as the other cards, and its results are
+// cleared like theirs: when the photo changes and when a person it names is deleted (app.js forgetResults).
 'use strict';
 
-(function () {
-  const token = () => sessionStorage.getItem('picrypt-token') || '';
-  const realFetch = window.fetch.bind(window);
-  let livenessFirst = false;
+/** Draws the photo with each face's box and caption (captions ~13 px on screen, kept inside the photo). */
+function drawNamedFaces(canvas, img, faces, caption) {
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const g = canvas.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const shown = canvas.getBoundingClientRect().width || canvas.width;
+  const scale = Math.max(1, canvas.width / shown);
+  const line = Math.max(2, Math.round(2 * scale));
+  const fontPx = Math.round(13 * scale);
+  g.font = '600 ' + fontPx + 'px sans-serif';
+  const placed = []; // caption rectangles drawn so far: a crowded photo must not hide one name under another
+  const overlaps = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+  faces.forEach((f, i) => {
+    const [x1, y1, x2, y2] = f.box;
+    const c = caption(f, i);
+    g.strokeStyle = c.known ? '#15803d' : '#b91c1c';
+    g.lineWidth = line;
+    g.strokeRect(x1, y1, x2 - x1, y2 - y1);
+    const w = g.measureText(c.text).width + fontPx * 0.6, h = Math.round(fontPx * 1.35);
+    const lx = Math.max(0, Math.min(x1, canvas.width - w));
+    // above the box, else below it, else inside its top: the first place that is on the photo and free
+    const tries = [y1 - h, y2, y1].filter((y) => y >= 0 && y + h <= canvas.height);
+    const ly = tries.find((y) => !overlaps({ x: lx, y, w, h })) ?? (tries[0] ?? 0);
+    placed.push({ x: lx, y: ly, w, h });
+    g.fillStyle = g.strokeStyle;
+    g.fillRect(lx, ly, w, h);
+    g.fillStyle = '#fff';
+    g.fillText(c.text, lx + fontPx * 0.3, ly + fontPx * 1.05);
+  });
+}
 
-  async function post(path, body) {
-    const res = await realFetch(path, {
-      method: 'POST', headers: { 'X-PiCrypt-Token': token(), 'Content-Type': 'application/json' }, body: JSON.stringify(body)
-    });
-    let data = null;
-    try { data = await res.json(); } catch (e) { /* not JSON */ }
-    if (!res.ok) throw new Error((data && data.message) || ('HTTP ' + res.status));
-    return data;
-  }
+document.addEventListener('DOMContentLoaded', () => {
+  if (!token || !$('faces-form')) return; // app.js shows the missing-token banner
+  const out = $('faces-result');
+  let shownFor = null; // the photo the result on screen belongs to
 
-  // With "check liveness first", POST /api/verify and /api/identify are preceded by POST /api/liveness on the same
-  // image; a face judged not live is refused here with its score and nothing is sent to the PiCrypt server.
-  window.fetch = async function (input, init) {
-    const path = typeof input === 'string' ? input : input.url;
-    if (livenessFirst && init && init.method === 'POST' && (path === '/api/verify' || path === '/api/identify')) {
-      let image = null;
-      try { image = JSON.parse(init.body).image; } catch (e) { /* not ours */ }
-      if (image) {
-        const res = await realFetch('/api/liveness', { method: 'POST', headers: init.headers, body: JSON.stringify({ image }) });
-        if (!res.ok) return res;
-        const l = await res.json();
-        if (!l.live) {
-          return new Response(JSON.stringify({
-            error: 'not_live',
-            message: `Refused: the face is judged not live (liveness score ${l.score.toFixed(3)} < threshold ${l.threshold.toFixed(3)}); nothing was sent.`
-          }), { status: 422, headers: { 'Content-Type': 'application/json' } });
-        }
-      }
+  /** A result belongs to one photo: choosing another (or clearing it) removes it. */
+  function photoChanged() {
+    const imgs = state.pickers.faces ? state.pickers.faces.images() : [];
+    if (shownFor !== null && imgs[imgs.length - 1] !== shownFor) {
+      shownFor = null;
+      out.hidden = true;
+      out.replaceChildren();
+      out.dataset.state = 'cleared';
+      out.dataset.names = '';
     }
-    return realFetch(input, init);
-  };
+  }
+  state.pickers.faces = makePicker($('faces-picker'), photoChanged);
 
-  function el(tag, attrs, ...kids) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  function livenessCell(f) {
+    if (!f.liveness) return '—';
+    return (f.liveness.live ? 'passed' : 'looks recaptured') + ' (' + f.liveness.score.toFixed(2) + ')';
+  }
+
+  async function run(path, render) {
+    const imgs = state.pickers.faces.images();
+    if (!imgs.length) {
+      failure(out, new ApiError('bad_request', 'Choose a group photo first.'));
+      $('faces-picker-file').focus();
+      return;
     }
-    for (const k of kids) e.append(k);
-    return e;
-  }
-
-  function readFile(file) {
-    return new Promise((ok, fail) => {
-      const r = new FileReader();
-      r.onload = () => ok(r.result);
-      r.onerror = () => fail(new Error('cannot read ' + file.name));
-      r.readAsDataURL(file);
-    });
-  }
-
-  // Draws the photo with each face's box and caption.
-  async function draw(canvas, dataUrl, faces, caption) {
-    const img = new Image();
-    await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('not an image')); img.src = dataUrl; });
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    const g = canvas.getContext('2d');
-    g.drawImage(img, 0, 0);
-    // Sized for the displayed size, not the photo's (a 710 px photo shown 330 px wide at phone width had ~5 px
-    // labels): ~13 px text and ~2 px lines on screen, as app.js's previews.
-    const shown = canvas.getBoundingClientRect().width || canvas.width;
-    const scale = Math.max(1, canvas.width / shown);
-    const line = Math.max(2, Math.round(2 * scale));
-    const fontPx = Math.round(13 * scale);
-    g.font = `${fontPx}px sans-serif`;
-    faces.forEach((f, i) => {
-      const [x1, y1, x2, y2] = f.box;
-      const text = caption(f, i);
-      const bad = /not live|unknown/.test(text);
-      g.strokeStyle = bad ? '#c0392b' : '#1e8449';
-      g.lineWidth = line;
-      g.strokeRect(x1, y1, x2 - x1, y2 - y1);
-      const w = g.measureText(text).width + 6, h = fontPx + 6;
-      g.fillStyle = g.strokeStyle;
-      const lx = Math.max(0, Math.min(x1, canvas.width - w)); // keep the caption inside the photo
-      g.fillRect(lx, Math.max(0, y1 - h), w, h);
-      g.fillStyle = '#fff';
-      g.fillText(text, lx + 3, Math.max(h - 4, y1 - 4));
-    });
-  }
-
-  function attributes(f) {
-    const parts = [];
-    if (f.liveness) parts.push(`${f.liveness.live ? 'live' : 'NOT LIVE'} (${f.liveness.score.toFixed(2)})`);
-    if (f.age !== undefined) parts.push(`age ${Math.round(f.age)}`);
-    if (f.gender) parts.push(`${f.gender.label} (${f.gender.score.toFixed(2)})`);
-    if (f.expression) parts.push(`${f.expression.label} (${f.expression.probability.toFixed(2)})`);
-    if (f.head_pose) parts.push(`yaw ${Math.round(f.head_pose.yaw)}°, pitch ${Math.round(f.head_pose.pitch)}°, roll ${Math.round(f.head_pose.roll)}°`);
-    if (f.eyes) parts.push(`eyes ${f.eyes.left_is_open ? 'open' : 'closed'}/${f.eyes.right_is_open ? 'open' : 'closed'}`);
-    return parts.join(' · ');
-  }
-
-  function build() {
-    const main = document.querySelector('main');
-    if (!main) return;
-    const file = el('input', { type: 'file', accept: 'image/*', id: 'faces-file' });
-    const live = el('input', { type: 'checkbox', id: 'faces-liveness' });
-    const first = el('input', { type: 'checkbox', id: 'liveness-first' });
-    const identify = el('button', { type: 'button', id: 'faces-identify', text: 'Identify every face' });
-    const analyze = el('button', { type: 'button', id: 'faces-analyze', class: 'secondary', text: 'Analyze faces' });
-    const canvas = el('canvas', { id: 'faces-canvas', class: 'photo' });
-    const out = el('div', { id: 'faces-result', class: 'result' });
-    out.hidden = true;
-    first.addEventListener('change', () => { livenessFirst = first.checked; });
-    const card = el('section', { id: 'faces', class: 'card wide' },
-      el('h2', { text: 'Every face · attributes · liveness' }),
-      el('p', { class: 'muted', text: 'Identify all faces of a group photo in one encrypted request, or analyze age, gender, expression, head pose and eyes. The analyses and the liveness check run in this computer; the server never sees them.' }),
-      el('label', { class: 'check' }, first, ' Check liveness before Verify and Identify (webcam too): a face judged not live is refused'),
-      el('label', {}, 'Photo', file),
-      el('label', { class: 'check' }, live, ' Liveness check for this photo'),
-      el('div', { class: 'picker-row' }, identify, analyze),
-      out);
-    main.append(card);
-
-    async function run(button, path, caption, describe) {
-      out.hidden = false;
-      out.replaceChildren(el('p', { class: 'msg muted', text: 'working…' }));
-      if (!file.files.length) { out.replaceChildren(el('p', { class: 'msg error', text: 'choose a photo first' })); return; }
-      button.disabled = true;
-      try {
-        const dataUrl = await readFile(file.files[0]);
-        const r = await post(path, { image: dataUrl, liveness: live.checked });
-        const list = el('ol', { id: 'faces-list' });
-        r.faces.forEach((f, i) => list.append(el('li', { text: `#${i} ${describe(f)}` })));
-        const rows = [canvas, list];
-        if (r.trace) rows.push(el('p', { class: 'muted', text: `${r.trace.probes} probes in ${r.trace.requests > 1 ? r.trace.requests + ' requests' : 'one request'}: server round trip ${Math.round(r.trace.server_ms)} ms, sent ${r.trace.request_bytes.toLocaleString()} B` }));
-        if (!r.faces.length) rows.push(el('p', { class: 'msg warn', text: 'no face found' }));
-        out.replaceChildren(...rows);
-        await draw(canvas, dataUrl, r.faces, caption);
-      } catch (e) {
-        out.replaceChildren(el('p', { class: 'msg error', text: e.message }));
-      } finally {
-        button.disabled = false;
-      }
+    const image = imgs[imgs.length - 1];
+    const liveness = $('faces-liveness').checked;
+    busy($('faces-identify'), true);
+    busy($('faces-analyze'), true);
+    resultBox(out, 'working').append(el('div', { class: 'muted', text: path === '/api/identify-all'
+      ? 'Finding every face and comparing each with everybody on encrypted data…' : 'Describing every face here…' }));
+    try {
+      const r = await api('POST', path, { image, liveness });
+      const picture = await loadImage(image);
+      const box = resultBox(out, 'done');
+      shownFor = image;
+      box.dataset.kind = path === '/api/identify-all' ? 'identify' : 'describe';
+      box.dataset.faces = String(r.faces.length);
+      const canvas = el('canvas', { class: 'photo', id: 'faces-canvas', role: 'img' });
+      const fig = el('figure', { class: 'faces-photo' }, canvas);
+      render(box, r, fig, canvas, picture, liveness);
+    } catch (e) {
+      shownFor = null;
+      failure(out, e);
+    } finally {
+      busy($('faces-identify'), false);
+      busy($('faces-analyze'), false);
     }
-
-    const who = (f) => f.refused ? 'not live' : (f.name || 'unknown');
-    identify.addEventListener('click', () => run(identify, '/api/identify-all', (f, i) => `#${i} ${who(f)}`,
-      (f) => f.refused ? `refused: not live (liveness ${f.liveness.score.toFixed(2)})`
-        : `${f.name || 'unknown'}${f.best ? ` — distance ${f.distance.toFixed(3)}${f.name ? '' : ` (closest: ${f.best})`}` : ''}`));
-    analyze.addEventListener('click', () => run(analyze, '/api/analyze',
-      (f, i) => `#${i} ${f.expression ? f.expression.label : ''}${f.age !== undefined ? ', ' + Math.round(f.age) : ''}`, attributes));
   }
 
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', build); else build();
-})();
+  function identified(box, r, fig, canvas, picture, liveness) {
+    const who = (f) => f.refused ? 'not sent (liveness hint)' : f.name || 'unknown';
+    const named = r.faces.filter((f) => f.name).length;
+    box.dataset.names = r.faces.filter((f) => f.name).map((f) => f.name).join('\n');
+    const closest = r.faces.some((f) => !f.name && f.best); // the column only when some face is unknown (phone width)
+    const body = el('tbody');
+    r.faces.forEach((f, i) => body.append(el('tr', { 'data-name': f.name || '', class: f.name ? 'ok' : '' },
+      el('td', { class: 'num', text: String(i + 1) }),
+      el('td', { class: 'name', text: who(f) }),
+      el('td', { class: 'num', text: f.distance !== undefined ? fmtD(f.distance) : '—' }),
+      closest ? el('td', { class: 'closest', text: f.name || !f.best ? '' : f.best + ' (too far)' }) : null,
+      liveness ? el('td', { text: livenessCell(f) }) : null)));
+    const head = el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }), el('th', { scope: 'col', text: 'Name' }),
+      el('th', { scope: 'col', class: 'num', text: 'Distance' }), closest ? el('th', { scope: 'col', text: 'Closest enrolled' }) : null,
+      liveness ? el('th', { scope: 'col', text: 'Liveness hint' }) : null);
+    const refused = r.faces.filter((f) => f.refused).length;
+    const summary = r.faces.length + (r.faces.length === 1 ? ' face: ' : ' faces: ') + named + ' named, '
+      + (r.faces.length - named - refused) + ' unknown' + (refused ? ', ' + refused + ' not sent (liveness hint)' : '');
+    canvas.setAttribute('aria-label', 'The photo with ' + summary + '; the table below lists them.');
+    const t = r.trace;
+    put(box, el('div', { class: 'decision ' + (named ? 'match' : 'nomatch'), text: summary.charAt(0).toUpperCase() + summary.slice(1) }),
+      fig,
+      el('p', { class: 'where', text: 'Distances computed on encrypted data by the server, decrypted and decided here. A face is named when its distance is at most '
+        + fmtD(r.threshold) + ' (0 = identical); otherwise it is “unknown”.' }),
+      el('table', { class: 'list ranked', id: 'faces-table' }, el('thead', {}, head), body),
+      t ? el('p', { class: 'muted small', text: t.probes + ' faces sent in ' + (t.requests > 1 ? t.requests + ' requests' : 'one request') + ': '
+        + fmtBytes(t.request_bytes) + ' of encrypted data, server round trip ' + fmtMs(t.server_ms) + '.' }) : null,
+      liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null);
+    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? 'not sent' : f.name || 'unknown'), known: !!f.name }));
+  }
+
+  function described(box, r, fig, canvas, picture, liveness) {
+    box.dataset.names = '';
+    const list = el('ol', { class: 'faces-described', id: 'faces-list' });
+    for (const f of r.faces) {
+      const parts = [];
+      if (f.age !== undefined) parts.push('age about ' + Math.round(f.age));
+      // the label only: the SSR-Net score is not a probability (it leaves [0, 1]: 1.08 measured on a sample photo)
+      if (f.gender) parts.push('looks ' + f.gender.label);
+      if (f.expression) parts.push('expression ' + f.expression.label + ' (' + f.expression.probability.toFixed(2) + ')');
+      if (f.head_pose) parts.push('head turned ' + Math.round(f.head_pose.yaw) + '°, tilted ' + Math.round(f.head_pose.pitch) + '°, rolled ' + Math.round(f.head_pose.roll) + '°');
+      if (f.eyes) parts.push('eyes ' + (f.eyes.left_is_open ? 'open' : 'closed') + '/' + (f.eyes.right_is_open ? 'open' : 'closed'));
+      if (f.liveness) parts.push('liveness hint ' + livenessCell(f));
+      list.append(el('li', { text: parts.join(' · ') }));
+    }
+    canvas.setAttribute('aria-label', 'The photo with ' + r.faces.length + ' faces numbered; the list below describes them.');
+    put(box, el('div', { class: 'decision', text: r.faces.length + (r.faces.length === 1 ? ' face described' : ' faces described') }),
+      fig,
+      el('p', { class: 'where', text: 'Estimated on this computer; nothing of this was sent to the server.' }),
+      r.faces.length ? list : el('div', { class: 'msg warn', text: 'No face found in this photo.' }),
+      el('p', { class: 'muted small', text: 'Rough guesses from small models, not facts about the person: the expression says “happy” for most faces, gender is only male or female, and the tilt reads about -10° on a straight face.' }),
+      liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null);
+    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1), known: true }));
+  }
+
+  $('faces-form').addEventListener('submit', (ev) => {
+    ev.preventDefault(); // Enter submits the card, never navigates
+    if (!$('faces-identify').disabled) run('/api/identify-all', identified);
+  });
+  $('faces-analyze').addEventListener('click', () => run('/api/analyze', described));
+});

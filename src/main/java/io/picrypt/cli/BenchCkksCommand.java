@@ -19,6 +19,7 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.ring.Ntt;
 import io.picrypt.ring.Parallel;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -261,17 +262,17 @@ public final class BenchCkksCommand implements Callable<Integer> {
             String k = it.next();
             double[] med = children.stream().mapToDouble(c -> c.at("/ops/" + k + "/median_us").asDouble()).toArray();
             double[] cpu = children.stream().mapToDouble(c -> c.at("/ops/" + k + "/cpu_median_us").asDouble()).toArray();
-            double m = median(med), lo = Arrays.stream(med).min().orElse(0), hi = Arrays.stream(med).max().orElse(0);
+            double m = Stats.median(med), lo = Stats.min(med), hi = Arrays.stream(med).max().orElse(0);
             ObjectNode n = ops.putObject(k);
-            n.put("median_us", round(m, 0.1));
-            n.put("min_of_medians_us", round(lo, 0.1));
-            n.put("max_of_medians_us", round(hi, 0.1));
-            n.put("spread", round((hi - lo) / m, 0.001));
-            n.put("cpu_median_us", round(median(cpu), 0.1));
+            n.put("median_us", Stats.round(m, 1));
+            n.put("min_of_medians_us", Stats.round(lo, 1));
+            n.put("max_of_medians_us", Stats.round(hi, 1));
+            n.put("spread", Stats.round((hi - lo) / m, 3));
+            n.put("cpu_median_us", Stats.round(Stats.median(cpu), 1));
             ArrayNode all = n.putArray("process_medians_us");
-            for (double v : med) all.add(round(v, 0.1));
+            for (double v : med) all.add(Stats.round(v, 1));
             n.put("seal_us", SEAL_US.get(k));
-            n.put("ratio_to_seal", round(m / SEAL_US.get(k), 0.01));
+            n.put("ratio_to_seal", Stats.round(m / SEAL_US.get(k), 2));
             n.put("target_ratio", SealReference.targetRatio(k));
             n.put("met", m / SEAL_US.get(k) <= SealReference.targetRatio(k));
             n.put("spread_met", (hi - lo) / m <= SealReference.TARGET_SPREAD);
@@ -281,9 +282,9 @@ public final class BenchCkksCommand implements Callable<Integer> {
             String k = it.next();
             double[] v = children.stream().mapToDouble(c -> c.at("/precision/" + k).asDouble()).toArray();
             ObjectNode n = prec.putObject(k);
-            n.put("median_log2", round(median(v), 0.01));
+            n.put("median_log2", Stats.round(Stats.median(v), 2));
             ArrayNode all = n.putArray("process_log2");
-            for (double x : v) all.add(round(x, 0.01));
+            for (double x : v) all.add(Stats.round(x, 2));
             if (SealReference.PRECISION_LOG2.containsKey(k)) n.put("seal_log2", SealReference.PRECISION_LOG2.get(k));
         }
         o.set("sizes", first.get("sizes"));
@@ -344,14 +345,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
             cpu[r] = cpuTime ? (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / batch : Double.NaN;
         }
         sink += h;
-        return new Stat(median(us), Arrays.stream(us).min().orElse(0), median(cpu), runs);
-    }
-
-    static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return new Stat(Stats.median(us), Stats.min(us), Stats.median(cpu), runs);
     }
 
     private static double maxErr(double[] expect, double[] got) {
@@ -362,9 +356,6 @@ public final class BenchCkksCommand implements Callable<Integer> {
 
     private static double log2(double v) { return Math.log(v) / Math.log(2); }
 
-    /** v rounded to a multiple of unit (0.1, 0.01, ...), as the nearest double to the decimal (prints cleanly). */
-    private static double round(double v, double unit) { return Math.round(v / unit) / Math.rint(1 / unit); }
-
     static String toJson(Report r) throws Exception {
         ObjectMapper om = new ObjectMapper();
         ObjectNode o = om.createObjectNode();
@@ -374,7 +365,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         ArrayNode bits = params.putArray("prime_bits");
         for (int i = 0; i < p.ring().size(); i++) bits.add(p.ring().modulus(i).bits());
         params.put("scale_log2", log2(p.defaultScale()));
-        params.put("log_qp", round(p.logQP(), 0.01));
+        params.put("log_qp", Stats.round(p.logQP(), 2));
         params.put("threads", r.threads());
         params.put("cpu", cpuModel());
         params.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -384,19 +375,19 @@ public final class BenchCkksCommand implements Callable<Integer> {
         ObjectNode ops = o.putObject("ops");
         for (var e : r.ops().entrySet()) {
             ObjectNode n = ops.putObject(e.getKey());
-            n.put("median_us", round(e.getValue().medianUs(), 0.1));
-            n.put("min_us", round(e.getValue().minUs(), 0.1));
-            n.put("cpu_median_us", round(e.getValue().cpuMedianUs(), 0.1));
+            n.put("median_us", Stats.round(e.getValue().medianUs(), 1));
+            n.put("min_us", Stats.round(e.getValue().minUs(), 1));
+            n.put("cpu_median_us", Stats.round(e.getValue().cpuMedianUs(), 1));
             n.put("runs", e.getValue().runs());
             n.put("seal_us", SEAL_US.get(e.getKey()));
-            n.put("ratio_to_seal", round(e.getValue().medianUs() / SEAL_US.get(e.getKey()), 0.01));
+            n.put("ratio_to_seal", Stats.round(e.getValue().medianUs() / SEAL_US.get(e.getKey()), 2));
             n.put("target_ratio", SealReference.targetRatio(e.getKey()));
         }
         ObjectNode ser = o.putObject("serialization");
         for (var e : r.serialization().entrySet()) {
             ObjectNode n = ser.putObject(e.getKey());
-            n.put("median_us", round(e.getValue().medianUs(), 0.1));
-            n.put("min_us", round(e.getValue().minUs(), 0.1));
+            n.put("median_us", Stats.round(e.getValue().medianUs(), 1));
+            n.put("min_us", Stats.round(e.getValue().minUs(), 1));
             n.put("runs", e.getValue().runs());
         }
         ObjectNode sizes = o.putObject("sizes");
@@ -404,7 +395,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         ObjectNode seal = o.putObject("seal_sizes");
         SEAL_BYTES.forEach(seal::put);
         ObjectNode prec = o.putObject("precision");
-        r.precisionLog2().forEach((k, v) -> prec.put(k, round(v, 0.01)));
+        r.precisionLog2().forEach((k, v) -> prec.put(k, Stats.round(v, 2)));
         ObjectNode sealPrec = o.putObject("seal_precision");
         SealReference.PRECISION_LOG2.forEach(sealPrec::put);
         o.put("seal_provenance", SealReference.PROVENANCE);

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.SecretKey;
-import io.picrypt.client.KeyDirectory;
 import io.picrypt.client.MatchSession;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.PiCryptClient;
+import io.picrypt.cli.bench.Stats;
+import io.picrypt.face.FaceModels;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -111,16 +111,14 @@ public final class BenchClusterCommand implements Callable<Integer> {
             say(String.format(Locale.ROOT, "%d members up in %.1f s (logs in %s)", members, startS, logs));
 
             Random rnd = new Random(seed);
-            SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(urls.get(0), MatchParameters.get().fingerprintHex(), null,
-                    KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gsk));
-            admin = new PiCryptClient(urls.get(0), ks.id(), ks.token());
-            byte[] evalKeys = new GalleryClient(gsk).evaluationKeys();
-            admin.uploadGalleryKeys(evalKeys);
+            KeysetSetup.Keys keys = KeysetSetup.create(urls.get(0), null, true);
+            SecretKey sk = keys.secretKey(), gsk = keys.gallerySecretKey();
+            PiCryptClient.Keyset ks = keys.keyset();
+            admin = keys.http();
             // the fixed part of each member's work: expanding the probe once (measured here, in this process, wall and CPU)
             List<Double> expandMs = new ArrayList<>(), expandCpuMs = new ArrayList<>();
             {
-                io.picrypt.match.GalleryServer local = new io.picrypt.match.GalleryServer(evalKeys);
+                io.picrypt.match.GalleryServer local = new io.picrypt.match.GalleryServer(new GalleryClient(gsk).evaluationKeys());
                 byte[] p = new GalleryClient(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1)));
                 for (int i = 0; i < 4; i++) {
                     long c0 = io.picrypt.server.ClusterGalleryService.processCpuNanos(), w0 = System.nanoTime();
@@ -131,7 +129,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
                     }
                 }
             }
-            MatchSession importer = new MatchSession(admin, sk, gsk, null, 1.30);
+            MatchSession importer = keys.session(admin, null, FaceModels.DEFAULT_THRESHOLD);
             List<String> names = new ArrayList<>(identities);
             List<float[]> people = new ArrayList<>(identities);
             for (int i = 0; i < identities; i++) {
@@ -147,7 +145,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
 
             // one warm-up identify per member (loads the evaluation keys and parses its blocks), then the timed runs
             List<MatchSession> sessions = new ArrayList<>();
-            for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, null, 1.30));
+            for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, null, FaceModels.DEFAULT_THRESHOLD));
             List<Double> warm = new ArrayList<>();
             for (MatchSession s : sessions) warm.add(timed(s, people, rnd, identities).clientMs);
             List<Run> timed = new ArrayList<>();
@@ -171,7 +169,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             o.set("identify_server_ms", stats(timed.stream().map(x -> x.serverMs).toList()));
             List<Double> merge = new ArrayList<>(), coordination = new ArrayList<>(), perBlock = new ArrayList<>(), net = new ArrayList<>();
             List<Double> maxPart = new ArrayList<>(), perBlockCpu = new ArrayList<>(), memberCpu = new ArrayList<>();
-            double expandCpu = median(expandCpuMs);
+            double expandCpu = Stats.median(expandCpuMs);
             ArrayNode runsOut = o.putArray("timed");
             for (Run r : timed) {
                 ObjectNode ro = runsOut.addObject().put("member", r.member).put("client_ms", r.clientMs).put("server_ms", r.serverMs)
@@ -217,14 +215,14 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%d members, %,d identities in %d blocks, member heap -Xmx%s, %d cores%n", members, identities, blocksNeeded,
                         heap, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "identify (client: encrypt + round trip + decrypt): median %.0f ms, min %.0f, max %.0f over %d runs%n",
-                        median(timed.stream().map(x -> x.clientMs).toList()), min(timed.stream().map(x -> x.clientMs).toList()),
-                        max(timed.stream().map(x -> x.clientMs).toList()), runs);
+                        Stats.median(timed.stream().map(x -> x.clientMs).toList()), Stats.min(timed.stream().map(x -> x.clientMs).toList()),
+                        Stats.max(timed.stream().map(x -> x.clientMs).toList()), runs);
                 System.out.printf(Locale.ROOT, "slowest member's compute median %.0f ms; per block %.1f ms median; merge %.1f ms; coordination %.0f ms%n",
-                        median(maxPart), median(perBlock), median(merge), median(coordination));
+                        Stats.median(maxPart), Stats.median(perBlock), Stats.median(merge), Stats.median(coordination));
                 System.out.printf(Locale.ROOT, "CPU: member part median %.0f ms; probe expansion %.0f ms CPU (%.0f ms wall, here); per block after expansion %.1f ms CPU median (min %.1f, max %.1f)%n",
-                        median(memberCpu), expandCpu, median(expandMs), median(perBlockCpu), min(perBlockCpu), max(perBlockCpu));
+                        Stats.median(memberCpu), expandCpu, Stats.median(expandMs), Stats.median(perBlockCpu), Stats.min(perBlockCpu), Stats.max(perBlockCpu));
                 System.out.printf(Locale.ROOT, "between members per identify: %,.0f B payload (probe to %d other members + their partial answers)%n",
-                        median(net), members - 1);
+                        Stats.median(net), members - 1);
                 System.out.printf(Locale.ROOT, "blocks owned per member %s (max deviation from the mean %.0f%%)%n", owned, spread * 100);
                 for (JsonNode m : finalStats.path("member_stats")) {
                     System.out.printf(Locale.ROOT, "  member %s: %d blocks, owned entries %,d B, backups %,d B, heap used %,d B of %,d%n",
@@ -293,12 +291,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
     }
 
     private static ObjectNode stats(List<Double> xs) {
-        return JSON.createObjectNode().put("median", median(xs)).put("min", min(xs)).put("max", max(xs));
+        return JSON.createObjectNode().put("median", Stats.median(xs)).put("min", Stats.min(xs)).put("max", Stats.max(xs));
     }
 
-    private static double median(List<Double> xs) { return BenchServiceCommand.median(xs); }
-
-    private static double min(List<Double> xs) { return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN); }
-
-    private static double max(List<Double> xs) { return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN); }
 }

@@ -10,6 +10,7 @@ import io.picrypt.imagediff.ImageDiffServer;
 import io.picrypt.imagediff.ImageFiles;
 import io.picrypt.imagediff.RawImage;
 import io.picrypt.imagediff.SyntheticPair;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,11 +87,8 @@ public final class BenchDiffCommand implements Callable<Integer> {
         if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
         // end to end as users run it: an embedded server on loopback, its own keyset and token, the client's own call
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        java.nio.file.Path store = java.nio.file.Files.createTempDirectory("picrypt-bench-diff");
-        io.picrypt.server.PiCryptServer http = null;
-        try {
-            http = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(store, 0)).start();
-            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + http.port());
+        try (EmbeddedServer http = EmbeddedServer.start("picrypt-bench-diff")) {
+            java.net.URI url = http.url();
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
             var api = new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token());
             DiffTransport loopback = new DiffTransport() {
@@ -103,11 +101,6 @@ public final class BenchDiffCommand implements Callable<Integer> {
                 public String toString() { return "loopback HTTP"; }
             };
             return measure(params, client, loopback, "loopback HTTP");
-        } finally {
-            if (http != null) http.close();
-            try (var files = java.nio.file.Files.walk(store)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
         }
     }
 
@@ -121,10 +114,10 @@ public final class BenchDiffCommand implements Callable<Integer> {
         List<Run> measured = new ArrayList<>();
         for (int i = 0; i < runs; i++) measured.add(run(client, t, pair.before(), pair.after(), expected));
         boolean exact = cold.exact() && measured.stream().allMatch(Run::exact);
-        double enc = median(measured.stream().mapToDouble(Run::encryptMs).toArray());
-        double srv = median(measured.stream().mapToDouble(Run::serverMs).toArray());
-        double dec = median(measured.stream().mapToDouble(Run::decryptMs).toArray());
-        double total = median(measured.stream().mapToDouble(Run::totalMs).toArray());
+        double enc = Stats.median(measured.stream().mapToDouble(Run::encryptMs).toArray());
+        double srv = Stats.median(measured.stream().mapToDouble(Run::serverMs).toArray());
+        double dec = Stats.median(measured.stream().mapToDouble(Run::decryptMs).toArray());
+        double total = Stats.median(measured.stream().mapToDouble(Run::totalMs).toArray());
         Run last = measured.get(measured.size() - 1);
         int channels = pair.before().channels();
         long samples = pair.before().sampleCount();
@@ -132,10 +125,10 @@ public final class BenchDiffCommand implements Callable<Integer> {
             ObjectMapper om = new ObjectMapper();
             ObjectNode o = om.createObjectNode();
             o.put("width", width).put("height", height).put("channels", channels)
-                    .put("total_ms", round(total)).put("encrypt_ms", round(enc)).put("server_ms", round(srv)).put("decrypt_ms", round(dec))
+                    .put("total_ms", Stats.round(total, 1)).put("encrypt_ms", Stats.round(enc, 1)).put("server_ms", Stats.round(srv, 1)).put("decrypt_ms", Stats.round(dec, 1))
                     .put("upload_bytes", last.uploadBytes()).put("download_bytes", last.downloadBytes()).put("exact", exact)
-                    .put("first_total_ms", round(cold.totalMs())).put("runs", runs)
-                    .put("total_min_ms", round(measured.stream().mapToDouble(Run::totalMs).min().orElse(0)))
+                    .put("first_total_ms", Stats.round(cold.totalMs(), 1)).put("runs", runs)
+                    .put("total_min_ms", Stats.round(Stats.min(measured.stream().mapToDouble(Run::totalMs).toArray()), 1))
                     .put("n", params.n()).put("prime_bits", params.primeBits()).put("samples_per_coefficient", params.digits())
                     .put("ciphertexts_per_image", params.ciphertextCount(samples))
                     .put("threads", Runtime.getRuntime().availableProcessors())
@@ -145,7 +138,7 @@ public final class BenchDiffCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "encrypted image difference, %dx%d %s, %s%n", width, height, channels == 1 ? "grey" : "RGB", params);
             System.out.printf(Locale.ROOT, "  %d ciphertexts per image, transport %s, %d runs (medians, ms; min total %.0f)%n",
                     params.ciphertextCount(samples), label, runs,
-                    measured.stream().mapToDouble(Run::totalMs).min().orElse(0));
+                    Stats.min(measured.stream().mapToDouble(Run::totalMs).toArray()));
             System.out.printf(Locale.ROOT, "  encrypt both  %8.1f%n  server        %8.1f%n  decrypt       %8.1f%n  total         %8.1f   (first, cold run: %.1f)%n",
                     enc, srv, dec, total, cold.totalMs());
             System.out.printf(Locale.ROOT, "  upload %d bytes (%.2f MiB, %.2f bytes/sample), download %d bytes (%.2f MiB)%n",
@@ -159,10 +152,4 @@ public final class BenchDiffCommand implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(new picocli.CommandLine(new BenchDiffCommand()).execute(args));
     }
-
-    private static double median(double[] a) {
-        return BenchFaceCommand.median(a);
-    }
-
-    private static double round(double v) { return Math.round(v * 10) / 10.0; }
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Arrays;
+import io.picrypt.cli.bench.Stats;
+
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -80,29 +81,29 @@ public final class BenchFaceCommand implements Callable<Integer> {
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
-                for (int k = 0; k < keys.length; k++) o.put(keys[k], round(median(t[k])));
-                o.put("pipeline_min_ms", round(Arrays.stream(t[6]).min().orElse(0)));
-                o.put("total_min_ms", round(Arrays.stream(t[5]).min().orElse(0)));
-                o.put("load_models_ms", round((s1 - s0) / 1e6));
-                o.put("first_call_ms", round((s2 - s1) / 1e6));
+                for (int k = 0; k < keys.length; k++) o.put(keys[k], Stats.round(Stats.median(t[k]), 3));
+                o.put("pipeline_min_ms", Stats.round(Stats.min(t[6]), 3));
+                o.put("total_min_ms", Stats.round(Stats.min(t[5]), 3));
+                o.put("load_models_ms", Stats.round((s1 - s0) / 1e6, 3));
+                o.put("first_call_ms", Stats.round((s2 - s1) / 1e6, 3));
                 o.put("iterations", iterations).put("photo", file.toString()).put("backend", p.engineName())
                         .put("threads", threads).put("model", p.modelName());
                 if (!added.isEmpty()) {
                     ObjectNode a = o.putObject("analysis_added_ms_per_face");
-                    added.forEach((k, v) -> a.put(k, round(median(v))));
+                    added.forEach((k, v) -> a.put(k, Stats.round(Stats.median(v), 3)));
                 }
                 System.out.println(om.writeValueAsString(o));
             } else {
                 System.out.printf(Locale.ROOT, "face pipeline on %s, backend %s, %d threads, %d iterations (medians, ms)%n",
                         file, p.engineName(), threads, iterations);
                 for (int k = 0; k < keys.length; k++) {
-                    System.out.printf(Locale.ROOT, "  %-13s %8.2f   (min %.2f)%n", keys[k], median(t[k]), Arrays.stream(t[k]).min().orElse(0));
+                    System.out.printf(Locale.ROOT, "  %-13s %8.2f   (min %.2f)%n", keys[k], Stats.median(t[k]), Stats.min(t[k]));
                 }
                 System.out.printf(Locale.ROOT, "  start-up: models loaded in %.0f ms, first call %.0f ms%n", (s1 - s0) / 1e6, (s2 - s1) / 1e6);
                 System.out.println("  pipeline = detect + landmarks + align + embed (target <= 20 ms median)");
                 if (!added.isEmpty()) {
                     System.out.println("  optional analyses, added ms per face (median; crop + inference + decoding):");
-                    added.forEach((k, v) -> System.out.printf(Locale.ROOT, "    %-11s %8.2f   (min %.2f)%n", k, median(v), Arrays.stream(v).min().orElse(0)));
+                    added.forEach((k, v) -> System.out.printf(Locale.ROOT, "    %-11s %8.2f   (min %.2f)%n", k, Stats.median(v), Stats.min(v)));
                 }
             }
             return 0;
@@ -132,13 +133,4 @@ public final class BenchFaceCommand implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(new picocli.CommandLine(new BenchFaceCommand()).execute(args));
     }
-
-    static double median(double[] a) {
-        double[] s = a.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
-    private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 }

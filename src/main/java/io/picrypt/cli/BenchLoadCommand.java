@@ -1,14 +1,12 @@
 package io.picrypt.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.ClientException;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
-import io.picrypt.server.PiCryptServer;
-import io.picrypt.server.ServerConfig;
+import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,8 +14,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -58,31 +54,17 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         if (clients < 1 || seconds < 1 || identities < 1 || slow < 0) throw new IllegalArgumentException("counts must be positive");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        Path tmp = null;
-        PiCryptServer local = null;
-        try {
-            URI url = server;
-            if (url == null) {
-                tmp = Files.createTempDirectory("picrypt-load");
-                local = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start();
-                url = URI.create("http://127.0.0.1:" + local.port());
-            }
-            return run(url);
-        } finally {
-            if (local != null) local.close();
-            if (tmp != null) {
-                try (var files = Files.walk(tmp)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
+        if (server != null) return run(server);
+        try (EmbeddedServer local = EmbeddedServer.start("picrypt-load")) {
+            return run(local.url());
         }
     }
 
     private int run(URI url) throws Exception {
-        PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
-        PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-        SecretKey sk = MatchClient.generateSecretKey();
-        MatchClient crypto = new MatchClient(sk);
+        KeysetSetup.Keys keys = KeysetSetup.create(url, null, false);
+        PiCryptClient.Keyset ks = keys.keyset();
+        PiCryptClient http = keys.http();
+        MatchClient crypto = new MatchClient(keys.secretKey());
         Random rnd = new Random(7);
         List<float[]> people = new ArrayList<>();
         for (int i = 0; i < identities; i++) {
@@ -166,7 +148,7 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
 
         List<Double> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        double p50 = pct(sorted, 0.50), p99 = pct(sorted, 0.99);
+        double p50 = Stats.percentile(sorted, 0.50), p99 = Stats.percentile(sorted, 0.99);
         if (json) {
             var o = new ObjectMapper().createObjectNode().put("clients", clients).put("seconds", seconds).put("slow_connections", slow)
                     .put("requests", sorted.size()).put("errors", errors.get()).put("p50_ms", p50).put("p99_ms", p99)
@@ -178,10 +160,5 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
             for (String e : errorKinds) System.out.println("  error: " + Terminal.safe(e));
         }
         return errors.get() == 0 ? 0 : 1;
-    }
-
-    private static double pct(List<Double> sorted, double q) {
-        if (sorted.isEmpty()) return Double.NaN;
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
     }
 }

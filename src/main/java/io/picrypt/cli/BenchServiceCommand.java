@@ -3,33 +3,26 @@ package io.picrypt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.SecretKey;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchParameters;
 import static io.picrypt.match.SyntheticEmbeddings.near;
 import static io.picrypt.match.SyntheticEmbeddings.unit;
 import io.picrypt.server.PiCryptServer;
-import io.picrypt.server.ServerConfig;
+import io.picrypt.cli.bench.Stats;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * {@code picrypt bench service}: the whole service on synthetic unit-norm 512-D embeddings, through a real
@@ -62,23 +55,21 @@ public final class BenchServiceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (identities < 1 || runs < 1) throw new IllegalArgumentException("--identities and --runs must be >= 1");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        final double threshold = 1.30;
+        final double threshold = io.picrypt.face.FaceModels.DEFAULT_THRESHOLD; // the decisions are compared with plaintext ones
         int enrolled = templates != null ? templates : identities <= 1000 ? identities : 100;
         if (enrolled < 1 || enrolled > identities) throw new IllegalArgumentException("--templates must be 1..identities");
         Random rnd = new Random(seed);
         List<float[]> gallery = new ArrayList<>(identities);
         for (int i = 0; i < identities; i++) gallery.add(unit(rnd));
-        Path tmp = Files.createTempDirectory("picrypt-bench");
-        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp, 0)).start()) {
-            URI url = URI.create("http://127.0.0.1:" + server.port());
-            SecretKey sk = MatchClient.generateSecretKey();
-            SecretKey gallerySk = io.picrypt.match.GalleryClient.generateSecretKey(); // identify runs over the gallery only
-            // key-bound keyset, as 'keys init' makes it: answers carry the key-check values the client compares
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null,
-                    io.picrypt.client.KeyDirectory.keyCheck(sk), io.picrypt.client.KeyDirectory.keyCheck(gallerySk));
-            PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            http.uploadGalleryKeys(new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys());
-            MatchSession session = new MatchSession(http, sk, gallerySk, null, threshold);
+        try (EmbeddedServer embedded = EmbeddedServer.start("picrypt-bench")) {
+            PiCryptServer server = embedded.server();
+            // key-bound keyset with a gallery key, as 'keys init' makes it: answers carry the key-check values the client
+            // compares; identify runs over the gallery only
+            KeysetSetup.Keys keys = KeysetSetup.create(embedded.url(), null, true);
+            PiCryptClient.Keyset ks = keys.keyset();
+            PiCryptClient http = keys.http();
+            SecretKey sk = keys.secretKey();
+            MatchSession session = keys.session(http, null, threshold);
 
             // enrollment: client encryption in parallel, uploads from 4 connections
             MatchClient crypto = new MatchClient(sk);
@@ -152,7 +143,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             // what the client waits for: encryption + HTTP round trip + decryption (and its checks)
             o.set("verify_client_ms", stats(verifyTotalMs));
             o.set("identify_client_ms", stats(identifyTotalMs));
-            o.put("enroll_server_ms", median(Arrays.stream(enrollServer).boxed().toList()));
+            o.put("enroll_server_ms", Stats.median(enrollServer));
             o.put("probe_bytes", probeBytes);
             o.put("identify_response_bytes", identifyResp);
             o.put("verify_request_bytes", verifyReq);
@@ -168,39 +159,20 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%d identities (%d enrolled as 1:1 templates, %d imported into the 1:N gallery), %d cores%n",
                         identities, enrolled, identities, Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "verify   server %.2f ms median (min %.2f); request %,d B, response %,d B%n",
-                        median(verifyMs), min(verifyMs), verifyReq, verifyResp);
+                        Stats.median(verifyMs), Stats.min(verifyMs), verifyReq, verifyResp);
                 System.out.printf(Locale.ROOT, "identify server %.1f ms median (min %.1f); probe %,d B, response %,d B%n",
-                        median(identifyMs), min(identifyMs), probeBytes, identifyResp);
+                        Stats.median(identifyMs), Stats.min(identifyMs), probeBytes, identifyResp);
                 System.out.printf(Locale.ROOT, "enroll   server %.2f ms median; request %,d B; storage %,d B per identity%n",
                         o.get("enroll_server_ms").asDouble(), enrollBytes[0], stored / identities);
                 System.out.printf(Locale.ROOT, "max |d2 error| %.2e; decisions equal plaintext: %s%n", maxErr, allMatch);
             }
             return allMatch ? 0 : Main.EXIT_ERROR;
-        } finally {
-            try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // temp dir: best effort
-            }
         }
     }
 
     private static String name(int i) { return "id" + i; }
 
     private static ObjectNode stats(List<Double> xs) {
-        return new ObjectMapper().createObjectNode().put("median", median(xs)).put("min", min(xs));
+        return new ObjectMapper().createObjectNode().put("median", Stats.median(xs)).put("min", Stats.min(xs));
     }
-
-    static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (a.length == 0) return Double.NaN;
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
-
-    static double min(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-
-
 }

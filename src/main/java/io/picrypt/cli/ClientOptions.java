@@ -92,6 +92,7 @@ final class ClientOptions {
         var sk = dir.readSecretKey(passphrase());
         dir.checkKeys(sk, gallerySk); // before any request: a secret key that is not this config's keyset's is refused
         return new MatchSession(http, sk, gallerySk, pipeline,
-                threshold != null ? threshold : pipeline != null ? pipeline.threshold() : 1.30);
+                threshold != null ? threshold : pipeline != null ? pipeline.threshold() : io.picrypt.face.FaceModels.DEFAULT_THRESHOLD)
+                .requireTemplateChecks(dir.templateChecksRequired());
     }
 }

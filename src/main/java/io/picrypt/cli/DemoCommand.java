@@ -1,36 +1,28 @@
 package io.picrypt.cli;
 
-import io.picrypt.ckks.SecretKey;
-import io.picrypt.client.ClientConfig;
 import io.picrypt.client.ImageDiffSession;
 import io.picrypt.imagediff.DiffImage;
-import io.picrypt.match.GalleryClient;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.imagediff.SyntheticPair;
 import io.picrypt.client.KeyDirectory;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.face.SampleFaces;
-import io.picrypt.match.MatchClient;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.models.ModelCheck;
 import io.picrypt.models.ModelFetcher;
-import io.picrypt.server.PiCryptServer;
-import io.picrypt.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * The end-to-end demo on an embedded server: a loopback server with a temporary store, keys in a temporary
@@ -63,33 +55,28 @@ final class DemoCommand implements Callable<Integer> {
             say("   " + r);
             if (!r.shapeMatches()) throw new IllegalStateException("a model does not match the manifest: " + r);
         }
-        Path tmp = Files.createTempDirectory("picrypt-demo");
-        try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(tmp.resolve("store"), 0)).start();
+        try (EmbeddedServer server = EmbeddedServer.start("picrypt-demo"); // its directory (keys, faces too) goes on close
              FacePipeline pipeline = FacePipeline.open(models)) {
-            URI url = URI.create("http://127.0.0.1:" + server.port());
+            Path tmp = server.dir();
+            URI url = server.url();
             say("");
-            say("2. Server: embedded, " + url + ", temporary store " + tmp.resolve("store") + " (holds no secret key)");
+            say("2. Server: embedded, " + url + ", temporary store " + server.storeDir() + " (holds no secret key)");
 
             say("");
             say("3. Client keys (stay in this process and in " + tmp.resolve("keys") + ", mode 0600)");
             var p = MatchParameters.get();
             say(String.format(Locale.ROOT, "   CKKS N=%d, one %d-bit prime, scale 2^27, coefficient packing; parameters %s",
                     p.n(), 64 - Long.numberOfLeadingZeros(p.dataPrime(0)), p.fingerprintHex()));
+            // the keys and keyset as 'keys init' makes them; the 1:N gallery key: identification runs over the
+            // keyset's column-packed gallery only
             KeyDirectory keys = new KeyDirectory(tmp.resolve("keys"));
-            SecretKey sk = MatchClient.generateSecretKey();
-            keys.writeSecretKey(sk, null, false);
-            // the 1:N gallery key: identification runs over the keyset's column-packed gallery only
-            SecretKey gallerySk = GalleryClient.generateSecretKey();
-            keys.writeKey(KeyDirectory.GALLERY_SECRET_FILE, gallerySk, null, false);
-            var checks = new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gallerySk));
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, p.fingerprintHex(), null, checks.keyCheck(), checks.galleryKeyCheck());
-            keys.writeConfig(new ClientConfig(url, ks.id(), ks.token(), ks.params()), checks);
-            PiCryptClient api = new PiCryptClient(url, ks.id(), ks.token());
-            byte[] evalKeys = new GalleryClient(gallerySk).evaluationKeys();
-            api.uploadGalleryKeys(evalKeys);
+            KeysetSetup.Keys made = KeysetSetup.create(url, null, true);
+            made.writeTo(keys, null, false);
+            PiCryptClient.Keyset ks = made.keyset();
+            PiCryptClient api = made.http();
             say("   keyset " + ks.id() + " registered; the server stored only a SHA-256 of its token");
-            say(String.format(Locale.ROOT, "   1:N gallery key: the server received its evaluation (expansion) keys, %,d B, no secret", evalKeys.length));
-            MatchSession session = new MatchSession(api, sk, gallerySk, pipeline, pipeline.threshold());
+            say(String.format(Locale.ROOT, "   1:N gallery key: the server received its evaluation (expansion) keys, %,d B, no secret", made.evaluationKeyBytes()));
+            MatchSession session = made.session(api, pipeline, pipeline.threshold());
 
             say("");
             List<SampleFaces.Sample> samples = SampleFaces.crops(pipeline, models.resolve("samples"));
@@ -150,8 +137,6 @@ final class DemoCommand implements Callable<Integer> {
             say("");
             say("Done: the server computed every distance and the image difference on ciphertexts; only this client could decrypt them.");
             return ok ? 0 : Main.EXIT_ERROR;
-        } finally {
-            deleteTree(tmp);
         }
     }
 
@@ -196,19 +181,5 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void say(String s) {
         System.out.println(s);
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException ignored) {
-                    // best effort for a temp dir
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }

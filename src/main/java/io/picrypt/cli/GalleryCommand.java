@@ -42,14 +42,11 @@ final class GalleryCommand implements Runnable {
                 throw new IllegalArgumentException("keyset " + c.keyset() + " already has gallery keys made with another key directory; use that"
                         + " directory, or 'picrypt keys init --force' for a new keyset");
             }
-            var gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
-            byte[] evalKeys = new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys();
-            http.uploadGalleryKeys(evalKeys);
-            dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, gallerySk, client.passphrase(), false);
-            dir.writeConfig(dir.readConfig(), new io.picrypt.client.KeyDirectory.KeyChecks(dir.readKeyChecks().keyCheck(),
-                    io.picrypt.client.KeyDirectory.keyCheck(gallerySk)));
+            io.picrypt.client.KeysetSetup.GalleryKey added = io.picrypt.client.KeysetSetup.addGalleryKey(http);
+            dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, added.secretKey(), client.passphrase(), false);
+            dir.writeConfig(dir.readConfig(), new io.picrypt.client.KeyDirectory.KeyChecks(dir.readKeyChecks().keyCheck(), added.keyCheck()));
             System.out.printf(Locale.ROOT, "gallery key: %s (mode 0600); evaluation keys uploaded (%,d bytes; no secret)%n",
-                    dir.dir().resolve(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE), evalKeys.length);
+                    dir.dir().resolve(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE), added.evaluationKeyBytes());
             System.out.println("next:        picrypt gallery rebuild   (puts the identities enrolled before into the gallery)");
             return 0;
         }

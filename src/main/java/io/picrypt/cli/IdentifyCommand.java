@@ -3,10 +3,8 @@ package io.picrypt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.client.MatchSession;
-import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceAnalyzer;
 import io.picrypt.face.FaceBox;
-import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -37,6 +35,10 @@ final class IdentifyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "with --all-faces: write the photo with each face's box and name drawn (.png/.jpg)")
     Path output;
 
+    @Option(names = "--confirm", description = "confirm a MATCH by a 1:1 verify of the matched name (its template carries planted "
+            + "check values: catches a server that lists names over other slots; one more round trip per MATCH)")
+    boolean confirm;
+
     @Option(names = "--json", description = "with --all-faces: print one JSON object")
     boolean json;
 
@@ -57,11 +59,11 @@ final class IdentifyCommand implements Callable<Integer> {
             if (allFaces) return allFaces(o, an);
             MatchSession.Identification r;
             if (an == null) {
-                r = o.session().identify(photo, top);
+                r = o.session().confirmMatches(confirm).identify(photo, top);
             } else {
                 float[] e = VerifyCommand.liveEmbedding(o.pipeline(), an, liveness.threshold(an), photo);
                 if (e == null) return LivenessOptions.EXIT_NOT_LIVE;
-                r = o.session().identifyEmbedding(e, top);
+                r = o.session().confirmMatches(confirm).identifyEmbedding(e, top);
             }
             MatchSession.Candidate m = r.match();
             System.out.println(m != null ? "identified: " + Terminal.safe(m.name()) : "unknown (no enrolled identity under the threshold)");
@@ -78,71 +80,64 @@ final class IdentifyCommand implements Callable<Integer> {
     /** One row per face; the faces judged not live (with --liveness) are refused and not sent. */
     private int allFaces(SessionOptions.Opened o, FaceAnalyzer an) throws Exception {
         FacePipeline p = o.pipeline();
-        try (PointerScope scope = new PointerScope()) {
-            long t0 = System.nanoTime();
-            Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
-            List<DetectedFace> faces = p.detectFaces(img);
-            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + photo);
-            List<FaceAnalyzer.Liveness> live = new ArrayList<>();
-            List<float[]> embeddings = new ArrayList<>();
-            for (DetectedFace f : faces) {
-                FaceAnalyzer.Liveness l = an == null ? null : an.liveness(img, f.box(), liveness.threshold(an));
-                live.add(l);
-                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
-            }
-            double embedMs = (System.nanoTime() - t0) / 1e6;
-            MatchSession.Batch batch = embeddings.isEmpty() ? null : o.session().identifyAll(embeddings, top);
-            List<String> labels = new ArrayList<>();
-            ObjectMapper om = new ObjectMapper();
-            ObjectNode root = om.createObjectNode().put("photo", photo.toString());
-            var rows = root.putArray("faces");
-            if (!json) System.out.printf(Locale.ROOT, "%s: %d face(s)%n", photo, faces.size());
-            int identified = 0, k = 0;
-            for (int i = 0; i < faces.size(); i++) {
-                FaceBox b = faces.get(i).box();
-                FaceAnalyzer.Liveness l = live.get(i);
-                ObjectNode row = rows.addObject();
-                row.putArray("box").add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
-                if (l != null) row.putObject("liveness").put("score", Math.round(l.score() * 1000) / 1000.0).put("live", l.live());
-                String label;
-                if (l != null && !l.live()) {
-                    label = "not live";
-                    row.put("refused", "not live");
-                    if (!json) System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  REFUSED: not live (liveness score %.3f < %.3f)%n",
-                            i, b.x1(), b.y1(), b.x2(), b.y2(), l.score(), l.threshold());
-                } else {
-                    MatchSession.Identification r = batch.faces().get(k++);
-                    MatchSession.Candidate m = r.match();
-                    if (m != null) identified++;
-                    label = m != null ? m.name() : "unknown";
-                    row.put("name", m != null ? m.name() : null);
-                    if (r.best() != null) row.put("best", r.best().name()).put("distance", Math.round(r.best().distance() * 10000) / 10000.0);
-                    if (!json) {
-                        System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %-20s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), label,
-                                r.best() == null ? "(nobody enrolled)" : String.format(Locale.ROOT, "distance %.4f%s", r.best().distance(),
-                                        m == null ? " (best: " + r.best().name() + ")" : ""));
-                    }
-                }
-                labels.add(label);
-            }
-            if (batch != null) {
-                MatchSession.Trace t = batch.trace();
-                root.put("threshold", o.session().threshold()).put("embed_ms", embedMs).put("round_trip_ms", t.serverMs())
-                        .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes())
-                        .put("requests", batch.requests());
+        byte[] bytes = p.imageLoader().read(photo);
+        MatchSession.PhotoFaces r = o.session().identifyFaces(bytes, photo.toString(), top,
+                an == null ? null : (img, box) -> an.liveness(img, box, liveness.threshold(an)));
+        List<String> labels = new ArrayList<>();
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode root = om.createObjectNode().put("photo", photo.toString());
+        var rows = root.putArray("faces");
+        if (!json) System.out.printf(Locale.ROOT, "%s: %d face(s)%n", photo, r.faces().size());
+        int identified = 0;
+        for (int i = 0; i < r.faces().size(); i++) {
+            MatchSession.FaceIdentification f = r.faces().get(i);
+            FaceBox b = f.face().box();
+            FaceAnalyzer.Liveness l = f.liveness();
+            ObjectNode row = rows.addObject();
+            row.putArray("box").add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
+            if (l != null) row.putObject("liveness").put("score", Math.round(l.score() * 1000) / 1000.0).put("live", l.live());
+            String label;
+            if (f.refused()) {
+                label = "not live";
+                row.put("refused", "not live");
+                if (!json) System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  REFUSED: not live (liveness score %.3f < %.3f)%n",
+                        i, b.x1(), b.y1(), b.x2(), b.y2(), l.score(), l.threshold());
+            } else {
+                MatchSession.Identification id = f.identification();
+                MatchSession.Candidate m = id.match();
+                if (m != null) identified++;
+                label = m != null ? m.name() : "unknown";
+                row.put("name", m != null ? m.name() : null);
+                if (id.best() != null) row.put("best", id.best().name()).put("distance", Math.round(id.best().distance() * 10000) / 10000.0);
                 if (!json) {
-                    System.out.printf(Locale.ROOT, "  %d probes in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
-                            embeddings.size(), batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+                    System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %-20s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), label,
+                            id.best() == null ? "(nobody enrolled)" : String.format(Locale.ROOT, "distance %.4f%s", id.best().distance(),
+                                    m == null ? " (best: " + id.best().name() + ")" : ""));
                 }
             }
-            if (output != null) {
-                DetectCommand.draw(img, faces, labels);
-                if (!imwrite(output.toString(), img)) throw new IllegalArgumentException("cannot write " + output + " (unknown extension or unwritable directory)");
-                if (!json) System.out.println("annotated image written to " + output);
-            }
-            if (json) System.out.println(om.writeValueAsString(root));
-            return identified > 0 ? 0 : 1;
+            labels.add(label);
         }
+        MatchSession.Batch batch = r.batch();
+        if (batch != null) {
+            MatchSession.Trace t = batch.trace();
+            root.put("threshold", o.session().threshold()).put("embed_ms", r.embedMs()).put("round_trip_ms", t.serverMs())
+                    .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes())
+                    .put("requests", batch.requests());
+            if (!json) {
+                System.out.printf(Locale.ROOT, "  %d probes in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                        r.probes(), batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), r.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+            }
+        }
+        if (output != null) {
+            try (PointerScope scope = new PointerScope()) { // decoded again for drawing: only with -o
+                Mat img = p.imageLoader().decode(bytes, photo.toString());
+                DetectCommand.draw(img, r.faces().stream().map(MatchSession.FaceIdentification::face).toList(), labels);
+                if (!imwrite(output.toString(), img)) throw new IllegalArgumentException("cannot write " + output + " (unknown extension or unwritable directory)");
+            }
+            if (!json) System.out.println("annotated image written to " + output);
+        }
+        if (json) System.out.println(om.writeValueAsString(root));
+        return identified > 0 ? 0 : 1;
     }
 
     /**

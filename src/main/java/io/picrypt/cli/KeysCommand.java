@@ -2,9 +2,8 @@ package io.picrypt.cli;
 
 import io.picrypt.client.ClientConfig;
 import io.picrypt.client.KeyDirectory;
+import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,24 +53,14 @@ final class KeysCommand implements Callable<Integer> {
             if (deleteOld && keepOld) throw new IllegalArgumentException("--delete-old and --keep-old exclude each other");
             if ((deleteOld || keepOld) && !force) throw new IllegalArgumentException("--delete-old and --keep-old go with --force");
             String replaced = force ? oldKeyset(dir) : null;
-            String params = MatchParameters.get().fingerprintHex();
-            String registration = System.getenv("PICRYPT_REGISTRATION_TOKEN");
             // keys first: the keyset records their key-check values, so a key directory whose secret key does not
-            // belong to it is refused (docs/PROTOCOL.md "Integrity")
-            var sk = MatchClient.generateSecretKey();
-            var gallerySk = io.picrypt.match.GalleryClient.generateSecretKey();
-            var checks = new KeyDirectory.KeyChecks(KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gallerySk));
-            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, params, registration == null || registration.isBlank() ? null : registration,
-                    checks.keyCheck(), checks.galleryKeyCheck());
-            dir.writeSecretKey(sk, client.passphrase(), force);
-            dir.writeConfig(new ClientConfig(server, ks.id(), ks.token(), ks.params()), checks);
-            // the bulk 1:N gallery: a second key whose expansion (Galois) keys the server needs to evaluate
-            byte[] evalKeys = new io.picrypt.match.GalleryClient(gallerySk).evaluationKeys();
-            new PiCryptClient(server, ks.id(), ks.token()).uploadGalleryKeys(evalKeys);
-            dir.writeKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, gallerySk, client.passphrase(), force);
+            // belong to it is refused (docs/PROTOCOL.md "Integrity"); nothing is written here until the server has all
+            KeysetSetup.Keys keys = KeysetSetup.create(server, System.getenv("PICRYPT_REGISTRATION_TOKEN"), true);
+            keys.writeTo(dir, client.passphrase(), force);
+            PiCryptClient.Keyset ks = keys.keyset();
             System.out.println("secret key:  " + dir.dir().resolve(KeyDirectory.SECRET_FILE) + " (mode 0600"
                     + (client.passphrase() != null ? ", passphrase-protected" : "") + "; never leaves this machine)");
-            System.out.println("gallery:     evaluation keys for the bulk 1:N gallery uploaded (" + String.format("%,d", evalKeys.length) + " bytes; no secret)");
+            System.out.println("gallery:     evaluation keys for the bulk 1:N gallery uploaded (" + String.format("%,d", keys.evaluationKeyBytes()) + " bytes; no secret)");
             System.out.println("server:      " + server);
             System.out.println("keyset:      " + ks.id());
             System.out.println("token:       " + ks.token() + "  (shown once; stored in " + dir.dir().resolve(KeyDirectory.CONFIG_FILE) + ")");

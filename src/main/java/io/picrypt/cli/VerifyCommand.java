@@ -50,6 +50,7 @@ final class VerifyCommand implements Callable<Integer> {
                     v.match() ? "MATCH" : "NO MATCH", v.distance(), v.threshold());
             System.out.printf(Locale.ROOT, "  embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
                     t.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+            if (v.integrityWarning() != null) System.err.println("warning: " + v.integrityWarning());
             return v.match() ? 0 : 1;
         }
     }

@@ -74,7 +74,7 @@ public final class ImageDiffSession {
     /** The server's part: two encrypted images (PCIM) up, the encrypted difference (PCID) down. */
     public static PiCryptClient.Reply subtract(PiCryptClient http, byte[] before, byte[] after, Progress progress) {
         boolean[] uploaded = {false};
-        return http.postLarge("/image-diff", DiffRequest.write(before, after), (d, total) -> {
+        return http.postLarge(io.picrypt.http.ApiPaths.IMAGE_DIFF, DiffRequest.write(before, after), (d, total) -> {
             progress.upload(d, total);
             if (d == total && !uploaded[0]) {
                 uploaded[0] = true;

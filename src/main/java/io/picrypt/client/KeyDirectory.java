@@ -184,6 +184,23 @@ public final class KeyDirectory {
         }
     }
 
+    private static final String TEMPLATE_CHECKS = "template_checks";
+
+    /**
+     * True when this directory's keyset was created with planted template check values (config.json
+     * {@code "template_checks": "required"}, written by 'keys init' since they exist): a verify answer over a template
+     * without them is then a substitution, not an old enrollment. False for older directories (warned, not refused).
+     */
+    public boolean templateChecksRequired() {
+        Path f = dir.resolve(CONFIG_FILE);
+        if (!Files.exists(f)) return false;
+        try {
+            return "required".equals(JSON.readTree(f.toFile()).path(TEMPLATE_CHECKS).asText(null));
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
     public KeyChecks readKeyChecks() {
         Path f = dir.resolve(CONFIG_FILE);
         if (!Files.exists(f)) return new KeyChecks(null, null);
@@ -200,11 +217,18 @@ public final class KeyDirectory {
         writeConfig(c, new KeyChecks(null, null));
     }
 
-    /** The config with the key-check values of the directory's keys (written by 'keys init'). */
+    /**
+     * The config of a new keyset with the key-check values of the directory's keys (written by 'keys init'). It also
+     * records that every 1:1 template of the keyset carries planted check values ({@link #templateChecksRequired()}):
+     * a keyset made now is enrolled only by clients that plant them.
+     */
     public void writeConfig(ClientConfig c, KeyChecks checks) {
         ObjectNode o = JSON.createObjectNode().put("server", c.server().toString()).put("keyset", c.keyset())
                 .put("token", c.token()).put("params", c.params());
-        if (checks.keyCheck() != null) o.put("key_check", checks.keyCheck());
+        if (checks.keyCheck() != null) {
+            o.put("key_check", checks.keyCheck());
+            o.put(TEMPLATE_CHECKS, "required");
+        }
         if (checks.galleryKeyCheck() != null) o.put("gallery_key_check", checks.galleryKeyCheck());
         try {
             writePrivate(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));

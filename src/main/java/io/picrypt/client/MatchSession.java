@@ -1,18 +1,25 @@
 package io.picrypt.client;
 
 import io.picrypt.ckks.SecretKey;
+import io.picrypt.face.DetectedFace;
+import io.picrypt.face.FaceAnalyzer;
+import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
+import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryClient;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.MatchClient;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -22,6 +29,7 @@ import java.util.function.Supplier;
  * ciphertext (plus names); decrypted distances and decisions stay in this process.
  */
 public final class MatchSession {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatchSession.class);
     private final PiCryptClient http;
     private final MatchClient crypto;
     private final FacePipeline pipeline;
@@ -37,10 +45,25 @@ public final class MatchSession {
 
     public record Enrollment(String name, int photos, int templates, List<String> warnings, Trace trace) {}
 
-    /** {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt slightly negative. */
-    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+    /**
+     * {@code distance}: squared distance (0..4 for unit vectors), clamped at 0: CKKS noise (~1e-5) makes a true 0 decrypt
+     * slightly negative. {@code unchecked}: how many of the name's templates carry no planted check values (enrolled
+     * before them): for those a server substituting another template would not be detected ({@link #integrityWarning()}).
+     */
+    public record Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace, int unchecked) {
         public Verification {
             distance = Math.max(0.0, distance); // no "-0.0000" anywhere a distance is shown; NaN stays NaN
+        }
+
+        public Verification(String name, boolean match, double distance, double threshold, int templates, Trace trace) {
+            this(name, match, distance, threshold, templates, trace, 0);
+        }
+
+        /** Null when every template was checked; else what the user should know and do. */
+        public String integrityWarning() {
+            return unchecked == 0 ? null : unchecked + " of the " + templates + " template(s) of '" + name + "' were enrolled before check values"
+                    + " existed: a server substituting another template for them would not be detected; enroll '" + name
+                    + "' again (picrypt enroll replaces its templates) to add them";
         }
     }
 
@@ -87,6 +110,18 @@ public final class MatchSession {
     }
 
     public double threshold() { return threshold; }
+
+    private volatile boolean requireTemplateChecks;
+
+    /**
+     * With {@code true}, a verify answer over a template without planted check values is an integrity error instead of
+     * a warning: for keysets whose every template was enrolled with them ({@link KeyDirectory#templateChecksRequired()}),
+     * such a template can only be a substitute (e.g. a ciphertext the server made itself). Returns this session.
+     */
+    public MatchSession requireTemplateChecks(boolean required) {
+        this.requireTemplateChecks = required;
+        return this;
+    }
 
     /** The server connection this session talks through. */
     public PiCryptClient http() { return http; }
@@ -157,34 +192,97 @@ public final class MatchSession {
                 new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
     }
 
+    /**
+     * A decision on one photo, the path the CLI and the web page share: {@code face} is the face that was used (the
+     * largest: its box, how many faces the photo had, the quality gate's warnings) and {@code result}'s trace includes
+     * the embedding time (decode, detect, align, embed; not the round trip).
+     */
+    public record OnPhoto<R>(FaceEmbedding face, R result) {}
+
     public Verification verify(String name, Path photo) {
-        return verifyTimed(name, () -> pipeline().embedLargest(photo));
+        return verifyFace(name, () -> pipeline().embedLargest(photo)).result();
     }
 
-    public Verification verify(String name, byte[] image) {
-        return verifyTimed(name, () -> pipeline().embedLargest(image));
+    /** Verifies a photo held in memory (an upload); {@code label} names it in error messages ("the photo"). */
+    public OnPhoto<Verification> verifyPhoto(String name, byte[] image, String label) {
+        return verifyFace(name, () -> pipeline().embedLargest(image, label));
     }
 
     public Identification identify(Path photo, int top) {
-        return identifyTimed(() -> pipeline().embedLargest(photo), top);
+        return identifyFace(() -> pipeline().embedLargest(photo), top).result();
     }
 
-    public Identification identify(byte[] image, int top) {
-        return identifyTimed(() -> pipeline().embedLargest(image), top);
+    /** Identifies a photo held in memory (an upload); {@code label} names it in error messages. */
+    public OnPhoto<Identification> identifyPhoto(byte[] image, String label, int top) {
+        return identifyFace(() -> pipeline().embedLargest(image, label), top);
     }
 
-    private Verification verifyTimed(String name, Supplier<FaceEmbedding> embed) {
-        IdentityNames.normalizeForLookup(name);
+    private OnPhoto<Verification> verifyFace(String name, Supplier<FaceEmbedding> embed) {
+        IdentityNames.normalizeForLookup(name); // a bad name is refused before the photo is embedded
         long t0 = System.nanoTime();
-        float[] v = embed.get().vector();
-        return withEmbed(verifyEmbedding(name, v), ms(t0));
+        FaceEmbedding face = embed.get();
+        double embedMs = ms(t0);
+        Verification v = verifyEmbedding(name, face.vector());
+        return new OnPhoto<>(face, new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs), v.unchecked()));
     }
 
-    private Identification identifyTimed(Supplier<FaceEmbedding> embed, int top) {
+    private OnPhoto<Identification> identifyFace(Supplier<FaceEmbedding> embed, int top) {
         long t0 = System.nanoTime();
-        float[] v = embed.get().vector();
-        Identification r = identifyEmbedding(v, top);
-        return new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), ms(t0)));
+        FaceEmbedding face = embed.get();
+        double embedMs = ms(t0);
+        Identification r = identifyEmbedding(face.vector(), top);
+        return new OnPhoto<>(face, new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), embedMs)));
+    }
+
+    /**
+     * One face of a photo: its detection, the liveness verdict (null without a check) and its identification (null
+     * when the liveness check refused it: such a face is not sent).
+     */
+    public record FaceIdentification(DetectedFace face, FaceAnalyzer.Liveness liveness, Identification identification) {
+        public boolean refused() { return identification == null; }
+    }
+
+    /**
+     * Every face of a photo, in detection order. {@code batch} is null when every face was refused; {@code embedMs}
+     * covers decoding, detection, the liveness checks and the embeddings.
+     */
+    public record PhotoFaces(int width, int height, List<FaceIdentification> faces, Batch batch, double embedMs) {
+        /** Faces sent (not refused). */
+        public int probes() { return (int) faces.stream().filter(f -> !f.refused()).count(); }
+    }
+
+    /**
+     * Identifies every face of a photo with one batch request ({@link #identifyAll}), the path of {@code identify
+     * --all-faces} and the web page's every-face card. With {@code liveness} (may be null), each face is checked first
+     * and one judged not live is refused and not sent.
+     *
+     * @param label names the photo in error messages
+     * @throws io.picrypt.face.FaceException NO_FACE when the photo has no face; input errors as the pipeline's
+     */
+    public PhotoFaces identifyFaces(byte[] image, String label, int top, BiFunction<Mat, FaceBox, FaceAnalyzer.Liveness> liveness) {
+        FacePipeline p = pipeline();
+        try (PointerScope scope = new PointerScope()) {
+            long t0 = System.nanoTime();
+            Mat img = p.imageLoader().decode(image, label);
+            List<DetectedFace> faces = p.detectFaces(img);
+            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + label);
+            List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
+            List<float[]> embeddings = new ArrayList<>();
+            for (DetectedFace f : faces) {
+                FaceAnalyzer.Liveness l = liveness == null ? null : liveness.apply(img, f.box());
+                checks.add(l);
+                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+            }
+            double embedMs = ms(t0);
+            Batch batch = embeddings.isEmpty() ? null : identifyAll(embeddings, top);
+            List<FaceIdentification> out = new ArrayList<>();
+            int k = 0;
+            for (int i = 0; i < faces.size(); i++) {
+                FaceAnalyzer.Liveness l = checks.get(i);
+                out.add(new FaceIdentification(faces.get(i), l, l == null || l.live() ? batch.faces().get(k++) : null));
+            }
+            return new PhotoFaces(img.cols(), img.rows(), List.copyOf(out), batch, embedMs);
+        }
     }
 
     // ------------------------------------------------------------------ embeddings
@@ -202,7 +300,8 @@ public final class MatchSession {
      */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
         long t0 = System.nanoTime();
-        byte[] ct = crypto.encryptTemplate(embedding);
+        // check values bind the template to the name the server stores (NFC); the server validates the name itself
+        byte[] ct = crypto.encryptTemplate(embedding, IdentityNames.normalizeForLookup(name));
         double enc = ms(t0);
         long t1 = System.nanoTime();
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
@@ -237,7 +336,7 @@ public final class MatchSession {
         List<float[]> vectors = new ArrayList<>();
         for (byte[] t : http.templates(name)) {
             try {
-                vectors.add(crypto.decryptTemplate(t));
+                vectors.add(crypto.decryptTemplate(t, IdentityNames.normalizeForLookup(name)).embedding());
             } catch (io.picrypt.ckks.CkksException e) {
                 throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
             }
@@ -299,12 +398,21 @@ public final class MatchSession {
         double server = ms(t1);
         long t2 = System.nanoTime();
         checkKey(reply.keyCheck(), keyCheck, "secret key");
-        double[] d = crypto.decryptVerify(result);
+        // every template's planted check values must be the name's: another name's template or answer is an error
+        MatchClient.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
+        double[] d = checked.distances();
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
         for (double x : d) best = Math.min(best, x);
-        return new Verification(name, best <= threshold, best, threshold, d.length,
-                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()));
+        Verification v = new Verification(name, best <= threshold, best, threshold, d.length,
+                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()), checked.unchecked());
+        if (checked.unchecked() > 0 && requireTemplateChecks) {
+            throw new io.picrypt.match.IntegrityException(checked.unchecked() + " template(s) in the server's answer for '" + name
+                    + "' carry no check values, although every template of this keyset was enrolled with them: a substituted or forged "
+                    + "template; no decision was made");
+        }
+        if (v.integrityWarning() != null) log.warn(v.integrityWarning());
+        return v;
     }
 
     /**
@@ -318,7 +426,46 @@ public final class MatchSession {
         Probes p = encryptProbes(embedding);
         long t1 = System.nanoTime();
         PiCryptClient.Reply gr = http.identifyGallery(p.galleryProbe());
-        return decodeIdentification(p, gr, ms(t1), top);
+        Identification id = decodeIdentification(p, gr, ms(t1), top);
+        if (confirmMatches && id.match() != null) confirm(id.match(), embedding);
+        return id;
+    }
+
+    private volatile boolean confirmMatches;
+
+    /**
+     * With {@code true}, a 1:N MATCH is confirmed by a 1:1 verify of the matched name before it is returned: the 1:1
+     * template carries the name's planted check values, so a server that listed names over other slots (or served
+     * another block) is caught. Costs one verify round trip (~92 KB answer) per MATCH only. Returns this session.
+     */
+    public MatchSession confirmMatches(boolean on) {
+        this.confirmMatches = on;
+        return this;
+    }
+
+    /** Largest honest |d^2(gallery) - d^2(1:1)| for one template: 2 * (GalleryClient 1e-3 + MatchClient 8e-5) plus float rounding. */
+    static final double CONFIRM_TOLERANCE = 2.5e-3;
+
+    private void confirm(Candidate match, float[] embedding) {
+        Verification v;
+        try {
+            v = verifyEmbedding(match.name(), embedding);
+        } catch (ClientException e) {
+            if (e.status() != 404) throw e;
+            log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", match.name());
+            return;
+        }
+        if (v.templates() == 1 && Math.abs(v.distance() - match.distance()) > CONFIRM_TOLERANCE) {
+            throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
+                    "the gallery answer puts '%s' at squared distance %.4f but its 1:1 template (checked) is at %.4f: the server listed "
+                            + "the name over another identity's slot or served another block; no decision was made",
+                    match.name(), match.distance(), v.distance()));
+        }
+        if (v.templates() > 1 && !v.match()) {
+            // several templates: the gallery holds their mean, the 1:1 answer each one; only the decision can be compared
+            log.warn("'{}' matched in the gallery (d^2 {}) but none of its {} templates matches 1:1 (best {}): not confirmed",
+                    match.name(), match.distance(), v.templates(), v.distance());
+        }
     }
 
     /** The refusal of identify in a session without a gallery key, with what to run. */
@@ -486,10 +633,6 @@ public final class MatchSession {
     private FacePipeline pipeline() {
         if (pipeline == null) throw new IllegalStateException("this session has no face pipeline");
         return pipeline;
-    }
-
-    private static Verification withEmbed(Verification v, double embedMs) {
-        return new Verification(v.name(), v.match(), v.distance(), v.threshold(), v.templates(), withEmbed(v.trace(), embedMs));
     }
 
     private static Trace withEmbed(Trace t, double embedMs) {

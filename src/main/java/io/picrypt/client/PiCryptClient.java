@@ -2,11 +2,11 @@ package io.picrypt.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.picrypt.http.ApiPaths;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -146,7 +146,7 @@ public final class PiCryptClient {
 
     private static boolean healthy(HttpClient http, URI server) {
         try {
-            HttpResponse<byte[]> r = bounded(http, server, HttpRequest.newBuilder(server.resolve("/v1/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse<byte[]> r = bounded(http, server, HttpRequest.newBuilder(server.resolve(ApiPaths.HEALTH)).timeout(Duration.ofSeconds(5)).GET().build(),
                     SMALL_JSON, Transfer.NONE, new Timeouts(Duration.ofSeconds(5), 1.0));
             return r.statusCode() == 200;
         } catch (ClientException e) {
@@ -173,7 +173,7 @@ public final class PiCryptClient {
         if (keyCheck != null) o.put("key_check", keyCheck);
         if (galleryKeyCheck != null) o.put("gallery_key_check", galleryKeyCheck);
         byte[] body = o.toString().getBytes(StandardCharsets.UTF_8);
-        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve("/v1/keysets")).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve(ApiPaths.KEYSETS)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json");
         if (registrationToken != null) b.header("X-PiCrypt-Registration", registrationToken);
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
@@ -190,7 +190,7 @@ public final class PiCryptClient {
     }
 
     public Enrolled enroll(String name, byte[] template, boolean replace) {
-        HttpRequest req = request("/identities/" + enc(name) + "?mode=" + (replace ? "replace" : "add"))
+        HttpRequest req = request(named(ApiPaths.IDENTITY, name) + "?mode=" + (replace ? "replace" : "add"))
                 .header("Content-Type", OCTET).PUT(HttpRequest.BodyPublishers.ofByteArray(template)).build();
         Reply r = call(req, SMALL_JSON);
         JsonNode n = json(r.body());
@@ -198,7 +198,7 @@ public final class PiCryptClient {
     }
 
     public List<Identity> list() {
-        JsonNode n = json(send(request("/identities").GET().build(), LIST_JSON));
+        JsonNode n = json(send(request(ApiPaths.IDENTITIES).GET().build(), LIST_JSON));
         List<Identity> out = new ArrayList<>();
         for (JsonNode i : n.path("identities")) {
             out.add(new Identity(i.path("name").asText(), i.path("templates").asInt(), Instant.parse(i.path("updated").asText())));
@@ -209,7 +209,7 @@ public final class PiCryptClient {
     /** Deletes a name; false if the server did not know it. */
     public boolean delete(String name) {
         try {
-            send(request("/identities/" + enc(name)).DELETE().build(), SMALL_JSON);
+            send(request(named(ApiPaths.IDENTITY, name)).DELETE().build(), SMALL_JSON);
             return true;
         } catch (ClientException e) {
             if (e.status() == 404) return false;
@@ -220,7 +220,7 @@ public final class PiCryptClient {
     /** GET .../identities/{name}/templates: the name's stored template ciphertexts (for the key owner to decrypt). */
     public List<byte[]> templates(String name) {
         try {
-            return io.picrypt.match.TemplateList.read(send(request("/identities/" + enc(name) + "/templates").GET().build(), ENCRYPTED_ANSWER));
+            return io.picrypt.match.TemplateList.read(send(request(named(ApiPaths.TEMPLATES, name)).GET().build(), ENCRYPTED_ANSWER));
         } catch (io.picrypt.ckks.CkksException e) {
             throw new ClientException("the server's template list is malformed: " + e.getMessage());
         }
@@ -228,19 +228,19 @@ public final class PiCryptClient {
 
     /** The encrypted distances between the probe and each template of {@code name} (a result envelope). */
     public Reply verify(String name, byte[] probe) {
-        return postReply("/identities/" + enc(name) + "/verify", probe, (long) VERIFY_FACTOR * probe.length + SMALL_JSON);
+        return postReply(named(ApiPaths.VERIFY, name), probe, (long) VERIFY_FACTOR * probe.length + SMALL_JSON);
     }
 
 
     /** PUT .../gallery/keys: the bulk gallery's evaluation keys (expansion Galois keys). */
     public void uploadGalleryKeys(byte[] keys) {
-        send(request("/gallery/keys").timeout(Duration.ofMinutes(5)).header("Content-Type", OCTET)
+        send(request(ApiPaths.GALLERY_KEYS).timeout(Duration.ofMinutes(5)).header("Content-Type", OCTET)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(keys)).build(), SMALL_JSON);
     }
 
     /** POST .../gallery/blocks: imports one block of identities (names in slot order); returns the server's compute ms. */
     public double importGalleryBlock(byte[] frame) {
-        return postReply("/gallery/blocks", frame, SMALL_JSON).serverMs();
+        return postReply(ApiPaths.GALLERY_BLOCKS, frame, SMALL_JSON).serverMs();
     }
 
     /** What {@link #deleteEverywhere} removed. */
@@ -262,14 +262,14 @@ public final class PiCryptClient {
 
     /** As above; with {@code replace}, the name's existing gallery entry (if any) is replaced in the same server-side step. */
     public double enrollIntoGallery(String name, byte[] enrollment, boolean replace) {
-        return call(request("/gallery/names/" + enc(name) + (replace ? "?mode=replace" : "")).header("Content-Type", OCTET)
+        return call(request(named(ApiPaths.GALLERY_NAME, name) + (replace ? "?mode=replace" : "")).header("Content-Type", OCTET)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build(), SMALL_JSON).serverMs();
     }
 
     /** DELETE .../gallery/names/{name}; false if the gallery did not hold it. */
     public boolean deleteFromGallery(String name) {
         try {
-            send(request("/gallery/names/" + enc(name)).DELETE().build(), SMALL_JSON);
+            send(request(named(ApiPaths.GALLERY_NAME, name)).DELETE().build(), SMALL_JSON);
             return true;
         } catch (ClientException e) {
             if (e.status() == 404) return false;
@@ -279,35 +279,35 @@ public final class PiCryptClient {
 
     /** GET .../gallery: {"keys", "identities", "blocks", "stored_bytes"}. */
     public JsonNode galleryInfo() {
-        return json(send(request("/gallery").GET().build(), SMALL_JSON));
+        return json(send(request(ApiPaths.GALLERY).GET().build(), SMALL_JSON));
     }
 
     /** The names in the gallery, in slot order. */
     public List<String> galleryNames() {
         List<String> out = new ArrayList<>();
-        for (JsonNode n : json(send(request("/gallery?names=true").GET().build(), LIST_JSON)).path("names")) out.add(n.asText());
+        for (JsonNode n : json(send(request(ApiPaths.GALLERY + "?names=true").GET().build(), LIST_JSON)).path("names")) out.add(n.asText());
         return out;
     }
 
     /** GET .../gallery/blocks/{n}: a stored block with the names of its live slots (PCGB), for the key owner's compaction. */
     public byte[] galleryBlock(int n) {
-        return send(request("/gallery/blocks/" + n).timeout(Duration.ofMinutes(5)).GET().build(), 64L << 20);
+        return send(request(ApiPaths.fill(ApiPaths.GALLERY_BLOCK, Integer.toString(n))).timeout(Duration.ofMinutes(5)).GET().build(), 64L << 20);
     }
 
     /** POST .../gallery/compact: replaces the whole gallery by the owner's fresh blocks (PCGC); the server's JSON answer. */
     public JsonNode compactGallery(byte[] frame) {
-        return json(send(request("/gallery/compact").timeout(Duration.ofMinutes(30)).header("Content-Type", OCTET)
+        return json(send(request(ApiPaths.GALLERY_COMPACT).timeout(Duration.ofMinutes(30)).header("Content-Type", OCTET)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(), SMALL_JSON));
     }
 
     public Reply identifyGallery(byte[] probe) {
-        return postReply("/gallery/identify", probe, ENCRYPTED_ANSWER);
+        return postReply(ApiPaths.GALLERY_IDENTIFY, probe, ENCRYPTED_ANSWER);
     }
 
     /** POST .../identify/batch: a {@link io.picrypt.match.BatchFrames} request in, its answer frame out (one round trip). */
     public Reply identifyBatch(byte[] frame) {
         // several identify answers in one frame: bounded like one identify answer (512 MiB in all)
-        return postReply("/identify/batch", frame, ENCRYPTED_ANSWER);
+        return postReply(ApiPaths.IDENTIFY_BATCH, frame, ENCRYPTED_ANSWER);
     }
 
     /** POST of a binary body under this keyset, binary answer (used by verify, gallery identify, image-diff). */
@@ -369,7 +369,7 @@ public final class PiCryptClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(server().resolve("/v1/keysets/" + enc(keyset) + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(server().resolve(ApiPaths.fill(ApiPaths.KEYSET, keyset) + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
         String m = model;
         if (m != null) b.header("X-PiCrypt-Model", m);
@@ -384,7 +384,7 @@ public final class PiCryptClient {
     static boolean safeToRepeat(HttpRequest req) {
         if (req.method().equals("GET")) return true;
         String p = req.uri().getRawPath();
-        return req.method().equals("POST") && (p.endsWith("/verify") || p.endsWith("/gallery/identify") || p.endsWith("/identify/batch"));
+        return req.method().equals("POST") && (p.endsWith("/verify") || p.endsWith(ApiPaths.GALLERY_IDENTIFY) || p.endsWith(ApiPaths.IDENTIFY_BATCH));
     }
 
     /** The same request to another server (method, headers, body publisher and timeout are kept). */
@@ -623,8 +623,8 @@ public final class PiCryptClient {
         }
     }
 
-    private static String enc(String s) {
-        s = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC); // the server stores names in NFC
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    /** A path under the keyset with the name in NFC (the server stores names in NFC), percent-encoded. */
+    private static String named(String template, String name) {
+        return ApiPaths.fill(template, java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC));
     }
 }

@@ -17,6 +17,13 @@ import java.util.OptionalDouble;
  * and {@code --model NAME}, not a code change. See models/README.md for the keys.
  */
 public record FaceModels(Path dir, Detector detector, Landmark landmark, List<Embedding> embeddings) {
+    /**
+     * The default embedding model's calibrated threshold on squared distance (models/manifest.json: the entry marked
+     * default, set by {@code picrypt eval --calibrate --far 0.001}; its "calibration" has the figures), for code that has
+     * no manifest at hand: the benchmarks on synthetic embeddings and sessions opened without a face pipeline. The one
+     * copy of that number in the code; FaceModelsTest keeps it equal to the manifest's.
+     */
+    public static final double DEFAULT_THRESHOLD = 1.2386;
 
     /** Ultra-Light RFB-320 style detector: scores [1,N,2] softmaxed, boxes [1,N,4] corners in [0,1]. */
     public record Detector(Path file, String sha256, int width, int height, Preprocess pre,

@@ -125,8 +125,10 @@ public final class GalleryClient {
     /**
      * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
      * the order the server was given them); positions the server reported as not live are NaN. Every
-     * coefficient of every block's result is checked: inner products within [-1.01, 1.01], the partial sums
-     * at the other coefficients within {@link MatchClient#MAX_PARTIAL}, each widened by {@link #NOISE_BOUND}.
+     * decrypted coefficient of every block is checked: in a compact (v2) answer the 2,048 inner products, within
+     * [-1.01, 1.01] widened by {@link #NOISE_BOUND} and the switch's worst case
+     * {@link GalleryParameters#COMPACT_SWITCH_ERROR}; in a v1 answer also the partial sums at the other coefficients,
+     * within {@link MatchClient#MAX_PARTIAL} + {@link #NOISE_BOUND}.
      *
      * @throws IntegrityException when a value is impossible for an honest answer to this client's probe
      */
@@ -146,18 +148,40 @@ public final class GalleryClient {
         double[] out = new double[count];
         for (int b = 0; b * GalleryParameters.BLOCK_CAPACITY < count; b++) {
             GalleryResult.BlockResult br = r.blocks().get(b);
-            Ciphertext ct = br.ciphertext();
-            if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
-                throw new IntegrityException("result has an unexpected scale");
-            }
-            double[] coeffs = decryptor.decryptCoefficients(ct);
-            checkRanges(coeffs, b);
+            double[] inner = innerProducts(br, b);
             int base = b * GalleryParameters.BLOCK_CAPACITY;
             for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY && base + s < count; s++) {
-                out[base + s] = br.live(s) ? 2 - 2 * coeffs[GalleryParameters.position(s)] : Double.NaN;
+                out[base + s] = br.live(s) ? 2 - 2 * inner[s] : Double.NaN;
             }
         }
         return out;
+    }
+
+    private static final int[] POSITIONS = GalleryParameters.distancePositions();
+
+    /**
+     * The decrypted inner product of every slot of one block (index = slot), after the range checks: every coefficient
+     * of a v1 result; every transmitted coefficient (the BLOCK_CAPACITY distance positions) of a compact v2 result,
+     * whose bound also carries the switch's worst-case error.
+     */
+    private double[] innerProducts(GalleryResult.BlockResult br, int block) {
+        if (br.compact() != null) {
+            double[] v = br.compact().decrypt(sk, POSITIONS);
+            double bound = MatchClient.MAX_INNER + NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR;
+            for (int s = 0; s < v.length; s++) {
+                if (!(Math.abs(v[s]) <= bound)) throw outOfRange(block, v[s], POSITIONS[s], bound);
+            }
+            return v;
+        }
+        Ciphertext ct = br.ciphertext();
+        if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
+            throw new IntegrityException("result has an unexpected scale");
+        }
+        double[] coeffs = decryptor.decryptCoefficients(ct);
+        checkRanges(coeffs, block);
+        double[] v = new double[GalleryParameters.BLOCK_CAPACITY];
+        for (int s = 0; s < v.length; s++) v[s] = coeffs[POSITIONS[s]];
+        return v;
     }
 
     private static void checkRanges(double[] coeffs, int block) {
@@ -165,13 +189,15 @@ public final class GalleryClient {
         for (int c = 0; c < coeffs.length; c++) {
             boolean inner = (c / cols) % GalleryParameters.PACK == 0; // c = position(s) for some slot s
             double bound = (inner ? MatchClient.MAX_INNER : MatchClient.MAX_PARTIAL) + NOISE_BOUND;
-            if (!(Math.abs(coeffs[c]) <= bound)) {
-                throw new IntegrityException(String.format(java.util.Locale.ROOT,
-                        "gallery block %d: decrypted value %.3g at coefficient %d is outside its range (+-%.3g): the block was not "
-                                + "encrypted under this key directory's gallery key, or it or the answer is corrupted; no decision was made",
-                        block, coeffs[c], c, bound));
-            }
+            if (!(Math.abs(coeffs[c]) <= bound)) throw outOfRange(block, coeffs[c], c, bound);
         }
+    }
+
+    private static IntegrityException outOfRange(int block, double value, int coefficient, double bound) {
+        return new IntegrityException(String.format(java.util.Locale.ROOT,
+                "gallery block %d: decrypted value %.3g at coefficient %d is outside its range (+-%.3g): the block was not "
+                        + "encrypted under this key directory's gallery key, or it or the answer is corrupted; no decision was made",
+                block, value, coefficient, bound));
     }
 
     /**
@@ -207,16 +233,8 @@ public final class GalleryClient {
             if (i == null) throw new IntegrityException("gallery answer lists an entry outside the blocks it covers");
             GalleryResult.BlockResult br = r.blocks().get(i);
             if (!br.live(at.slot())) throw new IntegrityException("the server listed a gallery slot it reported as not live");
-            double[] coeffs = decrypted.computeIfAbsent(i, x -> {
-                Ciphertext ct = br.ciphertext();
-                if (Math.abs(ct.scale() - GalleryParameters.RESULT_SCALE) > 1e-9 * GalleryParameters.RESULT_SCALE) {
-                    throw new IntegrityException("result has an unexpected scale");
-                }
-                double[] c = decryptor.decryptCoefficients(ct);
-                checkRanges(c, answer.blocks().get(x));
-                return c;
-            });
-            out[k] = 2 - 2 * coeffs[GalleryParameters.position(at.slot())];
+            double[] inner = decrypted.computeIfAbsent(i, x -> innerProducts(br, answer.blocks().get(x)));
+            out[k] = 2 - 2 * inner[at.slot()];
         }
         return out;
     }

@@ -6,7 +6,7 @@ import io.picrypt.ckks.ObliviousExpansion;
 import java.util.List;
 
 /**
- * Parameters of 1:N identification (column packing, see docs/PROTOCOL-gallery.md).
+ * Parameters of 1:N identification (column packing, see docs/PROTOCOL.md, "1:N at scale").
  * N = 8192, data primes q0 (58 bits) and q1 (50 bits), special prime P (60 bits): log2 QP ~ 168 <= 218,
  * 128-bit secure. Probes and enrollments travel and are expanded at both primes, at a scale that
  * includes q1; the server then rescales each expanded ciphertext by q1, which divides the expansion
@@ -22,7 +22,7 @@ public final class GalleryParameters {
     /**
      * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
      * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
-     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL-gallery.md.
+     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL.md, "1:N at scale".
      */
     public static final int PACK = 4;
     /** Column ciphertexts per block, and the expansion fan-out E. */
@@ -47,12 +47,31 @@ public final class GalleryParameters {
     public static final double PROBE_WIRE_SCALE = PROBE_SCALE * PARAMS.dataPrime(LEVEL) / COLUMNS;
     /** Scale of a result ciphertext: Dg * Dp. */
     public static final double RESULT_SCALE = TEMPLATE_SCALE * PROBE_SCALE;
+    /**
+     * Compact answer (PCGR v2, {@link io.picrypt.ckks.CompactCiphertext}): each block's result is switched from q0 down
+     * to c1 mod 2^RESULT_LOG_T1 (all N coefficients) and c0 mod 2^RESULT_LOG_T0 at the BLOCK_CAPACITY distance
+     * positions only. The message scale becomes RESULT_SCALE 2^28 / q0 ~ 2^25; the switch adds at most
+     * ((2^8 + ||s||_1) / 2) / 2^25 <= 1.26e-4 to an inner product (2.5e-4 to d^2) for any ternary key, rms ~6e-7
+     * (docs/PROTOCOL.md "Compact gallery answer"). 16.6 bytes per identity instead of 58.
+     */
+    public static final int RESULT_LOG_T1 = 28, RESULT_LOG_T0 = 20;
+    /** Message scale of a compact result: RESULT_SCALE * 2^RESULT_LOG_T1 / q0. */
+    public static final double COMPACT_RESULT_SCALE = RESULT_SCALE * Math.scalb(1.0, RESULT_LOG_T1) / PARAMS.dataPrime(0);
+    /** Worst-case error the switch adds to a decrypted inner product, for any ternary key. */
+    public static final double COMPACT_SWITCH_ERROR =
+            io.picrypt.ckks.CompactCiphertext.worstSwitchingError(N, RESULT_LOG_T0, RESULT_LOG_T1, COMPACT_RESULT_SCALE);
 
     static {
         long q0 = PARAMS.dataPrime(STORE_LEVEL);
         if (4.0 * LAZY_CHUNK * q0 >= 0x1p64) throw new ExceptionInInitializerError("q0 too large for lazy accumulation");
         // |<x,p>| <= 1.01 for the accepted norms (GalleryClient): results stay below q0/2 with a factor ~3.9 to spare
         if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
+        // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare),
+        // and the bit-packed halves end on byte boundaries (no padding bits a parser would have to check)
+        if ((1.02 + COMPACT_SWITCH_ERROR) * COMPACT_RESULT_SCALE >= Math.scalb(1.0, RESULT_LOG_T1 - 1) / 2
+                || COMPACT_SWITCH_ERROR > 2e-4 || (N * RESULT_LOG_T1) % 8 != 0 || (BLOCK_CAPACITY * RESULT_LOG_T0) % 8 != 0) {
+            throw new ExceptionInInitializerError("compact answer moduli do not fit");
+        }
     }
 
     private GalleryParameters() {}
@@ -71,4 +90,9 @@ public final class GalleryParameters {
     public static int position(int slot) {
         return PACK * COLUMNS * (slot / COLUMNS) + slot % COLUMNS;
     }
+
+    private static final int[] POSITIONS = java.util.stream.IntStream.range(0, BLOCK_CAPACITY).map(GalleryParameters::position).toArray();
+
+    /** position(s) for s = 0..BLOCK_CAPACITY-1 (strictly increasing): the coefficients a compact answer keeps. */
+    public static int[] distancePositions() { return POSITIONS.clone(); }
 }

@@ -3,94 +3,165 @@ package io.picrypt.match;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
+import io.picrypt.ckks.CompactCiphertext;
 import io.picrypt.ckks.FrameReader;
 import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.Serializer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.ByteBuffer;
+import java.util.stream.IntStream;
 
 /**
- * The server's answer to a 1:N probe: "PCGR" v1 | blocks(u32) | per block: live bitmap (BLOCK_CAPACITY/8 bytes,
- * bit s = slot s holds a live identity) | one relinearized 2-component level-0 ciphertext whose
- * coefficient position(s) is the encrypted inner product with slot s. Every length is fixed by the parameters and checked
- * before anything is allocated.
+ * The server's answer to a 1:N probe: "PCGR" v2 | blocks(u32) | per block: live bitmap (BLOCK_CAPACITY/8 bytes,
+ * bit s = slot s holds a live identity) | the block's relinearized level-0 result switched down to a
+ * {@link CompactCiphertext}: c1 as N values of RESULT_LOG_T1 bits, then c0 at the BLOCK_CAPACITY distance positions
+ * (slot order) as RESULT_LOG_T0-bit values (see {@link GalleryParameters#RESULT_LOG_T1}). 34,048 bytes per block of
+ * 2,048 identities.
+ *
+ * <p>Version 1 (servers before issue 16 part 2; still read): per block the bitmap and one full 2-component level-0
+ * ciphertext (118,816 bytes). Every length is fixed by the parameters and the version and checked before anything is
+ * allocated; a result holds blocks of one version only.
  */
 public final class GalleryResult {
     private static final String MAGIC = "PCGR";
+    /** The version {@link #write} produces. */
+    static final int VERSION = 2;
     /** 2^20 blocks = 8.6 G identities: far above any gallery, low enough to refuse absurd counts. */
     static final int MAX_BLOCKS = 1 << 20;
 
     private GalleryResult() {}
 
-    public record BlockResult(byte[] liveBitmap, Ciphertext ciphertext) {
+    /** One block's answer: the live bitmap and either a v1 ciphertext or a v2 compact ciphertext (the other is null). */
+    public record BlockResult(byte[] liveBitmap, Ciphertext ciphertext, CompactCiphertext compact) {
+        public BlockResult {
+            if ((ciphertext == null) == (compact == null)) throw new IllegalArgumentException("exactly one of ciphertext, compact");
+        }
+
         public boolean live(int slot) {
             return (liveBitmap[slot >>> 3] >>> (slot & 7) & 1) != 0;
         }
     }
 
-    public record Contents(List<BlockResult> blocks) {}
+    public record Contents(int version, List<BlockResult> blocks) {}
 
     static int bitmapBytes() { return GalleryParameters.BLOCK_CAPACITY / 8; }
 
     static long ciphertextBytes(CkksParameters p) { return Serializer.ciphertextBytes(p, 2, 0, false); }
 
-    /** A result of one block per ciphertext (none: the answer of an empty gallery, which {@link #read} accepts too). */
+    static long compactBytes() {
+        return CompactCiphertext.bytes(GalleryParameters.N, GalleryParameters.BLOCK_CAPACITY, GalleryParameters.RESULT_LOG_T0,
+                GalleryParameters.RESULT_LOG_T1);
+    }
+
+    /** Bytes per block (bitmap and ciphertext) of a result of the given version. */
+    static long blockBytes(int version) {
+        return bitmapBytes() + (version == 1 ? ciphertextBytes(GalleryParameters.get()) : compactBytes());
+    }
+
+    /** Bytes of a current-version result over {@code blocks} blocks. */
+    public static long resultBytes(int blocks) { return 9 + blockBytes(VERSION) * blocks; }
+
+    /**
+     * A v2 result: each 2-component level-0 result ciphertext (at RESULT_SCALE) switched down to its compact form, on
+     * all cores. None: the answer of an empty gallery, which {@link #read} accepts too.
+     */
     public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
+        check(bitmaps, cts);
+        int[] positions = GalleryParameters.distancePositions();
+        CompactCiphertext[] compact = new CompactCiphertext[cts.size()];
+        IntStream.range(0, cts.size()).parallel().forEach(i -> compact[i] = CompactCiphertext.switchDown(cts.get(i), p, positions,
+                GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1));
+        FrameWriter w = new FrameWriter(MAGIC, VERSION, resultBytes(cts.size())).u32(cts.size());
+        ByteBuffer one = ByteBuffer.allocate(Math.toIntExact(compactBytes()));
+        for (int i = 0; i < cts.size(); i++) {
+            one.clear();
+            compact[i].write(one);
+            if (one.hasRemaining()) throw new IllegalStateException("compact result length mismatch");
+            w.bytes(bitmaps.get(i)).bytes(one.array());
+        }
+        return w.toByteArray();
+    }
+
+    /** A v1 result (full level-0 ciphertexts): what servers before the compact answer sent; for compatibility tests. */
+    public static byte[] writeVersion1(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
+        check(bitmaps, cts);
+        FrameWriter w = new FrameWriter(MAGIC, 1, 9 + blockBytes(1) * cts.size()).u32(cts.size());
+        for (int i = 0; i < cts.size(); i++) w.bytes(bitmaps.get(i)).bytes(Serializer.writeCiphertext(cts.get(i), p, false));
+        return w.toByteArray();
+    }
+
+    private static void check(List<byte[]> bitmaps, List<Ciphertext> cts) {
         if (bitmaps.size() != cts.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
         if (cts.size() > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
-        FrameWriter w = new FrameWriter(MAGIC, 1, 9 + blockBytes(p) * cts.size()).u32(cts.size());
         for (int i = 0; i < cts.size(); i++) {
             Ciphertext ct = cts.get(i);
             if (ct.size() != 2 || ct.level() != 0) throw new IllegalArgumentException("results are 2-component level-0 ciphertexts");
             if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
-            w.bytes(bitmaps.get(i)).bytes(Serializer.writeCiphertext(ct, p, false));
         }
-        return w.toByteArray();
     }
 
-    /** @throws io.picrypt.ckks.MalformedFrameException on bad framing or length; CkksException for an invalid ciphertext */
+    /**
+     * @throws io.picrypt.ckks.MalformedFrameException on bad framing, version or length; CkksException for an invalid
+     *         ciphertext
+     */
     public static Contents read(byte[] bytes, CkksParameters p) {
-        FrameReader r = open(bytes, p);
-        int count = Math.toIntExact(r.remaining() / blockBytes(p)); // exact: checked by open
-        int ctBytes = Math.toIntExact(ciphertextBytes(p));
+        FrameReader r = open(bytes);
+        int version = bytes[4];
+        int count = Math.toIntExact(r.remaining() / blockBytes(version)); // exact: checked by open
+        int ctBytes = Math.toIntExact(version == 1 ? ciphertextBytes(p) : compactBytes());
         List<BlockResult> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             byte[] bitmap = r.bytes(bitmapBytes());
-            Ciphertext c = Serializer.readCiphertext(r.bytes(ctBytes), p);
-            if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
-            out.add(new BlockResult(bitmap, c));
+            byte[] ct = r.bytes(ctBytes);
+            if (version == 1) {
+                Ciphertext c = Serializer.readCiphertext(ct, p);
+                if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
+                out.add(new BlockResult(bitmap, c, null));
+            } else {
+                out.add(new BlockResult(bitmap, null, CompactCiphertext.read(ByteBuffer.wrap(ct), p, GalleryParameters.BLOCK_CAPACITY,
+                        GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1, GalleryParameters.COMPACT_RESULT_SCALE)));
+            }
         }
         r.end();
-        return new Contents(out);
+        return new Contents(version, out);
     }
 
     /** One complete single-block PCGR result per block of {@code bytes}, in order (framing checked, ciphertexts not parsed). */
     public static List<byte[]> split(byte[] bytes) {
-        CkksParameters p = GalleryParameters.get();
-        FrameReader r = open(bytes, p);
+        FrameReader r = open(bytes);
+        int version = bytes[4];
+        int each = Math.toIntExact(blockBytes(version));
         List<byte[]> out = new ArrayList<>();
-        while (r.remaining() > 0) out.add(new FrameWriter(MAGIC, 1, 9 + blockBytes(p)).u32(1).bytes(r.bytes(Math.toIntExact(blockBytes(p)))).toByteArray());
+        while (r.remaining() > 0) out.add(new FrameWriter(MAGIC, version, 9 + each).u32(1).bytes(r.bytes(each)).toByteArray());
         return out;
     }
 
-    /** The inverse of {@link #split}: one PCGR result holding the blocks of every part, in order (none: a 0-block result). */
+    /**
+     * The inverse of {@link #split}: one PCGR result holding the blocks of every part, in order (none: a 0-block result of
+     * the current version).
+     *
+     * @throws io.picrypt.ckks.MalformedFrameException if a part is not a result or the parts mix versions
+     */
     public static byte[] join(List<byte[]> parts) {
-        CkksParameters p = GalleryParameters.get();
-        List<FrameReader> readers = parts.stream().map(b -> open(b, p)).toList();
-        long count = readers.stream().mapToLong(r -> r.remaining() / blockBytes(p)).sum();
+        List<FrameReader> readers = parts.stream().map(GalleryResult::open).toList();
+        int version = parts.isEmpty() ? VERSION : parts.get(0)[4];
+        for (byte[] part : parts) {
+            if (part[4] != version) throw new io.picrypt.ckks.MalformedFrameException("gallery results of versions " + version + " and " + part[4] + " cannot be joined");
+        }
+        long count = readers.stream().mapToLong(r -> r.remaining() / blockBytes(version)).sum();
         if (count > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
-        FrameWriter w = new FrameWriter(MAGIC, 1, 9 + blockBytes(p) * count).u32(count);
+        FrameWriter w = new FrameWriter(MAGIC, version, 9 + blockBytes(version) * count).u32(count);
         for (FrameReader r : readers) w.bytes(r.rest());
         return w.toByteArray();
     }
 
-    private static long blockBytes(CkksParameters p) { return bitmapBytes() + ciphertextBytes(p); }
-
-    /** Checks magic, version, the block count (0..MAX_BLOCKS) and that exactly that many blocks follow. */
-    private static FrameReader open(byte[] bytes, CkksParameters p) {
-        FrameReader r = FrameReader.open(bytes, MAGIC, 1, "gallery result");
-        long each = blockBytes(p);
+    /** Checks magic, version (1 or 2), the block count (0..MAX_BLOCKS) and that exactly that many blocks follow. */
+    private static FrameReader open(byte[] bytes) {
+        int version = bytes != null && bytes.length >= 5 && (bytes[4] == 1 || bytes[4] == 2) ? bytes[4] : VERSION;
+        FrameReader r = FrameReader.open(bytes, MAGIC, version, "gallery result");
+        long each = blockBytes(version);
         int count = r.count("block count", 0, MAX_BLOCKS, each);
         r.exactly(each * count, count + " blocks");
         return r;

@@ -11,8 +11,8 @@ import io.picrypt.ckks.Plaintext;
 import io.picrypt.ckks.RelinKey;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.ObliviousExpansion;
+import io.picrypt.ckks.ProductSum;
 import io.picrypt.ckks.Serializer;
-import io.picrypt.ring.Modulus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,16 +33,11 @@ import java.util.stream.IntStream;
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
- * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL-gallery.md).
+ * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  */
 public final class GalleryServer {
     private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
     static final String STORE_MAGIC = "PCGS";
-    /**
-     * Coefficients per task, and blocks sharing one pass over the probe: accumulators of 8 * 6 * 512 longs
-     * plus 8 * 3 * 512 = 288 KiB stay in L2 while the columns stream from memory (the products are memory-bound).
-     */
-    private static final int TILE = 512, GROUP = 8;
 
     public enum SlotState { FREE, LIVE, DELETED }
 
@@ -250,18 +245,54 @@ public final class GalleryServer {
         return expandAndRescale(ct);
     }
 
-    /** One result ciphertext per block, in order (see {@link GalleryResult}). */
+    /** One compact result per block, in order (see {@link GalleryResult}). */
     public byte[] identify(List<Block> blocks, byte[] probe) {
+        Profiled p = identifyProfiled(blocks, probe);
+        log.debug("identify over {} blocks: {}", blocks.size(), p.timings());
+        return p.result();
+    }
+
+    /** Wall-clock nanoseconds of the phases of one identify: expansion (and rescale), block products, relinearization, switch down and serialization. */
+    public record Timings(long expandNanos, long productsNanos, long relinearizeNanos, long compactNanos) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "expansion %d ms, products %d ms, relinearization %d ms, compact answer %d ms",
+                    expandNanos / 1_000_000, productsNanos / 1_000_000, relinearizeNanos / 1_000_000, compactNanos / 1_000_000);
+        }
+    }
+
+    public record Profiled(byte[] result, Timings timings) {}
+
+    /** {@link #identify} with the time of each phase. */
+    public Profiled identifyProfiled(List<Block> blocks, byte[] probe) {
         long t0 = System.nanoTime();
         List<Ciphertext> expanded = expandProbe(probe);
         long t1 = System.nanoTime();
-        byte[] result = identifyExpanded(blocks, expanded);
-        log.debug("identify over {} blocks: expansion {} ms, products {} ms", blocks.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-        return result;
+        long[] phases = new long[2];
+        List<Block.State> states = blocks.stream().map(b -> b.state).toList(); // one snapshot: columns and bitmaps agree
+        List<Ciphertext> results = results(states, expanded, phases);
+        long t2 = System.nanoTime();
+        byte[] bytes = GalleryResult.write(states.stream().map(GalleryServer::liveBitmap).toList(), results, params);
+        long t3 = System.nanoTime();
+        return new Profiled(bytes, new Timings(t1 - t0, phases[0], phases[1], t3 - t2));
     }
 
     /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
+        List<Block.State> states = blocks.stream().map(b -> b.state).toList();
+        List<Ciphertext> results = results(states, probe, new long[2]);
+        return GalleryResult.write(states.stream().map(GalleryServer::liveBitmap).toList(), results, params);
+    }
+
+    /**
+     * Each block's relinearized level-0 result at RESULT_SCALE (coefficient position(s) = the inner product with slot s);
+     * phaseNanos[0] += products, phaseNanos[1] += relinearization.
+     */
+    public List<Ciphertext> resultCiphertexts(List<Block> blocks, List<Ciphertext> probe, long[] phaseNanos) {
+        return results(blocks.stream().map(b -> b.state).toList(), probe, phaseNanos);
+    }
+
+    private List<Ciphertext> results(List<Block.State> blocks, List<Ciphertext> probe, long[] phaseNanos) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
@@ -270,85 +301,16 @@ public final class GalleryServer {
                 throw new IllegalArgumentException("not an expanded probe: " + p);
             }
         }
-        int limbs = LIMBS(), n = GalleryParameters.N;
-        List<Block.State> states = blocks.stream().map(b -> b.state).toList();
-        long[][][][] acc = new long[states.size()][3][limbs][n];
-        // one task per (limb, tile, group of blocks): the probe's tile is read once per group and stays in cache
-        int tiles = n / TILE, groups = (states.size() + GROUP - 1) / GROUP;
-        IntStream.range(0, limbs * tiles * groups).parallel().forEach(task -> {
-            int i = task % limbs, tile = task / limbs % tiles, group = task / (limbs * tiles);
-            int from = group * GROUP, to = Math.min(states.size(), from + GROUP);
-            accumulateTile(states.subList(from, to), probe, i, tile * TILE, acc, from);
-        });
+        long t0 = System.nanoTime();
+        // sum_e C_e (x) P_e per block: ckks's lazy tensor-sum kernel (columns streamed once, all cores)
+        Ciphertext[] sums = ProductSum.sums(params, blocks.stream().map(Block.State::columns).toList(), probe);
+        long t1 = System.nanoTime();
         // relinearized (one cheap key switch at q0 per block) so the response carries 2 components, not 3
-        List<Ciphertext> results = IntStream.range(0, states.size()).parallel()
-                .mapToObj(b -> ev.relinearize(Ciphertext.fromComponents(acc[b], GalleryParameters.RESULT_SCALE), relinKey)).toList();
-        List<byte[]> bitmaps = states.stream().map(GalleryServer::liveBitmap).toList();
-        return GalleryResult.write(bitmaps, results, params);
-    }
-
-    /**
-     * acc[b] on one limb and tile for blocks from..: c0 = sum x0 y0, c2 = sum x1 y1,
-     * c1 = sum (x0+x1)(y0+y1) - c0 - c2 (3 multiplications instead of 4). Each sum runs as an unsigned
-     * 128-bit integer over LAZY_CHUNK columns (LAZY_CHUNK (2q)^2 < q 2^64, see GalleryParameters), then is
-     * reduced and added into a reduced accumulator.
-     */
-    private void accumulateTile(List<Block.State> group, List<Ciphertext> probe, int limb, int off, long[][][][] out, int from) {
-        int g = group.size();
-        long[] acc = new long[g * 6 * TILE]; // per block: aHi, aLo, bHi, bLo, kHi, kLo
-        long[] red = new long[g * 3 * TILE]; // per block: c0, c2, k reduced
-        Modulus m = params.ring().modulus(limb);
-        long q = m.value();
-        for (int chunk = 0; chunk < GalleryParameters.COLUMNS; chunk += GalleryParameters.LAZY_CHUNK) {
-            int chunkEnd = Math.min(GalleryParameters.COLUMNS, chunk + GalleryParameters.LAZY_CHUNK);
-            for (int j = chunk; j < chunkEnd; j++) {
-                long[] y0 = probe.get(j).component(0)[limb], y1 = probe.get(j).component(1)[limb];
-                for (int b = 0; b < g; b++) {
-                    Ciphertext col = group.get(b).columns[j];
-                    long[] x0 = col.component(0)[limb], x1 = col.component(1)[limb];
-                    int base = b * 6 * TILE;
-                    for (int t = 0; t < TILE; t++) {
-                        int k = off + t;
-                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
-                        int a = base + t;
-                        long lo = u0 * v0, s = acc[a + TILE] + lo;
-                        acc[a] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                        acc[a + TILE] = s;
-                        lo = u1 * v1;
-                        s = acc[a + 3 * TILE] + lo;
-                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                        acc[a + 3 * TILE] = s;
-                        long us = u0 + u1, vs = v0 + v1;
-                        lo = us * vs;
-                        s = acc[a + 5 * TILE] + lo;
-                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
-                        acc[a + 5 * TILE] = s;
-                    }
-                }
-            }
-            for (int b = 0; b < g; b++) {
-                int base = b * 6 * TILE, rb = b * 3 * TILE;
-                for (int t = 0; t < TILE; t++) {
-                    for (int w = 0; w < 3; w++) {
-                        int a = base + 2 * w * TILE + t;
-                        long r = red[rb + w * TILE + t] + m.reduce128(acc[a], acc[a + TILE]);
-                        red[rb + w * TILE + t] = r >= q ? r - q : r;
-                        acc[a] = 0;
-                        acc[a + TILE] = 0;
-                    }
-                }
-            }
-        }
-        for (int b = 0; b < g; b++) {
-            long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
-            int rb = b * 3 * TILE;
-            for (int t = 0; t < TILE; t++) {
-                long r0 = red[rb + t], r2 = red[rb + TILE + t], rk = red[rb + 2 * TILE + t];
-                c0[off + t] = r0;
-                c2[off + t] = r2;
-                c1[off + t] = m.sub(m.sub(rk, r0), r2);
-            }
-        }
+        List<Ciphertext> results = IntStream.range(0, sums.length).parallel()
+                .mapToObj(b -> ev.relinearize(sums[b], relinKey)).toList();
+        phaseNanos[0] += t1 - t0;
+        phaseNanos[1] += System.nanoTime() - t1;
+        return results;
     }
 
     private static byte[] liveBitmap(Block.State st) {

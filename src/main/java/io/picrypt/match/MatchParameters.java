@@ -15,6 +15,13 @@ public final class MatchParameters {
     public static final int DIMENSION = 512;
     /** Templates packed into one ciphertext by the server (N / DIMENSION). */
     public static final int TEMPLATES_PER_CIPHERTEXT = N / DIMENSION;
+    /**
+     * Templates per ciphertext in a 1:1 verify answer: at most 6 of the 8 windows, so that window 6 of every product
+     * is reached by no embedding (window 7 holds template 0's wrapped high lags) and carries only the planted check
+     * values' share, which the client predicts exactly ({@link TemplateChecks}). A name's usual 1..6 templates still
+     * fit one result ciphertext.
+     */
+    public static final int VERIFY_TEMPLATES_PER_CIPHERTEXT = 6;
     public static final double SCALE = Math.pow(2, 27);
 
     private static final CkksParameters PARAMS =

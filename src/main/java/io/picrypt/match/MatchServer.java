@@ -21,7 +21,7 @@ public final class MatchServer {
     private final CkksParameters params = MatchParameters.get();
     private final Evaluator ev = new Evaluator(params);
 
-    /** One name's templates packed 8 to a ciphertext; immutable once built. */
+    /** One name's templates packed 6 to a ciphertext; immutable once built. */
     public static final class Packed {
         private final List<Ciphertext> packed;
         private final int count;
@@ -48,8 +48,12 @@ public final class MatchServer {
         validate(blob);
     }
 
+    /**
+     * One name's templates packed {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} (6) to a ciphertext, so every
+     * product keeps a window that only the templates' planted check values reach.
+     */
     public Packed pack(List<byte[]> templates) {
-        int per = MatchParameters.TEMPLATES_PER_CIPHERTEXT;
+        int per = MatchParameters.VERIFY_TEMPLATES_PER_CIPHERTEXT;
         int groups = (templates.size() + per - 1) / per;
         List<Ciphertext> packed = IntStream.range(0, groups).parallel().mapToObj(g -> {
             Ciphertext acc = null;
@@ -63,7 +67,11 @@ public final class MatchServer {
         return new Packed(new ArrayList<>(packed), templates.size());
     }
 
-    /** 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per 8 templates. */
+    /**
+     * 1:1 against the templates of one name (usually 1): same circuit, one result ciphertext per
+     * {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} templates, so every product keeps a window that only the
+     * templates' planted check values reach.
+     */
     public byte[] verify(List<byte[]> templatesOfName, byte[] probeBlob) {
         return verify(templatesOfName, validate(probeBlob));
     }

@@ -25,15 +25,23 @@ public final class ResultEnvelope {
                 .u32(entries).u32(cts.size()).blobs(blobs).toByteArray();
     }
 
-    /** @throws io.picrypt.ckks.MalformedFrameException on bad framing or counts; CkksException for an invalid ciphertext */
+    /** A verify answer: {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT} templates per ciphertext. */
     public static Contents read(byte[] bytes, CkksParameters p) {
+        return read(bytes, p, MatchParameters.VERIFY_TEMPLATES_PER_CIPHERTEXT);
+    }
+
+    /**
+     * An answer packed {@code per} templates to a ciphertext (verify: {@link MatchParameters#VERIFY_TEMPLATES_PER_CIPHERTEXT}).
+     *
+     * @throws io.picrypt.ckks.MalformedFrameException on bad framing or counts; CkksException for an invalid ciphertext
+     */
+    public static Contents read(byte[] bytes, CkksParameters p, int per) {
         FrameReader r = FrameReader.open(bytes, MAGIC, 1, "result envelope");
         long entries = r.u32();
         long each = Serializer.ciphertextBytes(p, 3, 0, false);
         int count = r.count("ciphertext count", 0, MAX_COUNT, 4 + each);
-        long per = MatchParameters.TEMPLATES_PER_CIPHERTEXT;
         // exactly as many ciphertexts as the entries need: none for none, and no empty one at the end
-        if (entries > (long) count * per || count > 0 && entries <= (count - 1) * per || (entries == 0) != (count == 0)) {
+        if (entries > (long) count * per || count > 0 && entries <= (long) (count - 1) * per || (entries == 0) != (count == 0)) {
             throw r.error(count + " ciphertexts cannot hold " + entries + " entries");
         }
         List<Ciphertext> out = new ArrayList<>(count);

@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -488,6 +489,17 @@ public final class ClusterGalleryService implements GalleryService {
         try {
             return exec.submitToKeyOwner(task, key).get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                // the owner's copy of the block may be behind the store (taken over from a backup that missed a write the
+                // failed owner committed): drop the keyset's entries so the next use reloads them from the store
+                meta.delete(key.keyset());
+                if (se.kind() == StoreException.Kind.CONFLICT) {
+                    throw new ApiException(503, "cluster_unavailable", "a member failed during this write and the cluster's copy of"
+                            + " the gallery was behind the store (" + se.getMessage() + "); reloaded from the store. Not acknowledged:"
+                            + " the failed member may have stored it, check the gallery's names before retrying").retryAfterSeconds(1);
+                }
+                throw se;
+            }
             if (e.getCause() instanceof RuntimeException r && !(r instanceof com.hazelcast.core.HazelcastException)) throw r;
             meta.delete(key.keyset());
             throw new ApiException(503, "cluster_unavailable", "the member holding the block failed; not acknowledged, retry");

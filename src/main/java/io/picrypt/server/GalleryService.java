@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryPosition;
 

@@ -162,7 +162,7 @@ final class HardenedJetty implements JettyServerFactory {
             String code = status == 404 ? "not_found" : status >= 500 ? "internal" : "bad_request";
             String message = status >= 500 ? "internal server error" : "the request could not be read (HTTP " + status + ")";
             res.setContentType("application/json");
-            byte[] b = PiCryptServer.errorJson(code, message).getBytes(StandardCharsets.UTF_8);
+            byte[] b = io.picrypt.http.Json.errorJson(code, message).getBytes(StandardCharsets.UTF_8);
             res.setContentLength(b.length);
             res.getOutputStream().write(b);
             base.setHandled(true);
@@ -171,7 +171,7 @@ final class HardenedJetty implements JettyServerFactory {
         @Override
         public ByteBuffer badMessageError(int status, String reason, HttpFields fields) {
             fields.put("Content-Type", "application/json");
-            return ByteBuffer.wrap(PiCryptServer.errorJson("bad_request", "malformed HTTP request (HTTP " + status + ")")
+            return ByteBuffer.wrap(io.picrypt.http.Json.errorJson("bad_request", "malformed HTTP request (HTTP " + status + ")")
                     .getBytes(StandardCharsets.UTF_8));
         }
     }

@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import io.picrypt.names.IdentityNames;
 
 import java.util.Collection;

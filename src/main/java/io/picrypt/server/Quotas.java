@@ -1,5 +1,6 @@
 package io.picrypt.server;
 
+import io.picrypt.http.ApiException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.picrypt.store.EnrollmentStore;

@@ -337,7 +337,7 @@ final class RequestGate extends HandlerWrapper {
         res.resetBuffer();
         res.setStatus(status);
         res.setContentType("application/json");
-        byte[] b = PiCryptServer.errorJson(code, message).getBytes(StandardCharsets.UTF_8);
+        byte[] b = io.picrypt.http.Json.errorJson(code, message).getBytes(StandardCharsets.UTF_8);
         res.setContentLength(b.length);
         res.getOutputStream().write(b);
         res.flushBuffer();

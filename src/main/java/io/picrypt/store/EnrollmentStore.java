@@ -40,7 +40,8 @@ public interface EnrollmentStore extends GalleryStore, AutoCloseable {
 
     /**
      * Stores a template under a name: {@code replace} drops the name's previous templates in the same
-     * transaction. Returns the name's template count afterwards. Fails if {@code maxTemplates} would be exceeded.
+     * transaction. Returns the name's template count afterwards. Fails with a {@link StoreException} of kind
+     * {@link StoreException.Kind#LIMIT} (nothing changed) if {@code maxTemplates} would be exceeded.
      */
     int putTemplate(String keysetId, String name, byte[] ciphertext, boolean replace, int maxTemplates);
 

@@ -88,7 +88,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             String what = switch (kind) {
                 case FULL -> "the enrollment store's disk is full";
                 case UNAVAILABLE -> "the enrollment store is unavailable (I/O error)";
-                case OTHER -> "enrollment store error: " + e.getMessage();
+                default -> "enrollment store error: " + e.getMessage(); // classify() gives FULL, UNAVAILABLE or OTHER
             };
             throw new StoreException(kind, committing, what, e);
         } catch (RuntimeException e) {
@@ -183,7 +183,7 @@ public abstract class JdbcStore implements EnrollmentStore {
                 }
             }
             int existing = countOf(keysetId, name);
-            if (existing >= maxTemplates) throw new StoreException("'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
+            if (existing >= maxTemplates) throw new StoreException(StoreException.Kind.LIMIT, "'" + name + "' already has " + existing + " templates (limit " + maxTemplates + ")");
             try (PreparedStatement p = db.prepareStatement("INSERT INTO templates (keyset_id, name, ct, created, digest) VALUES (?,?,?,?,?)")) {
                 p.setString(1, keysetId);
                 p.setString(2, name);
@@ -312,7 +312,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             try (PreparedStatement p = db.prepareStatement("SELECT model FROM keysets WHERE id = ?")) {
                 p.setString(1, keysetId);
                 try (ResultSet r = p.executeQuery()) {
-                    if (!r.next()) throw new StoreException("no keyset " + keysetId);
+                    if (!r.next()) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
                     return r.getString(1);
                 }
             }
@@ -325,7 +325,7 @@ public abstract class JdbcStore implements EnrollmentStore {
             try (PreparedStatement p = db.prepareStatement("UPDATE keysets SET eval_keys = ? WHERE id = ?")) {
                 p.setBytes(1, keys);
                 p.setString(2, keysetId);
-                if (p.executeUpdate() != 1) throw new StoreException("no keyset " + keysetId);
+                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no keyset " + keysetId);
             }
             return null;
         });
@@ -378,6 +378,20 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
         tx(() -> {
+            // the slot and the name must be free in the store, not only in the writer's copy of the block (a cluster
+            // member that took the block over from a backup may lack a write the failed owner committed)
+            try (PreparedStatement p = db.prepareStatement("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))")) {
+                p.setString(1, keysetId);
+                p.setString(2, name);
+                p.setInt(3, block);
+                p.setInt(4, slot);
+                try (ResultSet r = p.executeQuery()) {
+                    if (r.next()) {
+                        throw new StoreException(StoreException.Kind.CONFLICT, r.getString(1).equals(name)
+                                ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
+                    }
+                }
+            }
             try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)"
                     + " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest")) {
                 p.setString(1, keysetId);
@@ -405,7 +419,7 @@ public abstract class JdbcStore implements EnrollmentStore {
                 p.setBytes(2, Digests.block(keysetId, block, data));
                 p.setString(3, keysetId);
                 p.setInt(4, block);
-                if (p.executeUpdate() != 1) throw new StoreException("no gallery block " + block);
+                if (p.executeUpdate() != 1) throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
             }
             try (PreparedStatement p = db.prepareStatement("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?")) {
                 p.setString(1, keysetId);

@@ -32,6 +32,16 @@ class BenchGalleryCommandTest {
         assertTrue(j.get("decisions_match_plaintext").asBoolean());
         assertTrue(j.get("max_abs_error").asDouble() < 1e-4);
         assertTrue(j.get("probe_bytes").asLong() < 1 << 20);
+        // issue 16: the compact answer for one block (bitmap + c1 at 28 bits + 2,048 c0 values at 20 bits) and the v1 size
+        assertEquals(9 + 256 + (8192 * 28 + 2048 * 20) / 8, j.get("identify_response_bytes").asLong());
+        assertTrue(j.get("identify_response_bytes_v1").asLong() > 3 * j.get("identify_response_bytes").asLong());
+        for (String k : new String[]{"expansion", "products", "relinearization", "compact_answer_and_serialization"}) {
+            assertTrue(j.get("identify_profile_ms").has(k), "profile misses " + k);
+        }
+        JsonNode floor = j.get("products_floor");
+        assertEquals(128L * 2 * 8192 * 8, floor.get("column_bytes_streamed").asLong());
+        assertEquals(128L * 8192 * 3, floor.get("multiply_adds").asLong());
+        assertTrue(floor.get("memory_bandwidth_gb_s").asDouble() > 0 && floor.get("products_over_floor").asDouble() > 0);
     }
 
     @Test

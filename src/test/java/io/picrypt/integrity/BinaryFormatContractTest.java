@@ -98,6 +98,12 @@ class BinaryFormatContractTest {
         formats.add(new Format("PCGR empty gallery result (client parse)", GalleryResult.write(List.of(), List.of(), gp), b -> {
             if (gc.decryptAllDistances(b).length != 0 || !GalleryResult.read(b, gp).blocks().isEmpty()) throw new CkksException("not empty");
         }, new int[]{5}, new int[0]));
+        // v1 (full level-0 ciphertexts) of servers before the compact answer: still parsed, as strictly
+        byte[] live = new byte[GalleryParameters.BLOCK_CAPACITY / 8];
+        live[0] = 7;
+        byte[] resultV1 = GalleryResult.writeVersion1(List.of(live),
+                gs.resultCiphertexts(List.of(block), gs.expandProbe(gc.encryptProbe(x)), new long[2]), gp);
+        formats.add(new Format("PCGR v1 gallery result (client parse)", resultV1, b -> gc.decryptAllDistances(b), new int[]{5}, new int[0]));
         byte[] answer = GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
                 new GalleryFrames.Entry(2, "c")), result);
         // v2: block count at 5, block numbers, entry count at 13, first name's length at 21; the client's parse is

@@ -230,4 +230,61 @@ class GalleryTest {
         GalleryFrames.Answer ghost = new GalleryFrames.Answer(List.of(1), List.of(new GalleryFrames.Entry(new GalleryPosition(1, 9).index(), "ghost")), p2.result());
         assertThrows(CkksException.class, () -> client.distances(ghost));
     }
+
+    /**
+     * Issue 16: the compact answer (PCGR v2, switched from q0 to 2^28 / 2^20) keeps every decision equal to the
+     * plaintext one for a full block planted within 0.01 of the threshold (half of it within 0.001), differs from the
+     * full-modulus answer by at most the proved switching bound, is 34,057 bytes for a block instead of 119,081, and v1
+     * answers of older servers still decrypt.
+     */
+    @Test
+    void compactAnswerKeepsDecisionsWithinAHundredthOfTheThreshold() {
+        Random r = new Random(16);
+        float[] probe = unit(512);
+        int cap = GalleryParameters.BLOCK_CAPACITY;
+        List<float[]> gallery = new ArrayList<>();
+        for (int s = 0; s < cap; s++) {
+            double u = s % 2 == 0 ? 0.0005 + 0.0095 * r.nextDouble() : 0.0002 + 0.0008 * r.nextDouble();
+            gallery.add(near(probe, cosFor(THRESHOLD + (r.nextBoolean() ? u : -u))));
+        }
+        GalleryServer.Block block = server.importBlock(client.encryptBlock(gallery));
+        byte[] wire = client.encryptProbe(probe);
+        byte[] served = server.identify(List.of(block), wire);
+        assertEquals(GalleryResult.resultBytes(1), served.length);
+        assertEquals(9 + cap / 8 + (GalleryParameters.N * 28 + cap * 20) / 8, served.length);
+        assertEquals(2, served[4], "the server answers in the compact v2 format");
+
+        List<io.picrypt.ckks.Ciphertext> results = server.resultCiphertexts(List.of(block), server.expandProbe(wire), new long[2]);
+        byte[] live = new byte[cap / 8];
+        Arrays.fill(live, (byte) 0xFF);
+        byte[] v2 = GalleryResult.write(List.of(live), results, GalleryParameters.get());
+        byte[] v1 = GalleryResult.writeVersion1(List.of(live), results, GalleryParameters.get());
+        assertTrue(v1.length > 3.4 * v2.length, v1.length + " vs " + v2.length);
+        double[] compact = client.decryptDistances(v2, cap), full = client.decryptDistances(v1, cap);
+        double maxErr = 0, maxSwitch = 0;
+        int within001 = 0;
+        for (int s = 0; s < cap; s++) {
+            double plain = plainD2(gallery.get(s), probe);
+            assertTrue(Math.abs(plain - THRESHOLD) < 0.0101, "planted " + plain);
+            if (Math.abs(plain - THRESHOLD) < 0.001) within001++;
+            assertEquals(plain <= THRESHOLD, compact[s] <= THRESHOLD, "slot " + s + ": plain " + plain + " compact " + compact[s]);
+            assertEquals(plain <= THRESHOLD, full[s] <= THRESHOLD, "slot " + s);
+            maxErr = Math.max(maxErr, Math.abs(compact[s] - plain));
+            maxSwitch = Math.max(maxSwitch, Math.abs(compact[s] - full[s]));
+        }
+        assertTrue(within001 > cap / 3, "pairs within 0.001 of the threshold: " + within001);
+        // d2 = 2 - 2<x,p>: the switch's worst case on d2 is twice its bound on the inner product
+        assertTrue(maxSwitch <= 2 * GalleryParameters.COMPACT_SWITCH_ERROR, "switch error " + maxSwitch);
+        assertTrue(maxErr < 1e-4, "max |d2 error| " + maxErr);
+        // the merge of compact partial answers keeps the version; versions do not mix
+        assertEquals(v2.length, GalleryResult.join(GalleryResult.split(v2)).length);
+        assertThrows(CkksException.class, () -> GalleryResult.join(List.of(v1, v2)));
+        // a flipped bit in c1 spreads over every coefficient: the range check over the 2,048 kept ones refuses it
+        byte[] flipped = v2.clone();
+        flipped[9 + cap / 8 + 98] ^= (byte) 0x80; // the top bit of c1 coefficient 28 (weight t1/2)
+        assertThrows(IntegrityException.class, () -> client.decryptDistances(flipped, cap));
+        // another key cannot read it either: values are uniform mod 2^28, four times the accepted range
+        GalleryClient stranger = new GalleryClient(GalleryClient.generateSecretKey());
+        assertThrows(IntegrityException.class, () -> stranger.decryptDistances(v2, cap));
+    }
 }

@@ -30,7 +30,8 @@ abstract class StoreContract {
             assertTrue(s.generation(id) != g0, "a write bumps the generation");
             assertEquals(2, s.putTemplate(id, "alice", new byte[]{11}, false, 3));
             assertEquals(3, s.putTemplate(id, "alice", new byte[]{12}, false, 3));
-            assertThrows(StoreException.class, () -> s.putTemplate(id, "alice", new byte[]{13}, false, 3));
+            assertEquals(StoreException.Kind.LIMIT, assertThrows(StoreException.class,
+                    () -> s.putTemplate(id, "alice", new byte[]{13}, false, 3)).kind(), "the limit is a typed error");
             assertEquals(3, s.templates(id, "alice").size(), "a refused write changes nothing");
             assertEquals(1, s.putTemplate(id, "bob", new byte[]{20, 21}, true, 3));
             assertEquals(1, s.putTemplate(id, "bob", new byte[]{22}, true, 3), "replace drops the old templates");
@@ -66,6 +67,14 @@ abstract class StoreContract {
             assertEquals(List.of("a", "b", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             assertThrows(StoreException.class, () -> s.putGalleryName(id, 2, new byte[]{9}, "e", 1), "names are unique");
             assertArrayEquals(new byte[]{3}, s.galleryBlocks(id).get(2).data(), "the refused write left the block as it was");
+            // a writer whose copy of block 1 is stale (a cluster member that took it over from a backup missing "d")
+            // must not put another name into d's slot: refused as a conflict, block and names unchanged
+            StoreException stale = assertThrows(StoreException.class, () -> s.putGalleryName(id, 1, new byte[]{8, 8}, "f", 1));
+            assertEquals(StoreException.Kind.CONFLICT, stale.kind());
+            assertEquals(StoreException.Kind.CONFLICT, assertThrows(StoreException.class,
+                    () -> s.putGalleryName(id, 2, new byte[]{9}, "e", 1)).kind(), "a stored name is a conflict too");
+            assertArrayEquals(new byte[]{2, 2}, s.galleryBlocks(id).get(1).data());
+            assertEquals(List.of("a", "b", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             s.removeFromGallery(id, 0, new byte[]{1, 1, 0}, "b");
             assertEquals(List.of("a", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             assertArrayEquals(new byte[]{1, 1, 0}, s.galleryBlocks(id).get(0).data());

@@ -16,7 +16,6 @@ import spark.Request;
 import spark.Response;
 import spark.Service;
 
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -53,10 +52,10 @@ final class FaceAnalysisRoutes {
     }
 
     private Object analyze(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
         var which = EnumSet.copyOf(FaceAnalyzer.Analysis.attributes());
-        if (flag(b, "liveness")) which.add(FaceAnalyzer.Analysis.LIVENESS);
+        if (UiRequests.bool(b, "liveness", false)) which.add(FaceAnalyzer.Analysis.LIVENESS);
         FaceAnalyzer an = analyzer();
         ObjectNode o = JSON.createObjectNode();
         try (PointerScope scope = new PointerScope()) {
@@ -69,7 +68,7 @@ final class FaceAnalysisRoutes {
     }
 
     private Object liveness(Request req, Response res) throws Exception {
-        byte[] image = UiServer.image(UiServer.jsonBody(req).path("image"), "the photo");
+        byte[] image = UiRequests.image(UiRequests.jsonBody(req).path("image"), "the photo");
         FaceAnalyzer an = analyzer();
         try (PointerScope scope = new PointerScope()) {
             Mat img = pipeline.imageLoader().decode(image, "the photo");
@@ -83,57 +82,36 @@ final class FaceAnalysisRoutes {
     }
 
     private Object identifyAll(Request req, Response res) throws Exception {
-        JsonNode b = UiServer.jsonBody(req);
-        byte[] image = UiServer.image(b.path("image"), "the photo");
-        boolean live = flag(b, "liveness");
-        int top = UiServer.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
+        JsonNode b = UiRequests.jsonBody(req);
+        byte[] image = UiRequests.image(b.path("image"), "the photo");
+        boolean live = UiRequests.bool(b, "liveness", false);
+        int top = UiRequests.top(b.path("top")); // same rule as Identify: 0, -3, 2.5, "abc" are 400, not silently changed
         FaceAnalyzer an = live ? analyzer() : null;
-        ObjectNode o = JSON.createObjectNode();
-        try (PointerScope scope = new PointerScope()) {
-            Mat img = pipeline.imageLoader().decode(image, "the photo");
-            List<DetectedFace> faces = pipeline.detectFaces(img);
-            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in the photo");
-            o.put("width", img.cols()).put("height", img.rows());
-            List<float[]> embeddings = new ArrayList<>();
-            List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
-            for (DetectedFace f : faces) {
-                FaceAnalyzer.Liveness l = an == null ? null : an.liveness(img, f.box(), an.livenessThreshold());
-                checks.add(l);
-                if (l == null || l.live()) embeddings.add(pipeline.embedFace(img, f.box(), faces.size(), null).vector());
+        MatchSession.PhotoFaces r = session.identifyFaces(image, "the photo", top,
+                an == null ? null : (img, box) -> an.liveness(img, box, an.livenessThreshold()));
+        ObjectNode o = JSON.createObjectNode().put("width", r.width()).put("height", r.height());
+        ArrayNode rows = o.putArray("faces");
+        for (MatchSession.FaceIdentification f : r.faces()) {
+            ObjectNode row = rows.addObject();
+            box(row.putArray("box"), f.face().box());
+            FaceAnalyzer.Liveness l = f.liveness();
+            if (l != null) row.putObject("liveness").put("score", round(l.score())).put("live", l.live());
+            if (f.refused()) {
+                row.put("refused", "not live");
+                continue;
             }
-            MatchSession.Batch batch = embeddings.isEmpty() ? null : session.identifyAll(embeddings, top);
-            ArrayNode rows = o.putArray("faces");
-            int k = 0;
-            for (int i = 0; i < faces.size(); i++) {
-                ObjectNode row = rows.addObject();
-                box(row.putArray("box"), faces.get(i).box());
-                FaceAnalyzer.Liveness l = checks.get(i);
-                if (l != null) row.putObject("liveness").put("score", round(l.score())).put("live", l.live());
-                if (l != null && !l.live()) {
-                    row.put("refused", "not live");
-                    continue;
-                }
-                MatchSession.Identification r = batch.faces().get(k++);
-                if (r.match() != null) row.put("name", r.match().name());
-                else row.putNull("name");
-                if (r.best() != null) row.put("best", r.best().name()).put("distance", round(r.best().distance()));
-            }
-            o.put("threshold", session.threshold());
-            if (batch != null) {
-                MatchSession.Trace t = batch.trace();
-                o.putObject("trace").put("encrypt_ms", t.encryptMs()).put("server_ms", t.serverMs()).put("decrypt_ms", t.decryptMs())
-                        .put("request_bytes", t.requestBytes()).put("response_bytes", t.responseBytes()).put("probes", embeddings.size()).put("requests", batch.requests());
-            }
+            MatchSession.Identification id = f.identification();
+            if (id.match() != null) row.put("name", id.match().name());
+            else row.putNull("name");
+            if (id.best() != null) row.put("best", id.best().name()).put("distance", round(id.best().distance()));
+        }
+        o.put("threshold", session.threshold());
+        if (r.batch() != null) {
+            MatchSession.Trace t = r.batch().trace();
+            o.putObject("trace").put("encrypt_ms", t.encryptMs()).put("server_ms", t.serverMs()).put("decrypt_ms", t.decryptMs())
+                    .put("request_bytes", t.requestBytes()).put("response_bytes", t.responseBytes()).put("probes", r.probes()).put("requests", r.batch().requests());
         }
         return json(res, o);
-    }
-
-    /** An optional boolean field: absent/null = false; anything but true/false is a 400 (not silently false). */
-    private static boolean flag(JsonNode body, String field) {
-        JsonNode n = body.path(field);
-        if (n.isMissingNode() || n.isNull()) return false;
-        if (!n.isBoolean()) throw new UiServer.UiException(400, "bad_request", "'" + field + "' must be true or false");
-        return n.booleanValue();
     }
 
     private static void box(ArrayNode a, FaceBox b) {
@@ -142,8 +120,5 @@ final class FaceAnalysisRoutes {
 
     private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 
-    private static String json(Response res, JsonNode n) throws Exception {
-        res.type("application/json");
-        return JSON.writeValueAsString(n);
-    }
+    private static String json(Response res, JsonNode n) { return io.picrypt.http.Json.reply(res, n); }
 }

@@ -1,12 +1,9 @@
 package io.picrypt.client.ui;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.picrypt.ckks.CkksException;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.EnrollmentSafety;
 import io.picrypt.client.MatchSession;
@@ -14,8 +11,9 @@ import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
-import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
+import io.picrypt.http.ApiException;
+import io.picrypt.http.Json;
 import io.picrypt.image.ImageLoader;
 import io.picrypt.match.MatchParameters;
 import org.bytedeco.javacpp.PointerScope;
@@ -27,23 +25,19 @@ import spark.Response;
 import spark.Service;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+
+import static io.picrypt.client.ui.UiRequests.bool;
+import static io.picrypt.client.ui.UiRequests.image;
+import static io.picrypt.client.ui.UiRequests.jsonBody;
+import static io.picrypt.client.ui.UiRequests.name;
+import static io.picrypt.client.ui.UiRequests.plain;
+import static io.picrypt.client.ui.UiRequests.top;
 
 /**
  * The local web UI: a sparkjava service on 127.0.0.1 that serves one static page (src/main/resources/ui)
@@ -69,12 +63,7 @@ public final class UiServer implements AutoCloseable {
     public static final int MAX_ENROLL_PHOTOS = 10;
     public static final String TOKEN_HEADER = "X-PiCrypt-Token";
     static final String HOST = "127.0.0.1";
-    private static final ObjectMapper JSON = jsonMapper();
-    private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            + "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-    private static final Map<String, String> ASSETS = Map.of(
-            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css",
-            "/faces.js", "faces.js", "/favicon.svg", "favicon.svg");
+    private static final ObjectMapper JSON = UiRequests.JSON;
     /** Most results in one identification ("Show top"). */
     public static final int MAX_TOP = 100;
 
@@ -82,12 +71,9 @@ public final class UiServer implements AutoCloseable {
     private final MatchSession session;
     private final FacePipeline pipeline;
     private final ImageDiffer differ;
-    private final String token;
-    private final Map<String, byte[]> assets;
+    private final UiGuard guard = new UiGuard();
+    private final UiAssets assets = new UiAssets();
     private Service service;
-    private volatile int boundPort;
-    private volatile Set<String> allowedHosts = Set.of();
-    private volatile Set<String> allowedOrigins = Set.of();
 
     /**
      * @param http     the PiCrypt server connection (list, delete, status)
@@ -100,28 +86,6 @@ public final class UiServer implements AutoCloseable {
         this.session = session;
         this.pipeline = pipeline;
         this.differ = differ;
-        byte[] t = new byte[24];
-        new SecureRandom().nextBytes(t);
-        this.token = HexFormat.of().formatHex(t);
-        Map<String, byte[]> a = new HashMap<>();
-        for (String file : Set.copyOf(ASSETS.values())) a.put(file, resource(file));
-        this.assets = Map.copyOf(a);
-    }
-
-    private static ObjectMapper jsonMapper() {
-        ObjectMapper m = new ObjectMapper();
-        // base64 photos are long strings; the body limit bounds the total anyway
-        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength((int) MAX_BODY_BYTES).build());
-        return m;
-    }
-
-    private static byte[] resource(String file) {
-        try (InputStream in = UiServer.class.getResourceAsStream("/ui/" + file)) {
-            if (in == null) throw new IllegalStateException("ui/" + file + " is missing from the jar");
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts on 127.0.0.1:{@code port} (0 = a free port). */
@@ -140,9 +104,7 @@ public final class UiServer implements AutoCloseable {
                     + "); is another 'picrypt ui' running? try --port 0", failure.get());
         }
         int p = s.port();
-        boundPort = p;
-        allowedHosts = Set.of(HOST + ":" + p, "localhost:" + p);
-        allowedOrigins = Set.of("http://" + HOST + ":" + p, "http://localhost:" + p);
+        guard.bound(p);
         service = s;
         log.info("PiCrypt UI on http://{}:{}/ (server {}, keyset {})", HOST, p, http.server(), http.keyset());
         return this;
@@ -154,10 +116,10 @@ public final class UiServer implements AutoCloseable {
     }
 
     /** The per-run API token (also in {@link #url()}). */
-    public String token() { return token; }
+    public String token() { return guard.token(); }
 
     /** The address to open: the page plus the token in the fragment. */
-    public String url() { return "http://" + HOST + ":" + port() + "/#token=" + token; }
+    public String url() { return "http://" + HOST + ":" + port() + "/#token=" + guard.token(); }
 
     @Override
     public synchronized void close() {
@@ -171,44 +133,14 @@ public final class UiServer implements AutoCloseable {
     // ------------------------------------------------------------------ routes
 
     private void routes(Service s) {
-        s.before((req, res) -> {
-            res.header("Content-Security-Policy", CSP);
-            res.header("X-Content-Type-Options", "nosniff");
-            res.header("X-Frame-Options", "DENY");
-            res.header("Referrer-Policy", "no-referrer");
-            res.header("Cache-Control", "no-store");
-            String host = req.headers("Host");
-            if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-                s.halt(403, errorJson(res, "forbidden_host", "this UI only answers to http://" + HOST + ":" + boundPort + "/"));
-            }
-            String origin = req.headers("Origin");
-            if (origin != null && !allowedOrigins.contains(origin)) {
-                s.halt(403, errorJson(res, "forbidden_origin", "requests from other web pages are refused"));
-            }
-            // deny by default: only the page's own files are served without the token (a prefix test on the raw path
-            // was bypassed by "//api/...", which the router normalises but startsWith does not)
-            if ("GET".equals(req.requestMethod()) && "/favicon.ico".equals(req.pathInfo())) {
-                s.halt(204); // browsers ask on their own (no token); the page links favicon.svg
-            }
-            if (!("GET".equals(req.requestMethod()) && ASSETS.containsKey(req.pathInfo()))) {
-                String t = req.headers(TOKEN_HEADER);
-                if (t == null || !MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
-                    s.halt(403, errorJson(res, "bad_token", "missing or wrong access token: open the address printed by 'picrypt ui' (it ends in #token=...)"));
-                }
-            }
-        });
-        for (var e : ASSETS.entrySet()) {
-            s.get(e.getKey(), (req, res) -> {
-                res.type(contentType(e.getValue()));
-                return assets.get(e.getValue());
-            });
-        }
+        guard.install(s);
+        assets.register(s);
         s.get("/api/status", this::status);
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
             PiCryptClient.Deleted d = http.deleteEverywhere(name);
-            if (!d.any()) throw new UiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
+            if (!d.any()) throw new ApiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
             return json(res, JSON.createObjectNode().put("deleted", name).put("templates", d.templates()).put("gallery", d.gallery()));
         });
         s.post("/api/detect", this::detect);
@@ -218,58 +150,7 @@ public final class UiServer implements AutoCloseable {
         s.post("/api/diff", this::diff);
         new FaceAnalysisRoutes(pipeline, session).register(s); // issue 17: every face, analyses, liveness
 
-        s.exception(UiException.class, (e, req, res) -> error(res, e.status, e.code, e.getMessage()));
-        s.exception(EnrollmentSafety.Refused.class, (e, req, res) -> {
-            ObjectNode o = JSON.createObjectNode()
-                    .put("error", e.kind() == EnrollmentSafety.Kind.MIXED_PHOTOS ? "mixed_photos" : "new_face")
-                    .put("message", e.getMessage()).put("threshold", e.threshold());
-            if (!Double.isNaN(e.distance())) o.put("distance", e.distance());
-            ArrayNode pairs = o.putArray("pairs");
-            for (EnrollmentSafety.Pair p : e.pairs()) pairs.addObject().put("first", p.first() + 1).put("second", p.second() + 1).put("distance", p.distance());
-            res.status(409);
-            res.body(json(res, o));
-        });
-        s.exception(FaceException.class, (e, req, res) -> {
-            switch (e.reason()) {
-                case NO_FACE -> error(res, 422, "no_face", e.getMessage());
-                case LOW_QUALITY -> error(res, 422, "low_quality", e.getMessage());
-                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
-                case EMPTY, NOT_AN_IMAGE, CORRUPT -> error(res, 400, "not_an_image", e.getMessage());
-                default -> {
-                    log.error("face pipeline failure on {}: {}", req.pathInfo(), e.getMessage());
-                    error(res, 500, "face_pipeline", e.getMessage());
-                }
-            }
-        });
-        s.exception(io.picrypt.image.ImageException.class, (e, req, res) -> { // the shared loader (detect decodes directly)
-            switch (e.reason()) {
-                case TOO_LARGE -> error(res, 413, "too_large", e.getMessage());
-                case IO -> error(res, 500, "io", e.getMessage());
-                default -> error(res, 400, "not_an_image", e.getMessage());
-            }
-        });
-        s.exception(ClientException.class, (e, req, res) -> {
-            Throwable c = e.getCause();
-            String m = plain(e.getMessage());
-            if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
-                error(res, 502, "server_down", m);
-            } else if (e.status() == 404) {
-                error(res, 404, "not_found", m);
-            } else if (e.status() == 400 || e.status() == 413) {
-                error(res, 400, "rejected_by_server", m);
-            } else {
-                error(res, 502, "server_error", m);
-            }
-        });
-        s.exception(CkksException.class, (e, req, res) -> error(res, 502, "bad_server_response",
-                "the server's encrypted answer could not be decrypted: " + e.getMessage()));
-        s.exception(IllegalArgumentException.class, (e, req, res) -> error(res, 400, "bad_request", e.getMessage()));
-        s.exception(Exception.class, (e, req, res) -> {
-            log.error("internal error on {} {}", req.requestMethod(), req.pathInfo(), e);
-            error(res, 500, "internal", "internal error: " + e);
-        });
-        s.notFound((req, res) -> errorJson(res, 404, "not_found", "no route " + req.requestMethod() + " " + req.pathInfo()));
-        s.internalServerError((req, res) -> errorJson(res, 500, "internal", "internal error"));
+        UiErrors.install(s);
     }
 
     private Object status(Request req, Response res) {
@@ -318,8 +199,8 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         String name = name(b);
         JsonNode imgs = b.path("images");
-        if (!imgs.isArray() || imgs.isEmpty()) throw new UiException(400, "bad_request", "choose at least one photo to enroll");
-        if (imgs.size() > MAX_ENROLL_PHOTOS) throw new UiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
+        if (!imgs.isArray() || imgs.isEmpty()) throw new ApiException(400, "bad_request", "choose at least one photo to enroll");
+        if (imgs.size() > MAX_ENROLL_PHOTOS) throw new ApiException(400, "bad_request", "at most " + MAX_ENROLL_PHOTOS + " photos per enrollment");
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < imgs.size(); i++) images.add(image(imgs.get(i), "photo " + (i + 1)));
         EnrollmentSafety.Overrides overrides = new EnrollmentSafety.Overrides(bool(b, "allowMixedPhotos", false), bool(b, "allowNewFace", false));
@@ -334,21 +215,19 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         String name = name(b);
         byte[] image = image(b.path("image"), "the photo");
-        long t0 = System.nanoTime();
-        FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
-        double embedMs = ms(t0);
-        MatchSession.Verification v;
+        MatchSession.OnPhoto<MatchSession.Verification> r;
         try {
-            v = session.verifyEmbedding(name, probe.vector());
+            r = session.verifyPhoto(name, image, "the photo");
         } catch (ClientException e) {
             if (e.status() != 404) throw e;
-            throw new UiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
+            throw new ApiException(404, "not_found", "nobody is enrolled as '" + name + "'" + suggestion(name));
         }
-        MatchSession.Trace t = v.trace();
+        MatchSession.Verification v = r.result();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
-        face(o, probe);
-        o.set("trace", trace(new MatchSession.Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs())));
+        if (v.integrityWarning() != null) o.put("integrity_warning", v.integrityWarning());
+        face(o, r.face());
+        o.set("trace", trace(v.trace()));
         return json(res, o);
     }
 
@@ -356,11 +235,8 @@ public final class UiServer implements AutoCloseable {
         JsonNode b = jsonBody(req);
         byte[] image = image(b.path("image"), "the photo");
         int top = top(b.path("top"));
-        long t0 = System.nanoTime();
-        FaceEmbedding probe = pipeline.embedLargest(image, "the photo");
-        double embedMs = ms(t0);
-        MatchSession.Identification r = session.identifyEmbedding(probe.vector(), top);
-        MatchSession.Trace t = r.trace();
+        MatchSession.OnPhoto<MatchSession.Identification> p = session.identifyPhoto(image, "the photo", top);
+        MatchSession.Identification r = p.result();
         ObjectNode o = JSON.createObjectNode().put("threshold", r.threshold()).put("identities", r.identities());
         ArrayNode ranked = o.putArray("ranked");
         for (MatchSession.Candidate c : r.ranked()) {
@@ -368,8 +244,8 @@ public final class UiServer implements AutoCloseable {
         }
         if (r.match() != null) o.put("match", r.match().name());
         else o.putNull("match");
-        face(o, probe);
-        o.set("trace", trace(new MatchSession.Trace(embedMs, t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes(), t.computeMs())));
+        face(o, p.face());
+        o.set("trace", trace(r.trace()));
         return json(res, o);
     }
 
@@ -381,7 +257,7 @@ public final class UiServer implements AutoCloseable {
      * {"error", "message"}. Only the difference is sent back: the page already has both inputs.
      */
     private Object diff(Request req, Response res) throws IOException {
-        if (differ == null) throw new UiException(501, "diff_unavailable", "image difference not available in this build");
+        if (differ == null) throw new ApiException(501, "diff_unavailable", "image difference not available in this build");
         JsonNode b = jsonBody(req);
         byte[] before = image(b.path("before"), "the 'before' photo");
         byte[] after = image(b.path("after"), "the 'after' photo");
@@ -452,28 +328,6 @@ public final class UiServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    /**
-     * An optional JSON boolean; absent/null = {@code dflt}. Anything else is a 400: Jackson's asBoolean read
-     * replace:"no" as true (replace) and allowNewFace:1 as true (override a safety rule).
-     */
-    static boolean bool(JsonNode body, String field, boolean dflt) {
-        JsonNode n = body.path(field);
-        if (n.isMissingNode() || n.isNull()) return dflt;
-        if (!n.isBoolean()) throw new UiException(400, "bad_request", "'" + field + "' must be true or false");
-        return n.booleanValue();
-    }
-
-    /** "Show top": a whole number 1..MAX_TOP; absent means 5. */
-    static int top(JsonNode n) {
-        if (n.isMissingNode() || n.isNull()) return 5;
-        if (!n.canConvertToInt() || !(n.isIntegralNumber() || n.isTextual() && n.asText().matches("\\d+"))) {
-            throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
-        }
-        int t = n.asInt();
-        if (t < 1 || t > MAX_TOP) throw new UiException(400, "bad_request", "'show top' must be a whole number from 1 to " + MAX_TOP);
-        return t;
-    }
-
     /** Names are exact (case and inner spaces count); a differently-cased enrolled name is suggested. */
     private String suggestion(String name) {
         try {
@@ -484,36 +338,6 @@ public final class UiServer implements AutoCloseable {
             // only a hint: the 404 stands on its own
         }
         return "";
-    }
-
-    /** A server error message for people: without the "server: " prefix and the "(HTTP 404)" suffix. */
-    static String plain(String message) {
-        String m = message == null ? "" : message.replaceFirst("^server: ", "").replaceFirst(" \\(HTTP \\d{3}\\)$", "");
-        return m;
-    }
-
-    private static String name(JsonNode b) {
-        String n = b.path("name").asText("").strip();
-        if (n.isEmpty()) throw new UiException(400, "bad_request", "enter a name");
-        return n;
-    }
-
-    /** A base64 image, optionally as a data: URL (what FileReader and canvas.toDataURL produce). */
-    static byte[] image(JsonNode n, String what) {
-        if (n == null || !n.isTextual() || n.asText().isEmpty()) throw new UiException(400, "bad_request", "choose " + what);
-        String s = n.asText();
-        if (s.startsWith("data:")) {
-            int comma = s.indexOf(',');
-            if (comma < 0 || !s.substring(0, comma).endsWith(";base64")) throw new UiException(400, "not_an_image", what + " is not a base64 data URL");
-            s = s.substring(comma + 1);
-        }
-        try {
-            byte[] b = Base64.getMimeDecoder().decode(s);
-            if (b.length == 0) throw new UiException(400, "not_an_image", what + " is empty");
-            return b;
-        } catch (IllegalArgumentException e) {
-            throw new UiException(400, "not_an_image", what + " is not valid base64");
-        }
     }
 
     private static ObjectNode box(FaceBox b) {
@@ -533,75 +357,9 @@ public final class UiServer implements AutoCloseable {
                 .put("decryptMs", t.decryptMs()).put("requestBytes", t.requestBytes()).put("responseBytes", t.responseBytes());
     }
 
+    private static String json(Response res, JsonNode node) { return Json.reply(res, node); }
+
     private static String dataUrl(byte[] png) { return "data:image/png;base64," + Base64.getEncoder().encodeToString(png); }
 
-    static JsonNode jsonBody(Request req) {
-        long declared = req.raw().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) throw tooLarge();
-        byte[] body;
-        try (InputStream in = req.raw().getInputStream()) {
-            body = in.readNBytes((int) MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw new UiException(400, "bad_request", "could not read the request: " + e.getMessage());
-        }
-        if (body.length > MAX_BODY_BYTES) throw tooLarge();
-        try {
-            JsonNode n = JSON.readTree(body);
-            if (n == null || !n.isObject()) throw new UiException(400, "bad_request", "expected a JSON object");
-            return n;
-        } catch (JsonProcessingException e) {
-            throw new UiException(400, "bad_request", "malformed JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UiException(400, "bad_request", "malformed JSON");
-        }
-    }
-
-    private static UiException tooLarge() {
-        return new UiException(413, "too_large", "the photos are too large together: at most " + (MAX_BODY_BYTES >> 20) + " MiB per request");
-    }
-
-    private static String contentType(String file) {
-        if (file.endsWith(".html")) return "text/html; charset=utf-8";
-        if (file.endsWith(".js")) return "text/javascript; charset=utf-8";
-        if (file.endsWith(".css")) return "text/css; charset=utf-8";
-        if (file.endsWith(".svg")) return "image/svg+xml";
-        return "application/octet-stream";
-    }
-
-    private static String json(Response res, JsonNode node) {
-        res.type("application/json");
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void error(Response res, int status, String code, String message) {
-        res.body(errorJson(res, status, code, message));
-    }
-
-    private static String errorJson(Response res, int status, String code, String message) {
-        res.status(status);
-        return errorJson(res, code, message);
-    }
-
-    private static String errorJson(Response res, String code, String message) {
-        res.type("application/json");
-        return JSON.createObjectNode().put("error", code).put("message", message == null ? code : message).toString();
-    }
-
     private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
-
-    /** An error answered as JSON with a status and a stable code. */
-    static final class UiException extends RuntimeException {
-        final int status;
-        final String code;
-
-        UiException(int status, String code, String message) {
-            super(message);
-            this.status = status;
-            this.code = code;
-        }
-    }
 }

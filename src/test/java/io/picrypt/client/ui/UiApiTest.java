@@ -174,6 +174,28 @@ class UiApiTest {
         assertError(call("POST", "/api/verify", v), 404, "not_found");
     }
 
+    /** A malicious server swapping two names' templates (issue 10, planted check values): 502, never a decision. */
+    @Test
+    void swappedTemplatesAre502NotAMatch() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            ObjectNode e = JSON.createObjectNode().put("name", "swap " + i).put("replace", true);
+            e.putArray("images").add(b64(f.people.get(i).png()));
+            ok(call("POST", "/api/enroll", e));
+        }
+        ObjectNode v = JSON.createObjectNode().put("name", "swap 0").put("image", b64(f.genuineProbe(1)));
+        assertFalse(ok(call("POST", "/api/verify", v)).path("match").asBoolean());
+        byte[] t0 = f.server.store().templates(f.http.keyset(), "swap 0").get(0), t1 = f.server.store().templates(f.http.keyset(), "swap 1").get(0);
+        f.http.enroll("swap 0", t1, true);
+        f.http.enroll("swap 1", t0, true);
+        HttpResponse<String> r = call("POST", "/api/verify", v);
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals("bad_server_response", JSON.readTree(r.body()).path("error").asText(), r.body());
+        assertTrue(JSON.readTree(r.body()).path("message").asText().contains("check values of 'swap 0'"), r.body());
+        f.http.enroll("swap 0", t0, true);
+        f.http.enroll("swap 1", t1, true);
+        assertFalse(ok(call("POST", "/api/verify", v)).path("match").asBoolean());
+    }
+
     @Test
     void detectBoxesAndWarnings() throws Exception {
         byte[] group = Files.readAllBytes(UiFixture.modelsDir().resolve("samples/group-tracking.jpg"));
@@ -310,7 +332,7 @@ class UiApiTest {
         assertTrue(JSON.readTree(r.body()).path("distance").asDouble() > JSON.readTree(r.body()).path("threshold").asDouble());
         other.put("replace", false);
         assertError(call("POST", "/api/enroll", other), 409, "new_face");
-        assertTrue(f.session.verify("keeps face", f.people.get(2).png()).match(), "the old template is untouched");
+        assertTrue(f.session.verifyPhoto("keeps face", f.people.get(2).png(), "the photo").result().match(), "the old template is untouched");
         // the same face again (another view) passes both rules
         ObjectNode same = JSON.createObjectNode().put("name", "keeps face").put("replace", false);
         same.putArray("images").add(b64(f.genuineProbe(2)));
@@ -319,7 +341,7 @@ class UiApiTest {
         JsonNode replaced = ok(call("POST", "/api/enroll", other));
         assertEquals(1, replaced.path("templates").asInt());
         assertTrue(replaced.path("warnings").toString().contains("done anyway"), replaced.toString());
-        assertTrue(f.session.verify("keeps face", f.people.get(3).png()).match());
+        assertTrue(f.session.verifyPhoto("keeps face", f.people.get(3).png(), "the photo").result().match());
     }
 
     @Test
@@ -331,9 +353,9 @@ class UiApiTest {
         for (String bad : List.of("0", "-3", "2.5", "1000", "\"abc\"", "true")) {
             assertError(call("POST", "/api/identify", "{\"image\": \"" + b64(f.genuineProbe(2)) + "\", \"top\": " + bad + "}"), 400, "bad_request");
         }
-        assertEquals(1, UiServer.top(JSON.readTree("1")));
-        assertEquals(100, UiServer.top(JSON.readTree("100")));
-        assertEquals(5, UiServer.top(JSON.missingNode()));
+        assertEquals(1, UiRequests.top(JSON.readTree("1")));
+        assertEquals(100, UiRequests.top(JSON.readTree("100")));
+        assertEquals(5, UiRequests.top(JSON.missingNode()));
         // names are exact; a differently-cased name is suggested, and no "server:" nor "(HTTP 404)" reaches the user
         ObjectNode e = JSON.createObjectNode().put("name", "Case Person");
         e.putArray("images").add(b64(f.people.get(6).png()));
@@ -343,7 +365,7 @@ class UiApiTest {
         String m = JSON.readTree(r.body()).path("message").asText();
         assertTrue(m.contains("did you mean 'Case Person'?"), m);
         assertFalse(m.contains("HTTP") || m.startsWith("server"), m);
-        assertEquals("no identity named 'x'", UiServer.plain("server: no identity named 'x' (HTTP 404)"));
+        assertEquals("no identity named 'x'", UiRequests.plain("server: no identity named 'x' (HTTP 404)"));
         // every bad photo of an enrollment is named, not only the first
         ObjectNode bad = JSON.createObjectNode().put("name", "three bad");
         bad.putArray("images").add(b64(blankPng())).add(b64(f.people.get(6).png())).add(b64("no image".getBytes())).add(b64(blankPng()));

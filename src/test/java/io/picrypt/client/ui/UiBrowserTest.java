@@ -3,6 +3,9 @@ package io.picrypt.client.ui;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.MatchClient;
+import io.picrypt.face.Recapture;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -42,6 +45,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -120,7 +125,12 @@ class UiBrowserTest {
         WebElement input = driver.findElement(By.id(picker + "-file"));
         input.sendKeys(String.join("\n", Arrays.stream(files).map(p -> p.toAbsolutePath().toString()).toList()));
         wait.until(d -> {
-            List<String> ready = d.findElements(By.cssSelector("#" + picker + "-previews figure[data-ready]")).stream().map(WebElement::getText).toList();
+            List<String> ready;
+            try { // the previews are redrawn while detection answers: a figure may go stale between find and read
+                ready = d.findElements(By.cssSelector("#" + picker + "-previews figure[data-ready]")).stream().map(WebElement::getText).toList();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
             return Arrays.stream(files).allMatch(p -> ready.stream().anyMatch(t -> t.startsWith(p.getFileName().toString())));
         });
     }
@@ -226,8 +236,13 @@ class UiBrowserTest {
     }
 
     /** axe-core run in the page: the violations of impact critical or serious (rule id, impact, targets); all of them in target/ui-screenshots/axe-LABEL.txt. */
-    @SuppressWarnings("unchecked")
     static List<Map<String, Object>> axeViolations(String label) throws Exception {
+        return axeAll(label).stream().filter(v -> "critical".equals(v.get("impact")) || "serious".equals(v.get("impact"))).toList();
+    }
+
+    /** axe-core run in the page: every violation, of any impact (also written to target/ui-screenshots/axe-LABEL.txt). */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> axeAll(String label) throws Exception {
         JavascriptExecutor js = (JavascriptExecutor) driver;
         if (!Boolean.TRUE.equals(js.executeScript("return !!window.axe"))) js.executeScript(AxeCore.source() + "\n;return 1;");
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
@@ -237,7 +252,7 @@ class UiBrowserTest {
                 + " help: v.help, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))), e => done([{id: 'axe-error', impact: 'critical', help: String(e)}]));");
         List<Map<String, Object>> all = (List<Map<String, Object>>) r;
         Files.writeString(SHOTS.resolve("axe-" + label + ".txt"), String.valueOf(all) + "\n");
-        return all.stream().filter(v -> "critical".equals(v.get("impact")) || "serious".equals(v.get("impact"))).toList();
+        return all;
     }
 
     /** The same photo with a grey square painted on it (same size: a valid 'after' for the difference). */
@@ -250,6 +265,174 @@ class UiBrowserTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(img, "png", out);
         return out.toByteArray();
+    }
+
+    static final Path GROUP = UiFixture.modelsDir().resolve("samples/group-facedetection.jpg");
+
+    /** The group photo shown on a framed screen (Recapture.Kind.SCREEN_FRAMED), which the liveness model refuses (FaceAnalysisUiTest). */
+    static byte[] framedReplay(Path photo) {
+        Mat replay = Recapture.make(imread(photo.toString()), Recapture.Kind.SCREEN_FRAMED);
+        BytePointer buf = new BytePointer();
+        assertTrue(imencode(".png", replay, buf));
+        byte[] png = new byte[(int) buf.limit()];
+        buf.get(png);
+        return png;
+    }
+
+    /** The paths the page fetched since the last call (Resource Timing), in order. */
+    @SuppressWarnings("unchecked")
+    static List<String> fetched() {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript("const r = performance.getEntriesByType('resource')"
+                + ".filter(e => e.initiatorType === 'fetch').map(e => new URL(e.name).pathname).filter(p => p !== '/api/status');"
+                + " performance.clearResourceTimings(); return r;");
+    }
+
+    static List<String> column(String table, int col) {
+        return driver.findElements(By.cssSelector("#" + table + " tbody tr td:nth-child(" + col + ")")).stream().map(WebElement::getText).toList();
+    }
+
+    @Test
+    void everyFaceCardAndLivenessFirst() throws Exception {
+        var person = f.people.stream().filter(p -> p.sourcePhoto().equals("group-facedetection.jpg")).findFirst().orElseThrow();
+        String name = "Centre Person";
+        f.session.enrollImages(name, List.of(person.png()), true);
+        Path replay = upload("group-replay.png", framedReplay(GROUP));
+        Path other = UiFixture.modelsDir().resolve("samples/group-tracking.jpg");
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        try {
+            open(f.ui.url());
+            wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
+            assertEquals(Boolean.TRUE, js.executeScript("return window.fetch.toString().includes('[native code]')"),
+                    "the liveness-first check is a plain call in app.js, not a wrapper around window.fetch");
+            wait.until(d -> !d.findElements(By.cssSelector("#identities-list tr[data-name='" + name + "']")).isEmpty());
+
+            // the labelled picker says what is chosen; the preview says every face will be identified
+            choose("faces-picker", GROUP);
+            assertEquals("1 photo chosen", driver.findElement(By.id("faces-picker-count")).getText());
+            WebElement fig = driver.findElement(By.cssSelector("#faces-picker-previews figure"));
+            assertEquals("4", fig.getDomAttribute("data-faces"));
+            assertTrue(fig.getText().contains("4 faces found, each will be identified"), fig.getText());
+            assertEquals("Group photo", driver.findElement(By.id("faces-picker-file")).getDomAttribute("aria-label"));
+
+            // keyboard only: Tab from the file input reaches "Identify every face"; Enter submits the card
+            js.executeScript("document.getElementById('faces-picker-file').focus()");
+            for (int i = 0; i < 8 && !"faces-identify".equals(js.executeScript("return document.activeElement.id")); i++) {
+                new Actions(driver).sendKeys(Keys.TAB).perform();
+            }
+            assertEquals("faces-identify", js.executeScript("return document.activeElement.id"), "Tab reaches the card's button");
+            fetched();
+            new Actions(driver).sendKeys(Keys.ENTER).perform();
+            WebElement r = done("faces-result");
+            assertEquals("done", r.getDomAttribute("data-state"), r.getText());
+            assertEquals("4", r.getDomAttribute("data-faces"));
+            assertEquals(List.of("/api/identify-all"), fetched(), "one request for every face");
+            List<String> names = column("faces-table", 2);
+            assertEquals(4, names.size(), r.getText());
+            // every face listed with its name or "unknown" (other tests' people, from another photo, may be enrolled too)
+            assertEquals(1, names.stream().filter(name::equals).count(), names.toString());
+            assertTrue(names.stream().allMatch(n -> !n.isBlank()), names.toString());
+            assertTrue(names.contains("unknown"), names.toString());
+            assertTrue(r.getText().contains("4 faces: "), r.getText());
+            assertEquals("polite", r.getDomAttribute("aria-live"));
+            assertTrue(((Number) js.executeScript("return document.getElementById('faces-canvas').width")).intValue() > 0);
+            screenshot("faces-card.png");
+
+            // accessibility with the card in its result state (and every other card as a newcomer finds them): no violation at all
+            List<Map<String, Object>> bad = axeAll("faces-card");
+            assertTrue(bad.isEmpty(), "axe-core " + AxeCore.VERSION + " violations: " + bad);
+
+            // "Describe the faces": the local analyses, one line per face
+            driver.findElement(By.id("faces-analyze")).click();
+            wait.until(d -> "describe".equals(d.findElement(By.id("faces-result")).getDomAttribute("data-kind"))
+                    && "done".equals(d.findElement(By.id("faces-result")).getDomAttribute("data-state")));
+            List<WebElement> described = driver.findElements(By.cssSelector("#faces-list li"));
+            assertEquals(4, described.size());
+            assertTrue(described.get(0).getText().contains("age about"), described.get(0).getText());
+
+            // liveness first, Verify: a screen replay is refused by /api/liveness and /api/verify is never called
+            driver.findElement(By.id("verify-liveness")).sendKeys(Keys.SPACE);
+            assertTrue(driver.findElement(By.id("verify-liveness")).isSelected());
+            choose("verify-picker", replay);
+            type("verify-name", name);
+            fetched();
+            driver.findElement(By.id("verify-name")).sendKeys(Keys.ENTER);
+            r = done("verify-result");
+            assertEquals("not_live", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().contains("Nothing was sent") && r.getText().contains("not proof"), r.getText());
+            assertEquals(List.of("/api/liveness"), fetched());
+            // the hint is weak: the user may send it anyway, and then the liveness check is skipped once
+            driver.findElement(By.id("verify-anyway")).click();
+            // (the replay's face is then too small for the embedding: the verify route's own answer, not the liveness hint's)
+            wait.until(d -> !"not_live".equals(d.findElement(By.id("verify-result")).getDomAttribute("data-error")));
+            done("verify-result");
+            assertEquals(List.of("/api/verify"), fetched());
+            // a photo that passes: checked first, then sent, and the result says the hint passed and is only a hint
+            choose("verify-picker", GROUP);
+            fetched();
+            driver.findElement(By.id("verify-submit")).click();
+            wait.until(d -> !"not_live".equals(d.findElement(By.id("verify-result")).getDomAttribute("data-error")));
+            r = done("verify-result");
+            assertEquals("done", r.getDomAttribute("data-state"), r.getText());
+            assertEquals(List.of("/api/liveness", "/api/verify"), fetched());
+            String verified = driver.findElement(By.id("verify-result")).getText();
+            assertTrue(verified.contains("Liveness hint: passed") && verified.contains("not proof") && verified.contains("0.65"), verified);
+            // the same function guards Identify
+            driver.findElement(By.id("identify-liveness")).click();
+            choose("identify-picker", replay);
+            fetched();
+            driver.findElement(By.id("identify-submit")).click();
+            r = done("identify-result");
+            assertEquals("not_live", r.getDomAttribute("data-error"), r.getText());
+            assertEquals(List.of("/api/liveness"), fetched());
+            // unticked: no liveness call at all
+            driver.findElement(By.id("identify-liveness")).click();
+            driver.findElement(By.id("identify-submit")).click();
+            wait.until(d -> !"not_live".equals(d.findElement(By.id("identify-result")).getDomAttribute("data-error")));
+            done("identify-result");
+            assertEquals(List.of("/api/identify"), fetched());
+
+            // enrollment through the page asks first when a name looks like an enrolled one, or a photo shows several faces
+            type("enroll-name", name + ".");
+            choose("enroll-picker", GROUP);
+            driver.findElement(By.id("enroll-name")).sendKeys(Keys.ENTER);
+            r = done("enroll-result");
+            assertEquals("lookalike_name", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().contains("looks like \"" + name + "\""), r.getText());
+            assertEquals("enroll-override", js.executeScript("return document.activeElement.id"));
+            driver.findElement(By.id("enroll-override")).sendKeys(Keys.TAB, Keys.ENTER); // Cancel, by keyboard
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("enroll-result")));
+            assertEquals("enroll-name", js.executeScript("return document.activeElement.id"));
+            type("enroll-name", "Group Person");
+            driver.findElement(By.id("enroll-name")).sendKeys(Keys.ENTER);
+            r = done("enroll-result");
+            assertEquals("several_faces", r.getDomAttribute("data-error"), r.getText());
+            assertTrue(r.getText().contains("group-facedetection.jpg shows 4 faces"), r.getText());
+            assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Group Person") || i.name().equals(name + ".")), "nothing enrolled yet");
+            // Cancel (enrolling the same face under a second name would compete for face #1 below)
+            driver.findElement(By.id("enroll-override")).sendKeys(Keys.TAB, Keys.ENTER);
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("enroll-result")));
+            assertTrue(f.http.list().stream().noneMatch(i -> i.name().equals("Group Person")));
+
+            // results go when they no longer hold: the named person deleted ...
+            driver.findElement(By.id("faces-identify")).click();
+            wait.until(d -> "identify".equals(d.findElement(By.id("faces-result")).getDomAttribute("data-kind"))
+                    && "done".equals(d.findElement(By.id("faces-result")).getDomAttribute("data-state")));
+            driver.findElement(By.cssSelector("#identities-list tr[data-name='" + name + "'] button")).click();
+            wait.until(ExpectedConditions.alertIsPresent()).accept();
+            wait.until(ExpectedConditions.attributeToBe(By.id("faces-result"), "data-state", "cleared"));
+            assertTrue(driver.findElement(By.id("faces-result")).getText().contains("was deleted"));
+            // ... and a new photo chosen
+            driver.findElement(By.id("faces-identify")).click();
+            wait.until(ExpectedConditions.attributeToBe(By.id("faces-result"), "data-state", "done"));
+            assertEquals(4, column("faces-table", 2).size());
+            assertFalse(column("faces-table", 2).contains(name), "nobody is named after being deleted");
+            choose("faces-picker", other);
+            assertEquals("cleared", driver.findElement(By.id("faces-result")).getDomAttribute("data-state"));
+            assertFalse(driver.findElement(By.id("faces-result")).isDisplayed());
+            assertEquals("1 photo chosen", driver.findElement(By.id("faces-picker-count")).getText());
+        } finally {
+            for (String n : List.of(name, "Group Person")) if (f.http.list().stream().anyMatch(i -> i.name().equals(n))) f.http.delete(n);
+        }
     }
 
     @Test
@@ -288,7 +471,7 @@ class UiBrowserTest {
         r = done("enroll-result");
         assertEquals("new_face", r.getDomAttribute("data-error"), r.getText());
         assertEquals("Replace anyway", driver.findElement(By.id("enroll-override")).getText());
-        assertTrue(f.session.verify("Angie", f.people.get(0).png()).match(), "Angie's template is untouched");
+        assertTrue(f.session.verifyPhoto("Angie", f.people.get(0).png(), "the photo").result().match(), "Angie's template is untouched");
         // adding (not replacing) somebody else's face asks too
         driver.findElement(By.id("enroll-replace")).click();
         driver.findElement(By.id("enroll-submit")).click();
@@ -299,7 +482,7 @@ class UiBrowserTest {
         wait.until(d -> "Replace anyway".equals(d.findElements(By.id("enroll-override")).stream().map(WebElement::getText).findFirst().orElse("")));
         driver.findElement(By.id("enroll-override")).click();
         wait.until(ExpectedConditions.attributeToBe(By.id("enroll-result"), "data-state", "done"));
-        assertTrue(f.session.verify("Angie", f.people.get(1).png()).match(), "replaced after the explicit override");
+        assertTrue(f.session.verifyPhoto("Angie", f.people.get(1).png(), "the photo").result().match(), "replaced after the explicit override");
         screenshot("enroll-safety.png");
     }
 
@@ -411,6 +594,7 @@ class UiBrowserTest {
             server = new PiCryptServer(ServerConfig.defaults(dataDir, port)).start();
             wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "true"));
             assertEquals("reachable", driver.findElement(By.id("conn-state")).getText());
+            choose("faces-picker", GROUP);
             // `picrypt ui` stops: a page-wide banner, every control disabled, no claim about the server
             ui.close();
             wait.until(ExpectedConditions.attributeToBe(By.id("status-banner"), "data-problem", "ui_down"));
@@ -418,6 +602,12 @@ class UiBrowserTest {
             assertEquals(Boolean.TRUE, ((JavascriptExecutor) driver).executeScript("return document.querySelector('main').inert"));
             assertEquals("unknown", driver.findElement(By.id("connection")).getDomAttribute("data-reachable"));
             assertNotEquals("dot down", driver.findElement(By.id("conn-dot")).getDomAttribute("class"));
+            // a request that races the stop (the every-face card, sent just as the process went away): a plain
+            // explanation, not the browser's "Failed to fetch"
+            ((JavascriptExecutor) driver).executeScript("document.getElementById('faces-form').requestSubmit()");
+            WebElement faces = done("faces-result");
+            assertEquals("ui_down", faces.getDomAttribute("data-error"), faces.getText());
+            assertTrue(faces.getText().contains("picrypt ui") && !faces.getText().contains("Failed to fetch"), faces.getText());
             screenshot("status-ui-stopped.png");
             // `picrypt ui` runs again (new token): this old tab says to open the new address
             ui = new UiServer(http, session, f.pipeline, null).start(uiPort);

@@ -1,0 +1,162 @@
+package io.picrypt.ckks;
+
+import io.picrypt.ring.Modulus;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Sums of ciphertext products for many lists sharing one right-hand list: for each list a^(k) of 2-component
+ * ciphertexts, the 3-component ciphertext sum_j a^(k)_j (x) b_j (tensor products, not relinearized) at scale
+ * scale(a) * scale(b). The 1:N gallery's products (a^(k) = one block's columns, b = the expanded probe) are the
+ * one user today; the inner operation is the Karatsuba tensor of {@link Evaluator#multiply} (3 products per
+ * coefficient: x0 y0, x1 y1, (x0 + x1)(y0 + y1)).
+ *
+ * <p>Memory-bound by design: every a coefficient is read once. Work is split into tasks of (limb, tile of TILE
+ * coefficients, group of GROUP lists), so the b tile is read once per group and the 128-bit accumulators (GROUP * 6 *
+ * TILE longs, plus GROUP * 3 * TILE reduced) stay in L2 while the a data streams from memory; tasks run on all cores.
+ * Products are summed lazily as unsigned 128-bit integers over chunk = floor(2^62 / q) terms (chunk (2q)^2 < q 2^64,
+ * the precondition of {@link Modulus#reduce128}), then reduced once and added into a reduced accumulator.
+ * Thread-safe (no state).
+ */
+public final class ProductSum {
+    static final int TILE = 512, GROUP = 8;
+
+    private ProductSum() {}
+
+    /**
+     * The sums for every list of {@code as}.
+     *
+     * @param as lists of 2-component ciphertexts, each as long as {@code bs}, all at one level and one scale (relative difference <= 1e-9)
+     * @param bs 2-component ciphertexts at the same level, one scale
+     * @return one 3-component ciphertext per list, at the common level and scale(a) * scale(b)
+     * @throws CkksException if sizes, lengths, levels or scales differ, or a list is empty
+     */
+    public static Ciphertext[] sums(CkksParameters params, List<Ciphertext[]> as, List<Ciphertext> bs) {
+        int len = bs.size();
+        if (len == 0 || as.isEmpty()) throw new CkksException("nothing to sum");
+        Ciphertext b0 = bs.get(0), a0 = as.get(0)[0];
+        int level = b0.level();
+        for (Ciphertext b : bs) check(b, level, b0.scale);
+        for (Ciphertext[] a : as) {
+            if (a.length != len) throw new CkksException("every list must have " + len + " ciphertexts, got " + a.length);
+            for (Ciphertext c : a) check(c, level, a0.scale);
+        }
+        int limbs = level + 1, n = params.n(), lists = as.size();
+        int n0 = a0.comps[0][0].length;
+        if (n0 != n || TILE > n || n % TILE != 0) throw new CkksException("ring degree " + n0 + " does not match the parameters");
+        long[][][][] acc = new long[lists][3][limbs][n];
+        int tiles = n / TILE, groups = (lists + GROUP - 1) / GROUP;
+        IntStream.range(0, limbs * tiles * groups).parallel().forEach(task -> {
+            int i = task % limbs, tile = task / limbs % tiles, group = task / (limbs * tiles);
+            int from = group * GROUP, to = Math.min(lists, from + GROUP);
+            accumulateTile(params.ring().modulus(i), as.subList(from, to), bs, i, tile * TILE, acc, from);
+        });
+        Ciphertext[] out = new Ciphertext[lists];
+        double scale = a0.scale * b0.scale;
+        for (int k = 0; k < lists; k++) out[k] = new Ciphertext(acc[k], scale);
+        return out;
+    }
+
+    private static void check(Ciphertext c, int level, double scale) {
+        if (c.size() != 2 || c.level() != level) throw new CkksException("product sums need 2-component ciphertexts at level " + level);
+        // equal up to rounding: an enrolled column's scale went through a multiply and divide by q1
+        if (Math.abs(c.scale - scale) > 1e-9 * scale) throw new CkksException("product sums need one scale per side");
+    }
+
+    /** out[from + k] on one limb and tile for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0+x1)(y0+y1) - c0 - c2. */
+    private static void accumulateTile(Modulus m, List<Ciphertext[]> group, List<Ciphertext> bs, int limb, int off, long[][][][] out, int from) {
+        int g = group.size(), len = bs.size();
+        long q = m.value();
+        int chunkSize = (int) Math.max(1, Math.min(len, (long) Math.floor(0x1p62 / q)));
+        if (4.0 * chunkSize * q >= 0x1p64) throw new CkksException("modulus too large for lazy accumulation");
+        long[] acc = new long[g * 6 * TILE]; // per list: aHi, aLo, bHi, bLo, kHi, kLo
+        long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
+        for (int chunk = 0; chunk < len; chunk += chunkSize) {
+            int chunkEnd = Math.min(len, chunk + chunkSize);
+            int j = chunk;
+            // two columns per pass: the 128-bit accumulators (in L1/L2) are loaded and stored once per two products
+            for (; j + 1 < chunkEnd; j += 2) {
+                long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
+                long[] z0 = bs.get(j + 1).comps[0][limb], z1 = bs.get(j + 1).comps[1][limb];
+                for (int b = 0; b < g; b++) {
+                    Ciphertext[] cols = group.get(b);
+                    long[] x0 = cols[j].comps[0][limb], x1 = cols[j].comps[1][limb];
+                    long[] w0 = cols[j + 1].comps[0][limb], w1 = cols[j + 1].comps[1][limb];
+                    int base = b * 6 * TILE;
+                    for (int t = 0; t < TILE; t++) {
+                        int k = off + t, a = base + t;
+                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                        long r0 = w0[k], r1 = w1[k], s0 = z0[k], s1 = z1[k];
+                        long p = u0 * v0, q2 = r0 * s0, lo = acc[a + TILE] + p, lo2 = lo + q2;
+                        acc[a] += Math.multiplyHigh(u0, v0) + Math.multiplyHigh(r0, s0)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + TILE] = lo2;
+                        p = u1 * v1;
+                        q2 = r1 * s1;
+                        lo = acc[a + 3 * TILE] + p;
+                        lo2 = lo + q2;
+                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + Math.multiplyHigh(r1, s1)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + 3 * TILE] = lo2;
+                        long us = u0 + u1, vs = v0 + v1, rs = r0 + r1, ss = s0 + s1;
+                        p = us * vs;
+                        q2 = rs * ss;
+                        lo = acc[a + 5 * TILE] + p;
+                        lo2 = lo + q2;
+                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + Math.multiplyHigh(rs, ss)
+                                + (Long.compareUnsigned(lo, p) < 0 ? 1 : 0) + (Long.compareUnsigned(lo2, q2) < 0 ? 1 : 0);
+                        acc[a + 5 * TILE] = lo2;
+                    }
+                }
+            }
+            for (; j < chunkEnd; j++) {
+                long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
+                for (int b = 0; b < g; b++) {
+                    Ciphertext col = group.get(b)[j];
+                    long[] x0 = col.comps[0][limb], x1 = col.comps[1][limb];
+                    int base = b * 6 * TILE;
+                    for (int t = 0; t < TILE; t++) {
+                        int k = off + t;
+                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                        int a = base + t;
+                        long lo = u0 * v0, s = acc[a + TILE] + lo;
+                        acc[a] += Math.multiplyHigh(u0, v0) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + TILE] = s;
+                        lo = u1 * v1;
+                        s = acc[a + 3 * TILE] + lo;
+                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + 3 * TILE] = s;
+                        long us = u0 + u1, vs = v0 + v1;
+                        lo = us * vs;
+                        s = acc[a + 5 * TILE] + lo;
+                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + (Long.compareUnsigned(s, lo) < 0 ? 1 : 0);
+                        acc[a + 5 * TILE] = s;
+                    }
+                }
+            }
+            for (int b = 0; b < g; b++) {
+                int base = b * 6 * TILE, rb = b * 3 * TILE;
+                for (int t = 0; t < TILE; t++) {
+                    for (int w = 0; w < 3; w++) {
+                        int a = base + 2 * w * TILE + t;
+                        long r = red[rb + w * TILE + t] + m.reduce128(acc[a], acc[a + TILE]);
+                        red[rb + w * TILE + t] = r >= q ? r - q : r;
+                        acc[a] = 0;
+                        acc[a + TILE] = 0;
+                    }
+                }
+            }
+        }
+        for (int b = 0; b < g; b++) {
+            long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
+            int rb = b * 3 * TILE;
+            for (int t = 0; t < TILE; t++) {
+                long r0 = red[rb + t], r2 = red[rb + TILE + t], rk = red[rb + 2 * TILE + t];
+                c0[off + t] = r0;
+                c2[off + t] = r2;
+                c1[off + t] = m.sub(m.sub(rk, r0), r2);
+            }
+        }
+    }
+}
