@@ -1,16 +1,21 @@
 package io.picrypt.match;
 
 import io.picrypt.ckks.Ciphertext;
+import io.picrypt.ckks.CkksParameters;
 import io.picrypt.ckks.Decryptor;
+import io.picrypt.ckks.Encoder;
+import io.picrypt.ckks.Encryptor;
 import io.picrypt.ckks.Evaluator;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.SecretKey;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 
 import static io.picrypt.match.MatchTest.plainD2;
@@ -84,5 +89,39 @@ class GalleryPackingTest {
             if (p % 4 == 0) assertEquals(2 - plainD2(gallery.get(s), probe), 2 * after[p] / 4, 1e-3, "slot " + s);
         }
         assertTrue(keptPartialSums > 100, "partial sums kept by the trace: " + keptPartialSums);
+    }
+
+    /**
+     * What a layout with an odd dimension stride would allow (distances at multiples of 4, partial sums elsewhere):
+     * four results in one ciphertext, sum_b X^b T_2(4^-1 R_b). Multiplying by 4^-1 mod q0 first keeps the scale (the
+     * trace multiplies by 4), so packed values stay at RESULT_SCALE with only the key-switch noise added.
+     */
+    @Test
+    void fourOddStrideResultsPackIntoOneCiphertextAtTheSameScale() {
+        CkksParameters p = GalleryParameters.get();
+        SecretKey sk = GalleryClient.generateSecretKey();
+        GaloisKeys keys = new KeyGenerator(p).galoisKeys(sk, List.of(N + 1, N / 2 + 1));
+        Evaluator ev = new Evaluator(p);
+        Encoder enc = new Encoder(p);
+        Encryptor encryptor = new Encryptor(p);
+        long q0 = p.dataPrime(0);
+        long inv4 = BigInteger.valueOf(4).modInverse(BigInteger.valueOf(q0)).longValueExact();
+        Random rnd = new Random(5);
+        double[][] m = new double[4][N];
+        Ciphertext packed = null;
+        for (int b = 0; b < 4; b++) {
+            for (int i = 0; i < N; i++) m[b][i] = 2 * rnd.nextDouble() - 1; // distances at i = 0 mod 4, partial sums elsewhere
+            Ciphertext r = encryptor.encryptSymmetric(enc.encodeCoefficients(m[b], GalleryParameters.RESULT_SCALE, 0), sk);
+            Ciphertext t = ev.multiplyInteger(r, inv4);
+            t = ev.add(t, ev.applyGalois(t, N + 1, keys));
+            t = ev.add(t, ev.applyGalois(t, N / 2 + 1, keys));
+            t = ev.multiplyMonomial(t, b);
+            packed = packed == null ? t : ev.add(packed, t);
+        }
+        assertEquals(GalleryParameters.RESULT_SCALE, packed.scale());
+        double[] out = new Decryptor(p, sk).decryptCoefficients(packed);
+        double maxErr = 0;
+        for (int i = 0; i < N; i++) maxErr = Math.max(maxErr, Math.abs(out[i] - m[i % 4][i - i % 4]));
+        assertTrue(maxErr < 1e-12, "max error " + maxErr); // key-switch noise ~1e2 against a scale of 2^55
     }
 }
