@@ -53,14 +53,14 @@ class GalleryPackingTest {
 
     @Test
     void partialTraceOfABlockResultKeepsPartialSumsWithTheDistances() {
-        SecretKey sk = GalleryClient.generateSecretKey();
-        GalleryClient client = new GalleryClient(sk);
-        GalleryServer server = new GalleryServer(client.evaluationKeys());
+        SecretKey sk = GalleryKeyOwner.generateSecretKey();
+        GalleryKeyOwner owner = new GalleryKeyOwner(sk);
+        GalleryEvaluator evaluator = new GalleryEvaluator(owner.evaluationKeys());
         List<float[]> gallery = new ArrayList<>();
         for (int i = 0; i < 300; i++) gallery.add(unit(512));
         float[] probe = unit(512);
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(gallery));
-        Ciphertext r = server.resultCiphertexts(List.of(block), server.expandProbe(client.encryptProbe(probe)), new long[2]).get(0);
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
+        Ciphertext r = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(owner.encryptProbe(probe)), new long[2]).get(0);
 
         // T_2 = (1 + s_(N/2+1))(1 + s_(N+1)): two key switches at q0 with Galois keys the expansion already has
         GaloisKeys keys = new KeyGenerator(GalleryParameters.get()).galoisKeys(sk, List.of(N + 1, N / 2 + 1));
@@ -99,7 +99,7 @@ class GalleryPackingTest {
     @Test
     void fourOddStrideResultsPackIntoOneCiphertextAtTheSameScale() {
         CkksParameters p = GalleryParameters.get();
-        SecretKey sk = GalleryClient.generateSecretKey();
+        SecretKey sk = GalleryKeyOwner.generateSecretKey();
         GaloisKeys keys = new KeyGenerator(p).galoisKeys(sk, List.of(N + 1, N / 2 + 1));
         Evaluator ev = new Evaluator(p);
         Encoder enc = new Encoder(p);

@@ -16,15 +16,15 @@ public class PackingCostHarness {
     public static void main(String[] a) {
         CkksParameters p = GalleryParameters.get();
         int n = GalleryParameters.N;
-        SecretKey sk = GalleryClient.generateSecretKey();
-        GalleryClient client = new GalleryClient(sk);
+        SecretKey sk = GalleryKeyOwner.generateSecretKey();
+        GalleryKeyOwner owner = new GalleryKeyOwner(sk);
         KeyGenerator kg = new KeyGenerator(p);
         GaloisKeys gk = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(n, 512));
         ObliviousExpansion ox = new ObliviousExpansion(p);
         Evaluator ev = new Evaluator(p);
         Random rnd = new Random(7);
         float[] probeVec = SyntheticEmbeddings.unit(rnd);
-        byte[] probeBytes = client.encryptProbe(probeVec);
+        byte[] probeBytes = owner.encryptProbe(probeVec);
         Ciphertext probe = Serializer.readCiphertext(probeBytes, p);
         int reps = Integer.parseInt(a.length > 0 ? a[0] : "3");
         Map<Integer, List<double[]>> exp = new TreeMap<>();
@@ -44,10 +44,10 @@ public class PackingCostHarness {
         // a real full block result
         List<float[]> ids = new ArrayList<>();
         for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) ids.add(SyntheticEmbeddings.unit(rnd));
-        GalleryServer server = new GalleryServer(client.evaluationKeys());
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(ids));
-        List<Ciphertext> expanded = server.expandProbe(probeBytes);
-        Ciphertext res = server.resultCiphertexts(List.of(block), expanded, new long[2]).get(0);
+        GalleryEvaluator evaluator = new GalleryEvaluator(owner.evaluationKeys());
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(ids));
+        List<Ciphertext> expanded = evaluator.expandProbe(probeBytes);
+        Ciphertext res = evaluator.resultCiphertexts(List.of(block), expanded, new long[2]).get(0);
 
         // level-0 key switch cost (one automorphism = one key switch, 1 data prime + P)
         int ops = 200;
