@@ -8,10 +8,10 @@ import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -31,10 +31,10 @@ import java.util.function.Supplier;
 public final class MatchSession {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatchSession.class);
     private final PiCryptClient http;
-    private final MatchClient crypto;
+    private final MatchKeyOwner crypto;
     private final FacePipeline pipeline;
     private final double threshold;
-    private final GalleryClient gallery;
+    private final GalleryKeyOwner gallery;
     /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
     private final String keyCheck, galleryKeyCheck;
 
@@ -85,10 +85,10 @@ public final class MatchSession {
 
     /** With {@code gallerySk} (may be null) identification also covers the keyset's bulk gallery. */
     public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, FacePipeline pipeline, double threshold) {
-        this.gallery = gallerySk == null ? null : new GalleryClient(gallerySk);
+        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
-        this.crypto = new MatchClient(sk);
+        this.crypto = new MatchKeyOwner(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
         this.keyCheck = KeyDirectory.keyCheck(sk);
@@ -399,7 +399,7 @@ public final class MatchSession {
         long t2 = System.nanoTime();
         checkKey(reply.keyCheck(), keyCheck, "secret key");
         // every template's planted check values must be the name's: another name's template or answer is an error
-        MatchClient.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
+        MatchKeyOwner.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
         double[] d = checked.distances();
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
@@ -443,7 +443,7 @@ public final class MatchSession {
         return this;
     }
 
-    /** Largest honest |d^2(gallery) - d^2(1:1)| for one template: 2 * (GalleryClient 1e-3 + MatchClient 8e-5) plus float rounding. */
+    /** Largest honest |d^2(gallery) - d^2(1:1)| for one template: 2 * (GalleryKeyOwner 1e-3 + MatchKeyOwner 8e-5) plus float rounding. */
     static final double CONFIRM_TOLERANCE = 2.5e-3;
 
     private void confirm(Candidate match, float[] embedding) {

@@ -55,6 +55,7 @@ final class ServerErrors {
                 res.header("Retry-After", "5");
                 Json.error(res, 503, "store_unavailable", "the enrollment store is unavailable" + outcome);
             }
+            case CONFLICT -> Json.error(res, 409, "conflict", e.getMessage() + "; nothing was changed");
             default -> Json.error(res, 500, "store_error", "the enrollment store failed" + outcome);
         }
     }

@@ -378,6 +378,20 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
         tx(() -> {
+            // the slot and the name must be free in the store, not only in the writer's copy of the block (a cluster
+            // member that took the block over from a backup may lack a write the failed owner committed)
+            try (PreparedStatement p = db.prepareStatement("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))")) {
+                p.setString(1, keysetId);
+                p.setString(2, name);
+                p.setInt(3, block);
+                p.setInt(4, slot);
+                try (ResultSet r = p.executeQuery()) {
+                    if (r.next()) {
+                        throw new StoreException(StoreException.Kind.CONFLICT, r.getString(1).equals(name)
+                                ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
+                    }
+                }
+            }
             try (PreparedStatement p = db.prepareStatement("INSERT INTO gallery_blocks (keyset_id, block, data, digest) VALUES (?,?,?,?)"
                     + " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest")) {
                 p.setString(1, keysetId);

@@ -15,6 +15,11 @@ public class StoreException extends RuntimeException {
         LIMIT,
         /** The keyset or gallery block the write names does not exist; nothing changed. */
         NOT_FOUND,
+        /**
+         * The write contradicts what the store holds (a gallery slot or name already taken): the writer's copy is stale,
+         * e.g. a cluster member took over a block from a backup that missed a committed write; nothing changed.
+         */
+        CONFLICT,
         /** Anything else (a constraint). */
         OTHER
     }

@@ -67,6 +67,14 @@ abstract class StoreContract {
             assertEquals(List.of("a", "b", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             assertThrows(StoreException.class, () -> s.putGalleryName(id, 2, new byte[]{9}, "e", 1), "names are unique");
             assertArrayEquals(new byte[]{3}, s.galleryBlocks(id).get(2).data(), "the refused write left the block as it was");
+            // a writer whose copy of block 1 is stale (a cluster member that took it over from a backup missing "d")
+            // must not put another name into d's slot: refused as a conflict, block and names unchanged
+            StoreException stale = assertThrows(StoreException.class, () -> s.putGalleryName(id, 1, new byte[]{8, 8}, "f", 1));
+            assertEquals(StoreException.Kind.CONFLICT, stale.kind());
+            assertEquals(StoreException.Kind.CONFLICT, assertThrows(StoreException.class,
+                    () -> s.putGalleryName(id, 2, new byte[]{9}, "e", 1)).kind(), "a stored name is a conflict too");
+            assertArrayEquals(new byte[]{2, 2}, s.galleryBlocks(id).get(1).data());
+            assertEquals(List.of("a", "b", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             s.removeFromGallery(id, 0, new byte[]{1, 1, 0}, "b");
             assertEquals(List.of("a", "c", "d", "e"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
             assertArrayEquals(new byte[]{1, 1, 0}, s.galleryBlocks(id).get(0).data());
