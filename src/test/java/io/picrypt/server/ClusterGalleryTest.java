@@ -129,7 +129,8 @@ class ClusterGalleryTest {
      * owns (one identify each), most identities deleted; the key owner compacts through member A. Then every member
      * answers for exactly the live identities (deleted ones absent, nobody twice), each distance equals plaintext and
      * each decision (match under the threshold or "unknown") equals the plaintext decision over the live identities; a
-     * later enrollment through B lands in the compacted gallery and is identified on C.
+     * later enrollment through B lands in the compacted gallery and is identified on C. Then the keyset is dropped from
+     * the map as after a failed write and reloaded: still one entry per block, every member complete.
      */
     @Test
     void compactionOnAClusterKeepsEveryLiveIdentityOnEveryMember() throws Exception {
@@ -139,7 +140,7 @@ class ClusterGalleryTest {
         for (int p : ports) members.add("127.0.0.1:" + p);
         String name = "picrypt-compact-" + Long.toHexString(new Random().nextLong());
         Random r = new Random(16);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         List<PiCryptServer> servers = new ArrayList<>();
         try {
             for (int p : ports) {
@@ -150,7 +151,7 @@ class ClusterGalleryTest {
             List<MatchSession> s = new ArrayList<>();
             for (PiCryptServer m : servers) s.add(session(m, ks, sk, gsk));
             PiCryptClient httpA = new PiCryptClient(url(servers.get(0)), ks.id(), ks.token());
-            httpA.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            httpA.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             List<String> names = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
             for (int blk = 0; blk < 4; blk++) { // four imports = four blocks, through A and B
@@ -221,6 +222,20 @@ class ClusterGalleryTest {
             assertEquals("next", id.match().name());
             assertEquals(1, httpC.galleryInfo().path("blocks").asInt(), "into the compacted block's free slots");
             assertTrue(s.get(0).verifyEmbedding("late", late).match());
+
+            // a write whose owner failed drops the keyset from the map, to be reloaded from the store on next use
+            // (onOwner -> dropForReload, under the keyset's lock); the reload takes fresh partition keys, and the old
+            // entries must not stay beside them: identify then counted the block twice and was refused (HTTP 400)
+            ClusterGalleryService any = ClusterGalleryService.inThisJvm().iterator().next();
+            any.dropForReload(ks.id());
+            for (int m = 0; m < 3; m++) {
+                MatchSession.Identification again = s.get(m).identifyEmbedding(next, 1);
+                assertEquals(kept.size() + 1, again.identities(), "member " + m + " after the reload");
+                assertEquals("next", again.match().name());
+            }
+            int entries = 0;
+            for (var m : clusterStats(servers.get(0), ks).path("cluster").path("member_stats")) entries += m.path("blocks_owned").asInt();
+            assertEquals(1, entries, "one map entry for the one block after the reload");
             httpA.deleteKeyset();
         } finally {
             for (PiCryptServer m : servers) m.close();
