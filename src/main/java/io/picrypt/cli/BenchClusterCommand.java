@@ -74,7 +74,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
      * to {@code server}): without them every member prints a "Java modular environment" warning and Hazelcast uses
      * slower fallbacks for its NIO and memory statistics.
      */
-    static final List<String> HAZELCAST_JVM_OPTIONS = List.of("--add-modules", "java.se",
+    public static final List<String> HAZELCAST_JVM_OPTIONS = List.of("--add-modules", "java.se",
             "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
             "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
