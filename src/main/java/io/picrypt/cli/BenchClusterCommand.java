@@ -58,8 +58,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "6", description = "timed identifies, spread over the members in turn (default ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--heap", defaultValue = "1500m", description = {"maximum heap of each member process, -Xmx (default ${DEFAULT-VALUE}); a member holds ~35 MB per",
-            "2,048 identities / K (parsed block, its entry, a backup: docs/BENCHMARKS.md), e.g. 2600m for 300,000 on 3"})
+    @Option(names = "--heap", defaultValue = "1500m", description = "maximum heap of each member process, -Xmx (default ${DEFAULT-VALUE}); a member holds"
+            + " ~35 MB per 2,048 identities / K (parsed block, its entry, a backup: docs/BENCHMARKS.md), e.g. 2600m for 300,000 on 3")
     String heap;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
