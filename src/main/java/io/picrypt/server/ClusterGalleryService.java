@@ -538,11 +538,24 @@ public final class ClusterGalleryService implements GalleryService {
             }
         }
         meta.delete(id);
+        // the members' parsed copies are keyed by the dropped keys, which no identify will ask for again: free them
+        // (16.8 MB per block). Not awaited: a member that failed has no copies, and one that is slow must not hold up
+        // this answer; a copy dropped after the reload re-parsed it is only parsed once more.
+        try {
+            exec.submitToAllMembers(new Forget(id, true));
+        } catch (RuntimeException e) {
+            log.warn("keyset {}: could not ask the members to drop their parsed blocks: {}", id, e.toString());
+        }
     }
 
     /** The cluster services of the members running in this JVM (tests run several members in one JVM). */
     static java.util.Collection<ClusterGalleryService> inThisJvm() {
         return List.copyOf(LOCAL.values());
+    }
+
+    /** Parsed blocks this member holds for a keyset (tests: stale copies must not pile up). */
+    int parsedBlocks(String keyset) {
+        return (int) parsed.keySet().stream().filter(k -> k.keyset().equals(keyset)).count();
     }
 
     private void everywhere(Callable<Void> task) {
