@@ -59,7 +59,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "6", description = "timed identifies, spread over the members in turn (default ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--heap", defaultValue = "1500m", description = "maximum heap of each member process, -Xmx (default ${DEFAULT-VALUE})")
+    @Option(names = "--heap", defaultValue = "1500m", description = "maximum heap of each member process, -Xmx (default ${DEFAULT-VALUE}); a member holds"
+            + " ~35 MB per 2,048 identities / K (parsed block, its entry, a backup: docs/BENCHMARKS.md), e.g. 2600m for 300,000 on 3")
     String heap;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
@@ -69,6 +70,16 @@ public final class BenchClusterCommand implements Callable<Integer> {
     JsonOutput output;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The JDK internals Hazelcast asks for (its start-up warning lists them; the launcher {@code picrypt} passes the same
+     * to {@code server}): without them every member prints a "Java modular environment" warning and Hazelcast uses
+     * slower fallbacks for its NIO and memory statistics.
+     */
+    public static final List<String> HAZELCAST_JVM_OPTIONS = List.of("--add-modules", "java.se",
+            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
     @Override
     public Integer call() throws Exception {
@@ -98,10 +109,12 @@ public final class BenchClusterCommand implements Callable<Integer> {
         try {
             long tStart = System.nanoTime();
             for (int i = 0; i < members; i++) {
-                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + heap, "io.picrypt.cli.Main", "server", "--port", Integer.toString(http[i]), "--store", store,
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
+                cmd.addAll(HAZELCAST_JVM_OPTIONS);
+                cmd.addAll(List.of("io.picrypt.cli.Main", "server", "--port", Integer.toString(http[i]), "--store", store,
                         "--limits", limits, "--cluster", cluster, "--cluster-members", String.join(",", addresses),
-                        "--cluster-port", Integer.toString(hz[i]));
+                        "--cluster-port", Integer.toString(hz[i])));
+                ProcessBuilder pb = new ProcessBuilder(cmd);
                 pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
                 pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("member-" + i + ".log").toFile()));
                 procs.add(pb.start());
@@ -137,6 +150,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 names.add(String.format(Locale.ROOT, "id%07d", i));
                 people.add(SyntheticEmbeddings.unit(rnd));
             }
+            String loadBeforeImport = loadAverage();
             long t0 = System.nanoTime();
             long importBytes = importer.importGallery(names, people, done -> {
                 if (!output.json && done % (GalleryParameters.BLOCK_CAPACITY * 10) == 0) System.err.printf(Locale.ROOT, "  imported %,d%n", done);
@@ -149,6 +163,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, null, FaceModels.DEFAULT_THRESHOLD));
             List<Double> warm = new ArrayList<>();
             for (MatchSession s : sessions) warm.add(timed(s, people, rnd, identities).clientMs);
+            String loadBeforeRuns = loadAverage();
             List<Run> timed = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
                 int m = r % members;
@@ -159,12 +174,15 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 say(String.format(Locale.ROOT, "identify %d on member %d: %.0f ms (server %.0f ms), %s", r, m, run.clientMs, run.serverMs,
                         run.correct ? "top match correct" : "TOP MATCH WRONG"));
             }
+            String loadAfterRuns = loadAverage();
             JsonNode finalStats = clusterStats(urls.get(0), ks, true);
 
             ObjectNode o = JSON.createObjectNode();
             o.put("members", members).put("identities", identities).put("blocks", blocksNeeded).put("runs", runs)
                     .put("member_heap_max", heap).put("cores", Runtime.getRuntime().availableProcessors())
-                    .put("startup_s", startS).put("import_s", importS).put("import_bytes", importBytes);
+                    .put("startup_s", startS).put("import_s", importS).put("import_bytes", importBytes)
+                    .put("load_average_before_import", loadBeforeImport).put("load_average_before_runs", loadBeforeRuns)
+                    .put("load_average_after_runs", loadAfterRuns);
             o.set("warmup_client_ms", JSON.valueToTree(warm));
             o.set("identify_client_ms", stats(timed.stream().map(x -> x.clientMs).toList()));
             o.set("identify_server_ms", stats(timed.stream().map(x -> x.serverMs).toList()));
@@ -191,6 +209,23 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 merge.add(r.cluster.path("merge_ms").asDouble());
                 coordination.add(r.cluster.path("total_ms").asDouble() - max);
                 net.add(r.cluster.path("network_payload_bytes").asDouble());
+            }
+            // each member's own part over the runs: blocks it computed, CPU and wall of its part
+            java.util.Map<String, List<Double>> cpuBy = new java.util.TreeMap<>(), wallBy = new java.util.TreeMap<>();
+            java.util.Map<String, Integer> blocksBy = new java.util.TreeMap<>();
+            for (Run r : timed) {
+                for (JsonNode p : r.cluster.path("parts")) {
+                    String m = p.path("member").asText();
+                    cpuBy.computeIfAbsent(m, k -> new ArrayList<>()).add(p.path("cpu_ms").asDouble());
+                    wallBy.computeIfAbsent(m, k -> new ArrayList<>()).add(p.path("compute_ms").asDouble());
+                    blocksBy.put(m, p.path("blocks").asInt());
+                }
+            }
+            ArrayNode perMember = o.putArray("per_member_part");
+            for (String m : cpuBy.keySet()) {
+                ObjectNode pm = perMember.addObject().put("member", m).put("blocks", blocksBy.get(m));
+                pm.set("cpu_ms", stats(cpuBy.get(m)));
+                pm.set("wall_ms", stats(wallBy.get(m)));
             }
             o.set("slowest_member_compute_ms", stats(maxPart));
             o.set("compute_ms_per_block", stats(perBlock));
@@ -222,6 +257,13 @@ public final class BenchClusterCommand implements Callable<Integer> {
                         Stats.median(maxPart), Stats.median(perBlock), Stats.median(merge), Stats.median(coordination));
                 System.out.printf(Locale.ROOT, "CPU: member part median %.0f ms; probe expansion %.0f ms CPU (%.0f ms wall, here); per block after expansion %.1f ms CPU median (min %.1f, max %.1f)%n",
                         Stats.median(memberCpu), expandCpu, Stats.median(expandMs), Stats.median(perBlockCpu), Stats.min(perBlockCpu), Stats.max(perBlockCpu));
+                for (JsonNode pm : perMember) {
+                    System.out.printf(Locale.ROOT, "  member %s part: %d blocks, CPU median %.0f ms (min %.0f, max %.0f), wall median %.0f ms%n",
+                            pm.path("member").asText(), pm.path("blocks").asInt(), pm.path("cpu_ms").path("median").asDouble(),
+                            pm.path("cpu_ms").path("min").asDouble(), pm.path("cpu_ms").path("max").asDouble(), pm.path("wall_ms").path("median").asDouble());
+                }
+                System.out.printf(Locale.ROOT, "load average (1, 5, 15 min): before import %s, before the timed runs %s, after %s%n",
+                        loadBeforeImport, loadBeforeRuns, loadAfterRuns);
                 System.out.printf(Locale.ROOT, "between members per identify: %,.0f B payload (probe to %d other members + their partial answers)%n",
                         Stats.median(net), members - 1);
                 System.out.printf(Locale.ROOT, "blocks owned per member %s (max deviation from the mean %.0f%%)%n", owned, spread * 100);
@@ -278,6 +320,16 @@ public final class BenchClusterCommand implements Callable<Integer> {
             if (!p.isAlive()) throw new IllegalStateException("a member exited at start: see " + log);
             if (System.nanoTime() > deadline) throw new IllegalStateException("a member did not start within 240 s: see " + log);
             Thread.sleep(250);
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages from /proc/loadavg (Linux), or "n/a". */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
         }
     }
 

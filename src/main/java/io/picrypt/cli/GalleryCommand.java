@@ -76,7 +76,7 @@ final class GalleryCommand implements Runnable {
                 var dir = client.directory();
                 var gsk = dir.readKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), client.passphrase());
                 var c = io.picrypt.client.GalleryCompactor.compact(s.http(), gsk, b -> {});
-                System.out.printf(Locale.ROOT, "gallery compacted: %d blocks -> %d, %d identities kept%n", c.blocksBefore(), c.blocksAfter(), c.identities());
+                System.out.printf(Locale.ROOT, "gallery compacted: %d block(s) -> %d, %d live identities kept, deleted slots dropped%n", c.blocksBefore(), c.blocksAfter(), c.identities());
             }
             return 0;
         }

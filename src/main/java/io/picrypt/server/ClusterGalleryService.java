@@ -236,7 +236,7 @@ public final class ClusterGalleryService implements GalleryService {
             byte[] data = block.toBytes();
             int no = store.addGalleryBlock(id, data, imp.names());
             if (no != count) {
-                meta.delete(id); // the map is out of step with the store: reload on next use
+                dropForReload(id); // the map is out of step with the store: reload on next use
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
             Meta m = meta.get(id);
@@ -314,12 +314,20 @@ public final class ClusterGalleryService implements GalleryService {
                     stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.cpuMs(), p.answer().length));
                 }
                 long t1 = System.nanoTime();
-                merged = GalleryFrames.merge(parts);
-                if (merged.blocks().size() == count) {
+                GalleryFrames.Answer whole = null;
+                try {
+                    whole = GalleryFrames.merge(parts);
+                } catch (IllegalArgumentException twice) {
+                    // a block in two partial answers: a partition moved between two members' parts (a member joined or
+                    // left during this identify); the next attempt sees the new owner only
+                    log.info("identify: {} (partitions migrating?); retrying", twice.getMessage());
+                }
+                if (whole != null && whole.blocks().size() == count) {
+                    merged = whole;
                     lastIdentify.put(id, new LastIdentify(probe.length, List.copyOf(stats), (System.nanoTime() - t1) / 1e6, (System.nanoTime() - t0) / 1e6));
                     break;
                 }
-                log.info("identify covered {} of {} blocks (partitions migrating?); retrying", merged.blocks().size(), count);
+                if (whole != null) log.info("identify covered {} of {} blocks (partitions migrating?); retrying", whole.blocks().size(), count);
                 if (attempt == ATTEMPTS / 2) reloadMissing(id, count); // more members lost than backups: from the store
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof CkksException c) throw c;
@@ -492,7 +500,7 @@ public final class ClusterGalleryService implements GalleryService {
             if (e.getCause() instanceof StoreException se) {
                 // the owner's copy of the block may be behind the store (taken over from a backup that missed a write the
                 // failed owner committed): drop the keyset's entries so the next use reloads them from the store
-                meta.delete(key.keyset());
+                dropForReload(key.keyset());
                 if (se.kind() == StoreException.Kind.CONFLICT) {
                     throw new ApiException(503, "cluster_unavailable", "a member failed during this write and the cluster's copy of"
                             + " the gallery was behind the store (" + se.getMessage() + "); reloaded from the store. Not acknowledged:"
@@ -501,15 +509,53 @@ public final class ClusterGalleryService implements GalleryService {
                 throw se;
             }
             if (e.getCause() instanceof RuntimeException r && !(r instanceof com.hazelcast.core.HazelcastException)) throw r;
-            meta.delete(key.keyset());
+            dropForReload(key.keyset());
             throw new ApiException(503, "cluster_unavailable", "the member holding the block failed; not acknowledged, retry");
         } catch (TimeoutException | com.hazelcast.core.HazelcastException e) {
-            meta.delete(key.keyset());
+            dropForReload(key.keyset());
             throw new ApiException(503, "cluster_unavailable", "the member holding the block did not answer; not acknowledged, retry");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "cluster_unavailable", "interrupted");
         }
+    }
+
+    /**
+     * The map may be behind the store (a write's owner failed): drops the keyset's block entries under their current
+     * keys, then its meta, so the next use reloads every block from the store under fresh partition keys
+     * ({@link #loaded}). Dropping the meta alone left the old entries beside the reloaded ones, and every identify then
+     * counted those blocks twice (refused, HTTP 400, until a restart). The caller holds the keyset's lock.
+     */
+    void dropForReload(String id) {
+        Meta old = meta.get(id);
+        if (old != null) {
+            for (int b = 0; b < old.blocks(); b++) {
+                try {
+                    blocks.delete(old.key(id, b));
+                } catch (RuntimeException e) {
+                    log.warn("keyset {}: could not drop gallery block {} before a reload: {}", id, b, e.toString());
+                }
+            }
+        }
+        meta.delete(id);
+        // the members' parsed copies are keyed by the dropped keys, which no identify will ask for again: free them
+        // (16.8 MB per block). Not awaited: a member that failed has no copies, and one that is slow must not hold up
+        // this answer; a copy dropped after the reload re-parsed it is only parsed once more.
+        try {
+            exec.submitToAllMembers(new Forget(id, true));
+        } catch (RuntimeException e) {
+            log.warn("keyset {}: could not ask the members to drop their parsed blocks: {}", id, e.toString());
+        }
+    }
+
+    /** The cluster services of the members running in this JVM (tests run several members in one JVM). */
+    static java.util.Collection<ClusterGalleryService> inThisJvm() {
+        return List.copyOf(LOCAL.values());
+    }
+
+    /** Parsed blocks this member holds for a keyset (tests: stale copies must not pile up). */
+    int parsedBlocks(String keyset) {
+        return (int) parsed.keySet().stream().filter(k -> k.keyset().equals(keyset)).count();
     }
 
     private void everywhere(Callable<Void> task) {

@@ -43,9 +43,11 @@ class ClusterProcessTest {
         final URI url;
 
         Member(int port, int clusterPort, String cluster, String members, Path log) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx700m", "io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--store", ClusterGalleryTest.URL,
-                    "--cluster", cluster, "--cluster-members", members, "--cluster-port", Integer.toString(clusterPort));
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx700m"));
+            cmd.addAll(io.picrypt.cli.BenchClusterCommand.HAZELCAST_JVM_OPTIONS); // as the launcher starts a member
+            cmd.addAll(java.util.List.of("io.picrypt.cli.Main", "server", "--port", Integer.toString(port), "--store", ClusterGalleryTest.URL,
+                    "--cluster", cluster, "--cluster-members", members, "--cluster-port", Integer.toString(clusterPort)));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             process = pb.start();
