@@ -787,11 +787,14 @@ async function doIdentify(opts) {
     const r = await api('POST', '/api/identify', { image, top });
     const box = resultBox(out, 'done');
     box.dataset.match = r.match || '';
+    box.dataset.confirmed = r.match ? String(!!r.confirmed) : '';
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
         el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
-    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody is close enough' }),
+    // an unconfirmed match (gallery-only identity, old templates) is shown as such, with the reason in the warnings
+    const decided = r.match ? (r.confirmed ? 'Best match: ' + r.match : 'Best match (UNCONFIRMED): ' + r.match) : 'Unknown: nobody is close enough';
+    put(box, el('div', { class: 'decision ' + (r.match ? (r.confirmed ? 'match' : 'unconfirmed') : 'nomatch'), text: decided }),
         el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' enrolled people computed on encrypted data by the server, decrypted and ranked here. Same person if the distance is at most '
           + fmtD(r.threshold) + ' (0 = identical).' }),
         r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),
