@@ -225,8 +225,8 @@ public final class UiServer implements AutoCloseable {
         MatchSession.Verification v = r.result();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
-        if (v.integrityWarning() != null) o.put("integrity_warning", v.integrityWarning()).putArray("warnings").add(v.integrityWarning());
         face(o, r.face());
+        if (v.integrityWarning() != null) ((ArrayNode) o.put("integrity_warning", v.integrityWarning()).get("warnings")).insert(0, v.integrityWarning());
         o.set("trace", trace(v.trace()));
         return json(res, o);
     }
@@ -245,11 +245,11 @@ public final class UiServer implements AutoCloseable {
         if (r.match() != null) {
             // confirmed: the name's own checked 1:1 templates agree with the gallery; else the page shows why not
             o.put("match", r.match().name()).put("confirmed", r.confirmed());
-            if (r.unconfirmedWarning() != null) o.put("integrity_warning", r.unconfirmedWarning()).putArray("warnings").add(r.unconfirmedWarning());
         } else {
             o.putNull("match");
         }
         face(o, p.face());
+        if (r.unconfirmedWarning() != null) ((ArrayNode) o.put("integrity_warning", r.unconfirmedWarning()).get("warnings")).insert(0, r.unconfirmedWarning());
         o.set("trace", trace(r.trace()));
         return json(res, o);
     }
