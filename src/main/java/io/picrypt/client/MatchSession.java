@@ -513,21 +513,18 @@ public final class MatchSession {
     static final double CONFIRM_TOLERANCE = 2 * (GalleryClient.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
 
     /**
-     * Confirms {@code id}'s MATCH (if any) as {@link #confirmMatches} describes; {@code seen} caches the gallery entries
-     * rebuilt from a name's templates within one request (several faces of one photo matching one name: one download).
+     * Confirms {@code id}'s MATCH (if any) as {@link #confirmMatches} describes; {@code seen} caches each name's downloaded
+     * templates within one request (several faces of one photo matching one name: one download).
      */
-    private Identification confirm(Identification id, float[] probe, java.util.Map<String, float[]> seen) {
+    private Identification confirm(Identification id, float[] probe, java.util.Map<String, List<byte[]>> seen) {
         Candidate m = id.match();
         if (m == null) return id;
         if (!confirmMatches) return id.with(Confirmation.OFF, id.trace());
         long t0 = System.nanoTime();
         String name = IdentityNames.normalizeForLookup(m.name());
         long bytes = 0;
-        double fetchMs = 0;
-        int unchecked = 0;
-        float[] entry = seen.get(name);
-        if (entry == null) {
-            List<byte[]> templates;
+        List<byte[]> templates = seen.get(name);
+        if (templates == null) {
             try {
                 templates = http.templates(m.name());
             } catch (ClientException e) {
@@ -535,38 +532,56 @@ public final class MatchSession {
                 log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", m.name());
                 return id.with(Confirmation.GALLERY_ONLY, plus(id.trace(), ms(t0), 0, 0));
             }
-            fetchMs = ms(t0);
-            if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + m.name() + "'; no decision was made");
-            List<float[]> vectors = new ArrayList<>();
-            for (byte[] t : templates) {
-                bytes += t.length;
-                MatchClient.TemplateContent c;
-                try {
-                    c = crypto.decryptTemplate(t, name);
-                } catch (io.picrypt.ckks.CkksException e) { // IntegrityException included
-                    throw new io.picrypt.match.IntegrityException("the gallery named '" + m.name() + "' as the MATCH, but a template the server sent"
-                            + " for '" + m.name() + "' is not one of ours (" + e.getMessage() + "); no decision was made");
-                }
-                if (!c.checked()) unchecked++;
-                vectors.add(c.embedding());
-            }
-            if (unchecked > 0 && requireTemplateChecks) {
-                throw new io.picrypt.match.IntegrityException(unchecked + " template(s) the server sent for '" + m.name() + "' carry no check values,"
-                        + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
-            }
-            entry = vectors.size() == 1 ? vectors.get(0) : normalisedMean(vectors); // what enrollEmbedding put into the gallery
-            if (unchecked == 0) seen.put(name, entry);
+            seen.put(name, templates);
+            for (byte[] t : templates) bytes += t.length;
         }
-        double local = 2 - 2 * dot(entry, probe); // the gallery's formula (2 - 2<x,p>)
-        if (!(Math.abs(local - m.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
+        double fetchMs = ms(t0);
+        Confirmation c = confirmAgainst(crypto, m, templates, probe, requireTemplateChecks);
+        return id.with(c, plus(id.trace(), fetchMs, ms(t0) - fetchMs, bytes));
+    }
+
+    /**
+     * The check behind {@link #confirmMatches}, on its own: decrypts {@code templates} (the server's answer for
+     * {@code match}'s name) with the name's check values checked, rebuilds the gallery entry enrollment made from them (the
+     * one template; the normalised mean of several) and compares the probe's squared distance to it, 2 - 2<x,p> as the
+     * gallery computes it, with {@code match.distance()}.
+     *
+     * @param requireChecks a template without check values is an error (keysets made by 'keys init' since issue 10)
+     * @return {@link Confirmation#CONFIRMED}, or {@link Confirmation#UNCHECKED_TEMPLATES} when the distances agree but some
+     *         template carries no check values (only without {@code requireChecks})
+     * @throws io.picrypt.match.IntegrityException when a template is not one of the name's (another name's or keyset's,
+     *         garbled), there is none, or the distances disagree by more than {@link #CONFIRM_TOLERANCE}: no decision
+     */
+    public static Confirmation confirmAgainst(MatchClient crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+        String name = IdentityNames.normalizeForLookup(match.name());
+        if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
+        List<float[]> vectors = new ArrayList<>();
+        int unchecked = 0;
+        for (byte[] t : templates) {
+            MatchClient.TemplateContent c;
+            try {
+                c = crypto.decryptTemplate(t, name);
+            } catch (io.picrypt.ckks.CkksException e) { // IntegrityException included
+                throw new io.picrypt.match.IntegrityException("the gallery named '" + match.name() + "' as the MATCH, but a template the server sent"
+                        + " for '" + match.name() + "' is not one of ours (" + e.getMessage() + "); no decision was made");
+            }
+            if (!c.checked()) unchecked++;
+            vectors.add(c.embedding());
+        }
+        if (unchecked > 0 && requireChecks) {
+            throw new io.picrypt.match.IntegrityException(unchecked + " template(s) the server sent for '" + match.name() + "' carry no check values,"
+                    + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
+        }
+        float[] entry = vectors.size() == 1 ? vectors.get(0) : normalisedMean(vectors); // what enrollEmbedding put into the gallery
+        double local = 2 - 2 * dot(entry, probe);
+        if (!(Math.abs(local - match.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
             throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
                     "the gallery answer puts '%s' at squared distance %.4f, but its own 1:1 templates (checked) put this face at %.4f: the server"
                             + " listed the name over another identity's slot, served another block, or the gallery entry is stale (an enrollment whose"
                             + " gallery step failed: enrolling '%s' again repairs that); no decision was made",
-                    m.name(), m.distance(), Math.max(0, local), m.name()));
+                    match.name(), match.distance(), Math.max(0, local), match.name()));
         }
-        Trace t = plus(id.trace(), fetchMs, ms(t0) - fetchMs, bytes);
-        return id.with(unchecked > 0 ? Confirmation.UNCHECKED_TEMPLATES : Confirmation.CONFIRMED, t);
+        return unchecked > 0 ? Confirmation.UNCHECKED_TEMPLATES : Confirmation.CONFIRMED;
     }
 
     private static double dot(float[] a, float[] b) {
@@ -648,7 +663,7 @@ public final class MatchSession {
         }
         double share = reply.serverMs() / items.size();
         List<Identification> out = new ArrayList<>();
-        java.util.Map<String, float[]> seen = new java.util.HashMap<>();
+        java.util.Map<String, List<byte[]>> seen = new java.util.HashMap<>();
         double enc = 0, dec = 0, confirmMs = 0;
         long confirmBytes = 0;
         int k = 0;
