@@ -99,12 +99,6 @@ public final class Encoder {
         return fromScaledCoefficients(c, scale, level);
     }
 
-    public double[] decodeCoefficients(BigInteger[] centred, double scale) {
-        double[] out = new double[n];
-        for (int j = 0; j < n; j++) out[j] = toDouble(centred[j], scale);
-        return out;
-    }
-
     /** Integer coefficients (already scaled), e.g. pixels; |v| must be below every prime / 2. */
     public Plaintext encodeIntegers(long[] coeffs, double scale, int level) {
         if (coeffs.length > n) throw new CkksException("at most " + n + " coefficients");

@@ -3,7 +3,6 @@ package io.picrypt.ckks;
 import io.picrypt.ring.Modulus;
 import io.picrypt.ring.RingContext;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,14 +57,6 @@ public final class Evaluator {
         return new Ciphertext(out, a.scale);
     }
 
-    /** Adds into {@code acc} in place (same level and scale); for accumulation loops. */
-    public void addInPlace(Ciphertext acc, Ciphertext x) {
-        checkSameLevel(acc.level(), x.level());
-        checkSameScale(acc.scale, x.scale);
-        if (x.size() > acc.size()) throw new CkksException("accumulator has fewer components than the addend");
-        for (int c = 0; c < x.size(); c++) Polys.addInto(ring, acc.comps[c], x.comps[c], acc.level() + 1);
-    }
-
     public Ciphertext negate(Ciphertext a) {
         long[][][] out = copyComps(a);
         for (long[][] c : out) Polys.negate(ring, c, a.level() + 1);
@@ -77,14 +68,6 @@ public final class Evaluator {
         checkSameScale(a.scale, p.scale);
         long[][][] out = copyComps(a);
         Polys.addInto(ring, out[0], p.poly, a.level() + 1);
-        return new Ciphertext(out, a.scale);
-    }
-
-    public Ciphertext subPlain(Ciphertext a, Plaintext p) {
-        checkSameLevel(a.level(), p.level());
-        checkSameScale(a.scale, p.scale);
-        long[][][] out = copyComps(a);
-        Polys.subInto(ring, out[0], p.poly, a.level() + 1);
         return new Ciphertext(out, a.scale);
     }
 
@@ -171,7 +154,7 @@ public final class Evaluator {
     public void multiply(Ciphertext a, Ciphertext b, Ciphertext dest) {
         checkMultiplicands(a, b);
         checkDestination(dest, 3, a.level(), a, b);
-        tensorInto(a, b, dest.comps[0], dest.comps[1], dest.comps[2], false);
+        tensorInto(a, b, dest.comps[0], dest.comps[1], dest.comps[2]);
         dest.overwritten(a.scale * b.scale);
     }
 
@@ -185,23 +168,6 @@ public final class Evaluator {
     }
 
     /**
-     * acc += a (x) b for a 3-component accumulator at the same level: the multiply-accumulate of inner
-     * products over many ciphertext pairs, without allocating.
-     */
-    public void multiplyAccumulate(Ciphertext acc, Ciphertext a, Ciphertext b) {
-        if (acc.size() != 3) throw new CkksException("accumulator must have 3 components");
-        checkSameLevel(a.level(), b.level());
-        checkSameLevel(acc.level(), a.level());
-        checkSameScale(acc.scale, a.scale * b.scale);
-        tensorInto(a, b, acc.comps[0], acc.comps[1], acc.comps[2], true);
-    }
-
-    /** A zero 3-component ciphertext to accumulate into. */
-    public Ciphertext zeroAccumulator(int level, double scale) {
-        return newCiphertext(3, level, scale);
-    }
-
-    /**
      * A zero ciphertext of {@code size} (2 or 3) components at {@code level} with the given scale: the destination
      * for the destination variants (multiply, relinearize, rescale, rotate), reusable across calls.
      */
@@ -212,7 +178,8 @@ public final class Evaluator {
         return new Ciphertext(comps, scale);
     }
 
-    private void tensorInto(Ciphertext a, Ciphertext b, long[][] d0, long[][] d1, long[][] d2, boolean accumulate) {
+    /** The Karatsuba tensor (a0 b0, a0 b1 + a1 b0, a1 b1) into d0, d1, d2 (overwritten), limb by limb. */
+    private void tensorInto(Ciphertext a, Ciphertext b, long[][] d0, long[][] d1, long[][] d2) {
         int limbs = a.level() + 1;
         for (int i = 0; i < limbs; i++) {
             Modulus m = ring.modulus(i);
@@ -231,13 +198,7 @@ public final class Evaluator {
                 if (p1 < 0) p1 += q;
                 p1 -= p2;
                 if (p1 < 0) p1 += q;
-                if (accumulate) {
-                    long s = o0[j] + p0; o0[j] = s >= q ? s - q : s;
-                    s = o1[j] + p1; o1[j] = s >= q ? s - q : s;
-                    s = o2[j] + p2; o2[j] = s >= q ? s - q : s;
-                } else {
-                    o0[j] = p0; o1[j] = p1; o2[j] = p2;
-                }
+                o0[j] = p0; o1[j] = p1; o2[j] = p2;
             }
         }
     }
@@ -409,13 +370,6 @@ public final class Evaluator {
     /** Encrypted inner product of the first {@code count} slots (count a power of two), relinearized and rescaled. */
     public Ciphertext innerProduct(Ciphertext a, Ciphertext b, int count, RelinKey rk, GaloisKeys keys) {
         return sumSlots(rescale(multiplyRelin(a, b, rk)), count, keys);
-    }
-
-    /** Rotation steps {@link #sumSlots(Ciphertext, int, GaloisKeys)} needs. */
-    public static List<Integer> powerOfTwoSteps(int count) {
-        List<Integer> s = new ArrayList<>();
-        for (int k = 1; k < count; k <<= 1) s.add(k);
-        return s;
     }
 
     // ------------------------------------------------------------------ checks

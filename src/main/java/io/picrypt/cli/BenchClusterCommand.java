@@ -10,7 +10,7 @@ import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.cli.bench.Stats;
 import io.picrypt.face.FaceModels;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import picocli.CommandLine.Command;
@@ -118,8 +118,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
             // the fixed part of each member's work: expanding the probe once (measured here, in this process, wall and CPU)
             List<Double> expandMs = new ArrayList<>(), expandCpuMs = new ArrayList<>();
             {
-                io.picrypt.match.GalleryServer local = new io.picrypt.match.GalleryServer(new GalleryClient(gsk).evaluationKeys());
-                byte[] p = new GalleryClient(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1)));
+                io.picrypt.match.GalleryEvaluator local = new io.picrypt.match.GalleryEvaluator(new GalleryKeyOwner(gsk).evaluationKeys());
+                byte[] p = new GalleryKeyOwner(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1)));
                 for (int i = 0; i < 4; i++) {
                     long c0 = io.picrypt.server.ClusterGalleryService.processCpuNanos(), w0 = System.nanoTime();
                     local.expandProbe(p);

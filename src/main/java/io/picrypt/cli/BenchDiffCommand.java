@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.imagediff.DiffImage;
 import io.picrypt.imagediff.DiffTransport;
-import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffKeyOwner;
 import io.picrypt.imagediff.ImageDiffParameters;
-import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.imagediff.ImageDiffEvaluator;
 import io.picrypt.imagediff.ImageFiles;
 import io.picrypt.imagediff.RawImage;
 import io.picrypt.imagediff.SyntheticPair;
@@ -60,14 +60,14 @@ public final class BenchDiffCommand implements Callable<Integer> {
     record Run(double encryptMs, double serverMs, double decryptMs, double totalMs, long uploadBytes, long downloadBytes, boolean exact) {}
 
     /** Encrypt both, subtract through the transport, decrypt, compare with the plaintext difference. */
-    static Run run(ImageDiffClient client, DiffTransport transport, RawImage before, RawImage after, DiffImage expected) throws Exception {
+    static Run run(ImageDiffKeyOwner owner, DiffTransport transport, RawImage before, RawImage after, DiffImage expected) throws Exception {
         long t0 = System.nanoTime();
-        byte[] b = client.encrypt(before);
-        byte[] a = client.encrypt(after);
+        byte[] b = owner.encrypt(before);
+        byte[] a = owner.encrypt(after);
         long t1 = System.nanoTime();
         byte[] d = transport.subtract(b, a);
         long t2 = System.nanoTime();
-        DiffImage diff = client.decrypt(d);
+        DiffImage diff = owner.decrypt(d);
         long t3 = System.nanoTime();
         return new Run((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t3 - t0) / 1e6, (long) a.length + b.length, d.length, diff.equals(expected));
     }
@@ -79,9 +79,9 @@ public final class BenchDiffCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--width and --height must be >= 8 and at most " + ImageFiles.DEFAULT_MAX_PIXELS + " pixels together");
         }
         ImageDiffParameters params = layout == null ? ImageDiffParameters.standard() : ImageDiffParameters.parse(layout);
-        ImageDiffClient client = ImageDiffClient.withNewKey(params);
+        ImageDiffKeyOwner owner = ImageDiffKeyOwner.withNewKey(params);
         if (transport != null || inProcess) {
-            return measure(params, client, transport != null ? transport : DiffTransport.inProcess(new ImageDiffServer(params, ImageFiles.DEFAULT_MAX_PIXELS)),
+            return measure(params, owner, transport != null ? transport : DiffTransport.inProcess(new ImageDiffEvaluator(params, ImageFiles.DEFAULT_MAX_PIXELS)),
                     transport != null ? transport.toString() : "in-process");
         }
         if (layout != null) throw new IllegalArgumentException("--layout needs --in-process (the server evaluates the standard parameters)");
@@ -100,19 +100,19 @@ public final class BenchDiffCommand implements Callable<Integer> {
                 @Override
                 public String toString() { return "loopback HTTP"; }
             };
-            return measure(params, client, loopback, "loopback HTTP");
+            return measure(params, owner, loopback, "loopback HTTP");
         }
     }
 
-    private Integer measure(ImageDiffParameters params, ImageDiffClient client, DiffTransport t, String label) throws Exception {
+    private Integer measure(ImageDiffParameters params, ImageDiffKeyOwner owner, DiffTransport t, String label) throws Exception {
         SyntheticPair pair = SyntheticPair.generate(width, height, 6);
         if (grey) pair = pair.grey();
         DiffImage expected = DiffImage.plain(pair.before(), pair.after());
 
-        Run cold = run(client, t, pair.before(), pair.after(), expected);
-        for (int i = 0; i < warmup; i++) run(client, t, pair.before(), pair.after(), expected);
+        Run cold = run(owner, t, pair.before(), pair.after(), expected);
+        for (int i = 0; i < warmup; i++) run(owner, t, pair.before(), pair.after(), expected);
         List<Run> measured = new ArrayList<>();
-        for (int i = 0; i < runs; i++) measured.add(run(client, t, pair.before(), pair.after(), expected));
+        for (int i = 0; i < runs; i++) measured.add(run(owner, t, pair.before(), pair.after(), expected));
         boolean exact = cold.exact() && measured.stream().allMatch(Run::exact);
         double enc = Stats.median(measured.stream().mapToDouble(Run::encryptMs).toArray());
         double srv = Stats.median(measured.stream().mapToDouble(Run::serverMs).toArray());

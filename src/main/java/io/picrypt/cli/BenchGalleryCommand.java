@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.Serializer;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryResult;
-import io.picrypt.match.GalleryServer;
+import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,20 +70,20 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         }
 
         long t0 = System.nanoTime();
-        GalleryClient client = new GalleryClient(GalleryClient.generateSecretKey());
-        byte[] evalKeys = client.evaluationKeys();
-        GalleryServer server = new GalleryServer(evalKeys);
+        GalleryKeyOwner owner = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+        byte[] evalKeys = owner.evaluationKeys();
+        GalleryEvaluator evaluator = new GalleryEvaluator(evalKeys);
         int cap = GalleryParameters.BLOCK_CAPACITY;
-        List<GalleryServer.Block> blocks = new ArrayList<>();
+        List<GalleryEvaluator.Block> blocks = new ArrayList<>();
         long importBytes = 0;
         for (int from = 0; from < identities; from += cap) {
-            byte[] bulk = client.encryptBlock(Arrays.asList(gallery).subList(from, Math.min(identities, from + cap)));
+            byte[] bulk = owner.encryptBlock(Arrays.asList(gallery).subList(from, Math.min(identities, from + cap)));
             importBytes += bulk.length;
-            blocks.add(server.importBlock(bulk));
+            blocks.add(evaluator.importBlock(bulk));
         }
         double buildS = (System.nanoTime() - t0) / 1e9;
         long stored = 0;
-        for (GalleryServer.Block b : blocks) stored += GalleryServer.storedBytes(b);
+        for (GalleryEvaluator.Block b : blocks) stored += GalleryEvaluator.storedBytes(b);
 
         double[] identifyMs = new double[runs], identifyCpuMs = new double[runs], expandMs = new double[runs], productsMs = new double[runs];
         double[] expandCpuMs = new double[runs], productsCpuMs = new double[runs], compactCpuMs = new double[runs];
@@ -92,13 +92,13 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         boolean match = true;
         double maxErr = 0;
         for (int r = 0; r < runs; r++) {
-            byte[] probe = client.encryptProbe(probes[r]);
+            byte[] probe = owner.encryptProbe(probes[r]);
             probeBytes = probe.length;
             // phases timed separately first (wall and process CPU), then the whole call (the reported server time)
             long cpuA = processCpuNanos(), a = System.nanoTime();
-            List<Ciphertext> expanded = server.expandProbe(probe);
+            List<Ciphertext> expanded = evaluator.expandProbe(probe);
             long cpuB = processCpuNanos(), b = System.nanoTime();
-            List<Ciphertext> sums = server.resultCiphertexts(blocks, expanded, new long[2]);
+            List<Ciphertext> sums = evaluator.resultCiphertexts(blocks, expanded, new long[2]);
             long cpuC = processCpuNanos(), c1 = System.nanoTime();
             GalleryResult.write(blocks.stream().map(BenchGalleryCommand::liveBitmap).toList(), sums, GalleryParameters.get());
             long cpuD = processCpuNanos(), c = System.nanoTime();
@@ -108,7 +108,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
             expanded = null;
             sums = null;
             long cpu0 = processCpuNanos();
-            GalleryServer.Profiled profiled = server.identifyProfiled(blocks, probe);
+            GalleryEvaluator.Profiled profiled = evaluator.identifyProfiled(blocks, probe);
             byte[] result = profiled.result();
             long d = System.nanoTime();
             identifyCpuMs[r] = (processCpuNanos() - cpu0) / 1e6;
@@ -120,7 +120,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
             productsMs[r] = (c1 - b) / 1e6;
             identifyMs[r] = (d - c) / 1e6;
             responseBytes = result.length;
-            double[] d2 = client.decryptDistances(result, identities);
+            double[] d2 = owner.decryptDistances(result, identities);
             for (int i = 0; i < identities; i++) {
                 double plain = SyntheticEmbeddings.squaredDistance(gallery[i], probes[r]);
                 maxErr = Math.max(maxErr, Math.abs(d2[i] - plain));
@@ -132,7 +132,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
 
         // single enrollments into a fresh block (slots spread over the block), then one probe over it:
         // the distances of identities enrolled through the expansion count in max_abs_error too
-        GalleryServer.Block fresh = server.newBlock();
+        GalleryEvaluator.Block fresh = evaluator.newBlock();
         double[] enrollMs = new double[enrollments];
         long enrollBytes = 0;
         float[][] enrolled = new float[enrollments][];
@@ -140,14 +140,14 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         for (int e = 0; e < enrollments; e++) {
             enrolled[e] = e == 0 ? SyntheticEmbeddings.near(probes[0], THRESHOLD + 0.001, rnd) : SyntheticEmbeddings.unit(rnd, dim);
             slots[e] = (int) ((long) e * cap / enrollments);
-            byte[] req = client.encryptEnrollment(enrolled[e]);
+            byte[] req = owner.encryptEnrollment(enrolled[e]);
             enrollBytes = req.length;
             long a = System.nanoTime();
-            server.enroll(fresh, slots[e], req);
+            evaluator.enroll(fresh, slots[e], req);
             enrollMs[e] = (System.nanoTime() - a) / 1e6;
         }
-        long enrolledBlockBytes = GalleryServer.storedBytes(fresh);
-        double[] fd2 = client.decryptDistances(server.identify(List.of(fresh), client.encryptProbe(probes[0])), cap);
+        long enrolledBlockBytes = GalleryEvaluator.storedBytes(fresh);
+        double[] fd2 = owner.decryptDistances(evaluator.identify(List.of(fresh), owner.encryptProbe(probes[0])), cap);
         double maxErrEnrolled = 0;
         for (int e = 0; e < enrollments; e++) {
             double plain = SyntheticEmbeddings.squaredDistance(enrolled[e], probes[0]);
@@ -212,9 +212,9 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         System.exit(new picocli.CommandLine(new BenchGalleryCommand()).execute(args));
     }
 
-    private static byte[] liveBitmap(GalleryServer.Block block) {
+    private static byte[] liveBitmap(GalleryEvaluator.Block block) {
         byte[] states = block.slotStates(), bm = new byte[states.length / 8];
-        for (int s = 0; s < states.length; s++) if (states[s] == GalleryServer.SlotState.LIVE.ordinal()) bm[s >>> 3] |= (byte) (1 << (s & 7));
+        for (int s = 0; s < states.length; s++) if (states[s] == GalleryEvaluator.SlotState.LIVE.ordinal()) bm[s >>> 3] |= (byte) (1 << (s & 7));
         return bm;
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.cli.bench.Stats;
 import picocli.CommandLine.Command;
@@ -64,7 +64,7 @@ final class BenchLoadCommand implements java.util.concurrent.Callable<Integer> {
         KeysetSetup.Keys keys = KeysetSetup.create(url, null, false);
         PiCryptClient.Keyset ks = keys.keyset();
         PiCryptClient http = keys.http();
-        MatchClient crypto = new MatchClient(keys.secretKey());
+        MatchKeyOwner crypto = new MatchKeyOwner(keys.secretKey());
         Random rnd = new Random(7);
         List<float[]> people = new ArrayList<>();
         for (int i = 0; i < identities; i++) {

@@ -6,7 +6,7 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.KeysetSetup;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import static io.picrypt.match.SyntheticEmbeddings.near;
 import static io.picrypt.match.SyntheticEmbeddings.unit;
 import io.picrypt.server.PiCryptServer;
@@ -72,7 +72,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             MatchSession session = keys.session(http, null, threshold);
 
             // enrollment: client encryption in parallel, uploads from 4 connections
-            MatchClient crypto = new MatchClient(sk);
+            MatchKeyOwner crypto = new MatchKeyOwner(sk);
             double[] enrollServer = new double[enrolled];
             long[] enrollBytes = new long[enrolled];
             try (ProgressBar pb = json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(enrolled)

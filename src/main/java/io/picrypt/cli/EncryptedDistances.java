@@ -1,8 +1,8 @@
 package io.picrypt.cli;
 
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchEvaluator;
 
 import java.util.List;
 import java.util.stream.IntStream;
@@ -13,16 +13,16 @@ import java.util.stream.IntStream;
  * decryption here), so the harness can check every decision on encrypted distances equals the plaintext one.
  */
 final class EncryptedDistances {
-    private final MatchClient client = new MatchClient(MatchClient.generateSecretKey());
-    private final MatchServer server = new MatchServer();
+    private final MatchKeyOwner owner = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
+    private final MatchEvaluator evaluator = new MatchEvaluator();
 
     /** Decrypted squared distances, one per pair, in order. */
     double[] squaredDistances(List<float[]> a, List<float[]> b) {
         if (a.size() != b.size()) throw new IllegalArgumentException("pair lists differ in length");
         return IntStream.range(0, a.size()).parallel().mapToDouble(i -> {
-            byte[] template = client.encryptTemplate(a.get(i));
-            byte[] probe = client.encryptProbe(b.get(i));
-            return client.decryptVerify(server.verify(List.of(template), probe))[0];
+            byte[] template = owner.encryptTemplate(a.get(i));
+            byte[] probe = owner.encryptProbe(b.get(i));
+            return owner.decryptVerify(evaluator.verify(List.of(template), probe))[0];
         }).toArray();
     }
 

@@ -1,7 +1,7 @@
 package io.picrypt.client;
 
 import io.picrypt.ckks.SecretKey;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryCompaction;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
@@ -60,7 +60,7 @@ public final class GalleryCompactor {
             }
             progress.accept(b + 1);
         }
-        GalleryClient crypto = new GalleryClient(gallerySk);
+        GalleryKeyOwner crypto = new GalleryKeyOwner(gallerySk);
         List<byte[]> imports = new ArrayList<>();
         int cap = GalleryParameters.BLOCK_CAPACITY;
         for (int from = 0; from < names.size(); from += cap) {

@@ -4,7 +4,7 @@ import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.imagediff.DiffImage;
 import io.picrypt.imagediff.DiffRequest;
-import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffKeyOwner;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.ProgressListener;
 import io.picrypt.imagediff.RawImage;
@@ -15,7 +15,7 @@ import io.picrypt.imagediff.RawImage;
  */
 public final class ImageDiffSession {
     private final PiCryptClient http;
-    private final ImageDiffClient crypto;
+    private final ImageDiffKeyOwner crypto;
 
     /** Progress of the four phases; each gets done-of-total counts (ciphertexts or bytes; total -1 = unknown). */
     public interface Progress {
@@ -37,7 +37,7 @@ public final class ImageDiffSession {
 
     public ImageDiffSession(PiCryptClient http, SecretKey sk) {
         this.http = http;
-        this.crypto = new ImageDiffClient(ImageDiffParameters.standard(), sk);
+        this.crypto = new ImageDiffKeyOwner(ImageDiffParameters.standard(), sk);
     }
 
     /** The image-difference key of a key directory, created on first use (it is local-only: nothing is registered). */

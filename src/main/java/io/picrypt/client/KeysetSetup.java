@@ -2,8 +2,8 @@ package io.picrypt.client;
 
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.face.FacePipeline;
-import io.picrypt.match.GalleryClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +66,8 @@ public final class KeysetSetup {
      * @throws ClientException when the server refuses or cannot be reached
      */
     public static Keys create(URI server, String registrationToken, boolean gallery) {
-        SecretKey sk = MatchClient.generateSecretKey();
-        SecretKey gallerySk = gallery ? GalleryClient.generateSecretKey() : null;
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
+        SecretKey gallerySk = gallery ? GalleryKeyOwner.generateSecretKey() : null;
         String registration = registrationToken == null || registrationToken.isBlank() ? null : registrationToken;
         PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server, MatchParameters.get().fingerprintHex(), registration,
                 KeyDirectory.keyCheck(sk), gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk));
@@ -95,12 +95,12 @@ public final class KeysetSetup {
 
     /** Generates a gallery key for the keyset {@code http} talks to and uploads its evaluation keys. */
     public static GalleryKey addGalleryKey(PiCryptClient http) {
-        SecretKey gallerySk = GalleryClient.generateSecretKey();
+        SecretKey gallerySk = GalleryKeyOwner.generateSecretKey();
         return new GalleryKey(gallerySk, uploadEvaluationKeys(http, gallerySk));
     }
 
     private static int uploadEvaluationKeys(PiCryptClient http, SecretKey gallerySk) {
-        byte[] keys = new GalleryClient(gallerySk).evaluationKeys();
+        byte[] keys = new GalleryKeyOwner(gallerySk).evaluationKeys();
         http.uploadGalleryKeys(keys);
         return keys.length;
     }

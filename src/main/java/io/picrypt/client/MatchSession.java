@@ -8,10 +8,10 @@ import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -31,10 +31,10 @@ import java.util.function.Supplier;
 public final class MatchSession {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatchSession.class);
     private final PiCryptClient http;
-    private final MatchClient crypto;
+    private final MatchKeyOwner crypto;
     private final FacePipeline pipeline;
     private final double threshold;
-    private final GalleryClient gallery;
+    private final GalleryKeyOwner gallery;
     /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
     private final String keyCheck, galleryKeyCheck;
 
@@ -141,10 +141,10 @@ public final class MatchSession {
 
     /** With {@code gallerySk} (may be null) identification also covers the keyset's bulk gallery. */
     public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, FacePipeline pipeline, double threshold) {
-        this.gallery = gallerySk == null ? null : new GalleryClient(gallerySk);
+        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
-        this.crypto = new MatchClient(sk);
+        this.crypto = new MatchKeyOwner(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
         this.keyCheck = KeyDirectory.keyCheck(sk);
@@ -455,7 +455,7 @@ public final class MatchSession {
         long t2 = System.nanoTime();
         checkKey(reply.keyCheck(), keyCheck, "secret key");
         // every template's planted check values must be the name's: another name's template or answer is an error
-        MatchClient.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
+        MatchKeyOwner.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
         double[] d = checked.distances();
         if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
         double best = Double.POSITIVE_INFINITY;
@@ -491,7 +491,7 @@ public final class MatchSession {
     /**
      * On by default: every 1:N MATCH is confirmed before it is returned ({@link Identification#confirmation()}). The
      * client downloads the matched name's 1:1 templates (GET .../identities/{name}/templates, 30,784 B each), decrypts
-     * them with the name's planted check values checked ({@link MatchClient#decryptTemplate(byte[], String)}: another
+     * them with the name's planted check values checked ({@link MatchKeyOwner#decryptTemplate(byte[], String)}: another
      * name's or keyset's template, or a garbled one, is refused), rebuilds the name's gallery entry from them (the
      * template; the normalised mean for several, as enrollment made it) and requires the probe's plaintext squared distance
      * to it to equal the gallery's to within {@link #CONFIRM_TOLERANCE}. A disagreement is an
@@ -506,11 +506,11 @@ public final class MatchSession {
 
     /**
      * Largest honest |d^2(gallery) - d^2(checked templates)|: the gallery's inner product is off by at most
-     * {@link GalleryClient#NOISE_BOUND} + {@link GalleryParameters#COMPACT_SWITCH_ERROR} (d^2 = 2 - 2<x,p>: twice that),
+     * {@link GalleryKeyOwner#NOISE_BOUND} + {@link GalleryParameters#COMPACT_SWITCH_ERROR} (d^2 = 2 - 2<x,p>: twice that),
      * the decrypted templates by ~1e-6 per value (|d^2 error| < 1e-4 at 512 values, counted twice: at enrollment and
      * here), plus float rounding.
      */
-    static final double CONFIRM_TOLERANCE = 2 * (GalleryClient.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
+    static final double CONFIRM_TOLERANCE = 2 * (GalleryKeyOwner.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
 
     /**
      * Confirms {@code id}'s MATCH (if any) as {@link #confirmMatches} describes; {@code seen} caches each name's downloaded
@@ -552,13 +552,13 @@ public final class MatchSession {
      * @throws io.picrypt.match.IntegrityException when a template is not one of the name's (another name's or keyset's,
      *         garbled), there is none, or the distances disagree by more than {@link #CONFIRM_TOLERANCE}: no decision
      */
-    public static Confirmation confirmAgainst(MatchClient crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+    public static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
         String name = IdentityNames.normalizeForLookup(match.name());
         if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
         List<float[]> vectors = new ArrayList<>();
         int unchecked = 0;
         for (byte[] t : templates) {
-            MatchClient.TemplateContent c;
+            MatchKeyOwner.TemplateContent c;
             try {
                 c = crypto.decryptTemplate(t, name);
             } catch (io.picrypt.ckks.CkksException e) { // IntegrityException included

@@ -1,6 +1,5 @@
 package io.picrypt.imagediff;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -96,10 +95,6 @@ public final class DiffImage {
         }
         return new RawImage(width, height, 3, out);
     }
-
-    public BufferedImage absoluteImage() { return ImageFiles.toBufferedImage(absolute()); }
-
-    public BufferedImage signedImage() { return ImageFiles.toBufferedImage(signed()); }
 
     public void writeAbsolutePng(Path file) { ImageFiles.writePng(absolute(), file); }
 

@@ -6,7 +6,7 @@ import io.picrypt.ckks.MalformedFrameException;
 
 /**
  * The body of {@code POST /v1/keysets/{id}/image-diff}: "PCDR" v1 | beforeLength (u32) | PCIM before | PCIM after.
- * Only the framing is checked here; {@link ImageDiffServer#subtract} validates both images.
+ * Only the framing is checked here; {@link ImageDiffEvaluator#subtract} validates both images.
  */
 public final class DiffRequest {
     private static final String MAGIC = "PCDR";

@@ -11,7 +11,7 @@ public interface DiffTransport {
     /** PCIM before, PCIM after in; PCID (after - before) out. */
     byte[] subtract(byte[] beforeBlob, byte[] afterBlob) throws IOException;
 
-    static DiffTransport inProcess(ImageDiffServer server) {
-        return server::subtract;
+    static DiffTransport inProcess(ImageDiffEvaluator evaluator) {
+        return evaluator::subtract;
     }
 }

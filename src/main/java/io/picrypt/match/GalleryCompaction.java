@@ -87,7 +87,7 @@ public final class GalleryCompaction {
      */
     public static float[][] decryptLive(SecretKey gallerySk, byte[] stored) {
         var params = GalleryParameters.get();
-        FrameReader r = FrameReader.open(stored, GalleryServer.STORE_MAGIC, 1, "stored gallery block");
+        FrameReader r = FrameReader.open(stored, GalleryEvaluator.STORE_MAGIC, 1, "stored gallery block");
         byte[] slots = r.bytes(GalleryParameters.BLOCK_CAPACITY);
         List<byte[]> columns = r.blobs(GalleryParameters.COLUMNS, "column", 1, Integer.MAX_VALUE);
         r.end();

@@ -64,7 +64,7 @@ public final class GalleryParameters {
     static {
         long q0 = PARAMS.dataPrime(STORE_LEVEL);
         if (4.0 * LAZY_CHUNK * q0 >= 0x1p64) throw new ExceptionInInitializerError("q0 too large for lazy accumulation");
-        // |<x,p>| <= 1.01 for the accepted norms (GalleryClient): results stay below q0/2 with a factor ~3.9 to spare
+        // |<x,p>| <= 1.01 for the accepted norms (GalleryKeyOwner): results stay below q0/2 with a factor ~3.9 to spare
         if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
         // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare),
         // and the bit-packed halves end on byte boundaries (no padding bits a parser would have to check)

@@ -27,7 +27,7 @@ public final class TemplateChecks {
     public static final int COUNT = 64;
     /**
      * Magnitude of each check value. L1 norm per template = COUNT * VALUE = 16, which adds 19.5 * 8 * 16 / 2^27 = 1.9e-5
-     * to the worst-case decryption error ({@link MatchClient#NOISE_BOUND}); a different template's checks move a free
+     * to the worst-case decryption error ({@link MatchKeyOwner#NOISE_BOUND}); a different template's checks move a free
      * coefficient by ~VALUE * |x_l| * sqrt(2 * 9) ~ 0.05 for a unit-norm probe, ~600x the bound.
      */
     public static final double VALUE = 0.25;
@@ -77,7 +77,7 @@ public final class TemplateChecks {
 
     /**
      * The check values' share of the product of a template of {@code name} with the probe of {@code probe}: the
-     * negacyclic product C(X) * P(X) with P(X) = sum_j x_j X^-j (the probe layout of {@link MatchClient#encryptProbe}),
+     * negacyclic product C(X) * P(X) with P(X) = sum_j x_j X^-j (the probe layout of {@link MatchKeyOwner#encryptProbe}),
      * N coefficients. A template at window k of a packed ciphertext contributes this shifted by 512k.
      */
     public static double[] contribution(double[] check, float[] probe) {

@@ -14,7 +14,7 @@ import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryPosition;
 import io.picrypt.match.GalleryResult;
-import io.picrypt.match.GalleryServer;
+import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.GalleryStore;
 import io.picrypt.store.PostgresStore;
@@ -97,14 +97,14 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    private record Parsed(long version, GalleryServer.Block block) {}
+    private record Parsed(long version, GalleryEvaluator.Block block) {}
 
     private final GalleryStore store;
     private final HazelcastInstance hz;
     private final IMap<BlockKey, BlockValue> blocks;
     private final IMap<String, Meta> meta;
     private final IExecutorService exec;
-    private final ConcurrentHashMap<String, GalleryServer> servers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, GalleryEvaluator> evaluators = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, Parsed> parsed = new ConcurrentHashMap<>();
     /** The quota check before a block is added (as in {@link LocalGalleryService}); none until {@link #admitWith}. */
     private volatile LocalGalleryService.BlockAdmission admission = (k, b, n) -> {};
@@ -199,7 +199,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public Info info(String id, boolean names) {
-        GalleryServer gs = server(id, false);
+        GalleryEvaluator gs = evaluator(id, false);
         if (gs == null) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
         List<GalleryStore.GalleryName> all = store.galleryNames(id);
         return new Info(true, all.size(), loaded(id), store.galleryBytes(id),
@@ -208,7 +208,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public void setKeys(String id, byte[] keys) {
-        new GalleryServer(keys); // validates before anything is stored
+        new GalleryEvaluator(keys); // validates before anything is stored
         locked(id, () -> {
             store.setEvaluationKeys(id, keys);
             everywhere(new Forget(id, false));
@@ -218,7 +218,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public Imported importBlock(String id, GalleryFrames.Import imp) {
-        GalleryServer gs = server(id, true);
+        GalleryEvaluator gs = evaluator(id, true);
         return locked(id, () -> {
             int count = loaded(id);
             Set<String> seen = new HashSet<>();
@@ -229,7 +229,7 @@ public final class ClusterGalleryService implements GalleryService {
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
             admission.admit(id, count, imp.block().length);
-            GalleryServer.Block block = gs.importBlock(imp.block());
+            GalleryEvaluator.Block block = gs.importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
             }
@@ -249,7 +249,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public Enrolled enroll(String id, String name, byte[] enrollment) {
-        server(id, true);
+        evaluator(id, true);
         return locked(id, () -> {
             int count = loaded(id);
             List<GalleryStore.GalleryName> names = store.galleryNames(id);
@@ -274,7 +274,7 @@ public final class ClusterGalleryService implements GalleryService {
     @Override
     public Enrolled replace(String id, String name, byte[] enrollment) {
         io.picrypt.ckks.Serializer.readCiphertext(enrollment, GalleryParameters.get()); // malformed: refused before the old entry goes
-        server(id, true);
+        evaluator(id, true);
         return locked(id, () -> { // IMap locks are reentrant for the holding thread: delete and enroll take it again
             delete(id, name);
             return enroll(id, name, enrollment);
@@ -283,7 +283,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public boolean delete(String id, String name) {
-        if (server(id, false) == null) return false;
+        if (evaluator(id, false) == null) return false;
         return locked(id, () -> {
             loaded(id);
             var at = store.galleryNames(id).stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
@@ -296,7 +296,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public GalleryFrames.Answer identify(String id, byte[] probe) {
-        server(id, true);
+        evaluator(id, true);
         int count = loaded(id);
         if (count == 0) {
             return new GalleryFrames.Answer(List.of(), List.of(), GalleryResult.write(List.of(), List.of(), GalleryParameters.get()));
@@ -358,7 +358,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public Compacted compact(String id, int expectedBlocks, List<GalleryFrames.Import> imports) {
-        GalleryServer gs = server(id, true);
+        GalleryEvaluator gs = evaluator(id, true);
         return locked(id, () -> {
             int count = loaded(id);
             if (count != expectedBlocks) {
@@ -369,7 +369,7 @@ public final class ClusterGalleryService implements GalleryService {
             List<String> live = store.galleryNames(id).stream().map(GalleryStore.GalleryName::name).toList();
             List<byte[]> data = new ArrayList<>();
             List<List<String>> names = GalleryService.checkCompaction(live, imports, imp -> {
-                GalleryServer.Block b = gs.importBlock(imp.block());
+                GalleryEvaluator.Block b = gs.importBlock(imp.block());
                 data.add(b.toBytes());
                 return b.liveCount();
             });
@@ -522,30 +522,30 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    private GalleryServer server(String id, boolean required) {
-        GalleryServer gs = servers.get(id);
+    private GalleryEvaluator evaluator(String id, boolean required) {
+        GalleryEvaluator gs = evaluators.get(id);
         if (gs != null) return gs;
         byte[] keys = store.evaluationKeys(id).orElse(null);
         if (keys == null) {
             if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
             return null;
         }
-        return servers.computeIfAbsent(id, k -> new GalleryServer(keys));
+        return evaluators.computeIfAbsent(id, k -> new GalleryEvaluator(keys));
     }
 
     /** A private, mutable copy of the block as stored in the map (null if absent). */
-    private GalleryServer.Block copy(GalleryServer gs, BlockKey key) {
+    private GalleryEvaluator.Block copy(GalleryEvaluator gs, BlockKey key) {
         BlockValue v = blocks.get(key);
         return v == null ? null : gs.readBlock(v.data());
     }
 
     /** The block as this member holds it (it owns the key), parsed once per version. */
-    private GalleryServer.Block local(GalleryServer gs, BlockKey key) {
+    private GalleryEvaluator.Block local(GalleryEvaluator gs, BlockKey key) {
         BlockValue v = blocks.get(key);
         if (v == null) return null;
         Parsed p = parsed.get(key);
         if (p != null && p.version() == v.version()) return p.block();
-        GalleryServer.Block b = gs.readBlock(v.data());
+        GalleryEvaluator.Block b = gs.readBlock(v.data());
         parsed.put(key, new Parsed(v.version(), b));
         return b;
     }
@@ -617,14 +617,14 @@ public final class ClusterGalleryService implements GalleryService {
         public Part call() {
             long t0 = System.nanoTime(), c0 = processCpuNanos();
             ClusterGalleryService s = of(hz);
-            GalleryServer gs = s.server(keyset, true);
+            GalleryEvaluator gs = s.evaluator(keyset, true);
             List<BlockKey> mine = new ArrayList<>();
             for (BlockKey k : s.blocks.localKeySet()) if (k.keyset().equals(keyset) && k.block() < count) mine.add(k);
             mine.sort(Comparator.comparingInt(BlockKey::block));
             List<Integer> numbers = new ArrayList<>();
-            List<GalleryServer.Block> held = new ArrayList<>();
+            List<GalleryEvaluator.Block> held = new ArrayList<>();
             for (BlockKey k : mine) {
-                GalleryServer.Block b = s.local(gs, k);
+                GalleryEvaluator.Block b = s.local(gs, k);
                 if (b == null) continue;
                 numbers.add(k.block());
                 held.add(b);
@@ -655,9 +655,9 @@ public final class ClusterGalleryService implements GalleryService {
         @Override
         public Integer call() {
             ClusterGalleryService s = of(hz);
-            GalleryServer gs = s.server(keyset, true);
+            GalleryEvaluator gs = s.evaluator(keyset, true);
             // a private copy: identifies on this member keep computing on the published block until the store commit
-            GalleryServer.Block b = fresh ? gs.newBlock() : s.copy(gs, key);
+            GalleryEvaluator.Block b = fresh ? gs.newBlock() : s.copy(gs, key);
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             int slot = b.firstFreeSlot();
             if (slot < 0) return -1;
@@ -692,8 +692,8 @@ public final class ClusterGalleryService implements GalleryService {
         @Override
         public Boolean call() {
             ClusterGalleryService s = of(hz);
-            GalleryServer gs = s.server(keyset, true);
-            GalleryServer.Block b = s.copy(gs, key); // a private copy, published after the store commit
+            GalleryEvaluator gs = s.evaluator(keyset, true);
+            GalleryEvaluator.Block b = s.copy(gs, key); // a private copy, published after the store commit
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             gs.delete(b, slot);
             byte[] data = b.toBytes();
@@ -750,7 +750,7 @@ public final class ClusterGalleryService implements GalleryService {
         public Void call() {
             ClusterGalleryService s = LOCAL.get(hz.getName());
             if (s == null) return null;
-            s.servers.remove(keyset);
+            s.evaluators.remove(keyset);
             if (blocks) s.parsed.keySet().removeIf(k -> k.keyset().equals(keyset));
             return null;
         }

@@ -30,7 +30,7 @@ public interface GalleryService extends AutoCloseable {
 
     Info info(String keysetId, boolean names);
 
-    /** Stores (replacing) the keyset's gallery evaluation keys, validated first ({@code GalleryServer}'s rules). */
+    /** Stores (replacing) the keyset's gallery evaluation keys, validated first ({@code GalleryEvaluator}'s rules). */
     void setKeys(String keysetId, byte[] keys);
 
     /** Appends one imported block (names in slot order); names must be new to the gallery and distinct. */

@@ -6,7 +6,7 @@ import io.picrypt.http.Bodies;
 import io.picrypt.http.RouteTable;
 import io.picrypt.imagediff.DiffRequest;
 import io.picrypt.imagediff.ImageDiffParameters;
-import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.imagediff.ImageDiffEvaluator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import spark.Request;
@@ -23,14 +23,14 @@ final class ImageDiffRoutes {
     private final ServerConfig config;
     private final Limits limits;
     private final KeysetAccess access;
-    private final ImageDiffServer imageDiff;
+    private final ImageDiffEvaluator imageDiff;
     private final FairSlots slots;
 
     ImageDiffRoutes(ServerConfig config, KeysetAccess access) {
         this.config = config;
         this.limits = config.limits();
         this.access = access;
-        this.imageDiff = new ImageDiffServer(ImageDiffParameters.standard(), config.maxImagePixels());
+        this.imageDiff = new ImageDiffEvaluator(ImageDiffParameters.standard(), config.maxImagePixels());
         this.slots = new FairSlots(limits.imageDiffSlots(), limits.imageDiffSlotsPerKeyset());
     }
 

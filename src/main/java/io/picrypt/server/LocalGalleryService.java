@@ -5,7 +5,7 @@ import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryPosition;
 import io.picrypt.match.GalleryResult;
-import io.picrypt.match.GalleryServer;
+import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.store.GalleryStore;
 
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
  */
 public final class LocalGalleryService implements GalleryService {
     /** A keyset's gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
-    record Loaded(GalleryServer server, List<GalleryServer.Block> blocks, List<GalleryFrames.Entry> entries) {
+    record Loaded(GalleryEvaluator evaluator, List<GalleryEvaluator.Block> blocks, List<GalleryFrames.Entry> entries) {
         /** Estimated heap (expansion keys + blocks), the cache's weight (PiCryptServer's measured constants). */
         long heapBytes() {
             return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_HEAP_BYTES;
@@ -88,7 +88,7 @@ public final class LocalGalleryService implements GalleryService {
 
     @Override
     public void setKeys(String id, byte[] keys) {
-        GalleryServer gs = new GalleryServer(keys); // validates: exactly the expansion keys, our parameters
+        GalleryEvaluator gs = new GalleryEvaluator(keys); // validates: exactly the expansion keys, our parameters
         synchronized (lock(id)) {
             store.setEvaluationKeys(id, keys);
             drop(id);
@@ -107,7 +107,7 @@ public final class LocalGalleryService implements GalleryService {
                 if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
             }
             admission.admit(id, g.blocks().size(), imp.block().length);
-            GalleryServer.Block block = g.server().importBlock(imp.block());
+            GalleryEvaluator.Block block = g.evaluator().importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
             }
@@ -116,11 +116,11 @@ public final class LocalGalleryService implements GalleryService {
                 drop(id);
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
+            List<GalleryEvaluator.Block> blocks = new ArrayList<>(g.blocks());
             blocks.add(block);
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             for (int i = 0; i < imp.names().size(); i++) entries.add(new GalleryFrames.Entry(new GalleryPosition(no, i).index(), imp.names().get(i)));
-            publish(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
             return new Imported(no, entries.size());
         }
     }
@@ -132,17 +132,17 @@ public final class LocalGalleryService implements GalleryService {
             if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
                 throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
             }
-            List<GalleryServer.Block> blocks = new ArrayList<>(g.blocks());
+            List<GalleryEvaluator.Block> blocks = new ArrayList<>(g.blocks());
             int no = blocks.size() - 1;
-            GalleryServer.Block block = no >= 0 ? blocks.get(no) : null;
+            GalleryEvaluator.Block block = no >= 0 ? blocks.get(no) : null;
             if (block == null || block.firstFreeSlot() < 0) {
                 admission.admit(id, blocks.size(), PiCryptServer.BLOCK_HEAP_BYTES);
-                block = g.server().newBlock();
+                block = g.evaluator().newBlock();
                 blocks.add(block);
                 no = blocks.size() - 1;
             }
             GalleryPosition at = new GalleryPosition(no, block.firstFreeSlot());
-            g.server().enroll(block, at.slot(), enrollment); // validates; publishes a new snapshot of the block
+            g.evaluator().enroll(block, at.slot(), enrollment); // validates; publishes a new snapshot of the block
             try {
                 store.putGalleryName(id, at.block(), block.toBytes(), name, at.slot());
             } catch (RuntimeException ex) {
@@ -151,7 +151,7 @@ public final class LocalGalleryService implements GalleryService {
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.add(new GalleryFrames.Entry(at.index(), name));
-            publish(id, new Loaded(g.server(), List.copyOf(blocks), List.copyOf(entries)));
+            publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
             return new Enrolled(name, at, entries.size());
         }
     }
@@ -174,8 +174,8 @@ public final class LocalGalleryService implements GalleryService {
             GalleryFrames.Entry e = g.entries().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
             if (e == null) return false;
             GalleryPosition at = GalleryPosition.of(e.position());
-            GalleryServer.Block block = g.blocks().get(at.block());
-            g.server().delete(block, at.slot());
+            GalleryEvaluator.Block block = g.blocks().get(at.block());
+            g.evaluator().delete(block, at.slot());
             try {
                 store.removeFromGallery(id, at.block(), block.toBytes(), name);
             } catch (RuntimeException ex) {
@@ -184,7 +184,7 @@ public final class LocalGalleryService implements GalleryService {
             }
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.remove(e);
-            publish(id, new Loaded(g.server(), g.blocks(), List.copyOf(entries)));
+            publish(id, new Loaded(g.evaluator(), g.blocks(), List.copyOf(entries)));
             return true;
         }
     }
@@ -195,7 +195,7 @@ public final class LocalGalleryService implements GalleryService {
         // an empty gallery answers without expanding the probe (the expansion is most of the cost)
         byte[] result = g.blocks().isEmpty()
                 ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get())
-                : g.server().identify(g.blocks(), probe);
+                : g.evaluator().identify(g.blocks(), probe);
         return new GalleryFrames.Answer(IntStream.range(0, g.blocks().size()).boxed().toList(), liveEntries(g, newest(id), result), result);
     }
 
@@ -210,7 +210,7 @@ public final class LocalGalleryService implements GalleryService {
             if (imports.size() > expectedBlocks) throw ApiException.badRequest("a compaction may not add blocks");
             List<byte[]> data = new ArrayList<>();
             List<List<String>> names = GalleryService.checkCompaction(g.entries().stream().map(GalleryFrames.Entry::name).toList(), imports, imp -> {
-                GalleryServer.Block b = g.server().importBlock(imp.block());
+                GalleryEvaluator.Block b = g.evaluator().importBlock(imp.block());
                 data.add(b.toBytes());
                 return b.liveCount();
             });
@@ -274,14 +274,14 @@ public final class LocalGalleryService implements GalleryService {
                 if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
                 return null;
             }
-            g = read(id, new GalleryServer(keys));
+            g = read(id, new GalleryEvaluator(keys));
             publish(id, g);
             return g;
         }
     }
 
-    private Loaded read(String id, GalleryServer gs) {
-        List<GalleryServer.Block> blocks = new ArrayList<>();
+    private Loaded read(String id, GalleryEvaluator gs) {
+        List<GalleryEvaluator.Block> blocks = new ArrayList<>();
         for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
         List<GalleryFrames.Entry> entries = new ArrayList<>();
         for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));

@@ -7,7 +7,7 @@ import io.picrypt.http.ApiPaths;
 import io.picrypt.http.Bodies;
 import io.picrypt.http.Json;
 import io.picrypt.http.RouteTable;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.match.TemplateList;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.StoreException;
@@ -26,7 +26,7 @@ final class TemplateRoutes {
     private final Quotas quotas;
     private final KeysetAccess access;
     private final NameReservations names;
-    private final MatchServer match = new MatchServer();
+    private final MatchEvaluator match = new MatchEvaluator();
 
     TemplateRoutes(ServerConfig config, EnrollmentStore store, Quotas quotas, KeysetAccess access, NameReservations names) {
         this.config = config;

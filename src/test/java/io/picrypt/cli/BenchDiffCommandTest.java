@@ -3,7 +3,7 @@ package io.picrypt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.picrypt.imagediff.DiffImage;
-import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffKeyOwner;
 import io.picrypt.imagediff.ImageDiffParameters;
 import io.picrypt.imagediff.SyntheticPair;
 import org.junit.jupiter.api.Test;
@@ -51,19 +51,19 @@ class BenchDiffCommandTest {
 
     @Test
     void aPluggedTransportIsUsedAndAWrongOneIsNotExact() throws Exception {
-        ImageDiffClient client = ImageDiffClient.withNewKey(ImageDiffParameters.standard());
+        ImageDiffKeyOwner owner = ImageDiffKeyOwner.withNewKey(ImageDiffParameters.standard());
         SyntheticPair pair = SyntheticPair.generate(32, 24, 2);
         DiffImage expected = DiffImage.plain(pair.before(), pair.after());
         AtomicInteger calls = new AtomicInteger();
-        io.picrypt.imagediff.ImageDiffServer server = new io.picrypt.imagediff.ImageDiffServer();
-        BenchDiffCommand.Run ok = BenchDiffCommand.run(client, (b, a) -> {
+        io.picrypt.imagediff.ImageDiffEvaluator evaluator = new io.picrypt.imagediff.ImageDiffEvaluator();
+        BenchDiffCommand.Run ok = BenchDiffCommand.run(owner, (b, a) -> {
             calls.incrementAndGet();
-            return server.subtract(b, a);
+            return evaluator.subtract(b, a);
         }, pair.before(), pair.after(), expected);
         assertTrue(ok.exact());
         assertEquals(1, calls.get());
         // a server that swaps the operands returns before - after: detected as not exact
-        BenchDiffCommand.Run swapped = BenchDiffCommand.run(client, (b, a) -> server.subtract(a, b), pair.before(), pair.after(), expected);
+        BenchDiffCommand.Run swapped = BenchDiffCommand.run(owner, (b, a) -> evaluator.subtract(a, b), pair.before(), pair.after(), expected);
         assertFalse(swapped.exact());
     }
 }

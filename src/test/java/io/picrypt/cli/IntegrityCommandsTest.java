@@ -127,7 +127,7 @@ class IntegrityCommandsTest {
                 p.setBytes(1, rot);
                 assertEquals(1, p.executeUpdate());
             }
-            ClientException e = assertThrows(ClientException.class, () -> http.verify("alice", new io.picrypt.match.MatchClient(
+            ClientException e = assertThrows(ClientException.class, () -> http.verify("alice", new io.picrypt.match.MatchKeyOwner(
                     new KeyDirectory(Path.of(keys)).readSecretKey(null)).encryptProbe(io.picrypt.match.SyntheticEmbeddings.unit(new java.util.SplittableRandom(1)))));
             assertEquals(409, e.status(), e.getMessage());
             r = run("verify", "--keys", keys, "--models", MODELS.toString(), "--name", "alice", photo(tmp, 0).toString());

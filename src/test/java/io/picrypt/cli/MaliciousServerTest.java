@@ -102,7 +102,7 @@ class MaliciousServerTest {
 
             // 3. a template without check values (an old enrollment, or one the server made up) in a keyset made with
             // them: refused, since every template of this keyset was enrolled with check values
-            byte[] unplanted = new io.picrypt.match.MatchClient(new KeyDirectory(Path.of(keys)).readSecretKey(null))
+            byte[] unplanted = new io.picrypt.match.MatchKeyOwner(new KeyDirectory(Path.of(keys)).readSecretKey(null))
                     .encryptTemplate(embeddings[1]);
             http.enroll("alice", unplanted, true);
             Object[] r = verify(keys, null, "alice", photo(tmp, 1));
@@ -128,7 +128,7 @@ class MaliciousServerTest {
             assertFalse(new KeyDirectory(Path.of(keys)).templateChecksRequired());
             var config = new KeyDirectory(Path.of(keys)).readConfig();
             var sk = new KeyDirectory(Path.of(keys)).readSecretKey(null);
-            new PiCryptClient(config).enroll("carol", new io.picrypt.match.MatchClient(sk).encryptTemplate(embeddings[2]), true);
+            new PiCryptClient(config).enroll("carol", new io.picrypt.match.MatchKeyOwner(sk).encryptTemplate(embeddings[2]), true);
             Object[] r = verify(keys, null, "carol", photo(tmp, 2));
             assertEquals(0, r[0], r[1] + " " + r[2]);
             assertTrue(((String) r[2]).contains("enrolled before check values") && ((String) r[2]).contains("enroll 'carol' again"), (String) r[2]);

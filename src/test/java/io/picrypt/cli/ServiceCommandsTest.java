@@ -140,7 +140,7 @@ class ServiceCommandsTest {
             java.net.URI url = java.net.URI.create("http://127.0.0.1:" + server.port());
             // the key directory as versions before the gallery wrote it
             var dir = new io.picrypt.client.KeyDirectory(tmp.resolve("keys"));
-            var sk = io.picrypt.match.MatchClient.generateSecretKey();
+            var sk = io.picrypt.match.MatchKeyOwner.generateSecretKey();
             dir.writeSecretKey(sk, null, false);
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
             dir.writeConfig(new io.picrypt.client.ClientConfig(url, ks.id(), ks.token(), ks.params()));

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.server.PiCryptServer;
 import io.picrypt.server.ServerConfig;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class ClientSecurityTest {
     @Test
     void keyFilesAreOwnerOnlyAndPassphraseSealed() throws Exception {
         KeyDirectory dir = new KeyDirectory(tmp.resolve("keys"));
-        SecretKey sk = MatchClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
         dir.writeSecretKey(sk, "correct horse".toCharArray(), false);
         dir.writeConfig(new ClientConfig(URI.create("http://127.0.0.1:1"), "ks_x", "pct_y", "p"));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.dir())));
@@ -87,7 +87,7 @@ class ClientSecurityTest {
             try {
                 URI via = URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
                 PiCryptClient.Keyset ks = PiCryptClient.createKeyset(via, MatchParameters.get().fingerprintHex());
-                SecretKey sk = MatchClient.generateSecretKey();
+                SecretKey sk = MatchKeyOwner.generateSecretKey();
                 MatchSession s = GallerySessions.session(new PiCryptClient(via, ks.id(), ks.token()), sk, null, 1.30);
                 Random r = new Random(1);
                 float[] alice = io.picrypt.match.SyntheticEmbeddings.unit(r), bob = io.picrypt.match.SyntheticEmbeddings.unit(r);
@@ -98,7 +98,7 @@ class ClientSecurityTest {
                 s.verifyEmbedding("bob", alice);
 
                 byte[] skBytes = Serializer.writeSecretKey(sk), gskBytes = Serializer.writeSecretKey(GallerySessions.key());
-                MatchServer check = new MatchServer();
+                MatchEvaluator check = new MatchEvaluator();
                 ObjectMapper json = new ObjectMapper();
                 assertTrue(seen.size() >= 6);
                 assertTrue(seen.stream().anyMatch(x -> x.path().endsWith("/gallery/identify")), "identify went to the gallery");
@@ -107,7 +107,7 @@ class ClientSecurityTest {
                     assertFalse(containsWindow(rec.body(), gskBytes), "gallery secret key material in " + rec.path());
                     if (rec.body().length == 0) continue;
                     if (rec.path().endsWith("/gallery/keys")) {
-                        new io.picrypt.match.GalleryServer(rec.body()); // parses as evaluation keys (public), nothing else
+                        new io.picrypt.match.GalleryEvaluator(rec.body()); // parses as evaluation keys (public), nothing else
                         continue;
                     }
                     if (rec.path().contains("/gallery/")) {

@@ -2,7 +2,7 @@ package io.picrypt.client;
 
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.face.FacePipeline;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 
 /**
  * Test sessions with a gallery key, as 'picrypt keys init' makes them: identification runs over the keyset's 1:N
@@ -18,8 +18,8 @@ public final class GallerySessions {
     /** The shared gallery secret key of this test JVM. */
     public static synchronized SecretKey key() {
         if (key == null) {
-            key = GalleryClient.generateSecretKey();
-            evaluationKeys = new GalleryClient(key).evaluationKeys();
+            key = GalleryKeyOwner.generateSecretKey();
+            evaluationKeys = new GalleryKeyOwner(key).evaluationKeys();
         }
         return key;
     }

@@ -16,14 +16,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class ImageDiffTest {
     static final Random rnd = new Random(6);
     static ImageDiffParameters params;
-    static ImageDiffClient client;
-    static ImageDiffServer server;
+    static ImageDiffKeyOwner owner;
+    static ImageDiffEvaluator evaluator;
 
     @BeforeAll
     static void setUp() {
         params = ImageDiffParameters.standard();
-        client = ImageDiffClient.withNewKey(params);
-        server = new ImageDiffServer(params, 1_000_000);
+        owner = ImageDiffKeyOwner.withNewKey(params);
+        evaluator = new ImageDiffEvaluator(params, 1_000_000);
     }
 
     static RawImage random(int w, int h, int c) {
@@ -39,7 +39,7 @@ class ImageDiffTest {
     }
 
     static DiffImage encryptedDiff(RawImage before, RawImage after) {
-        return client.decrypt(server.subtract(client.encrypt(before), client.encrypt(after)));
+        return owner.decrypt(evaluator.subtract(owner.encrypt(before), owner.encrypt(after)));
     }
 
     static void assertExact(RawImage before, RawImage after) {
@@ -113,23 +113,23 @@ class ImageDiffTest {
     @Test
     void oneEncryptedImageDecryptsToItself() {
         RawImage img = random(37, 23, 3);
-        assertArrayEquals(img.samples(), client.decryptImage(client.encrypt(img)).samples());
+        assertArrayEquals(img.samples(), owner.decryptImage(owner.encrypt(img)).samples());
     }
 
     @Test
     void encryptionIsRandomized() {
         RawImage img = random(20, 20, 1);
-        assertFalse(Arrays.equals(client.encrypt(img), client.encrypt(img)));
+        assertFalse(Arrays.equals(owner.encrypt(img), owner.encrypt(img)));
     }
 
     @Test
     void headersDescribeTheImage() {
-        byte[] blob = client.encrypt(random(37, 23, 3));
-        ImageBlobs.Header h = server.inspect(blob);
+        byte[] blob = owner.encrypt(random(37, 23, 3));
+        ImageBlobs.Header h = evaluator.inspect(blob);
         assertEquals(new ImageBlobs.Header("PCIM", 37, 23, 3, 1), h);
         assertEquals(ImageBlobs.HEADER_BYTES + ImageBlobs.imageRecordBytes(params), blob.length);
         assertEquals("PCIM", new String(blob, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
-        byte[] diff = server.subtract(blob, client.encrypt(random(37, 23, 3)));
+        byte[] diff = evaluator.subtract(blob, owner.encrypt(random(37, 23, 3)));
         assertEquals(ImageBlobs.HEADER_BYTES + ImageBlobs.diffRecordBytes(params), diff.length);
         // the difference is half the size of the pair's first image's ciphertext pair: (c0, two seeds)
         assertTrue(diff.length < blob.length + 64);
@@ -153,93 +153,93 @@ class ImageDiffTest {
 
     @Test
     void rejectsGarbageTruncatedAndPaddedBlobs() {
-        byte[] good = client.encrypt(random(37, 23, 1));
+        byte[] good = owner.encrypt(random(37, 23, 1));
         byte[] garbage = new byte[good.length];
         rnd.nextBytes(garbage);
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(garbage, good)));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, new byte[0])));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, null)));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(Arrays.copyOf(good, good.length - 1), good)));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, Arrays.copyOf(good, good.length + 1))));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(Arrays.copyOf(good, 20), good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(garbage, good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, new byte[0])));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, null)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(Arrays.copyOf(good, good.length - 1), good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, Arrays.copyOf(good, good.length + 1))));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(Arrays.copyOf(good, 20), good)));
         byte[] version = good.clone();
         version[4] = 9;
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(version, good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(version, good)));
         // a PCID where a PCIM belongs and vice versa
-        byte[] diff = server.subtract(good, good);
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(diff, good)));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> client.decrypt(good)));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> client.decrypt(Arrays.copyOf(diff, diff.length - 1))));
+        byte[] diff = evaluator.subtract(good, good);
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(diff, good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> owner.decrypt(good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> owner.decrypt(Arrays.copyOf(diff, diff.length - 1))));
     }
 
     @Test
     void rejectsCoefficientsAboveTheModulus() {
-        byte[] good = client.encrypt(random(37, 23, 1));
+        byte[] good = owner.encrypt(random(37, 23, 1));
         byte[] bad = good.clone();
         // the c0 limb starts after the 34-byte header, the 32-byte PCCT header and the 32-byte seed
         Arrays.fill(bad, ImageBlobs.HEADER_BYTES + 64, ImageBlobs.HEADER_BYTES + 64 + 14, (byte) 0xff);
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, bad)));
-        byte[] diff = server.subtract(good, good);
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, bad)));
+        byte[] diff = evaluator.subtract(good, good);
         byte[] badDiff = diff.clone();
         Arrays.fill(badDiff, ImageBlobs.HEADER_BYTES + 64, ImageBlobs.HEADER_BYTES + 64 + 14, (byte) 0xff);
-        assertEquals(Reason.MALFORMED, reasonOf(() -> client.decrypt(badDiff)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> owner.decrypt(badDiff)));
     }
 
     @Test
     void rejectsMismatchedSizes() {
-        byte[] a = client.encrypt(random(37, 23, 1));
-        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> server.subtract(a, client.encrypt(random(23, 37, 1)))));
-        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> server.subtract(a, client.encrypt(random(37, 23, 3)))));
-        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> server.subtract(a, client.encrypt(random(38, 23, 1)))));
+        byte[] a = owner.encrypt(random(37, 23, 1));
+        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> evaluator.subtract(a, owner.encrypt(random(23, 37, 1)))));
+        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> evaluator.subtract(a, owner.encrypt(random(37, 23, 3)))));
+        assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> evaluator.subtract(a, owner.encrypt(random(38, 23, 1)))));
         assertEquals(Reason.SIZE_MISMATCH, reasonOf(() -> DiffImage.plain(random(2, 2, 1), random(2, 3, 1))));
     }
 
     @Test
     void rejectsOtherParameters() {
         ImageDiffParameters other = ImageDiffParameters.of(4096, 53, 5);
-        ImageDiffClient otherClient = ImageDiffClient.withNewKey(other);
+        ImageDiffKeyOwner otherOwner = ImageDiffKeyOwner.withNewKey(other);
         RawImage img = random(37, 23, 1);
-        byte[] foreign = otherClient.encrypt(img);
-        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> server.subtract(client.encrypt(img), foreign)));
+        byte[] foreign = otherOwner.encrypt(img);
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> evaluator.subtract(owner.encrypt(img), foreign)));
         // same header fingerprint, but a ciphertext record of other CKKS parameters inside
-        byte[] good = client.encrypt(img);
+        byte[] good = owner.encrypt(img);
         byte[] spliced = good.clone();
         spliced[ImageBlobs.HEADER_BYTES + 5] ^= 1; // fingerprint of the inner PCCT
-        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> server.subtract(good, spliced)));
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> evaluator.subtract(good, spliced)));
         byte[] unseeded = good.clone();
         unseeded[ImageBlobs.HEADER_BYTES + 21] = 0; // flags: not seeded
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(unseeded, good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(unseeded, good)));
         byte[] level = good.clone();
         level[ImageBlobs.HEADER_BYTES + 23] = 1;
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(level, good)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(level, good)));
         byte[] scale = good.clone();
         ByteBuffer.wrap(scale, ImageBlobs.HEADER_BYTES + 24, 8).putDouble(256);
-        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> server.subtract(good, scale)));
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> evaluator.subtract(good, scale)));
         byte[] magic = good.clone();
         magic[ImageBlobs.HEADER_BYTES] = 'X';
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, magic)));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, magic)));
         // the records are checked by ckks (SeededCiphertexts), which knows the ciphertext layout: the good one passes
         assertEquals(io.picrypt.ckks.SeededCiphertexts.Problem.NONE, params.records().check(good, ImageBlobs.HEADER_BYTES));
-        byte[] diff = new ImageDiffServer(other, 1000).subtract(foreign, otherClient.encrypt(img));
-        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> client.decrypt(diff)));
+        byte[] diff = new ImageDiffEvaluator(other, 1000).subtract(foreign, otherOwner.encrypt(img));
+        assertEquals(Reason.PARAMETER_MISMATCH, reasonOf(() -> owner.decrypt(diff)));
     }
 
     @Test
     void rejectsWrongCountsAndHostileHeaders() {
-        byte[] good = client.encrypt(random(37, 23, 1));
-        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> server.subtract(good, withHeader(good, 37, 23, 1, 2))));
-        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> server.subtract(good, withHeader(good, 37, 23, 1, 0))));
-        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> server.subtract(good, withHeader(good, 370, 230, 1, 1))));
+        byte[] good = owner.encrypt(random(37, 23, 1));
+        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> evaluator.subtract(good, withHeader(good, 37, 23, 1, 2))));
+        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> evaluator.subtract(good, withHeader(good, 37, 23, 1, 0))));
+        assertEquals(Reason.COUNT_MISMATCH, reasonOf(() -> evaluator.subtract(good, withHeader(good, 370, 230, 1, 1))));
         // huge dimensions and counts are refused from the header alone (no allocation, no OOM)
-        assertEquals(Reason.TOO_LARGE, reasonOf(() -> server.subtract(good, withHeader(good, 1 << 30, 1 << 30, 3, -1))));
-        assertEquals(Reason.TOO_LARGE, reasonOf(() -> server.subtract(good, withHeader(good, 1001, 1000, 1, 98))));
-        byte[] diff = server.subtract(good, good);
-        assertEquals(Reason.TOO_LARGE, reasonOf(() -> client.decrypt(withHeader(diff, Integer.MAX_VALUE, Integer.MAX_VALUE, 3, -1))));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, withHeader(good, -1, -1, 3, -1))));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, withHeader(good, 37, 23, 2, 1))));
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, withHeader(good, 0, 23, 1, 1))));
+        assertEquals(Reason.TOO_LARGE, reasonOf(() -> evaluator.subtract(good, withHeader(good, 1 << 30, 1 << 30, 3, -1))));
+        assertEquals(Reason.TOO_LARGE, reasonOf(() -> evaluator.subtract(good, withHeader(good, 1001, 1000, 1, 98))));
+        byte[] diff = evaluator.subtract(good, good);
+        assertEquals(Reason.TOO_LARGE, reasonOf(() -> owner.decrypt(withHeader(diff, Integer.MAX_VALUE, Integer.MAX_VALUE, 3, -1))));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, withHeader(good, -1, -1, 3, -1))));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, withHeader(good, 37, 23, 2, 1))));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, withHeader(good, 0, 23, 1, 1))));
         // a consistent header whose count needs more data than the blob has
-        assertEquals(Reason.MALFORMED, reasonOf(() -> server.subtract(good, withHeader(good, 1000, 100, 1, 10))));
+        assertEquals(Reason.MALFORMED, reasonOf(() -> evaluator.subtract(good, withHeader(good, 1000, 100, 1, 10))));
     }
 
     static byte[] withHeader(byte[] blob, int w, int h, int c, int count) {
@@ -251,21 +251,21 @@ class ImageDiffTest {
     @Test
     void wrongKeyOrTamperingIsDetected() {
         RawImage a = random(37, 23, 3), b = random(37, 23, 3);
-        byte[] diff = server.subtract(client.encrypt(a), client.encrypt(b));
-        ImageDiffClient stranger = ImageDiffClient.withNewKey(params);
+        byte[] diff = evaluator.subtract(owner.encrypt(a), owner.encrypt(b));
+        ImageDiffKeyOwner stranger = ImageDiffKeyOwner.withNewKey(params);
         assertEquals(Reason.DECRYPTION_FAILED, reasonOf(() -> stranger.decrypt(diff)));
         byte[] swapped = diff.clone(); // seeds of after and before exchanged: c1 negated
         System.arraycopy(diff, ImageBlobs.HEADER_BYTES, swapped, ImageBlobs.HEADER_BYTES + 32, 32);
         System.arraycopy(diff, ImageBlobs.HEADER_BYTES + 32, swapped, ImageBlobs.HEADER_BYTES, 32);
-        assertEquals(Reason.DECRYPTION_FAILED, reasonOf(() -> client.decrypt(swapped)));
+        assertEquals(Reason.DECRYPTION_FAILED, reasonOf(() -> owner.decrypt(swapped)));
     }
 
     @Test
     void pixelLimitOnTheServer() {
-        ImageDiffServer small = new ImageDiffServer(params, 100);
-        byte[] blob = client.encrypt(random(11, 10, 1));
+        ImageDiffEvaluator small = new ImageDiffEvaluator(params, 100);
+        byte[] blob = owner.encrypt(random(11, 10, 1));
         assertEquals(Reason.TOO_LARGE, reasonOf(() -> small.subtract(blob, blob)));
-        byte[] ok = client.encrypt(random(10, 10, 3));
+        byte[] ok = owner.encrypt(random(10, 10, 3));
         assertNotNull(small.subtract(ok, ok));
     }
 
@@ -273,13 +273,13 @@ class ImageDiffTest {
     void progressIsReportedInOrderUpToTheTotal() {
         List<long[]> calls = new ArrayList<>();
         RawImage img = random(300, 200, 3); // 180000 samples: 18 ciphertexts
-        byte[] blob = client.encrypt(img, (done, total) -> calls.add(new long[]{done, total}));
+        byte[] blob = owner.encrypt(img, (done, total) -> calls.add(new long[]{done, total}));
         long count = params.ciphertextCount(img.sampleCount());
         assertEquals(18, count);
         assertEquals(count + 1, calls.size());
         for (int i = 0; i < calls.size(); i++) assertArrayEquals(new long[]{i, count}, calls.get(i));
         List<long[]> dec = new ArrayList<>();
-        client.decrypt(server.subtract(blob, blob), (done, total) -> dec.add(new long[]{done, total}));
+        owner.decrypt(evaluator.subtract(blob, blob), (done, total) -> dec.add(new long[]{done, total}));
         assertArrayEquals(new long[]{count, count}, dec.get(dec.size() - 1));
     }
 
@@ -292,15 +292,15 @@ class ImageDiffTest {
         ImageDiffParameters p = ImageDiffParameters.parse("1024:26:2");
         assertEquals(2048, p.samplesPerCiphertext());
         assertFalse(Arrays.equals(p.fingerprint(), params.fingerprint()));
-        assertThrows(IllegalArgumentException.class, () -> new ImageDiffClient(p, client.secretKey()));
+        assertThrows(IllegalArgumentException.class, () -> new ImageDiffKeyOwner(p, owner.secretKey()));
     }
 
     @Test
     void otherLayoutsAreExactToo() {
         for (String layout : new String[]{"1024:20:1", "1024:26:2", "2048:44:4", "4096:60:5"}) {
             ImageDiffParameters p = ImageDiffParameters.parse(layout);
-            ImageDiffClient c = ImageDiffClient.withNewKey(p);
-            ImageDiffServer s = new ImageDiffServer(p, 10_000);
+            ImageDiffKeyOwner c = ImageDiffKeyOwner.withNewKey(p);
+            ImageDiffEvaluator s = new ImageDiffEvaluator(p, 10_000);
             RawImage a = random(37, 23, 3), b = random(37, 23, 3);
             assertEquals(DiffImage.plain(a, b), c.decrypt(s.subtract(c.encrypt(a), c.encrypt(b))), layout);
         }

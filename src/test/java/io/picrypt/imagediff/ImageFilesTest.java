@@ -60,9 +60,9 @@ class ImageFilesTest {
     @Test
     void differencePngsMatchThePlaintextDifference() {
         SyntheticPair pair = SyntheticPair.generate(96, 64, 1);
-        ImageDiffClient client = ImageDiffClient.withNewKey(ImageDiffParameters.standard());
-        ImageDiffServer server = new ImageDiffServer();
-        DiffImage d = client.decrypt(server.subtract(client.encrypt(pair.before()), client.encrypt(pair.after())));
+        ImageDiffKeyOwner owner = ImageDiffKeyOwner.withNewKey(ImageDiffParameters.standard());
+        ImageDiffEvaluator evaluator = new ImageDiffEvaluator();
+        DiffImage d = owner.decrypt(evaluator.subtract(owner.encrypt(pair.before()), owner.encrypt(pair.after())));
         Path abs = dir.resolve("diff.png"), signed = dir.resolve("signed.png");
         d.writeAbsolutePng(abs);
         d.writeSignedPng(signed);
@@ -83,11 +83,11 @@ class ImageFilesTest {
 
     @Test
     void encryptedDifferenceWrittenAsPngIsExact() throws IOException {
-        ImageDiffClient client = ImageDiffClient.withNewKey(ImageDiffParameters.standard());
+        ImageDiffKeyOwner owner = ImageDiffKeyOwner.withNewKey(ImageDiffParameters.standard());
         SyntheticPair pair = SyntheticPair.generate(160, 90, 5);
         Path[] frames = pair.writeTo(dir);
         RawImage b = PngFiles.read(frames[0]), a = PngFiles.read(frames[1]);
-        DiffImage d = client.decrypt(new ImageDiffServer().subtract(client.encrypt(b), client.encrypt(a)));
+        DiffImage d = owner.decrypt(new ImageDiffEvaluator().subtract(owner.encrypt(b), owner.encrypt(a)));
         assertEquals(DiffImage.plain(b, a), d);
         assertTrue(d.changedPixels() > 0);
         Path absPng = dir.resolve("abs.png"), signedPng = dir.resolve("signed.png");

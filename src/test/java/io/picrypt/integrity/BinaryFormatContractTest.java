@@ -5,21 +5,21 @@ import io.picrypt.ckks.KeyGenerator;
 import io.picrypt.ckks.MalformedFrameException;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.imagediff.DiffRequest;
-import io.picrypt.imagediff.ImageDiffClient;
+import io.picrypt.imagediff.ImageDiffKeyOwner;
 import io.picrypt.imagediff.ImageDiffException;
 import io.picrypt.imagediff.ImageDiffParameters;
-import io.picrypt.imagediff.ImageDiffServer;
+import io.picrypt.imagediff.ImageDiffEvaluator;
 import io.picrypt.imagediff.RawImage;
 import io.picrypt.match.BatchFrames;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryCompaction;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryResult;
-import io.picrypt.match.GalleryServer;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryEvaluator;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.match.ResultEnvelope;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.match.TemplateList;
@@ -60,9 +60,9 @@ class BinaryFormatContractTest {
     static void build() {
         SplittableRandom r = new SplittableRandom(5);
         var mp = MatchParameters.get();
-        var sk = MatchClient.generateSecretKey();
-        MatchClient mc = new MatchClient(sk);
-        MatchServer ms = new MatchServer();
+        var sk = MatchKeyOwner.generateSecretKey();
+        MatchKeyOwner mc = new MatchKeyOwner(sk);
+        MatchEvaluator ms = new MatchEvaluator();
         float[] y = SyntheticEmbeddings.unit(r), x = SyntheticEmbeddings.unit(r);
         byte[] template = mc.encryptTemplate(y), probe = mc.encryptProbe(x);
         formats.add(new Format("PCCT template (server parse)", template, ms::validate, new int[0], new int[0]));
@@ -76,10 +76,10 @@ class BinaryFormatContractTest {
         }, new int[]{5, 9}, new int[0]));
 
         var gp = GalleryParameters.get();
-        var gsk = GalleryClient.generateSecretKey();
-        GalleryClient gc = new GalleryClient(gsk);
+        var gsk = GalleryKeyOwner.generateSecretKey();
+        GalleryKeyOwner gc = new GalleryKeyOwner(gsk);
         byte[] evalKeys = gc.evaluationKeys();
-        GalleryServer gs = new GalleryServer(evalKeys);
+        GalleryEvaluator gs = new GalleryEvaluator(evalKeys);
         List<float[]> people = new ArrayList<>();
         for (int i = 0; i < 3; i++) people.add(SyntheticEmbeddings.unit(r));
         byte[] bulk = gc.encryptBlock(people);
@@ -90,7 +90,7 @@ class BinaryFormatContractTest {
             GalleryFrames.Import imp = GalleryFrames.readImport(b);
             if (gs.importBlock(imp.block()).liveCount() != imp.names().size()) throw new CkksException("names and block differ");
         }, new int[]{5}, new int[]{9}));
-        GalleryServer.Block block = gs.importBlock(bulk);
+        GalleryEvaluator.Block block = gs.importBlock(bulk);
         formats.add(new Format("PCGS stored block (server parse)", block.toBytes(), gs::readBlock, new int[0], new int[0]));
         byte[] result = gs.identify(List.of(block), gc.encryptProbe(x));
         formats.add(new Format("PCGR gallery result (client parse)", result, b -> gc.decryptAllDistances(b), new int[]{5}, new int[0]));
@@ -107,7 +107,7 @@ class BinaryFormatContractTest {
         byte[] answer = GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
                 new GalleryFrames.Entry(2, "c")), result);
         // v2: block count at 5, block numbers, entry count at 13, first name's length at 21; the client's parse is
-        // GalleryClient.distances (live slots must be exactly the named ones)
+        // GalleryKeyOwner.distances (live slots must be exactly the named ones)
         formats.add(new Format("PCGF gallery answer (client parse)", answer, b -> gc.distances(GalleryFrames.readAnswer(b)),
                 new int[]{5, 13}, new int[]{21}));
         // a batch of gallery identifications (the one 1:N path): each request item is first parsed as a ciphertext of the
@@ -137,7 +137,7 @@ class BinaryFormatContractTest {
                 if (gs.importBlock(imp.block()).liveCount() != imp.names().size()) throw new CkksException("names and block differ");
             }
         }, new int[]{9, 13}, new int[0]));
-        formats.add(new Format("PCGE evaluation keys (server parse)", evalKeys, b -> new GalleryServer(b), new int[]{5}, new int[0]));
+        formats.add(new Format("PCGE evaluation keys (server parse)", evalKeys, b -> new GalleryEvaluator(b), new int[]{5}, new int[0]));
         formats.add(new Format("PCGK Galois keys", Serializer.writeGaloisKeys(new KeyGenerator(gp).galoisKeys(gsk, List.of(GalleryParameters.galoisElements().get(0)))),
                 b -> Serializer.readGaloisKeys(b, gp), new int[0], new int[]{21}));
         formats.add(new Format("PCRK relinearization key", Serializer.writeRelinKey(new KeyGenerator(gp).relinKey(gsk)),
@@ -146,8 +146,8 @@ class BinaryFormatContractTest {
                 b -> Serializer.readPublicKey(b, gp), new int[0], new int[0]));
 
         ImageDiffParameters ip = ImageDiffParameters.standard();
-        ImageDiffClient ic = ImageDiffClient.withNewKey(ip);
-        ImageDiffServer is = new ImageDiffServer(ip, 1_000_000);
+        ImageDiffKeyOwner ic = ImageDiffKeyOwner.withNewKey(ip);
+        ImageDiffEvaluator is = new ImageDiffEvaluator(ip, 1_000_000);
         byte[] pixels = new byte[6 * 5 * 3];
         for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) r.nextInt(256);
         byte[] before = ic.encrypt(new RawImage(6, 5, 3, pixels)), after = ic.encrypt(new RawImage(6, 5, 3, pixels.clone()));

@@ -8,10 +8,10 @@ import java.util.*;
 public final class CheckCost {
     public static void main(String[] a) throws Exception {
         var r = new SplittableRandom(1);
-        SecretKey sk = MatchClient.generateSecretKey();
-        MatchClient c = new MatchClient(sk);
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
+        MatchKeyOwner c = new MatchKeyOwner(sk);
         Decryptor dec = new Decryptor(MatchParameters.get(), sk);
-        MatchServer s = new MatchServer();
+        MatchEvaluator s = new MatchEvaluator();
         int n = Integer.parseInt(a[0]);
         List<byte[]> t = new ArrayList<>();
         for (int i = 0; i < n; i++) t.add(c.encryptTemplate(SyntheticEmbeddings.unit(r)));

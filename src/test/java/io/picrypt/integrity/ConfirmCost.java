@@ -3,7 +3,7 @@ package io.picrypt.integrity;
 import io.picrypt.client.GallerySessions;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.server.PiCryptServer;
@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * Run: mvn -B -o -q test-compile && java -Xmx3g -cp target/classes:target/test-classes:$(cat cp.txt) io.picrypt.integrity.ConfirmCost 8 2040 30
  */
 public final class ConfirmCost {
-    static final io.picrypt.ckks.SecretKey KEY = MatchClient.generateSecretKey();
+    static final io.picrypt.ckks.SecretKey KEY = MatchKeyOwner.generateSecretKey();
 
     static double dot(float[] a, float[] b) {
         double s = 0;
@@ -96,7 +96,7 @@ public final class ConfirmCost {
             float[] probe = SyntheticEmbeddings.near(people.get(0), 0.4, r);
             double d = 2 - 2 * dot(people.get(0), probe);
             double[] check = new double[200];
-            MatchClient mc = new MatchClient(KEY);
+            MatchKeyOwner mc = new MatchKeyOwner(KEY);
             for (int i = -50; i < check.length; i++) {
                 long t0 = System.nanoTime();
                 MatchSession.confirmAgainst(mc, new MatchSession.Candidate("person 0", d), t, probe, true);

@@ -2,11 +2,11 @@ package io.picrypt.integrity;
 
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.SecretKey;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryParameters;
-import io.picrypt.match.GalleryServer;
-import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.GalleryEvaluator;
+import io.picrypt.match.MatchKeyOwner;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.store.CorruptedDataException;
 import io.picrypt.store.EnrollmentStore;
@@ -50,11 +50,11 @@ class CorruptionFuzzTest {
     static Path dir;
     static SqliteStore store;
     static Connection raw;
-    static MatchClient clientA;
+    static MatchKeyOwner ownerA;
     static io.picrypt.ckks.Decryptor oldDecryptor;
-    static GalleryClient galleryA;
-    static final MatchServer match = new MatchServer();
-    static GalleryServer galleryServerA;
+    static GalleryKeyOwner galleryA;
+    static final MatchEvaluator match = new MatchEvaluator();
+    static GalleryEvaluator galleryEvaluatorA;
     static final List<float[]> people = new ArrayList<>();
     static float[] genuine, impostor;
     static final int TARGET = 3;
@@ -73,35 +73,35 @@ class CorruptionFuzzTest {
         try (var st = raw.createStatement()) {
             st.execute("PRAGMA synchronous=OFF"); // the test's own corrupting writes need no durability
         }
-        SecretKey skA = MatchClient.generateSecretKey(), skB = MatchClient.generateSecretKey();
-        SecretKey gA = GalleryClient.generateSecretKey(), gB = GalleryClient.generateSecretKey();
-        clientA = new MatchClient(skA);
+        SecretKey skA = MatchKeyOwner.generateSecretKey(), skB = MatchKeyOwner.generateSecretKey();
+        SecretKey gA = GalleryKeyOwner.generateSecretKey(), gB = GalleryKeyOwner.generateSecretKey();
+        ownerA = new MatchKeyOwner(skA);
         oldDecryptor = new io.picrypt.ckks.Decryptor(io.picrypt.match.MatchParameters.get(), skA);
-        MatchClient clientB = new MatchClient(skB);
-        galleryA = new GalleryClient(gA);
-        GalleryClient galleryB = new GalleryClient(gB);
+        MatchKeyOwner ownerB = new MatchKeyOwner(skB);
+        galleryA = new GalleryKeyOwner(gA);
+        GalleryKeyOwner galleryB = new GalleryKeyOwner(gB);
         for (String ks : List.of(A, B)) store.createKeyset(new EnrollmentStore.Keyset(ks, new byte[]{1}, "fp", Instant.now()));
         for (int i = 0; i < NAMES; i++) people.add(SyntheticEmbeddings.unit(r));
         genuine = SyntheticEmbeddings.near(people.get(TARGET), 0.4, r);
         impostor = SyntheticEmbeddings.unit(r);
         for (int i = 0; i < NAMES; i++) {
-            store.putTemplate(A, "n" + i, clientA.encryptTemplate(people.get(i)), true, 32);
+            store.putTemplate(A, "n" + i, ownerA.encryptTemplate(people.get(i)), true, 32);
             // keyset B: same names, other people, other key (a keyset swap must not pass for A's data)
-            store.putTemplate(B, "n" + i, clientB.encryptTemplate(SyntheticEmbeddings.unit(r)), true, 32);
+            store.putTemplate(B, "n" + i, ownerB.encryptTemplate(SyntheticEmbeddings.unit(r)), true, 32);
         }
         List<float[]> blockA = new ArrayList<>(people), blockB = new ArrayList<>();
         while (blockA.size() < GALLERY) blockA.add(SyntheticEmbeddings.unit(r));
         for (int i = 0; i < GALLERY; i++) blockB.add(SyntheticEmbeddings.unit(r));
-        galleryServerA = new GalleryServer(galleryA.evaluationKeys());
-        GalleryServer galleryServerB = new GalleryServer(galleryB.evaluationKeys());
+        galleryEvaluatorA = new GalleryEvaluator(galleryA.evaluationKeys());
+        GalleryEvaluator galleryEvaluatorB = new GalleryEvaluator(galleryB.evaluationKeys());
         List<String> names = new ArrayList<>();
         for (int i = 0; i < GALLERY; i++) names.add("g" + i);
-        store.addGalleryBlock(A, galleryServerA.importBlock(galleryA.encryptBlock(blockA)).toBytes(), names);
-        store.addGalleryBlock(B, galleryServerB.importBlock(galleryB.encryptBlock(blockB)).toBytes(), names);
-        genuineProbe = clientA.encryptProbe(genuine);
-        impostorProbe = clientA.encryptProbe(impostor);
-        genuineExpanded = galleryServerA.expandProbe(galleryA.encryptProbe(genuine));
-        impostorExpanded = galleryServerA.expandProbe(galleryA.encryptProbe(impostor));
+        store.addGalleryBlock(A, galleryEvaluatorA.importBlock(galleryA.encryptBlock(blockA)).toBytes(), names);
+        store.addGalleryBlock(B, galleryEvaluatorB.importBlock(galleryB.encryptBlock(blockB)).toBytes(), names);
+        genuineProbe = ownerA.encryptProbe(genuine);
+        impostorProbe = ownerA.encryptProbe(impostor);
+        genuineExpanded = galleryEvaluatorA.expandProbe(galleryA.encryptProbe(genuine));
+        impostorExpanded = galleryEvaluatorA.expandProbe(galleryA.encryptProbe(impostor));
     }
 
     @AfterAll
@@ -181,7 +181,7 @@ class CorruptionFuzzTest {
                 double old = oldClientDistance(result);
                 if ((old <= THRESHOLD) != g) oldWrong++;
                 try {
-                    double d = clientA.decryptVerify(result)[0];
+                    double d = ownerA.decryptVerify(result)[0];
                     decided++;
                     if (d <= THRESHOLD && !g) falseMatches++;
                 } catch (io.picrypt.match.IntegrityException e) {
@@ -195,7 +195,7 @@ class CorruptionFuzzTest {
         assertTrue(oldWrong > 10, "the corruptions must be ones the old client got wrong: " + oldWrong);
     }
 
-    /** What MatchClient did before issue 10: coefficient 0 of the first result ciphertext, no checks. */
+    /** What MatchKeyOwner did before issue 10: coefficient 0 of the first result ciphertext, no checks. */
     static double oldClientDistance(byte[] result) {
         var contents = io.picrypt.match.ResultEnvelope.read(result, io.picrypt.match.MatchParameters.get());
         return 2 - 2 * oldDecryptor.decryptCoefficients(contents.ciphertexts().get(0))[0];
@@ -227,7 +227,7 @@ class CorruptionFuzzTest {
             return Outcome.REFUSED_BY_SERVER_PARSER;
         }
         try {
-            double best = Arrays.stream(clientA.decryptVerify(result)).min().orElseThrow();
+            double best = Arrays.stream(ownerA.decryptVerify(result)).min().orElseThrow();
             assertEquals(shouldMatch(g, name), best <= THRESHOLD, "verify " + name + (g ? " genuine" : " impostor") + ": d2 " + best);
             return Outcome.CORRECT_DECISION;
         } catch (io.picrypt.match.IntegrityException e) {
@@ -250,7 +250,7 @@ class CorruptionFuzzTest {
         }
         try {
             // the packed 1:1 circuit over every template (what the removed template identify computed)
-            double[] d = clientA.decryptVerify(result);
+            double[] d = ownerA.decryptVerify(result);
             if (d.length != all.size()) throw new io.picrypt.match.IntegrityException("answered for " + d.length + " templates, expected " + all.size());
             for (int i = 0; i < d.length; i++) {
                 String name = all.get(i).name();
@@ -269,15 +269,15 @@ class CorruptionFuzzTest {
         } catch (CorruptedDataException e) {
             return Outcome.REFUSED_BY_DIGEST;
         }
-        List<GalleryServer.Block> parsed;
+        List<GalleryEvaluator.Block> parsed;
         try {
-            parsed = blocks.stream().map(b -> galleryServerA.readBlock(b.data())).toList();
+            parsed = blocks.stream().map(b -> galleryEvaluatorA.readBlock(b.data())).toList();
         } catch (CkksException e) {
             return Outcome.REFUSED_BY_SERVER_PARSER;
         }
         Outcome worst = Outcome.CORRECT_DECISION;
         for (boolean g : new boolean[]{true, false}) {
-            byte[] result = galleryServerA.identifyExpanded(parsed, g ? genuineExpanded : impostorExpanded);
+            byte[] result = galleryEvaluatorA.identifyExpanded(parsed, g ? genuineExpanded : impostorExpanded);
             try {
                 double[] d = galleryA.decryptAllDistances(result);
                 for (int s = 0; s < GALLERY; s++) assertEquals(shouldMatch(g, "g" + s), d[s] <= THRESHOLD, "gallery slot " + s + ": d2 " + d[s]);

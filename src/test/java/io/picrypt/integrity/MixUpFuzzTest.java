@@ -3,13 +3,13 @@ package io.picrypt.integrity;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.client.MatchSession;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryPosition;
-import io.picrypt.match.GalleryServer;
+import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.match.IntegrityException;
-import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchKeyOwner;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * 10's list, for templates AND the gallery): bit flips, byte runs, truncations, extensions, ciphertexts swapped between
  * names (gallery: names listed over each other's slots, i.e. slot contents swapped) and between keysets' rows. Each case
  * runs verify and identify with a genuine and an impostor probe through the client's checks: verify = checked
- * {@link MatchClient#decryptVerify(byte[], String, float[])} (template check values required, as for keysets made by
+ * {@link MatchKeyOwner#decryptVerify(byte[], String, float[])} (template check values required, as for keysets made by
  * 'keys init'), identify = the gallery answer's checks plus the default confirmation of a MATCH against the name's
  * templates ({@link MatchSession#confirmAgainst}). Every identity has planted 1:1 templates (gallery-only identities
  * cannot be confirmed, by design; see docs/PROTOCOL.md). Required: zero MATCH caused by corruption, every case an error
@@ -44,10 +44,10 @@ class MixUpFuzzTest {
     static final double THRESHOLD = 1.30;
     static final int IDENTITIES = 40, TARGET = 3;
 
-    static MatchClient client, other;
-    static GalleryClient gallery;
-    static GalleryServer galleryServer, otherGalleryServer;
-    static final MatchServer match = new MatchServer();
+    static MatchKeyOwner client, other;
+    static GalleryKeyOwner gallery;
+    static GalleryEvaluator galleryServer, otherGalleryServer;
+    static final MatchEvaluator match = new MatchEvaluator();
     static final Map<String, byte[]> templates = new HashMap<>(), foreignTemplates = new HashMap<>();
     static byte[] block, foreignBlock;
     static List<GalleryFrames.Entry> entries = new ArrayList<>();
@@ -66,10 +66,10 @@ class MixUpFuzzTest {
     @BeforeAll
     static void setUp() {
         SplittableRandom r = new SplittableRandom(2027);
-        client = new MatchClient(MatchClient.generateSecretKey());
-        other = new MatchClient(MatchClient.generateSecretKey());
-        gallery = new GalleryClient(GalleryClient.generateSecretKey());
-        GalleryClient otherGallery = new GalleryClient(GalleryClient.generateSecretKey());
+        client = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
+        other = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
+        gallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+        GalleryKeyOwner otherGallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
         List<float[]> people = new ArrayList<>(), strangers = new ArrayList<>();
         for (int i = 0; i < IDENTITIES; i++) {
             people.add(SyntheticEmbeddings.unit(r));
@@ -79,8 +79,8 @@ class MixUpFuzzTest {
             foreignTemplates.put(name(i), other.encryptTemplate(strangers.get(i), name(i)));
             entries.add(new GalleryFrames.Entry(new GalleryPosition(0, i).index(), name(i)));
         }
-        galleryServer = new GalleryServer(gallery.evaluationKeys());
-        otherGalleryServer = new GalleryServer(otherGallery.evaluationKeys());
+        galleryServer = new GalleryEvaluator(gallery.evaluationKeys());
+        otherGalleryServer = new GalleryEvaluator(otherGallery.evaluationKeys());
         block = galleryServer.importBlock(gallery.encryptBlock(people)).toBytes();
         foreignBlock = otherGalleryServer.importBlock(otherGallery.encryptBlock(strangers)).toBytes();
         genuine = SyntheticEmbeddings.near(people.get(TARGET), 0.4, r);
@@ -146,7 +146,7 @@ class MixUpFuzzTest {
                 default -> {
                     byte[] bad = CorruptionFuzzTest.mutate(CorruptionFuzzTest.Kind.valueOf(kind.name()), block, r);
                     try {
-                        GalleryServer.Block parsed = galleryServer.readBlock(bad);
+                        GalleryEvaluator.Block parsed = galleryServer.readBlock(bad);
                         g = galleryServer.identifyExpanded(List.of(parsed), genuineExpanded);
                         i = galleryServer.identifyExpanded(List.of(parsed), impostorExpanded);
                     } catch (CkksException e) {
@@ -182,7 +182,7 @@ class MixUpFuzzTest {
             return Outcome.REFUSED_BY_SERVER_PARSER;
         }
         try {
-            MatchClient.Verified v = client.decryptVerify(result, name, g ? genuine : impostor);
+            MatchKeyOwner.Verified v = client.decryptVerify(result, name, g ? genuine : impostor);
             if (v.unchecked() > 0) return Outcome.DETECTED_BY_CLIENT; // required checks: MatchSession.requireTemplateChecks
             double d = v.distances()[0];
             assertEquals(shouldMatch(g, name), d <= THRESHOLD, "verify " + name + (g ? " genuine" : " impostor") + ": d2 " + d);

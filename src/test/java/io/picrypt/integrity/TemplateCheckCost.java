@@ -1,8 +1,8 @@
 package io.picrypt.integrity;
 
 import io.picrypt.ckks.SecretKey;
-import io.picrypt.match.MatchClient;
-import io.picrypt.match.MatchServer;
+import io.picrypt.match.MatchKeyOwner;
+import io.picrypt.match.MatchEvaluator;
 import io.picrypt.match.SyntheticEmbeddings;
 
 import java.util.ArrayList;
@@ -21,9 +21,9 @@ public final class TemplateCheckCost {
     public static void main(String[] a) {
         int templates = a.length > 0 ? Integer.parseInt(a[0]) : 1, rounds = a.length > 1 ? Integer.parseInt(a[1]) : 200;
         var r = new SplittableRandom(3);
-        SecretKey sk = MatchClient.generateSecretKey();
-        MatchClient c = new MatchClient(sk);
-        MatchServer s = new MatchServer();
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
+        MatchKeyOwner c = new MatchKeyOwner(sk);
+        MatchEvaluator s = new MatchEvaluator();
         List<byte[]> plain = new ArrayList<>(), planted = new ArrayList<>();
         for (int i = 0; i < templates; i++) {
             float[] y = SyntheticEmbeddings.unit(r);

@@ -19,16 +19,16 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class GalleryTest {
     static final double THRESHOLD = 1.30;
-    static GalleryClient client;
-    static GalleryServer server;
+    static GalleryKeyOwner owner;
+    static GalleryEvaluator evaluator;
     static byte[] evalKeys;
 
     @BeforeAll
     static void keys() {
-        SecretKey sk = GalleryClient.generateSecretKey();
-        client = new GalleryClient(sk);
-        evalKeys = client.evaluationKeys();
-        server = new GalleryServer(evalKeys);
+        SecretKey sk = GalleryKeyOwner.generateSecretKey();
+        owner = new GalleryKeyOwner(sk);
+        evalKeys = owner.evaluationKeys();
+        evaluator = new GalleryEvaluator(evalKeys);
     }
 
     /** cos for a target squared distance of unit vectors: d2 = 2 - 2 cos. */
@@ -51,11 +51,11 @@ class GalleryTest {
             }
             gallery.add(near(probe, 0.9));
         }
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(gallery));
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
         double maxErr = 0;
         int decisions = 0, nearPairs = 0;
         for (float[] probe : probeVecs) {
-            double[] d2 = client.decryptDistances(server.identify(List.of(block), client.encryptProbe(probe)), gallery.size());
+            double[] d2 = owner.decryptDistances(evaluator.identify(List.of(block), owner.encryptProbe(probe)), gallery.size());
             for (int s = 0; s < gallery.size(); s++) {
                 double plain = plainD2(gallery.get(s), probe);
                 maxErr = Math.max(maxErr, Math.abs(d2[s] - plain));
@@ -72,121 +72,121 @@ class GalleryTest {
     @Test
     void enrollmentByExpansionEqualsBulkImportAndDeletionHidesSlot() {
         List<float[]> ids = List.of(unit(512), unit(512), unit(512));
-        GalleryServer.Block bulk = server.importBlock(client.encryptBlock(ids));
-        GalleryServer.Block enrolled = server.newBlock();
+        GalleryEvaluator.Block bulk = evaluator.importBlock(owner.encryptBlock(ids));
+        GalleryEvaluator.Block enrolled = evaluator.newBlock();
         int[] slots = {0, -1, 1025}; // identity 1 is only in the bulk block
-        server.enroll(enrolled, slots[0], client.encryptEnrollment(ids.get(0)));
-        server.enroll(enrolled, slots[2], client.encryptEnrollment(ids.get(2)));
+        evaluator.enroll(enrolled, slots[0], owner.encryptEnrollment(ids.get(0)));
+        evaluator.enroll(enrolled, slots[2], owner.encryptEnrollment(ids.get(2)));
         assertEquals(2, enrolled.liveCount());
-        assertEquals(GalleryServer.SlotState.FREE, enrolled.slot(2));
+        assertEquals(GalleryEvaluator.SlotState.FREE, enrolled.slot(2));
         assertEquals(1, enrolled.firstFreeSlot());
         float[] probe = near(ids.get(2), 0.6);
         // one expansion serves every identify of this test (identify = expandProbe + identifyExpanded)
-        var expanded = server.expandProbe(client.encryptProbe(probe));
+        var expanded = evaluator.expandProbe(owner.encryptProbe(probe));
         int cap = GalleryParameters.BLOCK_CAPACITY;
-        double[] a = client.decryptDistances(server.identifyExpanded(List.of(bulk), expanded), 3);
-        double[] b = client.decryptDistances(server.identifyExpanded(List.of(enrolled), expanded), cap);
+        double[] a = owner.decryptDistances(evaluator.identifyExpanded(List.of(bulk), expanded), 3);
+        double[] b = owner.decryptDistances(evaluator.identifyExpanded(List.of(enrolled), expanded), cap);
         for (int i = 0; i < ids.size(); i++) assertEquals(plainD2(ids.get(i), probe), a[i], 1e-4);
         assertEquals(a[0], b[0], 1e-4, "enrolled by expansion = bulk-encrypted");
         assertEquals(a[2], b[1025], 1e-4, "enrolled by expansion = bulk-encrypted");
         assertTrue(Double.isNaN(b[1]) && Double.isNaN(b[2]), "free slots are reported as not live");
-        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(1))));
+        assertThrows(IllegalStateException.class, () -> evaluator.enroll(enrolled, 0, owner.encryptEnrollment(ids.get(1))));
 
-        server.delete(enrolled, 0);
-        assertEquals(GalleryServer.SlotState.DELETED, enrolled.slot(0));
-        double[] c = client.decryptDistances(server.identifyExpanded(List.of(enrolled, bulk), expanded), cap + 3);
+        evaluator.delete(enrolled, 0);
+        assertEquals(GalleryEvaluator.SlotState.DELETED, enrolled.slot(0));
+        double[] c = owner.decryptDistances(evaluator.identifyExpanded(List.of(enrolled, bulk), expanded), cap + 3);
         assertTrue(Double.isNaN(c[0]), "deleted slot hidden");
         assertEquals(b[1025], c[1025], 1e-4);
         assertEquals(a[1], c[cap + 1], 1e-4, "second block in order");
-        assertThrows(IllegalStateException.class, () -> server.delete(enrolled, 0));
-        assertThrows(IllegalStateException.class, () -> server.enroll(enrolled, 0, client.encryptEnrollment(ids.get(0))), "deleted slots are not reused");
+        assertThrows(IllegalStateException.class, () -> evaluator.delete(enrolled, 0));
+        assertThrows(IllegalStateException.class, () -> evaluator.enroll(enrolled, 0, owner.encryptEnrollment(ids.get(0))), "deleted slots are not reused");
 
         // storage round trips: whole block and per-column rows
-        GalleryServer.Block copy = server.readBlock(enrolled.toBytes());
+        GalleryEvaluator.Block copy = evaluator.readBlock(enrolled.toBytes());
         List<byte[]> cols = new ArrayList<>();
         for (int j = 0; j < GalleryParameters.COLUMNS; j++) cols.add(bulk.columnBytes(j));
-        GalleryServer.Block bulkCopy = server.readBlock(bulk.slotStates(), cols);
-        double[] d = client.decryptDistances(server.identifyExpanded(List.of(copy, bulkCopy), expanded), cap + 3);
+        GalleryEvaluator.Block bulkCopy = evaluator.readBlock(bulk.slotStates(), cols);
+        double[] d = owner.decryptDistances(evaluator.identifyExpanded(List.of(copy, bulkCopy), expanded), cap + 3);
         for (int i = 0; i < d.length; i++) {
             if (Double.isNaN(c[i])) assertTrue(Double.isNaN(d[i]), "position " + i);
             else assertEquals(c[i], d[i], 1e-9, "position " + i);
         }
         // bulk columns stay in seeded form (half the storage) until something is enrolled into them
-        assertTrue(GalleryServer.storedBytes(bulk) < 0.6 * GalleryServer.storedBytes(enrolled));
+        assertTrue(GalleryEvaluator.storedBytes(bulk) < 0.6 * GalleryEvaluator.storedBytes(enrolled));
     }
 
     @Test
     void identifyDuringEnrollmentSeesTheBlockBeforeOrAfterNeverHalf() throws Exception {
         float[] first = unit(512), second = unit(512);
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(List.of(first)));
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(List.of(first)));
         float[] probe = near(second, 0.7);
-        var expanded = server.expandProbe(client.encryptProbe(probe));
-        byte[] enrollment = client.encryptEnrollment(second);
-        Thread writer = new Thread(() -> server.enroll(block, 1, enrollment));
+        var expanded = evaluator.expandProbe(owner.encryptProbe(probe));
+        byte[] enrollment = owner.encryptEnrollment(second);
+        Thread writer = new Thread(() -> evaluator.enroll(block, 1, enrollment));
         writer.start();
         List<byte[]> results = new ArrayList<>();
         do {
-            results.add(server.identifyExpanded(List.of(block), expanded));
+            results.add(evaluator.identifyExpanded(List.of(block), expanded));
         } while (writer.isAlive());
         writer.join();
-        results.add(server.identifyExpanded(List.of(block), expanded));
+        results.add(evaluator.identifyExpanded(List.of(block), expanded));
         for (byte[] r : results) {
-            double[] d = client.decryptDistances(r, 2);
+            double[] d = owner.decryptDistances(r, 2);
             assertEquals(plainD2(first, probe), d[0], 1e-4);
             assertTrue(Double.isNaN(d[1]) || Math.abs(d[1] - plainD2(second, probe)) < 1e-4, "slot 1: " + d[1]);
         }
-        double[] last = client.decryptDistances(results.get(results.size() - 1), 2);
+        double[] last = owner.decryptDistances(results.get(results.size() - 1), 2);
         assertEquals(plainD2(second, probe), last[1], 1e-4);
     }
 
     @Test
     void rejectsGarbageAndWrongParameters() {
-        byte[] probe = client.encryptProbe(unit(512));
-        byte[] enrollment = client.encryptEnrollment(unit(512));
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(List.of(unit(512))));
+        byte[] probe = owner.encryptProbe(unit(512));
+        byte[] enrollment = owner.encryptEnrollment(unit(512));
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(List.of(unit(512))));
         byte[] garbage = new byte[1000];
         new Random(1).nextBytes(garbage);
 
-        assertThrows(CkksException.class, () -> new GalleryServer(garbage));
-        assertThrows(CkksException.class, () -> new GalleryServer(Arrays.copyOf(evalKeys, evalKeys.length - 1)));
-        SecretKey other = GalleryClient.generateSecretKey();
+        assertThrows(CkksException.class, () -> new GalleryEvaluator(garbage));
+        assertThrows(CkksException.class, () -> new GalleryEvaluator(Arrays.copyOf(evalKeys, evalKeys.length - 1)));
+        SecretKey other = GalleryKeyOwner.generateSecretKey();
         KeyGenerator kg = new KeyGenerator(GalleryParameters.get());
         byte[] galois = Serializer.writeGaloisKeys(kg.galoisKeys(other, GalleryParameters.galoisElements().subList(0, GalleryParameters.galoisElements().size() - 1)));
         byte[] relin = Serializer.writeRelinKey(kg.relinKey(other));
         java.nio.ByteBuffer missingKey = java.nio.ByteBuffer.allocate(9 + galois.length + relin.length);
-        missingKey.put(GalleryClient.EVAL_MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1).putInt(galois.length).put(galois).put(relin);
-        assertThrows(CkksException.class, () -> new GalleryServer(missingKey.array()), "a missing expansion key is refused up front");
+        missingKey.put(GalleryKeyOwner.EVAL_MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1).putInt(galois.length).put(galois).put(relin);
+        assertThrows(CkksException.class, () -> new GalleryEvaluator(missingKey.array()), "a missing expansion key is refused up front");
         byte[] hugeGalois = evalKeys.clone();
         hugeGalois[5] = 0x7f;
-        assertThrows(CkksException.class, () -> new GalleryServer(hugeGalois));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), garbage));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), Arrays.copyOf(probe, probe.length + 1)));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), block.columnBytes(0)), "a column (level 0, scale 2^28) is not a probe");
-        assertThrows(CkksException.class, () -> server.enroll(block, 5, block.columnBytes(1)), "a column is not an enrollment");
-        assertThrows(IllegalArgumentException.class, () -> server.enroll(block, GalleryParameters.BLOCK_CAPACITY, enrollment));
+        assertThrows(CkksException.class, () -> new GalleryEvaluator(hugeGalois));
+        assertThrows(CkksException.class, () -> evaluator.identify(List.of(block), garbage));
+        assertThrows(CkksException.class, () -> evaluator.identify(List.of(block), Arrays.copyOf(probe, probe.length + 1)));
+        assertThrows(CkksException.class, () -> evaluator.identify(List.of(block), block.columnBytes(0)), "a column (level 0, scale 2^28) is not a probe");
+        assertThrows(CkksException.class, () -> evaluator.enroll(block, 5, block.columnBytes(1)), "a column is not an enrollment");
+        assertThrows(IllegalArgumentException.class, () -> evaluator.enroll(block, GalleryParameters.BLOCK_CAPACITY, enrollment));
         // a 1:1 matching probe is for other parameters
-        byte[] matchProbe = new MatchClient(MatchClient.generateSecretKey()).encryptProbe(unit(512));
-        assertThrows(CkksException.class, () -> server.identify(List.of(block), matchProbe));
-        assertThrows(CkksException.class, () -> server.importBlock(garbage));
+        byte[] matchProbe = new MatchKeyOwner(MatchKeyOwner.generateSecretKey()).encryptProbe(unit(512));
+        assertThrows(CkksException.class, () -> evaluator.identify(List.of(block), matchProbe));
+        assertThrows(CkksException.class, () -> evaluator.importBlock(garbage));
         byte[] stored = block.toBytes();
-        assertThrows(CkksException.class, () -> server.readBlock(Arrays.copyOf(stored, stored.length - 7)));
+        assertThrows(CkksException.class, () -> evaluator.readBlock(Arrays.copyOf(stored, stored.length - 7)));
         byte[] badSlot = stored.clone();
         badSlot[5] = 9;
-        assertThrows(CkksException.class, () -> server.readBlock(badSlot));
+        assertThrows(CkksException.class, () -> evaluator.readBlock(badSlot));
         byte[] hugeLen = stored.clone();
         hugeLen[5 + GalleryParameters.BLOCK_CAPACITY] = 0x7f;
-        assertThrows(CkksException.class, () -> server.readBlock(hugeLen));
-        assertThrows(CkksException.class, () -> server.readBlock(block.slotStates(), List.of(block.columnBytes(0))));
-        byte[] result = server.identify(List.of(block), probe);
-        assertThrows(CkksException.class, () -> client.decryptDistances(Arrays.copyOf(result, result.length - 1), 1));
+        assertThrows(CkksException.class, () -> evaluator.readBlock(hugeLen));
+        assertThrows(CkksException.class, () -> evaluator.readBlock(block.slotStates(), List.of(block.columnBytes(0))));
+        byte[] result = evaluator.identify(List.of(block), probe);
+        assertThrows(CkksException.class, () -> owner.decryptDistances(Arrays.copyOf(result, result.length - 1), 1));
         byte[] hugeCount = result.clone();
         hugeCount[5] = 0x7f;
-        assertThrows(CkksException.class, () -> client.decryptDistances(hugeCount, 1));
-        assertThrows(CkksException.class, () -> client.decryptDistances(result, GalleryParameters.BLOCK_CAPACITY + 1));
-        assertThrows(IllegalArgumentException.class, () -> client.encryptProbe(new float[513]));
-        assertThrows(IllegalArgumentException.class, () -> client.encryptProbe(new float[]{Float.NaN}));
-        assertThrows(IllegalArgumentException.class, () -> client.encryptBlock(List.of()));
-        assertThrows(CkksException.class, () -> new GalleryClient(MatchClient.generateSecretKey()));
+        assertThrows(CkksException.class, () -> owner.decryptDistances(hugeCount, 1));
+        assertThrows(CkksException.class, () -> owner.decryptDistances(result, GalleryParameters.BLOCK_CAPACITY + 1));
+        assertThrows(IllegalArgumentException.class, () -> owner.encryptProbe(new float[513]));
+        assertThrows(IllegalArgumentException.class, () -> owner.encryptProbe(new float[]{Float.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> owner.encryptBlock(List.of()));
+        assertThrows(CkksException.class, () -> new GalleryKeyOwner(MatchKeyOwner.generateSecretKey()));
     }
 
     /** Partial answers over disjoint blocks (one per shard) merge into the answer a single node gives. */
@@ -195,23 +195,23 @@ class GalleryTest {
         Random r = new Random(7);
         List<float[]> a = new ArrayList<>(), b = new ArrayList<>(), c = new ArrayList<>();
         for (int i = 0; i < 5; i++) { a.add(unit(512)); b.add(unit(512)); c.add(unit(512)); }
-        List<GalleryServer.Block> blocks = List.of(server.importBlock(client.encryptBlock(a)),
-                server.importBlock(client.encryptBlock(b)), server.importBlock(client.encryptBlock(c)));
+        List<GalleryEvaluator.Block> blocks = List.of(evaluator.importBlock(owner.encryptBlock(a)),
+                evaluator.importBlock(owner.encryptBlock(b)), evaluator.importBlock(owner.encryptBlock(c)));
         List<List<float[]>> people = List.of(a, b, c);
         float[] probe = near(b.get(3), 0.8);
-        byte[] wire = client.encryptProbe(probe);
+        byte[] wire = owner.encryptProbe(probe);
         List<GalleryFrames.Entry> all = new ArrayList<>();
         for (int blk = 0; blk < 3; blk++) for (int s = 0; s < 5; s++) all.add(new GalleryFrames.Entry(new GalleryPosition(blk, s).index(), "p" + blk + "_" + s));
-        GalleryFrames.Answer whole = GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(0, 1, 2), all, server.identify(blocks, wire)));
+        GalleryFrames.Answer whole = GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(0, 1, 2), all, evaluator.identify(blocks, wire)));
         // shard 1 holds block 2 and block 0 (in that order), shard 2 holds block 1
         GalleryFrames.Answer p1 = new GalleryFrames.Answer(List.of(2, 0),
-                all.stream().filter(e -> GalleryPosition.of(e.position()).block() != 1).toList(), server.identify(List.of(blocks.get(2), blocks.get(0)), wire));
+                all.stream().filter(e -> GalleryPosition.of(e.position()).block() != 1).toList(), evaluator.identify(List.of(blocks.get(2), blocks.get(0)), wire));
         GalleryFrames.Answer p2 = new GalleryFrames.Answer(List.of(1),
-                all.stream().filter(e -> GalleryPosition.of(e.position()).block() == 1).toList(), server.identify(List.of(blocks.get(1)), wire));
+                all.stream().filter(e -> GalleryPosition.of(e.position()).block() == 1).toList(), evaluator.identify(List.of(blocks.get(1)), wire));
         GalleryFrames.Answer merged = GalleryFrames.readAnswer(GalleryFrames.writeAnswer(GalleryFrames.merge(List.of(p2, p1))));
         assertEquals(List.of(0, 1, 2), merged.blocks());
         assertEquals(all, merged.entries());
-        double[] dw = client.distances(whole), dm = client.distances(merged);
+        double[] dw = owner.distances(whole), dm = owner.distances(merged);
         for (int k = 0; k < all.size(); k++) {
             GalleryPosition at = GalleryPosition.of(all.get(k).position());
             double plain = plainD2(people.get(at.block()).get(at.slot()), probe);
@@ -225,10 +225,10 @@ class GalleryTest {
         assertThrows(IllegalArgumentException.class, () -> GalleryFrames.merge(List.of(p1, p1)));
         assertThrows(CkksException.class, () -> GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(1), all, p2.result())));
         assertThrows(CkksException.class, () -> GalleryFrames.readAnswer(GalleryFrames.writeAnswer(List.of(1, 1), List.of(), p2.result())));
-        assertThrows(CkksException.class, () -> client.distances(new GalleryFrames.Answer(List.of(0, 1), p2.entries(), p2.result())));
+        assertThrows(CkksException.class, () -> owner.distances(new GalleryFrames.Answer(List.of(0, 1), p2.entries(), p2.result())));
         // a listed slot the result reports as not live
         GalleryFrames.Answer ghost = new GalleryFrames.Answer(List.of(1), List.of(new GalleryFrames.Entry(new GalleryPosition(1, 9).index(), "ghost")), p2.result());
-        assertThrows(CkksException.class, () -> client.distances(ghost));
+        assertThrows(CkksException.class, () -> owner.distances(ghost));
     }
 
     /**
@@ -247,20 +247,20 @@ class GalleryTest {
             double u = s % 2 == 0 ? 0.0005 + 0.0095 * r.nextDouble() : 0.0002 + 0.0008 * r.nextDouble();
             gallery.add(near(probe, cosFor(THRESHOLD + (r.nextBoolean() ? u : -u))));
         }
-        GalleryServer.Block block = server.importBlock(client.encryptBlock(gallery));
-        byte[] wire = client.encryptProbe(probe);
-        byte[] served = server.identify(List.of(block), wire);
+        GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
+        byte[] wire = owner.encryptProbe(probe);
+        byte[] served = evaluator.identify(List.of(block), wire);
         assertEquals(GalleryResult.resultBytes(1), served.length);
         assertEquals(9 + cap / 8 + (GalleryParameters.N * 28 + cap * 20) / 8, served.length);
         assertEquals(2, served[4], "the server answers in the compact v2 format");
 
-        List<io.picrypt.ckks.Ciphertext> results = server.resultCiphertexts(List.of(block), server.expandProbe(wire), new long[2]);
+        List<io.picrypt.ckks.Ciphertext> results = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(wire), new long[2]);
         byte[] live = new byte[cap / 8];
         Arrays.fill(live, (byte) 0xFF);
         byte[] v2 = GalleryResult.write(List.of(live), results, GalleryParameters.get());
         byte[] v1 = GalleryResult.writeVersion1(List.of(live), results, GalleryParameters.get());
         assertTrue(v1.length > 3.4 * v2.length, v1.length + " vs " + v2.length);
-        double[] compact = client.decryptDistances(v2, cap), full = client.decryptDistances(v1, cap);
+        double[] compact = owner.decryptDistances(v2, cap), full = owner.decryptDistances(v1, cap);
         double maxErr = 0, maxSwitch = 0;
         int within001 = 0;
         for (int s = 0; s < cap; s++) {
@@ -282,9 +282,9 @@ class GalleryTest {
         // a flipped bit in c1 spreads over every coefficient: the range check over the 2,048 kept ones refuses it
         byte[] flipped = v2.clone();
         flipped[9 + cap / 8 + 98] ^= (byte) 0x80; // the top bit of c1 coefficient 28 (weight t1/2)
-        assertThrows(IntegrityException.class, () -> client.decryptDistances(flipped, cap));
+        assertThrows(IntegrityException.class, () -> owner.decryptDistances(flipped, cap));
         // another key cannot read it either: values are uniform mod 2^28, four times the accepted range
-        GalleryClient stranger = new GalleryClient(GalleryClient.generateSecretKey());
+        GalleryKeyOwner stranger = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
         assertThrows(IntegrityException.class, () -> stranger.decryptDistances(v2, cap));
     }
 }

@@ -49,15 +49,15 @@ class MatchTest {
 
     @Test
     void packedTemplateDistancesMatchPlaintextAndDecisionsAgree() {
-        SecretKey sk = MatchClient.generateSecretKey();
-        MatchClient client = new MatchClient(sk);
-        MatchServer server = new MatchServer();
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
+        MatchKeyOwner owner = new MatchKeyOwner(sk);
+        MatchEvaluator evaluator = new MatchEvaluator();
         List<float[]> gallery = new ArrayList<>();
         for (int i = 0; i < 21; i++) gallery.add(unit(512));
         float[] probe = near(gallery.get(13), 0.8);
-        List<byte[]> templates = gallery.stream().map(client::encryptTemplate).toList();
+        List<byte[]> templates = gallery.stream().map(owner::encryptTemplate).toList();
         // 21 templates of one name: three packed ciphertexts of 8 (the circuit of 1:1 verify)
-        double[] d2 = client.decryptVerify(server.verify(templates, client.encryptProbe(probe)));
+        double[] d2 = owner.decryptVerify(evaluator.verify(templates, owner.encryptProbe(probe)));
         assertEquals(21, d2.length);
         double threshold = 1.0;
         double maxErr = 0;
@@ -72,39 +72,39 @@ class MatchTest {
 
     @Test
     void verifyAgainstSeveralTemplatesOfOneNameAndShorterEmbeddings() {
-        MatchClient client = new MatchClient(MatchClient.generateSecretKey());
+        MatchKeyOwner owner = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
         float[] a = unit(128), b = near(a, 0.95), c = unit(128);
-        byte[] res = new MatchServer().verify(List.of(client.encryptTemplate(a), client.encryptTemplate(c)), client.encryptProbe(b));
-        double[] d = client.decryptVerify(res);
+        byte[] res = new MatchEvaluator().verify(List.of(owner.encryptTemplate(a), owner.encryptTemplate(c)), owner.encryptProbe(b));
+        double[] d = owner.decryptVerify(res);
         assertEquals(2, d.length);
         assertEquals(plainD2(a, b), d[0], 1e-4);
         assertEquals(plainD2(c, b), d[1], 1e-4);
         assertTrue(res.length <= 256 * 1024, "verify response " + res.length + " B");
-        assertTrue(client.encryptProbe(b).length <= 512 * 1024);
+        assertTrue(owner.encryptProbe(b).length <= 512 * 1024);
     }
 
     @Test
     void serverRejectsForeignOrMalformedCiphertexts() {
-        MatchServer server = new MatchServer();
-        MatchClient client = new MatchClient(MatchClient.generateSecretKey());
-        byte[] t = client.encryptTemplate(unit(512));
-        assertDoesNotThrow(() -> server.validateTemplate(t));
-        assertThrows(CkksException.class, () -> server.validateTemplate(Arrays.copyOf(t, t.length - 3)));
-        assertThrows(CkksException.class, () -> server.validateTemplate(new byte[100]));
+        MatchEvaluator evaluator = new MatchEvaluator();
+        MatchKeyOwner owner = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
+        byte[] t = owner.encryptTemplate(unit(512));
+        assertDoesNotThrow(() -> evaluator.validateTemplate(t));
+        assertThrows(CkksException.class, () -> evaluator.validateTemplate(Arrays.copyOf(t, t.length - 3)));
+        assertThrows(CkksException.class, () -> evaluator.validateTemplate(new byte[100]));
         byte[] scaled = t.clone();
         scaled[5 + 16 + 3] ^= 1; // scale byte
-        assertThrows(CkksException.class, () -> server.validateTemplate(scaled));
-        assertThrows(CkksException.class, () -> server.verify(List.of(t), new byte[]{1, 2, 3}));
-        assertThrows(CkksException.class, () -> client.decryptDistances(new byte[20]));
-        assertThrows(IllegalArgumentException.class, () -> client.encryptTemplate(new float[513]));
+        assertThrows(CkksException.class, () -> evaluator.validateTemplate(scaled));
+        assertThrows(CkksException.class, () -> evaluator.verify(List.of(t), new byte[]{1, 2, 3}));
+        assertThrows(CkksException.class, () -> owner.decryptDistances(new byte[20]));
+        assertThrows(IllegalArgumentException.class, () -> owner.encryptTemplate(new float[513]));
     }
 
     @Test
     void anotherKeyCannotReadTheResult() {
-        MatchClient owner = new MatchClient(MatchClient.generateSecretKey());
-        MatchClient other = new MatchClient(MatchClient.generateSecretKey());
+        MatchKeyOwner owner = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
+        MatchKeyOwner other = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
         float[] a = unit(512);
-        byte[] res = new MatchServer().verify(List.of(owner.encryptTemplate(a)), owner.encryptProbe(a));
+        byte[] res = new MatchEvaluator().verify(List.of(owner.encryptTemplate(a)), owner.encryptProbe(a));
         assertEquals(0, owner.decryptVerify(res)[0], 1e-4);
         // a different key decrypts noise: refused as an integrity error, never a distance (issue 10)
         assertThrows(IntegrityException.class, () -> other.decryptVerify(res));

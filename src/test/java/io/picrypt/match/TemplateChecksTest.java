@@ -17,14 +17,14 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class TemplateChecksTest {
     static SecretKey sk;
-    static MatchClient client;
-    static final MatchServer server = new MatchServer();
+    static MatchKeyOwner owner;
+    static final MatchEvaluator evaluator = new MatchEvaluator();
     static final SplittableRandom rnd = new SplittableRandom(10);
 
     @BeforeAll
     static void keys() {
-        sk = MatchClient.generateSecretKey();
-        client = new MatchClient(sk);
+        sk = MatchKeyOwner.generateSecretKey();
+        owner = new MatchKeyOwner(sk);
     }
 
     static float[] unit() { return SyntheticEmbeddings.unit(rnd); }
@@ -36,10 +36,10 @@ class TemplateChecksTest {
             List<byte[]> ts = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 ys.add(unit());
-                ts.add(client.encryptTemplate(ys.get(i), "alice"));
+                ts.add(owner.encryptTemplate(ys.get(i), "alice"));
             }
             float[] x = SyntheticEmbeddings.near(ys.get(count - 1), 0.3, rnd);
-            MatchClient.Verified v = client.decryptVerify(server.verify(ts, client.encryptProbe(x)), "alice", x);
+            MatchKeyOwner.Verified v = owner.decryptVerify(evaluator.verify(ts, owner.encryptProbe(x)), "alice", x);
             assertEquals(count, v.distances().length);
             assertEquals(0, v.unchecked(), "all templates carry check values");
             for (int i = 0; i < count; i++) {
@@ -51,48 +51,48 @@ class TemplateChecksTest {
     @Test
     void anotherNamesTemplateOrAnswerIsAnIntegrityError() {
         float[] alice = unit(), bob = unit();
-        byte[] ta = client.encryptTemplate(alice, "alice"), tb = client.encryptTemplate(bob, "bob");
+        byte[] ta = owner.encryptTemplate(alice, "alice"), tb = owner.encryptTemplate(bob, "bob");
         // bob tries to pass as alice: his own face against his own template, served under alice's name
-        byte[] probe = client.encryptProbe(bob);
-        byte[] swapped = server.verify(List.of(tb), probe);
-        IntegrityException e = assertThrows(IntegrityException.class, () -> client.decryptVerify(swapped, "alice", bob));
+        byte[] probe = owner.encryptProbe(bob);
+        byte[] swapped = evaluator.verify(List.of(tb), probe);
+        IntegrityException e = assertThrows(IntegrityException.class, () -> owner.decryptVerify(swapped, "alice", bob));
         assertTrue(e.getMessage().contains("check values of 'alice'") && e.getMessage().contains("no decision"), e.getMessage());
         // one of alice's two templates swapped for bob's
-        assertThrows(IntegrityException.class, () -> client.decryptVerify(server.verify(List.of(ta, tb), probe), "alice", bob));
+        assertThrows(IntegrityException.class, () -> owner.decryptVerify(evaluator.verify(List.of(ta, tb), probe), "alice", bob));
         // the honest answer is accepted (and is no match)
-        MatchClient.Verified ok = client.decryptVerify(server.verify(List.of(ta), probe), "alice", bob);
+        MatchKeyOwner.Verified ok = owner.decryptVerify(evaluator.verify(List.of(ta), probe), "alice", bob);
         assertTrue(ok.distances()[0] > 1.5);
         // a name differing in one letter
-        byte[] alicE = client.encryptTemplate(bob, "alicE");
-        assertThrows(IntegrityException.class, () -> client.decryptVerify(server.verify(List.of(alicE), probe), "alice", bob));
+        byte[] alicE = owner.encryptTemplate(bob, "alicE");
+        assertThrows(IntegrityException.class, () -> owner.decryptVerify(evaluator.verify(List.of(alicE), probe), "alice", bob));
     }
 
     @Test
     void anotherKeysetsTemplateUnderTheSameNameIsAnIntegrityError() {
-        MatchClient other = new MatchClient(MatchClient.generateSecretKey());
+        MatchKeyOwner other = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
         float[] y = unit();
         byte[] foreign = other.encryptTemplate(y, "alice");
-        assertThrows(IntegrityException.class, () -> client.decryptVerify(server.verify(List.of(foreign), client.encryptProbe(y)), "alice", y));
+        assertThrows(IntegrityException.class, () -> owner.decryptVerify(evaluator.verify(List.of(foreign), owner.encryptProbe(y)), "alice", y));
     }
 
     @Test
     void answerToAnotherProbeIsAnIntegrityError() {
         // a replayed answer: computed for an earlier probe of the same name; the check share depends on the probe
         float[] y = unit(), earlier = SyntheticEmbeddings.near(y, 0.1, rnd), now = unit();
-        byte[] t = client.encryptTemplate(y, "alice");
-        byte[] old = server.verify(List.of(t), client.encryptProbe(earlier));
-        assertThrows(IntegrityException.class, () -> client.decryptVerify(old, "alice", now));
+        byte[] t = owner.encryptTemplate(y, "alice");
+        byte[] old = evaluator.verify(List.of(t), owner.encryptProbe(earlier));
+        assertThrows(IntegrityException.class, () -> owner.decryptVerify(old, "alice", now));
     }
 
     @Test
     void templatesWithoutCheckValuesAreAcceptedButCounted() {
         float[] y = unit(), z = unit();
         float[] x = SyntheticEmbeddings.near(y, 0.2, rnd);
-        byte[] legacy = client.encryptTemplate(y), planted = client.encryptTemplate(z, "carol");
-        MatchClient.Verified v = client.decryptVerify(server.verify(List.of(legacy), client.encryptProbe(x)), "carol", x);
+        byte[] legacy = owner.encryptTemplate(y), planted = owner.encryptTemplate(z, "carol");
+        MatchKeyOwner.Verified v = owner.decryptVerify(evaluator.verify(List.of(legacy), owner.encryptProbe(x)), "carol", x);
         assertEquals(1, v.unchecked());
         assertEquals(SyntheticEmbeddings.squaredDistance(x, y), v.distances()[0], 1e-4);
-        MatchClient.Verified mixed = client.decryptVerify(server.verify(List.of(planted, legacy, planted), client.encryptProbe(x)), "carol", x);
+        MatchKeyOwner.Verified mixed = owner.decryptVerify(evaluator.verify(List.of(planted, legacy, planted), owner.encryptProbe(x)), "carol", x);
         assertEquals(1, mixed.unchecked());
         assertEquals(SyntheticEmbeddings.squaredDistance(x, y), mixed.distances()[1], 1e-4);
         assertEquals(SyntheticEmbeddings.squaredDistance(x, z), mixed.distances()[2], 1e-4);
@@ -103,9 +103,9 @@ class TemplateChecksTest {
         // documented limit (docs/PROTOCOL.md): check values bind name and key, not the enrollment, so a server that
         // keeps an old template of 'alice' and serves it after a re-enrollment is answered as that old template
         float[] old = unit(), fresh = unit();
-        byte[] stale = client.encryptTemplate(old, "alice");
-        client.encryptTemplate(fresh, "alice");
-        MatchClient.Verified v = client.decryptVerify(server.verify(List.of(stale), client.encryptProbe(old)), "alice", old);
+        byte[] stale = owner.encryptTemplate(old, "alice");
+        owner.encryptTemplate(fresh, "alice");
+        MatchKeyOwner.Verified v = owner.decryptVerify(evaluator.verify(List.of(stale), owner.encryptProbe(old)), "alice", old);
         assertEquals(0, v.unchecked());
         assertEquals(0, v.distances()[0], 1e-4);
     }
@@ -113,12 +113,12 @@ class TemplateChecksTest {
     @Test
     void storedTemplatesDecryptWithTheirName() {
         float[] y = unit();
-        byte[] t = client.encryptTemplate(y, "dave");
-        MatchClient.TemplateContent c = client.decryptTemplate(t, "dave");
+        byte[] t = owner.encryptTemplate(y, "dave");
+        MatchKeyOwner.TemplateContent c = owner.decryptTemplate(t, "dave");
         assertTrue(c.checked());
         assertEquals(0, SyntheticEmbeddings.squaredDistance(y, c.embedding()), 1e-8);
-        assertThrows(IntegrityException.class, () -> client.decryptTemplate(t, "erin"));
-        assertFalse(client.decryptTemplate(client.encryptTemplate(y), "dave").checked());
+        assertThrows(IntegrityException.class, () -> owner.decryptTemplate(t, "erin"));
+        assertFalse(owner.decryptTemplate(owner.encryptTemplate(y), "dave").checked());
     }
 
     /**
@@ -145,7 +145,7 @@ class TemplateChecksTest {
                 smallest = Math.min(smallest, worst);
             }
         }
-        System.out.printf("smallest largest-free-coefficient difference over 600 swaps: %.4f (bound %.1e)%n", smallest, MatchClient.NOISE_BOUND);
-        assertTrue(smallest > 100 * MatchClient.NOISE_BOUND, "margin " + smallest);
+        System.out.printf("smallest largest-free-coefficient difference over 600 swaps: %.4f (bound %.1e)%n", smallest, MatchKeyOwner.NOISE_BOUND);
+        assertTrue(smallest > 100 * MatchKeyOwner.NOISE_BOUND, "margin " + smallest);
     }
 }

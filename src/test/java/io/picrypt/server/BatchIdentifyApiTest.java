@@ -5,8 +5,8 @@ import io.picrypt.client.ClientException;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.match.BatchFrames;
-import io.picrypt.match.GalleryClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -35,13 +35,13 @@ class BatchIdentifyApiTest {
             people.add(SyntheticEmbeddings.unit(r));
             names.add("gallery " + i);
         }
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
-            http.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             s.importGallery(names, people, d -> {});
             float[] alice = SyntheticEmbeddings.unit(r), bob = SyntheticEmbeddings.unit(r);
             s.enrollEmbedding("alice", alice, true);
@@ -66,12 +66,12 @@ class BatchIdentifyApiTest {
             assertTrue(b.trace().requestBytes() > 4 * 100_000, "a gallery probe per face in the one request");
 
             // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
-            byte[] probe = new GalleryClient(gsk).encryptProbe(alice);
+            byte[] probe = new GalleryKeyOwner(gsk).encryptProbe(alice);
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch("PCBQ garbage".getBytes())).status());
             byte[] good = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, probe)));
             assertEquals(1, BatchFrames.readAnswer(http.identifyBatch(good).body()).size(), "a well-formed gallery batch is answered");
             // the removed template identify: a kind-1 item is refused with a message saying so, not answered
-            byte[] templateItem = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new MatchClient(sk).encryptProbe(alice))));
+            byte[] templateItem = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.TEMPLATES, new MatchKeyOwner(sk).encryptProbe(alice))));
             ClientException removed = assertThrows(ClientException.class, () -> http.identifyBatch(templateItem));
             assertEquals(400, removed.status());
             assertTrue(removed.getMessage().contains("no longer exists"), removed.getMessage());
@@ -111,14 +111,14 @@ class BatchIdentifyApiTest {
      */
     @Test
     void identifyRequestsAreLimitedPerKeysetAndServer() throws Exception {
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         Random r = new Random(29);
         ServerConfig cfg = ServerConfig.defaults(data.resolve("limited"), 0)
                 .withLimits(Limits.parse("identifySlots=1,identifySlotsPerKeyset=1,identifyWaitMs=1500"));
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (PiCryptServer server = new PiCryptServer(cfg).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
-            byte[] keys = new GalleryClient(gsk).evaluationKeys();
+            byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
             PiCryptClient.Keyset ka = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex()),
                     kb = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient a = new PiCryptClient(url, ka.id(), ka.token()), b = new PiCryptClient(url, kb.id(), kb.token());
@@ -127,7 +127,7 @@ class BatchIdentifyApiTest {
             float[] alice = SyntheticEmbeddings.unit(r);
             new MatchSession(a, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
             new MatchSession(b, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
-            byte[] probe = new GalleryClient(gsk).encryptProbe(alice);
+            byte[] probe = new GalleryKeyOwner(gsk).encryptProbe(alice);
             a.identifyGallery(probe); // loads both galleries first, so the short requests below are short
             b.identifyGallery(probe);
             byte[] batch = BatchFrames.writeRequest(Collections.nCopies(BatchFrames.MAX_ITEMS, new BatchFrames.Item(BatchFrames.GALLERY, probe)));

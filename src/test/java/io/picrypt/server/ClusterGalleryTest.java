@@ -3,8 +3,8 @@ package io.picrypt.server;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class ClusterGalleryTest {
         String name = "picrypt-test-" + Long.toHexString(new Random().nextLong());
         List<PiCryptServer> servers = new ArrayList<>();
         Random r = new Random(14);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         List<float[]> people = new ArrayList<>();
         List<String> names = new ArrayList<>();
         PiCryptClient.Keyset ks;
@@ -73,7 +73,7 @@ class ClusterGalleryTest {
             }
             ks = PiCryptClient.createKeyset(url(servers.get(0)), MatchParameters.get().fingerprintHex());
             MatchSession a = session(servers.get(0), ks, sk, gsk), b = session(servers.get(1), ks, sk, gsk), c = session(servers.get(2), ks, sk, gsk);
-            new PiCryptClient(url(servers.get(0)), ks.id(), ks.token()).uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            new PiCryptClient(url(servers.get(0)), ks.id(), ks.token()).uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             // six imports = six blocks, spread over the members
             for (int blk = 0; blk < 6; blk++) {
                 List<String> n = new ArrayList<>();
@@ -139,8 +139,8 @@ class ClusterGalleryTest {
         int port = freePort();
         String name = "picrypt-quota-" + Long.toHexString(new Random().nextLong());
         Random r = new Random(15);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
-        byte[] keys = new GalleryClient(gsk).evaluationKeys();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
+        byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
         try (PiCryptServer server = PiCryptServer.open(ServerConfig.defaults(tmp, 0).withStoreUrl(URL).withLimits(Limits.parse("maxGalleryBlocks=1")),
                 new ClusterGalleryService.Settings(name, List.of("127.0.0.1:" + port), "127.0.0.1", port)).start()) {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url(server), MatchParameters.get().fingerprintHex());

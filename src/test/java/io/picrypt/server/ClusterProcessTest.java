@@ -4,8 +4,8 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -86,7 +86,7 @@ class ClusterProcessTest {
         String cluster = "kill-" + Long.toHexString(new Random().nextLong());
         Path log = tmp.resolve("members.log");
         Random r = new Random(99);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         List<String> names = new CopyOnWriteArrayList<>();
         ConcurrentHashMap<String, float[]> vectors = new ConcurrentHashMap<>();
         PiCryptClient.Keyset ks;
@@ -95,7 +95,7 @@ class ClusterProcessTest {
             for (int i = 0; i < 3; i++) ms.add(new Member(http[i], cport[i], cluster, members, log));
             ks = PiCryptClient.createKeyset(ms.get(0).url, MatchParameters.get().fingerprintHex());
             PiCryptClient a = new PiCryptClient(ms.get(0).url, ks.id(), ks.token()), c = new PiCryptClient(ms.get(2).url, ks.id(), ks.token());
-            a.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            a.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             MatchSession sa = new MatchSession(a, sk, gsk, null, 1.30), sc = new MatchSession(c, sk, gsk, null, 1.30);
             // the client of issue 14's "client retries": given members B and C, B first; B is the one killed below
             PiCryptClient bc = new PiCryptClient(List.of(ms.get(1).url, ms.get(2).url), ks.id(), ks.token(), PiCryptClient.Timeouts.DEFAULT);

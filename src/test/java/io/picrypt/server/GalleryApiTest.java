@@ -4,9 +4,9 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -34,10 +34,10 @@ class GalleryApiTest {
             people.add(SyntheticEmbeddings.unit(r));
             names.add("watch " + i);
         }
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         PiCryptClient.Keyset ks;
         float[][] late = new float[1][];
-        byte[] keys = new GalleryClient(gsk).evaluationKeys();
+        byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
@@ -71,7 +71,7 @@ class GalleryApiTest {
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyGallery(new byte[100])).status());
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());
-            assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyGallery(new GalleryClient(gsk).encryptProbe(people.get(0)))).status());
+            assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyGallery(new GalleryKeyOwner(gsk).encryptProbe(people.get(0)))).status());
             assertEquals(403, assertThrows(ClientException.class, () -> intruder.deleteFromGallery("watch 0")).status());
 
             // single enrollment into the gallery (expanded by the server into the next free slot)

@@ -5,10 +5,10 @@ import io.picrypt.client.ClientException;
 import io.picrypt.client.GalleryCompactor;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryCompaction;
 import io.picrypt.match.GalleryFrames;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -34,12 +34,12 @@ class GalleryCompactionTest {
     @Test
     void compactionDropsDeletedSlotsAndKeepsEveryLiveIdentity() throws Exception {
         Random r = new Random(31);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            http.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
             List<String> names = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
@@ -68,7 +68,7 @@ class GalleryCompactionTest {
             byte[] stale = GalleryCompaction.writeCompact(3, List.of());
             ClientException e = assertThrows(ClientException.class, () -> http.compactGallery(stale));
             assertEquals(409, e.status(), e.getMessage());
-            GalleryClient gc = new GalleryClient(gsk);
+            GalleryKeyOwner gc = new GalleryKeyOwner(gsk);
             byte[] partial = GalleryCompaction.writeCompact(4, List.of(GalleryFrames.writeImport(List.of(names.get(1)),
                     gc.encryptBlock(List.of(people.get(1))))));
             e = assertThrows(ClientException.class, () -> http.compactGallery(partial));

@@ -5,8 +5,8 @@ import io.picrypt.client.ClientException;
 import io.picrypt.client.KeyDirectory;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -33,13 +33,13 @@ class IntegrityApiTest {
     @Test
     void corruptedRowsWrongKeysAndOtherModelsAreErrorsNotDecisions(@TempDir Path data) throws Exception {
         SplittableRandom r = new SplittableRandom(9);
-        SecretKey sk = MatchClient.generateSecretKey(), gsk = GalleryClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start();
              Connection raw = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("picrypt.db"))) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             var ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null, KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gsk));
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            http.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
             List<float[]> people = new ArrayList<>();
             List<String> names = new ArrayList<>();
@@ -92,7 +92,7 @@ class IntegrityApiTest {
             assertNull(s.identifyEmbedding(impostor, 3).match(), "restored rows decide again");
 
             // a session holding another secret key: refused before decrypting (the keyset's recorded key check)
-            MatchSession wrong = new MatchSession(http, MatchClient.generateSecretKey(), GalleryClient.generateSecretKey(), null, 1.30);
+            MatchSession wrong = new MatchSession(http, MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), null, 1.30);
             ClientException e = assertThrows(ClientException.class, () -> wrong.verifyEmbedding("p2", impostor));
             assertTrue(e.getMessage().contains("key check"), e.getMessage());
             e = assertThrows(ClientException.class, () -> wrong.identifyEmbedding(impostor, 3));
@@ -103,10 +103,10 @@ class IntegrityApiTest {
             s.enrollEmbedding("p0", people.get(0), true);
             PiCryptClient other = new PiCryptClient(url, ks.id(), ks.token());
             other.model("another-model/128");
-            e = assertThrows(ClientException.class, () -> other.verify("p0", new MatchClient(sk).encryptProbe(impostor)));
+            e = assertThrows(ClientException.class, () -> other.verify("p0", new MatchKeyOwner(sk).encryptProbe(impostor)));
             assertEquals(409, e.status());
             assertTrue(e.getMessage().contains("faceplugin-512/512"), e.getMessage());
-            assertEquals(409, assertThrows(ClientException.class, () -> other.enroll("p9", new MatchClient(sk).encryptTemplate(impostor), true)).status());
+            assertEquals(409, assertThrows(ClientException.class, () -> other.enroll("p9", new MatchKeyOwner(sk).encryptTemplate(impostor), true)).status());
             assertEquals("faceplugin-512/512", http.keysetInfo().path("model").asText());
         }
     }

@@ -4,7 +4,7 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.ckks.Serializer;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -48,7 +48,7 @@ class LegacyStoreTest {
         float[] second = SyntheticEmbeddings.unit(r);
         float[] zero = MatchSession.normalisedMean(List.of(people.get(0), second)); // the mean of "templated 0"'s two templates
 
-        SecretKey gsk = GalleryClient.generateSecretKey();
+        SecretKey gsk = GalleryKeyOwner.generateSecretKey();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient http = new PiCryptClient(url, ks[0], ks[1]);
@@ -58,7 +58,7 @@ class LegacyStoreTest {
             assertTrue(s.verifyEmbedding("templated 2", SyntheticEmbeddings.near(people.get(2), 0.5, r)).match(), "verify still works");
 
             // keys init uploads the gallery keys; the old identities are not in the gallery yet
-            http.uploadGalleryKeys(new GalleryClient(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             assertEquals(0, s.identifyEmbedding(people.get(1), 1).identities());
 
             MatchSession.Rebuild rb = s.rebuildGallery(n -> {});
@@ -97,7 +97,7 @@ class LegacyStoreTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            MatchSession s = new MatchSession(http, io.picrypt.match.MatchClient.generateSecretKey(), GalleryClient.generateSecretKey(), null, 1.30);
+            MatchSession s = new MatchSession(http, io.picrypt.match.MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), null, 1.30);
             MatchSession.Enrollment e = s.enrollEmbedding("someone", SyntheticEmbeddings.unit(new Random(3)), true);
             assertEquals(1, e.warnings().size());
             assertTrue(e.warnings().get(0).contains("keys init"), e.warnings().get(0));

@@ -2,7 +2,7 @@ package io.picrypt.server;
 
 import io.picrypt.client.ImageDiffSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.GalleryClient;
+import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -35,12 +35,12 @@ class ResourceBoundsTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             Random r = new Random(5);
             List<PiCryptClient> clients = new ArrayList<>();
-            List<GalleryClient> galleries = new ArrayList<>();
+            List<GalleryKeyOwner> galleries = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
                 PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
                 PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-                GalleryClient g = new GalleryClient(GalleryClient.generateSecretKey());
+                GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
                 http.uploadGalleryKeys(g.evaluationKeys());
                 float[] p = SyntheticEmbeddings.unit(r);
                 http.enrollIntoGallery("person" + k, g.encryptEnrollment(p)); // one block (16 MiB) each: over budget
@@ -111,19 +111,19 @@ class ResourceBoundsTest {
     void cacheWeightsMatchTheMeasuredHeap() throws Exception {
         Random r = new Random(6);
         List<byte[]> keys = new ArrayList<>();
-        List<GalleryClient> clients = new ArrayList<>();
+        List<GalleryKeyOwner> clients = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
-            GalleryClient g = new GalleryClient(GalleryClient.generateSecretKey());
+            GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
             clients.add(g);
             keys.add(g.evaluationKeys());
         }
         byte[] enrollment = clients.get(0).encryptEnrollment(SyntheticEmbeddings.unit(r));
         long h0 = usedHeap();
-        List<io.picrypt.match.GalleryServer> servers = new ArrayList<>();
-        for (byte[] k : keys) servers.add(new io.picrypt.match.GalleryServer(k));
+        List<io.picrypt.match.GalleryEvaluator> servers = new ArrayList<>();
+        for (byte[] k : keys) servers.add(new io.picrypt.match.GalleryEvaluator(k));
         long perKeyset = (usedHeap() - h0) / keys.size();
         long h1 = usedHeap();
-        List<io.picrypt.match.GalleryServer.Block> blocks = new ArrayList<>();
+        List<io.picrypt.match.GalleryEvaluator.Block> blocks = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
             var block = servers.get(0).newBlock();
             servers.get(0).enroll(block, 0, enrollment);

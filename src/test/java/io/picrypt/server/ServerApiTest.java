@@ -6,7 +6,7 @@ import io.picrypt.ckks.SecretKey;
 import io.picrypt.client.ClientException;
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +59,7 @@ class ServerApiTest {
     static Account account() {
         PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, PARAMS);
         PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
-        SecretKey sk = MatchClient.generateSecretKey();
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
         return new Account(http, sk, io.picrypt.client.GallerySessions.session(http, sk, null, 1.30), ks.token(), ks.id());
     }
 
@@ -93,12 +93,12 @@ class ServerApiTest {
                 s.filter(p -> p.toString().endsWith(".class")).forEach(classes::add);
             }
         }
-        classes.add(root.resolve("io/picrypt/match/MatchServer.class"));
+        classes.add(root.resolve("io/picrypt/match/MatchEvaluator.class"));
         assertTrue(classes.size() > 5);
         for (Path c : classes) {
             String text = new String(java.nio.file.Files.readAllBytes(c), java.nio.charset.StandardCharsets.ISO_8859_1);
             for (String forbidden : List.of("io/picrypt/ckks/SecretKey", "io/picrypt/ckks/Decryptor", "io/picrypt/ckks/KeyGenerator",
-                    "io/picrypt/client/", "io/picrypt/match/MatchClient")) {
+                    "io/picrypt/client/", "io/picrypt/match/MatchKeyOwner")) {
                 assertFalse(text.contains(forbidden), c.getFileName() + " references " + forbidden);
             }
         }
@@ -170,7 +170,7 @@ class ServerApiTest {
         Random r = new Random(3);
         float[] alice = SyntheticEmbeddings.unit(r);
         a.session().enrollEmbedding("alice", alice, true);
-        byte[] probe = new MatchClient(b.sk()).encryptProbe(alice);
+        byte[] probe = new MatchKeyOwner(b.sk()).encryptProbe(alice);
         String[][] calls = {
                 {"GET", "/v1/keysets/" + a.id() + "/identities"},
                 {"GET", "/v1/keysets/" + a.id()},
@@ -198,7 +198,7 @@ class ServerApiTest {
         Random r = new Random(5);
         a.session().enrollEmbedding("bob", SyntheticEmbeddings.unit(r), true);
         String enroll = "/v1/keysets/" + a.id() + "/identities/carol";
-        byte[] good = new MatchClient(a.sk()).encryptTemplate(SyntheticEmbeddings.unit(r));
+        byte[] good = new MatchKeyOwner(a.sk()).encryptTemplate(SyntheticEmbeddings.unit(r));
         // a garbled frame (magic, length) is malformed_frame; a well-framed ciphertext that is not valid here is invalid_ciphertext
         assertErrorCode(raw("PUT", enroll, a.token(), "garbage".getBytes()), 400, "malformed_frame");
         assertErrorCode(raw("PUT", enroll, a.token(), Arrays.copyOf(good, good.length / 2)), 400, "malformed_frame");
@@ -216,10 +216,10 @@ class ServerApiTest {
         assertJsonError(raw("PUT", enroll, a.token(), io.picrypt.ckks.Serializer.writeCiphertext(oct, other)), 400);
         assertJsonError(raw("PUT", "/v1/keysets/" + a.id() + "/identities/%20bad", a.token(), good), 400);
         assertJsonError(raw("PUT", enroll + "?mode=merge", a.token(), good), 400);
-        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchClient(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identities/nobody/verify", a.token(), new MatchKeyOwner(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
         assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/gallery/identify", a.token(), "x".getBytes()), 400);
         // the template-packing identify is gone: one 1:N path (the gallery)
-        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), new MatchClient(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
+        assertJsonError(raw("POST", "/v1/keysets/" + a.id() + "/identify", a.token(), new MatchKeyOwner(a.sk()).encryptProbe(SyntheticEmbeddings.unit(r))), 404);
         assertJsonError(raw("POST", "/v1/keysets", null, "{not json".getBytes()), 400);
         assertJsonError(raw("POST", "/v1/keysets", null, "{\"params\":\"00\"}".getBytes()), 400);
         assertJsonError(raw("GET", "/v1/nothing", null, null), 404);
@@ -238,7 +238,7 @@ class ServerApiTest {
         assertEquals(io.picrypt.imagediff.DiffImage.plain(pair.before(), pair.after()), r.difference(), "exact for every pixel");
         assertTrue(r.difference().changedPixels() > 0);
 
-        var crypto = new io.picrypt.imagediff.ImageDiffClient(io.picrypt.imagediff.ImageDiffParameters.standard(), sk);
+        var crypto = new io.picrypt.imagediff.ImageDiffKeyOwner(io.picrypt.imagediff.ImageDiffParameters.standard(), sk);
         byte[] before = crypto.encrypt(pair.before());
         byte[] small = crypto.encrypt(io.picrypt.imagediff.SyntheticPair.generate(50, 40, 3).after());
         String path = "/v1/keysets/" + a.id() + "/image-diff";

@@ -3,7 +3,7 @@ package io.picrypt.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import org.junit.jupiter.api.Test;
@@ -99,7 +99,7 @@ class ServerHardeningTest {
         try (var server = new ServerProcessTest.ServerProcess(tmp.resolve("data"), port, log, "--threads", "4", "--limits", FAST)) {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server.url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(server.url, ks.id(), ks.token());
-            MatchClient crypto = new MatchClient(MatchClient.generateSecretKey());
+            MatchKeyOwner crypto = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
             float[] v = SyntheticEmbeddings.unit(new Random(1));
             byte[] template = crypto.encryptTemplate(v);
 
@@ -227,7 +227,7 @@ class ServerHardeningTest {
                     + ("{\"params\":\"" + fp + "\"}").length() + "\r\nConnection: close\r\n\r\n", ("{\"params\":\"" + fp + "\"}").getBytes(), 5000);
             assertJson(a, 429);
             PiCryptClient http = new PiCryptClient(server.url, ks.id(), ks.token());
-            MatchClient crypto = new MatchClient(MatchClient.generateSecretKey());
+            MatchKeyOwner crypto = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
             byte[] t = crypto.encryptTemplate(SyntheticEmbeddings.unit(new Random(2)));
             http.enroll("a", t, true);
             http.enroll("b", t, true);

@@ -7,7 +7,7 @@ import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.face.SampleFaces;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,8 +149,8 @@ class ServerProcessTest {
     void killDashNineDuringEnrollmentLosesNothingAcknowledged() throws Exception {
         Path data = tmp.resolve("data"), log = tmp.resolve("server.log");
         int port = freePort();
-        SecretKey sk = MatchClient.generateSecretKey();
-        MatchClient crypto = new MatchClient(sk);
+        SecretKey sk = MatchKeyOwner.generateSecretKey();
+        MatchKeyOwner crypto = new MatchKeyOwner(sk);
         Random r = new Random(99);
         List<float[]> vectors = new ArrayList<>();
         for (int i = 0; i < 400; i++) vectors.add(io.picrypt.match.SyntheticEmbeddings.unit(r));

@@ -2,7 +2,7 @@ package io.picrypt.server;
 
 import io.picrypt.client.ClientException;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.match.SyntheticEmbeddings;
 import io.picrypt.store.SqliteStore;
@@ -68,7 +68,7 @@ class StoreRecoveryTest {
                 String fp = MatchParameters.get().fingerprintHex();
                 PiCryptClient.Keyset ks = PiCryptClient.createKeyset(server.url, fp);
                 PiCryptClient http = new PiCryptClient(server.url, ks.id(), ks.token());
-                MatchClient crypto = new MatchClient(MatchClient.generateSecretKey());
+                MatchKeyOwner crypto = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
                 Random rnd = new Random(3);
                 byte[] t0 = crypto.encryptTemplate(SyntheticEmbeddings.unit(rnd));
                 http.enroll("before", t0, true);
@@ -122,7 +122,7 @@ class StoreRecoveryTest {
             String fp = MatchParameters.get().fingerprintHex();
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, fp);
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            MatchClient crypto = new MatchClient(MatchClient.generateSecretKey());
+            MatchKeyOwner crypto = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
             Random rnd = new Random(4);
             http.enroll("before", crypto.encryptTemplate(SyntheticEmbeddings.unit(rnd)), true);
             long rows = keysets(data.resolve(SqliteStore.FILE_NAME));

@@ -37,7 +37,7 @@ class PostgresStoreTest extends StoreContract {
             var ks = io.picrypt.client.PiCryptClient.createKeyset(url, io.picrypt.match.MatchParameters.get().fingerprintHex());
             // with a gallery key: identify runs over the keyset's 1:N gallery (the one identification path)
             var session = io.picrypt.client.GallerySessions.session(new io.picrypt.client.PiCryptClient(url, ks.id(), ks.token()),
-                    io.picrypt.match.MatchClient.generateSecretKey(), null, 1.30);
+                    io.picrypt.match.MatchKeyOwner.generateSecretKey(), null, 1.30);
             var r = new java.util.Random(4);
             float[] a = io.picrypt.match.SyntheticEmbeddings.unit(r), b = io.picrypt.match.SyntheticEmbeddings.unit(r);
             session.enrollEmbedding("ana", a, true);

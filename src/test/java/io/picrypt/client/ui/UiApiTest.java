@@ -313,7 +313,7 @@ class UiApiTest {
             deadPort = s.getLocalPort();
         }
         PiCryptClient dead = new PiCryptClient(URI.create("http://127.0.0.1:" + deadPort), "ks", "token");
-        try (UiServer ui = new UiServer(dead, new MatchSession(dead, io.picrypt.match.MatchClient.generateSecretKey(), f.pipeline, 1.3),
+        try (UiServer ui = new UiServer(dead, new MatchSession(dead, io.picrypt.match.MatchKeyOwner.generateSecretKey(), f.pipeline, 1.3),
                 f.pipeline, new PlainDiffer()).start(0)) {
             HttpClient c = HttpClient.newHttpClient();
             URI base = URI.create("http://127.0.0.1:" + ui.port());

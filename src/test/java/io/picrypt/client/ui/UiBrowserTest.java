@@ -2,7 +2,7 @@ package io.picrypt.client.ui;
 
 import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.face.Recapture;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -576,7 +576,7 @@ class UiBrowserTest {
         URI base = URI.create("http://127.0.0.1:" + port);
         PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, MatchParameters.get().fingerprintHex());
         PiCryptClient http = new PiCryptClient(base, ks.id(), ks.token());
-        MatchSession session = io.picrypt.client.GallerySessions.session(http, MatchClient.generateSecretKey(), f.pipeline, f.pipeline.threshold());
+        MatchSession session = io.picrypt.client.GallerySessions.session(http, MatchKeyOwner.generateSecretKey(), f.pipeline, f.pipeline.threshold());
         UiServer ui = new UiServer(http, session, f.pipeline, null).start(0);
         int uiPort = ui.port();
         try {
@@ -655,7 +655,7 @@ class UiBrowserTest {
             deadPort = s.getLocalPort();
         }
         PiCryptClient dead = new PiCryptClient(URI.create("http://127.0.0.1:" + deadPort), "ks", "token");
-        try (UiServer ui = new UiServer(dead, new MatchSession(dead, MatchClient.generateSecretKey(), f.pipeline, 1.3), f.pipeline, null).start(0)) {
+        try (UiServer ui = new UiServer(dead, new MatchSession(dead, MatchKeyOwner.generateSecretKey(), f.pipeline, 1.3), f.pipeline, null).start(0)) {
             open(ui.url());
             wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-reachable", "false"));
             assertEquals("not reachable", driver.findElement(By.id("conn-state")).getText());

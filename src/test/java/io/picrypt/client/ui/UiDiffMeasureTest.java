@@ -53,7 +53,7 @@ class UiDiffMeasureTest {
             KeyDirectory keys = new KeyDirectory(tmp.resolve("keys"));
             EncryptedImageDiffer differ = new EncryptedImageDiffer(() -> new ImageDiffSession(http, ImageDiffSession.key(keys, null)), ImageFiles.DEFAULT_MAX_PIXELS);
             try (var pipeline = io.picrypt.face.FacePipeline.open(UiFixture.modelsDir());
-                 UiServer ui = new UiServer(http, new io.picrypt.client.MatchSession(http, io.picrypt.match.MatchClient.generateSecretKey(), pipeline, 1.3), pipeline, differ).start(0)) {
+                 UiServer ui = new UiServer(http, new io.picrypt.client.MatchSession(http, io.picrypt.match.MatchKeyOwner.generateSecretKey(), pipeline, 1.3), pipeline, differ).start(0)) {
                 byte[] a = jpeg(w, h, 1, false), b = jpeg(w, h, 1, true);
                 String body = new ObjectMapper().createObjectNode().put("before", "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(a))
                         .put("after", "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(b)).toString();

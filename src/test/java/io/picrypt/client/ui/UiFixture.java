@@ -5,7 +5,7 @@ import io.picrypt.client.MatchSession;
 import io.picrypt.client.PiCryptClient;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.face.SampleFaces;
-import io.picrypt.match.MatchClient;
+import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchParameters;
 import io.picrypt.server.PiCryptServer;
 import io.picrypt.server.ServerConfig;
@@ -29,7 +29,7 @@ final class UiFixture implements AutoCloseable {
             URI base = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(base, MatchParameters.get().fingerprintHex());
             http = new PiCryptClient(base, ks.id(), ks.token());
-            SecretKey sk = MatchClient.generateSecretKey();
+            SecretKey sk = MatchKeyOwner.generateSecretKey();
             pipeline = FacePipeline.open(modelsDir());
             session = io.picrypt.client.GallerySessions.session(http, sk, pipeline, pipeline.threshold());
             people = SampleFaces.crops(pipeline, modelsDir().resolve("samples"));

@@ -15,7 +15,9 @@ import java.awt.image.BufferedImage;
 import java.util.stream.IntStream;
 
 /**
- * The key owner's side: encrypts images (PCIM) with the secret key and decrypts differences (PCID).
+ * Key owner of image difference: holds the secret key: encrypts, decrypts, decides.
+ *
+ * <p>The key owner's side: encrypts images (PCIM) with the secret key and decrypts differences (PCID).
  *
  * <p>Encryption is symmetric and seeded: each ciphertext travels as (c0, 32-byte seed of c1), half the
  * size of (c0, c1). The difference (c0_a - c0_b, a_a - a_b) is not seeded any more, so the server
@@ -23,7 +25,7 @@ import java.util.stream.IntStream;
  * stays half size too, at the cost of two AES-CTR expansions per ciphertext here.
  * Ciphertexts are independent, so both directions run in parallel over ciphertexts (common pool).
  */
-public final class ImageDiffClient {
+public final class ImageDiffKeyOwner {
     private final ImageDiffParameters params;
     private final CkksParameters ckks;
     private final SecretKey sk;
@@ -31,7 +33,7 @@ public final class ImageDiffClient {
     private final Decryptor decryptor;
     private final Encryptor encryptor;
 
-    public ImageDiffClient(ImageDiffParameters params, SecretKey sk) {
+    public ImageDiffKeyOwner(ImageDiffParameters params, SecretKey sk) {
         if (!sk.params().equals(params.ckks())) throw new IllegalArgumentException("secret key belongs to other parameters than " + params);
         this.params = params;
         this.ckks = params.ckks();
@@ -42,8 +44,8 @@ public final class ImageDiffClient {
     }
 
     /** A client with a fresh secret key for the given parameters. */
-    public static ImageDiffClient withNewKey(ImageDiffParameters params) {
-        return new ImageDiffClient(params, new KeyGenerator(params.ckks()).secretKey());
+    public static ImageDiffKeyOwner withNewKey(ImageDiffParameters params) {
+        return new ImageDiffKeyOwner(params, new KeyGenerator(params.ckks()).secretKey());
     }
 
     public ImageDiffParameters parameters() { return params; }
@@ -135,7 +137,7 @@ public final class ImageDiffClient {
         int n = params.n(), k = params.digits(), per = params.samplesPerCiphertext();
         IntStream.range(0, h.ciphertexts()).parallel().forEach(t -> {
             int off = ImageBlobs.HEADER_BYTES + t * record;
-            Ciphertext ct = ImageDiffServer.readCiphertext(imageBlob, off, record, ckks);
+            Ciphertext ct = ImageDiffEvaluator.readCiphertext(imageBlob, off, record, ckks);
             long[] values = round(decryptor.decryptCoefficients(ct));
             int base = t * per;
             for (int j = 0; j < n; j++) {

@@ -13,21 +13,24 @@ import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
- * The server's side: holds no key. Validates two encrypted images (PCIM) and returns their encrypted
+ * Evaluator of image difference: evaluates with public evaluation keys only; never holds a secret key
+ * (here it needs no key at all).
+ *
+ * <p>Validates two encrypted images (PCIM) and returns their encrypted
  * difference after - before (PCID) as (c0_after - c0_before, seed_after, seed_before): the homomorphic
  * subtraction (c0_a - c0_b, c1_a - c1_b) with the second component kept implicit as its two seeds,
- * which the key owner expands anyway (see {@link ImageDiffClient}). So the server only unpacks,
+ * which the key owner expands anyway (see {@link ImageDiffKeyOwner}). So the server only unpacks,
  * range-checks, subtracts mod q and packs; work is parallel over ciphertexts.
  * Thread-safe: one instance may serve any number of requests.
  */
-public final class ImageDiffServer {
-    private static final Logger LOG = LoggerFactory.getLogger(ImageDiffServer.class);
+public final class ImageDiffEvaluator {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageDiffEvaluator.class);
 
     private final ImageDiffParameters params;
     private final CkksParameters ckks;
     private final long maxPixels;
 
-    public ImageDiffServer(ImageDiffParameters params, long maxPixels) {
+    public ImageDiffEvaluator(ImageDiffParameters params, long maxPixels) {
         if (maxPixels < 1) throw new IllegalArgumentException("pixel limit must be positive: " + maxPixels);
         this.params = params;
         this.ckks = params.ckks();
@@ -35,7 +38,7 @@ public final class ImageDiffServer {
     }
 
     /** Standard parameters, default pixel limit ({@link ImageFiles#DEFAULT_MAX_PIXELS}). */
-    public ImageDiffServer() {
+    public ImageDiffEvaluator() {
         this(ImageDiffParameters.standard(), ImageFiles.DEFAULT_MAX_PIXELS);
     }
 
@@ -68,7 +71,7 @@ public final class ImageDiffServer {
         int inRecord = ImageBlobs.imageRecordBytes(params);
         int outRecord = ImageBlobs.diffRecordBytes(params);
         byte[] out = ImageBlobs.allocate(ImageBlobs.DIFF_MAGIC, params, before.width(), before.height(), before.channels(), count);
-        ImageDiffClient.Tracker tracker = new ImageDiffClient.Tracker(count, progress);
+        ImageDiffKeyOwner.Tracker tracker = new ImageDiffKeyOwner.Tracker(count, progress);
         SeededCiphertexts records = params.records();
         IntStream.range(0, count).parallel().forEach(t -> {
             int inOff = ImageBlobs.HEADER_BYTES + t * inRecord;

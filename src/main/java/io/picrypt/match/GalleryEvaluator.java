@@ -16,14 +16,15 @@ import io.picrypt.ckks.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The server's side of 1:N identification (no secret key). A {@link Block} holds up to N / PACK = 2048
+ * Evaluator of 1:N identification: evaluates with public evaluation keys only; never holds a secret key.
+ *
+ * <p>A {@link Block} holds up to N / PACK = 2048
  * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions 4e+d (d < 4) of the
  * identity in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
  * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
@@ -35,8 +36,8 @@ import java.util.stream.IntStream;
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
  * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  */
-public final class GalleryServer {
-    private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
+public final class GalleryEvaluator {
+    private static final Logger log = LoggerFactory.getLogger(GalleryEvaluator.class);
     static final String STORE_MAGIC = "PCGS";
 
     public enum SlotState { FREE, LIVE, DELETED }
@@ -48,9 +49,9 @@ public final class GalleryServer {
     private final GaloisKeys keys;
     private final RelinKey relinKey;
 
-    /** Builds the server from the client's {@link GalleryClient#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
-    public GalleryServer(byte[] evaluationKeys) {
-        FrameReader r = FrameReader.open(evaluationKeys, GalleryClient.EVAL_MAGIC, 1, "gallery evaluation keys");
+    /** Builds the server from the client's {@link GalleryKeyOwner#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
+    public GalleryEvaluator(byte[] evaluationKeys) {
+        FrameReader r = FrameReader.open(evaluationKeys, GalleryKeyOwner.EVAL_MAGIC, 1, "gallery evaluation keys");
         byte[] galois = r.blob("Galois keys", 0, Integer.MAX_VALUE);
         byte[] relin = r.rest();
         this.relinKey = Serializer.readRelinKey(relin, params);
@@ -130,9 +131,9 @@ public final class GalleryServer {
 
     private static int LIMBS() { return GalleryParameters.STORE_LEVEL + 1; }
 
-    /** A block from the client's {@link GalleryClient#encryptBlock} bytes: slots 0..count-1 live. */
+    /** A block from the client's {@link GalleryKeyOwner#encryptBlock} bytes: slots 0..count-1 live. */
     public Block importBlock(byte[] bulk) {
-        FrameReader r = FrameReader.open(bulk, GalleryClient.BLOCK_MAGIC, 1, "gallery bulk block");
+        FrameReader r = FrameReader.open(bulk, GalleryKeyOwner.BLOCK_MAGIC, 1, "gallery bulk block");
         int count = r.count("identity count", 1, GalleryParameters.BLOCK_CAPACITY, 0);
         Ciphertext[] cols = readColumns(r);
         byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
@@ -198,7 +199,7 @@ public final class GalleryServer {
 
     // ------------------------------------------------------------------ enrollment and deletion
 
-    /** Expands a {@link GalleryClient#encryptEnrollment} ciphertext and adds x_j X^slot into every column. */
+    /** Expands a {@link GalleryKeyOwner#encryptEnrollment} ciphertext and adds x_j X^slot into every column. */
     public void enroll(Block block, int slot, byte[] enrollment) {
         Block.checkSlot(slot);
         Ciphertext ct = validate(enrollment, GalleryParameters.LEVEL, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
@@ -272,16 +273,16 @@ public final class GalleryServer {
         List<Block.State> states = blocks.stream().map(b -> b.state).toList(); // one snapshot: columns and bitmaps agree
         List<Ciphertext> results = results(states, expanded, phases);
         long t2 = System.nanoTime();
-        byte[] bytes = GalleryResult.write(states.stream().map(GalleryServer::liveBitmap).toList(), results, params);
+        byte[] bytes = GalleryResult.write(states.stream().map(GalleryEvaluator::liveBitmap).toList(), results, params);
         long t3 = System.nanoTime();
         return new Profiled(bytes, new Timings(t1 - t0, phases[0], phases[1], t3 - t2));
     }
 
-    /** The block products for an already expanded probe (split out so benchmarks can time the two phases). */
+    /** The block products for an already expanded probe ({@link #identify} = {@link #expandProbe} + this; tests reuse one expansion). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
         List<Ciphertext> results = results(states, probe, new long[2]);
-        return GalleryResult.write(states.stream().map(GalleryServer::liveBitmap).toList(), results, params);
+        return GalleryResult.write(states.stream().map(GalleryEvaluator::liveBitmap).toList(), results, params);
     }
 
     /**
@@ -327,6 +328,4 @@ public final class GalleryServer {
         }
         return total;
     }
-
-    static List<Ciphertext> columnsForTest(Block b) { return new ArrayList<>(Arrays.asList(b.state.columns)); }
 }

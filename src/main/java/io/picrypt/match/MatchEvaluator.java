@@ -11,13 +11,16 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The server's side of 1:1 verification (1:N identification is the column-packed gallery, {@link GalleryServer}): holds no key, validates every ciphertext against the matching parameters, packs
+ * Evaluator of 1:1 verification: evaluates with public evaluation keys only; never holds a secret key
+ * (here it needs no key at all). 1:N identification is the column-packed gallery, {@link GalleryEvaluator}.
+ *
+ * <p>Validates every ciphertext against the matching parameters, packs
  * templates 8 to a ciphertext with noise-free monomial shifts (template k moves to coefficients
  * 512k..512k+511) and multiplies each packed ciphertext by the probe once: coefficient 512k of the
  * product is the encrypted inner product with template k. Results stay 3-component (no
  * relinearization, so no keys) and only the key owner can decrypt them.
  */
-public final class MatchServer {
+public final class MatchEvaluator {
     private final CkksParameters params = MatchParameters.get();
     private final Evaluator ev = new Evaluator(params);
 

@@ -15,11 +15,13 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The key owner's side of 1:N identification: Galois keys for the server's expansion, seeded
+ * Key owner of 1:N identification: holds the secret key: encrypts, decrypts, decides.
+ *
+ * <p>The key owner's side of 1:N identification: Galois keys for the server's expansion, seeded
  * symmetric encryptions of probes, enrollments and whole blocks, and decryption of results into
  * squared distances. Embeddings and distances never leave this object unencrypted.
  */
-public final class GalleryClient {
+public final class GalleryKeyOwner {
     static final String BLOCK_MAGIC = "PCGI";
     static final String EVAL_MAGIC = "PCGE";
 
@@ -29,7 +31,7 @@ public final class GalleryClient {
     private final Encryptor encryptor = new Encryptor(params);
     private final Decryptor decryptor;
 
-    public GalleryClient(SecretKey sk) {
+    public GalleryKeyOwner(SecretKey sk) {
         if (!sk.params().equals(params)) throw new CkksException("secret key is not for the gallery parameters");
         this.sk = sk;
         this.decryptor = new Decryptor(params, sk);
@@ -116,7 +118,7 @@ public final class GalleryClient {
 
     /**
      * Tolerance on every decrypted coefficient of a gallery result (inner-product units). Not a worst-case
-     * proof like {@link MatchClient#NOISE_BOUND}: the expansion's key-switch and rescale errors are analysed
+     * proof like {@link MatchKeyOwner#NOISE_BOUND}: the expansion's key-switch and rescale errors are analysed
      * heuristically in docs/PROTOCOL.md (std ~1.5e-5 on d^2 for a full block, measured max 6.7e-5 over
      * 300,003 decisions), and 1e-3 is ~60 of those standard deviations.
      */
@@ -128,7 +130,7 @@ public final class GalleryClient {
      * decrypted coefficient of every block is checked: in a compact (v2) answer the 2,048 inner products, within
      * [-1.01, 1.01] widened by {@link #NOISE_BOUND} and the switch's worst case
      * {@link GalleryParameters#COMPACT_SWITCH_ERROR}; in a v1 answer also the partial sums at the other coefficients,
-     * within {@link MatchClient#MAX_PARTIAL} + {@link #NOISE_BOUND}.
+     * within {@link MatchKeyOwner#MAX_PARTIAL} + {@link #NOISE_BOUND}.
      *
      * @throws IntegrityException when a value is impossible for an honest answer to this client's probe
      */
@@ -167,7 +169,7 @@ public final class GalleryClient {
     private double[] innerProducts(GalleryResult.BlockResult br, int block) {
         if (br.compact() != null) {
             double[] v = br.compact().decrypt(sk, POSITIONS);
-            double bound = MatchClient.MAX_INNER + NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR;
+            double bound = MatchKeyOwner.MAX_INNER + NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR;
             for (int s = 0; s < v.length; s++) {
                 if (!(Math.abs(v[s]) <= bound)) throw outOfRange(block, v[s], POSITIONS[s], bound);
             }
@@ -188,7 +190,7 @@ public final class GalleryClient {
         int cols = GalleryParameters.COLUMNS;
         for (int c = 0; c < coeffs.length; c++) {
             boolean inner = (c / cols) % GalleryParameters.PACK == 0; // c = position(s) for some slot s
-            double bound = (inner ? MatchClient.MAX_INNER : MatchClient.MAX_PARTIAL) + NOISE_BOUND;
+            double bound = (inner ? MatchKeyOwner.MAX_INNER : MatchKeyOwner.MAX_PARTIAL) + NOISE_BOUND;
             if (!(Math.abs(coeffs[c]) <= bound)) throw outOfRange(block, coeffs[c], c, bound);
         }
     }

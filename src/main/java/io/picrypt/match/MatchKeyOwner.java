@@ -13,11 +13,13 @@ import io.picrypt.ckks.Serializer;
 import java.util.List;
 
 /**
- * The key owner's side: encrypts templates and probes with the secret key (seeded symmetric
+ * Key owner of 1:1 verification: holds the secret key: encrypts, decrypts, decides.
+ *
+ * <p>The key owner's side: encrypts templates and probes with the secret key (seeded symmetric
  * ciphertexts, half the size of public-key ones) and decrypts the server's results into squared
  * distances. Only this side ever sees an embedding or a distance.
  */
-public final class MatchClient {
+public final class MatchKeyOwner {
     private final CkksParameters params = MatchParameters.get();
     private final SecretKey sk;
     private final Encoder encoder = new Encoder(params);
@@ -25,7 +27,7 @@ public final class MatchClient {
     private final Decryptor decryptor;
     private final TemplateChecks checks;
 
-    public MatchClient(SecretKey sk) {
+    public MatchKeyOwner(SecretKey sk) {
         if (!sk.params().equals(params)) throw new CkksException("secret key is not for the matching parameters");
         this.sk = sk;
         this.decryptor = new Decryptor(params, sk);
