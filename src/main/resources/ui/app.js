@@ -791,7 +791,8 @@ async function doIdentify(opts) {
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
-        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
+        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: !c.match ? 'different' : c.name !== r.match ? 'also under the threshold (not confirmed)'
+          : r.confirmed ? 'same person' : 'same person (UNCONFIRMED)' }))));
     // an unconfirmed match (gallery-only identity, old templates) is shown as such, with the reason in the warnings
     const decided = r.match ? (r.confirmed ? 'Best match: ' + r.match : 'Best match (UNCONFIRMED): ' + r.match) : 'Unknown: nobody is close enough';
     put(box, el('div', { class: 'decision ' + (r.match ? (r.confirmed ? 'match' : 'unconfirmed') : 'nomatch'), text: decided }),
