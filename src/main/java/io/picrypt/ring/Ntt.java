@@ -2,17 +2,24 @@ package io.picrypt.ring;
 
 /**
  * Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1) for one prime: Cooley-Tukey forward,
- * Gentleman-Sande inverse, Shoup-precomputed twiddles (w' = floor(w 2^63 / q), see {@link #mulLazy}) and Harvey's
- * lazy butterflies (values kept in [0, 4q) between stages, below 2^62 since q < 2^60; one correction at the end).
- * The NTT domain is in bit-reversed order (index k holds a(psi^(2 brev(k) + 1)), which automorphisms rely on);
- * only pointwise operations happen there.
+ * Gentleman-Sande inverse, Shoup-precomputed twiddles (w' = floor(w 2^63 / q), see {@link #mulLazy2}) and Harvey's
+ * lazy butterflies (values kept in [0, 4q) between stages, one correction at the end). The NTT domain is in
+ * bit-reversed order (index k holds a(psi^(2 brev(k) + 1)), which automorphisms rely on); only pointwise operations
+ * happen there.
  *
- * <p>Loop structure (measured, issue 16): the long-stride stages go two at a time (radix-4 data flow, half the
- * memory passes) in their own small methods, which C2 compiles better than one big loop nest; the three
- * shortest-stride stages (t = 4, 2, 1) are one straight-line radix-8 block per 8 coefficients, because inner
- * loops of 1-4 iterations cost more in loop overhead than in arithmetic. The conditional subtractions of the
- * final correction are branch-free ({@link #csub}): their outcome is random, and C2 compiled some of them as
- * branches that mispredicted about half the time (the last stage took 2.5x a middle stage).
+ * <p>Doubled representation (issue 16 round 3): inside a transform every value x is held as 2x (below 8q < 2^63,
+ * since q < 2^60) and reduced modulo 2q, 4q instead of q, 2q. The first pass doubles its input, the last one halves
+ * its output. This makes the Shoup quotient estimate a plain {@code multiplyHigh(y, w')} of the stored value: with
+ * values held undoubled it needs {@code multiplyHigh(y << 1, w')}, one shift and one register copy more per
+ * butterfly, on the multiply's dependency chain (measured: 7-10% of either transform). The doubled values are exactly
+ * twice the undoubled ones, so the results are bit for bit those of the plain lazy transform.
+ *
+ * <p>Loop structure (measured, issue 16): forward, the long-stride stages go two at a time (radix-4 data flow) in
+ * their own small methods; the three shortest-stride stages (t = 4, 2, 1) are one straight-line radix-8 block per 8
+ * coefficients. Inverse, the mirror radix-8 block (t = 1, 2, 4) first, then one radix-2 stage per pass: there the
+ * radix-4 pair loop was slower than two single stages (it kept six twiddle values live, C2 spilled them and compiled
+ * two of its four conditional subtractions as branches that mispredicted about half the time). The conditional
+ * subtractions are branch-free ({@link #csub}) wherever C2 was seen to emit branches for the compare form.
  */
 public final class Ntt {
     private final int n;
@@ -59,7 +66,7 @@ public final class Ntt {
         wLastNShoup = shoup63(wLastN);
     }
 
-    /** floor(w 2^63 / q), the Shoup companion this class uses (see {@link #mulLazy}). */
+    /** floor(w 2^63 / q), the Shoup companion this class uses (see {@link #mulLazy2}). */
     private long shoup63(long w) {
         return java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValue();
     }
@@ -72,12 +79,16 @@ public final class Ntt {
     public long psi() { return psi; }
 
     /**
-     * y * w mod q in [0, 2q) for 0 <= y < 4q < 2^62, with ws = floor(w 2^63 / q) < 2^63: the quotient estimate
-     * floor(2y ws / 2^64) = floor(y ws / 2^63) is off by at most one (y / 2^63 < 1/2), and both operands of the signed
-     * high product are non-negative, so no unsigned fix-up is needed.
+     * Lazy Shoup product in the doubled representation the transforms work in (see the class comment): for
+     * 0 <= y < 2^63 standing for y / 2, returns y w - floor(y ws / 2^64) 2q in [0, 4q), standing for (y / 2) w mod q in
+     * [0, 2q). With ws = floor(w 2^63 / q): y ws / 2^64 = y w / 2q - y f / 2^64 for some f in [0, 1), which is above
+     * y w / 2q - 1/2, so the estimate is floor(y w / 2q) or one less. Both operands of the signed high product are
+     * non-negative (y < 2^63, ws < 2^63), so no unsigned fix-up is needed; the result is below 2^62, so the wrapping
+     * 64-bit products give it exactly. For y = 2x this is exactly twice x w - floor(x ws / 2^63) q, the usual lazy
+     * Shoup product, so the doubled transform computes bit for bit twice what an undoubled one would.
      */
-    private static long mulLazy(long y, long w, long ws, long q) {
-        return y * w - Math.multiplyHigh(y << 1, ws) * q;
+    private static long mulLazy2(long y, long w, long ws, long q2) {
+        return y * w - Math.multiplyHigh(y, ws) * q2;
     }
 
     /** x - m when x >= m, else x; branch-free. */
@@ -88,31 +99,57 @@ public final class Ntt {
 
     /** In-place forward transform; input in [0, q) (any values below 4q work), output in [0, q), bit-reversed order. */
     public void forward(long[] a) {
-        int m = 1, t = n >> 1;
+        int m, t;
+        if (n == 8) { // the radix-8 block alone
+            for (int i = 0; i < 8; i++) a[i] <<= 1;
+            forwardLast3(a);
+            return;
+        }
         if ((logN & 1) == 0) { // an even number of stages before the radix-8 block's three: one single stage first
-            forwardStage(a, t);
+            forwardFirstStage(a);
             m = 2;
-            t >>= 1;
+            t = n >> 2;
+        } else {
+            forwardFirstPair(a);
+            m = 4;
+            t = n >> 3;
         }
         for (; t >= 16; m <<= 2, t >>= 2) forwardPair(a, m, t);
         forwardLast3(a);
     }
 
-    /** The first stage (m = 1, one twiddle); output in [0, 4q). */
-    private void forwardStage(long[] a, int t) {
-        final long q = this.q, twoQ = 2 * q, w1 = w[1], s1 = ws[1];
+    /** The first stage (t = n/2, one twiddle), doubling its input; output (doubled) in [0, 8q). */
+    private void forwardFirstStage(long[] a) {
+        final long q2 = 2 * this.q, q4 = 2 * q2, w1 = w[1], s1 = ws[1];
+        final int t = n >> 1;
         for (int j = 0; j < t; j++) {
-            long x = a[j];
-            if (x >= twoQ) x -= twoQ;
-            long v = mulLazy(a[j + t], w1, s1, q);
+            long x = csub(a[j] << 1, q4);
+            long v = mulLazy2(a[j + t] << 1, w1, s1, q2);
             a[j] = x + v;
-            a[j + t] = x - v + twoQ;
+            a[j + t] = x - v + q4;
         }
     }
 
-    /** Stages (m, t) and (2m, t/2) in one pass; values in [0, 4q). */
+    /** The first two stages (t = n/2 and n/4) in one pass, doubling the input; output (doubled) in [0, 8q). */
+    private void forwardFirstPair(long[] a) {
+        final long q2 = 2 * this.q, q4 = 2 * q2;
+        final int t = n >> 1, t2 = n >> 2;
+        final long w0 = w[1], s0 = ws[1], wa = w[2], sa = ws[2], wb = w[3], sb = ws[3];
+        for (int j = 0; j < t2; j++) {
+            long x0 = csub(a[j] << 1, q4), x1 = csub(a[j + t2] << 1, q4);
+            long v2 = mulLazy2(a[j + t] << 1, w0, s0, q2), v3 = mulLazy2(a[j + t + t2] << 1, w0, s0, q2);
+            long y0 = csub(x0 + v2, q4), y2 = csub(x0 - v2 + q4, q4), y1 = x1 + v3, y3 = x1 - v3 + q4;
+            long u1 = mulLazy2(y1, wa, sa, q2), u3 = mulLazy2(y3, wb, sb, q2);
+            a[j] = y0 + u1;
+            a[j + t2] = y0 - u1 + q4;
+            a[j + t] = y2 + u3;
+            a[j + t + t2] = y2 - u3 + q4;
+        }
+    }
+
+    /** Stages (m, t) and (2m, t/2) in one pass; values (doubled) in [0, 8q). */
     private void forwardPair(long[] a, int m, int t) {
-        final long q = this.q, twoQ = 2 * q;
+        final long q2 = 2 * this.q, q4 = 2 * q2;
         final int t2 = t >> 1;
         for (int i = 0; i < m; i++) {
             final int j1 = 2 * i * t, ia = 2 * m + 2 * i;
@@ -121,148 +158,171 @@ public final class Ntt {
             for (int j = j1, e = j1 + t2; j < e; j++) {
                 long x0 = a[j], x1 = a[j + t2], x2 = a[j + t], x3 = a[j + t + t2];
                 // (these compares: C2 emits conditional moves here, measured faster than the branch-free form)
-                if (x0 >= twoQ) x0 -= twoQ;
-                if (x1 >= twoQ) x1 -= twoQ;
-                long v2 = mulLazy(x2, w0, s0, q), v3 = mulLazy(x3, w0, s0, q);
-                long y0 = x0 + v2, y2 = x0 - v2 + twoQ, y1 = x1 + v3, y3 = x1 - v3 + twoQ;
-                if (y0 >= twoQ) y0 -= twoQ;
-                if (y2 >= twoQ) y2 -= twoQ;
-                long u1 = mulLazy(y1, wa, sa, q), u3 = mulLazy(y3, wb, sb, q);
+                if (x0 >= q4) x0 -= q4;
+                if (x1 >= q4) x1 -= q4;
+                long v2 = mulLazy2(x2, w0, s0, q2), v3 = mulLazy2(x3, w0, s0, q2);
+                long y0 = x0 + v2, y2 = x0 - v2 + q4, y1 = x1 + v3, y3 = x1 - v3 + q4;
+                if (y0 >= q4) y0 -= q4;
+                if (y2 >= q4) y2 -= q4;
+                long u1 = mulLazy2(y1, wa, sa, q2), u3 = mulLazy2(y3, wb, sb, q2);
                 a[j] = y0 + u1;
-                a[j + t2] = y0 - u1 + twoQ;
+                a[j + t2] = y0 - u1 + q4;
                 a[j + t] = y2 + u3;
-                a[j + t + t2] = y2 - u3 + twoQ;
+                a[j + t + t2] = y2 - u3 + q4;
             }
         }
     }
 
-    /** Stages t = 4, 2, 1 as one radix-8 block per 8 coefficients, with the final reduction to [0, q). */
+    /** Stages t = 4, 2, 1 as one radix-8 block per 8 coefficients, with the final reduction to [0, q) and halving. */
     private void forwardLast3(long[] a) {
-        final long q = this.q, twoQ = 2 * q;
+        final long q2 = 2 * this.q, q4 = 2 * q2;
         final int m4 = n >> 3, m2 = n >> 2, m1 = n >> 1;
         for (int b = 0; b < m4; b++) {
             final int j = 8 * b;
-            long x0 = csub(a[j], twoQ), x1 = csub(a[j + 1], twoQ), x2 = csub(a[j + 2], twoQ), x3 = csub(a[j + 3], twoQ);
+            long x0 = csub(a[j], q4), x1 = csub(a[j + 1], q4), x2 = csub(a[j + 2], q4), x3 = csub(a[j + 3], q4);
             long w0 = w[m4 + b], s0 = ws[m4 + b];
-            long v4 = mulLazy(a[j + 4], w0, s0, q), v5 = mulLazy(a[j + 5], w0, s0, q);
-            long v6 = mulLazy(a[j + 6], w0, s0, q), v7 = mulLazy(a[j + 7], w0, s0, q);
-            long y0 = csub(x0 + v4, twoQ), y4 = csub(x0 - v4 + twoQ, twoQ), y1 = csub(x1 + v5, twoQ);
-            long y5 = csub(x1 - v5 + twoQ, twoQ);
-            long y2 = x2 + v6, y6 = x2 - v6 + twoQ, y3 = x3 + v7, y7 = x3 - v7 + twoQ;
+            long v4 = mulLazy2(a[j + 4], w0, s0, q2), v5 = mulLazy2(a[j + 5], w0, s0, q2);
+            long v6 = mulLazy2(a[j + 6], w0, s0, q2), v7 = mulLazy2(a[j + 7], w0, s0, q2);
+            long y0 = csub(x0 + v4, q4), y4 = csub(x0 - v4 + q4, q4), y1 = csub(x1 + v5, q4);
+            long y5 = csub(x1 - v5 + q4, q4);
+            long y2 = x2 + v6, y6 = x2 - v6 + q4, y3 = x3 + v7, y7 = x3 - v7 + q4;
             // t = 2: (y0, y2), (y1, y3) with twiddle 2b; (y4, y6), (y5, y7) with 2b + 1
             int k = m2 + 2 * b;
             long wa = w[k], sa = ws[k], wb = w[k + 1], sb = ws[k + 1];
-            long u2 = mulLazy(y2, wa, sa, q), u3 = mulLazy(y3, wa, sa, q);
-            long u6 = mulLazy(y6, wb, sb, q), u7 = mulLazy(y7, wb, sb, q);
-            long z0 = csub(y0 + u2, twoQ), z2 = csub(y0 - u2 + twoQ, twoQ);
-            long z1 = y1 + u3, z3 = y1 - u3 + twoQ;
-            long z4 = csub(y4 + u6, twoQ), z6 = csub(y4 - u6 + twoQ, twoQ);
-            long z5 = y5 + u7, z7 = y5 - u7 + twoQ;
+            long u2 = mulLazy2(y2, wa, sa, q2), u3 = mulLazy2(y3, wa, sa, q2);
+            long u6 = mulLazy2(y6, wb, sb, q2), u7 = mulLazy2(y7, wb, sb, q2);
+            long z0 = csub(y0 + u2, q4), z2 = csub(y0 - u2 + q4, q4);
+            long z1 = y1 + u3, z3 = y1 - u3 + q4;
+            long z4 = csub(y4 + u6, q4), z6 = csub(y4 - u6 + q4, q4);
+            long z5 = y5 + u7, z7 = y5 - u7 + q4;
             // t = 1: (z0, z1), (z2, z3), (z4, z5), (z6, z7) with twiddles 4b .. 4b + 3
             k = m1 + 4 * b;
-            long r1 = mulLazy(z1, w[k], ws[k], q), r3 = mulLazy(z3, w[k + 1], ws[k + 1], q);
-            long r5 = mulLazy(z5, w[k + 2], ws[k + 2], q), r7 = mulLazy(z7, w[k + 3], ws[k + 3], q);
-            a[j] = csub(csub(z0 + r1, twoQ), q);
-            a[j + 1] = csub(csub(z0 - r1 + twoQ, twoQ), q);
-            a[j + 2] = csub(csub(z2 + r3, twoQ), q);
-            a[j + 3] = csub(csub(z2 - r3 + twoQ, twoQ), q);
-            a[j + 4] = csub(csub(z4 + r5, twoQ), q);
-            a[j + 5] = csub(csub(z4 - r5 + twoQ, twoQ), q);
-            a[j + 6] = csub(csub(z6 + r7, twoQ), q);
-            a[j + 7] = csub(csub(z6 - r7 + twoQ, twoQ), q);
+            long r1 = mulLazy2(z1, w[k], ws[k], q2), r3 = mulLazy2(z3, w[k + 1], ws[k + 1], q2);
+            long r5 = mulLazy2(z5, w[k + 2], ws[k + 2], q2), r7 = mulLazy2(z7, w[k + 3], ws[k + 3], q2);
+            a[j] = csub(csub(z0 + r1, q4), q2) >>> 1;
+            a[j + 1] = csub(csub(z0 - r1 + q4, q4), q2) >>> 1;
+            a[j + 2] = csub(csub(z2 + r3, q4), q2) >>> 1;
+            a[j + 3] = csub(csub(z2 - r3 + q4, q4), q2) >>> 1;
+            a[j + 4] = csub(csub(z4 + r5, q4), q2) >>> 1;
+            a[j + 5] = csub(csub(z4 - r5 + q4, q4), q2) >>> 1;
+            a[j + 6] = csub(csub(z6 + r7, q4), q2) >>> 1;
+            a[j + 7] = csub(csub(z6 - r7 + q4, q4), q2) >>> 1;
         }
     }
 
     /** In-place inverse transform; input in [0, q) bit-reversed (any values below 2q work), output in [0, q) natural order. */
     public void inverse(long[] a) {
-        inverseFirst2(a);
-        int t = 4, m = n >> 2; // m: 2 x the number of groups of the next stage
-        for (; m >= 8; m >>= 2, t <<= 2) inversePair(a, m, t);
-        if (m > 2) { // one single stage left before the last
-            inverseStage(a, m, t);
-            t <<= 1;
+        int t = 4;
+        if (n == 8) inverseFirst2(a); // too short for the radix-8 block plus a scaled last stage
+        else {
+            inverseFirst3(a);
+            t = 8;
+            if (n > 16) {
+                inverseStride8(a);
+                t = 16;
+            }
+            for (; t < n >> 1; t <<= 1) inverseStage(a, t);
         }
         inverseLast(a, t);
     }
 
-    /** Stages t = 1 and 2 as one radix-4 block per 4 coefficients; output in [0, 2q). */
+    /** Stages t = 1 and 2 as one radix-4 block per 4 coefficients, doubling the input; output (doubled) in [0, 4q). */
     private void inverseFirst2(long[] a) {
-        final long q = this.q, twoQ = 2 * q;
+        final long q2 = 2 * this.q, q4 = 2 * q2;
         final int m1 = n >> 1, m2 = n >> 2;
         for (int i = 0; i < m2; i++) {
             final int j = 4 * i, k = m1 + 2 * i;
-            long x0 = a[j], x1 = a[j + 1], x2 = a[j + 2], x3 = a[j + 3];
-            long y0 = x0 + x1;
-            if (y0 >= twoQ) y0 -= twoQ;
-            long y1 = mulLazy(x0 - x1 + twoQ, wi[k], wis[k], q);
-            long y2 = x2 + x3;
-            if (y2 >= twoQ) y2 -= twoQ;
-            long y3 = mulLazy(x2 - x3 + twoQ, wi[k + 1], wis[k + 1], q);
+            long x0 = a[j] << 1, x1 = a[j + 1] << 1, x2 = a[j + 2] << 1, x3 = a[j + 3] << 1;
+            long y0 = csub(x0 + x1, q4), y1 = mulLazy2(x0 - x1 + q4, wi[k], wis[k], q2);
+            long y2 = csub(x2 + x3, q4), y3 = mulLazy2(x2 - x3 + q4, wi[k + 1], wis[k + 1], q2);
             final long w0 = wi[m2 + i], s0 = wis[m2 + i];
-            long z0 = y0 + y2;
-            if (z0 >= twoQ) z0 -= twoQ;
-            long z1 = y1 + y3;
-            if (z1 >= twoQ) z1 -= twoQ;
-            a[j] = z0;
-            a[j + 1] = z1;
-            a[j + 2] = mulLazy(y0 - y2 + twoQ, w0, s0, q);
-            a[j + 3] = mulLazy(y1 - y3 + twoQ, w0, s0, q);
+            a[j] = csub(y0 + y2, q4);
+            a[j + 1] = csub(y1 + y3, q4);
+            a[j + 2] = mulLazy2(y0 - y2 + q4, w0, s0, q2);
+            a[j + 3] = mulLazy2(y1 - y3 + q4, w0, s0, q2);
         }
     }
 
-    /** One stage with stride t (m / 2 groups); values in [0, 2q). */
-    private void inverseStage(long[] a, int m, int t) {
-        final long q = this.q, twoQ = 2 * q;
-        final int h = m >> 1;
+    /** Stages t = 1, 2, 4 as one radix-8 block per 8 coefficients, doubling the input; output (doubled) in [0, 4q). */
+    private void inverseFirst3(long[] a) {
+        final long q2 = 2 * this.q, q4 = 2 * q2;
+        final int m1 = n >> 1, m2 = n >> 2, m4 = n >> 3;
+        for (int b = 0; b < m4; b++) {
+            final int j = 8 * b;
+            long x0 = a[j] << 1, x1 = a[j + 1] << 1, x2 = a[j + 2] << 1, x3 = a[j + 3] << 1;
+            long x4 = a[j + 4] << 1, x5 = a[j + 5] << 1, x6 = a[j + 6] << 1, x7 = a[j + 7] << 1;
+            // t = 1: (x0, x1), (x2, x3), (x4, x5), (x6, x7) with twiddles 4b .. 4b + 3
+            int k = m1 + 4 * b;
+            long y0 = csub(x0 + x1, q4), y1 = mulLazy2(x0 - x1 + q4, wi[k], wis[k], q2);
+            long y2 = csub(x2 + x3, q4), y3 = mulLazy2(x2 - x3 + q4, wi[k + 1], wis[k + 1], q2);
+            long y4 = csub(x4 + x5, q4), y5 = mulLazy2(x4 - x5 + q4, wi[k + 2], wis[k + 2], q2);
+            long y6 = csub(x6 + x7, q4), y7 = mulLazy2(x6 - x7 + q4, wi[k + 3], wis[k + 3], q2);
+            // t = 2: (y0, y2), (y1, y3) with twiddle 2b; (y4, y6), (y5, y7) with 2b + 1
+            k = m2 + 2 * b;
+            long wa = wi[k], sa = wis[k], wb = wi[k + 1], sb = wis[k + 1];
+            long z0 = csub(y0 + y2, q4), z2 = mulLazy2(y0 - y2 + q4, wa, sa, q2);
+            long z1 = csub(y1 + y3, q4), z3 = mulLazy2(y1 - y3 + q4, wa, sa, q2);
+            long z4 = csub(y4 + y6, q4), z6 = mulLazy2(y4 - y6 + q4, wb, sb, q2);
+            long z5 = csub(y5 + y7, q4), z7 = mulLazy2(y5 - y7 + q4, wb, sb, q2);
+            // t = 4: (z0, z4), (z1, z5), (z2, z6), (z3, z7) with twiddle b
+            long w0 = wi[m4 + b], s0 = wis[m4 + b];
+            a[j] = csub(z0 + z4, q4);
+            a[j + 4] = mulLazy2(z0 - z4 + q4, w0, s0, q2);
+            a[j + 1] = csub(z1 + z5, q4);
+            a[j + 5] = mulLazy2(z1 - z5 + q4, w0, s0, q2);
+            a[j + 2] = csub(z2 + z6, q4);
+            a[j + 6] = mulLazy2(z2 - z6 + q4, w0, s0, q2);
+            a[j + 3] = csub(z3 + z7, q4);
+            a[j + 7] = mulLazy2(z3 - z7 + q4, w0, s0, q2);
+        }
+    }
+
+    /**
+     * The stage t = 8 with a constant inner trip count (measured ~2% of the inverse faster than the generic loop,
+     * whose split into pre-, main and post-loop costs more than it saves on eight iterations); values (doubled) in
+     * [0, 4q).
+     */
+    private void inverseStride8(long[] a) {
+        final long q2 = 2 * this.q, q4 = 2 * q2;
+        final int h = n >> 4;
+        for (int i = 0; i < h; i++) {
+            final int j1 = 16 * i;
+            final long w0 = wi[h + i], s0 = wis[h + i];
+            for (int c = 0; c < 8; c++) {
+                final int j = j1 + c;
+                long u = a[j], v = a[j + 8], s = u + v;
+                if (s >= q4) s -= q4;
+                a[j] = s;
+                a[j + 8] = mulLazy2(u - v + q4, w0, s0, q2);
+            }
+        }
+    }
+
+    /** One stage with stride t (n / 2t groups); values (doubled) in [0, 4q). */
+    private void inverseStage(long[] a, int t) {
+        final long q2 = 2 * this.q, q4 = 2 * q2;
+        final int h = n / (2 * t);
         for (int i = 0; i < h; i++) {
             final int j1 = 2 * t * i;
             final long w0 = wi[h + i], s0 = wis[h + i];
             for (int j = j1, e = j1 + t; j < e; j++) {
-                long u = a[j], v = a[j + t];
-                long s = u + v;
-                if (s >= twoQ) s -= twoQ;
+                long u = a[j], v = a[j + t], s = u + v;
+                // (the compare form: C2 emits a conditional move here, measured 3% faster than csub's four operations)
+                if (s >= q4) s -= q4;
                 a[j] = s;
-                a[j + t] = mulLazy(u - v + twoQ, w0, s0, q);
+                a[j + t] = mulLazy2(u - v + q4, w0, s0, q2);
             }
         }
     }
 
-    /** Stages with strides t and 2t in one pass (m / 2 groups at the first); values in [0, 2q). */
-    private void inversePair(long[] a, int m, int t) {
-        final long q = this.q, twoQ = 2 * q;
-        final int h = m >> 1, hh = m >> 2;
-        for (int k = 0; k < hh; k++) {
-            final int j1 = 4 * t * k, ia = h + 2 * k, ic = hh + k;
-            final long wa = wi[ia], sa = wis[ia], wb = wi[ia + 1], sb = wis[ia + 1], w0 = wi[ic], s0 = wis[ic];
-            for (int j = j1, e = j1 + t; j < e; j++) {
-                long x0 = a[j], x1 = a[j + t], x2 = a[j + 2 * t], x3 = a[j + 3 * t];
-                long y0 = x0 + x1;
-                if (y0 >= twoQ) y0 -= twoQ;
-                long y1 = mulLazy(x0 - x1 + twoQ, wa, sa, q);
-                long y2 = x2 + x3;
-                if (y2 >= twoQ) y2 -= twoQ;
-                long y3 = mulLazy(x2 - x3 + twoQ, wb, sb, q);
-                long z0 = y0 + y2;
-                if (z0 >= twoQ) z0 -= twoQ;
-                long z1 = y1 + y3;
-                if (z1 >= twoQ) z1 -= twoQ;
-                a[j] = z0;
-                a[j + t] = z1;
-                a[j + 2 * t] = mulLazy(y0 - y2 + twoQ, w0, s0, q);
-                a[j + 3 * t] = mulLazy(y1 - y3 + twoQ, w0, s0, q);
-            }
-        }
-    }
-
-    /** The last stage (stride n/2, one twiddle) with 1/N folded in; output in [0, q). */
+    /** The last stage (stride n/2, one twiddle) with 1/N folded in, halving; output in [0, q). */
     private void inverseLast(long[] a, int t) {
-        final long q = this.q, twoQ = 2 * q;
+        final long q2 = 2 * this.q, q4 = 2 * q2;
         final long w0 = wLastN, s0 = wLastNShoup, ni = nInv, nis = nInvShoup;
         for (int j = 0, k = t; j < t; j++, k++) {
             long u = a[j], v = a[k];
-            long x = mulLazy(u + v, ni, nis, q), y = mulLazy(u - v + twoQ, w0, s0, q);
-            a[j] = csub(x, q);
-            a[k] = csub(y, q);
+            a[j] = csub(mulLazy2(u + v, ni, nis, q2), q2) >>> 1;
+            a[k] = csub(mulLazy2(u - v + q4, w0, s0, q2), q2) >>> 1;
         }
     }
 }
