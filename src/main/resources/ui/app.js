@@ -802,11 +802,15 @@ async function doIdentify(opts) {
   await compareChecked('identify', opts, btn, out, imgs[imgs.length - 1], 'Comparing with everybody on encrypted data…',
       (image) => api('POST', '/api/identify', { image, top }), (box, r, live) => {
     box.dataset.match = r.match || '';
+    box.dataset.confirmed = r.match ? String(!!r.confirmed) : '';
     box.dataset.names = r.ranked.map((c) => c.name).join('\n');
     const body = el('tbody');
     r.ranked.forEach((c, i) => body.append(el('tr', { class: c.match ? 'ok' : '' }, el('td', { class: 'num', text: String(i + 1) }),
-        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: c.match ? 'same person' : 'different' }))));
-    put(box, el('div', { class: 'decision ' + (r.match ? 'match' : 'nomatch'), text: r.match ? 'Best match: ' + r.match : 'Unknown: nobody is close enough' }),
+        el('td', { class: 'name', text: c.name }), el('td', { class: 'num', text: fmtD(c.distance) }), el('td', { text: !c.match ? 'different' : c.name !== r.match ? 'also under the threshold (not confirmed)'
+          : r.confirmed ? 'same person' : 'same person (UNCONFIRMED)' }))));
+    // an unconfirmed match (gallery-only identity, old templates) is shown as such, with the reason in the warnings
+    const decided = r.match ? (r.confirmed ? 'Best match: ' + r.match : 'Best match (UNCONFIRMED): ' + r.match) : 'Unknown: nobody is close enough';
+    put(box, el('div', { class: 'decision ' + (r.match ? (r.confirmed ? 'match' : 'unconfirmed') : 'nomatch'), text: decided }),
         el('p', { class: 'where', text: 'Distances to all ' + r.identities + ' enrolled people computed on encrypted data by the server, decrypted and ranked here. Same person if the distance is at most '
           + fmtD(r.threshold) + ' (0 = identical).' }),
         r.ranked.length ? el('table', { class: 'list ranked' }, el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }),

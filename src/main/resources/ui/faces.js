@@ -93,7 +93,8 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function identified(box, r, fig, canvas, picture, liveness) {
-    const who = (f) => f.refused ? 'not sent (liveness hint)' : f.name || 'unknown';
+    const who = (f) => f.refused ? 'not sent (liveness hint)' : f.name ? f.name + (f.confirmed ? '' : ' (UNCONFIRMED)') : 'unknown';
+    const unconfirmed = r.faces.filter((f) => f.integrity_warning).map((f) => f.integrity_warning);
     const named = r.faces.filter((f) => f.name).length;
     box.dataset.names = r.faces.filter((f) => f.name).map((f) => f.name).join('\n');
     const closest = r.faces.some((f) => !f.name && f.best); // the column only when some face is unknown (phone width)
@@ -119,8 +120,9 @@ document.addEventListener('DOMContentLoaded', () => {
       el('table', { class: 'list ranked', id: 'faces-table' }, el('thead', {}, head), body),
       t ? el('p', { class: 'muted small', text: t.probes + ' faces sent in ' + (t.requests > 1 ? t.requests + ' requests' : 'one request') + ': '
         + fmtBytes(t.request_bytes) + ' of encrypted data, server round trip ' + fmtMs(t.server_ms) + '.' }) : null,
-      liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null);
-    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? 'not sent' : f.name || 'unknown'), known: !!f.name }));
+      liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null,
+      warnings([...new Set(unconfirmed)]));
+    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? 'not sent' : f.name ? f.name + (f.confirmed ? '' : ' ?') : 'unknown'), known: !!f.name }));
   }
 
   function described(box, r, fig, canvas, picture, liveness) {

@@ -106,7 +106,8 @@ final class DemoCommand implements Callable<Integer> {
             say(String.format(Locale.ROOT, "   server saw: a %,d-byte probe; returned %,d bytes of encrypted distances (%d identities)",
                     t.requestBytes(), t.responseBytes(), id.identities()));
             for (MatchSession.Candidate c : id.ranked()) say(String.format(Locale.ROOT, "   %-28s d2 = %.4f", c.name(), c.distance()));
-            say("   client decided: " + (id.match() != null ? "identified as " + id.match().name() : "unknown"));
+            say("   client decided: " + (id.match() != null ? "identified as " + id.match().name()
+                    + (id.confirmed() ? " (confirmed by its checked 1:1 template)" : " (" + id.unconfirmedWarning() + ")") : "unknown"));
             boolean ok = id.match() != null && id.match().name().equals(name(who));
 
             say("");
@@ -161,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
                 t.requestBytes(), t.computeMs(), t.responseBytes(), id.identities()));
         for (MatchSession.Candidate c : id.ranked()) say(String.format(Locale.ROOT, "   %-32s d2 = %.4f", c.name(), c.distance()));
         MatchSession.Candidate m = id.match();
-        say("   client decided: " + (m != null ? "identified as " + m.name() : "unknown"));
+        say("   client decided: " + (m != null ? "identified as " + m.name() + (id.confirmed() ? "" : " (" + id.unconfirmedWarning() + ")") : "unknown"));
         return m != null && m.name().equals(name(who));
     }
 

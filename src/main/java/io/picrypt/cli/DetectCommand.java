@@ -62,7 +62,7 @@ final class DetectCommand implements Callable<Integer> {
                     java.util.List<float[]> v = new java.util.ArrayList<>();
                     for (DetectedFace f : faces) v.add(p.embedFace(img, f.box(), faces.size(), null).vector());
                     labels = new java.util.ArrayList<>();
-                    for (var r : client.session(p, null).identifyAll(v, 1).faces()) labels.add(r.match() != null ? r.match().name() : "unknown");
+                    for (var r : client.session(p, null).identifyAll(v, 1).faces()) labels.add(r.match() == null ? "unknown" : r.match().name() + (r.confirmed() ? "" : " (unconfirmed)"));
                 }
                 draw(img, faces, labels);
                 if (!imwrite(output.toString(), img)) {

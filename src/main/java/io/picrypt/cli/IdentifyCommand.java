@@ -24,7 +24,10 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
 @Command(name = "identify", mixinStandardHelpOptions = true,
         description = {"1:N: who is this? Encrypted distances to every enrolled identity are computed by the server and",
                 "decrypted and ranked here. --all-faces: every face of the photo, all probes in one request.",
-                "Exit 0 = identified (any face), 1 = unknown, 2 = error, 3 = not live (--liveness, single face)."})
+                "Every MATCH is confirmed against the name's own 1:1 templates (their planted check values) before it is shown.",
+                "Exit 0 = identified and confirmed (any face), 1 = unknown, 2 = error (also: the gallery's answer and the",
+                "name's templates disagree), 3 = not live (--liveness, single face), 4 = identified but UNCONFIRMED (a",
+                "gallery-only identity, templates without check values, or --no-confirm; the output says which)."})
 final class IdentifyCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "5", description = "candidates to show (default ${DEFAULT-VALUE})")
     int top;
@@ -35,9 +38,14 @@ final class IdentifyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "with --all-faces: write the photo with each face's box and name drawn (.png/.jpg)")
     Path output;
 
-    @Option(names = "--confirm", description = "confirm a MATCH by a 1:1 verify of the matched name (its template carries planted "
-            + "check values: catches a server that lists names over other slots; one more round trip per MATCH)")
+    /** Accepted for scripts written when confirmation was opt-in; it is always on now. */
+    @Option(names = "--confirm", hidden = true)
     boolean confirm;
+
+    @Option(names = "--no-confirm", description = "do not confirm a MATCH against the name's 1:1 templates: the server then does not learn "
+            + "which name matched (confirming downloads that name's templates), but a server that mixed up the gallery's names or blocks "
+            + "is not detected; a MATCH is printed as UNCONFIRMED, exit 4")
+    boolean noConfirm;
 
     @Option(names = "--json", description = "with --all-faces: print one JSON object")
     boolean json;
@@ -54,37 +62,45 @@ final class IdentifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!allFaces && (output != null || json)) throw new IllegalArgumentException("-o and --json need --all-faces");
+        if (confirm && noConfirm) throw new IllegalArgumentException("--confirm and --no-confirm contradict each other (confirmation is on by default)");
         if (output != null) checkWritable(output);
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
-            MatchSession session = o.session().confirmMatches(confirm);
+            MatchSession session = o.session().confirmMatches(!noConfirm);
             MatchSession.Identification r = liveness.decide(o.pipeline(), an, photo,
                     () -> session.identify(photo, top), e -> session.identifyEmbedding(e, top));
             if (r == null) return LivenessOptions.EXIT_NOT_LIVE;
             MatchSession.Candidate m = r.match();
-            System.out.println(m != null ? "identified: " + Terminal.safe(m.name()) : "unknown (no enrolled identity under the threshold)");
+            String unconfirmed = r.unconfirmedWarning();
+            System.out.println(m == null ? "unknown (no enrolled identity under the threshold)"
+                    : unconfirmed == null ? "identified: " + Terminal.safe(m.name()) + " (confirmed by its 1:1 templates)"
+                    : "identified (UNCONFIRMED): " + Terminal.safe(m.name()));
+            if (unconfirmed != null) System.err.println("warning: " + Terminal.safe(unconfirmed));
             for (MatchSession.Candidate c : r.ranked()) {
                 System.out.printf(Locale.ROOT, "  %-24s %.4f%s%n", Terminal.safe(c.name()), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
             }
             MatchSession.Trace t = r.trace();
             System.out.printf(Locale.ROOT, "  %d identities, threshold %.4f; server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
                     r.identities(), r.threshold(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
-            return m != null ? 0 : 1;
+            return m == null ? 1 : unconfirmed == null ? 0 : EXIT_UNCONFIRMED;
         }
     }
+
+    /** A MATCH that could not be confirmed against the name's checked 1:1 templates. */
+    static final int EXIT_UNCONFIRMED = 4;
 
     /** One row per face; the faces judged not live (with --liveness) are refused and not sent. */
     private int allFaces(SessionOptions.Opened o, FaceAnalyzer an) throws Exception {
         FacePipeline p = o.pipeline();
         byte[] bytes = p.imageLoader().read(photo);
-        MatchSession.PhotoFaces r = o.session().identifyFaces(bytes, photo.toString(), top,
+        MatchSession.PhotoFaces r = o.session().confirmMatches(!noConfirm).identifyFaces(bytes, photo.toString(), top,
                 an == null ? null : (img, box) -> an.liveness(img, box, liveness.threshold(an)));
         List<String> labels = new ArrayList<>();
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode().put("photo", photo.toString());
         var rows = root.putArray("faces");
         if (!json) System.out.printf(Locale.ROOT, "%s: %d face(s)%n", photo, r.faces().size());
-        int identified = 0;
+        int identified = 0, unconfirmed = 0;
         for (int i = 0; i < r.faces().size(); i++) {
             MatchSession.FaceIdentification f = r.faces().get(i);
             FaceBox b = f.face().box();
@@ -102,8 +118,15 @@ final class IdentifyCommand implements Callable<Integer> {
                 MatchSession.Identification id = f.identification();
                 MatchSession.Candidate m = id.match();
                 if (m != null) identified++;
-                label = m != null ? m.name() : "unknown";
+                String warning = id.unconfirmedWarning();
+                if (warning != null) unconfirmed++;
+                label = m == null ? "unknown" : warning == null ? m.name() : m.name() + " (unconfirmed)";
                 row.put("name", m != null ? m.name() : null);
+                if (m != null) row.put("confirmed", warning == null);
+                if (warning != null) {
+                    row.put("integrity_warning", warning);
+                    if (!json) System.err.println("warning: face #" + i + ": " + Terminal.safe(warning));
+                }
                 if (id.best() != null) row.put("best", id.best().name()).put("distance", Math.round(id.best().distance() * 10000) / 10000.0);
                 if (!json) {
                     System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %-20s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), label,
@@ -133,7 +156,7 @@ final class IdentifyCommand implements Callable<Integer> {
             if (!json) System.out.println("annotated image written to " + output);
         }
         if (json) System.out.println(om.writeValueAsString(root));
-        return identified > 0 ? 0 : 1;
+        return identified == 0 ? 1 : unconfirmed > 0 ? EXIT_UNCONFIRMED : 0;
     }
 
     /**

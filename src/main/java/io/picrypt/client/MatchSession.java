@@ -74,9 +74,65 @@ public final class MatchSession {
         }
     }
 
-    public record Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace) {
-        /** The best candidate if under the threshold, else null ("unknown"). */
+    /**
+     * Whether a 1:N MATCH was confirmed against the matched name's own 1:1 templates (see {@link #confirmMatches}).
+     * Only {@link #CONFIRMED} makes a MATCH one that a malicious or corrupted gallery cannot have put there.
+     */
+    public enum Confirmation {
+        /** No MATCH: nothing to confirm. */
+        NONE,
+        /** The name's 1:1 templates (each carrying the name's planted check values) put the probe at the gallery's distance. */
+        CONFIRMED,
+        /** The name has no 1:1 template (bulk {@code import}, {@code enroll --gallery}): nothing to confirm against. */
+        GALLERY_ONLY,
+        /** The distances agree, but some of the name's templates carry no check values (enrolled before them). */
+        UNCHECKED_TEMPLATES,
+        /** Confirmation switched off ({@code identify --no-confirm}, {@code confirmMatches(false)}). */
+        OFF
+    }
+
+    /**
+     * {@code ranked}: the best {@code top} candidates, closest first; {@code best}: the closest of all (null for an empty
+     * gallery); {@code confirmation}: how {@link #match()} was confirmed ({@link Confirmation#NONE} when there is none).
+     */
+    public record Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace,
+                                 Confirmation confirmation) {
+        public Identification {
+            java.util.Objects.requireNonNull(confirmation, "confirmation");
+        }
+
+        /** Before confirmation: {@link Confirmation#NONE}. */
+        public Identification(List<Candidate> ranked, Candidate best, double threshold, int identities, Trace trace) {
+            this(ranked, best, threshold, identities, trace, Confirmation.NONE);
+        }
+
+        /**
+         * The best candidate if under the threshold, else null ("unknown"). This is the gallery's decision: whoever
+         * reports it must also report {@link #unconfirmedWarning()} (the CLI's exit 4, the page's warning).
+         */
         public Candidate match() { return best != null && best.distance() <= threshold ? best : null; }
+
+        /** A MATCH confirmed against the name's checked 1:1 templates. */
+        public boolean confirmed() { return match() != null && confirmation == Confirmation.CONFIRMED; }
+
+        /** Null unless there is a MATCH that was not confirmed; then why, and what it means. */
+        public String unconfirmedWarning() {
+            Candidate m = match();
+            if (m == null || confirmation == Confirmation.CONFIRMED) return null;
+            String what = switch (confirmation) {
+                case GALLERY_ONLY -> "'" + m.name() + "' exists only in the 1:N gallery (imported, or enrolled with --gallery): it has no 1:1"
+                        + " template to confirm the match against; enroll '" + m.name() + "' from photos to make its matches confirmable";
+                case UNCHECKED_TEMPLATES -> "the 1:1 templates of '" + m.name() + "' were enrolled before check values existed, so they"
+                        + " cannot prove the match; enroll '" + m.name() + "' again (enroll replaces its templates)";
+                case OFF -> "confirmation was switched off";
+                default -> "it was not confirmed";
+            };
+            return "UNCONFIRMED match: " + what + ". A server that mixed up the gallery's names or blocks would not be detected for this match";
+        }
+
+        Identification with(Confirmation c, Trace t) {
+            return new Identification(ranked, best, threshold, identities, t, c);
+        }
     }
 
     public MatchSession(PiCryptClient http, SecretKey sk, FacePipeline pipeline, double threshold) {
@@ -231,7 +287,7 @@ public final class MatchSession {
         FaceEmbedding face = embed.get();
         double embedMs = ms(t0);
         Identification r = identifyEmbedding(face.vector(), top);
-        return new OnPhoto<>(face, new Identification(r.ranked(), r.best(), r.threshold(), r.identities(), withEmbed(r.trace(), embedMs)));
+        return new OnPhoto<>(face, r.with(r.confirmation(), withEmbed(r.trace(), embedMs)));
     }
 
     /**
@@ -427,45 +483,118 @@ public final class MatchSession {
         long t1 = System.nanoTime();
         PiCryptClient.Reply gr = http.identifyGallery(p.galleryProbe());
         Identification id = decodeIdentification(p, gr, ms(t1), top);
-        if (confirmMatches && id.match() != null) confirm(id.match(), embedding);
-        return id;
+        return confirm(id, embedding, new java.util.HashMap<>());
     }
 
-    private volatile boolean confirmMatches;
+    private volatile boolean confirmMatches = true;
 
     /**
-     * With {@code true}, a 1:N MATCH is confirmed by a 1:1 verify of the matched name before it is returned: the 1:1
-     * template carries the name's planted check values, so a server that listed names over other slots (or served
-     * another block) is caught. Costs one verify round trip (~92 KB answer) per MATCH only. Returns this session.
+     * On by default: every 1:N MATCH is confirmed before it is returned ({@link Identification#confirmation()}). The
+     * client downloads the matched name's 1:1 templates (GET .../identities/{name}/templates, 30,784 B each), decrypts
+     * them with the name's planted check values checked ({@link MatchKeyOwner#decryptTemplate(byte[], String)}: another
+     * name's or keyset's template, or a garbled one, is refused), rebuilds the name's gallery entry from them (the
+     * template; the normalised mean for several, as enrollment made it) and requires the probe's plaintext squared distance
+     * to it to equal the gallery's to within {@link #CONFIRM_TOLERANCE}. A disagreement is an
+     * {@link io.picrypt.match.IntegrityException} (no decision): the gallery listed the name over another identity's slot,
+     * served another block or a stale entry. Costs one GET per MATCH (none per NO MATCH); the server learns which name
+     * matched (see docs/PROTOCOL.md). With {@code false} MATCHes are returned as {@link Confirmation#OFF}. Returns this.
      */
     public MatchSession confirmMatches(boolean on) {
         this.confirmMatches = on;
         return this;
     }
 
-    /** Largest honest |d^2(gallery) - d^2(1:1)| for one template: 2 * (GalleryKeyOwner 1e-3 + MatchKeyOwner 8e-5) plus float rounding. */
-    static final double CONFIRM_TOLERANCE = 2.5e-3;
+    /**
+     * Largest honest |d^2(gallery) - d^2(checked templates)|: the gallery's inner product is off by at most
+     * {@link GalleryKeyOwner#NOISE_BOUND} + {@link GalleryParameters#COMPACT_SWITCH_ERROR} (d^2 = 2 - 2<x,p>: twice that),
+     * the decrypted templates by ~1e-6 per value (|d^2 error| < 1e-4 at 512 values, counted twice: at enrollment and
+     * here), plus float rounding.
+     */
+    static final double CONFIRM_TOLERANCE = 2 * (GalleryKeyOwner.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
 
-    private void confirm(Candidate match, float[] embedding) {
-        Verification v;
-        try {
-            v = verifyEmbedding(match.name(), embedding);
-        } catch (ClientException e) {
-            if (e.status() != 404) throw e;
-            log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", match.name());
-            return;
+    /**
+     * Confirms {@code id}'s MATCH (if any) as {@link #confirmMatches} describes; {@code seen} caches each name's downloaded
+     * templates within one request (several faces of one photo matching one name: one download).
+     */
+    private Identification confirm(Identification id, float[] probe, java.util.Map<String, List<byte[]>> seen) {
+        Candidate m = id.match();
+        if (m == null) return id;
+        if (!confirmMatches) return id.with(Confirmation.OFF, id.trace());
+        long t0 = System.nanoTime();
+        String name = IdentityNames.normalizeForLookup(m.name());
+        long bytes = 0;
+        List<byte[]> templates = seen.get(name);
+        if (templates == null) {
+            try {
+                templates = http.templates(m.name());
+            } catch (ClientException e) {
+                if (e.status() != 404) throw e;
+                log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", m.name());
+                return id.with(Confirmation.GALLERY_ONLY, plus(id.trace(), ms(t0), 0, 0));
+            }
+            seen.put(name, templates);
+            for (byte[] t : templates) bytes += t.length;
         }
-        if (v.templates() == 1 && Math.abs(v.distance() - match.distance()) > CONFIRM_TOLERANCE) {
+        double fetchMs = ms(t0);
+        Confirmation c = confirmAgainst(crypto, m, templates, probe, requireTemplateChecks);
+        return id.with(c, plus(id.trace(), fetchMs, ms(t0) - fetchMs, bytes));
+    }
+
+    /**
+     * The check behind {@link #confirmMatches}, on its own: decrypts {@code templates} (the server's answer for
+     * {@code match}'s name) with the name's check values checked, rebuilds the gallery entry enrollment made from them (the
+     * one template; the normalised mean of several) and compares the probe's squared distance to it, 2 - 2<x,p> as the
+     * gallery computes it, with {@code match.distance()}.
+     *
+     * @param requireChecks a template without check values is an error (keysets made by 'keys init' since issue 10)
+     * @return {@link Confirmation#CONFIRMED}, or {@link Confirmation#UNCHECKED_TEMPLATES} when the distances agree but some
+     *         template carries no check values (only without {@code requireChecks})
+     * @throws io.picrypt.match.IntegrityException when a template is not one of the name's (another name's or keyset's,
+     *         garbled), there is none, or the distances disagree by more than {@link #CONFIRM_TOLERANCE}: no decision
+     */
+    public static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+        String name = IdentityNames.normalizeForLookup(match.name());
+        if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
+        List<float[]> vectors = new ArrayList<>();
+        int unchecked = 0;
+        for (byte[] t : templates) {
+            MatchKeyOwner.TemplateContent c;
+            try {
+                c = crypto.decryptTemplate(t, name);
+            } catch (io.picrypt.ckks.CkksException e) { // IntegrityException included
+                throw new io.picrypt.match.IntegrityException("the gallery named '" + match.name() + "' as the MATCH, but a template the server sent"
+                        + " for '" + match.name() + "' is not one of ours (" + e.getMessage() + "); no decision was made");
+            }
+            if (!c.checked()) unchecked++;
+            vectors.add(c.embedding());
+        }
+        if (unchecked > 0 && requireChecks) {
+            throw new io.picrypt.match.IntegrityException(unchecked + " template(s) the server sent for '" + match.name() + "' carry no check values,"
+                    + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
+        }
+        float[] entry = vectors.size() == 1 ? vectors.get(0) : normalisedMean(vectors); // what enrollEmbedding put into the gallery
+        double local = 2 - 2 * dot(entry, probe);
+        if (!(Math.abs(local - match.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
             throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
-                    "the gallery answer puts '%s' at squared distance %.4f but its 1:1 template (checked) is at %.4f: the server listed "
-                            + "the name over another identity's slot or served another block; no decision was made",
-                    match.name(), match.distance(), v.distance()));
+                    "the gallery answer puts '%s' at squared distance %.4f, but its own 1:1 templates (checked) put this face at %.4f: the server"
+                            + " listed the name over another identity's slot, served another block, or the gallery entry is stale (an enrollment whose"
+                            + " gallery step failed: enrolling '%s' again repairs that); no decision was made",
+                    match.name(), match.distance(), Math.max(0, local), match.name()));
         }
-        if (v.templates() > 1 && !v.match()) {
-            // several templates: the gallery holds their mean, the 1:1 answer each one; only the decision can be compared
-            log.warn("'{}' matched in the gallery (d^2 {}) but none of its {} templates matches 1:1 (best {}): not confirmed",
-                    match.name(), match.distance(), v.templates(), v.distance());
-        }
+        return unchecked > 0 ? Confirmation.UNCHECKED_TEMPLATES : Confirmation.CONFIRMED;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        if (a.length != b.length) throw new io.picrypt.match.IntegrityException("the matched name's template has " + a.length + " values, the probe " + b.length);
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    /** The confirmation counted in: its download into the round trip and received bytes, its decryption and checks into decrypt. */
+    private static Trace plus(Trace t, double fetchMs, double decryptMs, long received) {
+        return new Trace(t.embedMs(), t.encryptMs(), t.serverMs() + fetchMs, t.decryptMs() + decryptMs, t.requestBytes(),
+                t.responseBytes() + received, t.computeMs());
     }
 
     /** The refusal of identify in a session without a gallery key, with what to run. */
@@ -534,17 +663,22 @@ public final class MatchSession {
         }
         double share = reply.serverMs() / items.size();
         List<Identification> out = new ArrayList<>();
-        double enc = 0, dec = 0;
+        java.util.Map<String, List<byte[]>> seen = new java.util.HashMap<>();
+        double enc = 0, dec = 0, confirmMs = 0;
+        long confirmBytes = 0;
         int k = 0;
         for (Probes p : probes) {
             // each item is checked like a single answer, against the key-check values the batch answer carries
             PiCryptClient.Reply g = new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
-            Identification id = decodeIdentification(p, g, server, top);
+            Identification decoded = decodeIdentification(p, g, server, top);
+            Identification id = confirm(decoded, embeddings.get(k - 1), seen);
+            confirmMs += id.trace().serverMs() - decoded.trace().serverMs();
+            confirmBytes += id.trace().responseBytes() - decoded.trace().responseBytes();
             enc += id.trace().encryptMs();
             dec += id.trace().decryptMs();
             out.add(id);
         }
-        return new Batch(List.copyOf(out), new Trace(0, enc, server, dec, request.length, reply.body().length, reply.serverMs()), 1);
+        return new Batch(List.copyOf(out), new Trace(0, enc, server + confirmMs, dec, request.length, reply.body().length + confirmBytes, reply.serverMs()), 1);
     }
 
     /** One embedding's gallery probe (the one identification path). */

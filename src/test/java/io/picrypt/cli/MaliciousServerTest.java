@@ -141,8 +141,12 @@ class MaliciousServerTest {
         }
     }
 
+    /**
+     * 1:N: every MATCH is confirmed by default against the matched name's checked 1:1 templates (round 3). Before, the
+     * reordered gallery below named bob's face 'alice' (exit 0) unless --confirm was given.
+     */
     @Test
-    void galleryNamesListedOverOtherSlotsAreCaughtByConfirmation(@TempDir Path tmp) throws Exception {
+    void galleryNamesListedOverOtherSlotsFailClosedWithoutAnyFlag(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
         String keys = tmp.resolve("keys").toString();
         try (var server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
@@ -152,11 +156,44 @@ class MaliciousServerTest {
                 Object[] r = run("enroll", "--keys", keys, "--models", MODELS.toString(), "--name", e[0], photo(tmp, Integer.parseInt(e[1])).toString());
                 assertEquals(0, r[0], (String) r[2]);
             }
-            Object[] r = run("identify", "--keys", keys, "--confirm", "--models", MODELS.toString(), photo(tmp, 1).toString());
+            Object[] r = run("identify", "--keys", keys, "--models", MODELS.toString(), photo(tmp, 1).toString());
             assertEquals(0, r[0], r[1] + " " + r[2]);
-            assertTrue(((String) r[1]).contains("identified: bob"), (String) r[1]);
+            assertTrue(((String) r[1]).contains("identified: bob (confirmed"), (String) r[1]);
+            r = run("identify", "--keys", keys, "--confirm", "--models", MODELS.toString(), photo(tmp, 1).toString());
+            assertEquals(0, r[0], "--confirm is still accepted (no-op): " + r[1] + " " + r[2]);
+
+            // a server sending bob's templates when asked for alice's: alice's face cannot be confirmed, an error
+            HttpServer proxy = proxy(url, path -> path.replace("/identities/alice/templates", "/identities/bob/templates"));
+            try {
+                r = run("identify", "--keys", keys, "--server", "http://127.0.0.1:" + proxy.getAddress().getPort(), "--models", MODELS.toString(),
+                        photo(tmp, 0).toString());
+                assertIntegrityError(r, "bob's templates sent for alice");
+                assertFalse(((String) r[1]).contains("identified"), (String) r[1]);
+            } finally {
+                proxy.stop(0);
+            }
+            // a server claiming alice has no template (to skip the confirmation): an UNCONFIRMED match, exit 4, never exit 0
+            proxy = proxy(url, path -> path.replace("/identities/alice/templates", "/identities/nobody/templates"));
+            try {
+                r = run("identify", "--keys", keys, "--server", "http://127.0.0.1:" + proxy.getAddress().getPort(), "--models", MODELS.toString(),
+                        photo(tmp, 0).toString());
+                assertEquals(IdentifyCommand.EXIT_UNCONFIRMED, r[0], r[1] + " " + r[2]);
+                assertTrue(((String) r[1]).contains("identified (UNCONFIRMED): alice"), (String) r[1]);
+                assertTrue(((String) r[2]).contains("exists only in the 1:N gallery"), (String) r[2]);
+            } finally {
+                proxy.stop(0);
+            }
+
+            // a gallery-only identity (enroll --gallery: no 1:1 template): its match is UNCONFIRMED, exit 4
+            r = run("enroll", "--keys", keys, "--gallery", "--models", MODELS.toString(), "--name", "carol", photo(tmp, 2).toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            r = run("identify", "--keys", keys, "--models", MODELS.toString(), photo(tmp, 2).toString());
+            assertEquals(IdentifyCommand.EXIT_UNCONFIRMED, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).contains("identified (UNCONFIRMED): carol"), (String) r[1]);
+            assertTrue(((String) r[2]).contains("UNCONFIRMED match: 'carol' exists only in the 1:N gallery"), (String) r[2]);
         }
-        // the server lists the two names over each other's slots (valid blocks, names reordered)
+        // the server lists the two names over each other's slots (valid blocks, names reordered; a store that rewrote
+        // its digests too would look the same)
         try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("picrypt.db")); var st = c.createStatement()) {
             assertEquals(1, st.executeUpdate("UPDATE gallery_names SET name = 'tmp' WHERE name = 'alice'"));
             assertEquals(1, st.executeUpdate("UPDATE gallery_names SET name = 'alice' WHERE name = 'bob'"));
@@ -164,16 +201,20 @@ class MaliciousServerTest {
         }
         try (var server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             String url = "http://127.0.0.1:" + server.port();
-            // without confirmation the reordering is not detectable from the gallery answer (docs/PROTOCOL.md): bob's
-            // face is named alice
-            Object[] r = run("identify", "--keys", keys, "--server", url, "--models", MODELS.toString(), photo(tmp, 1).toString());
-            assertTrue(((String) r[1]).contains("identified: alice"), r[1] + " " + r[2]);
-            // with --confirm, alice's checked 1:1 template contradicts the gallery: an integrity error, no decision
+            // without any flag: alice's checked 1:1 template contradicts the gallery: an integrity error, no decision
             for (int face : new int[]{0, 1}) {
-                r = run("identify", "--keys", keys, "--server", url, "--confirm", "--models", MODELS.toString(), photo(tmp, face).toString());
+                Object[] r = run("identify", "--keys", keys, "--server", url, "--models", MODELS.toString(), photo(tmp, face).toString());
                 assertIntegrityError(r, "names reordered over gallery slots, face " + face);
-                assertFalse(((String) r[1]).contains("identified:"), (String) r[1]);
+                assertFalse(((String) r[1]).contains("identified"), (String) r[1]);
+                assertTrue(((String) r[2]).contains("1:1 templates (checked)"), (String) r[2]);
+                r = run("identify", "--keys", keys, "--server", url, "--all-faces", "--models", MODELS.toString(), photo(tmp, face).toString());
+                assertIntegrityError(r, "every-face identify, names reordered, face " + face);
             }
+            // the explicit opt-out decides on the gallery alone, and says so: UNCONFIRMED, exit 4, never exit 0
+            Object[] r = run("identify", "--keys", keys, "--server", url, "--no-confirm", "--models", MODELS.toString(), photo(tmp, 1).toString());
+            assertEquals(IdentifyCommand.EXIT_UNCONFIRMED, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).contains("identified (UNCONFIRMED): alice"), (String) r[1]);
+            assertTrue(((String) r[2]).contains("confirmation was switched off"), (String) r[2]);
         }
     }
 

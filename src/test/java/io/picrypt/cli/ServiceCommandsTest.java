@@ -83,8 +83,10 @@ class ServiceCommandsTest {
             assertEquals(0, r[0], (String) r[2]);
             assertTrue(((String) r[1]).contains("imported 5 identities"), (String) r[1]);
             r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
-            assertEquals(0, r[0], r[1] + " " + r[2]);
-            assertTrue(((String) r[1]).startsWith("identified: suspect-2"), (String) r[1]);
+            // imported identities have no 1:1 template to confirm a match against: named, but UNCONFIRMED (exit 4)
+            assertEquals(IdentifyCommand.EXIT_UNCONFIRMED, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).startsWith("identified (UNCONFIRMED): suspect-2"), (String) r[1]);
+            assertTrue(((String) r[2]).contains("exists only in the 1:N gallery"), (String) r[2]);
             // one more person into the gallery through the server's expansion
             java.nio.file.Path newcomer = tmp.resolve("newcomer.png");
             java.nio.file.Files.write(newcomer, samples.get(6).png());
@@ -93,8 +95,8 @@ class ServiceCommandsTest {
             java.nio.file.Path probe2 = tmp.resolve("probe2.png");
             java.nio.file.Files.write(probe2, new io.picrypt.face.SampleFaces.Variation(false, -4, 1.05, 0).apply(samples.get(6).png()));
             r = run("identify", "--keys", keys, "--models", models.toString(), probe2.toString());
-            assertEquals(0, r[0], r[1] + " " + r[2]);
-            assertTrue(((String) r[1]).startsWith("identified: newcomer"), (String) r[1]);
+            assertEquals(IdentifyCommand.EXIT_UNCONFIRMED, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).startsWith("identified (UNCONFIRMED): newcomer"), (String) r[1]);
             r = run("list", "--keys", keys, "--gallery-names");
             assertEquals(0, r[0], (String) r[2]);
             assertTrue(((String) r[1]).contains("suspect-0\tgallery") && ((String) r[1]).contains("6 identities in the 1:N gallery"), (String) r[1]);

@@ -101,8 +101,9 @@ final class FaceAnalysisRoutes {
                 continue;
             }
             MatchSession.Identification id = f.identification();
-            if (id.match() != null) row.put("name", id.match().name());
+            if (id.match() != null) row.put("name", id.match().name()).put("confirmed", id.confirmed());
             else row.putNull("name");
+            if (id.unconfirmedWarning() != null) row.put("integrity_warning", id.unconfirmedWarning());
             if (id.best() != null) row.put("best", id.best().name()).put("distance", round(id.best().distance()));
         }
         o.put("threshold", session.threshold());

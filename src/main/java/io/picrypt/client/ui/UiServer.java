@@ -225,8 +225,8 @@ public final class UiServer implements AutoCloseable {
         MatchSession.Verification v = r.result();
         ObjectNode o = JSON.createObjectNode().put("name", v.name()).put("match", v.match()).put("distance", v.distance())
                 .put("threshold", v.threshold()).put("templates", v.templates());
-        if (v.integrityWarning() != null) o.put("integrity_warning", v.integrityWarning());
         face(o, r.face());
+        if (v.integrityWarning() != null) ((ArrayNode) o.put("integrity_warning", v.integrityWarning()).get("warnings")).insert(0, v.integrityWarning());
         o.set("trace", trace(v.trace()));
         return json(res, o);
     }
@@ -242,9 +242,14 @@ public final class UiServer implements AutoCloseable {
         for (MatchSession.Candidate c : r.ranked()) {
             ranked.addObject().put("name", c.name()).put("distance", c.distance()).put("match", c.distance() <= r.threshold());
         }
-        if (r.match() != null) o.put("match", r.match().name());
-        else o.putNull("match");
+        if (r.match() != null) {
+            // confirmed: the name's own checked 1:1 templates agree with the gallery; else the page shows why not
+            o.put("match", r.match().name()).put("confirmed", r.confirmed());
+        } else {
+            o.putNull("match");
+        }
         face(o, p.face());
+        if (r.unconfirmedWarning() != null) ((ArrayNode) o.put("integrity_warning", r.unconfirmedWarning()).get("warnings")).insert(0, r.unconfirmedWarning());
         o.set("trace", trace(r.trace()));
         return json(res, o);
     }

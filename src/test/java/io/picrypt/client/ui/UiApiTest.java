@@ -196,6 +196,60 @@ class UiApiTest {
         assertFalse(ok(call("POST", "/api/verify", v)).path("match").asBoolean());
     }
 
+    /**
+     * Round 3 of issue 10: the page's identify and every-face card confirm each MATCH against the name's checked 1:1
+     * templates. A gallery slot holding another face under the name (what reordered names or swapped blocks look like to
+     * the client) is a 502 bad_server_response, not a MATCH; a gallery-only identity is shown UNCONFIRMED with a warning.
+     * On main before this round the mixed-up gallery named the wrong person (200, "match": "mix a").
+     */
+    @Test
+    void galleryMixUpsAre502AndGalleryOnlyMatchesAreUnconfirmed() throws Exception {
+        int n = f.people.size();
+        assertTrue(n >= 9, "sample faces: " + n);
+        int a = 8, b = 7, c = 5; // faces no other test of this class enrolls
+        for (int[] e : new int[][]{{a, 'a'}, {b, 'b'}}) {
+            ObjectNode en = JSON.createObjectNode().put("name", "mix " + (char) e[1]).put("replace", true);
+            en.putArray("images").add(b64(f.people.get(e[0]).png()));
+            ok(call("POST", "/api/enroll", en));
+        }
+        JsonNode id = ok(call("POST", "/api/identify", JSON.createObjectNode().put("image", b64(f.genuineProbe(a))).put("top", 3)));
+        assertEquals("mix a", id.path("match").asText(), id.toString());
+        assertTrue(id.path("confirmed").asBoolean(), id.toString());
+        assertTrue(id.path("integrity_warning").isMissingNode(), id.toString());
+        JsonNode all = ok(call("POST", "/api/identify-all", JSON.createObjectNode().put("image", b64(f.genuineProbe(a)))));
+        assertEquals("mix a", all.path("faces").get(0).path("name").asText(), all.toString());
+        assertTrue(all.path("faces").get(0).path("confirmed").asBoolean(), all.toString());
+
+        // the gallery slot of 'mix a' now holds b's face (valid ciphertexts of the keyset, names intact)
+        float[] faceB = f.pipeline.embedLargest(f.genuineProbe(b), "b").vector();
+        assertTrue(f.http.deleteFromGallery("mix a"));
+        f.session.enrollIntoGallery("mix a", faceB);
+        for (String path : new String[]{"/api/identify", "/api/identify-all"}) {
+            HttpResponse<String> r = call("POST", path, JSON.createObjectNode().put("image", b64(f.genuineProbe(b))));
+            assertEquals(502, r.statusCode(), path + ": " + r.body());
+            assertEquals("bad_server_response", JSON.readTree(r.body()).path("error").asText(), r.body());
+            assertTrue(JSON.readTree(r.body()).path("message").asText().contains("its own 1:1 templates (checked)"), r.body());
+        }
+        assertTrue(f.http.deleteFromGallery("mix a"));
+        f.session.enrollIntoGallery("mix a", f.pipeline.embedLargest(f.people.get(a).png(), "a").vector());
+        id = ok(call("POST", "/api/identify", JSON.createObjectNode().put("image", b64(f.genuineProbe(b)))));
+        assertEquals("mix b", id.path("match").asText(), id.toString());
+        assertTrue(id.path("confirmed").asBoolean(), "restored: " + id);
+
+        // a gallery-only identity: named, but UNCONFIRMED, with the reason in the warnings the page shows
+        f.session.enrollIntoGallery("mix only", f.pipeline.embedLargest(f.people.get(c).png(), "c").vector());
+        id = ok(call("POST", "/api/identify", JSON.createObjectNode().put("image", b64(f.genuineProbe(c)))));
+        assertEquals("mix only", id.path("match").asText(), id.toString());
+        assertFalse(id.path("confirmed").asBoolean(true), id.toString());
+        assertTrue(id.path("integrity_warning").asText().contains("exists only in the 1:N gallery"), id.toString());
+        assertEquals(id.path("integrity_warning").asText(), id.path("warnings").get(0).asText(), id.toString());
+        all = ok(call("POST", "/api/identify-all", JSON.createObjectNode().put("image", b64(f.genuineProbe(c)))));
+        assertEquals("mix only", all.path("faces").get(0).path("name").asText(), all.toString());
+        assertFalse(all.path("faces").get(0).path("confirmed").asBoolean(true), all.toString());
+        assertTrue(all.path("faces").get(0).path("integrity_warning").asText().contains("UNCONFIRMED"), all.toString());
+        for (String name : new String[]{"mix a", "mix b", "mix only"}) assertTrue(f.http.deleteEverywhere(name).any(), name);
+    }
+
     @Test
     void detectBoxesAndWarnings() throws Exception {
         byte[] group = Files.readAllBytes(UiFixture.modelsDir().resolve("samples/group-tracking.jpg"));
