@@ -79,7 +79,7 @@ public final class BenchServiceCommand implements Callable<Integer> {
             try (ProgressBar pb = output.json ? null : new ProgressBarBuilder().setTaskName("enroll").setInitialMax(enrolled)
                     .setStyle(ProgressBarStyle.ASCII).build()) {
                 IntStream.range(0, enrolled).parallel().forEach(i -> {
-                    byte[] ct = crypto.encryptTemplate(gallery.get(i));
+                    byte[] ct = crypto.encryptTemplate(gallery.get(i), io.picrypt.names.IdentityNames.normalizeForLookup(name(i))); // with check values, as enroll
                     enrollBytes[i] = ct.length;
                     enrollServer[i] = http.enroll(name(i), ct, true).serverMs();
                     if (pb != null) pb.step();

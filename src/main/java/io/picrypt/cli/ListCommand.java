@@ -25,8 +25,9 @@ final class ListCommand implements Callable<Integer> {
         var gallery = http.galleryInfo();
         if (gallery.path("identities").asInt() > 0) {
             if (galleryNames) http.galleryNames().forEach(n -> System.out.println(Terminal.safe(n) + "\tgallery (1:N only)"));
-            System.out.printf(java.util.Locale.ROOT, "%,d identities in the 1:N gallery (%d blocks, %,d bytes stored)%s%n",
-                    gallery.path("identities").asInt(), gallery.path("blocks").asInt(), gallery.path("stored_bytes").asLong(),
+            int blocks = gallery.path("blocks").asInt();
+            System.out.printf(java.util.Locale.ROOT, "%,d identities in the 1:N gallery (%d block%s, %,d bytes stored)%s%n",
+                    gallery.path("identities").asInt(), blocks, blocks == 1 ? "" : "s", gallery.path("stored_bytes").asLong(),
                     galleryNames ? "" : "; --gallery-names lists them");
         }
         return 0;

@@ -141,7 +141,7 @@ public final class PiCryptServer implements AutoCloseable {
         s.awaitInitialization();
         http = s;
         log.info("PiCrypt server listening on {}://{}:{} (store {})", config.tlsKeystore() != null ? "https" : "http",
-                config.host(), s.port(), config.dataDir());
+                config.host(), s.port(), config.storeUrl() != null ? "given by --store" : config.dataDir());
         return this;
     }
 
