@@ -384,11 +384,7 @@ public final class ClusterGalleryService implements GalleryService {
             try {
                 store.replaceGallery(id, data, names);
             } finally {
-                // the store is the truth: drop the keyset's blocks from the cluster, the next use reloads them
-                Meta old = meta.get(id);
-                if (old != null) for (int b = 0; b < old.blocks(); b++) blocks.delete(old.key(id, b));
-                meta.delete(id);
-                everywhere(new Forget(id, true));
+                dropForReload(id, true); // the store is the truth: the next use reloads every block from it
             }
             return new Compacted(count, data.size(), live.size());
         });
@@ -526,7 +522,10 @@ public final class ClusterGalleryService implements GalleryService {
      * ({@link #loaded}). Dropping the meta alone left the old entries beside the reloaded ones, and every identify then
      * counted those blocks twice (refused, HTTP 400, until a restart). The caller holds the keyset's lock.
      */
-    void dropForReload(String id) {
+    void dropForReload(String id) { dropForReload(id, false); }
+
+    /** {@link #dropForReload(String)}, waiting for every member to drop its parsed copies when {@code awaitMembers}. */
+    void dropForReload(String id, boolean awaitMembers) {
         Meta old = meta.get(id);
         if (old != null) {
             for (int b = 0; b < old.blocks(); b++) {
@@ -542,7 +541,8 @@ public final class ClusterGalleryService implements GalleryService {
         // (16.8 MB per block). Not awaited: a member that failed has no copies, and one that is slow must not hold up
         // this answer; a copy dropped after the reload re-parsed it is only parsed once more.
         try {
-            exec.submitToAllMembers(new Forget(id, true));
+            if (awaitMembers) everywhere(new Forget(id, true));
+            else exec.submitToAllMembers(new Forget(id, true));
         } catch (RuntimeException e) {
             log.warn("keyset {}: could not ask the members to drop their parsed blocks: {}", id, e.toString());
         }
