@@ -70,18 +70,16 @@ public final class GalleryResult {
     public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> cts, CkksParameters p) {
         check(bitmaps, cts);
         int[] positions = GalleryParameters.distancePositions();
-        CompactCiphertext[] compact = new CompactCiphertext[cts.size()];
-        IntStream.range(0, cts.size()).parallel().forEach(i -> compact[i] = CompactCiphertext.switchDown(cts.get(i), p, positions,
-                GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1));
-        FrameWriter w = new FrameWriter(MAGIC, VERSION, resultBytes(cts.size())).u32(cts.size());
-        ByteBuffer one = ByteBuffer.allocate(Math.toIntExact(compactBytes()));
-        for (int i = 0; i < cts.size(); i++) {
-            one.clear();
-            compact[i].write(one);
-            if (one.hasRemaining()) throw new IllegalStateException("compact result length mismatch");
-            w.bytes(bitmaps.get(i)).bytes(one.array());
-        }
-        return w.toByteArray();
+        int each = Math.toIntExact(blockBytes(VERSION));
+        // header first, then every block switched down and written in place at its fixed offset, on all cores
+        byte[] out = new FrameWriter(MAGIC, VERSION, 9).u32(cts.size()).toByteArray(resultBytes(cts.size()));
+        IntStream.range(0, cts.size()).parallel().forEach(i -> {
+            ByteBuffer b = ByteBuffer.wrap(out, 9 + i * each, each);
+            b.put(bitmaps.get(i));
+            CompactCiphertext.switchDown(cts.get(i), p, positions, GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1).write(b);
+            if (b.hasRemaining()) throw new IllegalStateException("compact result length mismatch");
+        });
+        return out;
     }
 
     /** A v1 result (full level-0 ciphertexts): what servers before the compact answer sent; for compatibility tests. */
@@ -114,13 +112,13 @@ public final class GalleryResult {
         List<BlockResult> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             byte[] bitmap = r.bytes(bitmapBytes());
-            byte[] ct = r.bytes(ctBytes);
             if (version == 1) {
-                Ciphertext c = Serializer.readCiphertext(ct, p);
+                Ciphertext c = Serializer.readCiphertext(r.bytes(ctBytes), p);
                 if (c.size() != 2 || c.level() != 0) throw new CkksException("gallery result ciphertext must be 2-component at level 0");
                 out.add(new BlockResult(bitmap, c, null));
             } else {
-                out.add(new BlockResult(bitmap, null, CompactCiphertext.read(ByteBuffer.wrap(ct), p, GalleryParameters.BLOCK_CAPACITY,
+                int at = r.skip(ctBytes); // read in place: no copy of the block's bytes
+                out.add(new BlockResult(bitmap, null, CompactCiphertext.read(ByteBuffer.wrap(bytes, at, ctBytes), p, GalleryParameters.BLOCK_CAPACITY,
                         GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1, GalleryParameters.COMPACT_RESULT_SCALE)));
             }
         }
