@@ -53,6 +53,11 @@ public final class EmbeddedServer implements AutoCloseable {
         return new EmbeddedServer(dir, false, open(dir));
     }
 
+    /** As {@link #in(Path)}, with these limits (e.g. quotas raised for a large benchmark). */
+    public static EmbeddedServer in(Path dir, io.picrypt.server.Limits limits) {
+        return new EmbeddedServer(dir, false, new PiCryptServer(ServerConfig.defaults(dir.resolve("store"), 0).withLimits(limits)).start());
+    }
+
     private static PiCryptServer open(Path dir) {
         return new PiCryptServer(ServerConfig.defaults(dir.resolve("store"), 0)).start();
     }

@@ -725,23 +725,90 @@ public final class MatchSession {
 
     /**
      * Bulk import into the keyset's 1:N gallery (identification only; no 1:1 templates): blocks of
-     * {@link GalleryParameters#BLOCK_CAPACITY} identities, each encrypted here and uploaded as one request.
-     * Returns the total bytes uploaded.
+     * {@link GalleryParameters#BLOCK_CAPACITY} identities, each encrypted here and uploaded as one request
+     * ({@link #importGallery(int, IntFunction, IntFunction, java.util.function.Consumer)}). Returns the total bytes uploaded.
      */
     public long importGallery(List<String> names, List<float[]> embeddings, java.util.function.IntConsumer progress) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
         if (names.size() != embeddings.size()) throw new IllegalArgumentException("names and embeddings differ in number");
-        names = names.stream().map(IdentityNames::normalize).toList();
-        long bytes = 0;
+        List<String> normalized = names.stream().map(IdentityNames::normalize).toList();
+        long[] bytes = {0};
+        importGallery(normalized.size(), normalized::get, embeddings::get, b -> {
+            bytes[0] += b.bytes();
+            progress.accept(b.to());
+        });
+        return bytes[0];
+    }
+
+    /**
+     * One block of a bulk import as it went: identities {@code from..to-1}, the frame's bytes, the client's encryption
+     * time (its embeddings produced and encrypted, ms), the HTTP exchange (ms, the upload and the server's answer) and the
+     * server's own time for the block (X-PiCrypt-Server-Ms: parsing, validating every column, the store's transaction).
+     */
+    public record ImportedBlock(int block, int from, int to, long bytes, double encryptMs, double uploadMs, double serverMs) {}
+
+    /** Encrypted blocks waiting for their upload while the next one is encrypted (bounds the client's memory). */
+    static final int IMPORT_AHEAD = 2;
+
+    /**
+     * Bulk import of identities {@code 0..count-1}, {@code name.apply(i)} (already normalized, {@link IdentityNames}) with
+     * embedding {@code embedding.apply(i)}, both asked for block by block, so the client holds a few blocks, never all:
+     * one thread encrypts block k+1 (its columns on all cores) while block k is uploaded and stored by the server,
+     * with at most {@link #IMPORT_AHEAD} encrypted blocks (~7.6 MB each) waiting. Blocks are uploaded in order, one at
+     * a time; {@code progress} hears of each after the server stored it.
+     *
+     * @throws ClientException at the first block the server refuses (the blocks before it stay imported; later ones
+     *                         were never sent)
+     */
+    public void importGallery(int count, IntFunction<String> name, IntFunction<float[]> embedding,
+                              java.util.function.Consumer<ImportedBlock> progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (count < 0) throw new IllegalArgumentException("count must be >= 0");
+        record Encrypted(byte[] frame, double encryptMs) {}
         int cap = GalleryParameters.BLOCK_CAPACITY;
-        for (int from = 0; from < names.size(); from += cap) {
-            int to = Math.min(names.size(), from + cap);
-            byte[] frame = GalleryFrames.writeImport(names.subList(from, to), gallery.encryptBlock(embeddings.subList(from, to)));
-            http.importGalleryBlock(frame);
-            bytes += frame.length;
-            progress.accept(to);
+        int blocks = (count + cap - 1) / cap;
+        java.util.concurrent.ExecutorService encryptor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "gallery-import-encrypt");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.ArrayDeque<java.util.concurrent.Future<Encrypted>> ahead = new java.util.ArrayDeque<>();
+        try {
+            int next = 0;
+            for (int k = 0; k < blocks; k++) {
+                while (next < blocks && ahead.size() < IMPORT_AHEAD) {
+                    int from = next * cap, to = Math.min(count, from + cap);
+                    ahead.add(encryptor.submit(() -> {
+                        long t0 = System.nanoTime();
+                        List<String> names = new ArrayList<>(to - from);
+                        List<float[]> vectors = new ArrayList<>(to - from);
+                        for (int i = from; i < to; i++) {
+                            names.add(name.apply(i));
+                            vectors.add(embedding.apply(i));
+                        }
+                        return new Encrypted(GalleryFrames.writeImport(names, gallery.encryptBlock(vectors)), ms(t0));
+                    }));
+                    next++;
+                }
+                Encrypted e;
+                try {
+                    e = ahead.removeFirst().get();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ClientException("interrupted during the gallery import");
+                } catch (java.util.concurrent.ExecutionException ee) {
+                    if (ee.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(ee.getCause());
+                }
+                long t1 = System.nanoTime();
+                double serverMs = http.importGalleryBlock(e.frame());
+                int from = k * cap;
+                progress.accept(new ImportedBlock(k, from, Math.min(count, from + cap), e.frame().length, e.encryptMs(), ms(t1), serverMs));
+            }
+        } finally {
+            for (var f : ahead) f.cancel(true);
+            encryptor.shutdownNow();
         }
-        return bytes;
     }
 
     public boolean hasGallery() { return gallery != null; }

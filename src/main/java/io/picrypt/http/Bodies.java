@@ -7,6 +7,14 @@ import java.io.InputStream;
 
 /** Bounded request bodies: never more than the limit is buffered, and a declared larger body is refused unread. */
 public final class Bodies {
+    /**
+     * Request attribute under which a front handler that already read the whole body into memory (the server's
+     * request gate) hands it over as a {@code byte[]}: taken as is, instead of read again through Spark's request
+     * wrapper, which copies the body once more and then serves it one byte per call (~40% of a gallery import's
+     * server time, measured in docs/BENCHMARKS.md "Bulk import over HTTP").
+     */
+    public static final String BUFFERED = Bodies.class.getName() + ".buffered";
+
     private Bodies() {}
 
     /**
@@ -37,6 +45,7 @@ public final class Bodies {
 
     /** {@code limit + 1} bytes at most, so that a longer body is seen as such. */
     private static byte[] readAtMost(Request req, long limit) {
+        if (req.raw().getAttribute(BUFFERED) instanceof byte[] b) return b; // the callers check it against the limit
         try (InputStream in = req.raw().getInputStream()) {
             return in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 16));
         } catch (IOException e) {

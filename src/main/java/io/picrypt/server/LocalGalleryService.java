@@ -7,6 +7,7 @@ import io.picrypt.match.GalleryPosition;
 import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.store.GalleryStore;
+import io.picrypt.store.StoreException;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,6 +33,13 @@ public final class LocalGalleryService implements GalleryService {
             return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_HEAP_BYTES;
         }
     }
+
+    /**
+     * What a block import needs of a keyset whose blocks are not in memory (never loaded, or dropped from the cache):
+     * the evaluator that validates blocks and the gallery's size. Kept (weighed as the expansion keys) until the
+     * gallery itself is loaded or dropped, so an import of any size holds one block at a time, never the whole gallery.
+     */
+    record Tally(GalleryEvaluator evaluator, int blocks, int identities) {}
 
     /** Called before a block is added: {@code blocks} already stored, {@code bytes} to be added; throws to refuse (quota). */
     @FunctionalInterface
@@ -69,10 +77,12 @@ public final class LocalGalleryService implements GalleryService {
 
     private void publish(String id, Loaded g) {
         loaded.put("b:" + id, g);
+        loaded.invalidate("t:" + id); // the loaded gallery supersedes the tally
     }
 
     private void drop(String id) {
         loaded.invalidate("b:" + id);
+        loaded.invalidate("t:" + id);
     }
 
     private Object lock(String id) {
@@ -81,6 +91,11 @@ public final class LocalGalleryService implements GalleryService {
 
     @Override
     public Info info(String id, boolean names) {
+        if (!names && cached(id) == null) { // the counts alone: from the store, without loading the gallery
+            if (store.evaluationKeys(id).isEmpty()) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
+            GalleryStore.GallerySize size = store.gallerySize(id);
+            return new Info(true, size.identities(), size.blocks(), store.galleryBytes(id), List.of());
+        }
         Loaded g = load(id, false);
         List<String> list = g == null || !names ? List.of() : g.entries().stream().map(GalleryFrames.Entry::name).toList();
         return new Info(g != null, g == null ? 0 : g.entries().size(), g == null ? 0 : g.blocks().size(), store.galleryBytes(id), list);
@@ -96,25 +111,42 @@ public final class LocalGalleryService implements GalleryService {
         }
     }
 
+    /**
+     * Validates the block (every column against the parameters), then appends it and its names in one store
+     * transaction, which refuses names the gallery already holds. A gallery in memory gets the block too; one that is
+     * not stays out (the next identify loads it from the store): an import never loads the gallery's blocks.
+     */
     @Override
     public Imported importBlock(String id, GalleryFrames.Import imp) {
         synchronized (lock(id)) {
-            Loaded g = load(id, true);
+            Loaded g = cached(id);
+            Tally t = g == null ? tally(id) : null;
             Set<String> seen = new HashSet<>();
-            for (GalleryFrames.Entry e : g.entries()) seen.add(e.name());
             for (String n : imp.names()) {
                 if (!validName.test(n)) throw ApiException.badRequest("bad name in the import: '" + n + "'");
-                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is already in the gallery or twice in the import");
+                if (!seen.add(n)) throw new ApiException(409, "duplicate_name", "'" + n + "' is twice in the import");
             }
-            admission.admit(id, g.blocks().size(), imp.block().length);
-            GalleryEvaluator.Block block = g.evaluator().importBlock(imp.block());
+            admission.admit(id, g != null ? g.blocks().size() : t.blocks(), imp.block().length);
+            GalleryEvaluator.Block block = (g != null ? g.evaluator() : t.evaluator()).importBlock(imp.block());
             if (block.liveCount() != imp.names().size()) {
                 throw ApiException.badRequest("the block holds " + block.liveCount() + " identities but " + imp.names().size() + " names were given");
             }
-            int no = store.addGalleryBlock(id, block.toBytes(), imp.names());
-            if (no != g.blocks().size()) {
+            int no;
+            try {
+                no = store.addGalleryBlock(id, block.toBytes(), imp.names());
+            } catch (StoreException e) {
+                if (e.kind() == StoreException.Kind.CONFLICT) throw new ApiException(409, "duplicate_name", e.getMessage());
+                throw e;
+            }
+            int expected = g != null ? g.blocks().size() : t.blocks();
+            if (no != expected) {
                 drop(id);
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
+            }
+            if (g == null) {
+                Tally after = new Tally(t.evaluator(), no + 1, t.identities() + imp.names().size());
+                loaded.put("t:" + id, after);
+                return new Imported(no, after.identities());
             }
             List<GalleryEvaluator.Block> blocks = new ArrayList<>(g.blocks());
             blocks.add(block);
@@ -123,6 +155,18 @@ public final class LocalGalleryService implements GalleryService {
             publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
             return new Imported(no, entries.size());
         }
+    }
+
+    /** The keyset's tally (under its lock, its gallery not in memory): from the store's keys and counts on first use. */
+    private Tally tally(String id) {
+        Tally t = (Tally) loaded.getIfPresent("t:" + id);
+        if (t != null) return t;
+        byte[] keys = store.evaluationKeys(id).orElseThrow(() ->
+                new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)"));
+        GalleryStore.GallerySize size = store.gallerySize(id);
+        t = new Tally(new GalleryEvaluator(keys), size.blocks(), size.identities());
+        loaded.put("t:" + id, t);
+        return t;
     }
 
     @Override
@@ -274,15 +318,22 @@ public final class LocalGalleryService implements GalleryService {
                 if (required) throw new ApiException(409, "no_gallery_keys", "upload the gallery evaluation keys first (PUT .../gallery/keys)");
                 return null;
             }
-            g = read(id, new GalleryEvaluator(keys));
+            Tally t = (Tally) loaded.getIfPresent("t:" + id); // an import's evaluator, built from the same keys
+            g = read(id, t != null ? t.evaluator() : new GalleryEvaluator(keys));
             publish(id, g);
             return g;
         }
     }
 
+    /** The gallery from the store, one block's bytes at a time (not all of them, then all parsed). */
     private Loaded read(String id, GalleryEvaluator gs) {
         List<GalleryEvaluator.Block> blocks = new ArrayList<>();
-        for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
+        int count = store.gallerySize(id).blocks();
+        for (int b = 0; b < count; b++) {
+            byte[] data = store.galleryBlock(id, b).orElseThrow(() ->
+                    new ApiException(503, "busy", "the gallery changed while it was being loaded; retry").retryAfterSeconds(1));
+            blocks.add(gs.readBlock(data));
+        }
         List<GalleryFrames.Entry> entries = new ArrayList<>();
         for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
         return new Loaded(gs, List.copyOf(blocks), List.copyOf(entries));

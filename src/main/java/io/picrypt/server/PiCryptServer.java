@@ -48,7 +48,8 @@ public final class PiCryptServer implements AutoCloseable {
     private RouteTable routes;
 
     private static int weighKiB(Object v) {
-        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes() : 1024;
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
+                : v instanceof LocalGalleryService.Tally ? GALLERY_KEYS_HEAP_BYTES : 1024;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
     }
 

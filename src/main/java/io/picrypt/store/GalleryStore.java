@@ -22,7 +22,11 @@ public interface GalleryStore {
     /** The keyset's gallery evaluation keys, if uploaded. */
     Optional<byte[]> evaluationKeys(String keysetId);
 
-    /** Appends a block and its names (slot i = names[i]) in one transaction; returns the block number. */
+    /**
+     * Appends a block and its names (slot i = names[i]) in one transaction; returns the block number.
+     *
+     * @throws StoreException {@link StoreException.Kind#CONFLICT} when a name is already in the keyset's gallery (nothing written)
+     */
     int addGalleryBlock(String keysetId, byte[] data, List<String> names);
 
     /** Writes (inserts or replaces) block {@code block} and records {@code name} at {@code slot} of it, in one transaction. */
@@ -46,6 +50,12 @@ public interface GalleryStore {
 
     /** Every name of the keyset's gallery, in (block, slot) order. */
     List<GalleryName> galleryNames(String keysetId);
+
+    /** How many blocks (numbered 0..blocks-1) and names a keyset's gallery holds. */
+    record GallerySize(int blocks, int identities) {}
+
+    /** The keyset's gallery size, read in one transaction. */
+    GallerySize gallerySize(String keysetId);
 
     /** Bytes of stored gallery blocks for the keyset. */
     long galleryBytes(String keysetId);

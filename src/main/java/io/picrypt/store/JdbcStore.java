@@ -196,6 +196,25 @@ public abstract class JdbcStore implements EnrollmentStore {
         }
     }
 
+    /** Names per look-up of {@link #refuseStoredNames} (below SQLite's and PostgreSQL's bound-parameter limits). */
+    private static final int NAMES_PER_LOOKUP = 256;
+
+    /**
+     * CONFLICT naming the first of {@code names} the keyset's gallery already holds: through the (keyset_id, name)
+     * primary key, a few index look-ups per name, however large the gallery (the caller need not hold its names).
+     */
+    private void refuseStoredNames(String keysetId, List<String> names) throws SQLException {
+        for (int from = 0; from < names.size(); from += NAMES_PER_LOOKUP) {
+            List<String> chunk = names.subList(from, Math.min(names.size(), from + NAMES_PER_LOOKUP));
+            Object[] args = new Object[chunk.size() + 1];
+            args[0] = keysetId;
+            for (int i = 0; i < chunk.size(); i++) args[i + 1] = chunk.get(i);
+            Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND name IN ("
+                    + String.join(",", java.util.Collections.nCopies(chunk.size(), "?")) + ") LIMIT 1", r -> r.getString(1), args);
+            if (taken.isPresent()) throw new StoreException(StoreException.Kind.CONFLICT, "'" + taken.get() + "' is already in the gallery");
+        }
+    }
+
     private void deleteGallery(String keysetId) throws SQLException {
         for (String table : new String[]{"gallery_names", "gallery_blocks"}) update("DELETE FROM " + table + " WHERE keyset_id = ?", keysetId);
     }
@@ -313,6 +332,7 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public int addGalleryBlock(String keysetId, byte[] data, List<String> names) {
         return tx(() -> {
+            refuseStoredNames(keysetId, names);
             int block = (int) number("SELECT COALESCE(MAX(block) + 1, 0) FROM gallery_blocks WHERE keyset_id = ?", keysetId);
             insertBlock(keysetId, block, data, "");
             insertNames(keysetId, block, List.of(names));
@@ -378,6 +398,12 @@ public abstract class JdbcStore implements EnrollmentStore {
     public List<GalleryName> galleryNames(String keysetId) {
         return tx(() -> list("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot",
                 r -> new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)), keysetId));
+    }
+
+    @Override
+    public GallerySize gallerySize(String keysetId) {
+        return tx(() -> new GallerySize((int) number("SELECT COUNT(*) FROM gallery_blocks WHERE keyset_id = ?", keysetId),
+                (int) number("SELECT COUNT(*) FROM gallery_names WHERE keyset_id = ?", keysetId)));
     }
 
     @Override
