@@ -83,4 +83,27 @@ abstract class StoreContract {
             assertTrue(s.galleryBlocks(id).isEmpty() && s.galleryNames(id).isEmpty());
         }
     }
+
+    /** A block import is refused whole, in its own transaction, when one of its names is stored already (found by index, in chunks). */
+    @Test
+    void galleryBlockWithAStoredNameIsRefusedWhole() {
+        try (EnrollmentStore s = open()) {
+            String id = newKeyset(s);
+            assertEquals(new GalleryStore.GallerySize(0, 0), s.gallerySize(id));
+            assertEquals(0, s.addGalleryBlock(id, new byte[]{1}, List.of("a", "b")));
+            List<String> names = new java.util.ArrayList<>();
+            for (int i = 0; i < 600; i++) names.add("n" + i);
+            names.set(520, "b"); // beyond the first look-up chunks
+            StoreException dup = assertThrows(StoreException.class, () -> s.addGalleryBlock(id, new byte[]{2}, names));
+            assertEquals(StoreException.Kind.CONFLICT, dup.kind());
+            assertTrue(dup.getMessage().contains("'b'"), dup.getMessage());
+            assertEquals(new GalleryStore.GallerySize(1, 2), s.gallerySize(id), "nothing of the refused block was written");
+            assertEquals(List.of("a", "b"), s.galleryNames(id).stream().map(EnrollmentStore.GalleryName::name).toList());
+            names.set(520, "n520");
+            assertEquals(1, s.addGalleryBlock(id, new byte[]{2}, names));
+            assertEquals(new GalleryStore.GallerySize(2, 602), s.gallerySize(id));
+            assertTrue(s.deleteKeyset(id));
+            assertEquals(new GalleryStore.GallerySize(0, 0), s.gallerySize(id));
+        }
+    }
 }
