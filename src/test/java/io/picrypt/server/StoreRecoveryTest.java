@@ -115,6 +115,15 @@ class StoreRecoveryTest {
     void anInjectedFullDatabaseGives507AndRecoversWithoutARestart() throws Exception {
         AtomicBoolean full = new AtomicBoolean();
         Path data = tmp.resolve("data");
+        // a database with 4 KiB pages (as made before new ones got 64 KiB, and kept): "full" below means no new page,
+        // and a 4 KiB page of keyset rows fills within a few dozen creations (a 64 KiB one only after hundreds, beyond
+        // the per-client connection limit this loop runs into)
+        Files.createDirectories(data);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve(SqliteStore.FILE_NAME));
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("PRAGMA page_size=4096");
+            st.execute("PRAGMA journal_mode=WAL");
+        }
         SqliteStore store = SqliteStore.open(data, () -> full.get() ? List.of("PRAGMA max_page_count = 1") : List.of());
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)
                 .withLimits(Limits.parse("keysetsPerWindow=1000,keysetsPerClientWindow=1000")), store, true).start()) {
