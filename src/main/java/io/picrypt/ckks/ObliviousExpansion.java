@@ -91,6 +91,76 @@ public final class ObliviousExpansion {
         return Arrays.asList(cur);
     }
 
+    /**
+     * base_j + rescale(expanded_j) * X^shift for every j, fused in one pass per component (no rescaled or shifted
+     * intermediate ciphertexts): the gallery's enrollment update. Word for word what
+     * {@code evaluator.add(base_j, evaluator.multiplyPlain(evaluator.rescale(expanded_j), X^shift encoded at scale 1))}
+     * gives: the rescale's multiplication by q_l^-1 and the NTT-domain product with X^shift are one multiplication by
+     * their product mod q (exact modular arithmetic), then the addition. Columns run in parallel.
+     *
+     * @param base     ciphertexts at level l-1, 2 components (not modified)
+     * @param expanded as many ciphertexts at level l >= 1, 2 components, whose scale / q_l equals the base's
+     * @param shift    exponent of the monomial, 0..N-1
+     * @return new ciphertexts at level l-1 with the base's scales
+     */
+    public Ciphertext[] addShiftedRescaled(Ciphertext[] base, List<Ciphertext> expanded, int shift) {
+        if (base.length != expanded.size()) throw new CkksException("base and expanded ciphertexts differ in number");
+        if (shift < 0 || shift >= n) throw new CkksException("shift outside [0, N)");
+        if (base.length == 0) return base;
+        int l = expanded.get(0).level();
+        if (l < 1) throw new CkksException("cannot rescale a level-0 ciphertext");
+        for (int j = 0; j < base.length; j++) {
+            Ciphertext b = base[j], x = expanded.get(j);
+            if (b.size() != 2 || x.size() != 2 || x.level() != l || b.level() != l - 1) throw new CkksException("shapes do not match at " + j);
+            double scale = x.scale / params.dataPrime(l);
+            if (Math.abs(scale / b.scale - 1) > 1e-9) throw new CkksException("scales do not match at " + j);
+        }
+        // w_i = q_l^-1 * NTT(X^shift) mod q_i per remaining limb i
+        long ql = ring.modulus(l).value(), half = ql >>> 1;
+        long[][] w = new long[l][n];
+        long[] negQl = new long[l];
+        for (int i = 0; i < l; i++) {
+            Modulus m = ring.modulus(i);
+            long[] mono = w[i];
+            mono[shift] = 1;
+            ring.ntt(i).forward(mono);
+            long inv = m.inverse(m.reduce(ql));
+            for (int k = 0; k < n; k++) mono[k] = m.mul(mono[k], inv);
+            negQl[i] = m.value() - m.reduce(ql);
+        }
+        Ciphertext[] out = new Ciphertext[base.length];
+        Parallel.forEach(base.length, j -> {
+            Ciphertext b = base[j], x = expanded.get(j);
+            long[][][] comps = new long[2][l][];
+            long[] last = new long[n], t = new long[n];
+            for (int c = 0; c < 2; c++) {
+                System.arraycopy(x.comps[c][l], 0, last, 0, n);
+                ring.ntt(l).inverse(last);
+                for (int i = 0; i < l; i++) {
+                    Modulus m = ring.modulus(i);
+                    long q = m.value(), nq = negQl[i];
+                    for (int k = 0; k < n; k++) { // the centred value of the last limb, lifted to q_i (as RingContext.divideRoundByLast)
+                        long v = last[k];
+                        long r = v < q ? v : m.reduce(v);
+                        r += nq & ((half - v) >> 63);
+                        t[k] = r - (q & ((q - 1 - r) >> 63));
+                    }
+                    ring.ntt(i).forward(t);
+                    long[] xi = x.comps[c][i], bi = b.comps[c][i], wi = w[i], o = new long[n];
+                    for (int k = 0; k < n; k++) {
+                        long d = xi[k] - t[k];
+                        d += q & (d >> 63);
+                        long r = bi[k] + m.mul(d, wi[k]);
+                        o[k] = r >= q ? r - q : r;
+                    }
+                    comps[c][i] = o;
+                }
+            }
+            out[j] = new Ciphertext(comps, b.scale);
+        });
+        return out;
+    }
+
     /** X -> X^g with key switching back to s: the evaluator's own (centred digits, lazy reduction, limb-parallel). */
     Ciphertext substitute(Ciphertext c, int g, GaloisKeys keys) {
         return evaluator.applyGalois(c, g, keys);

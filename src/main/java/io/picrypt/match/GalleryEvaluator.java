@@ -199,27 +199,44 @@ public final class GalleryEvaluator {
 
     // ------------------------------------------------------------------ enrollment and deletion
 
-    /** Expands a {@link GalleryKeyOwner#encryptEnrollment} ciphertext and adds x_j X^slot into every column. */
-    public void enroll(Block block, int slot, byte[] enrollment) {
+    /** Wall-clock nanoseconds of one enrollment's phases: validation, expansion (127 key switches), and the fused rescale + X^position + add into the 128 columns. */
+    public record EnrollTimings(long validateNanos, long expandNanos, long updateNanos) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "validation %.1f ms, expansion %.1f ms, rescale+shift+add %.1f ms",
+                    validateNanos / 1e6, expandNanos / 1e6, updateNanos / 1e6);
+        }
+    }
+
+    /**
+     * Expands a {@link GalleryKeyOwner#encryptEnrollment} ciphertext and adds x_j X^position(slot) into every column:
+     * column_j + rescale(expanded_j) * X^position, fused ({@link ObliviousExpansion#addShiftedRescaled}; word for word the
+     * rescale, plaintext product and addition it replaces). Deterministic: enrolling the same bytes into the same block
+     * state gives the same columns (a store replays pending enrollments this way).
+     *
+     * @throws CkksException         malformed enrollment (not a 2-component ciphertext at LEVEL and ENROLL_WIRE_SCALE)
+     * @throws IllegalStateException the slot is not free
+     */
+    public EnrollTimings enroll(Block block, int slot, byte[] enrollment) {
         Block.checkSlot(slot);
+        long t0 = System.nanoTime();
         Ciphertext ct = validate(enrollment, GalleryParameters.LEVEL, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
         checkFree(block.state, slot); // fail before the expensive part
+        long t1 = System.nanoTime();
         // the expansion (127 key switches) does not depend on the block: do it outside the block's lock
-        List<Ciphertext> x = expandAndRescale(ct);
-        long[] shift = new long[GalleryParameters.N];
-        shift[GalleryParameters.position(slot)] = 1;
-        Plaintext monomial = encoder.encodeIntegers(shift, 1.0, GalleryParameters.STORE_LEVEL); // X^position, exact, scale 1
-        List<Ciphertext> shifted = x.parallelStream().map(c -> ev.multiplyPlain(c, monomial)).toList();
+        List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+        long t2 = System.nanoTime();
         synchronized (block) {
             Block.State st = block.state;
             checkFree(st, slot);
-            Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
-            for (int j = 0; j < cols.length; j++) cols[j] = ev.add(st.columns[j], shifted.get(j));
+            Ciphertext[] cols = expansion.addShiftedRescaled(st.columns, x, GalleryParameters.position(slot));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
-            log.debug("enrolled slot {}", slot);
         }
+        EnrollTimings t = new EnrollTimings(t1 - t0, t2 - t1, System.nanoTime() - t2);
+        log.debug("enrolled slot {}: {}", slot, t);
+        return t;
     }
 
     private static void checkFree(Block.State st, int slot) {
