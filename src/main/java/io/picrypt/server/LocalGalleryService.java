@@ -8,6 +8,9 @@ import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.store.GalleryStore;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,8 +26,15 @@ import java.util.stream.IntStream;
  * The gallery of a single server: every block of a keyset in this process's memory (loaded from the
  * {@link GalleryStore} on first use), writes serialized per keyset, each written to the store before the
  * in-memory snapshot is published. Readers (identify) see an immutable snapshot and never wait for writers.
+ *
+ * <p>A single enrollment is stored as a pending row (its enrollment ciphertext, a few hundred KB,
+ * {@link GalleryStore#putGalleryEnrollment}) instead of rewriting its block's ~15 MB; pending rows are folded into the
+ * block's bytes (one transaction) in the background once the keyset has had no enrollment for {@link #FOLD_IDLE_MS} or
+ * holds {@link #FOLD_AT} pending, before a block download, at close, and whenever the gallery is loaded (replayed:
+ * {@link GalleryService#foldPending}). A crash between the two leaves the pending rows, which the next load replays.
  */
 public final class LocalGalleryService implements GalleryService {
+    private static final Logger log = LoggerFactory.getLogger(LocalGalleryService.class);
     /** A keyset's gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
     record Loaded(GalleryEvaluator evaluator, List<GalleryEvaluator.Block> blocks, List<GalleryFrames.Entry> entries) {
         /** Estimated heap (expansion keys + blocks), the cache's weight (PiCryptServer's measured constants). */
@@ -45,6 +55,20 @@ public final class LocalGalleryService implements GalleryService {
     private final Cache<String, Object> loaded;
     private final BlockAdmission admission;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    /** Fold after this long without an enrollment into the keyset (ms). */
+    static final long FOLD_IDLE_MS = 2000;
+    /** Fold at once when the keyset holds this many pending enrollments (bounds the replay at the next load: ~0.2 s each). */
+    static final int FOLD_AT = 32;
+    /** Pending enrollments of loaded keysets: keyset -> block -> slots; changed under the keyset's lock. */
+    private final ConcurrentHashMap<String, java.util.TreeMap<Integer, java.util.TreeSet<Integer>>> pending = new ConcurrentHashMap<>();
+    /** Keysets with a fold scheduled, and when each last had an enrollment (System.nanoTime). */
+    private final ConcurrentHashMap<String, Long> lastEnrollment = new ConcurrentHashMap<>();
+    private final java.util.Set<String> foldScheduled = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ScheduledExecutorService folder = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gallery-fold");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param validName the server's name syntax, applied to names inside imported blocks; no memory bound, no quota */
     public LocalGalleryService(GalleryStore store, Predicate<String> validName) {
@@ -73,6 +97,7 @@ public final class LocalGalleryService implements GalleryService {
 
     private void drop(String id) {
         loaded.invalidate("b:" + id);
+        pending.remove(id); // the next load folds what the store holds
     }
 
     private Object lock(String id) {
@@ -90,6 +115,8 @@ public final class LocalGalleryService implements GalleryService {
     public void setKeys(String id, byte[] keys) {
         GalleryEvaluator gs = new GalleryEvaluator(keys); // validates: exactly the expansion keys, our parameters
         synchronized (lock(id)) {
+            load(id, false); // folds pending enrollments with the keys they were enrolled under
+            foldNow(id);
             store.setEvaluationKeys(id, keys);
             drop(id);
             publish(id, read(id, gs));
@@ -142,16 +169,24 @@ public final class LocalGalleryService implements GalleryService {
                 no = blocks.size() - 1;
             }
             GalleryPosition at = new GalleryPosition(no, block.firstFreeSlot());
-            g.evaluator().enroll(block, at.slot(), enrollment); // validates; publishes a new snapshot of the block
+            GalleryEvaluator.EnrollTimings t = g.evaluator().enroll(block, at.slot(), enrollment); // validates; publishes a new snapshot of the block
+            // a block this enrollment opens is stored empty (once per BLOCK_CAPACITY enrollments), the enrollment as pending
+            byte[] newBlock = no == g.blocks().size() ? g.evaluator().newBlock().toBytes() : null;
+            long t0 = System.nanoTime();
             try {
-                store.putGalleryName(id, at.block(), block.toBytes(), name, at.slot());
+                store.putGalleryEnrollment(id, at.block(), newBlock, name, at.slot(), enrollment);
             } catch (RuntimeException ex) {
                 drop(id); // memory is ahead of the store: reload from the store, which is unchanged
                 throw ex;
             }
+            long storeNanos = System.nanoTime() - t0;
+            pending.computeIfAbsent(id, k -> new java.util.TreeMap<>()).computeIfAbsent(at.block(), k -> new java.util.TreeSet<>()).add(at.slot());
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.add(new GalleryFrames.Entry(at.index(), name));
             publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
+            scheduleFold(id);
+            log.debug("keyset {}: gallery enrollment at block {} slot {}: {}, store {} ms", id, at.block(), at.slot(), t,
+                    String.format(java.util.Locale.ROOT, "%.1f", storeNanos / 1e6));
             return new Enrolled(name, at, entries.size());
         }
     }
@@ -177,11 +212,13 @@ public final class LocalGalleryService implements GalleryService {
             GalleryEvaluator.Block block = g.blocks().get(at.block());
             g.evaluator().delete(block, at.slot());
             try {
-                store.removeFromGallery(id, at.block(), block.toBytes(), name);
+                store.removeFromGallery(id, at.block(), block.toBytes(), name); // the whole block: its pending rows go
             } catch (RuntimeException ex) {
                 drop(id); // the in-memory block was tombstoned: reload from the store, which is unchanged
                 throw ex;
             }
+            var p = pending.get(id);
+            if (p != null) p.remove(at.block());
             List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
             entries.remove(e);
             publish(id, new Loaded(g.evaluator(), g.blocks(), List.copyOf(entries)));
@@ -262,6 +299,78 @@ public final class LocalGalleryService implements GalleryService {
         drop(id);
     }
 
+    @Override
+    public void flush(String id) {
+        synchronized (lock(id)) {
+            load(id, false); // a gallery not in memory is folded as it loads
+            foldNow(id);
+        }
+    }
+
+    /** Pending enrollments of the loaded keyset (for tests and logs). */
+    int pendingCount(String id) {
+        var p = pending.get(id);
+        return p == null ? 0 : p.values().stream().mapToInt(java.util.Set::size).sum();
+    }
+
+    /** Writes the keyset's in-memory blocks that have pending enrollments (each holds exactly its stored bytes plus them). Under the keyset's lock. */
+    private void foldNow(String id) {
+        var p = pending.get(id);
+        Loaded g = cached(id);
+        if (p == null || p.isEmpty() || g == null) return;
+        long t0 = System.nanoTime();
+        int folded = 0;
+        for (var it = p.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            store.foldGalleryBlock(id, e.getKey(), g.blocks().get(e.getKey()).toBytes(), List.copyOf(e.getValue()));
+            folded += e.getValue().size();
+            it.remove();
+        }
+        log.debug("keyset {}: {} pending gallery enrollments folded in {} ms", id, folded, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Folds in the background once the keyset is idle for FOLD_IDLE_MS, or at once at FOLD_AT pending enrollments. */
+    private void scheduleFold(String id) {
+        lastEnrollment.put(id, System.nanoTime());
+        if (pendingCount(id) >= FOLD_AT) {
+            folder.execute(() -> fold(id));
+        } else if (foldScheduled.add(id)) {
+            folder.schedule(() -> idleFold(id), FOLD_IDLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void idleFold(String id) {
+        long idle = (System.nanoTime() - lastEnrollment.getOrDefault(id, 0L)) / 1_000_000;
+        if (idle < FOLD_IDLE_MS && pendingCount(id) < FOLD_AT) {
+            folder.schedule(() -> idleFold(id), FOLD_IDLE_MS - idle, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return;
+        }
+        foldScheduled.remove(id);
+        fold(id);
+    }
+
+    private void fold(String id) {
+        try {
+            synchronized (lock(id)) {
+                foldNow(id);
+            }
+        } catch (RuntimeException e) { // the pending rows stay (the gallery is whole with them); the next enrollment retries
+            log.warn("keyset {}: folding pending gallery enrollments failed: {}", id, e.toString());
+        }
+    }
+
+    /** Stops background folding without folding what is pending: what a crash does (tests). */
+    void stopFoldingForTests() {
+        folder.shutdownNow();
+    }
+
+    /** Folds every loaded keyset's pending enrollments (best effort: what is left is replayed at the next load). */
+    @Override
+    public void close() {
+        folder.shutdownNow();
+        for (String id : List.copyOf(pending.keySet())) fold(id);
+    }
+
     /** The keyset's gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
     private Loaded load(String id, boolean required) {
         Loaded g = cached(id);
@@ -280,7 +389,10 @@ public final class LocalGalleryService implements GalleryService {
         }
     }
 
+    /** The gallery as stored, pending enrollments folded first (replayed with {@code gs}). Under the keyset's lock. */
     private Loaded read(String id, GalleryEvaluator gs) {
+        GalleryService.foldPending(store, id, gs);
+        pending.remove(id);
         List<GalleryEvaluator.Block> blocks = new ArrayList<>();
         for (var b : store.galleryBlocks(id)) blocks.add(gs.readBlock(b.data()));
         List<GalleryFrames.Entry> entries = new ArrayList<>();
