@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * dimensions per output this way).
  *
  * <p>Each substitution is {@link Evaluator#applyGalois} (a permutation of NTT values plus one key switch).
- * Levels run in parallel over their ciphertexts. Thread-safe.
+ * Levels run in parallel over their ciphertexts (independent of each other: the order of work does not change a word
+ * of the outputs). Past level 0 the two outputs of each ciphertext overwrite it and its substitution in place (both
+ * belong to the expansion), so a fan-out of k allocates k-1 substitution outputs and nothing else. Thread-safe.
  */
 public final class ObliviousExpansion {
     private final CkksParameters params;
@@ -63,28 +65,31 @@ public final class ObliviousExpansion {
             final Ciphertext[] next = new Ciphertext[2 * half];
             int g = (n >> l) + 1;
             long[][] mono = monomial(-(1 << l), ct.level());
+            final boolean owned = l > 0; // level 0 reads the caller's ciphertext, which must not change
             Parallel.forEach(half, k -> {
                 Ciphertext c = in[k];
-                Ciphertext s = substitute(c, g, keys);
+                Ciphertext s = substitute(c, g, keys); // a fresh ciphertext: it becomes the "minus" output in place
                 int limbs = c.level() + 1;
-                long[][][] plus = new long[2][][], minus = new long[2][][];
+                long[][][] plus = owned ? c.comps : new long[2][limbs][n], minus = s.comps;
                 for (int comp = 0; comp < 2; comp++) {
-                    plus[comp] = new long[limbs][n];
-                    minus[comp] = new long[limbs][n];
                     for (int i = 0; i < limbs; i++) {
                         Modulus m = ring.modulus(i);
                         long q = m.value();
                         long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i];
                         for (int j = 0; j < n; j++) {
-                            long x = a[j] + b[j];
+                            long aj = a[j], bj = b[j]; // read both before p (may be a) and d (is b) are written
+                            long x = aj + bj;
                             p[j] = x >= q ? x - q : x;
-                            long y = a[j] - b[j];
+                            long y = aj - bj;
                             d[j] = m.mul(y < 0 ? y + q : y, w[j]);
                         }
                     }
                 }
-                next[k] = new Ciphertext(plus, c.scale * 2);
-                next[k + half] = new Ciphertext(minus, c.scale * 2);
+                double scale = c.scale * 2; // before c (owned) is overwritten
+                next[k] = owned ? c : new Ciphertext(plus, scale);
+                next[k].overwritten(scale);
+                s.overwritten(scale);
+                next[k + half] = s;
             });
             cur = next;
         }

@@ -391,6 +391,7 @@ public final class LocalGalleryService implements GalleryService {
 
     /** The gallery as stored, pending enrollments folded first (replayed with {@code gs}). Under the keyset's lock. */
     private Loaded read(String id, GalleryEvaluator gs) {
+        gs.warmUpOnce();
         GalleryService.foldPending(store, id, gs);
         pending.remove(id);
         List<GalleryEvaluator.Block> blocks = new ArrayList<>();

@@ -139,4 +139,45 @@ class ObliviousExpansionTest {
         assertThrows(CkksException.class, () -> ex.addShiftedRescaled(java.util.Arrays.copyOf(base, k - 1), x, 0));
         assertThrows(CkksException.class, () -> ex.addShiftedRescaled(x.toArray(new Ciphertext[0]), x, 0)); // wrong levels
     }
+
+    /** The expansion spelled out with the evaluator's own operations (what the optimized loop must equal word for word). */
+    @Test
+    void expansionEqualsTheEvaluatorSpelledOutWordForWord() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        int k = 16;
+        GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(P.n(), k));
+        double[] m = new double[P.n()];
+        Random r = new Random(13);
+        for (int i = 0; i < m.length; i++) m[i] = r.nextDouble() - 0.5;
+        Encoder encoder = new Encoder(P);
+        Evaluator ev = new Evaluator(P);
+        Ciphertext ct = new Encryptor(P).encryptSymmetric(encoder.encodeCoefficients(m, P.defaultScale() / k, P.maxLevel()), sk);
+        List<Ciphertext> cur = List.of(ct);
+        for (int l = 0; (1 << l) < k; l++) {
+            int g = (P.n() >> l) + 1;
+            long[] mono = new long[P.n()];
+            mono[P.n() - (1 << l)] = -1; // X^(-2^l) = -X^(N - 2^l)
+            Plaintext p = encoder.encodeIntegers(mono, 1.0, P.maxLevel());
+            java.util.List<Ciphertext> plus = new java.util.ArrayList<>(), minus = new java.util.ArrayList<>();
+            for (Ciphertext c : cur) {
+                Ciphertext s = ev.applyGalois(c, g, keys);
+                plus.add(ev.add(c, s));
+                minus.add(ev.multiplyPlain(ev.sub(c, s), p));
+            }
+            plus.addAll(minus);
+            cur = plus;
+        }
+        Ciphertext input = Ciphertext.fromComponents(new long[][][]{ct.component(0), ct.component(1)}, ct.scale());
+        List<Ciphertext> got = new ObliviousExpansion(P).expand(ct, k, keys);
+        assertTrue(sameWords(input, ct), "the caller's ciphertext is not modified");
+        for (int j = 0; j < k; j++) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i <= ct.level(); i++) {
+                    assertArrayEquals(cur.get(j).component(c)[i], got.get(j).component(c)[i], "output " + j + " component " + c + " limb " + i);
+                }
+            }
+            assertEquals(ct.scale() * k, got.get(j).scale());
+        }
+    }
 }
