@@ -79,6 +79,15 @@ public final class GalleryEvaluator {
 
         public int capacity() { return GalleryParameters.BLOCK_CAPACITY; }
 
+        /**
+         * A private copy for a writer: it shares this block's current (immutable) columns and slot states, so it costs
+         * nothing, and what is enrolled into or deleted from it does not show in this block.
+         */
+        public Block copy() {
+            State st = state;
+            return new Block(st.columns, st.slots);
+        }
+
         public SlotState slot(int s) {
             checkSlot(s);
             return SlotState.values()[state.slots[s]];

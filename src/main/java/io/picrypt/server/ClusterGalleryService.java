@@ -714,7 +714,8 @@ public final class ClusterGalleryService implements GalleryService {
             ClusterGalleryService s = of(hz);
             GalleryEvaluator gs = s.evaluator(keyset, true);
             // a private copy: identifies on this member keep computing on the published block until the store commit
-            GalleryEvaluator.Block b = fresh ? gs.newBlock() : s.copy(gs, key);
+            GalleryEvaluator.Block owned = fresh ? null : s.local(gs, key); // parsed once per version, not per enrollment
+            GalleryEvaluator.Block b = fresh ? gs.newBlock() : owned == null ? null : owned.copy();
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             int slot = b.firstFreeSlot();
             if (slot < 0) return -1;
