@@ -30,7 +30,8 @@ public final class ObliviousExpansion {
     private final RingContext ring;
     private final int n;
     private final Evaluator evaluator;
-    private final Map<Long, long[][]> monomials = new ConcurrentHashMap<>();
+    /** NTT values of X^k per limb and their Shoup companions, by (k, level): [0][limb] values, [1][limb] companions. */
+    private final Map<Long, long[][][]> monomials = new ConcurrentHashMap<>();
 
     public ObliviousExpansion(CkksParameters params) {
         if (!params.hasSpecialPrime()) throw new CkksException("oblivious expansion needs key switching (a special prime)");
@@ -64,7 +65,8 @@ public final class ObliviousExpansion {
             final int half = in.length;
             final Ciphertext[] next = new Ciphertext[2 * half];
             int g = (n >> l) + 1;
-            long[][] mono = monomial(-(1 << l), ct.level());
+            long[][][] monoTables = monomial(-(1 << l), ct.level());
+            long[][] mono = monoTables[0], monoShoup = monoTables[1];
             final boolean owned = l > 0; // level 0 reads the caller's ciphertext, which must not change
             Parallel.forEach(half, k -> {
                 Ciphertext c = in[k];
@@ -75,13 +77,13 @@ public final class ObliviousExpansion {
                     for (int i = 0; i < limbs; i++) {
                         Modulus m = ring.modulus(i);
                         long q = m.value();
-                        long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i];
+                        long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i], ws = monoShoup[i];
                         for (int j = 0; j < n; j++) {
                             long aj = a[j], bj = b[j]; // read both before p (may be a) and d (is b) are written
                             long x = aj + bj;
                             p[j] = x >= q ? x - q : x;
                             long y = aj - bj;
-                            d[j] = m.mul(y < 0 ? y + q : y, w[j]);
+                            d[j] = m.mulShoup(y < 0 ? y + q : y, w[j], ws[j]); // the monomial's NTT values are fixed: Shoup, not Barrett
                         }
                     }
                 }
@@ -176,18 +178,20 @@ public final class ObliviousExpansion {
         for (int g : galoisElements(n, outputs)) keys.get(g);
     }
 
-    /** NTT values of X^k on limbs 0..level. */
-    private long[][] monomial(int k, int level) {
+    /** NTT values of X^k on limbs 0..level, and their Shoup companions (computed once per (k, level), kept). */
+    private long[][][] monomial(int k, int level) {
         return monomials.computeIfAbsent(((long) k << 8) | level, key -> {
             int e = Math.floorMod(k, 2 * n);
-            long[][] mono = new long[level + 1][n];
+            long[][] mono = new long[level + 1][n], shoup = new long[level + 1][n];
             for (int i = 0; i <= level; i++) {
-                long q = ring.modulus(i).value();
+                Modulus m = ring.modulus(i);
+                long q = m.value();
                 if (e < n) mono[i][e] = 1;
                 else mono[i][e - n] = q - 1;
                 ring.ntt(i).forward(mono[i]);
+                for (int j = 0; j < n; j++) shoup[i][j] = m.shoup(mono[i][j]);
             }
-            return mono;
+            return new long[][][]{mono, shoup};
         });
     }
 }

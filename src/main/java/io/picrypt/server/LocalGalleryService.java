@@ -154,6 +154,7 @@ public final class LocalGalleryService implements GalleryService {
 
     @Override
     public Enrolled enroll(String id, String name, byte[] enrollment) {
+        long start = System.nanoTime(), cpu0 = ClusterGalleryService.processCpuNanos();
         synchronized (lock(id)) {
             Loaded g = load(id, true);
             if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
@@ -185,8 +186,12 @@ public final class LocalGalleryService implements GalleryService {
             entries.add(new GalleryFrames.Entry(at.index(), name));
             publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
             scheduleFold(id);
-            log.debug("keyset {}: gallery enrollment at block {} slot {}: {}, store {} ms", id, at.block(), at.slot(), t,
-                    String.format(java.util.Locale.ROOT, "%.1f", storeNanos / 1e6));
+            if (log.isDebugEnabled()) {
+                log.debug("keyset {}: gallery enrollment at block {} slot {}: {}, store {} ms; total {} ms, process CPU {} ms", id, at.block(),
+                        at.slot(), t, String.format(java.util.Locale.ROOT, "%.1f", storeNanos / 1e6),
+                        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e6),
+                        String.format(java.util.Locale.ROOT, "%.1f", (ClusterGalleryService.processCpuNanos() - cpu0) / 1e6));
+            }
             return new Enrolled(name, at, entries.size());
         }
     }
