@@ -56,8 +56,8 @@ public final class LocalGalleryService implements GalleryService {
     private final BlockAdmission admission;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
     /** Fold after this long without an enrollment into the keyset (ms). */
-    static final long FOLD_IDLE_MS = 2000;
-    /** Fold at once when the keyset holds this many pending enrollments (bounds the replay at the next load: ~0.2 s each). */
+    static final long FOLD_IDLE_MS = 10_000;
+    /** Fold at once when the keyset holds this many pending enrollments (bounds the replay at the next load: ~0.5 s of CPU each). */
     static final int FOLD_AT = 32;
     /** Pending enrollments of loaded keysets: keyset -> block -> slots; changed under the keyset's lock. */
     private final ConcurrentHashMap<String, java.util.TreeMap<Integer, java.util.TreeSet<Integer>>> pending = new ConcurrentHashMap<>();
