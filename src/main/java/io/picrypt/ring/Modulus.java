@@ -51,11 +51,12 @@ public final class Modulus {
         long t2lo = lo * ratioHi;
         long t2hi = mulHiUnsigned(lo, ratioHi);
         long t1 = t2lo + carry;
-        long t3 = t2hi + (Long.compareUnsigned(t1, carry) < 0 ? 1 : 0);
+        long t3 = t2hi + (((t2lo & carry) | ((t2lo | carry) & ~t1)) >>> 63); // carry of t2lo + carry, branch-free
         t2lo = hi * ratioLo;
         t2hi = mulHiUnsigned(hi, ratioLo);
+        long t0 = t1;
         t1 = t1 + t2lo;
-        carry = t2hi + (Long.compareUnsigned(t1, t2lo) < 0 ? 1 : 0);
+        carry = t2hi + (((t0 & t2lo) | ((t0 | t2lo) & ~t1)) >>> 63);
         long quotient = hi * ratioHi + t3 + carry;
         long r = lo - quotient * q;
         return r >= q ? r - q : r;

@@ -44,6 +44,48 @@ class ProductSumTest {
         }
     }
 
+    /**
+     * Largest operands (every word q - 1, so every Karatsuba sum is 2q - 2) at a 60-bit prime, where a chunk holds only
+     * 16 terms: the split lazy sums and their once-per-chunk reduction are exact at the bound, over several chunks.
+     */
+    @Test
+    void largestOperandsAtSixtyBitPrimesOverSeveralChunks() {
+        CkksParameters p60 = CkksParameters.of(1024, Primes.forBitSizes(1024, new int[]{60, 60, 60}), true, 0x1p30, true);
+        long q = p60.ring().modulus(0).value();
+        assertEquals(16, ProductSum.chunkSize(q, 1000));
+        assertEquals(256, ProductSum.chunkSize(P.ring().modulus(0).value(), 1000));
+        Evaluator ev = new Evaluator(p60);
+        int len = 41, n = 1024;
+        List<Ciphertext> bs = new ArrayList<>();
+        List<Ciphertext[]> as = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int j = 0; j < len; j++) bs.add(filled(p60, j % 3 == 0 ? -1 : r.nextLong(), n));
+        for (int k = 0; k < 3; k++) {
+            Ciphertext[] a = new Ciphertext[len];
+            for (int j = 0; j < len; j++) a[j] = filled(p60, k == 0 ? -1 : r.nextLong(), n);
+            as.add(a);
+        }
+        Ciphertext[] got = ProductSum.sums(p60, as, bs);
+        for (int k = 0; k < as.size(); k++) {
+            Ciphertext want = ev.multiply(as.get(k)[0], bs.get(0));
+            for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
+            for (int c = 0; c < 3; c++) for (int i = 0; i <= 1; i++) {
+                assertArrayEquals(want.component(c)[i], got[k].component(c)[i], "list " + k + " component " + c + " limb " + i);
+            }
+        }
+    }
+
+    /** A level-1 ciphertext whose words are all q_i - 1 (seed -1) or uniform in [q_i - 2^20, q_i) (other seeds). */
+    private static Ciphertext filled(CkksParameters p, long seed, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[][][] comps = new long[2][2][n];
+        for (int c = 0; c < 2; c++) for (int i = 0; i < 2; i++) {
+            long q = p.ring().modulus(i).value();
+            for (int t = 0; t < n; t++) comps[c][i][t] = seed == -1 ? q - 1 : q - 1 - r.nextLong(1 << 20);
+        }
+        return Ciphertext.fromComponents(comps, 0x1p30);
+    }
+
     @Test
     void mismatchedInputsAreClearErrors() {
         SecretKey sk = new KeyGenerator(P).secretKey();
