@@ -116,6 +116,20 @@ public interface GalleryService extends AutoCloseable {
      * @throws IllegalStateException                   a pending enrollment's slot is not free in its stored block
      */
     static int foldPending(io.picrypt.store.GalleryStore store, String keysetId, io.picrypt.match.GalleryEvaluator gs) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return foldPendingOnce(store, keysetId, gs);
+            } catch (io.picrypt.store.StoreException e) {
+                // a background fold committed some of the same rows meanwhile (ours was refused whole): read them again
+                if (e.kind() != io.picrypt.store.StoreException.Kind.CONFLICT || attempt >= 3) throw e;
+            } catch (IllegalStateException e) {
+                // ... or between our reads of the rows and of the block (a slot already live in it): read them again
+                if (attempt >= 3) throw e;
+            }
+        }
+    }
+
+    private static int foldPendingOnce(io.picrypt.store.GalleryStore store, String keysetId, io.picrypt.match.GalleryEvaluator gs) {
         var pending = store.pendingEnrollments(keysetId);
         if (pending.isEmpty()) return 0;
         java.util.TreeMap<Integer, List<io.picrypt.store.GalleryStore.PendingEnrollment>> byBlock = new java.util.TreeMap<>();

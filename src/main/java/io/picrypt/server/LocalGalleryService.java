@@ -390,47 +390,116 @@ public final class LocalGalleryService implements GalleryService {
         return p == null ? 0 : p.values().stream().mapToInt(java.util.Set::size).sum();
     }
 
-    /** Writes the keyset's in-memory blocks that have pending enrollments (each holds exactly its stored bytes plus them). Under the keyset's lock. */
+    /**
+     * Writes the keyset's in-memory blocks that have pending enrollments (each holds exactly its stored bytes plus them),
+     * under the keyset's lock held by the caller (a flush, new keys, close). A background fold may have committed some of
+     * the same rows meanwhile (its transaction then refused ours: CONFLICT, nothing changed): retried with the rows the
+     * store still holds.
+     */
     private void foldNow(String id) {
         var p = pending.get(id);
         Loaded g = cached(id);
         if (p == null || p.isEmpty() || g == null) return;
         long t0 = System.nanoTime();
-        int folded = 0;
         for (var it = p.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            store.foldGalleryBlock(id, e.getKey(), g.blocks().get(e.getKey()).toBytes(), List.copyOf(e.getValue()));
-            folded += e.getValue().size();
+            int b = e.getKey();
+            byte[] data = g.blocks().get(b).toBytes();
+            List<Integer> slots = List.copyOf(e.getValue());
+            for (int attempt = 0; !slots.isEmpty(); attempt++) {
+                try {
+                    store.foldGalleryBlock(id, b, data, slots);
+                    break;
+                } catch (io.picrypt.store.StoreException ex) {
+                    if (ex.kind() != io.picrypt.store.StoreException.Kind.CONFLICT || attempt >= 3) throw ex;
+                    slots = store.pendingEnrollments(id).stream().filter(x -> x.block() == b).map(GalleryStore.PendingEnrollment::slot).toList();
+                }
+            }
             it.remove();
         }
-        log.debug("keyset {}: {} pending gallery enrollments folded in {} ms", id, folded, (System.nanoTime() - t0) / 1_000_000);
+        log.debug("keyset {}: pending gallery enrollments folded in {} ms", id, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The background fold: takes a snapshot of the blocks with pending enrollments under the keyset's lock (free copies),
+     * then serializes and writes them without it, so enrollments do not wait for a 15 MB rewrite. Safe against writers
+     * meanwhile: an enrollment adds a pending row this fold does not drop (replayed on top of the folded bytes); a
+     * deletion rewrites the block and drops its pending rows, after which this fold's transaction finds its rows gone and
+     * is refused whole (CONFLICT), so older bytes never replace newer ones.
+     */
+    private void foldInBackground(String id) {
+        java.util.TreeMap<Integer, GalleryEvaluator.Block> snapshot = new java.util.TreeMap<>();
+        java.util.Map<Integer, List<Integer>> slots = new java.util.HashMap<>();
+        synchronized (lock(id)) {
+            var p = pending.get(id);
+            Loaded g = cached(id);
+            if (p == null || p.isEmpty() || g == null) return;
+            for (var e : p.entrySet()) {
+                snapshot.put(e.getKey(), g.blocks().get(e.getKey()).copy());
+                slots.put(e.getKey(), List.copyOf(e.getValue()));
+            }
+        }
+        long t0 = System.nanoTime();
+        for (var e : snapshot.entrySet()) {
+            int b = e.getKey();
+            try {
+                store.foldGalleryBlock(id, b, e.getValue().toBytes(), slots.get(b));
+            } catch (io.picrypt.store.StoreException ex) {
+                if (ex.kind() != io.picrypt.store.StoreException.Kind.CONFLICT) throw ex;
+                log.debug("keyset {}: fold of block {} superseded by a newer write", id, b);
+                continue;
+            }
+            synchronized (lock(id)) {
+                var p = pending.get(id);
+                var set = p == null ? null : p.get(b);
+                if (set != null) {
+                    set.removeAll(slots.get(b));
+                    if (set.isEmpty()) p.remove(b);
+                }
+            }
+        }
+        log.debug("keyset {}: {} pending gallery enrollments folded in the background in {} ms", id,
+                slots.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Folds in the background once the keyset is idle for FOLD_IDLE_MS, or at once at FOLD_AT pending enrollments. */
     private void scheduleFold(String id) {
         lastEnrollment.put(id, System.nanoTime());
-        if (pendingCount(id) >= FOLD_AT) {
-            folder.execute(() -> fold(id));
-        } else if (foldScheduled.add(id)) {
-            folder.schedule(() -> idleFold(id), FOLD_IDLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            if (pendingCount(id) >= FOLD_AT) {
+                folder.execute(() -> fold(id));
+            } else if (foldScheduled.add(id)) {
+                folder.schedule(() -> idleFold(id), FOLD_IDLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing: the rows stay pending, replayed at the next load
+            foldScheduled.remove(id);
+            log.debug("keyset {}: no background fold after close", id);
         }
     }
 
     private void idleFold(String id) {
-        long idle = (System.nanoTime() - lastEnrollment.getOrDefault(id, 0L)) / 1_000_000;
-        if (idle < FOLD_IDLE_MS && pendingCount(id) < FOLD_AT) {
-            folder.schedule(() -> idleFold(id), FOLD_IDLE_MS - idle, java.util.concurrent.TimeUnit.MILLISECONDS);
-            return;
+        try {
+            long idle;
+            int count;
+            synchronized (lock(id)) { // the pending sets change under it
+                idle = (System.nanoTime() - lastEnrollment.getOrDefault(id, 0L)) / 1_000_000;
+                count = pendingCount(id);
+            }
+            if (idle < FOLD_IDLE_MS && count < FOLD_AT) {
+                folder.schedule(() -> idleFold(id), FOLD_IDLE_MS - idle, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            }
+            foldScheduled.remove(id);
+            fold(id);
+        } catch (RuntimeException e) { // closing (rejected), or anything else: the next enrollment schedules again
+            foldScheduled.remove(id);
+            log.debug("keyset {}: background fold not run: {}", id, e.toString());
         }
-        foldScheduled.remove(id);
-        fold(id);
     }
 
     private void fold(String id) {
         try {
-            synchronized (lock(id)) {
-                foldNow(id);
-            }
+            foldInBackground(id);
         } catch (RuntimeException e) { // the pending rows stay (the gallery is whole with them); the next enrollment retries
             log.warn("keyset {}: folding pending gallery enrollments failed: {}", id, e.toString());
         }
@@ -445,7 +514,15 @@ public final class LocalGalleryService implements GalleryService {
     @Override
     public void close() {
         folder.shutdownNow();
-        for (String id : List.copyOf(pending.keySet())) fold(id);
+        for (String id : List.copyOf(pending.keySet())) {
+            try {
+                synchronized (lock(id)) {
+                    foldNow(id);
+                }
+            } catch (RuntimeException e) {
+                log.warn("keyset {}: folding pending gallery enrollments at close failed (replayed at the next load): {}", id, e.toString());
+            }
+        }
     }
 
     /** The keyset's gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */

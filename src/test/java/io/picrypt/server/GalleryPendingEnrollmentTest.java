@@ -177,7 +177,7 @@ class GalleryPendingEnrollmentTest {
         next.enroll(KS, "c", owner.encryptEnrollment(c));
         assertEquals(1, roomy.pendingEnrollments(KS).size());
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!roomy.pendingEnrollments(KS).isEmpty() && System.nanoTime() < deadline) Thread.sleep(200);
+        while ((!roomy.pendingEnrollments(KS).isEmpty() || next.pendingCount(KS) != 0) && System.nanoTime() < deadline) Thread.sleep(200);
         assertTrue(roomy.pendingEnrollments(KS).isEmpty(), "folded in the background after " + LocalGalleryService.FOLD_IDLE_MS + " ms idle");
         assertEquals(0, next.pendingCount(KS));
         roomy.close();
@@ -205,6 +205,26 @@ class GalleryPendingEnrollmentTest {
         assertThrows(CorruptedDataException.class, () -> store.pendingEnrollments(KS));
         assertThrows(CorruptedDataException.class, () -> service(store).identify(KS, owner.encryptProbe(SyntheticEmbeddings.unit(rnd))),
                 "nothing is computed on a gallery whose pending row fails its digest");
+        store.close();
+    }
+
+    /** A fold that lost a race (its rows were dropped by a whole-block write meanwhile) is refused whole: older bytes never replace newer ones. */
+    @Test
+    void aLateFoldIsRefusedWholeAndLeavesTheNewerBlock() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(4);
+        Path dir = tmp.resolve("d");
+        SqliteStore store = setUp(dir, List.of(SyntheticEmbeddings.unit(rnd), SyntheticEmbeddings.unit(rnd)));
+        LocalGalleryService s = service(store);
+        s.stopFoldingForTests();
+        s.enroll(KS, "a", owner.encryptEnrollment(SyntheticEmbeddings.unit(rnd)));
+        byte[] stale = store.galleryBlock(KS, 0).orElseThrow(); // what a slow fold might still write (here: without "a")
+        int slot = store.pendingEnrollments(KS).get(0).slot();
+        assertTrue(s.delete(KS, "bulk0")); // whole-block write: "a" folded into it, its pending row dropped
+        byte[] newer = store.galleryBlock(KS, 0).orElseThrow();
+        assertTrue(store.pendingEnrollments(KS).isEmpty());
+        StoreException late = assertThrows(StoreException.class, () -> store.foldGalleryBlock(KS, 0, stale, List.of(slot)));
+        assertEquals(StoreException.Kind.CONFLICT, late.kind());
+        assertArrayEquals(newer, store.galleryBlock(KS, 0).orElseThrow(), "the refused fold changed nothing");
         store.close();
     }
 }
