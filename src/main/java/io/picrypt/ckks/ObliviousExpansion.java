@@ -21,14 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * dimensions per output this way).
  *
  * <p>Each substitution is {@link Evaluator#applyGalois} (a permutation of NTT values plus one key switch).
- * Levels run in parallel over their ciphertexts. Thread-safe.
+ * Levels run in parallel over their ciphertexts (independent of each other: the order of work does not change a word
+ * of the outputs). Past level 0 the two outputs of each ciphertext overwrite it and its substitution in place (both
+ * belong to the expansion), so a fan-out of k allocates k-1 substitution outputs and nothing else. Thread-safe.
  */
 public final class ObliviousExpansion {
     private final CkksParameters params;
     private final RingContext ring;
     private final int n;
     private final Evaluator evaluator;
-    private final Map<Long, long[][]> monomials = new ConcurrentHashMap<>();
+    /** NTT values of X^k per limb and their Shoup companions, by (k, level): [0][limb] values, [1][limb] companions. */
+    private final Map<Long, long[][][]> monomials = new ConcurrentHashMap<>();
 
     public ObliviousExpansion(CkksParameters params) {
         if (!params.hasSpecialPrime()) throw new CkksException("oblivious expansion needs key switching (a special prime)");
@@ -62,33 +65,107 @@ public final class ObliviousExpansion {
             final int half = in.length;
             final Ciphertext[] next = new Ciphertext[2 * half];
             int g = (n >> l) + 1;
-            long[][] mono = monomial(-(1 << l), ct.level());
+            long[][][] monoTables = monomial(-(1 << l), ct.level());
+            long[][] mono = monoTables[0], monoShoup = monoTables[1];
+            final boolean owned = l > 0; // level 0 reads the caller's ciphertext, which must not change
             Parallel.forEach(half, k -> {
                 Ciphertext c = in[k];
-                Ciphertext s = substitute(c, g, keys);
+                Ciphertext s = substitute(c, g, keys); // a fresh ciphertext: it becomes the "minus" output in place
                 int limbs = c.level() + 1;
-                long[][][] plus = new long[2][][], minus = new long[2][][];
+                long[][][] plus = owned ? c.comps : new long[2][limbs][n], minus = s.comps;
                 for (int comp = 0; comp < 2; comp++) {
-                    plus[comp] = new long[limbs][n];
-                    minus[comp] = new long[limbs][n];
                     for (int i = 0; i < limbs; i++) {
                         Modulus m = ring.modulus(i);
                         long q = m.value();
-                        long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i];
+                        long[] a = c.comps[comp][i], b = s.comps[comp][i], p = plus[comp][i], d = minus[comp][i], w = mono[i], ws = monoShoup[i];
                         for (int j = 0; j < n; j++) {
-                            long x = a[j] + b[j];
+                            long aj = a[j], bj = b[j]; // read both before p (may be a) and d (is b) are written
+                            long x = aj + bj;
                             p[j] = x >= q ? x - q : x;
-                            long y = a[j] - b[j];
-                            d[j] = m.mul(y < 0 ? y + q : y, w[j]);
+                            long y = aj - bj;
+                            d[j] = m.mulShoup(y < 0 ? y + q : y, w[j], ws[j]); // the monomial's NTT values are fixed: Shoup, not Barrett
                         }
                     }
                 }
-                next[k] = new Ciphertext(plus, c.scale * 2);
-                next[k + half] = new Ciphertext(minus, c.scale * 2);
+                double scale = c.scale * 2; // before c (owned) is overwritten
+                next[k] = owned ? c : new Ciphertext(plus, scale);
+                next[k].overwritten(scale);
+                s.overwritten(scale);
+                next[k + half] = s;
             });
             cur = next;
         }
         return Arrays.asList(cur);
+    }
+
+    /**
+     * base_j + rescale(expanded_j) * X^shift for every j, fused in one pass per component (no rescaled or shifted
+     * intermediate ciphertexts): the gallery's enrollment update. Word for word what
+     * {@code evaluator.add(base_j, evaluator.multiplyPlain(evaluator.rescale(expanded_j), X^shift encoded at scale 1))}
+     * gives: the rescale's multiplication by q_l^-1 and the NTT-domain product with X^shift are one multiplication by
+     * their product mod q (exact modular arithmetic), then the addition. Columns run in parallel.
+     *
+     * @param base     ciphertexts at level l-1, 2 components (not modified)
+     * @param expanded as many ciphertexts at level l >= 1, 2 components, whose scale / q_l equals the base's
+     * @param shift    exponent of the monomial, 0..N-1
+     * @return new ciphertexts at level l-1 with the base's scales
+     */
+    public Ciphertext[] addShiftedRescaled(Ciphertext[] base, List<Ciphertext> expanded, int shift) {
+        if (base.length != expanded.size()) throw new CkksException("base and expanded ciphertexts differ in number");
+        if (shift < 0 || shift >= n) throw new CkksException("shift outside [0, N)");
+        if (base.length == 0) return base;
+        int l = expanded.get(0).level();
+        if (l < 1) throw new CkksException("cannot rescale a level-0 ciphertext");
+        for (int j = 0; j < base.length; j++) {
+            Ciphertext b = base[j], x = expanded.get(j);
+            if (b.size() != 2 || x.size() != 2 || x.level() != l || b.level() != l - 1) throw new CkksException("shapes do not match at " + j);
+            double scale = x.scale / params.dataPrime(l);
+            if (Math.abs(scale / b.scale - 1) > 1e-9) throw new CkksException("scales do not match at " + j);
+        }
+        // w_i = q_l^-1 * NTT(X^shift) mod q_i per remaining limb i
+        long ql = ring.modulus(l).value(), half = ql >>> 1;
+        long[][] w = new long[l][n];
+        long[] negQl = new long[l];
+        for (int i = 0; i < l; i++) {
+            Modulus m = ring.modulus(i);
+            long[] mono = w[i];
+            mono[shift] = 1;
+            ring.ntt(i).forward(mono);
+            long inv = m.inverse(m.reduce(ql));
+            for (int k = 0; k < n; k++) mono[k] = m.mul(mono[k], inv);
+            negQl[i] = m.value() - m.reduce(ql);
+        }
+        Ciphertext[] out = new Ciphertext[base.length];
+        Parallel.forEach(base.length, j -> {
+            Ciphertext b = base[j], x = expanded.get(j);
+            long[][][] comps = new long[2][l][];
+            long[] last = new long[n], t = new long[n];
+            for (int c = 0; c < 2; c++) {
+                System.arraycopy(x.comps[c][l], 0, last, 0, n);
+                ring.ntt(l).inverse(last);
+                for (int i = 0; i < l; i++) {
+                    Modulus m = ring.modulus(i);
+                    long q = m.value(), nq = negQl[i];
+                    for (int k = 0; k < n; k++) { // the centred value of the last limb, lifted to q_i (as RingContext.divideRoundByLast)
+                        long v = last[k];
+                        long r = v < q ? v : m.reduce(v);
+                        r += nq & ((half - v) >> 63);
+                        t[k] = r - (q & ((q - 1 - r) >> 63));
+                    }
+                    ring.ntt(i).forward(t);
+                    long[] xi = x.comps[c][i], bi = b.comps[c][i], wi = w[i], o = new long[n];
+                    for (int k = 0; k < n; k++) {
+                        long d = xi[k] - t[k];
+                        d += q & (d >> 63);
+                        long r = bi[k] + m.mul(d, wi[k]);
+                        o[k] = r >= q ? r - q : r;
+                    }
+                    comps[c][i] = o;
+                }
+            }
+            out[j] = new Ciphertext(comps, b.scale);
+        });
+        return out;
     }
 
     /** X -> X^g with key switching back to s: the evaluator's own (centred digits, lazy reduction, limb-parallel). */
@@ -101,18 +178,20 @@ public final class ObliviousExpansion {
         for (int g : galoisElements(n, outputs)) keys.get(g);
     }
 
-    /** NTT values of X^k on limbs 0..level. */
-    private long[][] monomial(int k, int level) {
+    /** NTT values of X^k on limbs 0..level, and their Shoup companions (computed once per (k, level), kept). */
+    private long[][][] monomial(int k, int level) {
         return monomials.computeIfAbsent(((long) k << 8) | level, key -> {
             int e = Math.floorMod(k, 2 * n);
-            long[][] mono = new long[level + 1][n];
+            long[][] mono = new long[level + 1][n], shoup = new long[level + 1][n];
             for (int i = 0; i <= level; i++) {
-                long q = ring.modulus(i).value();
+                Modulus m = ring.modulus(i);
+                long q = m.value();
                 if (e < n) mono[i][e] = 1;
                 else mono[i][e - n] = q - 1;
                 ring.ntt(i).forward(mono[i]);
+                for (int j = 0; j < n; j++) shoup[i][j] = m.shoup(mono[i][j]);
             }
-            return mono;
+            return new long[][][]{mono, shoup};
         });
     }
 }

@@ -443,6 +443,7 @@ public final class ClusterGalleryService implements GalleryService {
         return locked(id, () -> {
             Meta again = meta.get(id);
             if (again != null) return again.blocks();
+            foldPending(id);
             List<GalleryStore.GalleryBlock> all = store.galleryBlocks(id);
             int[] keys = new int[0];
             for (var b : all) {
@@ -458,12 +459,22 @@ public final class ClusterGalleryService implements GalleryService {
     }
 
     private void reloadMissing(String id, int count) {
+        foldPending(id);
         for (var b : store.galleryBlocks(id)) {
             Meta m = meta.get(id);
             if (m != null && b.block() < Math.min(count, m.blocks())) {
                 blocks.putIfAbsent(m.key(id, b.block()), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
             }
         }
+    }
+
+    /**
+     * Folds single enrollments a non-cluster server left pending in the shared store (cluster members write whole
+     * blocks), so the blocks read from the store are whole.
+     */
+    private void foldPending(String id) {
+        if (store.pendingEnrollments(id).isEmpty()) return;
+        GalleryService.foldPending(store, id, evaluator(id, true));
     }
 
     private <T> T locked(String id, Callable<T> body) {
@@ -703,7 +714,8 @@ public final class ClusterGalleryService implements GalleryService {
             ClusterGalleryService s = of(hz);
             GalleryEvaluator gs = s.evaluator(keyset, true);
             // a private copy: identifies on this member keep computing on the published block until the store commit
-            GalleryEvaluator.Block b = fresh ? gs.newBlock() : s.copy(gs, key);
+            GalleryEvaluator.Block owned = fresh ? null : s.local(gs, key); // parsed once per version, not per enrollment
+            GalleryEvaluator.Block b = fresh ? gs.newBlock() : owned == null ? null : owned.copy();
             if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
             int slot = b.firstFreeSlot();
             if (slot < 0) return -1;

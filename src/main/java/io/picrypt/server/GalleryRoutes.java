@@ -72,6 +72,7 @@ final class GalleryRoutes {
             throw ApiException.badRequest("block numbers are whole numbers");
         }
         if (n < 0) throw ApiException.notFound("no gallery block " + n);
+        gallery.flush(id); // the stored bytes must hold every enrollment the names list
         var d = GalleryService.download(store, id, n);
         return KeysetAccess.octets(res, GalleryCompaction.writeDownload(d.entries(), d.block()));
     }

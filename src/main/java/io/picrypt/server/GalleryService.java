@@ -100,6 +100,53 @@ public interface GalleryService extends AutoCloseable {
     /** Drops whatever is cached for a keyset (its data was deleted from the store). */
     void forget(String keysetId);
 
+    /**
+     * Folds the keyset's pending single enrollments into its stored blocks now, so the store's block bytes are the
+     * whole gallery (before a block download for a compaction). Nothing to do for a service that writes whole blocks.
+     */
+    default void flush(String keysetId) {}
+
+    /**
+     * Replays the keyset's pending single enrollments ({@link io.picrypt.store.GalleryStore#pendingEnrollments}) into
+     * their stored blocks with {@code gs} and writes each block back, dropping its pending rows in the same transaction:
+     * afterwards the stored blocks are the whole gallery. Replaying is deterministic ({@link GalleryEvaluator#enroll}),
+     * so the blocks equal the ones the server held in memory. Returns the number of enrollments folded.
+     *
+     * @throws io.picrypt.store.CorruptedDataException a pending row or its block fails its digest (nothing is written)
+     * @throws IllegalStateException                   a pending enrollment's slot is not free in its stored block
+     */
+    static int foldPending(io.picrypt.store.GalleryStore store, String keysetId, io.picrypt.match.GalleryEvaluator gs) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return foldPendingOnce(store, keysetId, gs);
+            } catch (io.picrypt.store.StoreException e) {
+                // a background fold committed some of the same rows meanwhile (ours was refused whole): read them again
+                if (e.kind() != io.picrypt.store.StoreException.Kind.CONFLICT || attempt >= 3) throw e;
+            } catch (IllegalStateException e) {
+                // ... or between our reads of the rows and of the block (a slot already live in it): read them again
+                if (attempt >= 3) throw e;
+            }
+        }
+    }
+
+    private static int foldPendingOnce(io.picrypt.store.GalleryStore store, String keysetId, io.picrypt.match.GalleryEvaluator gs) {
+        var pending = store.pendingEnrollments(keysetId);
+        if (pending.isEmpty()) return 0;
+        java.util.TreeMap<Integer, List<io.picrypt.store.GalleryStore.PendingEnrollment>> byBlock = new java.util.TreeMap<>();
+        for (var p : pending) byBlock.computeIfAbsent(p.block(), b -> new java.util.ArrayList<>()).add(p);
+        for (var e : byBlock.entrySet()) {
+            int b = e.getKey();
+            byte[] data = store.galleryBlock(keysetId, b)
+                    .orElseThrow(() -> new IllegalStateException("pending gallery enrollments for block " + b + ", which is not stored"));
+            io.picrypt.match.GalleryEvaluator.Block block = gs.readBlock(data);
+            for (var p : e.getValue()) gs.enroll(block, p.slot(), p.enrollment());
+            store.foldGalleryBlock(keysetId, b, block.toBytes(), e.getValue().stream().map(io.picrypt.store.GalleryStore.PendingEnrollment::slot).toList());
+        }
+        org.slf4j.LoggerFactory.getLogger(GalleryService.class).info("keyset {}: {} pending gallery enrollments folded into {} blocks",
+                keysetId, pending.size(), byBlock.size());
+        return pending.size();
+    }
+
     @Override
     default void close() {}
 }

@@ -15,7 +15,8 @@ import java.sql.Statement;
 /**
  * SHA-256 digests of stored ciphertexts, bound to where they belong: template digest =
  * SHA-256("PiCrypt template v1" 0 keyset 0 name 0 | bytes), block digest = SHA-256("PiCrypt gallery block v1" 0
- * keyset 0 block 0 | bytes). A flipped bit, a truncation, or bytes moved to another name, block or keyset no
+ * keyset 0 block 0 | bytes), pending enrollment digest = SHA-256("PiCrypt gallery enrollment v1" 0 keyset 0
+ * block ":" slot 0 | bytes). A flipped bit, a truncation, or bytes moved to another name, block or keyset no
  * longer match (collision resistance of SHA-256), and the server refuses to compute on them.
  */
 final class Digests {
@@ -29,6 +30,19 @@ final class Digests {
 
     static byte[] block(String keysetId, int block, byte[] data) {
         return digest("PiCrypt gallery block v1", keysetId, Integer.toString(block), data);
+    }
+
+    /** Digest of a pending gallery enrollment, bound to its keyset, block and slot. */
+    static byte[] pending(String keysetId, int block, int slot, byte[] enrollment) {
+        return digest("PiCrypt gallery enrollment v1", keysetId, block + ":" + slot, enrollment);
+    }
+
+    static byte[] checkPending(String keysetId, int block, int slot, byte[] enrollment, byte[] recorded) {
+        if (enrollment == null || recorded == null || !MessageDigest.isEqual(pending(keysetId, block, slot, enrollment), recorded)) {
+            throw new CorruptedDataException("the pending enrollment at gallery block " + block + " slot " + slot + " no longer matches the digest"
+                    + " recorded when it was written (disk corruption or a row changed outside the server); nothing was computed on it");
+        }
+        return enrollment;
     }
 
     static byte[] checkTemplate(String keysetId, String name, byte[] ct, byte[] recorded) {

@@ -16,6 +16,13 @@ public interface GalleryStore {
 
     record GalleryBlock(int block, byte[] data) {}
 
+    /**
+     * A single enrollment recorded but not yet folded into its block's stored bytes: the block as the server holds it is
+     * the stored block with {@code enrollment} (the client's enrollment ciphertext, as uploaded) enrolled at
+     * {@code slot}. Folding (writing the block's bytes and dropping these rows, one transaction) happens later.
+     */
+    record PendingEnrollment(int block, int slot, byte[] enrollment) {}
+
     /** Stores the keyset's gallery evaluation keys (replacing any). */
     void setEvaluationKeys(String keysetId, byte[] keys);
 
@@ -29,16 +36,40 @@ public interface GalleryStore {
      */
     int addGalleryBlock(String keysetId, byte[] data, List<String> names);
 
-    /** Writes (inserts or replaces) block {@code block} and records {@code name} at {@code slot} of it, in one transaction. */
+    /**
+     * Writes (inserts or replaces) block {@code block} and records {@code name} at {@code slot} of it, in one transaction;
+     * {@code data} is the whole block, so the block's pending enrollments (already in it) are dropped.
+     */
     void putGalleryName(String keysetId, int block, byte[] data, String name, int slot);
 
-    /** Replaces a block's bytes and forgets one name, in one transaction (a deletion: the slot is tombstoned in data). */
+    /**
+     * Records one single enrollment without rewriting its block (a few hundred KB instead of the block's ~15 MB): checks
+     * that {@code name} and the slot are free, inserts {@code newBlock} as block {@code block} when it is not null (a
+     * block opened by this enrollment, stored empty), records {@code enrollment} at {@code slot} of the block as pending
+     * and {@code name} there, in one transaction. Readers of the block's bytes see it only after
+     * {@link #foldGalleryBlock}; {@link #pendingEnrollments} lists what is pending.
+     */
+    void putGalleryEnrollment(String keysetId, int block, byte[] newBlock, String name, int slot, byte[] enrollment);
+
+    /** The keyset's pending enrollments (digest checked), by block then slot. */
+    List<PendingEnrollment> pendingEnrollments(String keysetId);
+
+    /**
+     * Replaces block {@code block}'s bytes by {@code data}, which must include the pending enrollments at {@code slots},
+     * and drops those pending rows, in one transaction (a crash leaves either the old bytes and the rows, or both folded).
+     */
+    void foldGalleryBlock(String keysetId, int block, byte[] data, List<Integer> slots);
+
+    /**
+     * Replaces a block's bytes and forgets one name, in one transaction (a deletion: the slot is tombstoned in data);
+     * {@code data} is the whole block, so its pending enrollments (already in it) are dropped.
+     */
     void removeFromGallery(String keysetId, int block, byte[] data, String name);
 
-    /** Every block of the keyset, in block order. */
+    /** Every block of the keyset, in block order, as stored (without its {@link #pendingEnrollments pending enrollments}). */
     List<GalleryBlock> galleryBlocks(String keysetId);
 
-    /** One block (digest checked), if the keyset has it. */
+    /** One block (digest checked) as stored (without its pending enrollments), if the keyset has it. */
     Optional<byte[]> galleryBlock(String keysetId, int block);
 
     /**
@@ -57,6 +88,6 @@ public interface GalleryStore {
     /** The keyset's gallery size, read in one transaction. */
     GallerySize gallerySize(String keysetId);
 
-    /** Bytes of stored gallery blocks for the keyset. */
+    /** Bytes of stored gallery blocks and pending enrollments for the keyset. */
     long galleryBytes(String keysetId);
 }

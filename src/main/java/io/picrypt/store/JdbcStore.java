@@ -46,6 +46,11 @@ public abstract class JdbcStore implements EnrollmentStore {
                     + " name TEXT NOT NULL, block INTEGER NOT NULL, slot INTEGER NOT NULL, PRIMARY KEY (keyset_id, name))");
             // putGalleryName's check that a slot is free, and galleryNames' order, without scanning a keyset's names
             s.execute("CREATE INDEX IF NOT EXISTS gallery_names_by_slot ON gallery_names(keyset_id, block, slot)");
+            // single enrollments not yet folded into their block's bytes (GalleryStore.putGalleryEnrollment): a few hundred
+            // KB per enrollment instead of rewriting the block's ~15 MB; the block's bytes plus these are the block
+            s.execute("CREATE TABLE IF NOT EXISTS gallery_pending (keyset_id TEXT NOT NULL REFERENCES keysets(id) ON DELETE CASCADE,"
+                    + " block INTEGER NOT NULL, slot INTEGER NOT NULL, enrollment " + blob + " NOT NULL, digest " + blob + " NOT NULL,"
+                    + " PRIMARY KEY (keyset_id, block, slot))");
         }
         Digests.migrate(c, blob);
     }
@@ -216,7 +221,7 @@ public abstract class JdbcStore implements EnrollmentStore {
     }
 
     private void deleteGallery(String keysetId) throws SQLException {
-        for (String table : new String[]{"gallery_names", "gallery_blocks"}) update("DELETE FROM " + table + " WHERE keyset_id = ?", keysetId);
+        for (String table : new String[]{"gallery_pending", "gallery_names", "gallery_blocks"}) update("DELETE FROM " + table + " WHERE keyset_id = ?", keysetId);
     }
 
     // ------------------------------------------------------------------ keysets and templates
@@ -352,7 +357,53 @@ public abstract class JdbcStore implements EnrollmentStore {
                         ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
             }
             insertBlock(keysetId, block, data, " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest");
+            update("DELETE FROM gallery_pending WHERE keyset_id = ? AND block = ?", keysetId, block); // data holds them
             update("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)", keysetId, name, block, slot);
+            return null;
+        });
+    }
+
+    @Override
+    public void putGalleryEnrollment(String keysetId, int block, byte[] newBlock, String name, int slot, byte[] enrollment) {
+        tx(() -> {
+            Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))",
+                    r -> r.getString(1), keysetId, name, block, slot);
+            if (taken.isPresent()) {
+                throw new StoreException(StoreException.Kind.CONFLICT, taken.get().equals(name)
+                        ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
+            }
+            if (newBlock != null) {
+                insertBlock(keysetId, block, newBlock, "");
+            } else if (number("SELECT COUNT(*) FROM gallery_blocks WHERE keyset_id = ? AND block = ?", keysetId, block) != 1) {
+                throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
+            }
+            update("INSERT INTO gallery_pending (keyset_id, block, slot, enrollment, digest) VALUES (?,?,?,?,?)",
+                    keysetId, block, slot, enrollment, Digests.pending(keysetId, block, slot, enrollment));
+            update("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)", keysetId, name, block, slot);
+            return null;
+        });
+    }
+
+    @Override
+    public List<PendingEnrollment> pendingEnrollments(String keysetId) {
+        return tx(() -> list("SELECT block, slot, enrollment, digest FROM gallery_pending WHERE keyset_id = ? ORDER BY block, slot", r -> {
+            int block = r.getInt(1), slot = r.getInt(2);
+            return new PendingEnrollment(block, slot, Digests.checkPending(keysetId, block, slot, r.getBytes(3), r.getBytes(4)));
+        }, keysetId));
+    }
+
+    @Override
+    public void foldGalleryBlock(String keysetId, int block, byte[] data, List<Integer> slots) {
+        tx(() -> {
+            if (update("UPDATE gallery_blocks SET data = ?, digest = ? WHERE keyset_id = ? AND block = ?",
+                    data, Digests.block(keysetId, block, data), keysetId, block) != 1) {
+                throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
+            }
+            for (int slot : slots) {
+                if (update("DELETE FROM gallery_pending WHERE keyset_id = ? AND block = ? AND slot = ?", keysetId, block, slot) != 1) {
+                    throw new StoreException(StoreException.Kind.CONFLICT, "no pending enrollment at gallery block " + block + " slot " + slot);
+                }
+            }
             return null;
         });
     }
@@ -364,6 +415,7 @@ public abstract class JdbcStore implements EnrollmentStore {
                     data, Digests.block(keysetId, block, data), keysetId, block) != 1) {
                 throw new StoreException(StoreException.Kind.NOT_FOUND, "no gallery block " + block);
             }
+            update("DELETE FROM gallery_pending WHERE keyset_id = ? AND block = ?", keysetId, block); // data holds them
             update("DELETE FROM gallery_names WHERE keyset_id = ? AND name = ?", keysetId, name);
             return null;
         });
@@ -408,7 +460,8 @@ public abstract class JdbcStore implements EnrollmentStore {
 
     @Override
     public long galleryBytes(String keysetId) {
-        return tx(() -> number("SELECT COALESCE(SUM(OCTET_LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?", keysetId));
+        return tx(() -> number("SELECT COALESCE(SUM(OCTET_LENGTH(data)), 0) FROM gallery_blocks WHERE keyset_id = ?", keysetId)
+                + number("SELECT COALESCE(SUM(OCTET_LENGTH(enrollment)), 0) FROM gallery_pending WHERE keyset_id = ?", keysetId));
     }
 
     @Override

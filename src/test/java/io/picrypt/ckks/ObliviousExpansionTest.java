@@ -68,4 +68,116 @@ class ObliviousExpansionTest {
         assertThrows(CkksException.class, () -> ex.expand(ct, 2 * P.n(), partial));
         assertEquals(2, ex.expand(ct, 2, partial).size());
     }
+
+    private static boolean sameWords(Ciphertext a, Ciphertext b) {
+        if (a.size() != b.size() || a.level() != b.level() || a.scale() != b.scale()) return false;
+        for (int c = 0; c < a.size(); c++) {
+            for (int i = 0; i <= a.level(); i++) if (!java.util.Arrays.equals(a.component(c)[i], b.component(c)[i])) return false;
+        }
+        return true;
+    }
+
+    @Test
+    void parallelExpansionEqualsSequentialWordForWord() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        int k = 32;
+        GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(P.n(), k));
+        double[] m = new double[P.n()];
+        Random r = new Random(9);
+        for (int i = 0; i < m.length; i++) m[i] = r.nextDouble() - 0.5;
+        Ciphertext ct = new Encryptor(P).encryptSymmetric(new Encoder(P).encodeCoefficients(m, P.defaultScale() / k, P.maxLevel()), sk);
+        ObliviousExpansion ex = new ObliviousExpansion(P);
+        boolean was = io.picrypt.ring.Parallel.enabled();
+        List<Ciphertext> sequential, parallel;
+        try {
+            io.picrypt.ring.Parallel.setEnabled(false);
+            sequential = ex.expand(ct, k, keys);
+            io.picrypt.ring.Parallel.setEnabled(true);
+            parallel = ex.expand(ct, k, keys);
+        } finally {
+            io.picrypt.ring.Parallel.setEnabled(was);
+        }
+        for (int j = 0; j < k; j++) assertTrue(sameWords(sequential.get(j), parallel.get(j)), "output " + j);
+    }
+
+    @Test
+    void fusedUpdateEqualsRescaleMultiplyPlainAddWordForWord() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        int k = 8;
+        GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(P.n(), k));
+        Random r = new Random(11);
+        double[] m = new double[k];
+        for (int i = 0; i < k; i++) m[i] = r.nextDouble() * 2 - 1;
+        long q1 = P.dataPrime(1);
+        Encryptor enc = new Encryptor(P);
+        Encoder encoder = new Encoder(P);
+        Evaluator ev = new Evaluator(P);
+        // wire scale such that the rescaled outputs have the base's scale 2^30 exactly as the gallery arranges it
+        double baseScale = Math.pow(2, 30);
+        Ciphertext ct = enc.encryptSymmetric(encoder.encodeCoefficients(m, baseScale * q1 / k, P.maxLevel()), sk);
+        ObliviousExpansion ex = new ObliviousExpansion(P);
+        List<Ciphertext> x = ex.expand(ct, k, keys);
+        Ciphertext[] base = new Ciphertext[k];
+        for (int j = 0; j < k; j++) {
+            double[] b = new double[P.n()];
+            for (int i = 0; i < b.length; i++) b[i] = r.nextDouble() - 0.5;
+            base[j] = enc.encryptSymmetric(encoder.encodeCoefficients(b, baseScale, 0), sk);
+        }
+        for (int shift : new int[]{0, 1, 129, P.n() / 2 + 3, P.n() - 1}) {
+            long[] mono = new long[P.n()];
+            mono[shift] = 1;
+            Plaintext p = encoder.encodeIntegers(mono, 1.0, 0);
+            Ciphertext[] fused = ex.addShiftedRescaled(base, x, shift);
+            for (int j = 0; j < k; j++) {
+                Ciphertext reference = ev.add(base[j], ev.multiplyPlain(ev.rescale(x.get(j)), p));
+                assertTrue(sameWords(reference, fused[j]), "shift " + shift + " output " + j);
+            }
+        }
+        assertThrows(CkksException.class, () -> ex.addShiftedRescaled(base, x, P.n()));
+        assertThrows(CkksException.class, () -> ex.addShiftedRescaled(java.util.Arrays.copyOf(base, k - 1), x, 0));
+        assertThrows(CkksException.class, () -> ex.addShiftedRescaled(x.toArray(new Ciphertext[0]), x, 0)); // wrong levels
+    }
+
+    /** The expansion spelled out with the evaluator's own operations (what the optimized loop must equal word for word). */
+    @Test
+    void expansionEqualsTheEvaluatorSpelledOutWordForWord() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        int k = 16;
+        GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(P.n(), k));
+        double[] m = new double[P.n()];
+        Random r = new Random(13);
+        for (int i = 0; i < m.length; i++) m[i] = r.nextDouble() - 0.5;
+        Encoder encoder = new Encoder(P);
+        Evaluator ev = new Evaluator(P);
+        Ciphertext ct = new Encryptor(P).encryptSymmetric(encoder.encodeCoefficients(m, P.defaultScale() / k, P.maxLevel()), sk);
+        List<Ciphertext> cur = List.of(ct);
+        for (int l = 0; (1 << l) < k; l++) {
+            int g = (P.n() >> l) + 1;
+            long[] mono = new long[P.n()];
+            mono[P.n() - (1 << l)] = -1; // X^(-2^l) = -X^(N - 2^l)
+            Plaintext p = encoder.encodeIntegers(mono, 1.0, P.maxLevel());
+            java.util.List<Ciphertext> plus = new java.util.ArrayList<>(), minus = new java.util.ArrayList<>();
+            for (Ciphertext c : cur) {
+                Ciphertext s = ev.applyGalois(c, g, keys);
+                plus.add(ev.add(c, s));
+                minus.add(ev.multiplyPlain(ev.sub(c, s), p));
+            }
+            plus.addAll(minus);
+            cur = plus;
+        }
+        Ciphertext input = Ciphertext.fromComponents(new long[][][]{ct.component(0), ct.component(1)}, ct.scale());
+        List<Ciphertext> got = new ObliviousExpansion(P).expand(ct, k, keys);
+        assertTrue(sameWords(input, ct), "the caller's ciphertext is not modified");
+        for (int j = 0; j < k; j++) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i <= ct.level(); i++) {
+                    assertArrayEquals(cur.get(j).component(c)[i], got.get(j).component(c)[i], "output " + j + " component " + c + " limb " + i);
+                }
+            }
+            assertEquals(ct.scale() * k, got.get(j).scale());
+        }
+    }
 }
