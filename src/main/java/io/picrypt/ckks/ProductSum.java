@@ -15,14 +15,14 @@ import java.util.stream.IntStream;
  * <p>Memory-bound by design: every a coefficient is read once. Work is split into tasks of (limb, tile of TILE
  * coefficients, group of GROUP lists), so the b tile is read once per group and the 128-bit accumulators (GROUP * 6 *
  * TILE longs, plus GROUP * 3 * TILE reduced) stay in L2 while the a data streams from memory; tasks run on all cores.
- * Each a tile is first copied from its off-heap buffer into a small on-heap scratch array (a memcpy of the bytes the
- * products read anyway), so the arithmetic loop is the same plain array loop as for on-heap operands.
+ * The a tiles of two columns (both components, contiguous in the off-heap layout) are first copied into a 16 KiB
+ * on-heap scratch array (a memcpy of the bytes the products read anyway), so the arithmetic loop is a plain array loop.
  * Products are summed lazily as unsigned 128-bit integers over {@link #chunkSize} terms (every column at once for
  * the gallery's q0), then reduced once and added into a reduced accumulator.
  * Thread-safe (no state).
  */
 public final class ProductSum {
-    static final int TILE = 512, GROUP = 8;
+    static final int TILE = OffHeapCiphertexts.TILE, GROUP = 8;
 
     private ProductSum() {}
 
@@ -86,7 +86,7 @@ public final class ProductSum {
         int chunkSize = chunkSize(q, len);
         long[] acc = new long[g * 6 * TILE]; // per list: aHi, aLo, bHi, bLo, kHi, kLo
         long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
-        long[] x0 = new long[TILE], x1 = new long[TILE], w0 = new long[TILE], w1 = new long[TILE]; // a tiles, copied from off-heap
+        long[] xs = new long[4 * TILE]; // a tiles copied from off-heap: c0, c1 of column j, c0, c1 of column j + 1
         for (int chunk = 0; chunk < len; chunk += chunkSize) {
             int chunkEnd = Math.min(len, chunk + chunkSize);
             int j = chunk;
@@ -95,16 +95,12 @@ public final class ProductSum {
                 long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
                 long[] z0 = bs.get(j + 1).comps[0][limb], z1 = bs.get(j + 1).comps[1][limb];
                 for (int b = 0; b < g; b++) {
-                    OffHeapCiphertexts cols = group.get(b);
-                    cols.copy(j, 0, limb, off, x0, TILE);
-                    cols.copy(j, 1, limb, off, x1, TILE);
-                    cols.copy(j + 1, 0, limb, off, w0, TILE);
-                    cols.copy(j + 1, 1, limb, off, w1, TILE);
+                    group.get(b).copyTiles(j, 2, limb, off / TILE, xs);
                     int base = b * 6 * TILE;
                     for (int t = 0; t < TILE; t++) {
                         int k = off + t, a = base + t;
-                        long u0 = x0[t], u1 = x1[t], v0 = y0[k], v1 = y1[k];
-                        long r0 = w0[t], r1 = w1[t], s0 = z0[k], s1 = z1[k];
+                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
+                        long r0 = xs[2 * TILE + t], r1 = xs[3 * TILE + t], s0 = z0[k], s1 = z1[k];
                         long p = u0 * v0, q2 = r0 * s0, l0 = acc[a + TILE], lo = l0 + p, lo2 = lo + q2;
                         acc[a] += Math.multiplyHigh(u0, v0) + Math.multiplyHigh(r0, s0) + carry(l0, p, lo) + carry(lo, q2, lo2);
                         acc[a + TILE] = lo2;
@@ -129,12 +125,11 @@ public final class ProductSum {
             for (; j < chunkEnd; j++) {
                 long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
                 for (int b = 0; b < g; b++) {
-                    group.get(b).copy(j, 0, limb, off, x0, TILE);
-                    group.get(b).copy(j, 1, limb, off, x1, TILE);
+                    group.get(b).copyTiles(j, 1, limb, off / TILE, xs);
                     int base = b * 6 * TILE;
                     for (int t = 0; t < TILE; t++) {
                         int k = off + t;
-                        long u0 = x0[t], u1 = x1[t], v0 = y0[k], v1 = y1[k];
+                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
                         int a = base + t;
                         long lo = u0 * v0, l0 = acc[a + TILE], s = l0 + lo;
                         acc[a] += Math.multiplyHigh(u0, v0) + carry(l0, lo, s);

@@ -27,9 +27,9 @@ import java.util.stream.IntStream;
 public final class LocalGalleryService implements GalleryService {
     /** A keyset's gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
     record Loaded(GalleryEvaluator evaluator, List<GalleryEvaluator.Block> blocks, List<GalleryFrames.Entry> entries) {
-        /** Estimated heap (expansion keys + blocks), the cache's weight (PiCryptServer's measured constants). */
-        long heapBytes() {
-            return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_HEAP_BYTES;
+        /** Estimated memory (expansion keys on the heap + blocks off it), the cache's weight (PiCryptServer's measured constants). */
+        long memoryBytes() {
+            return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_BYTES;
         }
     }
 
@@ -136,7 +136,7 @@ public final class LocalGalleryService implements GalleryService {
             int no = blocks.size() - 1;
             GalleryEvaluator.Block block = no >= 0 ? blocks.get(no) : null;
             if (block == null || block.firstFreeSlot() < 0) {
-                admission.admit(id, blocks.size(), PiCryptServer.BLOCK_HEAP_BYTES);
+                admission.admit(id, blocks.size(), PiCryptServer.BLOCK_BYTES);
                 block = g.evaluator().newBlock();
                 blocks.add(block);
                 no = blocks.size() - 1;
