@@ -9,41 +9,45 @@ import java.util.stream.IntStream;
  * Sums of ciphertext products for many lists sharing one right-hand list: for each list a^(k) of 2-component
  * ciphertexts, the 3-component ciphertext sum_j a^(k)_j (x) b_j (tensor products, not relinearized) at scale
  * scale(a) * scale(b). The 1:N gallery's products (a^(k) = one block's columns, b = the expanded probe) are the
- * one user today; the inner operation is the Karatsuba tensor of {@link Evaluator#multiply} (3 products per
+ * one user today, its columns {@link OffHeapCiphertexts} outside the heap; the inner operation is the Karatsuba tensor of {@link Evaluator#multiply} (3 products per
  * coefficient: x0 y0, x1 y1, (x0 + x1)(y0 + y1)).
  *
  * <p>Memory-bound by design: every a coefficient is read once. Work is split into tasks of (limb, tile of TILE
  * coefficients, group of GROUP lists), so the b tile is read once per group and the 128-bit accumulators (GROUP * 6 *
  * TILE longs, plus GROUP * 3 * TILE reduced) stay in L2 while the a data streams from memory; tasks run on all cores.
+ * The a tiles of two columns (both components, contiguous in the off-heap layout) are first copied into a 16 KiB
+ * on-heap scratch array (a memcpy of the bytes the products read anyway), so the arithmetic loop is a plain array loop.
  * Products are summed lazily as unsigned 128-bit integers over {@link #chunkSize} terms (every column at once for
  * the gallery's q0), then reduced once and added into a reduced accumulator.
  * Thread-safe (no state).
  */
 public final class ProductSum {
-    static final int TILE = 512, GROUP = 8;
+    static final int TILE = OffHeapCiphertexts.TILE, GROUP = 8;
 
     private ProductSum() {}
 
     /**
      * The sums for every list of {@code as}.
      *
-     * @param as lists of 2-component ciphertexts, each as long as {@code bs}, all at one level and one scale (relative difference <= 1e-9)
+     * @param as lists of 2-component ciphertexts (off the heap), each as long as {@code bs}, all at one level and one scale (relative difference <= 1e-9)
      * @param bs 2-component ciphertexts at the same level, one scale
      * @return one 3-component ciphertext per list, at the common level and scale(a) * scale(b)
      * @throws CkksException if sizes, lengths, levels or scales differ, or a list is empty
      */
-    public static Ciphertext[] sums(CkksParameters params, List<Ciphertext[]> as, List<Ciphertext> bs) {
+    public static Ciphertext[] sums(CkksParameters params, List<OffHeapCiphertexts> as, List<Ciphertext> bs) {
         int len = bs.size();
         if (len == 0 || as.isEmpty()) throw new CkksException("nothing to sum");
-        Ciphertext b0 = bs.get(0), a0 = as.get(0)[0];
+        Ciphertext b0 = bs.get(0);
+        OffHeapCiphertexts a0 = as.get(0);
         int level = b0.level();
-        for (Ciphertext b : bs) check(b, level, b0.scale);
-        for (Ciphertext[] a : as) {
-            if (a.length != len) throw new CkksException("every list must have " + len + " ciphertexts, got " + a.length);
-            for (Ciphertext c : a) check(c, level, a0.scale);
+        for (Ciphertext b : bs) check(b.size(), b.level(), b.scale, level, b0.scale);
+        for (OffHeapCiphertexts a : as) {
+            if (a.count() != len) throw new CkksException("every list must have " + len + " ciphertexts, got " + a.count());
+            check(2, a.level(), a.scale(), level, a0.scale());
         }
         int limbs = level + 1, n = params.n(), lists = as.size();
-        int n0 = a0.comps[0][0].length;
+        int n0 = a0.ringDegree();
+        for (OffHeapCiphertexts a : as) if (a.ringDegree() != n0) throw new CkksException("lists of different ring degrees");
         if (n0 != n || TILE > n || n % TILE != 0) throw new CkksException("ring degree " + n0 + " does not match the parameters");
         long[][][][] acc = new long[lists][3][limbs][n];
         int tiles = n / TILE, groups = (lists + GROUP - 1) / GROUP;
@@ -53,15 +57,15 @@ public final class ProductSum {
             accumulateTile(params.ring().modulus(i), as.subList(from, to), bs, i, tile * TILE, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
-        double scale = a0.scale * b0.scale;
+        double scale = a0.scale() * b0.scale;
         for (int k = 0; k < lists; k++) out[k] = new Ciphertext(acc[k], scale);
         return out;
     }
 
-    private static void check(Ciphertext c, int level, double scale) {
-        if (c.size() != 2 || c.level() != level) throw new CkksException("product sums need 2-component ciphertexts at level " + level);
+    private static void check(int size, int cLevel, double cScale, int level, double scale) {
+        if (size != 2 || cLevel != level) throw new CkksException("product sums need 2-component ciphertexts at level " + level);
         // equal up to rounding: an enrolled column's scale went through a multiply and divide by q1
-        if (Math.abs(c.scale - scale) > 1e-9 * scale) throw new CkksException("product sums need one scale per side");
+        if (Math.abs(cScale - scale) > 1e-9 * scale) throw new CkksException("product sums need one scale per side");
     }
 
     /**
@@ -76,12 +80,13 @@ public final class ProductSum {
     }
 
     /** out[from + k] on one limb and tile for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0+x1)(y0+y1) - c0 - c2. */
-    private static void accumulateTile(Modulus m, List<Ciphertext[]> group, List<Ciphertext> bs, int limb, int off, long[][][][] out, int from) {
+    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, List<Ciphertext> bs, int limb, int off, long[][][][] out, int from) {
         int g = group.size(), len = bs.size();
         long q = m.value();
         int chunkSize = chunkSize(q, len);
         long[] acc = new long[g * 6 * TILE]; // per list: aHi, aLo, bHi, bLo, kHi, kLo
         long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
+        long[] xs = new long[4 * TILE]; // a tiles copied from off-heap: c0, c1 of column j, c0, c1 of column j + 1
         for (int chunk = 0; chunk < len; chunk += chunkSize) {
             int chunkEnd = Math.min(len, chunk + chunkSize);
             int j = chunk;
@@ -90,14 +95,12 @@ public final class ProductSum {
                 long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
                 long[] z0 = bs.get(j + 1).comps[0][limb], z1 = bs.get(j + 1).comps[1][limb];
                 for (int b = 0; b < g; b++) {
-                    Ciphertext[] cols = group.get(b);
-                    long[] x0 = cols[j].comps[0][limb], x1 = cols[j].comps[1][limb];
-                    long[] w0 = cols[j + 1].comps[0][limb], w1 = cols[j + 1].comps[1][limb];
+                    group.get(b).copyTiles(j, 2, limb, off / TILE, xs);
                     int base = b * 6 * TILE;
                     for (int t = 0; t < TILE; t++) {
                         int k = off + t, a = base + t;
-                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
-                        long r0 = w0[k], r1 = w1[k], s0 = z0[k], s1 = z1[k];
+                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
+                        long r0 = xs[2 * TILE + t], r1 = xs[3 * TILE + t], s0 = z0[k], s1 = z1[k];
                         long p = u0 * v0, q2 = r0 * s0, l0 = acc[a + TILE], lo = l0 + p, lo2 = lo + q2;
                         acc[a] += Math.multiplyHigh(u0, v0) + Math.multiplyHigh(r0, s0) + carry(l0, p, lo) + carry(lo, q2, lo2);
                         acc[a + TILE] = lo2;
@@ -122,12 +125,11 @@ public final class ProductSum {
             for (; j < chunkEnd; j++) {
                 long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
                 for (int b = 0; b < g; b++) {
-                    Ciphertext col = group.get(b)[j];
-                    long[] x0 = col.comps[0][limb], x1 = col.comps[1][limb];
+                    group.get(b).copyTiles(j, 1, limb, off / TILE, xs);
                     int base = b * 6 * TILE;
                     for (int t = 0; t < TILE; t++) {
                         int k = off + t;
-                        long u0 = x0[k], u1 = x1[k], v0 = y0[k], v1 = y1[k];
+                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
                         int a = base + t;
                         long lo = u0 * v0, l0 = acc[a + TILE], s = l0 + lo;
                         acc[a] += Math.multiplyHigh(u0, v0) + carry(l0, lo, s);

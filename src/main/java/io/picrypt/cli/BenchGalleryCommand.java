@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "gallery", mixinStandardHelpOptions = true,
         description = {"1:N identification over N encrypted synthetic identities (column packing + probe expansion).",
-                "Use -Xmx10g -XX:+UseTransparentHugePages for 100000 identities. Figures on a shared machine are noisy: compare medians."})
+                "Columns take 8 KiB of direct memory per identity (-XX:MaxDirectMemorySize; the launcher's 12g holds 1,000,000);",
+                "the bench's plaintext check adds ~2 KiB of heap per identity. Figures on a shared machine are noisy: compare medians."})
 public final class BenchGalleryCommand implements Callable<Integer> {
     static final double THRESHOLD = io.picrypt.face.FaceModels.DEFAULT_THRESHOLD;
     static final int PLANTED_PER_PROBE = 50;
@@ -194,6 +195,8 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         o.put("enroll_server_ms", Stats.round(Stats.median(enrollMs), 3));
         o.put("enroll_request_bytes", enrollBytes);
         o.put("evaluation_key_bytes", evalKeys.length).put("bulk_import_bytes", importBytes).put("build_s", Stats.round(buildS, 3));
+        gallery = null; // the plaintext check is done: the heap measured next is the server's side (blocks, keys, evaluator)
+        memory(o.putObject("memory"), blocks, identities);
         o.put("load_average_at_end", Stats.round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 3));
         o.put("max_abs_error_enrolled", maxErrEnrolled);
         o.put("max_abs_error", maxErr).put("decisions", decisions).put("near_threshold_decisions", near);
@@ -217,6 +220,41 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         byte[] states = block.slotStates(), bm = new byte[states.length / 8];
         for (int s = 0; s < states.length; s++) if (states[s] == GalleryEvaluator.SlotState.LIVE.ordinal()) bm[s >>> 3] |= (byte) (1 << (s & 7));
         return bm;
+    }
+
+    /**
+     * Memory after a full GC with the gallery loaded: heap used and its limit, the gallery's column bytes (direct
+     * memory, off the heap), the JVM's direct buffers in all and their limit, the process's resident set now and at its
+     * peak (VmRSS, VmHWM from /proc/self/status; -1 where there is no /proc). Measured after the plaintext gallery of
+     * the decision check (identities x 512 floats, ~2 KiB per identity, reported apart) was dropped; the peak RSS and
+     * the committed heap include it.
+     */
+    private static void memory(ObjectNode m, List<GalleryEvaluator.Block> blocks, int identities) {
+        System.gc();
+        java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        long gallery = blocks.stream().mapToLong(GalleryEvaluator.Block::offHeapBytes).sum();
+        long direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+        long plaintext = (long) identities * (16 + 4L * GalleryParameters.DIMENSION + 8);
+        m.put("heap_used_after_gc_bytes", heap.getUsed()).put("heap_max_bytes", heap.getMax())
+                .put("heap_committed_bytes", heap.getCommitted())
+                .put("bench_plaintext_gallery_heap_bytes_dropped", plaintext)
+                .put("gallery_off_heap_bytes", gallery).put("gallery_off_heap_bytes_per_identity", Math.round((double) gallery / identities))
+                .put("direct_buffers_bytes", direct)
+                .put("max_direct_memory_bytes", io.picrypt.server.Limits.maxDirectMemory())
+                .put("rss_bytes", procStatusBytes("VmRSS")).put("peak_rss_bytes", procStatusBytes("VmHWM"));
+    }
+
+    /** A "Name: N kB" line of /proc/self/status in bytes, or -1. */
+    private static long procStatusBytes(String name) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith(name + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** CPU time of the whole process (all threads): on a shared machine wall time depends on the neighbours. */

@@ -11,6 +11,7 @@ import io.picrypt.ckks.Plaintext;
 import io.picrypt.ckks.RelinKey;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.ObliviousExpansion;
+import io.picrypt.ckks.OffHeapCiphertexts;
 import io.picrypt.ckks.ProductSum;
 import io.picrypt.ckks.Serializer;
 import org.slf4j.Logger;
@@ -35,6 +36,10 @@ import java.util.stream.IntStream;
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
  * deleted slot keeps its (encrypted) contribution, is reported as not live in results, and is never
  * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
+ *
+ * <p>Memory: a block's columns (16 MiB, 8 KiB per identity) live outside the Java heap ({@link OffHeapCiphertexts});
+ * the heap holds about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
+ * buffer (readers keep their snapshot); the old one is freed once unreachable (see {@link OffHeapCiphertexts}).
  */
 public final class GalleryEvaluator {
     private static final Logger log = LoggerFactory.getLogger(GalleryEvaluator.class);
@@ -69,11 +74,11 @@ public final class GalleryEvaluator {
      * snapshot; writers (enroll, delete) are serialized per block and publish a new snapshot.
      */
     public static final class Block {
-        private record State(Ciphertext[] columns, byte[] slots) {}
+        private record State(OffHeapCiphertexts columns, byte[] slots) {}
 
         private volatile State state;
 
-        private Block(Ciphertext[] columns, byte[] slots) {
+        private Block(OffHeapCiphertexts columns, byte[] slots) {
             this.state = new State(columns, slots);
         }
 
@@ -106,19 +111,22 @@ public final class GalleryEvaluator {
             return -1;
         }
 
+        /** Bytes of column data outside the Java heap (16 MiB: COLUMNS 2-component ciphertexts of N words at q0). */
+        public long offHeapBytes() { return state.columns.offHeapBytes(); }
+
         /** Slot states, one byte each (0 free, 1 live, 2 deleted): the block's metadata row. */
         public byte[] slotStates() { return state.slots.clone(); }
 
         /** Column j serialized (seeded while it is still the client's fresh encryption): a store's row per column. */
         public byte[] columnBytes(int j) {
             if (j < 0 || j >= GalleryParameters.COLUMNS) throw new IllegalArgumentException("column " + j + " outside [0, " + GalleryParameters.COLUMNS + ")");
-            return Serializer.writeCiphertext(state.columns[j], GalleryParameters.get());
+            return Serializer.writeCiphertext(state.columns.ciphertext(j), GalleryParameters.get());
         }
 
         /** "PCGS" v1 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
         public byte[] toBytes() {
             State st = state;
-            List<byte[]> cols = Arrays.stream(st.columns).map(c -> Serializer.writeCiphertext(c, GalleryParameters.get())).toList();
+            List<byte[]> cols = IntStream.range(0, st.columns.count()).mapToObj(j -> Serializer.writeCiphertext(st.columns.ciphertext(j), GalleryParameters.get())).toList();
             return new FrameWriter(STORE_MAGIC, 1, 5L + st.slots.length + cols.stream().mapToLong(b -> 4L + b.length).sum())
                     .bytes(st.slots).blobs(cols).toByteArray();
         }
@@ -132,19 +140,15 @@ public final class GalleryEvaluator {
 
     /** An empty block: transparent zero columns (the server knows they are zero anyway). */
     public Block newBlock() {
-        Ciphertext zero = Ciphertext.fromComponents(new long[2][LIMBS()][GalleryParameters.N], GalleryParameters.TEMPLATE_SCALE);
-        Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
-        Arrays.fill(cols, zero); // immutable, shared until the first enrollment replaces it
-        return new Block(cols, new byte[GalleryParameters.BLOCK_CAPACITY]);
+        return new Block(OffHeapCiphertexts.zeros(params, GalleryParameters.COLUMNS, GalleryParameters.STORE_LEVEL, GalleryParameters.TEMPLATE_SCALE),
+                new byte[GalleryParameters.BLOCK_CAPACITY]);
     }
-
-    private static int LIMBS() { return GalleryParameters.STORE_LEVEL + 1; }
 
     /** A block from the client's {@link GalleryKeyOwner#encryptBlock} bytes: slots 0..count-1 live. */
     public Block importBlock(byte[] bulk) {
         FrameReader r = FrameReader.open(bulk, GalleryKeyOwner.BLOCK_MAGIC, 1, "gallery bulk block");
         int count = r.count("identity count", 1, GalleryParameters.BLOCK_CAPACITY, 0);
-        Ciphertext[] cols = readColumns(r);
+        OffHeapCiphertexts cols = readColumns(r);
         byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
         Arrays.fill(slots, 0, count, (byte) SlotState.LIVE.ordinal());
         return new Block(cols, slots);
@@ -166,7 +170,7 @@ public final class GalleryEvaluator {
         if (columns == null || columns.size() != GalleryParameters.COLUMNS) throw new CkksException("a block has exactly " + GalleryParameters.COLUMNS + " columns");
         Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) cols[j] = validateColumn(columns.get(j));
-        return new Block(cols, slots);
+        return new Block(OffHeapCiphertexts.of(cols), slots);
     }
 
     private static void checkSlots(byte[] slots) {
@@ -174,7 +178,7 @@ public final class GalleryEvaluator {
     }
 
     /** COLUMNS x (length(u32) | column ciphertext), seeded or not, and nothing after them. */
-    private Ciphertext[] readColumns(FrameReader r) {
+    private OffHeapCiphertexts readColumns(FrameReader r) {
         long seeded = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, true);
         long full = Serializer.ciphertextBytes(params, 2, GalleryParameters.STORE_LEVEL, false);
         List<byte[]> bytes = r.blobs(GalleryParameters.COLUMNS, "column", seeded, full);
@@ -184,7 +188,7 @@ public final class GalleryEvaluator {
             if (bytes.get(j).length != seeded && bytes.get(j).length != full) throw r.error("bad length " + bytes.get(j).length + " of column " + j);
             cols[j] = validateColumn(bytes.get(j));
         }
-        return cols;
+        return OffHeapCiphertexts.of(cols);
     }
 
     private Ciphertext validateColumn(byte[] bytes) {
@@ -238,7 +242,8 @@ public final class GalleryEvaluator {
         synchronized (block) {
             Block.State st = block.state;
             checkFree(st, slot);
-            Ciphertext[] cols = expansion.addShiftedRescaled(st.columns, x, GalleryParameters.position(slot));
+            // a new off-heap buffer: readers keep their snapshot
+            OffHeapCiphertexts cols = OffHeapCiphertexts.of(expansion.addShiftedRescaled(onHeap(st.columns), x, GalleryParameters.position(slot)));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
@@ -273,7 +278,7 @@ public final class GalleryEvaluator {
                 Block scratch = newBlock();
                 for (int r = 0; r < 2; r++) {
                     List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
-                    expansion.addShiftedRescaled(scratch.state.columns, x, GalleryParameters.position(r));
+                    expansion.addShiftedRescaled(onHeap(scratch.state.columns), x, GalleryParameters.position(r));
                 }
                 log.debug("expansion warmed up");
             } catch (RuntimeException e) {
@@ -283,6 +288,13 @@ public final class GalleryEvaluator {
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
+    }
+
+    /** The columns copied onto the heap (the enrollment update reads them as arrays; 16 MiB, once per enrollment). */
+    private static Ciphertext[] onHeap(OffHeapCiphertexts columns) {
+        Ciphertext[] out = new Ciphertext[columns.count()];
+        for (int j = 0; j < out.length; j++) out[j] = columns.ciphertext(j);
+        return out;
     }
 
     private static void checkFree(Block.State st, int slot) {
@@ -386,8 +398,9 @@ public final class GalleryEvaluator {
     /** Bytes the block occupies in {@link Block#toBytes()} form. */
     public static long storedBytes(Block block) {
         long total = 5 + GalleryParameters.BLOCK_CAPACITY;
-        for (Ciphertext c : block.state.columns) {
-            total += 4 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, GalleryParameters.STORE_LEVEL, c.isSeeded());
+        OffHeapCiphertexts cols = block.state.columns;
+        for (int j = 0; j < cols.count(); j++) {
+            total += 4 + Serializer.ciphertextBytes(GalleryParameters.get(), 2, GalleryParameters.STORE_LEVEL, cols.isSeeded(j));
         }
         return total;
     }

@@ -258,7 +258,7 @@ public final class ClusterGalleryService implements GalleryService {
             }
             int target = Math.max(0, count - 1);
             while (true) {
-                if (target == count) admission.admit(id, count, PiCryptServer.BLOCK_HEAP_BYTES); // opens a new block
+                if (target == count) admission.admit(id, count, PiCryptServer.BLOCK_BYTES); // opens a new block
                 Meta m = meta.get(id);
                 BlockKey key = target < count ? m.key(id, target) : new BlockKey(id, target, place(m.partitionKeys()));
                 int slot = onOwner(key, new Enroll(key, target == count, name, enrollment));

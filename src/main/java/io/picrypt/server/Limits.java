@@ -62,20 +62,29 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
     }
 
     /**
-     * Defaults for a server on a few-GB heap: bodies may hold a quarter and the caches a third of the JVM's
-     * maximum heap. 32 KiB/s minimum upload rate: a 1 MiB template within 42 s, a 320 MiB image pair within
+     * Defaults for a server on a few-GB heap: bodies may hold a quarter of the JVM's maximum heap; the caches three
+     * quarters of its direct-memory limit, where gallery blocks keep their columns (the launcher's 12 GiB: 1M
+     * identities, 489 blocks of 16 MiB, fit with ~1 GiB left for enrollments' replaced blocks awaiting their GC). 32 KiB/s minimum upload rate: a 1 MiB template within 42 s, a 320 MiB image pair within
      * ~2.8 h (the stall bound is the idle timeout, not this).
      */
     public static Limits defaults() {
         long heap = Runtime.getRuntime().maxMemory();
         return new Limits(30_000, 20_000, 32 << 10, 10_000, 1024, 128,
-                Math.max(64L << 20, heap / 4), heap / 3,
+                Math.max(64L << 20, heap / 4), maxDirectMemory() / 4 * 3,
                 120, 20, 3_600_000,
                 100_000, 64, 4L << 30, 64L << 20,
                 2, 1, 60_000, 60_000,
                 // identify: each request already uses every core (parallel products), so more at once only queues;
                 // two per keyset lets one keyset pipeline without holding every slot
                 Math.max(2, Runtime.getRuntime().availableProcessors()), 2, 30_000);
+    }
+
+    /** -XX:MaxDirectMemorySize, or the maximum heap when it is not set (the JVM's default for direct memory). */
+    public static long maxDirectMemory() {
+        String v = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .getVMOption("MaxDirectMemorySize").getValue();
+        long set = Long.parseLong(v);
+        return set > 0 ? set : Runtime.getRuntime().maxMemory();
     }
 
     /** Defaults overridden by {@code spec} ("idleTimeoutMs=2000,cacheBytes=256m"); null or blank = defaults. */

@@ -38,9 +38,9 @@ public final class LocalGalleryService implements GalleryService {
     private static final Logger log = LoggerFactory.getLogger(LocalGalleryService.class);
     /** A keyset's gallery in memory: the evaluator built from its keys, its blocks, and who is where. */
     record Loaded(GalleryEvaluator evaluator, List<GalleryEvaluator.Block> blocks, List<GalleryFrames.Entry> entries) {
-        /** Estimated heap (expansion keys + blocks), the cache's weight (PiCryptServer's measured constants). */
-        long heapBytes() {
-            return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_HEAP_BYTES;
+        /** Estimated memory (expansion keys on the heap + blocks off it), the cache's weight (PiCryptServer's measured constants). */
+        long memoryBytes() {
+            return PiCryptServer.GALLERY_KEYS_HEAP_BYTES + blocks.size() * PiCryptServer.BLOCK_BYTES;
         }
     }
 
@@ -211,7 +211,7 @@ public final class LocalGalleryService implements GalleryService {
             int no = blocks.size() - 1;
             GalleryEvaluator.Block block = no >= 0 ? blocks.get(no) : null;
             if (block == null || block.firstFreeSlot() < 0) {
-                admission.admit(id, blocks.size(), PiCryptServer.BLOCK_HEAP_BYTES);
+                admission.admit(id, blocks.size(), PiCryptServer.BLOCK_BYTES);
                 block = g.evaluator().newBlock();
                 blocks.add(block);
                 no = blocks.size() - 1;

@@ -27,8 +27,11 @@ import java.util.function.Function;
 public final class PiCryptServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PiCryptServer.class);
 
-    /** Heap of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB). */
-    static final long BLOCK_HEAP_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES;
+    /**
+     * Memory of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB), held outside the
+     * heap (direct memory, {@code OffHeapCiphertexts}); its heap part (slot states, seeds) is ~10 KB and not counted.
+     */
+    static final long BLOCK_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES;
     /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
     static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
 
@@ -48,7 +51,7 @@ public final class PiCryptServer implements AutoCloseable {
     private RouteTable routes;
 
     private static int weighKiB(Object v) {
-        long bytes = v instanceof LocalGalleryService.Loaded b ? b.heapBytes()
+        long bytes = v instanceof LocalGalleryService.Loaded b ? b.memoryBytes()
                 : v instanceof LocalGalleryService.Tally ? GALLERY_KEYS_HEAP_BYTES : 1024;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
     }

@@ -30,7 +30,7 @@ class ProductSumTest {
                 for (int j = 0; j < len; j++) a[j] = en.encryptSymmetric(enc.encodeCoefficients(random(r), 0x1p20, level), sk);
                 as.add(a);
             }
-            Ciphertext[] got = ProductSum.sums(P, as, bs);
+            Ciphertext[] got = ProductSum.sums(P, as.stream().map(OffHeapCiphertexts::of).toList(), bs);
             for (int k = 0; k < lists; k++) {
                 Ciphertext want = ev.multiply(as.get(k)[0], bs.get(0));
                 for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
@@ -65,7 +65,7 @@ class ProductSumTest {
             for (int j = 0; j < len; j++) a[j] = filled(p60, k == 0 ? -1 : r.nextLong(), n);
             as.add(a);
         }
-        Ciphertext[] got = ProductSum.sums(p60, as, bs);
+        Ciphertext[] got = ProductSum.sums(p60, as.stream().map(OffHeapCiphertexts::of).toList(), bs);
         for (int k = 0; k < as.size(); k++) {
             Ciphertext want = ev.multiply(as.get(k)[0], bs.get(0));
             for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
@@ -94,11 +94,13 @@ class ProductSumTest {
         Ciphertext l0 = en.encryptSymmetric(enc.encodeCoefficients(new double[8192], 0x1p20, 0), sk);
         Ciphertext l1 = en.encryptSymmetric(enc.encodeCoefficients(new double[8192], 0x1p20, 1), sk);
         Ciphertext other = en.encryptSymmetric(enc.encodeCoefficients(new double[8192], 0x1p21, 0), sk);
-        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.<Ciphertext[]>of(new Ciphertext[]{l0}), List.of(l1)));
-        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.<Ciphertext[]>of(new Ciphertext[]{l0, l0}), List.of(l0)));
-        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.<Ciphertext[]>of(new Ciphertext[]{l0, other}), List.of(l0, l0)));
+        OffHeapCiphertexts one0 = OffHeapCiphertexts.of(l0), two0 = OffHeapCiphertexts.of(l0, l0), one21 = OffHeapCiphertexts.of(other);
+        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0), List.of(l1)));          // levels differ
+        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(two0), List.of(l0)));          // lengths differ
+        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0, one21), List.of(l0)));   // scales of the lists differ
         assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(), List.of(l0)));
-        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.<Ciphertext[]>of(new Ciphertext[]{l0}), List.of(new Evaluator(P).multiply(l0, l0))));
+        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0), List.of(new Evaluator(P).multiply(l0, l0))));
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(l0, other));                      // one scale per list
     }
 
     private static double[] random(SplittableRandom r) {

@@ -113,6 +113,11 @@ class GalleryTest {
         }
         // bulk columns stay in seeded form (half the storage) until something is enrolled into them
         assertTrue(GalleryEvaluator.storedBytes(bulk) < 0.6 * GalleryEvaluator.storedBytes(enrolled));
+        // off-heap columns serialize exactly as they were read, seeds included
+        assertArrayEquals(bulk.toBytes(), bulkCopy.toBytes());
+        assertArrayEquals(enrolled.toBytes(), copy.toBytes());
+        assertEquals(GalleryEvaluator.storedBytes(bulk), bulkCopy.toBytes().length);
+        assertEquals(16L << 20, bulk.offHeapBytes(), "128 columns x 2 components x 8192 words at q0, off the heap");
     }
 
     @Test

@@ -95,6 +95,12 @@ class ResourceBoundsTest {
         }
     }
 
+    /** Bytes of the JVM's direct buffers (read after {@link #usedHeap}'s GCs, which let the cleaners of unreachable ones run). */
+    static long usedDirect() {
+        return java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+    }
+
     static long usedHeap() throws InterruptedException {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 4; i++) {
@@ -105,7 +111,7 @@ class ResourceBoundsTest {
     }
 
     /**
-     * The cache's weights are measured heap, not guesses: a keyset's expansion keys and a gallery block, each measured over several copies (printed for docs/BENCHMARKS.md, "Memory").
+     * The cache's weights are measured memory (heap, and direct memory for the blocks' columns), not guesses: a keyset's expansion keys and a gallery block, each measured over several copies (printed for docs/BENCHMARKS.md, "Memory").
      */
     @Test
     void cacheWeightsMatchTheMeasuredHeap() throws Exception {
@@ -122,20 +128,22 @@ class ResourceBoundsTest {
         List<io.picrypt.match.GalleryEvaluator> servers = new ArrayList<>();
         for (byte[] k : keys) servers.add(new io.picrypt.match.GalleryEvaluator(k));
         long perKeyset = (usedHeap() - h0) / keys.size();
-        long h1 = usedHeap();
+        long h1 = usedHeap(), d1 = usedDirect();
         List<io.picrypt.match.GalleryEvaluator.Block> blocks = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
             var block = servers.get(0).newBlock();
             servers.get(0).enroll(block, 0, enrollment);
             blocks.add(block);
         }
-        long perBlock = (usedHeap() - h1) / blocks.size();
-        System.out.printf("heap: gallery keys %,d B per keyset; gallery block %,d B (%,d B per identity of %d)%n",
-                perKeyset, perBlock, perBlock / io.picrypt.match.GalleryParameters.BLOCK_CAPACITY, io.picrypt.match.GalleryParameters.BLOCK_CAPACITY);
+        long heapPerBlock = (usedHeap() - h1) / blocks.size(), directPerBlock = (usedDirect() - d1) / blocks.size();
+        long perBlock = heapPerBlock + directPerBlock;
+        System.out.printf("heap: gallery keys %,d B per keyset; gallery block %,d B heap + %,d B off-heap (%,d B per identity of %d)%n",
+                perKeyset, heapPerBlock, directPerBlock, perBlock / io.picrypt.match.GalleryParameters.BLOCK_CAPACITY, io.picrypt.match.GalleryParameters.BLOCK_CAPACITY);
+        assertTrue(heapPerBlock < 1 << 20, "a block's columns are off the heap: " + heapPerBlock + " B of heap per block");
         assertTrue(perKeyset > PiCryptServer.GALLERY_KEYS_HEAP_BYTES / 2 && perKeyset < PiCryptServer.GALLERY_KEYS_HEAP_BYTES * 3 / 2,
                 "keys weight " + PiCryptServer.GALLERY_KEYS_HEAP_BYTES + " vs measured " + perKeyset);
-        assertTrue(perBlock > PiCryptServer.BLOCK_HEAP_BYTES / 2 && perBlock < PiCryptServer.BLOCK_HEAP_BYTES * 3 / 2,
-                "block weight " + PiCryptServer.BLOCK_HEAP_BYTES + " vs measured " + perBlock);
+        assertTrue(perBlock > PiCryptServer.BLOCK_BYTES / 2 && perBlock < PiCryptServer.BLOCK_BYTES * 3 / 2,
+                "block weight " + PiCryptServer.BLOCK_BYTES + " vs measured " + perBlock);
         assertEquals(4, servers.size() + blocks.size() - 4);
     }
 

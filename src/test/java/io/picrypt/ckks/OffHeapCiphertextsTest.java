@@ -1,0 +1,139 @@
+package io.picrypt.ckks;
+
+import io.picrypt.ring.Primes;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class OffHeapCiphertextsTest {
+    static final CkksParameters P = CkksParameters.of(1024, Primes.forBitSizes(1024, new int[]{58, 50, 60}), true, 0x1p28, true);
+
+    private static List<Ciphertext> fresh(int count, int level, double scale, long seed) {
+        SecretKey sk = new KeyGenerator(P).secretKey();
+        Encoder enc = new Encoder(P);
+        Encryptor en = new Encryptor(P);
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Ciphertext> out = new ArrayList<>();
+        for (int j = 0; j < count; j++) {
+            double[] m = new double[P.n()];
+            for (int i = 0; i < m.length; i++) m[i] = r.nextDouble(-1, 1);
+            out.add(en.encryptSymmetric(enc.encodeCoefficients(m, scale, level), sk));
+        }
+        return out;
+    }
+
+    /** Every ciphertext comes back word for word, with its scale and its seed (serialized bytes equal, seeded and not). */
+    @Test
+    void roundTripKeepsWordsScaleAndSeeds() {
+        for (int level = 0; level <= 1; level++) {
+            List<Ciphertext> cts = new ArrayList<>(fresh(5, level, 0x1p20, level));
+            cts.set(2, new Evaluator(P).add(cts.get(2), cts.get(3))); // not seeded
+            OffHeapCiphertexts off = OffHeapCiphertexts.of(cts);
+            assertEquals(5, off.count());
+            assertEquals(level, off.level());
+            assertEquals(0x1p20, off.scale());
+            assertEquals(16L * 5 * (level + 1) * P.n(), off.offHeapBytes());
+            for (int j = 0; j < 5; j++) {
+                Ciphertext back = off.ciphertext(j);
+                assertEquals(j != 2, off.isSeeded(j));
+                assertEquals(cts.get(j).isSeeded(), back.isSeeded());
+                assertEquals(cts.get(j).scale(), back.scale());
+                for (int c = 0; c < 2; c++) for (int i = 0; i <= level; i++) assertArrayEquals(cts.get(j).component(c)[i], back.component(c)[i]);
+                assertArrayEquals(Serializer.writeCiphertext(cts.get(j), P), Serializer.writeCiphertext(back, P));
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> off.ciphertext(5));
+            assertThrows(IndexOutOfBoundsException.class, () -> off.isSeeded(-1));
+        }
+    }
+
+    /** The column data is in the JVM's direct buffer pool, not the heap: the pool grows by exactly offHeapBytes. */
+    @Test
+    void wordsLiveInTheDirectBufferPool() {
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getMemoryUsed();
+        OffHeapCiphertexts z = OffHeapCiphertexts.zeros(P, 64, 1, 0x1p20);
+        assertEquals(64L * 2 * 2 * 1024 * 8, z.offHeapBytes());
+        assertTrue(direct.getMemoryUsed() - before >= z.offHeapBytes(), "direct pool grew by " + (direct.getMemoryUsed() - before));
+        Ciphertext c = z.ciphertext(63);
+        assertFalse(c.isSeeded());
+        for (long[] limb : c.component(1)) for (long w : limb) assertEquals(0, w);
+        assertNotNull(z.toString());
+    }
+
+    /** plus = Evaluator.add for each ciphertext, word for word; the operand is unchanged and the result not seeded. */
+    @Test
+    void plusEqualsTheEvaluatorsAdd() {
+        Evaluator ev = new Evaluator(P);
+        List<Ciphertext> a = fresh(4, 1, 0x1p20, 1), b = fresh(4, 1, 0x1p20, 2);
+        OffHeapCiphertexts off = OffHeapCiphertexts.of(a);
+        OffHeapCiphertexts sum = off.plus(P, b);
+        for (int j = 0; j < 4; j++) {
+            Ciphertext want = ev.add(a.get(j), b.get(j));
+            for (int c = 0; c < 2; c++) for (int i = 0; i < 2; i++) {
+                assertArrayEquals(want.component(c)[i], sum.ciphertext(j).component(c)[i]);
+                assertArrayEquals(a.get(j).component(c)[i], off.ciphertext(j).component(c)[i]);
+            }
+            assertFalse(sum.isSeeded(j));
+            assertTrue(off.isSeeded(j));
+        }
+        assertThrows(CkksException.class, () -> off.plus(P, b.subList(0, 3)));
+        assertThrows(CkksException.class, () -> off.plus(P, fresh(4, 0, 0x1p20, 3)));
+        assertThrows(CkksException.class, () -> off.plus(P, fresh(4, 1, 0x1p21, 3)));
+        List<Ciphertext> three = new ArrayList<>(b);
+        three.set(1, ev.multiply(b.get(1), b.get(1)));
+        assertThrows(CkksException.class, () -> off.plus(P, three));
+    }
+
+    @Test
+    void invalidListsAreClearErrors() {
+        List<Ciphertext> l1 = fresh(2, 1, 0x1p20, 4);
+        Ciphertext l0 = fresh(1, 0, 0x1p20, 5).get(0), s21 = fresh(1, 1, 0x1p21, 6).get(0);
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(List.of()));
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(l1.get(0), l0));                               // levels
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(l1.get(0), s21));                              // scales
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(new Evaluator(P).multiply(l1.get(0), l1.get(1)))); // 3 components
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.zeros(P, 0, 0, 0x1p20));
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.zeros(P, 1, 3, 0x1p20));
+        assertThrows(CkksException.class, () -> OffHeapCiphertexts.zeros(P, 1 << 20, 2, 0x1p20)); // 48 GiB: more than one buffer
+    }
+
+    /**
+     * Copy-on-write does not grow direct memory without bound: a JVM limited to 64 MiB of direct memory replaces a
+     * 16 MiB list 64 times (1 GiB allocated in all); it succeeds because an allocation over the limit runs a GC and
+     * waits for the old buffers' cleaners. Fails (OutOfMemoryError, exit 1) if old buffers were kept reachable.
+     */
+    @Test
+    void replacedListsAreFreedWithinTheDirectMemoryLimit() throws Exception {
+        Process p = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(),
+                "-Xmx256m", "-XX:MaxDirectMemorySize=64m", "-cp", System.getProperty("java.class.path"), Churn.class.getName(), "64")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("replaced 64, word 64"), out);
+    }
+
+    /** The child of {@link #replacedListsAreFreedWithinTheDirectMemoryLimit}: replaces one 16 MiB gallery-sized list. */
+    public static final class Churn {
+        public static void main(String[] args) {
+            CkksParameters p = CkksParameters.of(8192, Primes.forBitSizes(8192, new int[]{58, 50}), false, 0x1p28, true);
+            OffHeapCiphertexts cur = OffHeapCiphertexts.zeros(p, 128, 0, 0x1p40);
+            List<Ciphertext> one = new ArrayList<>();
+            long[][][] ones = new long[2][1][8192];
+            java.util.Arrays.fill(ones[0][0], 1);
+            for (int j = 0; j < 128; j++) one.add(Ciphertext.fromComponents(ones, 0x1p40));
+            int n = Integer.parseInt(args[0]);
+            for (int i = 0; i < n; i++) cur = cur.plus(p, one);
+            System.out.println("replaced " + n + ", word " + cur.ciphertext(5).component(0)[0][7]);
+        }
+    }
+}
