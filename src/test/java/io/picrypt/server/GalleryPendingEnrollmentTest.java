@@ -143,14 +143,18 @@ class GalleryPendingEnrollmentTest {
         List<float[]> bulk = List.of(SyntheticEmbeddings.unit(rnd), SyntheticEmbeddings.unit(rnd));
         Path dir = tmp.resolve("b");
         setUp(dir, bulk).close();
-        long pages;
+        long pages, pageSize;
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.FILE_NAME));
-             var r = c.createStatement().executeQuery("PRAGMA page_count")) {
+             var r = c.createStatement().executeQuery("PRAGMA page_count");
+             var z = c.createStatement().executeQuery("PRAGMA page_size")) {
             pages = r.getLong(1);
+            pageSize = z.getLong(1);
         }
-        // room for a few pending rows (~220 KB each) but not for the block's rewrite (~7 MB more)
+        // room for a few pending rows (~220 KB each: 1.6 MB in all) but not for the block's rewrite (~7 MB more);
+        // counted in bytes, as new databases use 64 KiB pages
         AtomicBoolean limited = new AtomicBoolean(true);
-        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + (pages + 400)) : List.of());
+        long room = pages + 1_600_000 / pageSize;
+        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + room) : List.of());
         LocalGalleryService s = service(tight);
         float[] a = SyntheticEmbeddings.unit(rnd), b = SyntheticEmbeddings.unit(rnd);
         s.enroll(KS, "a", owner.encryptEnrollment(a));
