@@ -3,11 +3,9 @@ package io.picrypt.match;
 import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
-import io.picrypt.ckks.Encoder;
 import io.picrypt.ckks.Evaluator;
 import io.picrypt.ckks.FrameReader;
 import io.picrypt.ckks.FrameWriter;
-import io.picrypt.ckks.Plaintext;
 import io.picrypt.ckks.RelinKey;
 import io.picrypt.ckks.GaloisKeys;
 import io.picrypt.ckks.ObliviousExpansion;
@@ -49,7 +47,6 @@ public final class GalleryEvaluator {
 
     private final CkksParameters params = GalleryParameters.get();
     private final Evaluator ev = new Evaluator(params);
-    private final Encoder encoder = new Encoder(params);
     private final ObliviousExpansion expansion = new ObliviousExpansion(params);
     private final GaloisKeys keys;
     private final RelinKey relinKey;

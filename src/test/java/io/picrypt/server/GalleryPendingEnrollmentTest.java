@@ -144,17 +144,14 @@ class GalleryPendingEnrollmentTest {
         Path dir = tmp.resolve("b");
         setUp(dir, bulk).close();
         long pages, pageSize;
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.FILE_NAME));
-             var r = c.createStatement().executeQuery("PRAGMA page_count");
-             var z = c.createStatement().executeQuery("PRAGMA page_size")) {
-            pages = r.getLong(1);
-            pageSize = z.getLong(1);
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.FILE_NAME))) {
+            try (var r = c.createStatement().executeQuery("PRAGMA page_count")) { pages = r.getLong(1); }
+            try (var r = c.createStatement().executeQuery("PRAGMA page_size")) { pageSize = r.getLong(1); }
         }
-        // room for a few pending rows (~220 KB each: 1.6 MB in all) but not for the block's rewrite (~7 MB more);
-        // counted in bytes, as new databases use 64 KiB pages
+        // room for a few pending rows (~220 KB each) but not for the block's rewrite (~7 MB more): 2 MB
+        long limit = pages + (2L << 20) / pageSize;
         AtomicBoolean limited = new AtomicBoolean(true);
-        long room = pages + 1_600_000 / pageSize;
-        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + room) : List.of());
+        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + limit) : List.of());
         LocalGalleryService s = service(tight);
         float[] a = SyntheticEmbeddings.unit(rnd), b = SyntheticEmbeddings.unit(rnd);
         s.enroll(KS, "a", owner.encryptEnrollment(a));
