@@ -49,6 +49,9 @@ class GalleryImportTest {
         @Override public int addGalleryBlock(String k, byte[] data, List<String> names) { return s.addGalleryBlock(k, data, names); }
         @Override public void putGalleryName(String k, int b, byte[] data, String name, int slot) { s.putGalleryName(k, b, data, name, slot); }
         @Override public void removeFromGallery(String k, int b, byte[] data, String name) { s.removeFromGallery(k, b, data, name); }
+        @Override public void putGalleryEnrollment(String k, int b, byte[] data, String name, int slot, byte[] e) { s.putGalleryEnrollment(k, b, data, name, slot, e); }
+        @Override public List<PendingEnrollment> pendingEnrollments(String k) { return s.pendingEnrollments(k); }
+        @Override public void foldGalleryBlock(String k, int b, byte[] data, List<Integer> slots) { s.foldGalleryBlock(k, b, data, slots); }
         @Override public List<GalleryBlock> galleryBlocks(String k) { blockReads.incrementAndGet(); return s.galleryBlocks(k); }
         @Override public Optional<byte[]> galleryBlock(String k, int b) { blockReads.incrementAndGet(); return s.galleryBlock(k, b); }
         @Override public void replaceGallery(String k, List<byte[]> blocks, List<List<String>> names) { s.replaceGallery(k, blocks, names); }
