@@ -143,14 +143,18 @@ class GalleryPendingEnrollmentTest {
         List<float[]> bulk = List.of(SyntheticEmbeddings.unit(rnd), SyntheticEmbeddings.unit(rnd));
         Path dir = tmp.resolve("b");
         setUp(dir, bulk).close();
-        long pages;
+        long pages, pageSize;
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.FILE_NAME));
-             var r = c.createStatement().executeQuery("PRAGMA page_count")) {
+             var r = c.createStatement().executeQuery("PRAGMA page_count");
+             var z = c.createStatement().executeQuery("PRAGMA page_size")) {
             pages = r.getLong(1);
+            pageSize = z.getLong(1);
         }
-        // room for a few pending rows (~220 KB each) but not for the block's rewrite (~7 MB more)
+        // room for a few pending rows (~220 KB each) but not for the block's rewrite (~7 MB more): 1.6 MB, in pages of
+        // whatever size the store chose (new databases get 64 KiB pages)
+        long room = (1600L << 10) / pageSize;
         AtomicBoolean limited = new AtomicBoolean(true);
-        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + (pages + 400)) : List.of());
+        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + (pages + room)) : List.of());
         LocalGalleryService s = service(tight);
         float[] a = SyntheticEmbeddings.unit(rnd), b = SyntheticEmbeddings.unit(rnd);
         s.enroll(KS, "a", owner.encryptEnrollment(a));
