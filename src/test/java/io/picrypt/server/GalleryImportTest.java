@@ -49,7 +49,7 @@ class GalleryImportTest {
         @Override public int addGalleryBlock(String k, byte[] data, List<String> names) { return s.addGalleryBlock(k, data, names); }
         @Override public void putGalleryName(String k, int b, byte[] data, String name, int slot) { s.putGalleryName(k, b, data, name, slot); }
         @Override public void removeFromGallery(String k, int b, byte[] data, String name) { s.removeFromGallery(k, b, data, name); }
-        @Override public void putGalleryEnrollment(String k, int b, byte[] data, String name, int slot, byte[] e) { s.putGalleryEnrollment(k, b, data, name, slot, e); }
+        @Override public void putGalleryEnrollment(String k, int b, byte[] newBlock, String name, int slot, byte[] enrollment) { s.putGalleryEnrollment(k, b, newBlock, name, slot, enrollment); }
         @Override public List<PendingEnrollment> pendingEnrollments(String k) { return s.pendingEnrollments(k); }
         @Override public void foldGalleryBlock(String k, int b, byte[] data, List<Integer> slots) { s.foldGalleryBlock(k, b, data, slots); }
         @Override public List<GalleryBlock> galleryBlocks(String k) { blockReads.incrementAndGet(); return s.galleryBlocks(k); }

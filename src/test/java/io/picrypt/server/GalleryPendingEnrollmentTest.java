@@ -150,11 +150,11 @@ class GalleryPendingEnrollmentTest {
             pages = r.getLong(1);
             pageSize = z.getLong(1);
         }
-        // room for a few pending rows (~220 KB each) but not for the block's rewrite (~7 MB more): 1.6 MB, in pages of
-        // whatever size the store chose (new databases get 64 KiB pages)
-        long room = (1600L << 10) / pageSize;
+        // room for a few pending rows (~220 KB each: 1.6 MB in all) but not for the block's rewrite (~7 MB more);
+        // counted in bytes, as new databases use 64 KiB pages
         AtomicBoolean limited = new AtomicBoolean(true);
-        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + (pages + room)) : List.of());
+        long room = pages + 1_600_000 / pageSize;
+        SqliteStore tight = SqliteStore.open(dir, () -> limited.get() ? List.of("PRAGMA max_page_count = " + room) : List.of());
         LocalGalleryService s = service(tight);
         float[] a = SyntheticEmbeddings.unit(rnd), b = SyntheticEmbeddings.unit(rnd);
         s.enroll(KS, "a", owner.encryptEnrollment(a));
