@@ -112,31 +112,6 @@ public final class OffHeapCiphertexts {
     }
 
     /**
-     * A new list whose ciphertext j is this one's plus {@code addends.get(j)} (as {@link Evaluator#add}: limb-wise mod
-     * q_i, this list's scale, no seed); this list is unchanged.
-     *
-     * @throws CkksException if the counts differ, or an addend is not 2-component at this level and degree, or its scale
-     *     differs by more than 1e-9 relative
-     */
-    public OffHeapCiphertexts plus(CkksParameters params, List<Ciphertext> addends) {
-        if (addends.size() != count) throw new CkksException("need " + count + " addends, got " + addends.size());
-        for (Ciphertext a : addends) {
-            if (a.size() != 2 || a.level() != level() || a.comps[0][0].length != n) throw new CkksException("addends must be 2-component ciphertexts at level " + level() + ", got " + a);
-            if (Math.abs(a.scale - scale) > 1e-9 * Math.max(a.scale, scale)) throw new CkksException("addend scale differs: " + a);
-        }
-        OffHeapCiphertexts out = new OffHeapCiphertexts(count, limbs, n, scale, new byte[count][]);
-        long[][] sum = new long[limbs][n];
-        for (int j = 0; j < count; j++) {
-            for (int c = 0; c < 2; c++) {
-                for (int i = 0; i < limbs; i++) read(j, c, i, sum[i]);
-                Polys.addInto(params.ring(), sum, addends.get(j).comps[c], limbs);
-                for (int i = 0; i < limbs; i++) out.write(j, c, i, sum[i]);
-            }
-        }
-        return out;
-    }
-
-    /**
      * Copies tile {@code tile} (coefficients [tile * TILE, (tile + 1) * TILE)) of limb i of ciphertexts j..j+k-1 into
      * dst[0, 2 k TILE): c0 of j, c1 of j, c0 of j+1, ... (one contiguous run; the products' operands).
      */
