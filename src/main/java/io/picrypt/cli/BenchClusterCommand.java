@@ -150,7 +150,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 names.add(String.format(Locale.ROOT, "id%07d", i));
                 people.add(SyntheticEmbeddings.unit(rnd));
             }
-            String loadBeforeImport = loadAverage();
+            String loadBeforeImport = Stats.loadAverage();
             long t0 = System.nanoTime();
             long importBytes = importer.importGallery(names, people, done -> {
                 if (!output.json && done % (GalleryParameters.BLOCK_CAPACITY * 10) == 0) System.err.printf(Locale.ROOT, "  imported %,d%n", done);
@@ -163,7 +163,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, null, FaceModels.DEFAULT_THRESHOLD));
             List<Double> warm = new ArrayList<>();
             for (MatchSession s : sessions) warm.add(timed(s, people, rnd, identities).clientMs);
-            String loadBeforeRuns = loadAverage();
+            String loadBeforeRuns = Stats.loadAverage();
             List<Run> timed = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
                 int m = r % members;
@@ -174,7 +174,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
                 say(String.format(Locale.ROOT, "identify %d on member %d: %.0f ms (server %.0f ms), %s", r, m, run.clientMs, run.serverMs,
                         run.correct ? "top match correct" : "TOP MATCH WRONG"));
             }
-            String loadAfterRuns = loadAverage();
+            String loadAfterRuns = Stats.loadAverage();
             JsonNode finalStats = clusterStats(urls.get(0), ks, true);
 
             ObjectNode o = JSON.createObjectNode();
@@ -323,15 +323,6 @@ public final class BenchClusterCommand implements Callable<Integer> {
         }
     }
 
-    /** The 1, 5 and 15 minute load averages from /proc/loadavg (Linux), or "n/a". */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "n/a";
-        }
-    }
 
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -12,10 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -78,7 +75,7 @@ public final class BenchEnrollCommand implements Callable<Integer> {
         ArrayNode each = new ObjectMapper().createArrayNode();
         for (int e = 0; e < enrollments; e++) {
             enrolled[e] = SyntheticEmbeddings.unit(rnd);
-            String load = loadAverage();
+            String load = Stats.loadAverage();
             MatchSession.Enrollment r = session.enrollIntoGallery(name(e), enrolled[e]);
             serverMs[e] = r.trace().computeMs();
             roundTripMs[e] = r.trace().serverMs();
@@ -105,7 +102,7 @@ public final class BenchEnrollCommand implements Callable<Integer> {
                 .put("min", Stats.round(Stats.min(serverMs), 1)).put("max", Stats.round(java.util.Arrays.stream(serverMs).max().orElse(0), 1));
         o.set("each", each);
         o.put("decisions_equal_plaintext", allMatch);
-        o.put("load_average_at_end", loadAverage());
+        o.put("load_average_at_end", Stats.loadAverage());
         if (output.json) {
             System.out.println(o.toPrettyString());
         } else {
@@ -119,13 +116,4 @@ public final class BenchEnrollCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "single-%03d", e);
     }
 
-    /** The 1, 5 and 15 minute load averages from /proc/loadavg (Linux), or "n/a". */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "n/a";
-        }
-    }
 }

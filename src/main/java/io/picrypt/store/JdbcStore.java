@@ -345,17 +345,22 @@ public abstract class JdbcStore implements EnrollmentStore {
         });
     }
 
+    /** CONFLICT when the keyset's gallery already holds {@code name} or the slot (inside the caller's transaction). */
+    private void refuseTakenNameOrSlot(String keysetId, String name, int block, int slot) throws java.sql.SQLException {
+        Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))",
+                r -> r.getString(1), keysetId, name, block, slot);
+        if (taken.isPresent()) {
+            throw new StoreException(StoreException.Kind.CONFLICT, taken.get().equals(name)
+                    ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
+        }
+    }
+
     @Override
     public void putGalleryName(String keysetId, int block, byte[] data, String name, int slot) {
         tx(() -> {
             // the slot and the name must be free in the store, not only in the writer's copy of the block (a cluster
             // member that took the block over from a backup may lack a write the failed owner committed)
-            Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))",
-                    r -> r.getString(1), keysetId, name, block, slot);
-            if (taken.isPresent()) {
-                throw new StoreException(StoreException.Kind.CONFLICT, taken.get().equals(name)
-                        ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
-            }
+            refuseTakenNameOrSlot(keysetId, name, block, slot);
             insertBlock(keysetId, block, data, " ON CONFLICT (keyset_id, block) DO UPDATE SET data = EXCLUDED.data, digest = EXCLUDED.digest");
             update("DELETE FROM gallery_pending WHERE keyset_id = ? AND block = ?", keysetId, block); // data holds them
             update("INSERT INTO gallery_names (keyset_id, name, block, slot) VALUES (?,?,?,?)", keysetId, name, block, slot);
@@ -366,12 +371,7 @@ public abstract class JdbcStore implements EnrollmentStore {
     @Override
     public void putGalleryEnrollment(String keysetId, int block, byte[] newBlock, String name, int slot, byte[] enrollment) {
         tx(() -> {
-            Optional<String> taken = first("SELECT name FROM gallery_names WHERE keyset_id = ? AND (name = ? OR (block = ? AND slot = ?))",
-                    r -> r.getString(1), keysetId, name, block, slot);
-            if (taken.isPresent()) {
-                throw new StoreException(StoreException.Kind.CONFLICT, taken.get().equals(name)
-                        ? "'" + name + "' is already stored in the gallery" : "gallery block " + block + " slot " + slot + " is already taken in the store");
-            }
+            refuseTakenNameOrSlot(keysetId, name, block, slot);
             if (newBlock != null) {
                 insertBlock(keysetId, block, newBlock, "");
             } else if (number("SELECT COUNT(*) FROM gallery_blocks WHERE keyset_id = ? AND block = ?", keysetId, block) != 1) {

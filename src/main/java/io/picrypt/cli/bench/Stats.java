@@ -63,4 +63,14 @@ public final class Stats {
     private static double[] toArray(Collection<? extends Number> samples) {
         return samples.stream().mapToDouble(Number::doubleValue).toArray();
     }
+
+    /** The 1, 5 and 15 minute load averages from /proc/loadavg (Linux), or "n/a". */
+    public static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
 }
