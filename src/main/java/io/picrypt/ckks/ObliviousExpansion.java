@@ -55,19 +55,51 @@ public final class ObliviousExpansion {
 
     /** Expands {@code ct} (2 components) into {@code outputs} ciphertexts; output j encrypts the constant outputs * m_j. */
     public List<Ciphertext> expand(Ciphertext ct, int outputs, GaloisKeys keys) {
+        return expand(ct, outputs, keys, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #expand(Ciphertext, int, GaloisKeys)} that rescales every ciphertext once, after {@code rescaleAfter}
+     * levels (0 = before the first), and runs the remaining levels one prime lower. Why: a key switch costs ~12 NTTs
+     * at two data primes and ~6 at one, and the levels near the end hold most of the key switches (level l has 2^l), while
+     * the rescale is what divides the input's own noise (multiplied by {@code outputs} along with the message) by the
+     * dropped prime. Rescaling after k of log2(outputs) levels leaves the rescale's rounding (~21 per coefficient at
+     * N = 8192, ternary key) and the later key switches' errors multiplied by 2^(log2(outputs) - k) instead of ~21:
+     * measured for the gallery (128 outputs, k = 5) in docs/PROTOCOL.md "Noise and precision".
+     * Outputs are at {@code ct.level() - 1} and scale ct.scale * outputs / q_level; with rescaleAfter >= log2(outputs)
+     * this is the plain expansion (no rescale).
+     *
+     * @throws CkksException as the plain expansion, or if a rescale is asked for at level 0
+     */
+    public List<Ciphertext> expand(Ciphertext ct, int outputs, GaloisKeys keys, int rescaleAfter) {
         checkOutputs(n, outputs);
         if (ct.size() != 2) throw new CkksException("expansion needs a 2-component ciphertext");
         if (!keys.params().equals(params)) throw new CkksException("Galois keys belong to other parameters");
+        if (rescaleAfter < 0) throw new CkksException("rescaleAfter must be >= 0");
+        int levels = Integer.numberOfTrailingZeros(outputs);
+        if (rescaleAfter <= levels && ct.level() < 1) throw new CkksException("cannot rescale a level-0 ciphertext");
         for (int g : galoisElements(n, outputs)) keys.get(g); // fail before any work if a key is missing
         Ciphertext[] cur = {ct};
-        for (int l = 0; (1 << l) < outputs; l++) {
+        boolean owned0 = false; // whether cur's ciphertexts belong to the expansion (not the caller's)
+        for (int l = 0; (1 << l) < outputs || l == rescaleAfter; l++) {
+            if (l == rescaleAfter) {
+                final Ciphertext[] in = cur;
+                final boolean inOwned = owned0;
+                Parallel.forEach(in.length, k -> {
+                    if (inOwned) evaluator.rescaleInPlace(in[k]);
+                    else in[k] = evaluator.rescale(in[k]);
+                });
+                owned0 = true;
+                if ((1 << l) >= outputs) break;
+            }
             final Ciphertext[] in = cur;
             final int half = in.length;
             final Ciphertext[] next = new Ciphertext[2 * half];
             int g = (n >> l) + 1;
-            long[][][] monoTables = monomial(-(1 << l), ct.level());
+            int level = in[0].level();
+            long[][][] monoTables = monomial(-(1 << l), level);
             long[][] mono = monoTables[0], monoShoup = monoTables[1];
-            final boolean owned = l > 0; // level 0 reads the caller's ciphertext, which must not change
+            final boolean owned = owned0; // the first level may read the caller's ciphertext, which must not change
             Parallel.forEach(half, k -> {
                 Ciphertext c = in[k];
                 Ciphertext s = substitute(c, g, keys); // a fresh ciphertext: it becomes the "minus" output in place
@@ -94,6 +126,7 @@ public final class ObliviousExpansion {
                 next[k + half] = s;
             });
             cur = next;
+            owned0 = true;
         }
         return Arrays.asList(cur);
     }

@@ -201,10 +201,13 @@ public final class GalleryEvaluator {
         return ct;
     }
 
-    /** Expands a wire ciphertext into COLUMNS ciphertexts and rescales each to q0 (dropping the expansion noise). */
-    private List<Ciphertext> expandAndRescale(Ciphertext ct) {
-        List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
-        return IntStream.range(0, x.size()).parallel().mapToObj(j -> ev.rescale(x.get(j))).toList();
+    /**
+     * Expands a wire ciphertext (at q0 q1) into COLUMNS ciphertexts at q0: rescaled by q1 after
+     * {@link GalleryParameters#EXPANSION_RESCALE_AFTER} of the 7 levels, which drops the input's noise (multiplied by
+     * 128 with the message) and runs the last levels' 96 key switches at one prime ({@link ObliviousExpansion#expand(Ciphertext, int, GaloisKeys, int)}).
+     */
+    private List<Ciphertext> expandToQ0(Ciphertext ct) {
+        return expansion.expand(ct, GalleryParameters.COLUMNS, keys, GalleryParameters.EXPANSION_RESCALE_AFTER);
     }
 
     // ------------------------------------------------------------------ enrollment and deletion
@@ -315,7 +318,7 @@ public final class GalleryEvaluator {
     /** Validates and expands a probe into COLUMNS ciphertexts sum_d p_(PACK e + d) X^(-d COLUMNS) at 2^40. */
     public List<Ciphertext> expandProbe(byte[] probe) {
         Ciphertext ct = validate(probe, GalleryParameters.LEVEL, GalleryParameters.PROBE_WIRE_SCALE, "probe");
-        return expandAndRescale(ct);
+        return expandToQ0(ct);
     }
 
     /** One compact result per block, in order (see {@link GalleryResult}). */

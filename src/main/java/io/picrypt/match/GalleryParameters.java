@@ -29,6 +29,14 @@ public final class GalleryParameters {
     public static final int COLUMNS = DIMENSION / PACK;
     /** Identities per block. */
     public static final int BLOCK_CAPACITY = N / PACK;
+    /**
+     * Levels of the 7-level expansion run at both data primes before every ciphertext is rescaled by q1; the last
+     * 7 - 5 = 2 levels (96 of the 127 key switches) run at q0 alone, at ~6 NTTs per key switch instead of ~12, and no
+     * rescale of the 128 outputs follows. The price: the rescale's rounding (~21 per coefficient) and the later key
+     * switches' errors are doubled by each later level. Measured (docs/PROTOCOL.md "Noise and precision"): expansion CPU
+     * 200-250 ms instead of 380-420 (sequential), output noise rms 67 instead of 21 at 2^27 (3.1x).
+     */
+    public static final int EXPANSION_RESCALE_AFTER = 5;
     /** Columns whose products are summed in 128 bits before a reduction. */
     public static final int LAZY_CHUNK = 16;
 
