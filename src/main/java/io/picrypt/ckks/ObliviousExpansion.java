@@ -136,27 +136,93 @@ public final class ObliviousExpansion {
      * intermediate ciphertexts): the gallery's enrollment update. Word for word what
      * {@code evaluator.add(base_j, evaluator.multiplyPlain(evaluator.rescale(expanded_j), X^shift encoded at scale 1))}
      * gives: the rescale's multiplication by q_l^-1 and the NTT-domain product with X^shift are one multiplication by
-     * their product mod q (exact modular arithmetic), then the addition. Columns run in parallel.
+     * their product mod q (exact modular arithmetic), then the addition. Columns run in parallel. The heap form of
+     * {@link #addShiftedRescaled(OffHeapCiphertexts, List, int)} (same kernel), for callers whose base is on the heap.
      *
      * @param base     ciphertexts at level l-1, 2 components (not modified)
      * @param expanded as many ciphertexts at level l >= 1, 2 components, whose scale / q_l equals the base's
      * @param shift    exponent of the monomial, 0..N-1
      * @return new ciphertexts at level l-1 with the base's scales
+     * @throws CkksException if counts, levels, component counts or scales do not match, or shift is outside [0, N)
      */
     public Ciphertext[] addShiftedRescaled(Ciphertext[] base, List<Ciphertext> expanded, int shift) {
         if (base.length != expanded.size()) throw new CkksException("base and expanded ciphertexts differ in number");
         if (shift < 0 || shift >= n) throw new CkksException("shift outside [0, N)");
         if (base.length == 0) return base;
+        int l = expandedLevel(expanded);
+        for (int j = 0; j < base.length; j++) checkPair(base[j].size(), base[j].level(), base[j].scale, expanded.get(j), l, j);
+        ShiftTables w = shiftTables(l, shift);
+        Ciphertext[] out = new Ciphertext[base.length];
+        Parallel.forEach(base.length, j -> {
+            Ciphertext b = base[j];
+            long[][][] comps = new long[2][l][];
+            long[] last = new long[n], t = new long[n];
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < l; i++) {
+                    comps[c][i] = new long[n];
+                    updateLimb(expanded.get(j), c, i, w, i == 0, last, t, b.comps[c][i], comps[c][i]);
+                }
+            }
+            out[j] = new Ciphertext(comps, b.scale);
+        });
+        return out;
+    }
+
+    /**
+     * {@link #addShiftedRescaled(Ciphertext[], List, int)} on off-heap columns, word for word the same result: reads
+     * the base's words and writes a new off-heap list in one pass (limb by limb through a few N-word scratch arrays per
+     * worker; no heap copy of the base, no per-column arrays). The base is not modified, so a reader holding it keeps
+     * seeing its words (copy on write: publish the returned list to replace it).
+     *
+     * @param base     count ciphertexts at level l-1 (2 components, one scale), not modified
+     * @param expanded count ciphertexts at level l >= 1, 2 components, whose scale / q_l equals the base's scale
+     * @param shift    exponent of the monomial, 0..N-1
+     * @return a new off-heap list at the base's level and scale; none of its ciphertexts is seeded (c1 changed)
+     * @throws CkksException if counts, levels, ring degrees or scales do not match, or shift is outside [0, N)
+     */
+    public OffHeapCiphertexts addShiftedRescaled(OffHeapCiphertexts base, List<Ciphertext> expanded, int shift) {
+        if (base.count() != expanded.size()) throw new CkksException("base and expanded ciphertexts differ in number");
+        if (base.ringDegree() != n) throw new CkksException("base ring degree " + base.ringDegree() + " is not " + n);
+        if (shift < 0 || shift >= n) throw new CkksException("shift outside [0, N)");
+        int l = expandedLevel(expanded);
+        for (int j = 0; j < base.count(); j++) checkPair(2, base.level(), base.scale(), expanded.get(j), l, j);
+        ShiftTables w = shiftTables(l, shift);
+        OffHeapCiphertexts out = base.unseededBlank();
+        int count = base.count(), chunks = Math.min(count, 4 * Runtime.getRuntime().availableProcessors());
+        Parallel.forEach(chunks, ch -> {
+            long[] last = new long[n], t = new long[n], limb = new long[n]; // scratch of this chunk of columns
+            for (int j = (int) ((long) ch * count / chunks), end = (int) ((long) (ch + 1) * count / chunks); j < end; j++) {
+                Ciphertext x = expanded.get(j);
+                for (int c = 0; c < 2; c++) {
+                    for (int i = 0; i < l; i++) {
+                        base.readLimb(j, c, i, limb);
+                        updateLimb(x, c, i, w, i == 0, last, t, limb, limb); // in place in the scratch
+                        out.writeLimb(j, c, i, limb);
+                    }
+                }
+            }
+        });
+        return out; // written only here, before any reader can see it
+    }
+
+    private static int expandedLevel(List<Ciphertext> expanded) {
+        if (expanded.isEmpty()) throw new CkksException("no expanded ciphertexts");
         int l = expanded.get(0).level();
         if (l < 1) throw new CkksException("cannot rescale a level-0 ciphertext");
-        for (int j = 0; j < base.length; j++) {
-            Ciphertext b = base[j], x = expanded.get(j);
-            if (b.size() != 2 || x.size() != 2 || x.level() != l || b.level() != l - 1) throw new CkksException("shapes do not match at " + j);
-            double scale = x.scale / params.dataPrime(l);
-            if (Math.abs(scale / b.scale - 1) > 1e-9) throw new CkksException("scales do not match at " + j);
-        }
-        // w_i = q_l^-1 * NTT(X^shift) mod q_i per remaining limb i
-        long ql = ring.modulus(l).value(), half = ql >>> 1;
+        return l;
+    }
+
+    private void checkPair(int baseSize, int baseLevel, double baseScale, Ciphertext x, int l, int j) {
+        if (baseSize != 2 || x.size() != 2 || x.level() != l || baseLevel != l - 1) throw new CkksException("shapes do not match at " + j);
+        double scale = x.scale / params.dataPrime(l);
+        if (Math.abs(scale / baseScale - 1) > 1e-9) throw new CkksException("scales do not match at " + j);
+    }
+
+    /** Per remaining limb i: w[i] = q_l^-1 * NTT(X^shift) mod q_i, and -q_l mod q_i (the centred lift's correction). */
+    private record ShiftTables(int l, long[][] w, long[] negQl) {}
+
+    private ShiftTables shiftTables(int l, int shift) {
+        long ql = ring.modulus(l).value();
         long[][] w = new long[l][n];
         long[] negQl = new long[l];
         for (int i = 0; i < l; i++) {
@@ -168,37 +234,37 @@ public final class ObliviousExpansion {
             for (int k = 0; k < n; k++) mono[k] = m.mul(mono[k], inv);
             negQl[i] = m.value() - m.reduce(ql);
         }
-        Ciphertext[] out = new Ciphertext[base.length];
-        Parallel.forEach(base.length, j -> {
-            Ciphertext b = base[j], x = expanded.get(j);
-            long[][][] comps = new long[2][l][];
-            long[] last = new long[n], t = new long[n];
-            for (int c = 0; c < 2; c++) {
-                System.arraycopy(x.comps[c][l], 0, last, 0, n);
-                ring.ntt(l).inverse(last);
-                for (int i = 0; i < l; i++) {
-                    Modulus m = ring.modulus(i);
-                    long q = m.value(), nq = negQl[i];
-                    for (int k = 0; k < n; k++) { // the centred value of the last limb, lifted to q_i (as RingContext.divideRoundByLast)
-                        long v = last[k];
-                        long r = v < q ? v : m.reduce(v);
-                        r += nq & ((half - v) >> 63);
-                        t[k] = r - (q & ((q - 1 - r) >> 63));
-                    }
-                    ring.ntt(i).forward(t);
-                    long[] xi = x.comps[c][i], bi = b.comps[c][i], wi = w[i], o = new long[n];
-                    for (int k = 0; k < n; k++) {
-                        long d = xi[k] - t[k];
-                        d += q & (d >> 63);
-                        long r = bi[k] + m.mul(d, wi[k]);
-                        o[k] = r >= q ? r - q : r;
-                    }
-                    comps[c][i] = o;
-                }
-            }
-            out[j] = new Ciphertext(comps, b.scale);
-        });
-        return out;
+        return new ShiftTables(l, w, negQl);
+    }
+
+    /**
+     * One limb of the fused update: out = base + (x_i - lift(INTT(x_l))) * w_i mod q_i, component c. {@code last} holds
+     * the inverse NTT of x's last limb of component c: computed into it when {@code firstLimb} (callers go limb 0, 1, ..
+     * per component), reused after. {@code out} may be {@code base} (each word is read before it is written).
+     */
+    private void updateLimb(Ciphertext x, int c, int i, ShiftTables tables, boolean firstLimb, long[] last, long[] t, long[] base, long[] out) {
+        int l = tables.l();
+        long half = ring.modulus(l).value() >>> 1;
+        if (firstLimb) {
+            System.arraycopy(x.comps[c][l], 0, last, 0, n);
+            ring.ntt(l).inverse(last);
+        }
+        Modulus m = ring.modulus(i);
+        long q = m.value(), nq = tables.negQl()[i];
+        for (int k = 0; k < n; k++) { // the centred value of the last limb, lifted to q_i (as RingContext.divideRoundByLast)
+            long v = last[k];
+            long r = v < q ? v : m.reduce(v);
+            r += nq & ((half - v) >> 63);
+            t[k] = r - (q & ((q - 1 - r) >> 63));
+        }
+        ring.ntt(i).forward(t);
+        long[] xi = x.comps[c][i], wi = tables.w()[i];
+        for (int k = 0; k < n; k++) {
+            long d = xi[k] - t[k];
+            d += q & (d >> 63);
+            long r = base[k] + m.mul(d, wi[k]);
+            out[k] = r >= q ? r - q : r;
+        }
     }
 
     /** X -> X^g with key switching back to s: the evaluator's own (centred digits, lazy reduction, limb-parallel). */

@@ -139,4 +139,24 @@ public final class OffHeapCiphertexts {
     public String toString() {
         return "OffHeapCiphertexts(count=" + count + ", level=" + level() + ", scale=2^" + String.format("%.2f", Math.log(scale) / Math.log(2)) + ", " + offHeapBytes() + " bytes off-heap)";
     }
+
+    // ---- for the ckks layer's copy-on-write updates (ObliviousExpansion.addShiftedRescaled); kept at the end of the class
+
+    /** A new zeroed, unseeded list of this one's shape (count, level, ring degree, scale), for a writer to fill before sharing it. */
+    OffHeapCiphertexts unseededBlank() {
+        return new OffHeapCiphertexts(count, limbs, n, scale, new byte[count][]);
+    }
+
+    /** Copies coefficients 0..n-1 of limb i of component c of ciphertext j into dst[0, n), tile by tile. */
+    void readLimb(int j, int c, int i, long[] dst) {
+        read(j, c, i, dst);
+    }
+
+    /**
+     * Writes src[0, n) as limb i of component c of ciphertext j, tile by tile. Only for a list no reader has seen yet
+     * (a {@link #unseededBlank()} being filled): published lists are immutable.
+     */
+    void writeLimb(int j, int c, int i, long[] src) {
+        write(j, c, i, src);
+    }
 }

@@ -242,8 +242,8 @@ public final class GalleryEvaluator {
         synchronized (block) {
             Block.State st = block.state;
             checkFree(st, slot);
-            // a new off-heap buffer: readers keep their snapshot
-            OffHeapCiphertexts cols = OffHeapCiphertexts.of(expansion.addShiftedRescaled(onHeap(st.columns), x, GalleryParameters.position(slot)));
+            // read the old off-heap words, write a new buffer (one pass): readers keep their snapshot of the old one
+            OffHeapCiphertexts cols = expansion.addShiftedRescaled(st.columns, x, GalleryParameters.position(slot));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
@@ -278,7 +278,7 @@ public final class GalleryEvaluator {
                 Block scratch = newBlock();
                 for (int r = 0; r < 2; r++) {
                     List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
-                    expansion.addShiftedRescaled(onHeap(scratch.state.columns), x, GalleryParameters.position(r));
+                    expansion.addShiftedRescaled(scratch.state.columns, x, GalleryParameters.position(r));
                 }
                 log.debug("expansion warmed up");
             } catch (RuntimeException e) {
@@ -288,13 +288,6 @@ public final class GalleryEvaluator {
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
-    }
-
-    /** The columns copied onto the heap (the enrollment update reads them as arrays; 16 MiB, once per enrollment). */
-    private static Ciphertext[] onHeap(OffHeapCiphertexts columns) {
-        Ciphertext[] out = new Ciphertext[columns.count()];
-        for (int j = 0; j < out.length; j++) out[j] = columns.ciphertext(j);
-        return out;
     }
 
     private static void checkFree(Block.State st, int slot) {

@@ -140,6 +140,59 @@ class ObliviousExpansionTest {
         assertThrows(CkksException.class, () -> ex.addShiftedRescaled(x.toArray(new Ciphertext[0]), x, 0)); // wrong levels
     }
 
+    /**
+     * The off-heap fused update (the enrollment's path) equals the heap one and the three evaluator steps word for word,
+     * at one and at two remaining limbs, and leaves the base's words as they were (a reader holding it keeps them).
+     */
+    @Test
+    void offHeapFusedUpdateEqualsTheHeapOneWordForWordAndLeavesTheBaseAlone() {
+        CkksParameters twoLimbs = CkksParameters.insecureForTests(1024, new int[]{45, 45, 45, 55}, Math.pow(2, 30));
+        for (CkksParameters params : List.of(P, twoLimbs)) {
+            KeyGenerator kg = new KeyGenerator(params);
+            SecretKey sk = kg.secretKey();
+            int k = 16, l = params.maxLevel();
+            GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(params.n(), k));
+            Random r = new Random(17);
+            double[] m = new double[k];
+            for (int i = 0; i < k; i++) m[i] = r.nextDouble() * 2 - 1;
+            Encryptor enc = new Encryptor(params);
+            Encoder encoder = new Encoder(params);
+            Evaluator ev = new Evaluator(params);
+            double baseScale = Math.pow(2, 30);
+            Ciphertext ct = enc.encryptSymmetric(encoder.encodeCoefficients(m, baseScale * params.dataPrime(l) / k, l), sk);
+            ObliviousExpansion ex = new ObliviousExpansion(params);
+            List<Ciphertext> x = ex.expand(ct, k, keys);
+            Ciphertext[] base = new Ciphertext[k];
+            for (int j = 0; j < k; j++) {
+                double[] b = new double[params.n()];
+                for (int i = 0; i < b.length; i++) b[i] = r.nextDouble() - 0.5;
+                base[j] = enc.encryptSymmetric(encoder.encodeCoefficients(b, baseScale, l - 1), sk); // seeded
+            }
+            OffHeapCiphertexts offBase = OffHeapCiphertexts.of(base);
+            for (int shift : new int[]{0, 1, 129, params.n() / 2 + 3, params.n() - 1}) {
+                OffHeapCiphertexts fused = ex.addShiftedRescaled(offBase, x, shift);
+                Ciphertext[] heap = ex.addShiftedRescaled(base, x, shift);
+                long[] mono = new long[params.n()];
+                mono[shift] = 1;
+                Plaintext p = encoder.encodeIntegers(mono, 1.0, l - 1);
+                assertEquals(k, fused.count());
+                assertEquals(l - 1, fused.level());
+                assertEquals(baseScale, fused.scale());
+                for (int j = 0; j < k; j++) {
+                    Ciphertext reference = ev.add(base[j], ev.multiplyPlain(ev.rescale(x.get(j)), p));
+                    assertTrue(sameWords(heap[j], fused.ciphertext(j)), "levels " + l + " shift " + shift + " output " + j + ": off-heap = heap");
+                    assertTrue(sameWords(reference, fused.ciphertext(j)), "levels " + l + " shift " + shift + " output " + j + ": = the three steps");
+                    assertFalse(fused.isSeeded(j), "c1 changed: no seed");
+                    assertTrue(sameWords(base[j], offBase.ciphertext(j)), "base " + j + " unchanged");
+                    assertTrue(offBase.isSeeded(j));
+                }
+            }
+            assertThrows(CkksException.class, () -> ex.addShiftedRescaled(offBase, x, params.n()));
+            assertThrows(CkksException.class, () -> ex.addShiftedRescaled(offBase, x.subList(0, k - 1), 0));
+            assertThrows(CkksException.class, () -> ex.addShiftedRescaled(OffHeapCiphertexts.of(x), x, 0)); // wrong levels
+        }
+    }
+
     /** The expansion spelled out with the evaluator's own operations (what the optimized loop must equal word for word). */
     @Test
     void expansionEqualsTheEvaluatorSpelledOutWordForWord() {
