@@ -205,6 +205,55 @@ public final class ObliviousExpansion {
         return out; // written only here, before any reader can see it
     }
 
+    /**
+     * base_j + expanded_j * X^shift for every j, on off-heap columns: the gallery's enrollment update when the expansion
+     * already ended at the base's level ({@link #expand(Ciphertext, int, GaloisKeys, int)} with a rescale). The NTT-domain
+     * product with the exact monomial is a multiplication by its fixed NTT values (Shoup), then the addition: word for
+     * word {@code evaluator.add(base_j, evaluator.multiplyPlain(expanded_j, X^shift encoded at scale 1))}. Reads the
+     * base's words and writes a new off-heap list in one pass; the base is not modified (copy on write).
+     *
+     * @param base     count ciphertexts (2 components, one level, one scale), not modified
+     * @param expanded count ciphertexts at the base's level and scale (relative difference <= 1e-9), 2 components
+     * @param shift    exponent of the monomial, 0..N-1
+     * @return a new off-heap list at the base's level and scale; none of its ciphertexts is seeded (c1 changed)
+     * @throws CkksException if counts, levels, ring degrees or scales do not match, or shift is outside [0, N)
+     */
+    public OffHeapCiphertexts addShifted(OffHeapCiphertexts base, List<Ciphertext> expanded, int shift) {
+        if (base.count() != expanded.size()) throw new CkksException("base and expanded ciphertexts differ in number");
+        if (base.ringDegree() != n) throw new CkksException("base ring degree " + base.ringDegree() + " is not " + n);
+        if (shift < 0 || shift >= n) throw new CkksException("shift outside [0, N)");
+        int level = base.level();
+        for (int j = 0; j < expanded.size(); j++) {
+            Ciphertext x = expanded.get(j);
+            if (x.size() != 2 || x.level() != level) throw new CkksException("shapes do not match at " + j);
+            if (Math.abs(x.scale / base.scale() - 1) > 1e-9) throw new CkksException("scales do not match at " + j);
+        }
+        long[][][] tables = monomial(shift, level);
+        long[][] mono = tables[0], monoShoup = tables[1];
+        OffHeapCiphertexts out = base.unseededBlank();
+        int count = base.count(), chunks = Math.min(count, 4 * Runtime.getRuntime().availableProcessors());
+        Parallel.forEach(chunks, ch -> {
+            long[] limb = new long[n]; // scratch of this chunk of columns
+            for (int j = (int) ((long) ch * count / chunks), end = (int) ((long) (ch + 1) * count / chunks); j < end; j++) {
+                Ciphertext x = expanded.get(j);
+                for (int c = 0; c < 2; c++) {
+                    for (int i = 0; i <= level; i++) {
+                        Modulus m = ring.modulus(i);
+                        long q = m.value();
+                        long[] xi = x.comps[c][i], w = mono[i], ws = monoShoup[i];
+                        base.readLimb(j, c, i, limb);
+                        for (int k = 0; k < n; k++) {
+                            long r = limb[k] + m.mulShoup(xi[k], w[k], ws[k]);
+                            limb[k] = r >= q ? r - q : r;
+                        }
+                        out.writeLimb(j, c, i, limb);
+                    }
+                }
+            }
+        });
+        return out; // written only here, before any reader can see it
+    }
+
     private static int expandedLevel(List<Ciphertext> expanded) {
         if (expanded.isEmpty()) throw new CkksException("no expanded ciphertexts");
         int l = expanded.get(0).level();

@@ -212,20 +212,21 @@ public final class GalleryEvaluator {
 
     // ------------------------------------------------------------------ enrollment and deletion
 
-    /** Wall-clock nanoseconds of one enrollment's phases: validation, expansion (127 key switches), and the fused rescale + X^position + add into the 128 columns. */
+    /** Wall-clock nanoseconds of one enrollment's phases: validation, expansion (127 key switches and a rescale), and the fused X^position + add into the 128 columns. */
     public record EnrollTimings(long validateNanos, long expandNanos, long updateNanos) {
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "validation %.1f ms, expansion %.1f ms, rescale+shift+add %.1f ms",
+            return String.format(java.util.Locale.ROOT, "validation %.1f ms, expansion %.1f ms, shift+add %.1f ms",
                     validateNanos / 1e6, expandNanos / 1e6, updateNanos / 1e6);
         }
     }
 
     /**
-     * Expands a {@link GalleryKeyOwner#encryptEnrollment} ciphertext and adds x_j X^position(slot) into every column:
-     * column_j + rescale(expanded_j) * X^position, fused ({@link ObliviousExpansion#addShiftedRescaled}; word for word the
-     * rescale, plaintext product and addition it replaces). Deterministic: enrolling the same bytes into the same block
-     * state gives the same columns (a store replays pending enrollments this way).
+     * Expands a {@link GalleryKeyOwner#encryptEnrollment} ciphertext to q0 (rescaled by q1 after
+     * {@link GalleryParameters#EXPANSION_RESCALE_AFTER} levels, as probes) and adds x_j X^position(slot) into every
+     * column: column_j + expanded_j * X^position, in one pass over the off-heap columns
+     * ({@link ObliviousExpansion#addShifted}). Deterministic: enrolling the same bytes into the same block state gives
+     * the same columns (a store replays pending enrollments this way).
      *
      * @throws CkksException         malformed enrollment (not a 2-component ciphertext at LEVEL and ENROLL_WIRE_SCALE)
      * @throws IllegalStateException the slot is not free
@@ -237,13 +238,13 @@ public final class GalleryEvaluator {
         checkFree(block.state, slot); // fail before the expensive part
         long t1 = System.nanoTime();
         // the expansion (127 key switches) does not depend on the block: do it outside the block's lock
-        List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
+        List<Ciphertext> x = expandToQ0(ct);
         long t2 = System.nanoTime();
         synchronized (block) {
             Block.State st = block.state;
             checkFree(st, slot);
             // read the old off-heap words, write a new buffer (one pass): readers keep their snapshot of the old one
-            OffHeapCiphertexts cols = expansion.addShiftedRescaled(st.columns, x, GalleryParameters.position(slot));
+            OffHeapCiphertexts cols = expansion.addShifted(st.columns, x, GalleryParameters.position(slot));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
             block.state = new Block.State(cols, slots);
@@ -277,8 +278,8 @@ public final class GalleryEvaluator {
                 Ciphertext ct = Ciphertext.fromComponents(comps, GalleryParameters.ENROLL_WIRE_SCALE);
                 Block scratch = newBlock();
                 for (int r = 0; r < 2; r++) {
-                    List<Ciphertext> x = expansion.expand(ct, GalleryParameters.COLUMNS, keys);
-                    expansion.addShiftedRescaled(scratch.state.columns, x, GalleryParameters.position(r));
+                    List<Ciphertext> x = expandToQ0(ct);
+                    expansion.addShifted(scratch.state.columns, x, GalleryParameters.position(r));
                 }
                 log.debug("expansion warmed up");
             } catch (RuntimeException e) {

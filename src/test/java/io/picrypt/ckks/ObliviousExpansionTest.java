@@ -233,4 +233,109 @@ class ObliviousExpansionTest {
             assertEquals(ct.scale() * k, got.get(j).scale());
         }
     }
+
+    /**
+     * The expansion with its rescale inside: past the last level it is the plain expansion, at the last level the plain
+     * expansion followed by a rescale of every output (word for word); earlier, outputs at one prime lower still encrypt
+     * the constants (within the doubled rounding noise), in parallel word for word as sequentially, and the caller's
+     * ciphertext is never changed.
+     */
+    @Test
+    void rescaleInsideTheExpansion() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        int k = 32, levels = 5;
+        GaloisKeys keys = kg.galoisKeys(sk, ObliviousExpansion.galoisElements(P.n(), k));
+        double[] m = new double[k];
+        Random r = new Random(23);
+        for (int i = 0; i < k; i++) m[i] = r.nextDouble() * 2 - 1;
+        long q1 = P.dataPrime(1);
+        Ciphertext ct = new Encryptor(P).encryptSymmetric(new Encoder(P).encodeCoefficients(m, P.defaultScale() * q1 / k, 1), sk);
+        Ciphertext before = Ciphertext.fromComponents(new long[][][]{ct.component(0), ct.component(1)}, ct.scale());
+        ObliviousExpansion ex = new ObliviousExpansion(P);
+        Evaluator ev = new Evaluator(P);
+        List<Ciphertext> plain = ex.expand(ct, k, keys);
+        List<Ciphertext> none = ex.expand(ct, k, keys, levels + 1);
+        List<Ciphertext> atEnd = ex.expand(ct, k, keys, levels);
+        for (int j = 0; j < k; j++) {
+            assertTrue(sameWords(plain.get(j), none.get(j)), "no rescale, output " + j);
+            assertTrue(sameWords(ev.rescale(plain.get(j)), atEnd.get(j)), "rescale after the last level, output " + j);
+        }
+        Decryptor d = new Decryptor(P, sk);
+        for (int after = 0; after < levels; after++) {
+            List<Ciphertext> out = ex.expand(ct, k, keys, after);
+            boolean was = io.picrypt.ring.Parallel.enabled();
+            List<Ciphertext> sequential;
+            try {
+                io.picrypt.ring.Parallel.setEnabled(false);
+                sequential = ex.expand(ct, k, keys, after);
+            } finally {
+                io.picrypt.ring.Parallel.setEnabled(was);
+            }
+            for (int j = 0; j < k; j++) {
+                Ciphertext o = out.get(j);
+                assertEquals(0, o.level(), "rescaled after " + after);
+                assertEquals(P.defaultScale(), o.scale(), 1e-6 * P.defaultScale());
+                assertTrue(sameWords(sequential.get(j), o), "parallel = sequential, rescale after " + after + ", output " + j);
+                double[] c = d.decryptCoefficients(o);
+                assertEquals(m[j], c[0], 1e-5, "constant of output " + j + ", rescale after " + after);
+                for (int i = 1; i < c.length; i++) assertEquals(0, c[i], 1e-5, "output " + j + " coefficient " + i);
+            }
+        }
+        assertTrue(sameWords(before, ct), "the caller's ciphertext is unchanged");
+        Ciphertext low = ev.rescale(ct);
+        assertThrows(CkksException.class, () -> ex.expand(low, k, keys, 2)); // nothing to rescale at level 0
+        assertEquals(k, ex.expand(low, k, keys, levels + 1).size());
+        assertThrows(CkksException.class, () -> ex.expand(ct, k, keys, -1));
+    }
+
+    /** The enrollment's update after a rescaled expansion: word for word the evaluator's multiplyPlain + add, off the heap, base untouched. */
+    @Test
+    void addShiftedEqualsMultiplyPlainAddWordForWordAndLeavesTheBaseAlone() {
+        KeyGenerator kg = new KeyGenerator(P);
+        SecretKey sk = kg.secretKey();
+        Encryptor enc = new Encryptor(P);
+        Encoder encoder = new Encoder(P);
+        Evaluator ev = new Evaluator(P);
+        Random r = new Random(29);
+        int k = 6;
+        double scale = Math.pow(2, 30);
+        Ciphertext[] base = new Ciphertext[k], x = new Ciphertext[k];
+        for (int j = 0; j < k; j++) {
+            double[] b = new double[P.n()], v = new double[P.n()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = r.nextDouble() - 0.5;
+                v[i] = r.nextDouble() - 0.5;
+            }
+            base[j] = enc.encryptSymmetric(encoder.encodeCoefficients(b, scale, 0), sk); // seeded
+            x[j] = ev.rescale(enc.encryptSymmetric(encoder.encodeCoefficients(v, scale * P.dataPrime(1), 1), sk));
+        }
+        OffHeapCiphertexts offBase = OffHeapCiphertexts.of(base);
+        ObliviousExpansion ex = new ObliviousExpansion(P);
+        List<Ciphertext> xs = List.of(x);
+        for (int shift : new int[]{0, 1, 129, P.n() / 2 + 3, P.n() - 1}) {
+            OffHeapCiphertexts got = ex.addShifted(offBase, xs, shift);
+            long[] mono = new long[P.n()];
+            mono[shift] = 1;
+            Plaintext p = encoder.encodeIntegers(mono, 1.0, 0);
+            assertEquals(0, got.level());
+            assertEquals(scale, got.scale());
+            for (int j = 0; j < k; j++) {
+                Ciphertext reference = ev.add(base[j], ev.multiplyPlain(x[j], p));
+                Ciphertext g = got.ciphertext(j);
+                assertTrue(sameWords(reference, g), "shift " + shift + " output " + j);
+                assertFalse(got.isSeeded(j), "c1 changed: no seed");
+                assertTrue(sameWords(base[j], offBase.ciphertext(j)), "base " + j + " unchanged");
+            }
+        }
+        assertThrows(CkksException.class, () -> ex.addShifted(offBase, xs, P.n()));
+        assertThrows(CkksException.class, () -> ex.addShifted(offBase, xs, -1));
+        assertThrows(CkksException.class, () -> ex.addShifted(offBase, xs.subList(0, k - 1), 0));
+        Ciphertext[] wrongLevel = java.util.Arrays.copyOf(x, k);
+        wrongLevel[2] = enc.encryptSymmetric(encoder.encodeConstant(0.5, scale, 1), sk);
+        assertThrows(CkksException.class, () -> ex.addShifted(offBase, List.of(wrongLevel), 0));
+        Ciphertext[] wrongScale = java.util.Arrays.copyOf(x, k);
+        wrongScale[3] = enc.encryptSymmetric(encoder.encodeConstant(0.5, scale * 2, 0), sk);
+        assertThrows(CkksException.class, () -> ex.addShifted(offBase, List.of(wrongScale), 0));
+    }
 }
