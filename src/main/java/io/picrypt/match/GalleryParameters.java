@@ -8,9 +8,10 @@ import java.util.List;
 /**
  * Parameters of 1:N identification (column packing, see docs/PROTOCOL.md, "1:N at scale").
  * N = 8192, data primes q0 (58 bits) and q1 (50 bits), special prime P (60 bits): log2 QP ~ 168 <= 218,
- * 128-bit secure. Probes and enrollments travel and are expanded at both primes, at a scale that
- * includes q1; the server then rescales each expanded ciphertext by q1, which divides the expansion
- * noise (~2^15) by 2^50 and leaves only the rescale rounding (~21 per coefficient). Columns, products
+ * 128-bit secure. Probes and enrollments travel at both primes, at a scale that includes q1; the server
+ * rescales by q1 inside the expansion (after {@link #EXPANSION_RESCALE_AFTER} of its 7 levels), which divides the
+ * input's noise (multiplied by 128 with the message) by 2^50 and leaves the rescale rounding (~21 per coefficient)
+ * doubled by each later level (~67 rms measured). Columns, products
  * and results live at q0 alone (half the memory traffic and work of two primes): templates at 2^28,
  * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are summed lazily in 128 bits
  * and reduced every LAZY_CHUNK columns: LAZY_CHUNK (2 q0)^2 < q0 2^64.
