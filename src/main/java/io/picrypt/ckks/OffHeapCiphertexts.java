@@ -119,6 +119,16 @@ public final class OffHeapCiphertexts {
         words.get(offset(j, 0, i, tile), dst, 0, 2 * k * w);
     }
 
+    /** Index of the first word {@link #copyTiles} copies for (j, i, tile). */
+    int tileOffset(int j, int i, int tile) {
+        return offset(j, 0, i, tile);
+    }
+
+    /** One word by index (the kernel reads a word per cache line of the next run ahead of its copy: a prefetch by load). */
+    long word(int index) {
+        return words.get(index);
+    }
+
     private void read(int j, int c, int i, long[] dst) {
         for (int t = 0; t < n / w; t++) words.get(offset(j, c, i, t), dst, t * w, w);
     }

@@ -23,6 +23,15 @@ import java.util.stream.IntStream;
  */
 public final class ProductSum {
     static final int TILE = OffHeapCiphertexts.TILE, GROUP = 8;
+    /**
+     * Runs ahead (in copy order: the group's lists, then the next two columns) whose words the products touch, one per
+     * half cache line, while they work on the current run: a prefetch by load (Java has no prefetch instruction), so
+     * the run's DRAM misses overlap with arithmetic instead of stalling its copy. Measured in-process, A/B interleaved
+     * (process CPU per multiply-add, 100k identities, load 12-15): p25 3.63-3.70 ns with 1-3 runs ahead vs 4.15 without.
+     */
+    static final int AHEAD = 2;
+    /** Where the touched words go, so that the loads are not removed as dead code. */
+    static volatile long sink;
 
     private ProductSum() {}
 
@@ -87,6 +96,7 @@ public final class ProductSum {
         long[] acc = new long[g * 6 * TILE]; // per list: aHi, aLo, bHi, bLo, kHi, kLo
         long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
         long[] xs = new long[4 * TILE]; // a tiles copied from off-heap: c0, c1 of column j, c0, c1 of column j + 1
+        long touched = 0;
         for (int chunk = 0; chunk < len; chunk += chunkSize) {
             int chunkEnd = Math.min(len, chunk + chunkSize);
             int j = chunk;
@@ -97,7 +107,14 @@ public final class ProductSum {
                 for (int b = 0; b < g; b++) {
                     group.get(b).copyTiles(j, 2, limb, off / TILE, xs);
                     int base = b * 6 * TILE;
+                    // the run copied AHEAD runs later (a later list's same columns, or a first list's next two)
+                    int nb = b + AHEAD, nj = j;
+                    if (nb >= g) { nb -= g; nj += 2; }
+                    OffHeapCiphertexts next = nb < g && nj + 1 < chunkEnd ? group.get(nb) : null;
+                    int nextOff = next == null ? 0 : next.tileOffset(nj, limb, off / TILE);
+                    if (next == null) next = group.get(b); // nothing ahead: touch this run's first words again (L1)
                     for (int t = 0; t < TILE; t++) {
+                        touched += next.word(nextOff + 4 * t);
                         int k = off + t, a = base + t;
                         long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
                         long r0 = xs[2 * TILE + t], r1 = xs[3 * TILE + t], s0 = z0[k], s1 = z1[k];
@@ -162,6 +179,7 @@ public final class ProductSum {
                 }
             }
         }
+        sink = touched;
         for (int b = 0; b < g; b++) {
             long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
             int rb = b * 3 * TILE;
