@@ -304,11 +304,18 @@ public final class ClusterGalleryService implements GalleryService {
         GalleryFrames.Answer merged = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
+                Meta m = meta.get(id);
+                if (m == null) { // dropped for a reload since: load again
+                    loaded(id);
+                    m = meta.get(id);
+                }
+                if (m == null || m.blocks() == 0) throw new com.hazelcast.core.HazelcastException("the keyset's blocks are being reloaded");
+                count = m.blocks();
                 long t0 = System.nanoTime();
                 List<GalleryFrames.Answer> parts = new ArrayList<>();
                 List<PartStat> stats = new ArrayList<>();
                 String self = hz.getCluster().getLocalMember().getUuid().toString();
-                for (Future<Part> f : exec.submitToAllMembers(new Identify(id, probe, count)).values()) {
+                for (Future<Part> f : exec.submitToAllMembers(new Identify(id, probe, count, m.partitionKeys())).values()) {
                     Part p = f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
                     parts.add(GalleryFrames.readAnswer(p.answer()));
                     stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.cpuMs(), p.answer().length));
@@ -444,6 +451,10 @@ public final class ClusterGalleryService implements GalleryService {
             Meta again = meta.get(id);
             if (again != null) return again.blocks();
             foldPending(id);
+            // entries of this keyset still in the map (under keys no meta names any more) are stale: drop them first
+            for (BlockKey k : blocks.keySet()) {
+                if (k.keyset().equals(id)) blocks.delete(k);
+            }
             List<GalleryStore.GalleryBlock> all = store.galleryBlocks(id);
             int[] keys = new int[0];
             for (var b : all) {
@@ -534,6 +545,16 @@ public final class ClusterGalleryService implements GalleryService {
      * counted those blocks twice (refused, HTTP 400, until a restart). The caller holds the keyset's lock.
      */
     void dropForReload(String id) { dropForReload(id, false); }
+
+    /**
+     * Test hook: a copy of block {@code block}'s entry under another partition key, as a write landing after
+     * {@link #dropForReload} deleted its entry leaves one (what identify and the next reload must ignore and drop).
+     */
+    void plantStaleCopy(String id, int block) {
+        Meta m = meta.get(id);
+        BlockKey current = m.key(id, block);
+        blocks.set(new BlockKey(id, block, current.partitionKey() + 1), blocks.get(current));
+    }
 
     /** {@link #dropForReload(String)}, waiting for every member to drop its parsed copies when {@code awaitMembers}. */
     void dropForReload(String id, boolean awaitMembers) {
@@ -663,11 +684,14 @@ public final class ClusterGalleryService implements GalleryService {
         final String keyset;
         final byte[] probe;
         final int count;
+        /** The keyset's current partition key per block (its {@link Meta}): entries under any other key are stale. */
+        final int[] partitionKeys;
 
-        Identify(String keyset, byte[] probe, int count) {
+        Identify(String keyset, byte[] probe, int count, int[] partitionKeys) {
             this.keyset = keyset;
             this.probe = probe;
             this.count = count;
+            this.partitionKeys = partitionKeys;
         }
 
         @Override
@@ -676,7 +700,12 @@ public final class ClusterGalleryService implements GalleryService {
             ClusterGalleryService s = of(hz);
             GalleryEvaluator gs = s.evaluator(keyset, true);
             List<BlockKey> mine = new ArrayList<>();
-            for (BlockKey k : s.blocks.localKeySet()) if (k.keyset().equals(keyset) && k.block() < count) mine.add(k);
+            // only the current keys: an entry left under an older key (a write that landed after dropForReload deleted
+            // it, or a backup restored beside the reload) would otherwise count its block twice, refused until a restart
+            for (BlockKey k : s.blocks.localKeySet()) {
+                if (k.keyset().equals(keyset) && k.block() < count && k.block() < partitionKeys.length
+                        && k.partitionKey() == partitionKeys[k.block()]) mine.add(k);
+            }
             mine.sort(Comparator.comparingInt(BlockKey::block));
             List<Integer> numbers = new ArrayList<>();
             List<GalleryEvaluator.Block> held = new ArrayList<>();
