@@ -135,7 +135,7 @@ class CompactRelinearizerTest {
     }
 
     @Test
-    void aLittleEndianBufferGetsTheSameBytes() {
+    void littleEndianDirectAndOffsetBuffersGetTheSameBytes() {
         SecretKey sk = new KeyGenerator(P).secretKey();
         RelinKey rk = new KeyGenerator(P).relinKey(sk);
         CompactRelinearizer f = new CompactRelinearizer(P, rk, GALLERY_POSITIONS, 20, 28);
@@ -143,6 +143,19 @@ class CompactRelinearizerTest {
         ByteBuffer le = ByteBuffer.allocate((int) f.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         f.write(ct, le);
         assertArrayEquals(fused(f, ct), le.array());
+        // a direct buffer (no array: byte stores) at an offset, with room to spare after
+        ByteBuffer direct = ByteBuffer.allocateDirect((int) f.bytes() + 10).position(3);
+        f.write(ct, direct);
+        assertEquals(3 + f.bytes(), direct.position());
+        byte[] got = new byte[(int) f.bytes()];
+        direct.position(3).get(got);
+        assertArrayEquals(fused(f, ct), got);
+        // a heap buffer wrapping an array at an offset: the position moves by exactly the answer's bytes
+        byte[] backing = new byte[(int) f.bytes() + 7];
+        ByteBuffer slice = ByteBuffer.wrap(backing, 5, (int) f.bytes());
+        f.write(ct, slice);
+        assertFalse(slice.hasRemaining());
+        assertArrayEquals(fused(f, ct), Arrays.copyOfRange(backing, 5, 5 + (int) f.bytes()));
     }
 
     @Test
