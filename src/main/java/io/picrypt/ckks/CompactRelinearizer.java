@@ -23,12 +23,14 @@ import java.nio.ByteBuffer;
  *
  * <p>Transforms per ciphertext: inverse of c2 at q0, forward at P, inverse of both key products at P, inverse of
  * both outputs at q0 (the two-step path also transforms both mod-down corrections forward at q0 and both outputs
- * back). Thread-safe: the prepared key is immutable, scratch is per thread.
+ * back). The two inverses that only feed c0 are computed only where the kept positions depend on them
+ * ({@link io.picrypt.ring.Ntt#inverseKeeping}; for the gallery's positions about a third less work each). Thread-safe: the prepared key is immutable, scratch is per thread.
  */
 public final class CompactRelinearizer {
     private final CkksParameters params;
     private final int n, logT0, logT1;
     private final int[] positions;
+    private final int period, kept; // every position p has (p mod period) < kept: c0's transforms run only there
     private final Ntt ntt0, nttP;
     private final Modulus m0, mP;
     private final long q0, halfP;
@@ -55,6 +57,9 @@ public final class CompactRelinearizer {
         this.logT0 = logT0;
         this.logT1 = logT1;
         this.positions = positions.clone();
+        int[] pk = keptPattern(positions, n);
+        this.period = pk[0];
+        this.kept = pk[1];
         int sp = p.specialIndex();
         ntt0 = p.ring().ntt(0);
         nttP = p.ring().ntt(sp);
@@ -78,6 +83,27 @@ public final class CompactRelinearizer {
         kaP = key.a[0][sp].clone();
         kbPs = shoups(mP, kbP);
         kaPs = shoups(mP, kaP);
+    }
+
+    /**
+     * The (period, kept) of {@link io.picrypt.ring.Ntt#inverseKeeping} covering every position with the smallest share
+     * kept / period (ties: the smaller period, whose pruned stages are more): for the gallery's slot positions
+     * 512 (s / 128) + s % 128 that is (512, 128), a quarter. (N, N), the full transform, when nothing smaller covers them.
+     */
+    static int[] keptPattern(int[] positions, int n) {
+        int bestPeriod = n, bestKept = n;
+        if (n < 32) return new int[]{n, n}; // Ntt.inverseKeeping needs N >= 32
+        for (int period = 16; period <= n; period <<= 1) {
+            int max = 0;
+            for (int p : positions) max = Math.max(max, p & (period - 1));
+            int kept = Math.max(16, Integer.highestOneBit(max) * 2); // the smallest power of two above max, >= 16
+            if (kept > period) continue;
+            if ((long) kept * bestPeriod < (long) bestKept * period) {
+                bestPeriod = period;
+                bestKept = kept;
+            }
+        }
+        return new int[]{bestPeriod, bestKept};
     }
 
     private static long[] shoups(Modulus m, long[] w) {
@@ -123,8 +149,8 @@ public final class CompactRelinearizer {
 
     /**
      * The relinearized ciphertext in coefficient form at q0, as {@link #write} computes it before rounding: {out_0, out_1}
-     * (fresh arrays, residues in [0, q0)). For tests: the words equal the inverse transforms of
-     * {@link Evaluator#relinearize}'s components.
+     * (fresh arrays, residues in [0, q0); out_0 only at the kept positions, the rest undefined). For tests: the words
+     * equal the inverse transforms of {@link Evaluator#relinearize}'s components.
      */
     long[][] coefficients(Ciphertext ct) {
         long[][] s = relinearize(ct);
@@ -166,11 +192,18 @@ public final class CompactRelinearizer {
             y0[j] = r0 >= q ? r0 - q : r0;
             y1[j] = r1 >= q ? r1 - q : r1;
         }
-        nttP.inverse(v0);
+        // c0 is read at the kept positions only: its two transforms skip what no position depends on
+        inverseAtPositions(nttP, v0);
         nttP.inverse(v1);
-        ntt0.inverse(y0);
+        inverseAtPositions(ntt0, y0);
         ntt0.inverse(y1);
         return s;
+    }
+
+    /** The inverse transform, correct at least at every kept position. */
+    private void inverseAtPositions(Ntt ntt, long[] a) {
+        if (kept == period) ntt.inverse(a);
+        else ntt.inverseKeeping(a, period, kept);
     }
 
     /** (y - P^-1 [v]_centred) mod q0 for y in [0, q0), v in [0, P): P^-1 (v - P [v > P/2]) = P^-1 v - [v > P/2]. */

@@ -58,17 +58,34 @@ class CompactRelinearizerTest {
         Evaluator ev = new Evaluator(P);
         long q = P.dataPrime(0);
         SplittableRandom r = new SplittableRandom(4);
-        CompactRelinearizer f = new CompactRelinearizer(P, rk, GALLERY_POSITIONS, 20, 28);
+        // every position kept (the full transforms), and the gallery's (c0's transforms pruned to them)
+        CompactRelinearizer all = new CompactRelinearizer(P, rk, IntStream.range(0, N).toArray(), 20, 28);
+        CompactRelinearizer gallery = new CompactRelinearizer(P, rk, GALLERY_POSITIONS, 20, 28);
         for (int kind = 0; kind < 6; kind++) {
             Ciphertext ct = random3(r, q, kind);
             Ciphertext relin = ev.relinearize(ct, rk);
-            long[][] got = f.coefficients(ct);
+            long[][] want = new long[2][];
             for (int k = 0; k < 2; k++) {
-                long[] want = relin.comps[k][0].clone();
-                P.ring().ntt(0).inverse(want);
-                assertArrayEquals(want, got[k], "component " + k + ", input kind " + kind);
+                want[k] = relin.comps[k][0].clone();
+                P.ring().ntt(0).inverse(want[k]);
             }
+            long[][] got = all.coefficients(ct);
+            assertArrayEquals(want[0], got[0], "c0, input kind " + kind);
+            assertArrayEquals(want[1], got[1], "c1, input kind " + kind);
+            long[][] pruned = gallery.coefficients(ct);
+            assertArrayEquals(want[1], pruned[1], "c1 (never pruned), input kind " + kind);
+            for (int p : GALLERY_POSITIONS) assertEquals(want[0][p], pruned[0][p], "c0 at kept position " + p + ", input kind " + kind);
         }
+    }
+
+    @Test
+    void keptPatternCoversThePositionsWithTheSmallestShare() {
+        assertArrayEquals(new int[]{512, 128}, CompactRelinearizer.keptPattern(GALLERY_POSITIONS, N));
+        assertArrayEquals(new int[]{N, N}, CompactRelinearizer.keptPattern(IntStream.range(0, N).filter(i -> i % 3 == 2).toArray(), N));
+        assertArrayEquals(new int[]{N, 16}, CompactRelinearizer.keptPattern(new int[]{0, 5}, N));
+        assertArrayEquals(new int[]{N, 4096}, CompactRelinearizer.keptPattern(new int[]{0, 16, 32, 4095}, N));
+        assertArrayEquals(new int[]{1024, 32}, CompactRelinearizer.keptPattern(new int[]{3, 1024 + 17, 4096 + 31}, N));
+        assertArrayEquals(new int[]{16, 16}, CompactRelinearizer.keptPattern(new int[]{1, 2}, 16));
     }
 
     @Test
@@ -79,8 +96,9 @@ class CompactRelinearizerTest {
         long q = P.dataPrime(0);
         SplittableRandom r = new SplittableRandom(5);
         int[] everyThird = IntStream.range(0, N).filter(i -> i % 3 == 2).toArray();
+        int[] sparse = {3, 1024 + 17, 4096 + 31, 5120 + 2}; // kept pattern (1024, 32)
         for (int[] widths : new int[][]{{20, 28}, {17, 30}, {28, 28}}) {
-            for (int[] positions : List.of(GALLERY_POSITIONS, everyThird)) {
+            for (int[] positions : List.of(GALLERY_POSITIONS, everyThird, sparse)) {
                 CompactRelinearizer f = new CompactRelinearizer(P, rk, positions, widths[0], widths[1]);
                 for (int kind = 0; kind < 5; kind++) {
                     Ciphertext ct = random3(r, q, kind);
