@@ -24,7 +24,8 @@ import java.nio.ByteBuffer;
  * <p>Transforms per ciphertext: inverse of c2 at q0, forward at P, inverse of both key products at P, inverse of
  * both outputs at q0 (the two-step path also transforms both mod-down corrections forward at q0 and both outputs
  * back). The two inverses that only feed c0 are computed only where the kept positions depend on them
- * ({@link io.picrypt.ring.Ntt#inverseKeeping}; for the gallery's positions about a third less work each). Thread-safe: the prepared key is immutable, scratch is per thread.
+ * ({@link io.picrypt.ring.Ntt#inverseKeeping}; for the gallery's positions about a third less work each).
+ * Thread-safe: the prepared key is immutable, scratch is per thread.
  */
 public final class CompactRelinearizer {
     private final CkksParameters params;
@@ -91,8 +92,8 @@ public final class CompactRelinearizer {
      * 512 (s / 128) + s % 128 that is (512, 128), a quarter. (N, N), the full transform, when nothing smaller covers them.
      */
     static int[] keptPattern(int[] positions, int n) {
-        int bestPeriod = n, bestKept = n;
         if (n < 32) return new int[]{n, n}; // Ntt.inverseKeeping needs N >= 32
+        int bestPeriod = n, bestKept = n;
         for (int period = 16; period <= n; period <<= 1) {
             int max = 0;
             for (int p : positions) max = Math.max(max, p & (period - 1));
