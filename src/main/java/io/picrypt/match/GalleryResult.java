@@ -4,6 +4,7 @@ import io.picrypt.ckks.Ciphertext;
 import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.CkksParameters;
 import io.picrypt.ckks.CompactCiphertext;
+import io.picrypt.ckks.CompactRelinearizer;
 import io.picrypt.ckks.FrameReader;
 import io.picrypt.ckks.FrameWriter;
 import io.picrypt.ckks.Serializer;
@@ -77,6 +78,31 @@ public final class GalleryResult {
             ByteBuffer b = ByteBuffer.wrap(out, 9 + i * each, each);
             b.put(bitmaps.get(i));
             CompactCiphertext.switchDown(cts.get(i), p, positions, GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1).write(b);
+            if (b.hasRemaining()) throw new IllegalStateException("compact result length mismatch");
+        });
+        return out;
+    }
+
+    /**
+     * The v2 result from each block's product sum (3-component level-0 ciphertexts at RESULT_SCALE, not relinearized):
+     * relinearized and switched down in one pass by {@code answerer} ({@link CompactRelinearizer}, word for word the
+     * bytes of {@link #write(List, List, CkksParameters)} on the relinearized sums), written in place on all cores.
+     */
+    public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> sums, CompactRelinearizer answerer) {
+        if (bitmaps.size() != sums.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
+        if (sums.size() > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
+        for (int i = 0; i < sums.size(); i++) {
+            Ciphertext ct = sums.get(i);
+            if (ct.size() != 3 || ct.level() != 0) throw new IllegalArgumentException("product sums are 3-component level-0 ciphertexts");
+            if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
+        }
+        if (answerer.bytes() != compactBytes()) throw new IllegalArgumentException("answerer of other widths or positions");
+        int each = Math.toIntExact(blockBytes(VERSION));
+        byte[] out = new FrameWriter(MAGIC, VERSION, 9).u32(sums.size()).toByteArray(resultBytes(sums.size()));
+        IntStream.range(0, sums.size()).parallel().forEach(i -> {
+            ByteBuffer b = ByteBuffer.wrap(out, 9 + i * each, each);
+            b.put(bitmaps.get(i));
+            answerer.write(sums.get(i), b);
             if (b.hasRemaining()) throw new IllegalStateException("compact result length mismatch");
         });
         return out;

@@ -35,8 +35,9 @@ class BenchGalleryCommandTest {
         // issue 16: the compact answer for one block (bitmap + c1 at 28 bits + 2,048 c0 values at 20 bits) and the v1 size
         assertEquals(9 + 256 + (8192 * 28 + 2048 * 20) / 8, j.get("identify_response_bytes").asLong());
         assertTrue(j.get("identify_response_bytes_v1").asLong() > 3 * j.get("identify_response_bytes").asLong());
-        for (String k : new String[]{"expansion", "products", "relinearization", "compact_answer_and_serialization"}) {
+        for (String k : new String[]{"expansion", "products", "relinearization_and_compact_answer"}) {
             assertTrue(j.get("identify_profile_ms").has(k), "profile misses " + k);
+            assertTrue(j.get("identify_profile_cpu_ms").has(k), "CPU profile misses " + k);
         }
         JsonNode floor = j.get("products_floor");
         assertEquals(128L * 2 * 8192 * 8, floor.get("column_bytes_streamed").asLong());

@@ -265,6 +265,7 @@ class GalleryTest {
         byte[] v2 = GalleryResult.write(List.of(live), results, GalleryParameters.get());
         byte[] v1 = GalleryResult.writeVersion1(List.of(live), results, GalleryParameters.get());
         assertTrue(v1.length > 3.4 * v2.length, v1.length + " vs " + v2.length);
+        assertArrayEquals(v2, served, "the fused answer (CompactRelinearizer) equals relinearize + switchDown byte for byte");
         double[] compact = owner.decryptDistances(v2, cap), full = owner.decryptDistances(v1, cap);
         double maxErr = 0, maxSwitch = 0;
         int within001 = 0;
@@ -294,5 +295,41 @@ class GalleryTest {
         // another key cannot read it either: values are uniform mod 2^28, four times the accepted range
         GalleryKeyOwner stranger = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
         assertThrows(IntegrityException.class, () -> stranger.decryptDistances(v2, cap));
+    }
+
+    /**
+     * The served answer (each block's product sum relinearized and switched down in one pass, ckks.CompactRelinearizer)
+     * equals the two-step path (Evaluator.relinearize, then CompactCiphertext.switchDown) byte for byte over several blocks:
+     * a full bulk block, a partly enrolled one with a deleted slot, and a partly filled import.
+     */
+    @Test
+    void fusedAnswerEqualsTheTwoStepPathOverSeveralBlocks() {
+        int cap = GalleryParameters.BLOCK_CAPACITY;
+        List<float[]> full = new ArrayList<>();
+        for (int s = 0; s < cap; s++) full.add(unit(512));
+        GalleryEvaluator.Block a = evaluator.importBlock(owner.encryptBlock(full));
+        GalleryEvaluator.Block b = evaluator.newBlock();
+        evaluator.enroll(b, 3, owner.encryptEnrollment(full.get(7)));
+        evaluator.enroll(b, 2000, owner.encryptEnrollment(unit(512)));
+        evaluator.delete(b, 2000);
+        GalleryEvaluator.Block c = evaluator.importBlock(owner.encryptBlock(full.subList(100, 130)));
+        evaluator.delete(c, 5);
+        List<GalleryEvaluator.Block> blocks = List.of(a, b, c);
+        float[] probe = full.get(7);
+        List<io.picrypt.ckks.Ciphertext> expanded = evaluator.expandProbe(owner.encryptProbe(probe));
+        byte[] fused = evaluator.identifyExpanded(blocks, expanded);
+        List<byte[]> bitmaps = new ArrayList<>();
+        for (GalleryEvaluator.Block blk : blocks) {
+            byte[] bm = new byte[cap / 8];
+            for (int s = 0; s < cap; s++) if (blk.slot(s) == GalleryEvaluator.SlotState.LIVE) bm[s >>> 3] |= (byte) (1 << (s & 7));
+            bitmaps.add(bm);
+        }
+        byte[] twoStep = GalleryResult.write(bitmaps, evaluator.resultCiphertexts(blocks, expanded, new long[2]), GalleryParameters.get());
+        assertArrayEquals(twoStep, fused);
+        assertArrayEquals(fused, evaluator.answer(blocks, evaluator.productSums(blocks, expanded)));
+        double[] d2 = owner.decryptDistances(fused, 3 * cap);
+        assertEquals(0.0, d2[7], 1e-4);
+        assertEquals(0.0, d2[cap + 3], 1e-4);
+        for (int s = 0; s < cap; s++) assertEquals(plainD2(full.get(s), probe), d2[s], 1e-4, "slot " + s);
     }
 }
