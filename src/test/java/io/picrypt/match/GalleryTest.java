@@ -120,6 +120,14 @@ class GalleryTest {
         assertEquals(16L << 20, bulk.offHeapBytes(), "128 columns x 2 components x 8192 words at q0, off the heap");
     }
 
+    /** The warm-up's units run on the real parameters, and none runs once real work has started in the process. */
+    @Test
+    void warmUpRunsItsUnitsAndStopsOnceRealWorkHasStarted() {
+        assertEquals(2, evaluator.warmUp(2, true));
+        evaluator.expandProbe(owner.encryptProbe(unit(512)));
+        assertEquals(0, evaluator.warmUp(GalleryEvaluator.WARM_UNITS, false));
+    }
+
     @Test
     void identifyDuringEnrollmentSeesTheBlockBeforeOrAfterNeverHalf() throws Exception {
         float[] first = unit(512), second = unit(512);
