@@ -150,7 +150,7 @@ public final class OffHeapCiphertexts {
         return "OffHeapCiphertexts(count=" + count + ", level=" + level() + ", scale=2^" + String.format("%.2f", Math.log(scale) / Math.log(2)) + ", " + offHeapBytes() + " bytes off-heap)";
     }
 
-    // ---- for the ckks layer's copy-on-write updates (ObliviousExpansion.addShiftedRescaled); kept at the end of the class
+    // ---- for the ckks layer's copy-on-write updates (ObliviousExpansion.addShifted); kept at the end of the class
 
     /** A new zeroed, unseeded list of this one's shape (count, level, ring degree, scale), for a writer to fill before sharing it. */
     OffHeapCiphertexts unseededBlank() {

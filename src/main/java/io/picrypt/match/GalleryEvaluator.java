@@ -241,6 +241,7 @@ public final class GalleryEvaluator {
         long t0 = System.nanoTime();
         Ciphertext ct = validate(enrollment, GalleryParameters.LEVEL, GalleryParameters.ENROLL_WIRE_SCALE, "enrollment");
         checkFree(block.state, slot); // fail before the expensive part
+        REAL_WORK.set(true);
         long t1 = System.nanoTime();
         // the expansion (127 key switches) does not depend on the block: do it outside the block's lock
         List<Ciphertext> x = expandToQ0(ct);
@@ -260,33 +261,28 @@ public final class GalleryEvaluator {
     }
 
     private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set when a real enrollment or probe expansion starts in this process: it compiles the same code, so a warm-up stops. */
+    private static final java.util.concurrent.atomic.AtomicBoolean REAL_WORK = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Warm-up units run by {@link #warmUpOnce()} (each WARM_OUTPUTS - 1 key switches and a WARM_OUTPUTS-column update). */
+    static final int WARM_UNITS = 8, WARM_OUTPUTS = 8;
 
     /**
-     * Once per process, in a background daemon thread: two throwaway enrollments of random words into a throwaway block
-     * with this evaluator's keys, so the JIT has compiled the expansion and update code before the first real
-     * enrollment or probe (measured: the first enrollment of a fresh server process took ~3 s, later ones ~0.3-1 s under
-     * load). Touches no block, store or state; costs about two enrollments of CPU once. A server calls it when it loads a
-     * gallery.
+     * Once per process, in a background daemon thread: throwaway work on random words with this evaluator's keys, so
+     * the JIT has compiled the expansion and update code before the first real enrollment. Small units
+     * ({@link #WARM_UNITS} expansions into {@link #WARM_OUTPUTS} ciphertexts and the fused update of as many columns: 56
+     * key switches in all, under half of one enrollment's 127) that stop as soon as a real enrollment or identify starts
+     * in this process: that work compiles the same code, and a warm-up beside it only takes cores from it. Measured in
+     * fresh JVMs (process CPU, load 9-12, docs/BENCHMARKS.md "Single enrollment"): the first enrollment took 1.7-1.9 s
+     * without a warm-up, 0.6-0.66 s after this one (1.2-1.4 s of CPU), 0.45-0.52 s after two whole throwaway
+     * enrollments (2.4-2.6 s of CPU, the former warm-up). Touches no block, store or state. A server calls it when it
+     * loads a gallery.
      */
     public void warmUpOnce() {
-        if (!WARMED.compareAndSet(false, true)) return;
+        if (REAL_WORK.get() || !WARMED.compareAndSet(false, true)) return;
         Thread t = new Thread(() -> {
             try {
-                java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
-                long[][][] comps = new long[2][GalleryParameters.LEVEL + 1][GalleryParameters.N];
-                for (long[][] c : comps) {
-                    for (int i = 0; i < c.length; i++) {
-                        long q = params.ring().modulus(i).value();
-                        for (int j = 0; j < c[i].length; j++) c[i][j] = rnd.nextLong(q);
-                    }
-                }
-                Ciphertext ct = Ciphertext.fromComponents(comps, GalleryParameters.ENROLL_WIRE_SCALE);
-                Block scratch = newBlock();
-                for (int r = 0; r < 2; r++) {
-                    List<Ciphertext> x = expandToQ0(ct);
-                    expansion.addShifted(scratch.state.columns, x, GalleryParameters.position(r));
-                }
-                log.debug("expansion warmed up");
+                int done = warmUp(WARM_UNITS, false);
+                log.debug("expansion warmed up: {} of {} units", done, WARM_UNITS);
             } catch (RuntimeException e) {
                 log.debug("expansion warm-up failed: {}", e.toString());
             }
@@ -294,6 +290,27 @@ public final class GalleryEvaluator {
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
+    }
+
+    /** Runs up to {@code units} warm-up units, none after real work has started unless {@code regardless} (tests); returns how many ran. */
+    int warmUp(int units, boolean regardless) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+        long[][][] comps = new long[2][GalleryParameters.LEVEL + 1][GalleryParameters.N];
+        for (long[][] c : comps) {
+            for (int i = 0; i < c.length; i++) {
+                long q = params.ring().modulus(i).value();
+                for (int j = 0; j < c[i].length; j++) c[i][j] = rnd.nextLong(q);
+            }
+        }
+        Ciphertext ct = Ciphertext.fromComponents(comps, GalleryParameters.ENROLL_WIRE_SCALE * GalleryParameters.COLUMNS / WARM_OUTPUTS);
+        OffHeapCiphertexts scratch = OffHeapCiphertexts.zeros(params, WARM_OUTPUTS, GalleryParameters.STORE_LEVEL, GalleryParameters.TEMPLATE_SCALE);
+        int u = 0;
+        for (; u < units && (regardless || !REAL_WORK.get()); u++) {
+            // rescaled after the first of its 3 levels: both key-switch widths, the rescale and the update get compiled
+            List<Ciphertext> x = expansion.expand(ct, WARM_OUTPUTS, keys, 1);
+            expansion.addShifted(scratch, x, GalleryParameters.position(u));
+        }
+        return u;
     }
 
     private static void checkFree(Block.State st, int slot) {
@@ -317,6 +334,7 @@ public final class GalleryEvaluator {
     /** Validates and expands a probe into COLUMNS ciphertexts sum_d p_(PACK e + d) X^(-d COLUMNS) at 2^40. */
     public List<Ciphertext> expandProbe(byte[] probe) {
         Ciphertext ct = validate(probe, GalleryParameters.LEVEL, GalleryParameters.PROBE_WIRE_SCALE, "probe");
+        REAL_WORK.set(true);
         return expandToQ0(ct);
     }
 

@@ -472,12 +472,27 @@ public final class LocalGalleryService implements GalleryService {
      * is refused whole (CONFLICT), so older bytes never replace newer ones.
      */
     private void foldInBackground(String id) {
+        foldInBackground(id, null);
+    }
+
+    /**
+     * {@link #foldInBackground(String)} from {@code evicted}, the gallery's last snapshot, dropped from the cache for its
+     * size, when the gallery is still out of memory (a reload meanwhile replays and folds the rows itself, and a newer
+     * load is folded from the cache). Each pending slot must be live in the evicted block: a snapshot older than a
+     * reload (slots are never reused, so it lacks the newer slots) is not folded.
+     */
+    private void foldInBackground(String id, Loaded evicted) {
         java.util.TreeMap<Integer, GalleryEvaluator.Block> snapshot = new java.util.TreeMap<>();
         java.util.Map<Integer, List<Integer>> slots = new java.util.HashMap<>();
         synchronized (lock(id)) {
             var p = pending.get(id);
             Loaded g = cached(id);
+            if (g == null) g = evicted;
             if (p == null || p.isEmpty() || g == null) return;
+            if (g == evicted && !holdsAll(g, p)) {
+                log.debug("keyset {}: an older evicted snapshot is not folded", id);
+                return;
+            }
             for (var e : p.entrySet()) {
                 snapshot.put(e.getKey(), g.blocks().get(e.getKey()).copy());
                 slots.put(e.getKey(), List.copyOf(e.getValue()));
@@ -504,6 +519,38 @@ public final class LocalGalleryService implements GalleryService {
         }
         log.debug("keyset {}: {} pending gallery enrollments folded in the background in {} ms", id,
                 slots.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static boolean holdsAll(Loaded g, java.util.Map<Integer, java.util.TreeSet<Integer>> pendingSlots) {
+        for (var e : pendingSlots.entrySet()) {
+            if (e.getKey() >= g.blocks().size()) return false;
+            GalleryEvaluator.Block b = g.blocks().get(e.getKey());
+            for (int s : e.getValue()) if (b.slot(s) != GalleryEvaluator.SlotState.LIVE) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The cache evicted {@code value} under {@code key} for its size (the eviction listener: only schedules work). A
+     * loaded gallery with pending enrollments is folded from the evicted blocks in the background, so the next load reads
+     * the folded blocks instead of replaying each pending enrollment (its expansion, ~0.5 s of CPU, and the block's
+     * serialization and store write: what a cache too small for the gallery paid at every reload).
+     */
+    void evicted(String key, Object value) {
+        if (!(value instanceof Loaded g) || !key.startsWith("b:")) return;
+        String id = key.substring(2);
+        if (!pending.containsKey(id)) return;
+        try {
+            folder.execute(() -> {
+                try {
+                    foldInBackground(id, g);
+                } catch (RuntimeException e) { // the rows stay pending: replayed at the next load
+                    log.warn("keyset {}: folding an evicted gallery's pending enrollments failed: {}", id, e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("keyset {}: evicted after close, pending enrollments replayed at the next load", id);
+        }
     }
 
     /** Folds in the background once the keyset is idle for FOLD_IDLE_MS, or at once at FOLD_AT pending enrollments. */

@@ -77,11 +77,23 @@ public final class PiCryptServer implements AutoCloseable {
         this.ownsStore = ownsStore;
         this.limits = config.limits();
         this.quotas = new Quotas(limits);
+        // an evicted gallery folds its pending enrollments (LocalGalleryService.evicted), set once the service exists
+        var onEviction = new java.util.concurrent.atomic.AtomicReference<java.util.function.BiConsumer<String, Object>>();
         this.caches = Caffeine.newBuilder().maximumWeight(Math.max(1, limits.cacheBytes() >> 10))
-                .weigher((String k, Object v) -> weighKiB(v)).build();
+                .weigher((String k, Object v) -> weighKiB(v))
+                .evictionListener((String k, Object v, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                    var l = onEviction.get();
+                    if (l != null && k != null && v != null) l.accept(k, v);
+                }).build();
         try {
             LocalGalleryService.BlockAdmission quota = (keyset, blocks, bytes) -> quotas.admitGalleryBlock(store, keyset, blocks, bytes);
-            this.gallery = galleries != null ? galleries.apply(store) : new LocalGalleryService(store, PiCryptServer::validName, caches, quota);
+            if (galleries == null) {
+                LocalGalleryService local = new LocalGalleryService(store, PiCryptServer::validName, caches, quota);
+                onEviction.set(local::evicted);
+                this.gallery = local;
+            } else {
+                this.gallery = galleries.apply(store);
+            }
             if (gallery instanceof ClusterGalleryService c) c.admitWith(quota); // the same keyset quota in a cluster
         } catch (RuntimeException e) {
             if (ownsStore) store.close();
@@ -120,6 +132,9 @@ public final class PiCryptServer implements AutoCloseable {
     }
 
     /** Estimated heap of the evaluation caches now, in bytes (never above Limits.cacheBytes once eviction ran). */
+    /** The gallery service (tests). */
+    GalleryService gallery() { return gallery; }
+
     long cachedBytes() {
         caches.cleanUp();
         return caches.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L) << 10;

@@ -120,6 +120,14 @@ class GalleryTest {
         assertEquals(16L << 20, bulk.offHeapBytes(), "128 columns x 2 components x 8192 words at q0, off the heap");
     }
 
+    /** The warm-up's units run on the real parameters, and none runs once real work has started in the process. */
+    @Test
+    void warmUpRunsItsUnitsAndStopsOnceRealWorkHasStarted() {
+        assertEquals(2, evaluator.warmUp(2, true));
+        evaluator.expandProbe(owner.encryptProbe(unit(512)));
+        assertEquals(0, evaluator.warmUp(GalleryEvaluator.WARM_UNITS, false));
+    }
+
     @Test
     void identifyDuringEnrollmentSeesTheBlockBeforeOrAfterNeverHalf() throws Exception {
         float[] first = unit(512), second = unit(512);
@@ -330,6 +338,7 @@ class GalleryTest {
         double[] d2 = owner.decryptDistances(fused, 3 * cap);
         assertEquals(0.0, d2[7], 1e-4);
         assertEquals(0.0, d2[cap + 3], 1e-4);
-        for (int s = 0; s < cap; s++) assertEquals(plainD2(full.get(s), probe), d2[s], 1e-4, "slot " + s);
+        // a full block: the probe's expansion noise (rescaled after 5 of 7 levels) gives ~4.7e-5 std on d^2 here
+        for (int s = 0; s < cap; s++) assertEquals(plainD2(full.get(s), probe), d2[s], 2.5e-4, "slot " + s);
     }
 }

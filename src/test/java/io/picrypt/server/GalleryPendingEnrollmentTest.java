@@ -184,6 +184,42 @@ class GalleryPendingEnrollmentTest {
         roomy.close();
     }
 
+    /**
+     * A gallery the cache cannot hold (16 MiB budget: its keys and one 16 MiB block) is evicted right after an
+     * enrollment: its pending row is folded from the evicted block in the background (before this, it stayed pending and
+     * every reload replayed it: an expansion each), word for word the block a replay computes, and the reloaded gallery
+     * answers as in plaintext.
+     */
+    @Test
+    void aGalleryEvictedFromTheCacheIsFoldedFromItsBlocksNotReplayedAtTheNextLoad() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(4);
+        List<float[]> bulk = List.of(SyntheticEmbeddings.unit(rnd), SyntheticEmbeddings.unit(rnd));
+        SqliteStore store = setUp(tmp.resolve("e"), bulk);
+        byte[] stored = store.galleryBlock(KS, 0).orElseThrow();
+        long budget = 16L << 20;
+        ServerConfig cfg = ServerConfig.defaults(tmp.resolve("unused"), 0).withLimits(Limits.parse("cacheBytes=" + budget));
+        try (PiCryptServer server = new PiCryptServer(cfg, store, false)) {
+            LocalGalleryService g = (LocalGalleryService) server.gallery();
+            float[] v = SyntheticEmbeddings.unit(rnd);
+            byte[] enrollment = owner.encryptEnrollment(v);
+            g.enroll(KS, "single", enrollment);
+            // folded well before the idle fold (FOLD_IDLE_MS), which skips a gallery that is not in memory
+            long deadline = System.nanoTime() + (LocalGalleryService.FOLD_IDLE_MS - 1_000) * 1_000_000L;
+            while (!store.pendingEnrollments(KS).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(store.pendingEnrollments(KS).isEmpty(), "the evicted gallery's pending row was folded");
+            assertTrue(server.cachedBytes() <= budget);
+            // the folded bytes are what a replay computes from the stored block and the enrollment
+            io.picrypt.match.GalleryEvaluator replay = new io.picrypt.match.GalleryEvaluator(evalKeys);
+            io.picrypt.match.GalleryEvaluator.Block block = replay.readBlock(stored);
+            replay.enroll(block, bulk.size(), enrollment);
+            assertArrayEquals(block.toBytes(), store.galleryBlock(KS, 0).orElseThrow());
+            float[] probe = SyntheticEmbeddings.near(v, 0.4, rnd);
+            GalleryFrames.Answer a = g.identify(KS, owner.encryptProbe(probe));
+            assertPlaintextDecisions(distances(a), Map.of("bulk0", bulk.get(0), "bulk1", bulk.get(1), "single", v), probe);
+        }
+        store.close();
+    }
+
     @Test
     void aTamperedPendingRowIsRefused() throws Exception {
         SplittableRandom rnd = new SplittableRandom(3);
