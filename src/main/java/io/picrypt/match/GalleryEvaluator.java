@@ -51,8 +51,13 @@ public final class GalleryEvaluator {
     private final ObliviousExpansion expansion = new ObliviousExpansion(params);
     private final GaloisKeys keys;
     private final RelinKey relinKey;
-    /** Each block's product sum relinearized and switched down to its compact answer in one pass (the answer's math is ckks's). */
-    private final CompactRelinearizer answerer;
+    /**
+     * Each block's product sum relinearized and switched down to its compact answer in one pass (the answer's math is
+     * ckks's). Built at the first answer: its prepared key (Shoup companions of 4 x N words) costs 17-98 ms (measured
+     * under load), which evaluators that only enroll or import never need.
+     */
+    private volatile CompactRelinearizer answerer;
+    private final Object answererLock = new Object();
 
     /** Builds the server from the client's {@link GalleryKeyOwner#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
     public GalleryEvaluator(byte[] evaluationKeys) {
@@ -67,8 +72,6 @@ public final class GalleryEvaluator {
         }
         this.keys = k;
         expansion.prepare(k, GalleryParameters.COLUMNS);
-        this.answerer = new CompactRelinearizer(params, relinKey, GalleryParameters.distancePositions(),
-                GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1);
     }
 
     /**
@@ -396,7 +399,21 @@ public final class GalleryEvaluator {
     }
 
     private byte[] answerOf(List<Block.State> states, List<Ciphertext> sums) {
-        return GalleryResult.write(states.stream().map(GalleryEvaluator::liveBitmap).toList(), sums, answerer);
+        return GalleryResult.write(states.stream().map(GalleryEvaluator::liveBitmap).toList(), sums, answerer());
+    }
+
+    private CompactRelinearizer answerer() {
+        CompactRelinearizer a = answerer;
+        if (a == null) {
+            synchronized (answererLock) {
+                a = answerer;
+                if (a == null) {
+                    answerer = a = new CompactRelinearizer(params, relinKey, GalleryParameters.distancePositions(),
+                            GalleryParameters.RESULT_LOG_T0, GalleryParameters.RESULT_LOG_T1);
+                }
+            }
+        }
+        return a;
     }
 
     /**
