@@ -89,13 +89,7 @@ public final class GalleryResult {
      * bytes of {@link #write(List, List, CkksParameters)} on the relinearized sums), written in place on all cores.
      */
     public static byte[] write(List<byte[]> bitmaps, List<Ciphertext> sums, CompactRelinearizer answerer) {
-        if (bitmaps.size() != sums.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
-        if (sums.size() > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
-        for (int i = 0; i < sums.size(); i++) {
-            Ciphertext ct = sums.get(i);
-            if (ct.size() != 3 || ct.level() != 0) throw new IllegalArgumentException("product sums are 3-component level-0 ciphertexts");
-            if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
-        }
+        check(bitmaps, sums, 3, "product sums are 3-component level-0 ciphertexts");
         if (answerer.bytes() != compactBytes()) throw new IllegalArgumentException("answerer of other widths or positions");
         int each = Math.toIntExact(blockBytes(VERSION));
         byte[] out = new FrameWriter(MAGIC, VERSION, 9).u32(sums.size()).toByteArray(resultBytes(sums.size()));
@@ -117,11 +111,16 @@ public final class GalleryResult {
     }
 
     private static void check(List<byte[]> bitmaps, List<Ciphertext> cts) {
+        check(bitmaps, cts, 2, "results are 2-component level-0 ciphertexts");
+    }
+
+    /** One bitmap of the right length per ciphertext, at most MAX_BLOCKS, each ciphertext level 0 with {@code size} components. */
+    private static void check(List<byte[]> bitmaps, List<Ciphertext> cts, int size, String shape) {
         if (bitmaps.size() != cts.size()) throw new IllegalArgumentException("one bitmap per ciphertext");
         if (cts.size() > MAX_BLOCKS) throw new IllegalArgumentException("at most " + MAX_BLOCKS + " blocks in one result");
         for (int i = 0; i < cts.size(); i++) {
             Ciphertext ct = cts.get(i);
-            if (ct.size() != 2 || ct.level() != 0) throw new IllegalArgumentException("results are 2-component level-0 ciphertexts");
+            if (ct.size() != size || ct.level() != 0) throw new IllegalArgumentException(shape);
             if (bitmaps.get(i).length != bitmapBytes()) throw new IllegalArgumentException("bad bitmap length");
         }
     }
