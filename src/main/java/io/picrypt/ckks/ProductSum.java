@@ -27,7 +27,8 @@ public final class ProductSum {
      * Runs ahead (in copy order: the group's lists, then the next two columns) whose words the products touch, one per
      * half cache line, while they work on the current run: a prefetch by load (Java has no prefetch instruction), so
      * the run's DRAM misses overlap with arithmetic instead of stalling its copy. Measured in-process, A/B interleaved
-     * (process CPU per multiply-add, 100k identities, load 12-15): p25 3.63-3.70 ns with 1-3 runs ahead vs 4.15 without.
+     * (process CPU per multiply-add, 100k identities, load 12-15): p25 3.63-3.70 ns with 1-3 runs ahead vs 4.15 without;
+     * at 1M, one pair of fresh processes (near-quiet): products 2.75 s vs 3.19 s (docs/BENCHMARKS.md, round 5).
      */
     static final int AHEAD = 2;
     /** Where the touched words go, so that the loads are not removed as dead code. */
