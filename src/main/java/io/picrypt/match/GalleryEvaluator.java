@@ -419,18 +419,10 @@ public final class GalleryEvaluator {
     /**
      * Each block's relinearized level-0 result at RESULT_SCALE (coefficient position(s) = the inner product with slot s):
      * the two-step reference path ({@link Evaluator#relinearize}, then {@link GalleryResult#write(List, List, CkksParameters)}
-     * switches down), whose answer bytes {@link #identifyExpanded} equals; phaseNanos[0] += products,
-     * phaseNanos[1] += relinearization.
+     * switches down), whose answer bytes {@link #identifyExpanded} equals (tests and compatibility checks).
      */
-    public List<Ciphertext> resultCiphertexts(List<Block> blocks, List<Ciphertext> probe, long[] phaseNanos) {
-        long t0 = System.nanoTime();
-        List<Ciphertext> sums = productSums(blocks, probe);
-        long t1 = System.nanoTime();
-        // relinearized (one cheap key switch at q0 per block) so the response carries 2 components, not 3
-        List<Ciphertext> results = sums.parallelStream().map(s -> ev.relinearize(s, relinKey)).toList();
-        phaseNanos[0] += t1 - t0;
-        phaseNanos[1] += System.nanoTime() - t1;
-        return results;
+    public List<Ciphertext> resultCiphertexts(List<Block> blocks, List<Ciphertext> probe) {
+        return productSums(blocks, probe).parallelStream().map(s -> ev.relinearize(s, relinKey)).toList();
     }
 
     /** sum_e C_e (x) P_e per block: ckks's lazy tensor-sum kernel (columns streamed once, all cores). */

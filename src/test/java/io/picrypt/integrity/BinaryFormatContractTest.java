@@ -102,7 +102,7 @@ class BinaryFormatContractTest {
         byte[] live = new byte[GalleryParameters.BLOCK_CAPACITY / 8];
         live[0] = 7;
         byte[] resultV1 = GalleryResult.writeVersion1(List.of(live),
-                gs.resultCiphertexts(List.of(block), gs.expandProbe(gc.encryptProbe(x)), new long[2]), gp);
+                gs.resultCiphertexts(List.of(block), gs.expandProbe(gc.encryptProbe(x))), gp);
         formats.add(new Format("PCGR v1 gallery result (client parse)", resultV1, b -> gc.decryptAllDistances(b), new int[]{5}, new int[0]));
         byte[] answer = GalleryFrames.writeAnswer(List.of(0), List.of(new GalleryFrames.Entry(0, "a"), new GalleryFrames.Entry(1, "b"),
                 new GalleryFrames.Entry(2, "c")), result);

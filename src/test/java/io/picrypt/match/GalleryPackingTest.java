@@ -60,7 +60,7 @@ class GalleryPackingTest {
         for (int i = 0; i < 300; i++) gallery.add(unit(512));
         float[] probe = unit(512);
         GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
-        Ciphertext r = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(owner.encryptProbe(probe)), new long[2]).get(0);
+        Ciphertext r = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(owner.encryptProbe(probe))).get(0);
 
         // T_2 = (1 + s_(N/2+1))(1 + s_(N+1)): two key switches at q0 with Galois keys the expansion already has
         GaloisKeys keys = new KeyGenerator(GalleryParameters.get()).galoisKeys(sk, List.of(N + 1, N / 2 + 1));

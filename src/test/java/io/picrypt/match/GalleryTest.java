@@ -267,7 +267,7 @@ class GalleryTest {
         assertEquals(9 + cap / 8 + (GalleryParameters.N * 28 + cap * 20) / 8, served.length);
         assertEquals(2, served[4], "the server answers in the compact v2 format");
 
-        List<io.picrypt.ckks.Ciphertext> results = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(wire), new long[2]);
+        List<io.picrypt.ckks.Ciphertext> results = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(wire));
         byte[] live = new byte[cap / 8];
         Arrays.fill(live, (byte) 0xFF);
         byte[] v2 = GalleryResult.write(List.of(live), results, GalleryParameters.get());
@@ -332,7 +332,7 @@ class GalleryTest {
             for (int s = 0; s < cap; s++) if (blk.slot(s) == GalleryEvaluator.SlotState.LIVE) bm[s >>> 3] |= (byte) (1 << (s & 7));
             bitmaps.add(bm);
         }
-        byte[] twoStep = GalleryResult.write(bitmaps, evaluator.resultCiphertexts(blocks, expanded, new long[2]), GalleryParameters.get());
+        byte[] twoStep = GalleryResult.write(bitmaps, evaluator.resultCiphertexts(blocks, expanded), GalleryParameters.get());
         assertArrayEquals(twoStep, fused);
         assertArrayEquals(fused, evaluator.answer(blocks, evaluator.productSums(blocks, expanded)));
         double[] d2 = owner.decryptDistances(fused, 3 * cap);

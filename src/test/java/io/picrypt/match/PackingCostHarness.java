@@ -47,7 +47,7 @@ public class PackingCostHarness {
         GalleryEvaluator evaluator = new GalleryEvaluator(owner.evaluationKeys());
         GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(ids));
         List<Ciphertext> expanded = evaluator.expandProbe(probeBytes);
-        Ciphertext res = evaluator.resultCiphertexts(List.of(block), expanded, new long[2]).get(0);
+        Ciphertext res = evaluator.resultCiphertexts(List.of(block), expanded).get(0);
 
         // level-0 key switch cost (one automorphism = one key switch, 1 data prime + P)
         int ops = 200;
