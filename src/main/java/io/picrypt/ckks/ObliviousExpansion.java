@@ -157,23 +157,24 @@ public final class ObliviousExpansion {
         long[][][] tables = monomial(shift, level);
         long[][] mono = tables[0], monoShoup = tables[1];
         OffHeapCiphertexts out = base.unseededBlank();
-        int count = base.count(), chunks = Math.min(count, 4 * Runtime.getRuntime().availableProcessors());
+        int count = base.count(), chunks = Math.min(n, 4 * Runtime.getRuntime().availableProcessors());
+        // row by row (the off-heap layout is row-major): read a row of every column, add X^shift times the expanded row
         Parallel.forEach(chunks, ch -> {
-            long[] limb = new long[n]; // scratch of this chunk of columns
-            for (int j = (int) ((long) ch * count / chunks), end = (int) ((long) (ch + 1) * count / chunks); j < end; j++) {
-                Ciphertext x = expanded.get(j);
-                for (int c = 0; c < 2; c++) {
-                    for (int i = 0; i <= level; i++) {
-                        Modulus m = ring.modulus(i);
-                        long q = m.value();
-                        long[] xi = x.comps[c][i], w = mono[i], ws = monoShoup[i];
-                        base.readLimb(j, c, i, limb);
-                        for (int k = 0; k < n; k++) {
-                            long r = limb[k] + m.mulShoup(xi[k], w[k], ws[k]);
-                            limb[k] = r >= q ? r - q : r;
-                        }
-                        out.writeLimb(j, c, i, limb);
+            long[] row = new long[2 * count]; // scratch of this chunk of rows
+            for (int i = 0; i <= level; i++) {
+                Modulus m = ring.modulus(i);
+                long q = m.value();
+                long[] w = mono[i], ws = monoShoup[i];
+                for (int k = (int) ((long) ch * n / chunks), end = (int) ((long) (ch + 1) * n / chunks); k < end; k++) {
+                    base.readRow(i, k, row);
+                    long wk = w[k], wsk = ws[k];
+                    for (int j = 0; j < count; j++) {
+                        long[][][] x = expanded.get(j).comps;
+                        long r0 = row[2 * j] + m.mulShoup(x[0][i][k], wk, wsk), r1 = row[2 * j + 1] + m.mulShoup(x[1][i][k], wk, wsk);
+                        row[2 * j] = r0 >= q ? r0 - q : r0;
+                        row[2 * j + 1] = r1 >= q ? r1 - q : r1;
                     }
+                    out.writeRow(i, k, row);
                 }
             }
         });

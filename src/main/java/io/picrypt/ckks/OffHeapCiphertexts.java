@@ -9,11 +9,14 @@ import java.util.List;
 /**
  * An immutable list of {@link #count()} 2-component ciphertexts at one level and one scale whose words live in one
  * direct buffer outside the Java heap (native byte order): the 1:N gallery's column data, so that a million identities
- * (8 KiB of column words each) do not need an 8 GB heap. Words are stored by tiles of w = min(TILE, n) coefficients,
- * the product kernel's tile: word (((i * n / w + k / w) * count + j) * 2 + c) * w + k % w is coefficient k (NTT form) of
- * limb i of component c of ciphertext j, so the kernel's task (one limb, one tile) reads each list as one contiguous
- * run of count * 2 * w words: sequential pages, which matters because direct memory is not on transparent huge pages
- * (4 KiB pages: one tile per page in a column-major layout, a TLB miss per tile; measured 25% more CPU). The seeds of still-seeded ciphertexts (32 bytes each) stay on the heap
+ * (8 KiB of column words each) do not need an 8 GB heap. Words are stored by coefficient (row-major): word
+ * ((i * n + k) * count + j) * 2 + c is coefficient k (NTT form) of limb i of component c of ciphertext j, so the 2 *
+ * count words of one coefficient (a "row") are contiguous, and so are consecutive rows. The product kernel
+ * ({@link ProductSum}) reads a block's rows for a range of coefficients as one sequential run and sums over the
+ * ciphertexts of a row with its accumulators in registers (measured: 1.3-1.7x less CPU per multiply-add than the earlier
+ * layout by tiles of 512 coefficients per ciphertext, whose kernel had to keep its sums in memory; docs/BENCHMARKS.md).
+ * Sequential runs also matter because direct memory is not on transparent huge pages (4 KiB pages: a column-major
+ * layout costs a TLB miss per page and measured 25% more CPU). The seeds of still-seeded ciphertexts (32 bytes each) stay on the heap
  * so a fresh block still serializes as (c0, seed); c1 is stored expanded, since the products read it.
  *
  * <p>Memory: the buffer is reserved against {@code -XX:MaxDirectMemorySize} (default: the maximum heap size) and freed
@@ -26,7 +29,7 @@ public final class OffHeapCiphertexts {
     static final int TILE = 512;
 
     private final LongBuffer words;
-    private final int count, limbs, n, w;
+    private final int count, limbs, n;
     private final double scale;
     private final byte[][] seeds; // per ciphertext: the seed c1 was expanded from, or null
 
@@ -38,8 +41,6 @@ public final class OffHeapCiphertexts {
         this.count = count;
         this.limbs = limbs;
         this.n = n;
-        this.w = Math.min(TILE, n);
-        if (n % w != 0) throw new CkksException("ring degree " + n + " is not a multiple of " + w);
         this.scale = scale;
         this.seeds = seeds;
     }
@@ -63,9 +64,16 @@ public final class OffHeapCiphertexts {
             if (c.scale != c0.scale) throw new CkksException("an off-heap list holds ciphertexts at one scale, got " + c + " after " + c0);
             seeds[j] = c.seed == null ? null : c.seed.clone();
         }
-        OffHeapCiphertexts out = new OffHeapCiphertexts(cts.size(), level + 1, n, c0.scale, seeds);
-        for (int j = 0; j < cts.size(); j++) {
-            for (int c = 0; c < 2; c++) for (int i = 0; i <= level; i++) out.write(j, c, i, cts.get(j).comps[c][i]);
+        int count = cts.size();
+        OffHeapCiphertexts out = new OffHeapCiphertexts(count, level + 1, n, c0.scale, seeds);
+        long[] row = new long[2 * count];
+        for (int i = 0; i <= level; i++) {
+            long[][] src = new long[2 * count][];
+            for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) src[2 * j + c] = cts.get(j).comps[c][i];
+            for (int k = 0; k < n; k++) { // row by row: sequential writes, one read stream per (ciphertext, component)
+                for (int x = 0; x < 2 * count; x++) row[x] = src[x][k];
+                out.words.put(out.rowOffset(i, k), row, 0, 2 * count);
+            }
         }
         return out;
     }
@@ -111,34 +119,24 @@ public final class OffHeapCiphertexts {
         return new Ciphertext(comps, scale, seeds[j] == null ? null : seeds[j].clone());
     }
 
-    /**
-     * Copies tile {@code tile} (coefficients [tile * TILE, (tile + 1) * TILE)) of limb i of ciphertexts j..j+k-1 into
-     * dst[0, 2 k TILE): c0 of j, c1 of j, c0 of j+1, ... (one contiguous run; the products' operands).
-     */
-    void copyTiles(int j, int k, int i, int tile, long[] dst) {
-        words.get(offset(j, 0, i, tile), dst, 0, 2 * k * w);
+    /** Index of the first word of row k (coefficient k of every ciphertext, c0 then c1) of limb i. */
+    int rowOffset(int i, int k) {
+        return (i * n + k) * count * 2;
     }
 
-    /** Index of the first word {@link #copyTiles} copies for (j, i, tile). */
-    int tileOffset(int j, int i, int tile) {
-        return offset(j, 0, i, tile);
-    }
-
-    /** One word by index (the kernel reads a word per cache line of the next run ahead of its copy: a prefetch by load). */
-    long word(int index) {
-        return words.get(index);
+    /** Copies {@code rows} consecutive rows of limb i from row k (rows * 2 * count words, one sequential run) into dst[0, ...). */
+    void copyRows(int i, int k, int rows, long[] dst) {
+        words.get(rowOffset(i, k), dst, 0, rows * 2 * count);
     }
 
     private void read(int j, int c, int i, long[] dst) {
-        for (int t = 0; t < n / w; t++) words.get(offset(j, c, i, t), dst, t * w, w);
+        int stride = 2 * count;
+        for (int k = 0, x = rowOffset(i, 0) + 2 * j + c; k < n; k++, x += stride) dst[k] = words.get(x);
     }
 
     private void write(int j, int c, int i, long[] src) {
-        for (int t = 0; t < n / w; t++) words.put(offset(j, c, i, t), src, t * w, w);
-    }
-
-    private int offset(int j, int c, int i, int tile) {
-        return (((i * (n / w) + tile) * count + j) * 2 + c) * w;
+        int stride = 2 * count;
+        for (int k = 0, x = rowOffset(i, 0) + 2 * j + c; k < n; k++, x += stride) words.put(x, src[k]);
     }
 
     private void checkIndex(int j) {
@@ -157,16 +155,13 @@ public final class OffHeapCiphertexts {
         return new OffHeapCiphertexts(count, limbs, n, scale, new byte[count][]);
     }
 
-    /** Copies coefficients 0..n-1 of limb i of component c of ciphertext j into dst[0, n), tile by tile. */
-    void readLimb(int j, int c, int i, long[] dst) {
-        read(j, c, i, dst);
+    /** Reads row k of limb i (2 * count words: c0, c1 of ciphertext 0, then 1, ...) into dst. */
+    void readRow(int i, int k, long[] dst) {
+        words.get(rowOffset(i, k), dst, 0, 2 * count);
     }
 
-    /**
-     * Writes src[0, n) as limb i of component c of ciphertext j, tile by tile. Only for a list no reader has seen yet
-     * (a {@link #unseededBlank()} being filled): published lists are immutable.
-     */
-    void writeLimb(int j, int c, int i, long[] src) {
-        write(j, c, i, src);
+    /** Writes row k of limb i from src; only for a list no reader has seen yet (as {@link #writeLimb}). */
+    void writeRow(int i, int k, long[] src) {
+        words.put(rowOffset(i, k), src, 0, 2 * count);
     }
 }

@@ -12,27 +12,24 @@ import java.util.stream.IntStream;
  * one user today, its columns {@link OffHeapCiphertexts} outside the heap; the inner operation is the Karatsuba tensor of {@link Evaluator#multiply} (3 products per
  * coefficient: x0 y0, x1 y1, (x0 + x1)(y0 + y1)).
  *
- * <p>Memory-bound by design: every a coefficient is read once. Work is split into tasks of (limb, tile of TILE
- * coefficients, group of GROUP lists), so the b tile is read once per group and the 128-bit accumulators (GROUP * 6 *
- * TILE longs, plus GROUP * 3 * TILE reduced) stay in L2 while the a data streams from memory; tasks run on all cores.
- * The a tiles of two columns (both components, contiguous in the off-heap layout) are first copied into a 16 KiB
- * on-heap scratch array (a memcpy of the bytes the products read anyway), so the arithmetic loop is a plain array loop.
- * Products are summed lazily as unsigned 128-bit integers over {@link #chunkSize} terms (every column at once for
- * the gallery's q0), then reduced once and added into a reduced accumulator.
+ * <p>Every a word is read once, in the order it is stored: the off-heap layout is row-major ({@link OffHeapCiphertexts}:
+ * the 2 * len words of one coefficient of a list are contiguous), so for one coefficient k the kernel runs over the
+ * list's ciphertexts with its three sums in registers, reading a words and the matching b words (each with its
+ * Shoup companion, arranged the same way once per call) as two sequential streams. Work is split into tasks of (limb,
+ * TILE coefficients, GROUP lists); a task copies ROWS rows of one list at a time (ROWS * 2 * len words, one memcpy of
+ * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
+ * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Each product is a lazy Shoup product in
+ * [0, 3q) ({@link #lazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once.
+ * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
  * Thread-safe (no state).
  */
 public final class ProductSum {
-    static final int TILE = OffHeapCiphertexts.TILE, GROUP = 8;
-    /**
-     * Runs ahead (in copy order: the group's lists, then the next two columns) whose words the products touch, one per
-     * half cache line, while they work on the current run: a prefetch by load (Java has no prefetch instruction), so
-     * the run's DRAM misses overlap with arithmetic instead of stalling its copy. Measured in-process, A/B interleaved
-     * (process CPU per multiply-add, 100k identities, load 12-15): p25 3.63-3.70 ns with 1-3 runs ahead vs 4.15 without;
-     * at 1M, one pair of fresh processes (near-quiet): products 2.75 s vs 3.19 s (docs/BENCHMARKS.md, round 5).
-     */
-    static final int AHEAD = 2;
-    /** Where the touched words go, so that the loads are not removed as dead code. */
-    static volatile long sink;
+    /** Coefficients per task: the task's b tile (TILE * len * 6 words: 192 KiB for 128 ciphertexts) stays in L2. */
+    static final int TILE = 32;
+    /** Lists per task, which share one b tile. */
+    static final int GROUP = 8;
+    /** Rows copied at once (ROWS * 2 * len words: 16 KiB for 128 ciphertexts, in L1). */
+    static final int ROWS = 8;
 
     private ProductSum() {}
 
@@ -56,15 +53,19 @@ public final class ProductSum {
             check(2, a.level(), a.scale(), level, a0.scale());
         }
         int limbs = level + 1, n = params.n(), lists = as.size();
-        int n0 = a0.ringDegree();
-        for (OffHeapCiphertexts a : as) if (a.ringDegree() != n0) throw new CkksException("lists of different ring degrees");
-        if (n0 != n || TILE > n || n % TILE != 0) throw new CkksException("ring degree " + n0 + " does not match the parameters");
+        for (OffHeapCiphertexts a : as) if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
+        int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
-        int tiles = n / TILE, groups = (lists + GROUP - 1) / GROUP;
+        long[][][] probe = new long[limbs][tiles][];
+        IntStream.range(0, limbs * tiles).parallel().forEach(task -> {
+            int i = task / tiles, t = task % tiles;
+            probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
+        });
+        // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         IntStream.range(0, limbs * tiles * groups).parallel().forEach(task -> {
-            int i = task % limbs, tile = task / limbs % tiles, group = task / (limbs * tiles);
+            int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            accumulateTile(params.ring().modulus(i), as.subList(from, to), bs, i, tile * TILE, acc, from);
+            accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -79,126 +80,104 @@ public final class ProductSum {
     }
 
     /**
-     * Terms of a sum reduced at once for modulus q: each product of two operands below 2q is below 4q^2, so the high
-     * word of the 128-bit sum grows by less than 4q^2 / 2^64 + 1 per term and must stay below 2^62 ({@link
-     * Modulus#reduce} then makes it fit {@link Modulus#reduce128}). 256 for the gallery's 58-bit q0 (all 128 columns
-     * in one chunk: one reduction per coefficient instead of eight), 16 for a 60-bit prime.
+     * Terms of a sum reduced at once for modulus q: each lazy Shoup product is below 3q ({@link #lazy}), so a 64-bit
+     * signed sum of floor((2^63 - 1) / 3q) of them stays non-negative. 10 for the gallery's q0 (58 bits), 2 for a
+     * 60-bit prime ({@link io.picrypt.ring.Modulus#MAX_BITS}).
      */
     static int chunkSize(long q, int len) {
-        double hiPerTerm = 4.0 * q * q / 0x1p64 + 2;
-        return (int) Math.max(1, Math.min(len, Math.floor(0x1p62 / hiPerTerm)));
-    }
-
-    /** out[from + k] on one limb and tile for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0+x1)(y0+y1) - c0 - c2. */
-    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, List<Ciphertext> bs, int limb, int off, long[][][][] out, int from) {
-        int g = group.size(), len = bs.size();
-        long q = m.value();
-        int chunkSize = chunkSize(q, len);
-        long[] acc = new long[g * 6 * TILE]; // per list: aHi, aLo, bHi, bLo, kHi, kLo
-        long[] red = new long[g * 3 * TILE]; // per list: c0, c2, k reduced
-        long[] xs = new long[4 * TILE]; // a tiles copied from off-heap: c0, c1 of column j, c0, c1 of column j + 1
-        long touched = 0;
-        for (int chunk = 0; chunk < len; chunk += chunkSize) {
-            int chunkEnd = Math.min(len, chunk + chunkSize);
-            int j = chunk;
-            // two columns per pass: the 128-bit accumulators (in L1/L2) are loaded and stored once per two products
-            for (; j + 1 < chunkEnd; j += 2) {
-                long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
-                long[] z0 = bs.get(j + 1).comps[0][limb], z1 = bs.get(j + 1).comps[1][limb];
-                for (int b = 0; b < g; b++) {
-                    group.get(b).copyTiles(j, 2, limb, off / TILE, xs);
-                    int base = b * 6 * TILE;
-                    // the run copied AHEAD runs later (a later list's same columns, or a first list's next two)
-                    int nb = b + AHEAD, nj = j;
-                    if (nb >= g) { nb -= g; nj += 2; }
-                    OffHeapCiphertexts next = nb < g && nj + 1 < chunkEnd ? group.get(nb) : null;
-                    int nextOff = next == null ? 0 : next.tileOffset(nj, limb, off / TILE);
-                    if (next == null) next = group.get(b); // nothing ahead: touch this run's first words again (L1)
-                    for (int t = 0; t < TILE; t++) {
-                        touched += next.word(nextOff + 4 * t);
-                        int k = off + t, a = base + t;
-                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
-                        long r0 = xs[2 * TILE + t], r1 = xs[3 * TILE + t], s0 = z0[k], s1 = z1[k];
-                        long p = u0 * v0, q2 = r0 * s0, l0 = acc[a + TILE], lo = l0 + p, lo2 = lo + q2;
-                        acc[a] += Math.multiplyHigh(u0, v0) + Math.multiplyHigh(r0, s0) + carry(l0, p, lo) + carry(lo, q2, lo2);
-                        acc[a + TILE] = lo2;
-                        p = u1 * v1;
-                        q2 = r1 * s1;
-                        l0 = acc[a + 3 * TILE];
-                        lo = l0 + p;
-                        lo2 = lo + q2;
-                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + Math.multiplyHigh(r1, s1) + carry(l0, p, lo) + carry(lo, q2, lo2);
-                        acc[a + 3 * TILE] = lo2;
-                        long us = u0 + u1, vs = v0 + v1, rs = r0 + r1, ss = s0 + s1;
-                        p = us * vs;
-                        q2 = rs * ss;
-                        l0 = acc[a + 5 * TILE];
-                        lo = l0 + p;
-                        lo2 = lo + q2;
-                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + Math.multiplyHigh(rs, ss) + carry(l0, p, lo) + carry(lo, q2, lo2);
-                        acc[a + 5 * TILE] = lo2;
-                    }
-                }
-            }
-            for (; j < chunkEnd; j++) {
-                long[] y0 = bs.get(j).comps[0][limb], y1 = bs.get(j).comps[1][limb];
-                for (int b = 0; b < g; b++) {
-                    group.get(b).copyTiles(j, 1, limb, off / TILE, xs);
-                    int base = b * 6 * TILE;
-                    for (int t = 0; t < TILE; t++) {
-                        int k = off + t;
-                        long u0 = xs[t], u1 = xs[TILE + t], v0 = y0[k], v1 = y1[k];
-                        int a = base + t;
-                        long lo = u0 * v0, l0 = acc[a + TILE], s = l0 + lo;
-                        acc[a] += Math.multiplyHigh(u0, v0) + carry(l0, lo, s);
-                        acc[a + TILE] = s;
-                        lo = u1 * v1;
-                        l0 = acc[a + 3 * TILE];
-                        s = l0 + lo;
-                        acc[a + 2 * TILE] += Math.multiplyHigh(u1, v1) + carry(l0, lo, s);
-                        acc[a + 3 * TILE] = s;
-                        long us = u0 + u1, vs = v0 + v1;
-                        lo = us * vs;
-                        l0 = acc[a + 5 * TILE];
-                        s = l0 + lo;
-                        acc[a + 4 * TILE] += Math.multiplyHigh(us, vs) + carry(l0, lo, s);
-                        acc[a + 5 * TILE] = s;
-                    }
-                }
-            }
-            for (int b = 0; b < g; b++) {
-                int base = b * 6 * TILE, rb = b * 3 * TILE;
-                for (int t = 0; t < TILE; t++) {
-                    for (int w = 0; w < 3; w++) {
-                        int a = base + 2 * w * TILE + t;
-                        // hi < 2^62 by chunkSize: reduce it first so that (hi mod q, lo) meets reduce128's precondition
-                        long r = red[rb + w * TILE + t] + m.reduce128(m.reduce(acc[a]), acc[a + TILE]);
-                        red[rb + w * TILE + t] = r >= q ? r - q : r;
-                        acc[a] = 0;
-                        acc[a + TILE] = 0;
-                    }
-                }
-            }
-        }
-        sink = touched;
-        for (int b = 0; b < g; b++) {
-            long[] c0 = out[from + b][0][limb], c1 = out[from + b][1][limb], c2 = out[from + b][2][limb];
-            int rb = b * 3 * TILE;
-            for (int t = 0; t < TILE; t++) {
-                long r0 = red[rb + t], r2 = red[rb + TILE + t], rk = red[rb + 2 * TILE + t];
-                c0[off + t] = r0;
-                c2[off + t] = r2;
-                c1[off + t] = m.sub(m.sub(rk, r0), r2);
-            }
-        }
+        return (int) Math.max(1, Math.min(len, Long.MAX_VALUE / (3 * q)));
     }
 
     /**
-     * Carry (0 or 1) of the unsigned addition s = a + b, without a branch: an unsigned compare here is compiled to a
-     * conditional move or to a branch depending on the profile C2 saw, and the branch mispredicts about half the time
-     * on random residues (measured: the product phase ran 2.7x slower in CPU after an identify recompiled it).
+     * x w mod q up to a multiple of q, in [0, 3q), for 0 <= x < 2^63 and w in [0, q) with ws = floor(w 2^63 / q)
+     * ({@link #shoup63}): Shoup's product with the quotient estimated against 2q (as in Harvey, "Faster arithmetic for
+     * number-theoretic transforms", J. Symb. Comp. 2014). x ws / 2^64 = x w / 2q - x f / 2^64 with f in [0, 1) and
+     * x f / 2^64 < 1/2, so the estimate e = floor(x ws / 2^64) is above x w / 2q - 3/2 and at most x w / 2q: the exact
+     * value x w - e 2q is in [0, 3q), below 2^62 for q < 2^60, and the wrapping 64-bit products give it exactly.
+     * Three multiplications, no carries.
      */
-    private static long carry(long a, long b, long s) {
-        return ((a & b) | ((a | b) & ~s)) >>> 63;
+    static long lazy(long x, long w, long ws, long q2) {
+        return x * w - Math.multiplyHigh(x, ws) * q2;
+    }
+
+    /**
+     * floor(w 2^63 / q) for w in [0, q): the remainder r of w 2^63 (Barrett, exact) leaves w 2^63 - r, an exact multiple of
+     * q whose quotient (< 2^63) is (w 2^63 - r) q^-1 mod 2^64, q odd. No division.
+     */
+    static long shoup63(Modulus m, long qInv64, long w) {
+        long lo = w << 63, r = m.reduce128(w >>> 1, lo);
+        return (lo - r) * qInv64;
+    }
+
+    /** q^-1 mod 2^64 for odd q (Newton's iteration; each step doubles the correct low bits: 3, 6, ..., 96). */
+    static long inverse64(long q) {
+        long x = q; // q q = 1 mod 8
+        for (int k = 0; k < 5; k++) x *= 2 - q * x;
+        return x;
+    }
+
+    /**
+     * Limb i of coefficients [k0, k0 + rows) of the right-hand side, arranged as the kernel reads it: for each coefficient,
+     * for each ciphertext j, six words: y0, its companion, y1, its companion, y0 + y1 mod q (the Karatsuba operand), its
+     * companion.
+     */
+    private static long[] probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
+        int len = bs.size();
+        long q = m.value(), qInv = inverse64(q);
+        long[] t = new long[rows * len * 6];
+        for (int j = 0; j < len; j++) {
+            long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
+            for (int r = 0; r < rows; r++) {
+                long a = y0[k0 + r], b = y1[k0 + r], s = a + b >= q ? a + b - q : a + b;
+                int x = (r * len + j) * 6;
+                t[x] = a;
+                t[x + 1] = shoup63(m, qInv, a);
+                t[x + 2] = b;
+                t[x + 3] = shoup63(m, qInv, b);
+                t[x + 4] = s;
+                t[x + 5] = shoup63(m, qInv, s);
+            }
+        }
+        return t;
+    }
+
+    /**
+     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1,
+     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61), each term a lazy Shoup product.
+     */
+    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
+                                       long[][][][] out, int from) {
+        long q = m.value(), q2 = 2 * q;
+        int chunkSize = chunkSize(q, len), batch = Math.min(ROWS, rows);
+        long[] xs = new long[batch * 2 * len];
+        for (int b = 0; b < group.size(); b++) {
+            OffHeapCiphertexts a = group.get(b);
+            long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
+            for (int r0 = 0; r0 < rows; r0 += batch) {
+                int nr = Math.min(batch, rows - r0);
+                a.copyRows(i, k0 + r0, nr, xs);
+                for (int r = 0; r < nr; r++) {
+                    int xr = r * 2 * len, pr = (r0 + r) * len * 6;
+                    long s0 = 0, s2 = 0, sk = 0;
+                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
+                        long l0 = 0, l2 = 0, lk = 0;
+                        for (int j = chunk, end = Math.min(len, chunk + chunkSize), x = xr + 2 * chunk, p = pr + 6 * chunk; j < end; j++, x += 2, p += 6) {
+                            long u0 = xs[x], u1 = xs[x + 1];
+                            l0 += lazy(u0, pt[p], pt[p + 1], q2);
+                            l2 += lazy(u1, pt[p + 2], pt[p + 3], q2);
+                            lk += lazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
+                        }
+                        // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
+                        s0 = m.add(s0, m.reduce(l0));
+                        s2 = m.add(s2, m.reduce(l2));
+                        sk = m.add(sk, m.reduce(lk));
+                    }
+                    int k = k0 + r0 + r;
+                    c0[k] = s0;
+                    c2[k] = s2;
+                    c1[k] = m.sub(m.sub(sk, s0), s2);
+                }
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ class ProductSumTest {
         Evaluator ev = new Evaluator(P);
         SplittableRandom r = new SplittableRandom(3);
         for (int level = 0; level <= 1; level++) {
-            int len = 37, lists = ProductSum.GROUP + 2; // 37 > 2^62 / q0 = 16 per chunk; two groups
+            int len = 37, lists = ProductSum.GROUP + 2; // 37 > (2^63 - 1) / 3q0 = 10 per chunk, a partial last chunk; two groups
             List<Ciphertext> bs = new ArrayList<>();
             List<Ciphertext[]> as = new ArrayList<>();
             for (int j = 0; j < len; j++) bs.add(en.encryptSymmetric(enc.encodeCoefficients(random(r), 0x1p20, level), sk));
@@ -46,14 +46,14 @@ class ProductSumTest {
 
     /**
      * Largest operands (every word q - 1, so every Karatsuba sum is 2q - 2) at a 60-bit prime, where a chunk holds only
-     * 16 terms: the split lazy sums and their once-per-chunk reduction are exact at the bound, over several chunks.
+     * 2 terms: the lazy Shoup sums and their once-per-chunk reduction are exact at the bound, over several chunks.
      */
     @Test
     void largestOperandsAtSixtyBitPrimesOverSeveralChunks() {
         CkksParameters p60 = CkksParameters.of(1024, Primes.forBitSizes(1024, new int[]{60, 60, 60}), true, 0x1p30, true);
         long q = p60.ring().modulus(0).value();
-        assertEquals(16, ProductSum.chunkSize(q, 1000));
-        assertEquals(256, ProductSum.chunkSize(P.ring().modulus(0).value(), 1000));
+        assertEquals(2, ProductSum.chunkSize(q, 1000));
+        assertEquals(10, ProductSum.chunkSize(P.ring().modulus(0).value(), 1000));
         Evaluator ev = new Evaluator(p60);
         int len = 41, n = 1024;
         List<Ciphertext> bs = new ArrayList<>();
@@ -71,6 +71,26 @@ class ProductSumTest {
             for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
             for (int c = 0; c < 3; c++) for (int i = 0; i <= 1; i++) {
                 assertArrayEquals(want.component(c)[i], got[k].component(c)[i], "list " + k + " component " + c + " limb " + i);
+            }
+        }
+    }
+
+    /** The Shoup companion without division equals floor(w 2^63 / q) at the edges and at random w; lazy products are in [0, 3q). */
+    @Test
+    void shoupCompanionsAreExactAndLazyProductsInRange() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (long q : new long[]{P.ring().modulus(0).value(), P.ring().modulus(1).value(), Primes.forBitSizes(1024, new int[]{60})[0], 3, 5}) {
+            io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
+            long inv = ProductSum.inverse64(q);
+            assertEquals(1L, q * inv);
+            for (int k = 0; k < 2000; k++) {
+                long w = k < 3 ? new long[]{0, 1, q - 1}[k] : r.nextLong(q);
+                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValueExact();
+                assertEquals(want, ProductSum.shoup63(m, inv, w), "q " + q + " w " + w);
+                long x = k % 2 == 0 ? 2 * q - 2 : r.nextLong(2 * q);
+                long lazy = ProductSum.lazy(x, w, want, 2 * q);
+                assertTrue(lazy >= 0 && lazy < 3 * q, "lazy product out of [0, 3q)");
+                assertEquals(java.math.BigInteger.valueOf(x).multiply(java.math.BigInteger.valueOf(w)).mod(java.math.BigInteger.valueOf(q)).longValue(), lazy % q);
             }
         }
     }
