@@ -157,26 +157,24 @@ public final class ObliviousExpansion {
         long[][][] tables = monomial(shift, level);
         long[][] mono = tables[0], monoShoup = tables[1];
         OffHeapCiphertexts out = base.unseededBlank();
-        int count = base.count(), chunks = Math.min(n, 4 * Runtime.getRuntime().availableProcessors());
-        // row by row (the off-heap layout is row-major): read a row of every column, add X^shift times the expanded row
-        Parallel.forEach(chunks, ch -> {
-            long[] row = new long[2 * count]; // scratch of this chunk of rows
-            for (int i = 0; i <= level; i++) {
-                Modulus m = ring.modulus(i);
-                long q = m.value();
-                long[] w = mono[i], ws = monoShoup[i];
-                for (int k = (int) ((long) ch * n / chunks), end = (int) ((long) (ch + 1) * n / chunks); k < end; k++) {
-                    base.readRow(i, k, row);
-                    long wk = w[k], wsk = ws[k];
-                    for (int j = 0; j < count; j++) {
-                        long[][][] x = expanded.get(j).comps;
-                        long r0 = row[2 * j] + m.mulShoup(x[0][i][k], wk, wsk), r1 = row[2 * j + 1] + m.mulShoup(x[1][i][k], wk, wsk);
-                        row[2 * j] = r0 >= q ? r0 - q : r0;
-                        row[2 * j + 1] = r1 >= q ? r1 - q : r1;
-                    }
-                    out.writeRow(i, k, row);
+        int count = base.count(), rows = Math.min(OffHeapCiphertexts.ROWS, n), tiles = (n + rows - 1) / rows;
+        // by tiles of rows (the off-heap layout is row-major): copy the base's rows, add X^shift times each expanded
+        // ciphertext's run of the same coefficients (read in order), write the rows
+        Parallel.forEach(tiles * (level + 1), task -> {
+            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
+            Modulus m = ring.modulus(i);
+            long q = m.value();
+            long[] w = mono[i], ws = monoShoup[i], tile = new long[nr * 2 * count];
+            base.copyRows(i, k0, nr, tile);
+            for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                long[] x = expanded.get(j).comps[c][i];
+                for (int r = 0, at = 2 * j + c; r < nr; r++, at += 2 * count) {
+                    int k = k0 + r;
+                    long v = tile[at] + m.mulShoup(x[k], w[k], ws[k]);
+                    tile[at] = v >= q ? v - q : v;
                 }
             }
+            out.writeRows(i, k0, nr, tile);
         });
         return out; // written only here, before any reader can see it
     }

@@ -28,6 +28,9 @@ public final class OffHeapCiphertexts {
     /** Coefficients per tile of the layout (ProductSum's tile: 512 words = 4 KiB). */
     static final int TILE = 512;
 
+    /** Rows per tile of the transposing copies ({@link #of}, ObliviousExpansion.addShifted): 32 rows of 128 ciphertexts = 64 KiB. */
+    static final int ROWS = 32;
+
     private final LongBuffer words;
     private final int count, limbs, n;
     private final double scale;
@@ -66,13 +69,17 @@ public final class OffHeapCiphertexts {
         }
         int count = cts.size();
         OffHeapCiphertexts out = new OffHeapCiphertexts(count, level + 1, n, c0.scale, seeds);
-        long[] row = new long[2 * count];
+        int rows = Math.min(ROWS, n);
+        long[] tile = new long[rows * 2 * count];
         for (int i = 0; i <= level; i++) {
-            long[][] src = new long[2 * count][];
-            for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) src[2 * j + c] = cts.get(j).comps[c][i];
-            for (int k = 0; k < n; k++) { // row by row: sequential writes, one read stream per (ciphertext, component)
-                for (int x = 0; x < 2 * count; x++) row[x] = src[x][k];
-                out.words.put(out.rowOffset(i, k), row, 0, 2 * count);
+            // a transpose by tiles of rows: each source array is read in runs of `rows` words, the buffer written in order
+            for (int k0 = 0; k0 < n; k0 += rows) {
+                int nr = Math.min(rows, n - k0);
+                for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                    long[] src = cts.get(j).comps[c][i];
+                    for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) tile[x] = src[k0 + r];
+                }
+                out.words.put(out.rowOffset(i, k0), tile, 0, nr * 2 * count);
             }
         }
         return out;
@@ -119,6 +126,29 @@ public final class OffHeapCiphertexts {
         return new Ciphertext(comps, scale, seeds[j] == null ? null : seeds[j].clone());
     }
 
+    /**
+     * Every ciphertext copied onto the heap, in order (for serialization): as {@link #ciphertext} for each j, by one
+     * transposing pass over the buffer in order (a strided read per ciphertext would miss the cache on every word).
+     */
+    public List<Ciphertext> ciphertexts() {
+        long[][][][] comps = new long[count][2][limbs][n];
+        int rows = Math.min(ROWS, n);
+        long[] tile = new long[rows * 2 * count];
+        for (int i = 0; i < limbs; i++) {
+            for (int k0 = 0; k0 < n; k0 += rows) {
+                int nr = Math.min(rows, n - k0);
+                copyRows(i, k0, nr, tile);
+                for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                    long[] dst = comps[j][c][i];
+                    for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) dst[k0 + r] = tile[x];
+                }
+            }
+        }
+        List<Ciphertext> out = new java.util.ArrayList<>(count);
+        for (int j = 0; j < count; j++) out.add(new Ciphertext(comps[j], scale, seeds[j] == null ? null : seeds[j].clone()));
+        return out;
+    }
+
     /** Index of the first word of row k (coefficient k of every ciphertext, c0 then c1) of limb i. */
     int rowOffset(int i, int k) {
         return (i * n + k) * count * 2;
@@ -132,11 +162,6 @@ public final class OffHeapCiphertexts {
     private void read(int j, int c, int i, long[] dst) {
         int stride = 2 * count;
         for (int k = 0, x = rowOffset(i, 0) + 2 * j + c; k < n; k++, x += stride) dst[k] = words.get(x);
-    }
-
-    private void write(int j, int c, int i, long[] src) {
-        int stride = 2 * count;
-        for (int k = 0, x = rowOffset(i, 0) + 2 * j + c; k < n; k++, x += stride) words.put(x, src[k]);
     }
 
     private void checkIndex(int j) {
@@ -155,13 +180,11 @@ public final class OffHeapCiphertexts {
         return new OffHeapCiphertexts(count, limbs, n, scale, new byte[count][]);
     }
 
-    /** Reads row k of limb i (2 * count words: c0, c1 of ciphertext 0, then 1, ...) into dst. */
-    void readRow(int i, int k, long[] dst) {
-        words.get(rowOffset(i, k), dst, 0, 2 * count);
-    }
-
-    /** Writes row k of limb i from src; only for a list no reader has seen yet (as {@link #writeLimb}). */
-    void writeRow(int i, int k, long[] src) {
-        words.put(rowOffset(i, k), src, 0, 2 * count);
+    /**
+     * Writes {@code rows} rows of limb i from row k out of src (rows * 2 * count words). Only for a list no reader has
+     * seen yet (a {@link #unseededBlank()} being filled): published lists are immutable.
+     */
+    void writeRows(int i, int k, int rows, long[] src) {
+        words.put(rowOffset(i, k), src, 0, rows * 2 * count);
     }
 }

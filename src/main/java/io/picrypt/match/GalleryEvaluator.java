@@ -131,7 +131,7 @@ public final class GalleryEvaluator {
         /** "PCGS" v1 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
         public byte[] toBytes() {
             State st = state;
-            List<byte[]> cols = IntStream.range(0, st.columns.count()).mapToObj(j -> Serializer.writeCiphertext(st.columns.ciphertext(j), GalleryParameters.get())).toList();
+            List<byte[]> cols = st.columns.ciphertexts().stream().map(c -> Serializer.writeCiphertext(c, GalleryParameters.get())).toList();
             return new FrameWriter(STORE_MAGIC, 1, 5L + st.slots.length + cols.stream().mapToLong(b -> 4L + b.length).sum())
                     .bytes(st.slots).blobs(cols).toByteArray();
         }

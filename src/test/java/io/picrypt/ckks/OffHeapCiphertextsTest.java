@@ -49,6 +49,15 @@ class OffHeapCiphertextsTest {
                 for (int c = 0; c < 2; c++) for (int i = 0; i <= level; i++) assertArrayEquals(cts.get(j).component(c)[i], back.component(c)[i]);
                 assertArrayEquals(Serializer.writeCiphertext(cts.get(j), P), Serializer.writeCiphertext(back, P));
             }
+            List<Ciphertext> all = off.ciphertexts(); // the transposing copy equals the per-ciphertext one
+            assertEquals(5, all.size());
+            for (int j = 0; j < 5; j++) assertArrayEquals(Serializer.writeCiphertext(cts.get(j), P), Serializer.writeCiphertext(all.get(j), P));
+            // row-major layout: row k holds c0, c1 of every ciphertext in order
+            long[] rows = new long[3 * 2 * 5];
+            off.copyRows(level, 7, 3, rows);
+            for (int r = 0; r < 3; r++) for (int j = 0; j < 5; j++) for (int c = 0; c < 2; c++) {
+                assertEquals(cts.get(j).component(c)[level][7 + r], rows[(r * 5 + j) * 2 + c]);
+            }
             assertThrows(IndexOutOfBoundsException.class, () -> off.ciphertext(5));
             assertThrows(IndexOutOfBoundsException.class, () -> off.isSeeded(-1));
         }
