@@ -69,19 +69,18 @@ public final class OffHeapCiphertexts {
         }
         int count = cts.size();
         OffHeapCiphertexts out = new OffHeapCiphertexts(count, level + 1, n, c0.scale, seeds);
-        int rows = Math.min(ROWS, n);
-        long[] tile = new long[rows * 2 * count];
-        for (int i = 0; i <= level; i++) {
-            // a transpose by tiles of rows: each source array is read in runs of `rows` words, the buffer written in order
-            for (int k0 = 0; k0 < n; k0 += rows) {
-                int nr = Math.min(rows, n - k0);
-                for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
-                    long[] src = cts.get(j).comps[c][i];
-                    for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) tile[x] = src[k0 + r];
-                }
-                out.words.put(out.rowOffset(i, k0), tile, 0, nr * 2 * count);
+        int rows = Math.min(ROWS, n), tiles = (n + rows - 1) / rows;
+        // a transpose by tiles of rows, in parallel: each source array is read in runs of `rows` words, the buffer
+        // written in order
+        io.picrypt.ring.Parallel.forEach(tiles * (level + 1), task -> {
+            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
+            long[] tile = new long[nr * 2 * count];
+            for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                long[] src = cts.get(j).comps[c][i];
+                for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) tile[x] = src[k0 + r];
             }
-        }
+            out.writeRows(i, k0, nr, tile);
+        });
         return out;
     }
 
@@ -132,18 +131,16 @@ public final class OffHeapCiphertexts {
      */
     public List<Ciphertext> ciphertexts() {
         long[][][][] comps = new long[count][2][limbs][n];
-        int rows = Math.min(ROWS, n);
-        long[] tile = new long[rows * 2 * count];
-        for (int i = 0; i < limbs; i++) {
-            for (int k0 = 0; k0 < n; k0 += rows) {
-                int nr = Math.min(rows, n - k0);
-                copyRows(i, k0, nr, tile);
-                for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
-                    long[] dst = comps[j][c][i];
-                    for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) dst[k0 + r] = tile[x];
-                }
+        int rows = Math.min(ROWS, n), tiles = (n + rows - 1) / rows;
+        io.picrypt.ring.Parallel.forEach(tiles * limbs, task -> {
+            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
+            long[] tile = new long[nr * 2 * count];
+            copyRows(i, k0, nr, tile);
+            for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                long[] dst = comps[j][c][i];
+                for (int r = 0, x = 2 * j + c; r < nr; r++, x += 2 * count) dst[k0 + r] = tile[x];
             }
-        }
+        });
         List<Ciphertext> out = new java.util.ArrayList<>(count);
         for (int j = 0; j < count; j++) out.add(new Ciphertext(comps[j], scale, seeds[j] == null ? null : seeds[j].clone()));
         return out;
@@ -182,7 +179,7 @@ public final class OffHeapCiphertexts {
 
     /**
      * Writes {@code rows} rows of limb i from row k out of src (rows * 2 * count words). Only for a list no reader has
-     * seen yet (a {@link #unseededBlank()} being filled): published lists are immutable.
+     * seen yet (a {@link #unseededBlank()} or a list {@link #of} is filling): published lists are immutable.
      */
     void writeRows(int i, int k, int rows, long[] src) {
         words.put(rowOffset(i, k), src, 0, rows * 2 * count);
