@@ -13,8 +13,8 @@ import java.util.List;
  * input's noise (multiplied by 128 with the message) by 2^50 and leaves the rescale rounding (~21 per coefficient)
  * doubled by each later level (~67 rms measured). Columns, products
  * and results live at q0 alone (half the memory traffic and work of two primes): templates at 2^28,
- * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are summed lazily in 128 bits
- * and reduced every LAZY_CHUNK columns: LAZY_CHUNK (2 q0)^2 < q0 2^64.
+ * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are lazy Shoup products in [0, 3 q0), summed in
+ * 64 bits over 10 columns before a reduction ({@link io.picrypt.ckks.ProductSum}).
  */
 public final class GalleryParameters {
     public static final int N = 8192;
@@ -38,8 +38,6 @@ public final class GalleryParameters {
      * 200-250 ms instead of 380-420 (sequential), output noise rms 67 instead of 21 at 2^27 (3.1x).
      */
     public static final int EXPANSION_RESCALE_AFTER = 5;
-    /** Columns whose products are summed in 128 bits before a reduction. */
-    public static final int LAZY_CHUNK = 16;
 
     private static final CkksParameters PARAMS =
             CkksParameters.create(N, new int[]{58, 50, 60}, 0x1p28, true);
@@ -72,7 +70,6 @@ public final class GalleryParameters {
 
     static {
         long q0 = PARAMS.dataPrime(STORE_LEVEL);
-        if (4.0 * LAZY_CHUNK * q0 >= 0x1p64) throw new ExceptionInInitializerError("q0 too large for lazy accumulation");
         // |<x,p>| <= 1.01 for the accepted norms (GalleryKeyOwner): results stay below q0/2 with a factor ~3.9 to spare
         if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
         // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare),
