@@ -264,8 +264,8 @@ public final class BenchGalleryCommand implements Callable<Integer> {
 
     /**
      * The machine's limits for the product kernel, measured on all cores: streaming read bandwidth over a 256 MiB array
-     * (best of 3 passes) and the rate of the kernel's inner operation, an unsigned 64x64 -> 128-bit multiply-add
-     * (multiplyHigh + multiply + branch-free carry) on operands in L1 cache.
+     * (best of 3 passes) and the rate of the kernel's inner operation ({@code ProductSum.lazy}: a lazy Shoup product
+     * x w - floor(x ws / 2^64) 2q added to a 64-bit sum) on operands in L1 cache.
      */
     record MachineFloor(double bytesPerSecond, double multiplyAddsPerSecond) {
         static MachineFloor measure() {
@@ -290,17 +290,14 @@ public final class BenchGalleryCommand implements Callable<Integer> {
             for (int pass = 0; pass < 3; pass++) {
                 long t = System.nanoTime();
                 sink += java.util.stream.IntStream.range(0, threads).parallel().mapToLong(k -> {
-                    long[] x = new long[len], y = new long[len], hi = new long[len], lo = new long[len];
-                    for (int i = 0; i < len; i++) { x[i] = i * 0x9E3779B97F4A7C15L + k; y[i] = ~x[i] >>> 3; }
+                    long q2 = 2 * 288230376150876161L; // the gallery's q0, doubled
+                    long[] x = new long[len], w = new long[len], ws = new long[len];
+                    for (int i = 0; i < len; i++) { x[i] = (i * 0x9E3779B97F4A7C15L + k) >>> 6; w[i] = x[i] >>> 1; ws[i] = ~x[i] >>> 1; }
+                    long sum = 0;
                     for (int r = 0; r < reps; r++) {
-                        for (int i = 0; i < len; i++) {
-                            long p = x[i] * y[i], l = lo[i], s = l + p;
-                            // the kernel's branch-free carry (ProductSum.carry)
-                            hi[i] += Math.multiplyHigh(x[i], y[i]) + (((l & p) | ((l | p) & ~s)) >>> 63);
-                            lo[i] = s;
-                        }
+                        for (int i = 0; i < len; i++) sum += x[i] * w[i] - Math.multiplyHigh(x[i], ws[i]) * q2; // ProductSum.lazy
                     }
-                    return hi[len - 1] ^ lo[3];
+                    return sum;
                 }).sum();
                 bestMul = Math.min(bestMul, (System.nanoTime() - t) / 1e9);
             }
