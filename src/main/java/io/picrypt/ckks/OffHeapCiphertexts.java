@@ -22,12 +22,13 @@ import java.util.List;
  * <p>Memory: the buffer is reserved against {@code -XX:MaxDirectMemorySize} (default: the maximum heap size) and freed
  * by its Cleaner once this object is unreachable and a GC has noticed; an allocation that would pass the limit first
  * runs {@code System.gc()} and waits for pending cleaners (so {@code -XX:+DisableExplicitGC} must not be used), and only
- * then throws {@link OutOfMemoryError} "Cannot reserve ... direct buffer memory". Reads are thread-safe.
+ * then throws {@link OutOfMemoryError} "Cannot reserve ... direct buffer memory". Reads are thread-safe: the buffer is
+ * only accessed by absolute gets and puts, which never touch its position (in JDK 17 a bulk one is one memory copy); the
+ * parallel fills ({@link #of}, the enrollment update) write disjoint rows from fork-join tasks, and
+ * {@link io.picrypt.ring.Parallel#forEach} returns only after every task (a happens-before edge), so a list is
+ * fully written before it is returned.
  */
 public final class OffHeapCiphertexts {
-    /** Coefficients per tile of the layout (ProductSum's tile: 512 words = 4 KiB). */
-    static final int TILE = 512;
-
     /** Rows per tile of the transposing copies ({@link #of}, ObliviousExpansion.addShifted): 32 rows of 128 ciphertexts = 64 KiB. */
     static final int ROWS = 32;
 

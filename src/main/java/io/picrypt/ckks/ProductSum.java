@@ -1,9 +1,9 @@
 package io.picrypt.ckks;
 
 import io.picrypt.ring.Modulus;
+import io.picrypt.ring.Parallel;
 
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Sums of ciphertext products for many lists sharing one right-hand list: for each list a^(k) of 2-component
@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  * Shoup companion, arranged the same way once per call) as two sequential streams. Work is split into tasks of (limb,
  * TILE coefficients, GROUP lists); a task copies ROWS rows of one list at a time (ROWS * 2 * len words, one memcpy of
  * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
- * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Each product is a lazy Shoup product in
+ * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Tasks run on the common fork-join
+ * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
  * [0, 3q) ({@link #lazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once.
  * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
  * Thread-safe (no state).
@@ -54,15 +55,18 @@ public final class ProductSum {
         }
         int limbs = level + 1, n = params.n(), lists = as.size();
         for (OffHeapCiphertexts a : as) if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
+        for (Ciphertext b : bs) if (b.comps[0][0].length != n) throw new CkksException("ring degree " + b.comps[0][0].length + " does not match the parameters");
+        // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
         long[][][] probe = new long[limbs][tiles][];
-        IntStream.range(0, limbs * tiles).parallel().forEach(task -> {
+        // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
+        Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
             probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
-        IntStream.range(0, limbs * tiles * groups).parallel().forEach(task -> {
+        Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
             accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);

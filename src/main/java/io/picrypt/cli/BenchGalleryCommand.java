@@ -175,7 +175,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         o.putObject("identify_profile_cpu_ms").put("expansion", round(Stats.median(expandCpuMs)))
                 .put("products", round(Stats.median(productsCpuMs)))
                 .put("relinearization_and_compact_answer", round(Stats.median(compactCpuMs)));
-        // the machine's floor for the products: column bytes streamed / memory bandwidth, 128-bit multiply-adds / throughput
+        // the machine's floor for the products: column bytes streamed / memory bandwidth, lazy Shoup multiply-adds / throughput
         long columnBytes = (long) blocks.size() * GalleryParameters.COLUMNS * 2 * GalleryParameters.N * 8;
         long multiplyAdds = (long) blocks.size() * GalleryParameters.COLUMNS * GalleryParameters.N * 3; // Karatsuba: 3 per coefficient
         MachineFloor floor = MachineFloor.measure();

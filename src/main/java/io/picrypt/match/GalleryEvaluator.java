@@ -28,8 +28,8 @@ import java.util.stream.IntStream;
  * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions 4e+d (d < 4) of the
  * identity in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
  * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
- * then every block's result is sum_e C_e (x) P_e (tensor products summed
- * lazily in 128 bits, reduced once), whose coefficient position(s) is the encrypted inner product with
+ * then every block's result is sum_e C_e (x) P_e (tensor products of lazy Shoup products in [0, 3 q0) summed
+ * in 64 bits, reduced every 10 columns: {@link io.picrypt.ckks.ProductSum}), whose coefficient position(s) is the encrypted inner product with
  * slot s, relinearized and sent with 2 components. Columns, expanded probes and results live at q0 alone.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a

@@ -197,6 +197,59 @@ class ObliviousExpansionTest {
         assertThrows(CkksException.class, () -> ex.expand(ct, k, keys, -1));
     }
 
+    /**
+     * addShifted's tiles of rows at the edges, threaded and single-threaded: ring degree 16 (fewer rows than
+     * OffHeapCiphertexts.ROWS) and 64 (two tiles), three limbs of 60-bit primes, one column and 5, words near q - 1 and
+     * uniform, shifts at both ends and across the tile boundary: word for word the evaluator's multiplyPlain + add.
+     */
+    @Test
+    void addShiftedAtEdgeShapesEqualsTheEvaluatorWordForWord() {
+        boolean was = io.picrypt.ring.Parallel.enabled();
+        try {
+            for (int n : new int[]{16, 64}) {
+                CkksParameters p = CkksParameters.of(n, io.picrypt.ring.Primes.forBitSizes(n, new int[]{60, 60, 60, 60}), true, 0x1p30, true);
+                Evaluator ev = new Evaluator(p);
+                Encoder encoder = new Encoder(p);
+                ObliviousExpansion ex = new ObliviousExpansion(p);
+                java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+                for (int count : new int[]{1, 5}) {
+                    Ciphertext[] base = new Ciphertext[count], x = new Ciphertext[count];
+                    for (int j = 0; j < count; j++) {
+                        base[j] = randomWords(p, r, j % 2 == 0);
+                        x[j] = randomWords(p, r, j % 2 == 1);
+                    }
+                    OffHeapCiphertexts offBase = OffHeapCiphertexts.of(base);
+                    for (int shift : new int[]{0, 1, n / 2 - 1, n / 2, n - 1}) {
+                        long[] mono = new long[n];
+                        mono[shift] = 1;
+                        Plaintext mp = encoder.encodeIntegers(mono, 1.0, 2);
+                        for (boolean parallel : new boolean[]{true, false}) {
+                            io.picrypt.ring.Parallel.setEnabled(parallel);
+                            OffHeapCiphertexts got = ex.addShifted(offBase, List.of(x), shift);
+                            for (int j = 0; j < count; j++) {
+                                assertTrue(sameWords(ev.add(base[j], ev.multiplyPlain(x[j], mp)), got.ciphertext(j)),
+                                        "n " + n + " count " + count + " shift " + shift + " parallel " + parallel + " output " + j);
+                                assertTrue(sameWords(base[j], offBase.ciphertext(j)), "base " + j + " unchanged");
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            io.picrypt.ring.Parallel.setEnabled(was);
+        }
+    }
+
+    /** A level-2 ciphertext at scale 2^30 whose words are in [q - 8, q) (high) or uniform in [0, q). */
+    private static Ciphertext randomWords(CkksParameters p, java.util.SplittableRandom r, boolean high) {
+        long[][][] comps = new long[2][3][p.n()];
+        for (int c = 0; c < 2; c++) for (int i = 0; i < 3; i++) {
+            long q = p.ring().modulus(i).value();
+            for (int k = 0; k < p.n(); k++) comps[c][i][k] = high ? q - 1 - r.nextLong(8) : r.nextLong(q);
+        }
+        return Ciphertext.fromComponents(comps, 0x1p30);
+    }
+
     /** The enrollment's update after a rescaled expansion: word for word the evaluator's multiplyPlain + add, off the heap, base untouched. */
     @Test
     void addShiftedEqualsMultiplyPlainAddWordForWordAndLeavesTheBaseAlone() {

@@ -30,6 +30,62 @@ class OffHeapCiphertextsTest {
         return out;
     }
 
+    /**
+     * Edge shapes of the row-major layout and its transposing copies, threaded and single-threaded: ring degree 16 (fewer
+     * rows than ROWS) and 64 (two tiles of rows), three limbs, one ciphertext and 33. Every word of the buffer is where
+     * the layout says (copyRows over all rows of every limb), and ciphertext(j) and ciphertexts() give the inputs back;
+     * 8 lists built at once from fork-join tasks (nested parallel fills) come back whole too.
+     */
+    @Test
+    void edgeShapesRoundTripThroughTheRowMajorLayout() throws Exception {
+        boolean was = io.picrypt.ring.Parallel.enabled();
+        try {
+            for (int n : new int[]{16, 64}) {
+                CkksParameters p = CkksParameters.of(n, Primes.forBitSizes(n, new int[]{60, 60, 60, 60}), true, 0x1p30, true);
+                for (int count : new int[]{1, 33}) for (boolean parallel : new boolean[]{true, false}) {
+                    io.picrypt.ring.Parallel.setEnabled(parallel);
+                    String at = "n " + n + " count " + count + " parallel " + parallel;
+                    List<Ciphertext> cts = new ArrayList<>();
+                    SplittableRandom r = new SplittableRandom(count * 31L + n);
+                    for (int j = 0; j < count; j++) {
+                        long[][][] comps = new long[2][3][n];
+                        for (int c = 0; c < 2; c++) for (int i = 0; i < 3; i++) {
+                            long q = p.ring().modulus(i).value();
+                            for (int k = 0; k < n; k++) comps[c][i][k] = j % 2 == 0 ? q - 1 - r.nextLong(8) : r.nextLong(q);
+                        }
+                        cts.add(Ciphertext.fromComponents(comps, 0x1p30));
+                    }
+                    OffHeapCiphertexts off = OffHeapCiphertexts.of(cts);
+                    assertEquals(2, off.level(), at);
+                    assertEquals(n, off.ringDegree(), at);
+                    long[] rows = new long[n * 2 * count];
+                    for (int i = 0; i < 3; i++) {
+                        off.copyRows(i, 0, n, rows);
+                        for (int k = 0; k < n; k++) for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
+                            assertEquals(cts.get(j).component(c)[i][k], rows[(k * count + j) * 2 + c], at + " limb " + i + " row " + k + " ct " + j + " comp " + c);
+                        }
+                    }
+                    List<Ciphertext> all = off.ciphertexts();
+                    assertEquals(count, all.size());
+                    for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(cts.get(j).component(c)[i], all.get(j).component(c)[i], at + " ciphertexts() " + j);
+                        assertArrayEquals(cts.get(j).component(c)[i], off.ciphertext(j).component(c)[i], at + " ciphertext(" + j + ")");
+                    }
+                    // lists filled from several fork-join tasks at once, then read on this thread
+                    List<OffHeapCiphertexts> many = java.util.stream.IntStream.range(0, 8).parallel().mapToObj(t -> OffHeapCiphertexts.of(cts)).toList();
+                    for (OffHeapCiphertexts o : many) {
+                        List<Ciphertext> back = o.ciphertexts();
+                        for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(cts.get(j).component(c)[i], back.get(j).component(c)[i], at + " concurrent fill " + j);
+                        }
+                    }
+                }
+            }
+        } finally {
+            io.picrypt.ring.Parallel.setEnabled(was);
+        }
+    }
+
     /** Every ciphertext comes back word for word, with its scale and its seed (serialized bytes equal, seeded and not). */
     @Test
     void roundTripKeepsWordsScaleAndSeeds() {

@@ -95,6 +95,122 @@ class ProductSumTest {
         }
     }
 
+    /**
+     * Edge shapes against the evaluator's multiply + add, word for word, threaded and single-threaded: ring degree 16 (below
+     * TILE, two batches of ROWS) and 64 (two tiles), three limbs of 60-bit primes (chunks of 2 terms), one list of one
+     * ciphertext, GROUP + 3 lists (a partial group), lengths 1, 2, 3 and 7 (partial last chunk), every word q - 1.
+     */
+    @Test
+    void edgeShapesEqualTheEvaluatorWordForWord() {
+        boolean was = io.picrypt.ring.Parallel.enabled();
+        try {
+            for (int n : new int[]{16, 64}) {
+                CkksParameters p = CkksParameters.of(n, Primes.forBitSizes(n, new int[]{60, 60, 60, 60}), true, 0x1p30, true);
+                assertEquals(2, ProductSum.chunkSize(p.ring().modulus(2).value(), 1000));
+                Evaluator ev = new Evaluator(p);
+                SplittableRandom r = new SplittableRandom(n);
+                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}}; // {lists, length}
+                for (int[] shape : shapes) for (int level : new int[]{0, 2}) for (boolean extreme : new boolean[]{true, false}) {
+                    int lists = shape[0], len = shape[1];
+                    List<Ciphertext> bs = new ArrayList<>();
+                    List<Ciphertext[]> as = new ArrayList<>();
+                    for (int j = 0; j < len; j++) bs.add(words(p, level, extreme ? -1 : r.nextLong()));
+                    for (int k = 0; k < lists; k++) {
+                        Ciphertext[] a = new Ciphertext[len];
+                        for (int j = 0; j < len; j++) a[j] = words(p, level, extreme ? -1 : r.nextLong());
+                        as.add(a);
+                    }
+                    List<OffHeapCiphertexts> off = as.stream().map(OffHeapCiphertexts::of).toList();
+                    for (boolean parallel : new boolean[]{true, false}) {
+                        io.picrypt.ring.Parallel.setEnabled(parallel);
+                        Ciphertext[] got = ProductSum.sums(p, off, bs);
+                        assertEquals(lists, got.length);
+                        for (int k = 0; k < lists; k++) {
+                            Ciphertext want = ev.multiply(as.get(k)[0], bs.get(0));
+                            for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
+                            assertEquals(3, got[k].size());
+                            assertEquals(level, got[k].level());
+                            for (int c = 0; c < 3; c++) for (int i = 0; i <= level; i++) {
+                                assertArrayEquals(want.component(c)[i], got[k].component(c)[i], "n " + n + " shape " + lists + "x" + len
+                                        + " level " + level + " extreme " + extreme + " parallel " + parallel + " list " + k + " component " + c + " limb " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            io.picrypt.ring.Parallel.setEnabled(was);
+        }
+    }
+
+    /**
+     * The arithmetic bounds the kernel relies on. lazy: exhaustively for every odd q <= 151, w < q, x < 2q; at large q
+     * (60-bit primes, odd q up to 2^60 - 1, random odd q) for the worst companions (w 2^63 = -1 mod q, so the dropped
+     * fraction of floor(w 2^63 / q) is largest) and x = 2q - 1, 2q - 2: in [0, 3q) and = x w mod q (BigInteger).
+     * Chunks: chunkSize terms of 3q - 1 stay <= 2^63 - 1 and reduce exactly; shoup63 equals floor(w 2^63 / q) there;
+     * inverse64 inverts every odd 64-bit q tried.
+     */
+    @Test
+    void lazyProductChunkAndCompanionBoundsHold() {
+        for (long q = 3; q <= 151; q += 2) {
+            io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
+            long inv = ProductSum.inverse64(q);
+            for (long w = 0; w < q; w++) {
+                long ws = ProductSum.shoup63(m, inv, w);
+                assertEquals(w * Long.divideUnsigned(Long.MIN_VALUE, q) + w * Long.remainderUnsigned(Long.MIN_VALUE, q) / q, ws, "q " + q + " w " + w);
+                for (long x = 0; x < 2 * q; x++) {
+                    long v = ProductSum.lazy(x, w, ws, 2 * q);
+                    if (v < 0 || v >= 3 * q || v % q != x * w % q) fail("q " + q + " w " + w + " x " + x + ": " + v);
+                }
+            }
+        }
+        SplittableRandom r = new SplittableRandom(17);
+        List<Long> qs = new ArrayList<>(List.of((1L << 60) - 1, (1L << 60) - 3, (1L << 59) + 1, 3L << 58 | 1, 288230376150876161L));
+        for (long q : Primes.forBitSizes(1 << 15, new int[]{60, 60, 59, 58, 50, 40, 30})) qs.add(q);
+        for (int k = 0; k < 40; k++) qs.add(r.nextLong(3, 1L << 60) | 1);
+        java.math.BigInteger two63 = java.math.BigInteger.ONE.shiftLeft(63), max = java.math.BigInteger.valueOf(Long.MAX_VALUE);
+        for (long q : qs) {
+            java.math.BigInteger bq = java.math.BigInteger.valueOf(q);
+            io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
+            long inv = ProductSum.inverse64(q);
+            assertEquals(1L, q * inv, "inverse of " + q);
+            int chunk = ProductSum.chunkSize(q, Integer.MAX_VALUE);
+            assertTrue(chunk >= 2, "chunk " + chunk + " at q " + q);
+            java.math.BigInteger worstSum = java.math.BigInteger.valueOf(chunk).multiply(bq.multiply(java.math.BigInteger.valueOf(3)).subtract(java.math.BigInteger.ONE));
+            assertTrue(worstSum.compareTo(max) <= 0, "chunk sum " + worstSum + " passes 2^63 - 1 at q " + q);
+            long sum = chunk * (3 * q - 1); // the largest chunk sum the kernel can form (exact: checked above)
+            assertEquals(worstSum.mod(bq).longValue(), m.reduce(sum), "chunk reduction at q " + q);
+            long worstW = bq.subtract(two63.mod(bq).modInverse(bq)).mod(bq).longValue(); // w 2^63 = -1 mod q
+            for (long w : new long[]{0, 1, q - 1, q / 2, worstW, r.nextLong(q)}) {
+                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = ProductSum.shoup63(m, inv, w);
+                assertEquals(want, ws, "q " + q + " w " + w);
+                for (long x : new long[]{0, 1, q - 1, q, 2 * q - 2, 2 * q - 1, r.nextLong(2 * q)}) {
+                    long v = ProductSum.lazy(x, w, ws, 2 * q);
+                    assertTrue(v >= 0 && v < 3 * q, "lazy " + v + " outside [0, 3q) at q " + q + " w " + w + " x " + x);
+                    assertEquals(java.math.BigInteger.valueOf(x).multiply(java.math.BigInteger.valueOf(w)).mod(bq).longValue(), v % q);
+                }
+            }
+        }
+        SplittableRandom odd = new SplittableRandom(19);
+        for (int k = 0; k < 10_000; k++) {
+            long q = odd.nextLong() | 1;
+            assertEquals(1L, q * ProductSum.inverse64(q), "inverse of " + Long.toUnsignedString(q));
+        }
+        assertEquals(1L, -1L * ProductSum.inverse64(-1L));
+    }
+
+    /** Ciphertext at {@code level} with every word q_i - 1 (seed -1) or uniform in [0, q_i). */
+    private static Ciphertext words(CkksParameters p, int level, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = p.n();
+        long[][][] comps = new long[2][level + 1][n];
+        for (int c = 0; c < 2; c++) for (int i = 0; i <= level; i++) {
+            long q = p.ring().modulus(i).value();
+            for (int t = 0; t < n; t++) comps[c][i][t] = seed == -1 ? q - 1 : r.nextLong(q);
+        }
+        return Ciphertext.fromComponents(comps, 0x1p30);
+    }
+
     /** A level-1 ciphertext whose words are all q_i - 1 (seed -1) or uniform in [q_i - 2^20, q_i) (other seeds). */
     private static Ciphertext filled(CkksParameters p, long seed, int n) {
         SplittableRandom r = new SplittableRandom(seed);
