@@ -236,6 +236,9 @@ class ProductSumTest {
         assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0, one21), List.of(l0)));   // scales of the lists differ
         assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(), List.of(l0)));
         assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0), List.of(new Evaluator(P).multiply(l0, l0))));
+        // a right-hand ciphertext of another ring degree: a clear error, not an index out of bounds inside a task
+        Ciphertext small = Ciphertext.fromComponents(new long[2][1][1024], l0.scale());
+        assertThrows(CkksException.class, () -> ProductSum.sums(P, List.of(one0), List.of(small)));
         assertThrows(CkksException.class, () -> OffHeapCiphertexts.of(l0, other));                      // one scale per list
     }
 
