@@ -164,17 +164,18 @@ public final class ObliviousExpansion {
             int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
             Modulus m = ring.modulus(i);
             long q = m.value();
-            long[] w = mono[i], ws = monoShoup[i], tile = new long[nr * 2 * count];
-            base.copyRows(i, k0, nr, tile);
+            int stride = base.tileStride();
+            long[] w = mono[i], ws = monoShoup[i], tile = new long[nr * stride];
+            base.copyRows(i, k0, nr, tile, stride);
             for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
                 long[] x = expanded.get(j).comps[c][i];
-                for (int r = 0, at = 2 * j + c; r < nr; r++, at += 2 * count) {
+                for (int r = 0, at = 2 * j + c; r < nr; r++, at += stride) {
                     int k = k0 + r;
                     long v = tile[at] + m.mulShoup(x[k], w[k], ws[k]);
                     tile[at] = v >= q ? v - q : v;
                 }
             }
-            out.writeRows(i, k0, nr, tile);
+            out.writeRows(i, k0, nr, tile, stride);
         });
         return out; // written only here, before any reader can see it
     }

@@ -20,7 +20,9 @@ import java.util.List;
  * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
  * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Tasks run on the common fork-join
  * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
- * [0, 3q) ({@link #lazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once.
+ * [0, 3q) ({@link #lazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once. Below
+ * {@link #SHOUP_MIN_LISTS} lists the companions would cost more than they save, and each product of reduced values is
+ * added to a 128-bit sum in registers instead ({@code accumulateTile128}).
  * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
  * Thread-safe (no state).
  */
@@ -31,6 +33,12 @@ public final class ProductSum {
     static final int GROUP = 8;
     /** Rows copied at once (ROWS * 2 * len words: 16 KiB for 128 ciphertexts, in L1). */
     static final int ROWS = 8;
+    /**
+     * Lists from which the Shoup kernel is used. Its companions cost about as much per call as the products of one list
+     * (3 per ciphertext and coefficient, ~4 ns each) and save ~15% per product (measured, docs/BENCHMARKS.md round 6):
+     * below this many lists the 128-bit kernel, which needs no companions, is faster.
+     */
+    static final int SHOUP_MIN_LISTS = 16;
 
     private ProductSum() {}
 
@@ -60,16 +68,18 @@ public final class ProductSum {
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
         long[][][] probe = new long[limbs][tiles][];
+        boolean shoup = lists >= SHOUP_MIN_LISTS;
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
         Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
-            probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
+            probe[i][t] = shoup ? probeTile(params.ring().modulus(i), bs, i, t * tile, tile) : probeTile128(params.ring().modulus(i), bs, i, t * tile, tile);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
+            if (shoup) accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
+            else accumulateTile128(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -105,19 +115,25 @@ public final class ProductSum {
     }
 
     /**
-     * floor(w 2^63 / q) for w in [0, q): the remainder r of w 2^63 (Barrett, exact) leaves w 2^63 - r, an exact multiple of
-     * q whose quotient (< 2^63) is (w 2^63 - r) q^-1 mod 2^64, q odd. No division.
+     * floor(w 2^63 / q) for w in [0, q), q odd in [3, 2^60), from r = floor(2^127 / q) = rHi 2^64 + rLo ({@link #reciprocal}):
+     * e = floor(w r / 2^64) = w rHi + floor(w rLo / 2^64) is at most floor(w 2^63 / q) and at most 2 below it (w r / 2^64
+     * is below w 2^63 / q by less than 1, and the floor of the low product drops less than 1 more), and it fits a word
+     * since w rHi 2^64 <= w r < 2^127. The remainder w 2^63 - e q is then in [0, 3q), exact in 64-bit arithmetic, and
+     * two conditional steps bring e to the quotient. No division; ~3 multiplications.
      */
-    static long shoup63(Modulus m, long qInv64, long w) {
-        long lo = w << 63, r = m.reduce128(w >>> 1, lo);
-        return (lo - r) * qInv64;
+    static long shoup63(long q, long rHi, long rLo, long w) {
+        long e = w * rHi + io.picrypt.ring.Modulus.mulHiUnsigned(w, rLo);
+        long rem = (w << 63) - e * q;
+        long step = (q - 1 - rem) >>> 63; // rem >= q
+        e += step;
+        rem -= q & -step;
+        return e + ((q - 1 - rem) >>> 63);
     }
 
-    /** q^-1 mod 2^64 for odd q (Newton's iteration; each step doubles the correct low bits: 3, 6, ..., 96). */
-    static long inverse64(long q) {
-        long x = q; // q q = 1 mod 8
-        for (int k = 0; k < 5; k++) x *= 2 - q * x;
-        return x;
+    /** floor(2^127 / q) as {hi, lo} words, for {@link #shoup63}. */
+    static long[] reciprocal(long q) {
+        java.math.BigInteger r = java.math.BigInteger.ONE.shiftLeft(127).divide(java.math.BigInteger.valueOf(q));
+        return new long[]{r.shiftRight(64).longValue(), r.longValue()};
     }
 
     /**
@@ -127,7 +143,9 @@ public final class ProductSum {
      */
     private static long[] probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
         int len = bs.size();
-        long q = m.value(), qInv = inverse64(q);
+        long q = m.value();
+        long[] rec = reciprocal(q);
+        long rHi = rec[0], rLo = rec[1];
         long[] t = new long[rows * len * 6];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
@@ -135,11 +153,11 @@ public final class ProductSum {
                 long a = y0[k0 + r], b = y1[k0 + r], s = a + b >= q ? a + b - q : a + b;
                 int x = (r * len + j) * 6;
                 t[x] = a;
-                t[x + 1] = shoup63(m, qInv, a);
+                t[x + 1] = shoup63(q, rHi, rLo, a);
                 t[x + 2] = b;
-                t[x + 3] = shoup63(m, qInv, b);
+                t[x + 3] = shoup63(q, rHi, rLo, b);
                 t[x + 4] = s;
-                t[x + 5] = shoup63(m, qInv, s);
+                t[x + 5] = shoup63(q, rHi, rLo, s);
             }
         }
         return t;
@@ -183,5 +201,84 @@ public final class ProductSum {
                 }
             }
         }
+    }
+
+    /** Products of reduced values summed as unsigned 128-bit integers: terms per reduction keeping the high word below 2^62. */
+    static int chunkSize128(long q, int len) {
+        double hiPerTerm = 4.0 * q * q / 0x1p64 + 2;
+        return (int) Math.max(1, Math.min(len, Math.floor(0x1p62 / hiPerTerm)));
+    }
+
+    /** {@link #probeTile} for the 128-bit kernel: per coefficient and ciphertext, y0, y1, y0 + y1 mod q (no companions). */
+    private static long[] probeTile128(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
+        int len = bs.size();
+        long q = m.value();
+        long[] t = new long[rows * len * 3];
+        for (int j = 0; j < len; j++) {
+            long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
+            for (int r = 0; r < rows; r++) {
+                long a = y0[k0 + r], b = y1[k0 + r];
+                int x = (r * len + j) * 3;
+                t[x] = a;
+                t[x + 1] = b;
+                t[x + 2] = a + b >= q ? a + b - q : a + b;
+            }
+        }
+        return t;
+    }
+
+    /**
+     * {@link #accumulateTile} for few lists: each product of reduced values (x0 + x1 < 2q) added to an unsigned 128-bit
+     * sum in registers (high word with a branch-free carry), reduced every {@link #chunkSize128} terms.
+     */
+    private static void accumulateTile128(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
+                                          long[][][][] out, int from) {
+        int chunkSize = chunkSize128(m.value(), len), batch = Math.min(ROWS, rows);
+        long[] xs = new long[batch * 2 * len];
+        for (int b = 0; b < group.size(); b++) {
+            OffHeapCiphertexts a = group.get(b);
+            long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
+            for (int r0 = 0; r0 < rows; r0 += batch) {
+                int nr = Math.min(batch, rows - r0);
+                a.copyRows(i, k0 + r0, nr, xs);
+                for (int r = 0; r < nr; r++) {
+                    int xr = r * 2 * len, pr = (r0 + r) * len * 3;
+                    long s0 = 0, s2 = 0, sk = 0;
+                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
+                        long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
+                        for (int j = chunk, end = Math.min(len, chunk + chunkSize), x = xr + 2 * chunk, p = pr + 3 * chunk; j < end; j++, x += 2, p += 3) {
+                            long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
+                            long lo = u0 * v0, t = l0 + lo;
+                            h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
+                            l0 = t;
+                            lo = u1 * v1;
+                            t = l2 + lo;
+                            h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
+                            l2 = t;
+                            lo = us * vs;
+                            t = lk + lo;
+                            hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
+                            lk = t;
+                        }
+                        // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
+                        s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
+                        s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
+                        sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
+                    }
+                    int k = k0 + r0 + r;
+                    c0[k] = s0;
+                    c2[k] = s2;
+                    c1[k] = m.sub(m.sub(sk, s0), s2);
+                }
+            }
+        }
+    }
+
+    /**
+     * Carry (0 or 1) of the unsigned addition s = a + b, without a branch (a compare compiles to a branch or a conditional
+     * move depending on C2's profile, and the branch mispredicts about half the time on random residues).
+     */
+    private static long carry(long a, long b, long s) {
+        return ((a & b) | ((a | b) & ~s)) >>> 63;
     }
 }

@@ -21,7 +21,9 @@ class ProductSumTest {
         Evaluator ev = new Evaluator(P);
         SplittableRandom r = new SplittableRandom(3);
         for (int level = 0; level <= 1; level++) {
-            int len = 37, lists = ProductSum.GROUP + 2; // 37 > (2^63 - 1) / 3q0 = 10 per chunk, a partial last chunk; two groups
+            // level 0: the Shoup kernel (>= SHOUP_MIN_LISTS lists; 37 > (2^63 - 1) / 3q0 = 10 per chunk, a partial last
+            // chunk; three groups); level 1: the 128-bit kernel (fewer lists; two groups)
+            int len = 37, lists = level == 0 ? ProductSum.SHOUP_MIN_LISTS + 1 : ProductSum.GROUP + 2;
             List<Ciphertext> bs = new ArrayList<>();
             List<Ciphertext[]> as = new ArrayList<>();
             for (int j = 0; j < len; j++) bs.add(en.encryptSymmetric(enc.encodeCoefficients(random(r), 0x1p20, level), sk));
@@ -45,8 +47,9 @@ class ProductSumTest {
     }
 
     /**
-     * Largest operands (every word q - 1, so every Karatsuba sum is 2q - 2) at a 60-bit prime, where a chunk holds only
-     * 2 terms: the lazy Shoup sums and their once-per-chunk reduction are exact at the bound, over several chunks.
+     * Largest operands (every word q - 1, so every Karatsuba sum is 2q - 2) at a 60-bit prime, where a Shoup chunk holds
+     * only 2 terms and a 128-bit one 16: both kernels' sums and their once-per-chunk reductions are exact at the bound,
+     * over several chunks (3 lists: the 128-bit kernel; SHOUP_MIN_LISTS: the Shoup kernel).
      */
     @Test
     void largestOperandsAtSixtyBitPrimesOverSeveralChunks() {
@@ -54,13 +57,19 @@ class ProductSumTest {
         long q = p60.ring().modulus(0).value();
         assertEquals(2, ProductSum.chunkSize(q, 1000));
         assertEquals(10, ProductSum.chunkSize(P.ring().modulus(0).value(), 1000));
+        assertEquals(16, ProductSum.chunkSize128(q, 1000));
+        assertEquals(256, ProductSum.chunkSize128(P.ring().modulus(0).value(), 1000));
+        for (int lists : new int[]{3, ProductSum.SHOUP_MIN_LISTS}) largestOperands(p60, lists);
+    }
+
+    private static void largestOperands(CkksParameters p60, int lists) {
         Evaluator ev = new Evaluator(p60);
         int len = 41, n = 1024;
         List<Ciphertext> bs = new ArrayList<>();
         List<Ciphertext[]> as = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(5);
         for (int j = 0; j < len; j++) bs.add(filled(p60, j % 3 == 0 ? -1 : r.nextLong(), n));
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < lists; k++) {
             Ciphertext[] a = new Ciphertext[len];
             for (int j = 0; j < len; j++) a[j] = filled(p60, k == 0 ? -1 : r.nextLong(), n);
             as.add(a);
@@ -81,12 +90,11 @@ class ProductSumTest {
         SplittableRandom r = new SplittableRandom(11);
         for (long q : new long[]{P.ring().modulus(0).value(), P.ring().modulus(1).value(), Primes.forBitSizes(1024, new int[]{60})[0], 3, 5}) {
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long inv = ProductSum.inverse64(q);
-            assertEquals(1L, q * inv);
+            long[] rec = ProductSum.reciprocal(q);
             for (int k = 0; k < 2000; k++) {
                 long w = k < 3 ? new long[]{0, 1, q - 1}[k] : r.nextLong(q);
                 long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValueExact();
-                assertEquals(want, ProductSum.shoup63(m, inv, w), "q " + q + " w " + w);
+                assertEquals(want, ProductSum.shoup63(q, rec[0], rec[1], w), "q " + q + " w " + w);
                 long x = k % 2 == 0 ? 2 * q - 2 : r.nextLong(2 * q);
                 long lazy = ProductSum.lazy(x, w, want, 2 * q);
                 assertTrue(lazy >= 0 && lazy < 3 * q, "lazy product out of [0, 3q)");
@@ -109,7 +117,7 @@ class ProductSumTest {
                 assertEquals(2, ProductSum.chunkSize(p.ring().modulus(2).value(), 1000));
                 Evaluator ev = new Evaluator(p);
                 SplittableRandom r = new SplittableRandom(n);
-                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}}; // {lists, length}
+                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}, {ProductSum.SHOUP_MIN_LISTS, 3}}; // {lists, length}: both kernels
                 for (int[] shape : shapes) for (int level : new int[]{0, 2}) for (boolean extreme : new boolean[]{true, false}) {
                     int lists = shape[0], len = shape[1];
                     List<Ciphertext> bs = new ArrayList<>();
@@ -148,15 +156,15 @@ class ProductSumTest {
      * (60-bit primes, odd q up to 2^60 - 1, random odd q) for the worst companions (w 2^63 = -1 mod q, so the dropped
      * fraction of floor(w 2^63 / q) is largest) and x = 2q - 1, 2q - 2: in [0, 3q) and = x w mod q (BigInteger).
      * Chunks: chunkSize terms of 3q - 1 stay <= 2^63 - 1 and reduce exactly; shoup63 equals floor(w 2^63 / q) there;
-     * inverse64 inverts every odd 64-bit q tried.
+     * also at random w for 10,000 random odd q.
      */
     @Test
     void lazyProductChunkAndCompanionBoundsHold() {
         for (long q = 3; q <= 151; q += 2) {
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long inv = ProductSum.inverse64(q);
+            long[] rec = ProductSum.reciprocal(q);
             for (long w = 0; w < q; w++) {
-                long ws = ProductSum.shoup63(m, inv, w);
+                long ws = ProductSum.shoup63(q, rec[0], rec[1], w);
                 assertEquals(w * Long.divideUnsigned(Long.MIN_VALUE, q) + w * Long.remainderUnsigned(Long.MIN_VALUE, q) / q, ws, "q " + q + " w " + w);
                 for (long x = 0; x < 2 * q; x++) {
                     long v = ProductSum.lazy(x, w, ws, 2 * q);
@@ -172,8 +180,7 @@ class ProductSumTest {
         for (long q : qs) {
             java.math.BigInteger bq = java.math.BigInteger.valueOf(q);
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long inv = ProductSum.inverse64(q);
-            assertEquals(1L, q * inv, "inverse of " + q);
+            long[] rec = ProductSum.reciprocal(q);
             int chunk = ProductSum.chunkSize(q, Integer.MAX_VALUE);
             assertTrue(chunk >= 2, "chunk " + chunk + " at q " + q);
             java.math.BigInteger worstSum = java.math.BigInteger.valueOf(chunk).multiply(bq.multiply(java.math.BigInteger.valueOf(3)).subtract(java.math.BigInteger.ONE));
@@ -182,7 +189,7 @@ class ProductSumTest {
             assertEquals(worstSum.mod(bq).longValue(), m.reduce(sum), "chunk reduction at q " + q);
             long worstW = bq.subtract(two63.mod(bq).modInverse(bq)).mod(bq).longValue(); // w 2^63 = -1 mod q
             for (long w : new long[]{0, 1, q - 1, q / 2, worstW, r.nextLong(q)}) {
-                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = ProductSum.shoup63(m, inv, w);
+                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = ProductSum.shoup63(q, rec[0], rec[1], w);
                 assertEquals(want, ws, "q " + q + " w " + w);
                 for (long x : new long[]{0, 1, q - 1, q, 2 * q - 2, 2 * q - 1, r.nextLong(2 * q)}) {
                     long v = ProductSum.lazy(x, w, ws, 2 * q);
@@ -191,12 +198,14 @@ class ProductSumTest {
                 }
             }
         }
+        // the companion at random w for many random odd q (the quotient estimate is at most one below)
         SplittableRandom odd = new SplittableRandom(19);
         for (int k = 0; k < 10_000; k++) {
-            long q = odd.nextLong() | 1;
-            assertEquals(1L, q * ProductSum.inverse64(q), "inverse of " + Long.toUnsignedString(q));
+            long q = odd.nextLong(3, 1L << 60) | 1, w = odd.nextLong(q);
+            long[] rec = ProductSum.reciprocal(q);
+            assertEquals(java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValueExact(),
+                    ProductSum.shoup63(q, rec[0], rec[1], w), "q " + q + " w " + w);
         }
-        assertEquals(1L, -1L * ProductSum.inverse64(-1L));
     }
 
     /** Ciphertext at {@code level} with every word q_i - 1 (seed -1) or uniform in [0, q_i). */
