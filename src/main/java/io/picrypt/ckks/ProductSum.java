@@ -39,6 +39,8 @@ public final class ProductSum {
      * below this many lists the 128-bit kernel, which needs no companions, is faster.
      */
     static final int SHOUP_MIN_LISTS = 16;
+    /** Per-thread table of the 128-bit kernel (TILE rows of 3 words per ciphertext: 96 KiB for 128 ciphertexts). */
+    private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[0]);
 
     private ProductSum() {}
 
@@ -70,16 +72,21 @@ public final class ProductSum {
         long[][][] probe = new long[limbs][tiles][];
         boolean shoup = lists >= SHOUP_MIN_LISTS;
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
-        Parallel.forEach(limbs * tiles, task -> {
+        if (shoup) Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
-            probe[i][t] = shoup ? probeTile(params.ring().modulus(i), bs, i, t * tile, tile) : probeTile128(params.ring().modulus(i), bs, i, t * tile, tile);
+            probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
             if (shoup) accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
-            else accumulateTile128(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
+            else { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
+                long[] pt = SCRATCH.get();
+                if (pt.length < tile * stride(len, 3)) SCRATCH.set(pt = new long[tile * stride(len, 3)]);
+                probeTile128(params.ring().modulus(i), bs, i, t * tile, tile, pt);
+                accumulateTile128(params.ring().modulus(i), as.subList(from, to), pt, len, i, t * tile, tile, acc, from);
+            }
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -146,12 +153,12 @@ public final class ProductSum {
         long q = m.value();
         long[] rec = reciprocal(q);
         long rHi = rec[0], rLo = rec[1];
-        long[] t = new long[rows * len * 6];
+        long[] t = new long[rows * stride(len, 6)];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
             for (int r = 0; r < rows; r++) {
                 long a = y0[k0 + r], b = y1[k0 + r], s = a + b >= q ? a + b - q : a + b;
-                int x = (r * len + j) * 6;
+                int x = r * stride(len, 6) + j * 6;
                 t[x] = a;
                 t[x + 1] = shoup63(q, rHi, rLo, a);
                 t[x + 2] = b;
@@ -179,7 +186,7 @@ public final class ProductSum {
                 int nr = Math.min(batch, rows - r0);
                 a.copyRows(i, k0 + r0, nr, xs);
                 for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * len * 6;
+                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, 6);
                     long s0 = 0, s2 = 0, sk = 0;
                     for (int chunk = 0; chunk < len; chunk += chunkSize) {
                         long l0 = 0, l2 = 0, lk = 0;
@@ -203,28 +210,35 @@ public final class ProductSum {
         }
     }
 
+    /**
+     * Row stride of a probe table with {@code words} words per ciphertext: one cache line more than the row, so that a
+     * ciphertext's run down the rows (written by {@link #probeTile}) does not map to the same few L1 sets (a row of 128
+     * ciphertexts is a multiple of 1 KiB).
+     */
+    private static int stride(int len, int words) {
+        return len * words + 8;
+    }
+
     /** Products of reduced values summed as unsigned 128-bit integers: terms per reduction keeping the high word below 2^62. */
     static int chunkSize128(long q, int len) {
         double hiPerTerm = 4.0 * q * q / 0x1p64 + 2;
         return (int) Math.max(1, Math.min(len, Math.floor(0x1p62 / hiPerTerm)));
     }
 
-    /** {@link #probeTile} for the 128-bit kernel: per coefficient and ciphertext, y0, y1, y0 + y1 mod q (no companions). */
-    private static long[] probeTile128(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
+    /** {@link #probeTile} for the 128-bit kernel, into t: per coefficient and ciphertext, y0, y1, y0 + y1 mod q (no companions). */
+    private static void probeTile128(Modulus m, List<Ciphertext> bs, int i, int k0, int rows, long[] t) {
         int len = bs.size();
         long q = m.value();
-        long[] t = new long[rows * len * 3];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
             for (int r = 0; r < rows; r++) {
                 long a = y0[k0 + r], b = y1[k0 + r];
-                int x = (r * len + j) * 3;
+                int x = r * stride(len, 3) + j * 3;
                 t[x] = a;
                 t[x + 1] = b;
                 t[x + 2] = a + b >= q ? a + b - q : a + b;
             }
         }
-        return t;
     }
 
     /**
@@ -242,7 +256,7 @@ public final class ProductSum {
                 int nr = Math.min(batch, rows - r0);
                 a.copyRows(i, k0 + r0, nr, xs);
                 for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * len * 3;
+                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, 3);
                     long s0 = 0, s2 = 0, sk = 0;
                     for (int chunk = 0; chunk < len; chunk += chunkSize) {
                         long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
