@@ -157,15 +157,13 @@ public final class ObliviousExpansion {
         long[][][] tables = monomial(shift, level);
         long[][] mono = tables[0], monoShoup = tables[1];
         OffHeapCiphertexts out = base.unseededBlank();
-        int count = base.count(), rows = Math.min(OffHeapCiphertexts.ROWS, n), tiles = (n + rows - 1) / rows;
+        int count = base.count();
         // by tiles of rows (the off-heap layout is row-major): copy the base's rows, add X^shift times each expanded
         // ciphertext's run of the same coefficients (read in order), write the rows
-        Parallel.forEach(tiles * (level + 1), task -> {
-            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
+        out.forEachRowTile((i, k0, nr, tile, stride) -> {
             Modulus m = ring.modulus(i);
             long q = m.value();
-            int stride = base.tileStride();
-            long[] w = mono[i], ws = monoShoup[i], tile = new long[nr * stride];
+            long[] w = mono[i], ws = monoShoup[i];
             base.copyRows(i, k0, nr, tile, stride);
             for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
                 long[] x = expanded.get(j).comps[c][i];

@@ -29,8 +29,8 @@ import java.util.List;
  * fully written before it is returned.
  */
 public final class OffHeapCiphertexts {
-    /** Rows per tile of the transposing copies ({@link #of}, ObliviousExpansion.addShifted): 32 rows of 128 ciphertexts = 64 KiB. */
-    static final int ROWS = 32;
+    /** Rows per tile of the transposing copies ({@link #forEachRowTile}): 32 rows of 128 ciphertexts = 64 KiB. */
+    static final int TRANSPOSE_ROWS = 32;
 
     private final LongBuffer words;
     private final int count, limbs, n;
@@ -70,13 +70,8 @@ public final class OffHeapCiphertexts {
         }
         int count = cts.size();
         OffHeapCiphertexts out = new OffHeapCiphertexts(count, level + 1, n, c0.scale, seeds);
-        int rows = Math.min(ROWS, n), tiles = (n + rows - 1) / rows;
-        // a transpose by tiles of rows, in parallel: each source array is read in runs of `rows` words, the buffer
-        // written in order
-        io.picrypt.ring.Parallel.forEach(tiles * (level + 1), task -> {
-            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
-            int stride = out.tileStride();
-            long[] tile = new long[nr * stride];
+        // each source array is read in runs of a tile's rows, the buffer written in order
+        out.forEachRowTile((i, k0, nr, tile, stride) -> {
             for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
                 long[] src = cts.get(j).comps[c][i];
                 for (int r = 0, x = 2 * j + c; r < nr; r++, x += stride) tile[x] = src[k0 + r];
@@ -133,11 +128,7 @@ public final class OffHeapCiphertexts {
      */
     public List<Ciphertext> ciphertexts() {
         long[][][][] comps = new long[count][2][limbs][n];
-        int rows = Math.min(ROWS, n), tiles = (n + rows - 1) / rows;
-        io.picrypt.ring.Parallel.forEach(tiles * limbs, task -> {
-            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
-            int stride = tileStride();
-            long[] tile = new long[nr * stride];
+        forEachRowTile((i, k0, nr, tile, stride) -> {
             copyRows(i, k0, nr, tile, stride);
             for (int j = 0; j < count; j++) for (int c = 0; c < 2; c++) {
                 long[] dst = comps[j][c][i];
@@ -159,13 +150,24 @@ public final class OffHeapCiphertexts {
         words.get(rowOffset(i, k), dst, 0, rows * 2 * count);
     }
 
+    /** What a transposing copy does with one tile: rows [k0, k0 + rows) of limb i, in scratch rows {@code stride} words apart. */
+    interface RowTile {
+        void accept(int i, int k0, int rows, long[] tile, int stride);
+    }
+
     /**
-     * Row stride of the transposing copies' scratch tiles: 2 count words plus one cache line. Unpadded, a column's run
-     * down a tile steps by 2 count words (2 KiB for 128 ciphertexts), which maps every word of the run to the same
-     * couple of L1 sets: measured 1.5-2x slower transposes.
+     * Runs {@code body} over every tile of {@link #TRANSPOSE_ROWS} rows of every limb, in parallel, each with its own scratch
+     * tile (not filled: the body copies rows in or out itself). The scratch rows are 2 count words plus one cache line
+     * apart: unpadded, a ciphertext's run down a tile steps by 2 count words (2 KiB for 128 ciphertexts), which maps every
+     * word of the run to the same couple of L1 sets. The transposes between ciphertexts and rows ({@link #of},
+     * {@link #ciphertexts()}, ObliviousExpansion.addShifted) are bodies of this.
      */
-    int tileStride() {
-        return 2 * count + 8;
+    void forEachRowTile(RowTile body) {
+        int rows = Math.min(TRANSPOSE_ROWS, n), tiles = (n + rows - 1) / rows, stride = 2 * count + 8;
+        io.picrypt.ring.Parallel.forEach(tiles * limbs, task -> {
+            int i = task / tiles, k0 = task % tiles * rows, nr = Math.min(rows, n - k0);
+            body.accept(i, k0, nr, new long[nr * stride], stride);
+        });
     }
 
     /** {@link #copyRows} into rows {@code stride} words apart in dst. */
@@ -173,7 +175,10 @@ public final class OffHeapCiphertexts {
         for (int r = 0; r < rows; r++) words.get(rowOffset(i, k + r), dst, r * stride, 2 * count);
     }
 
-    /** {@link #writeRows} from rows {@code stride} words apart in src (same restriction: a list no reader has seen yet). */
+    /**
+     * Writes {@code rows} rows of limb i from row k out of src, rows {@code stride} words apart. Only for a list no reader
+     * has seen yet (a {@link #unseededBlank()} or a list {@link #of} is filling): published lists are immutable.
+     */
     void writeRows(int i, int k, int rows, long[] src, int stride) {
         for (int r = 0; r < rows; r++) words.put(rowOffset(i, k + r), src, r * stride, 2 * count);
     }
@@ -199,11 +204,4 @@ public final class OffHeapCiphertexts {
         return new OffHeapCiphertexts(count, limbs, n, scale, new byte[count][]);
     }
 
-    /**
-     * Writes {@code rows} rows of limb i from row k out of src (rows * 2 * count words). Only for a list no reader has
-     * seen yet (a {@link #unseededBlank()} or a list {@link #of} is filling): published lists are immutable.
-     */
-    void writeRows(int i, int k, int rows, long[] src) {
-        words.put(rowOffset(i, k), src, 0, rows * 2 * count);
-    }
 }

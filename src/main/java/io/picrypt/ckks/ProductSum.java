@@ -20,7 +20,7 @@ import java.util.List;
  * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
  * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Tasks run on the common fork-join
  * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
- * [0, 3q) ({@link #lazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once. Below
+ * [0, 3q) ({@link Modulus#mulShoupLazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once. Below
  * {@link #SHOUP_MIN_LISTS} lists the companions would cost more than they save, and each product of reduced values is
  * added to a 128-bit sum in registers instead ({@code accumulateTile128}).
  * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
@@ -101,46 +101,12 @@ public final class ProductSum {
     }
 
     /**
-     * Terms of a sum reduced at once for modulus q: each lazy Shoup product is below 3q ({@link #lazy}), so a 64-bit
+     * Terms of a sum reduced at once for modulus q: each lazy Shoup product is below 3q ({@link Modulus#mulShoupLazy}), so a 64-bit
      * signed sum of floor((2^63 - 1) / 3q) of them stays non-negative. 10 for the gallery's q0 (58 bits), 2 for a
      * 60-bit prime ({@link io.picrypt.ring.Modulus#MAX_BITS}).
      */
     static int chunkSize(long q, int len) {
         return (int) Math.max(1, Math.min(len, Long.MAX_VALUE / (3 * q)));
-    }
-
-    /**
-     * x w mod q up to a multiple of q, in [0, 3q), for 0 <= x < 2^63 and w in [0, q) with ws = floor(w 2^63 / q)
-     * ({@link #shoup63}): Shoup's product with the quotient estimated against 2q (as in Harvey, "Faster arithmetic for
-     * number-theoretic transforms", J. Symb. Comp. 2014). x ws / 2^64 = x w / 2q - x f / 2^64 with f in [0, 1) and
-     * x f / 2^64 < 1/2, so the estimate e = floor(x ws / 2^64) is above x w / 2q - 3/2 and at most x w / 2q: the exact
-     * value x w - e 2q is in [0, 3q), below 2^62 for q < 2^60, and the wrapping 64-bit products give it exactly.
-     * Three multiplications, no carries.
-     */
-    static long lazy(long x, long w, long ws, long q2) {
-        return x * w - Math.multiplyHigh(x, ws) * q2;
-    }
-
-    /**
-     * floor(w 2^63 / q) for w in [0, q), q odd in [3, 2^60), from r = floor(2^127 / q) = rHi 2^64 + rLo ({@link #reciprocal}):
-     * e = floor(w r / 2^64) = w rHi + floor(w rLo / 2^64) is at most floor(w 2^63 / q) and at most 2 below it (w r / 2^64
-     * is below w 2^63 / q by less than 1, and the floor of the low product drops less than 1 more), and it fits a word
-     * since w rHi 2^64 <= w r < 2^127. The remainder w 2^63 - e q is then in [0, 3q), exact in 64-bit arithmetic, and
-     * two conditional steps bring e to the quotient. No division; ~3 multiplications.
-     */
-    static long shoup63(long q, long rHi, long rLo, long w) {
-        long e = w * rHi + io.picrypt.ring.Modulus.mulHiUnsigned(w, rLo);
-        long rem = (w << 63) - e * q;
-        long step = (q - 1 - rem) >>> 63; // rem >= q
-        e += step;
-        rem -= q & -step;
-        return e + ((q - 1 - rem) >>> 63);
-    }
-
-    /** floor(2^127 / q) as {hi, lo} words, for {@link #shoup63}. */
-    static long[] reciprocal(long q) {
-        java.math.BigInteger r = java.math.BigInteger.ONE.shiftLeft(127).divide(java.math.BigInteger.valueOf(q));
-        return new long[]{r.shiftRight(64).longValue(), r.longValue()};
     }
 
     /**
@@ -151,8 +117,6 @@ public final class ProductSum {
     private static long[] probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
         int len = bs.size();
         long q = m.value();
-        long[] rec = reciprocal(q);
-        long rHi = rec[0], rLo = rec[1];
         long[] t = new long[rows * stride(len, 6)];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
@@ -160,11 +124,11 @@ public final class ProductSum {
                 long a = y0[k0 + r], b = y1[k0 + r], s = a + b >= q ? a + b - q : a + b;
                 int x = r * stride(len, 6) + j * 6;
                 t[x] = a;
-                t[x + 1] = shoup63(q, rHi, rLo, a);
+                t[x + 1] = m.shoup63(a);
                 t[x + 2] = b;
-                t[x + 3] = shoup63(q, rHi, rLo, b);
+                t[x + 3] = m.shoup63(b);
                 t[x + 4] = s;
-                t[x + 5] = shoup63(q, rHi, rLo, s);
+                t[x + 5] = m.shoup63(s);
             }
         }
         return t;
@@ -172,7 +136,7 @@ public final class ProductSum {
 
     /**
      * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1,
-     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61), each term a lazy Shoup product.
+     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61), each term a lazy Shoup product ({@link Modulus#mulShoupLazy}, companions {@link Modulus#shoup63}).
      */
     private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
                                        long[][][][] out, int from) {
@@ -192,9 +156,9 @@ public final class ProductSum {
                         long l0 = 0, l2 = 0, lk = 0;
                         for (int j = chunk, end = Math.min(len, chunk + chunkSize), x = xr + 2 * chunk, p = pr + 6 * chunk; j < end; j++, x += 2, p += 6) {
                             long u0 = xs[x], u1 = xs[x + 1];
-                            l0 += lazy(u0, pt[p], pt[p + 1], q2);
-                            l2 += lazy(u1, pt[p + 2], pt[p + 3], q2);
-                            lk += lazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
+                            l0 += Modulus.mulShoupLazy(u0, pt[p], pt[p + 1], q2);
+                            l2 += Modulus.mulShoupLazy(u1, pt[p + 2], pt[p + 3], q2);
+                            lk += Modulus.mulShoupLazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
                         }
                         // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
                         s0 = m.add(s0, m.reduce(l0));

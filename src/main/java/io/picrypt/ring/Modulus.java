@@ -18,6 +18,7 @@ public final class Modulus {
     private final long ratio64; // floor(2^64 / q) < 2^63: Barrett constant for one word
     private final int shiftLo, shiftHi; // bits - 1, bits + 1
     private final long mu4;     // floor(2^(2*bits+2) / q) < 2^(bits+3), for sums of up to 4 products (bits <= 60)
+    private final long r127Hi, r127Lo; // floor(2^127 / q) = floor(2^128 / q) / 2, for shoup63
 
     public Modulus(long q) {
         if (q < 3 || 64 - Long.numberOfLeadingZeros(q) > MAX_BITS) {
@@ -33,6 +34,8 @@ public final class Modulus {
         this.shiftLo = bits - 1;
         this.shiftHi = bits + 1;
         this.mu4 = bits <= 60 ? BigInteger.ONE.shiftLeft(2 * bits + 2).divide(BigInteger.valueOf(q)).longValue() : 0;
+        this.r127Hi = ratioHi >>> 1;
+        this.r127Lo = (ratioLo >>> 1) | (ratioHi << 63);
     }
 
     public long value() { return q; }
@@ -131,6 +134,32 @@ public final class Modulus {
     /** Precomputed Shoup companion of w: floor(w * 2^64 / q). */
     public long shoup(long w) {
         return BigInteger.valueOf(w).shiftLeft(64).divide(BigInteger.valueOf(q)).longValue();
+    }
+
+    /**
+     * floor(w 2^63 / q) for w in [0, q): the companion of {@link #mulShoupLazy}. From r = floor(2^127 / q) = rHi 2^64 + rLo,
+     * e = floor(w r / 2^64) = w rHi + floor(w rLo / 2^64) is floor(w 2^63 / q) or one less (w r / 2^64 is below w 2^63 / q
+     * by less than w / 2^64 < 1), and fits a word since w rHi 2^64 <= w r < 2^127; the remainder w 2^63 - e q is then in
+     * [0, 2q), exact in 64-bit arithmetic, and one conditional step gives the quotient. No division: cheap enough to
+     * compute per call for a whole operand (the gallery's product kernel does, 3 per column and coefficient).
+     */
+    public long shoup63(long w) {
+        long e = w * r127Hi + mulHiUnsigned(w, r127Lo);
+        long rem = (w << 63) - e * q;
+        return e + ((q - 1 - rem) >>> 63); // + 1 when rem >= q
+    }
+
+    /**
+     * x w mod q up to a multiple of q: x w - floor(x ws / 2^64) 2q in [0, 3q), for 0 <= x < 2^63, w in [0, q) and
+     * ws = {@link #shoup63}(w), q < 2^60 (q2 = 2q). Shoup's product with the quotient estimated against 2q (as in Harvey,
+     * "Faster arithmetic for number-theoretic transforms", J. Symb. Comp. 2014): x ws / 2^64 = x w / 2q - x f / 2^64 with
+     * f in [0, 1) and x f / 2^64 < 1/2, so the estimate is above x w / 2q - 3/2 and at most x w / 2q; the exact value is
+     * below 2^62 and the wrapping 64-bit products give it. Both operands of the signed high product are non-negative, so
+     * no unsigned fix-up is needed. Three multiplications, no branch: the inner operation of {@link Ntt} (on doubled
+     * values, where it is below 4q, see there) and of the gallery's product kernel.
+     */
+    public static long mulShoupLazy(long x, long w, long ws, long q2) {
+        return x * w - Math.multiplyHigh(x, ws) * q2;
     }
 
     /** x * w mod q using w's Shoup companion; x may be any value below 2^64 (unsigned), result in [0, q). */

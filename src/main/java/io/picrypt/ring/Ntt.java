@@ -57,18 +57,13 @@ public final class Ntt {
             int r = Integer.reverse(i) >>> (32 - logN);
             w[i] = pow[r];
             wi[i] = powInv[r];
-            ws[i] = shoup63(w[i]);
-            wis[i] = shoup63(wi[i]);
+            ws[i] = mod.shoup63(w[i]);
+            wis[i] = mod.shoup63(wi[i]);
         }
         nInv = mod.inverse(n);
-        nInvShoup = shoup63(nInv);
+        nInvShoup = mod.shoup63(nInv);
         wLastN = mod.mul(wi[1], nInv);
-        wLastNShoup = shoup63(wLastN);
-    }
-
-    /** floor(w 2^63 / q), the Shoup companion this class uses (see {@link #mulLazy2}). */
-    private long shoup63(long w) {
-        return java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValue();
+        wLastNShoup = mod.shoup63(wLastN);
     }
 
     public int n() { return n; }
@@ -88,7 +83,7 @@ public final class Ntt {
      * Shoup product, so the doubled transform computes bit for bit twice what an undoubled one would.
      */
     private static long mulLazy2(long y, long w, long ws, long q2) {
-        return y * w - Math.multiplyHigh(y, ws) * q2;
+        return Modulus.mulShoupLazy(y, w, ws, q2);
     }
 
     /** x - m when x >= m, else x; branch-free. */

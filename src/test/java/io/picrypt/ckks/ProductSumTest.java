@@ -90,13 +90,12 @@ class ProductSumTest {
         SplittableRandom r = new SplittableRandom(11);
         for (long q : new long[]{P.ring().modulus(0).value(), P.ring().modulus(1).value(), Primes.forBitSizes(1024, new int[]{60})[0], 3, 5}) {
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long[] rec = ProductSum.reciprocal(q);
             for (int k = 0; k < 2000; k++) {
                 long w = k < 3 ? new long[]{0, 1, q - 1}[k] : r.nextLong(q);
                 long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValueExact();
-                assertEquals(want, ProductSum.shoup63(q, rec[0], rec[1], w), "q " + q + " w " + w);
+                assertEquals(want, m.shoup63(w), "q " + q + " w " + w);
                 long x = k % 2 == 0 ? 2 * q - 2 : r.nextLong(2 * q);
-                long lazy = ProductSum.lazy(x, w, want, 2 * q);
+                long lazy = io.picrypt.ring.Modulus.mulShoupLazy(x, w, want, 2 * q);
                 assertTrue(lazy >= 0 && lazy < 3 * q, "lazy product out of [0, 3q)");
                 assertEquals(java.math.BigInteger.valueOf(x).multiply(java.math.BigInteger.valueOf(w)).mod(java.math.BigInteger.valueOf(q)).longValue(), lazy % q);
             }
@@ -162,12 +161,11 @@ class ProductSumTest {
     void lazyProductChunkAndCompanionBoundsHold() {
         for (long q = 3; q <= 151; q += 2) {
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long[] rec = ProductSum.reciprocal(q);
             for (long w = 0; w < q; w++) {
-                long ws = ProductSum.shoup63(q, rec[0], rec[1], w);
+                long ws = m.shoup63(w);
                 assertEquals(w * Long.divideUnsigned(Long.MIN_VALUE, q) + w * Long.remainderUnsigned(Long.MIN_VALUE, q) / q, ws, "q " + q + " w " + w);
                 for (long x = 0; x < 2 * q; x++) {
-                    long v = ProductSum.lazy(x, w, ws, 2 * q);
+                    long v = io.picrypt.ring.Modulus.mulShoupLazy(x, w, ws, 2 * q);
                     if (v < 0 || v >= 3 * q || v % q != x * w % q) fail("q " + q + " w " + w + " x " + x + ": " + v);
                 }
             }
@@ -180,7 +178,6 @@ class ProductSumTest {
         for (long q : qs) {
             java.math.BigInteger bq = java.math.BigInteger.valueOf(q);
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            long[] rec = ProductSum.reciprocal(q);
             int chunk = ProductSum.chunkSize(q, Integer.MAX_VALUE);
             assertTrue(chunk >= 2, "chunk " + chunk + " at q " + q);
             java.math.BigInteger worstSum = java.math.BigInteger.valueOf(chunk).multiply(bq.multiply(java.math.BigInteger.valueOf(3)).subtract(java.math.BigInteger.ONE));
@@ -189,10 +186,10 @@ class ProductSumTest {
             assertEquals(worstSum.mod(bq).longValue(), m.reduce(sum), "chunk reduction at q " + q);
             long worstW = bq.subtract(two63.mod(bq).modInverse(bq)).mod(bq).longValue(); // w 2^63 = -1 mod q
             for (long w : new long[]{0, 1, q - 1, q / 2, worstW, r.nextLong(q)}) {
-                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = ProductSum.shoup63(q, rec[0], rec[1], w);
+                long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = m.shoup63(w);
                 assertEquals(want, ws, "q " + q + " w " + w);
                 for (long x : new long[]{0, 1, q - 1, q, 2 * q - 2, 2 * q - 1, r.nextLong(2 * q)}) {
-                    long v = ProductSum.lazy(x, w, ws, 2 * q);
+                    long v = io.picrypt.ring.Modulus.mulShoupLazy(x, w, ws, 2 * q);
                     assertTrue(v >= 0 && v < 3 * q, "lazy " + v + " outside [0, 3q) at q " + q + " w " + w + " x " + x);
                     assertEquals(java.math.BigInteger.valueOf(x).multiply(java.math.BigInteger.valueOf(w)).mod(bq).longValue(), v % q);
                 }
@@ -202,9 +199,9 @@ class ProductSumTest {
         SplittableRandom odd = new SplittableRandom(19);
         for (int k = 0; k < 10_000; k++) {
             long q = odd.nextLong(3, 1L << 60) | 1, w = odd.nextLong(q);
-            long[] rec = ProductSum.reciprocal(q);
+            io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
             assertEquals(java.math.BigInteger.valueOf(w).shiftLeft(63).divide(java.math.BigInteger.valueOf(q)).longValueExact(),
-                    ProductSum.shoup63(q, rec[0], rec[1], w), "q " + q + " w " + w);
+                    m.shoup63(w), "q " + q + " w " + w);
         }
     }
 
