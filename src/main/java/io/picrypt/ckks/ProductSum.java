@@ -22,7 +22,7 @@ import java.util.List;
  * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
  * [0, 3q) ({@link Modulus#mulShoupLazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once. Below
  * {@link #SHOUP_MIN_LISTS} lists the companions would cost more than they save, and each product of reduced values is
- * added to a 128-bit sum in registers instead ({@code accumulateTile128}).
+ * added to a 128-bit sum in registers instead ({@code accumulateTile}'s other inner loop).
  * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
  * Thread-safe (no state).
  */
@@ -69,8 +69,8 @@ public final class ProductSum {
         // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
-        long[][][] probe = new long[limbs][tiles][];
         boolean shoup = lists >= SHOUP_MIN_LISTS;
+        long[][][] probe = shoup ? new long[limbs][tiles][] : null;
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
         if (shoup) Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
@@ -80,13 +80,12 @@ public final class ProductSum {
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            if (shoup) accumulateTile(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
-            else { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
-                long[] pt = SCRATCH.get();
+            long[] pt = shoup ? probe[i][t] : SCRATCH.get();
+            if (!shoup) { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
                 if (pt.length < tile * stride(len, 3)) SCRATCH.set(pt = new long[tile * stride(len, 3)]);
                 probeTile128(params.ring().modulus(i), bs, i, t * tile, tile, pt);
-                accumulateTile128(params.ring().modulus(i), as.subList(from, to), pt, len, i, t * tile, tile, acc, from);
             }
+            accumulateTile(params.ring().modulus(i), as.subList(from, to), pt, shoup, len, i, t * tile, tile, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -136,12 +135,15 @@ public final class ProductSum {
 
     /**
      * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1,
-     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61), each term a lazy Shoup product ({@link Modulus#mulShoupLazy}, companions {@link Modulus#shoup63}).
+     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61). With {@code shoup} (table of {@link #probeTile}) each
+     * term is a lazy Shoup product ({@link Modulus#mulShoupLazy}) summed in 64 bits over {@link #chunkSize} terms; without
+     * (table of {@link #probeTile128}) each product of reduced values is added to an unsigned 128-bit sum in registers
+     * (high word with a branch-free carry), reduced every {@link #chunkSize128} terms.
      */
-    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
-                                       long[][][][] out, int from) {
+    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[] pt, boolean shoup, int len, int i,
+                                       int k0, int rows, long[][][][] out, int from) {
         long q = m.value(), q2 = 2 * q;
-        int chunkSize = chunkSize(q, len), batch = Math.min(ROWS, rows);
+        int chunkSize = shoup ? chunkSize(q, len) : chunkSize128(q, len), words = shoup ? 6 : 3, batch = Math.min(ROWS, rows);
         long[] xs = new long[batch * 2 * len];
         for (int b = 0; b < group.size(); b++) {
             OffHeapCiphertexts a = group.get(b);
@@ -150,20 +152,43 @@ public final class ProductSum {
                 int nr = Math.min(batch, rows - r0);
                 a.copyRows(i, k0 + r0, nr, xs);
                 for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, 6);
+                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, words);
                     long s0 = 0, s2 = 0, sk = 0;
                     for (int chunk = 0; chunk < len; chunk += chunkSize) {
-                        long l0 = 0, l2 = 0, lk = 0;
-                        for (int j = chunk, end = Math.min(len, chunk + chunkSize), x = xr + 2 * chunk, p = pr + 6 * chunk; j < end; j++, x += 2, p += 6) {
-                            long u0 = xs[x], u1 = xs[x + 1];
-                            l0 += Modulus.mulShoupLazy(u0, pt[p], pt[p + 1], q2);
-                            l2 += Modulus.mulShoupLazy(u1, pt[p + 2], pt[p + 3], q2);
-                            lk += Modulus.mulShoupLazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
+                        int end = Math.min(len, chunk + chunkSize), x0 = xr + 2 * chunk, p0 = pr + words * chunk;
+                        if (shoup) {
+                            long l0 = 0, l2 = 0, lk = 0;
+                            for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 6) {
+                                long u0 = xs[x], u1 = xs[x + 1];
+                                l0 += Modulus.mulShoupLazy(u0, pt[p], pt[p + 1], q2);
+                                l2 += Modulus.mulShoupLazy(u1, pt[p + 2], pt[p + 3], q2);
+                                lk += Modulus.mulShoupLazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
+                            }
+                            // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
+                            s0 = m.add(s0, m.reduce(l0));
+                            s2 = m.add(s2, m.reduce(l2));
+                            sk = m.add(sk, m.reduce(lk));
+                        } else {
+                            long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
+                            for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 3) {
+                                long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
+                                long lo = u0 * v0, t = l0 + lo;
+                                h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
+                                l0 = t;
+                                lo = u1 * v1;
+                                t = l2 + lo;
+                                h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
+                                l2 = t;
+                                lo = us * vs;
+                                t = lk + lo;
+                                hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
+                                lk = t;
+                            }
+                            // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
+                            s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
+                            s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
+                            sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
                         }
-                        // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
-                        s0 = m.add(s0, m.reduce(l0));
-                        s2 = m.add(s2, m.reduce(l2));
-                        sk = m.add(sk, m.reduce(lk));
                     }
                     int k = k0 + r0 + r;
                     c0[k] = s0;
@@ -201,53 +226,6 @@ public final class ProductSum {
                 t[x] = a;
                 t[x + 1] = b;
                 t[x + 2] = a + b >= q ? a + b - q : a + b;
-            }
-        }
-    }
-
-    /**
-     * {@link #accumulateTile} for few lists: each product of reduced values (x0 + x1 < 2q) added to an unsigned 128-bit
-     * sum in registers (high word with a branch-free carry), reduced every {@link #chunkSize128} terms.
-     */
-    private static void accumulateTile128(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
-                                          long[][][][] out, int from) {
-        int chunkSize = chunkSize128(m.value(), len), batch = Math.min(ROWS, rows);
-        long[] xs = new long[batch * 2 * len];
-        for (int b = 0; b < group.size(); b++) {
-            OffHeapCiphertexts a = group.get(b);
-            long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
-            for (int r0 = 0; r0 < rows; r0 += batch) {
-                int nr = Math.min(batch, rows - r0);
-                a.copyRows(i, k0 + r0, nr, xs);
-                for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, 3);
-                    long s0 = 0, s2 = 0, sk = 0;
-                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
-                        long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
-                        for (int j = chunk, end = Math.min(len, chunk + chunkSize), x = xr + 2 * chunk, p = pr + 3 * chunk; j < end; j++, x += 2, p += 3) {
-                            long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
-                            long lo = u0 * v0, t = l0 + lo;
-                            h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
-                            l0 = t;
-                            lo = u1 * v1;
-                            t = l2 + lo;
-                            h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
-                            l2 = t;
-                            lo = us * vs;
-                            t = lk + lo;
-                            hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
-                            lk = t;
-                        }
-                        // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
-                        s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
-                        s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
-                        sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
-                    }
-                    int k = k0 + r0 + r;
-                    c0[k] = s0;
-                    c2[k] = s2;
-                    c1[k] = m.sub(m.sub(sk, s0), s2);
-                }
             }
         }
     }
