@@ -264,7 +264,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
 
     /**
      * The machine's limits for the product kernel, measured on all cores: streaming read bandwidth over a 256 MiB array
-     * (best of 3 passes) and the rate of the kernel's inner operation ({@code ProductSum.lazy}: a lazy Shoup product
+     * (best of 3 passes) and the rate of the kernel's inner operation ({@code Modulus.mulShoupLazy}: a lazy Shoup product
      * x w - floor(x ws / 2^64) 2q added to a 64-bit sum) on operands in L1 cache.
      */
     record MachineFloor(double bytesPerSecond, double multiplyAddsPerSecond) {
@@ -295,7 +295,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
                     for (int i = 0; i < len; i++) { x[i] = (i * 0x9E3779B97F4A7C15L + k) >>> 6; w[i] = x[i] >>> 1; ws[i] = ~x[i] >>> 1; }
                     long sum = 0;
                     for (int r = 0; r < reps; r++) {
-                        for (int i = 0; i < len; i++) sum += x[i] * w[i] - Math.multiplyHigh(x[i], ws[i]) * q2; // ProductSum.lazy
+                        for (int i = 0; i < len; i++) sum += io.picrypt.ring.Modulus.mulShoupLazy(x[i], w[i], ws[i], q2);
                     }
                     return sum;
                 }).sum();

@@ -199,7 +199,7 @@ class ObliviousExpansionTest {
 
     /**
      * addShifted's tiles of rows at the edges, threaded and single-threaded: ring degree 16 (fewer rows than
-     * OffHeapCiphertexts.ROWS) and 64 (two tiles), three limbs of 60-bit primes, one column and 5, words near q - 1 and
+     * OffHeapCiphertexts.TRANSPOSE_ROWS) and 64 (two tiles), three limbs of 60-bit primes, one column and 5, words near q - 1 and
      * uniform, shifts at both ends and across the tile boundary: word for word the evaluator's multiplyPlain + add.
      */
     @Test
