@@ -20,7 +20,10 @@ import java.util.List;
  * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
  * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Tasks run on the common fork-join
  * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
- * [0, 3q) ({@link Modulus#mulShoupLazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once. Below
+ * [0, 3q) ({@link Modulus#mulShoupLazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once; the
+ * multiplication of each product's quotient estimate by 2q is deferred to the end of the chunk (the sum of the products
+ * x w and the sum of the estimates are kept apart), so a product costs one low and one high multiplication, the
+ * processor's multiplier being what limits the kernel (measured, docs/BENCHMARKS.md round 7). Below
  * {@link #SHOUP_MIN_LISTS} lists the companions would cost more than they save, and each product of reduced values is
  * added to a 128-bit sum in registers instead ({@code accumulateTile}'s other inner loop).
  * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
@@ -136,7 +139,9 @@ public final class ProductSum {
     /**
      * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1,
      * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61). With {@code shoup} (table of {@link #probeTile}) each
-     * term is a lazy Shoup product ({@link Modulus#mulShoupLazy}) summed in 64 bits over {@link #chunkSize} terms; without
+     * term is a lazy Shoup product ({@link Modulus#mulShoupLazy}) summed in 64 bits over {@link #chunkSize} terms, as
+     * sum(x w) - 2q sum(floor(x ws / 2^64)) with both sums wrapping mod 2^64: the true sum is below 2^63, so the wrapped
+     * difference is exact; without
      * (table of {@link #probeTile128}) each product of reduced values is added to an unsigned 128-bit sum in registers
      * (high word with a branch-free carry), reduced every {@link #chunkSize128} terms.
      */
@@ -157,17 +162,22 @@ public final class ProductSum {
                     for (int chunk = 0; chunk < len; chunk += chunkSize) {
                         int end = Math.min(len, chunk + chunkSize), x0 = xr + 2 * chunk, p0 = pr + words * chunk;
                         if (shoup) {
-                            long l0 = 0, l2 = 0, lk = 0;
+                            // sum of lazy Shoup products x w - floor(x ws / 2^64) 2q with the multiplications by 2q
+                            // deferred: sum(x w) - 2q sum(floor(...)) wraps mod 2^64 to the true sum, which is < 2^63
+                            long l0 = 0, l2 = 0, lk = 0, h0 = 0, h2 = 0, hk = 0;
                             for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 6) {
-                                long u0 = xs[x], u1 = xs[x + 1];
-                                l0 += Modulus.mulShoupLazy(u0, pt[p], pt[p + 1], q2);
-                                l2 += Modulus.mulShoupLazy(u1, pt[p + 2], pt[p + 3], q2);
-                                lk += Modulus.mulShoupLazy(u0 + u1, pt[p + 4], pt[p + 5], q2);
+                                long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1;
+                                l0 += u0 * pt[p];
+                                h0 += Math.multiplyHigh(u0, pt[p + 1]);
+                                l2 += u1 * pt[p + 2];
+                                h2 += Math.multiplyHigh(u1, pt[p + 3]);
+                                lk += us * pt[p + 4];
+                                hk += Math.multiplyHigh(us, pt[p + 5]);
                             }
                             // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
-                            s0 = m.add(s0, m.reduce(l0));
-                            s2 = m.add(s2, m.reduce(l2));
-                            sk = m.add(sk, m.reduce(lk));
+                            s0 = m.add(s0, m.reduce(l0 - h0 * q2));
+                            s2 = m.add(s2, m.reduce(l2 - h2 * q2));
+                            sk = m.add(sk, m.reduce(lk - hk * q2));
                         } else {
                             long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
                             for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 3) {
