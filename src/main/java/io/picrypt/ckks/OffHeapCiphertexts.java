@@ -36,6 +36,8 @@ public final class OffHeapCiphertexts {
     private final int count, limbs, n;
     private final double scale;
     private final byte[][] seeds; // per ciphertext: the seed c1 was expanded from, or null
+    private long[][] pairTerms;   // ProductSum's list-only terms, on the heap (3 words per limb and coefficient), or null
+    private long[] pairModuli;    // the moduli they were computed for
 
     private OffHeapCiphertexts(int count, int limbs, int n, double scale, byte[][] seeds) {
         long bytes = 16L * count * limbs * n;
@@ -198,6 +200,17 @@ public final class OffHeapCiphertexts {
     }
 
     // ---- for the ckks layer's copy-on-write updates (ObliviousExpansion.addShifted); kept at the end of the class
+
+    /** The product kernel's list-only terms ({@link ProductSum#prepare}) if computed for these moduli, else null. Callers hold this list's lock. */
+    long[][] pairTerms(long[] moduli) {
+        return pairTerms != null && Arrays.equals(pairModuli, moduli) ? pairTerms : null;
+    }
+
+    /** Keeps the product kernel's list-only terms (derived from the immutable words, so valid for this list's lifetime). Callers hold this list's lock. */
+    void setPairTerms(long[] moduli, long[][] terms) {
+        pairModuli = moduli.clone();
+        pairTerms = terms;
+    }
 
     /** A new zeroed, unseeded list of this one's shape (count, level, ring degree, scale), for a writer to fill before sharing it. */
     OffHeapCiphertexts unseededBlank() {

@@ -9,43 +9,79 @@ import java.util.List;
  * Sums of ciphertext products for many lists sharing one right-hand list: for each list a^(k) of 2-component
  * ciphertexts, the 3-component ciphertext sum_j a^(k)_j (x) b_j (tensor products, not relinearized) at scale
  * scale(a) * scale(b). The 1:N gallery's products (a^(k) = one block's columns, b = the expanded probe) are the
- * one user today, its columns {@link OffHeapCiphertexts} outside the heap; the inner operation is the Karatsuba tensor of {@link Evaluator#multiply} (3 products per
- * coefficient: x0 y0, x1 y1, (x0 + x1)(y0 + y1)).
+ * one user today, its columns {@link OffHeapCiphertexts} outside the heap. The tensor is Karatsuba's, as in
+ * {@link Evaluator#multiply}: c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0 + x1)(y0 + y1) - c0 - c2.
+ *
+ * <p>Each of the three inner products over j is computed with Winograd's pairing (S. Winograd, "A new algorithm for
+ * inner product", IEEE Trans. Computers C-17, 1968): sum_j x_j y_j = sum_i (x_2i + y_2i+1)(x_2i+1 + y_2i) - A - B with
+ * A = sum_i x_2i x_2i+1 (depends on the list only: computed once per list by {@link #prepare} and kept with it) and
+ * B = sum_i y_2i y_2i+1 (once per call). That halves the multiplications per list: 3 products per pair of ciphertexts
+ * and coefficient instead of 6. Every step is exact arithmetic mod q (coefficient-wise in NTT form), so the sums are
+ * word for word those of the evaluator's multiply + add. The processor's multiplier is what limits this loop
+ * (docs/BENCHMARKS.md round 7), and a product of two operands below 2q costs one low and one high multiplication:
+ * with s = 63 - bitLength(2q - 2), u (v 2^s) splits as hi 2^64 + lo, so u v = hi 2^(64 - s) + (lo >>> s); the high
+ * parts are summed in one word (unsigned, {@code hiTerms} pairs) and the low parts in another ({@code loTerms} pairs,
+ * then their overflow is carried into the high sum), and each sum is reduced mod q once per coefficient.
  *
  * <p>Every a word is read once, in the order it is stored: the off-heap layout is row-major ({@link OffHeapCiphertexts}:
  * the 2 * len words of one coefficient of a list are contiguous), so for one coefficient k the kernel runs over the
- * list's ciphertexts with its three sums in registers, reading a words and the matching b words (each with its
- * Shoup companion, arranged the same way once per call) as two sequential streams. Work is split into tasks of (limb,
- * TILE coefficients, GROUP lists); a task copies ROWS rows of one list at a time (ROWS * 2 * len words, one memcpy of
- * the bytes the products read anyway) into an on-heap scratch array, so the arithmetic loop is a plain array loop, and
- * reuses its tile of b (TILE * len * 6 words, in L2) for every list of its group. Tasks run on the common fork-join
- * pool through {@link Parallel} (sequentially when it is disabled). Each product is a lazy Shoup product in
- * [0, 3q) ({@link Modulus#mulShoupLazy}), summed in 64 bits over {@link #chunkSize} ciphertexts and then reduced once; the
- * multiplication of each product's quotient estimate by 2q is deferred to the end of the chunk (the sum of the products
- * x w and the sum of the estimates are kept apart), so a product costs one low and one high multiplication, the
- * processor's multiplier being what limits the kernel (measured, docs/BENCHMARKS.md round 7). Below
- * {@link #SHOUP_MIN_LISTS} lists the companions would cost more than they save, and each product of reduced values is
- * added to a 128-bit sum in registers instead ({@code accumulateTile}'s other inner loop).
- * Measured against the earlier kernel (tiles of 512 coefficients, 128-bit sums kept in memory): docs/BENCHMARKS.md.
- * Thread-safe (no state).
+ * list's ciphertexts with its sums in registers, reading a words and the matching b words (arranged the same way once
+ * per call) as two sequential streams. Work is split into tasks of (limb, TILE coefficients, GROUP lists); a task copies
+ * ROWS rows of one list at a time (ROWS * 2 * len words, one memcpy of the bytes the products read anyway) into an
+ * on-heap scratch array, so the arithmetic loop is a plain array loop, and reuses its tile of b (TILE * len * 3 words,
+ * in L2) for every list of its group. Tasks run on the common fork-join pool through {@link Parallel} (sequentially when
+ * it is disabled). Thread-safe (no state; the per-list terms are computed once, under the list's lock).
  */
 public final class ProductSum {
-    /** Coefficients per task: the task's b tile (TILE * len * 6 words: 192 KiB for 128 ciphertexts) stays in L2. */
+    /** Coefficients per task: the task's b tile (TILE * (len * 3 + 8) words: 98 KiB for 128 ciphertexts) stays in L2. */
     static final int TILE = 32;
     /** Lists per task, which share one b tile. */
     static final int GROUP = 8;
     /** Rows copied at once (ROWS * 2 * len words: 16 KiB for 128 ciphertexts, in L1). */
     static final int ROWS = 8;
-    /**
-     * Lists from which the Shoup kernel is used. Its companions cost about as much per call as the products of one list
-     * (3 per ciphertext and coefficient, ~4 ns each) and save ~15% per product (measured, docs/BENCHMARKS.md round 6):
-     * below this many lists the 128-bit kernel, which needs no companions, is faster.
-     */
-    static final int SHOUP_MIN_LISTS = 16;
-    /** Per-thread table of the 128-bit kernel (TILE rows of 3 words per ciphertext: 96 KiB for 128 ciphertexts). */
-    private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[0]);
 
     private ProductSum() {}
+
+    /**
+     * The list-only terms A of Winograd's pairing for {@code a} (3 words per limb and coefficient: for x0, for x0 + x1 and
+     * for x1), computed if {@code a} does not hold them yet for these moduli, and kept with it ({@link OffHeapCiphertexts}
+     * is immutable). Costs half the products of one {@link #sums} over the list (about 3 ms for a 128-column gallery block
+     * at N = 8192); callers that care about the first sum's latency call it when the list is created.
+     *
+     * @throws CkksException if the list's ring degree or level does not fit the parameters
+     */
+    public static void prepare(CkksParameters params, OffHeapCiphertexts a) {
+        listTerms(params, a);
+    }
+
+    private static long[][] listTerms(CkksParameters params, OffHeapCiphertexts a) {
+        int limbs = a.level() + 1, n = params.n();
+        if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
+        if (a.level() > params.maxLevel()) throw new CkksException("level " + a.level() + " outside the parameters");
+        long[] moduli = new long[limbs];
+        for (int i = 0; i < limbs; i++) moduli[i] = params.ring().modulus(i).value();
+        synchronized (a) {
+            long[][] t = a.pairTerms(moduli);
+            if (t != null) return t;
+            long[][] terms = new long[limbs][3 * n];
+            int tile = Math.min(TILE, n), tiles = n / tile, len = a.count();
+            // the kernel's loop against an all-zero b: sum_i (x_2i + 0)(x_2i+1 + 0) = A
+            Parallel.forEach(limbs * tiles, task -> {
+                int i = task / tiles, k0 = task % tiles * tile;
+                Modulus m = params.ring().modulus(i);
+                Split sp = Split.of(m.value());
+                long[] zero = new long[tile * stride(len)];
+                long[] xs = new long[Math.min(ROWS, tile) * 2 * len];
+                for (int r0 = 0; r0 < tile; r0 += ROWS) {
+                    int nr = Math.min(ROWS, tile - r0);
+                    a.copyRows(i, k0 + r0, nr, xs);
+                    for (int r = 0; r < nr; r++) pairSums(m, sp, xs, r * 2 * len, zero, 0, len, terms[i], 3 * (k0 + r0 + r));
+                }
+            });
+            a.setPairTerms(moduli, terms);
+            return terms;
+        }
+    }
 
     /**
      * The sums for every list of {@code as}.
@@ -69,26 +105,25 @@ public final class ProductSum {
         int limbs = level + 1, n = params.n(), lists = as.size();
         for (OffHeapCiphertexts a : as) if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
         for (Ciphertext b : bs) if (b.comps[0][0].length != n) throw new CkksException("ring degree " + b.comps[0][0].length + " does not match the parameters");
+        long[][][] listTerms = new long[lists][][];
+        for (int k = 0; k < lists; k++) listTerms[k] = listTerms(params, as.get(k));
         // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
-        boolean shoup = lists >= SHOUP_MIN_LISTS;
-        long[][][] probe = shoup ? new long[limbs][tiles][] : null;
+        long[][][] probe = new long[limbs][tiles][];
+        long[][][] probeTerms = new long[limbs][tiles][];
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
-        if (shoup) Parallel.forEach(limbs * tiles, task -> {
+        Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
             probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
+            probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            long[] pt = shoup ? probe[i][t] : SCRATCH.get();
-            if (!shoup) { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
-                if (pt.length < tile * stride(len, 3)) SCRATCH.set(pt = new long[tile * stride(len, 3)]);
-                probeTile128(params.ring().modulus(i), bs, i, t * tile, tile, pt);
-            }
-            accumulateTile(params.ring().modulus(i), as.subList(from, to), pt, shoup, len, i, t * tile, tile, acc, from);
+            accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
+                    t * tile, tile, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -103,148 +138,172 @@ public final class ProductSum {
     }
 
     /**
-     * Terms of a sum reduced at once for modulus q: each lazy Shoup product is below 3q ({@link Modulus#mulShoupLazy}), so a 64-bit
-     * signed sum of floor((2^63 - 1) / 3q) of them stays non-negative. 10 for the gallery's q0 (58 bits), 2 for a
-     * 60-bit prime ({@link io.picrypt.ring.Modulus#MAX_BITS}).
-     */
-    static int chunkSize(long q, int len) {
-        return (int) Math.max(1, Math.min(len, Long.MAX_VALUE / (3 * q)));
-    }
-
-    /**
      * Limb i of coefficients [k0, k0 + rows) of the right-hand side, arranged as the kernel reads it: for each coefficient,
-     * for each ciphertext j, six words: y0, its companion, y1, its companion, y0 + y1 mod q (the Karatsuba operand), its
-     * companion.
+     * for each ciphertext j, three words: y0, y1 and y0 + y1 mod q (the Karatsuba operand); rows {@link #stride} apart.
      */
     private static long[] probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
         int len = bs.size();
         long q = m.value();
-        long[] t = new long[rows * stride(len, 6)];
+        long[] t = new long[rows * stride(len)];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
             for (int r = 0; r < rows; r++) {
-                long a = y0[k0 + r], b = y1[k0 + r], s = a + b >= q ? a + b - q : a + b;
-                int x = r * stride(len, 6) + j * 6;
+                long a = y0[k0 + r], b = y1[k0 + r];
+                int x = r * stride(len) + j * 3;
                 t[x] = a;
-                t[x + 1] = m.shoup63(a);
-                t[x + 2] = b;
-                t[x + 3] = m.shoup63(b);
-                t[x + 4] = s;
-                t[x + 5] = m.shoup63(s);
+                t[x + 1] = b;
+                t[x + 2] = a + b >= q ? a + b - q : a + b;
             }
         }
         return t;
     }
 
+    /** The right-hand side's terms B of Winograd's pairing for a probe tile: per row, for y0, y0 + y1 and y1 (the order of {@link #pairSums}). */
+    private static long[] probeTerms(Modulus m, long[] tile, int rows, int len) {
+        long[] out = new long[3 * rows];
+        for (int r = 0; r < rows; r++) {
+            long b0 = 0, b1 = 0, b2 = 0;
+            for (int i = 0, p = r * stride(len); i < len / 2; i++, p += 6) {
+                b0 = m.add(b0, m.mul(tile[p], tile[p + 3]));
+                b1 = m.add(b1, m.mul(tile[p + 2], tile[p + 5]));
+                b2 = m.add(b2, m.mul(tile[p + 1], tile[p + 4]));
+            }
+            out[3 * r] = b0;
+            out[3 * r + 1] = b1;
+            out[3 * r + 2] = b2;
+        }
+        return out;
+    }
+
     /**
-     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: c0 = sum x0 y0, c2 = sum x1 y1,
-     * c1 = sum (x0 + x1)(y0 + y1) - c0 - c2 (x0 + x1 < 2q < 2^61). With {@code shoup} (table of {@link #probeTile}) each
-     * term is a lazy Shoup product ({@link Modulus#mulShoupLazy}) summed in 64 bits over {@link #chunkSize} terms, as
-     * sum(x w) - 2q sum(floor(x ws / 2^64)) with both sums wrapping mod 2^64: the true sum is below 2^63, so the wrapped
-     * difference is exact; without
-     * (table of {@link #probeTile128}) each product of reduced values is added to an unsigned 128-bit sum in registers
-     * (high word with a branch-free carry), reduced every {@link #chunkSize128} terms.
+     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: from each row's pair sums
+     * W ({@link #pairSums}), sum_j x y = W - A - B per inner product, then c0, c1 = (x0 + x1)(y0 + y1) sum - c0 - c2, c2.
      */
-    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[] pt, boolean shoup, int len, int i,
-                                       int k0, int rows, long[][][][] out, int from) {
-        long q = m.value(), q2 = 2 * q;
-        int chunkSize = shoup ? chunkSize(q, len) : chunkSize128(q, len), words = shoup ? 6 : 3, batch = Math.min(ROWS, rows);
-        long[] xs = new long[batch * 2 * len];
+    private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[][][] listTerms, long[] pt, long[] pterms,
+                                       int len, int i, int k0, int rows, long[][][][] out, int from) {
+        int batch = Math.min(ROWS, rows);
+        long[] xs = new long[batch * 2 * len], w = new long[3];
+        Split sp = Split.of(m.value());
         for (int b = 0; b < group.size(); b++) {
             OffHeapCiphertexts a = group.get(b);
+            long[] lt = listTerms[from + b][i];
             long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
             for (int r0 = 0; r0 < rows; r0 += batch) {
                 int nr = Math.min(batch, rows - r0);
                 a.copyRows(i, k0 + r0, nr, xs);
                 for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * stride(len, words);
-                    long s0 = 0, s2 = 0, sk = 0;
-                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
-                        int end = Math.min(len, chunk + chunkSize), x0 = xr + 2 * chunk, p0 = pr + words * chunk;
-                        if (shoup) {
-                            // sum of lazy Shoup products x w - floor(x ws / 2^64) 2q with the multiplications by 2q
-                            // deferred: sum(x w) - 2q sum(floor(...)) wraps mod 2^64 to the true sum, which is < 2^63
-                            long l0 = 0, l2 = 0, lk = 0, h0 = 0, h2 = 0, hk = 0;
-                            for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 6) {
-                                long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1;
-                                l0 += u0 * pt[p];
-                                h0 += Math.multiplyHigh(u0, pt[p + 1]);
-                                l2 += u1 * pt[p + 2];
-                                h2 += Math.multiplyHigh(u1, pt[p + 3]);
-                                lk += us * pt[p + 4];
-                                hk += Math.multiplyHigh(us, pt[p + 5]);
-                            }
-                            // each sum < chunkSize 3q <= 2^63 - 1: non-negative, so reduce's one-word path applies
-                            s0 = m.add(s0, m.reduce(l0 - h0 * q2));
-                            s2 = m.add(s2, m.reduce(l2 - h2 * q2));
-                            sk = m.add(sk, m.reduce(lk - hk * q2));
-                        } else {
-                            long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
-                            for (int j = chunk, x = x0, p = p0; j < end; j++, x += 2, p += 3) {
-                                long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
-                                long lo = u0 * v0, t = l0 + lo;
-                                h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
-                                l0 = t;
-                                lo = u1 * v1;
-                                t = l2 + lo;
-                                h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
-                                l2 = t;
-                                lo = us * vs;
-                                t = lk + lo;
-                                hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
-                                lk = t;
-                            }
-                            // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
-                            s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
-                            s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
-                            sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
-                        }
-                    }
-                    int k = k0 + r0 + r;
-                    c0[k] = s0;
-                    c2[k] = s2;
-                    c1[k] = m.sub(m.sub(sk, s0), s2);
+                    int k = k0 + r0 + r, row = r0 + r;
+                    pairSums(m, sp, xs, r * 2 * len, pt, row * stride(len), len, w, 0);
+                    long x0y0 = m.sub(m.sub(w[0], lt[3 * k]), pterms[3 * row]);
+                    long sxsy = m.sub(m.sub(w[1], lt[3 * k + 1]), pterms[3 * row + 1]);
+                    long x1y1 = m.sub(m.sub(w[2], lt[3 * k + 2]), pterms[3 * row + 2]);
+                    c0[k] = x0y0;
+                    c2[k] = x1y1;
+                    c1[k] = m.sub(m.sub(sxsy, x0y0), x1y1);
                 }
             }
         }
     }
 
     /**
-     * Row stride of a probe table with {@code words} words per ciphertext: one cache line more than the row, so that a
-     * ciphertext's run down the rows (written by {@link #probeTile}) does not map to the same few L1 sets (a row of 128
-     * ciphertexts is a multiple of 1 KiB).
+     * Winograd's pair sums of one row, into out[o], out[o + 1], out[o + 2], each mod q: with x = the list's row at xs[xr]
+     * (x0_j, x1_j at xr + 2j, xr + 2j + 1) and y = the probe row at pt[pr] (y0_j, y1_j, y0_j + y1_j at pr + 3j),
+     * sum_i (u_2i + v_2i+1)(u_2i+1 + v_2i) for (u, v) = (x0, y0), (x0 + x1 mod q, y0 + y1), (x1, y1), plus, for an odd
+     * length, the last term's plain product u v. With y = 0 this is the list's own term A (operands below q, so every
+     * factor is below 2q).
      */
-    private static int stride(int len, int words) {
-        return len * words + 8;
-    }
-
-    /** Products of reduced values summed as unsigned 128-bit integers: terms per reduction keeping the high word below 2^62. */
-    static int chunkSize128(long q, int len) {
-        double hiPerTerm = 4.0 * q * q / 0x1p64 + 2;
-        return (int) Math.max(1, Math.min(len, Math.floor(0x1p62 / hiPerTerm)));
-    }
-
-    /** {@link #probeTile} for the 128-bit kernel, into t: per coefficient and ciphertext, y0, y1, y0 + y1 mod q (no companions). */
-    private static void probeTile128(Modulus m, List<Ciphertext> bs, int i, int k0, int rows, long[] t) {
-        int len = bs.size();
+    static void pairSums(Modulus m, Split sp, long[] xs, int xr, long[] pt, int pr, int len, long[] out, int o) {
         long q = m.value();
-        for (int j = 0; j < len; j++) {
-            long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
-            for (int r = 0; r < rows; r++) {
-                long a = y0[k0 + r], b = y1[k0 + r];
-                int x = r * stride(len, 3) + j * 3;
-                t[x] = a;
-                t[x + 1] = b;
-                t[x + 2] = a + b >= q ? a + b - q : a + b;
+        int s = sp.shift, down = 64 - s, pairs = len / 2;
+        long mask = (1L << down) - 1;
+        long r0 = 0, r1 = 0, r2 = 0;
+        for (int g0 = 0; g0 < pairs; g0 += sp.hiTerms) {
+            int gEnd = Math.min(pairs, g0 + sp.hiTerms);
+            long h0 = 0, h1 = 0, h2 = 0, l0 = 0, l1 = 0, l2 = 0;
+            for (int c0 = g0; c0 < gEnd; c0 += sp.loTerms) {
+                int cEnd = Math.min(gEnd, c0 + sp.loTerms);
+                for (int i = c0, x = xr + 4 * c0, p = pr + 6 * c0; i < cEnd; i++, x += 4, p += 6) {
+                    long x0a = xs[x], x1a = xs[x + 1], x0b = xs[x + 2], x1b = xs[x + 3];
+                    long y0a = pt[p], y1a = pt[p + 1], ysa = pt[p + 2], y0b = pt[p + 3], y1b = pt[p + 4], ysb = pt[p + 5];
+                    long sa = x0a + x1a, sb = x0b + x1b; // the Karatsuba operands, reduced (conditional moves: measured ~5% faster than masks)
+                    sa = sa >= q ? sa - q : sa;
+                    sb = sb >= q ? sb - q : sb;
+                    long u = x0a + y0b, v = (x0b + y0a) << s;
+                    h0 += Math.multiplyHigh(u, v);
+                    l0 += (u * v) >>> s;
+                    u = sa + ysb;
+                    v = (sb + ysa) << s;
+                    h1 += Math.multiplyHigh(u, v);
+                    l1 += (u * v) >>> s;
+                    u = x1a + y1b;
+                    v = (x1b + y1a) << s;
+                    h2 += Math.multiplyHigh(u, v);
+                    l2 += (u * v) >>> s;
+                }
+                // carry the low sums' overflow (< loTerms + 1) into the high sums; keep their low bits
+                h0 += l0 >>> down;
+                h1 += l1 >>> down;
+                h2 += l2 >>> down;
+                l0 &= mask;
+                l1 &= mask;
+                l2 &= mask;
             }
+            r0 = m.add(r0, sp.value(m, h0, l0));
+            r1 = m.add(r1, sp.value(m, h1, l1));
+            r2 = m.add(r2, sp.value(m, h2, l2));
+        }
+        if ((len & 1) == 1) {
+            int x = xr + 2 * (len - 1), p = pr + 3 * (len - 1);
+            long x0 = xs[x], x1 = xs[x + 1];
+            r0 = m.add(r0, m.mul(x0, pt[p]));
+            r1 = m.add(r1, m.mul(m.add(x0, x1), pt[p + 2]));
+            r2 = m.add(r2, m.mul(x1, pt[p + 1]));
+        }
+        out[o] = r0;
+        out[o + 1] = r1;
+        out[o + 2] = r2;
+    }
+
+    /**
+     * The split of pair products for modulus q. Factors are below 2q (sums of two reduced values), so
+     * u (v 2^shift) < 2^127 with both factors below 2^63 (a signed high product is exact); a product contributes
+     * hi = floor(u v / 2^(64 - shift)) <= hiMax to the high sum and lo < 2^(64 - shift) to the low sum.
+     * loTerms: pairs whose low parts, plus a carried remainder below 2^(64 - shift), stay below 2^63;
+     * hiTerms: pairs whose high parts and carries (< 1 per pair) stay below 2^64 (the high sum is unsigned).
+     * For the gallery's q0 (58 bits): shift 4, loTerms 7, hiTerms 64.
+     */
+    record Split(int shift, int loTerms, int hiTerms, long r, long rShoup) {
+        private static final java.util.concurrent.ConcurrentHashMap<Long, Split> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+        static Split of(long q) {
+            Split sp = CACHE.get(q);
+            return sp != null ? sp : CACHE.computeIfAbsent(q, Split::compute);
+        }
+
+        private static Split compute(long q) {
+            java.math.BigInteger top = java.math.BigInteger.valueOf(2 * q - 2);
+            int shift = 63 - top.bitLength();
+            int down = 64 - shift;
+            long loTerms = Math.max(1, Math.min(1 << 20, (1L << (shift - 1)) - 1));
+            java.math.BigInteger hiMax = top.multiply(top).shiftRight(down);
+            long hiTerms = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE)
+                    .divide(hiMax.add(java.math.BigInteger.ONE)).min(java.math.BigInteger.valueOf(1 << 20)).longValueExact();
+            Modulus m = new Modulus(q);
+            long r = java.math.BigInteger.ONE.shiftLeft(down).mod(java.math.BigInteger.valueOf(q)).longValueExact();
+            return new Split(shift, (int) loTerms, (int) Math.max(1, hiTerms), r, m.shoup(r));
+        }
+
+        /** (h 2^(64 - shift) + l) mod q for an unsigned h and 0 <= l < 2^(64 - shift). */
+        long value(Modulus m, long h, long l) {
+            return m.add(m.mulShoup(m.reduce(h), r, rShoup), m.reduce(l));
         }
     }
 
     /**
-     * Carry (0 or 1) of the unsigned addition s = a + b, without a branch (a compare compiles to a branch or a conditional
-     * move depending on C2's profile, and the branch mispredicts about half the time on random residues).
+     * Row stride of a probe table (3 words per ciphertext): one cache line more than the row, so that a ciphertext's run
+     * down the rows (written by {@link #probeTile}) does not map to the same few L1 sets.
      */
-    private static long carry(long a, long b, long s) {
-        return ((a & b) | ((a | b) & ~s)) >>> 63;
+    static int stride(int len) {
+        return len * 3 + 8;
     }
 }

@@ -175,15 +175,18 @@ public final class BenchGalleryCommand implements Callable<Integer> {
         o.putObject("identify_profile_cpu_ms").put("expansion", round(Stats.median(expandCpuMs)))
                 .put("products", round(Stats.median(productsCpuMs)))
                 .put("relinearization_and_compact_answer", round(Stats.median(compactCpuMs)));
-        // the machine's floor for the products: column bytes streamed / memory bandwidth, lazy Shoup multiply-adds / throughput
+        // the machine's floor for the products: column bytes streamed / memory bandwidth, the kernel's pair products / their
+        // throughput (Winograd's pairing: one product per pair of columns for each of the 3 Karatsuba terms, ckks.ProductSum)
         long columnBytes = (long) blocks.size() * GalleryParameters.COLUMNS * 2 * GalleryParameters.N * 8;
         long multiplyAdds = (long) blocks.size() * GalleryParameters.COLUMNS * GalleryParameters.N * 3; // Karatsuba: 3 per coefficient
+        long pairProducts = multiplyAdds / 2;
         MachineFloor floor = MachineFloor.measure();
-        double bandwidthMs = columnBytes / floor.bytesPerSecond() * 1e3, multiplyMs = multiplyAdds / floor.multiplyAddsPerSecond() * 1e3;
+        double bandwidthMs = columnBytes / floor.bytesPerSecond() * 1e3, multiplyMs = pairProducts / floor.pairProductsPerSecond() * 1e3;
         double productsMedian = Stats.median(productsWholeMs);
         o.putObject("products_floor").put("column_bytes_streamed", columnBytes).put("multiply_adds", multiplyAdds)
+                .put("pair_products", pairProducts)
                 .put("memory_bandwidth_gb_s", round(floor.bytesPerSecond() / 1e9))
-                .put("multiply_adds_per_s_millions", round(floor.multiplyAddsPerSecond() / 1e6))
+                .put("pair_products_per_s_millions", round(floor.pairProductsPerSecond() / 1e6))
                 .put("bandwidth_floor_ms", round(bandwidthMs)).put("multiply_floor_ms", round(multiplyMs))
                 .put("products_over_floor", round(productsMedian / Math.max(bandwidthMs, multiplyMs)));
         o.put("probe_bytes", probeBytes).put("identify_response_bytes", responseBytes)
@@ -264,11 +267,11 @@ public final class BenchGalleryCommand implements Callable<Integer> {
 
     /**
      * The machine's limits for the product kernel, measured on all cores: streaming read bandwidth over a 256 MiB array
-     * (best of 3 passes) and the rate of the kernel's inner operation (a lazy Shoup product, {@code Modulus.mulShoupLazy},
-     * as the kernel computes it: x w added to one 64-bit sum and floor(x ws / 2^64) to another, the multiplication by 2q
-     * once per chunk of 10) on operands in L1 cache.
+     * (best of 3 passes) and the rate of the kernel's inner operation on operands in L1 cache: a pair product
+     * (x + y')(x' + y) of two sums below 2q, split into a high part (signed high multiplication by the shifted factor) and
+     * a low part summed in two words, the low sums carried into the high ones every 7 pairs (ckks.ProductSum at q0).
      */
-    record MachineFloor(double bytesPerSecond, double multiplyAddsPerSecond) {
+    record MachineFloor(double bytesPerSecond, double pairProductsPerSecond) {
         static MachineFloor measure() {
             int threads = Runtime.getRuntime().availableProcessors();
             long[] big = new long[32 << 20];
@@ -286,28 +289,34 @@ public final class BenchGalleryCommand implements Callable<Integer> {
                 best = Math.min(best, (System.nanoTime() - t) / 1e9);
             }
             double bandwidth = big.length * 8.0 / best;
-            int len = 1020, reps = 20_000; // a multiple of the chunk
+            int len = 1022, reps = 20_000; // 511 pairs, chunks of 7 (73 of them)
             double bestMul = Double.MAX_VALUE;
             for (int pass = 0; pass < 3; pass++) {
                 long t = System.nanoTime();
                 sink += java.util.stream.IntStream.range(0, threads).parallel().mapToLong(k -> {
-                    long q2 = 2 * 288230376150876161L; // the gallery's q0, doubled
-                    long[] x = new long[len], w = new long[len], ws = new long[len];
-                    for (int i = 0; i < len; i++) { x[i] = (i * 0x9E3779B97F4A7C15L + k) >>> 6; w[i] = x[i] >>> 1; ws[i] = ~x[i] >>> 1; }
+                    long q = 288230376150876161L; // the gallery's q0
+                    long[] x = new long[len], y = new long[len];
+                    for (int i = 0; i < len; i++) { x[i] = ((i * 0x9E3779B97F4A7C15L + k) >>> 6) % q; y[i] = (~x[i] >>> 6) % q; }
                     long sum = 0;
                     for (int r = 0; r < reps; r++) {
-                        for (int c = 0; c < len; c += 10) {
-                            long lo = 0, hi = 0;
-                            for (int i = c; i < c + 10; i++) { lo += x[i] * w[i]; hi += Math.multiplyHigh(x[i], ws[i]); }
-                            sum += lo - hi * q2;
+                        long h = 0, l = 0;
+                        for (int c = 0; c < len; c += 14) {
+                            for (int i = c; i < c + 14; i += 2) {
+                                long u = x[i] + y[i + 1], v = (x[i + 1] + y[i]) << 4;
+                                h += Math.multiplyHigh(u, v);
+                                l += (u * v) >>> 4;
+                            }
+                            h += l >>> 60;
+                            l &= (1L << 60) - 1;
                         }
+                        sum += h ^ l;
                     }
                     return sum;
                 }).sum();
                 bestMul = Math.min(bestMul, (System.nanoTime() - t) / 1e9);
             }
             if (sink == 42) System.out.print("");
-            return new MachineFloor(bandwidth, (double) threads * len * reps / bestMul);
+            return new MachineFloor(bandwidth, (double) threads * (len / 2) * reps / bestMul);
         }
     }
 

@@ -28,8 +28,9 @@ import java.util.stream.IntStream;
  * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions 4e+d (d < 4) of the
  * identity in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
  * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
- * then every block's result is sum_e C_e (x) P_e (tensor products of lazy Shoup products in [0, 3 q0) summed
- * in 64 bits, reduced every 10 columns: {@link io.picrypt.ckks.ProductSum}), whose coefficient position(s) is the encrypted inner product with
+ * then every block's result is sum_e C_e (x) P_e (tensor products, each of its three inner products over e
+ * computed with Winograd's pairing, one product per pair of columns: {@link io.picrypt.ckks.ProductSum}; the block's
+ * own terms are computed when its columns change), whose coefficient position(s) is the encrypted inner product with
  * slot s, relinearized and sent with 2 components. Columns, expanded probes and results live at q0 alone.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
@@ -37,7 +38,8 @@ import java.util.stream.IntStream;
  * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  *
  * <p>Memory: a block's columns (16 MiB, 8 KiB per identity) live outside the Java heap ({@link OffHeapCiphertexts});
- * the heap holds about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
+ * the heap holds the product kernel's per-block terms (192 KiB: 3 words per coefficient, {@link io.picrypt.ckks.ProductSum#prepare})
+ * and about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
  * buffer (readers keep their snapshot); the old one is freed once unreachable (see {@link OffHeapCiphertexts}).
  */
 public final class GalleryEvaluator {
@@ -84,6 +86,8 @@ public final class GalleryEvaluator {
         private volatile State state;
 
         private Block(OffHeapCiphertexts columns, byte[] slots) {
+            // the product kernel's per-list terms, now rather than in the first identify (~3 ms per block)
+            ProductSum.prepare(GalleryParameters.get(), columns);
             this.state = new State(columns, slots);
         }
 
@@ -256,6 +260,7 @@ public final class GalleryEvaluator {
             OffHeapCiphertexts cols = expansion.addShifted(st.columns, x, GalleryParameters.position(slot));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
+            ProductSum.prepare(params, cols);
             block.state = new Block.State(cols, slots);
         }
         EnrollTimings t = new EnrollTimings(t1 - t0, t2 - t1, System.nanoTime() - t2);

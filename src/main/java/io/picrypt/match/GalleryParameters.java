@@ -13,8 +13,8 @@ import java.util.List;
  * input's noise (multiplied by 128 with the message) by 2^50 and leaves the rescale rounding (~21 per coefficient)
  * doubled by each later level (~67 rms measured). Columns, products
  * and results live at q0 alone (half the memory traffic and work of two primes): templates at 2^28,
- * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are lazy Shoup products in [0, 3 q0), summed in
- * 64 bits over 10 columns before a reduction ({@link io.picrypt.ckks.ProductSum}).
+ * probes at 2^27, results at 2^55 ~ q0 / 8 for |<x,p>| <= 1. Products are exact mod q0, one per pair of columns and
+ * Karatsuba term (Winograd's pairing, {@link io.picrypt.ckks.ProductSum}).
  */
 public final class GalleryParameters {
     public static final int N = 8192;

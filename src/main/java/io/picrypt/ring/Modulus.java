@@ -141,7 +141,7 @@ public final class Modulus {
      * e = floor(w r / 2^64) = w rHi + floor(w rLo / 2^64) is floor(w 2^63 / q) or one less (w r / 2^64 is below w 2^63 / q
      * by less than w / 2^64 < 1), and fits a word since w rHi 2^64 <= w r < 2^127; the remainder w 2^63 - e q is then in
      * [0, 2q), exact in 64-bit arithmetic, and one conditional step gives the quotient. No division: cheap enough to
-     * compute per call for a whole operand (the gallery's product kernel does, 3 per column and coefficient).
+     * compute per call for a whole operand.
      */
     public long shoup63(long w) {
         long e = w * r127Hi + mulHiUnsigned(w, r127Lo);
@@ -156,7 +156,7 @@ public final class Modulus {
      * f in [0, 1) and x f / 2^64 < 1/2, so the estimate is above x w / 2q - 3/2 and at most x w / 2q; the exact value is
      * below 2^62 and the wrapping 64-bit products give it. Both operands of the signed high product are non-negative, so
      * no unsigned fix-up is needed. Three multiplications, no branch: the inner operation of {@link Ntt} (on doubled
-     * values, where it is below 4q, see there) and of the gallery's product kernel.
+     * values, where it is below 4q, see there).
      */
     public static long mulShoupLazy(long x, long w, long ws, long q2) {
         return x * w - Math.multiplyHigh(x, ws) * q2;

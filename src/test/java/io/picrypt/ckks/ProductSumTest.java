@@ -21,9 +21,9 @@ class ProductSumTest {
         Evaluator ev = new Evaluator(P);
         SplittableRandom r = new SplittableRandom(3);
         for (int level = 0; level <= 1; level++) {
-            // level 0: the Shoup kernel (>= SHOUP_MIN_LISTS lists; 37 > (2^63 - 1) / 3q0 = 10 per chunk, a partial last
-            // chunk; three groups); level 1: the 128-bit kernel (fewer lists; two groups)
-            int len = 37, lists = level == 0 ? ProductSum.SHOUP_MIN_LISTS + 1 : ProductSum.GROUP + 2;
+            // 37 ciphertexts: 18 pairs (three chunks of low sums at q0, 7 pairs each, the last partial) and an odd last one;
+            // level 0: three groups of lists, level 1: two
+            int len = 37, lists = level == 0 ? 2 * ProductSum.GROUP + 1 : ProductSum.GROUP + 2;
             List<Ciphertext> bs = new ArrayList<>();
             List<Ciphertext[]> as = new ArrayList<>();
             for (int j = 0; j < len; j++) bs.add(en.encryptSymmetric(enc.encodeCoefficients(random(r), 0x1p20, level), sk));
@@ -47,24 +47,27 @@ class ProductSumTest {
     }
 
     /**
-     * Largest operands (every word q - 1, so every Karatsuba sum is 2q - 2) at a 60-bit prime, where a Shoup chunk holds
-     * only 2 terms and a 128-bit one 16: both kernels' sums and their once-per-chunk reductions are exact at the bound,
-     * over several chunks (3 lists: the 128-bit kernel; SHOUP_MIN_LISTS: the Shoup kernel).
+     * Largest operands (every word q - 1, so every factor of a pair product is 2q - 2) where the split's sums are tightest:
+     * at a 60-bit prime (shift 2: one pair per low sum, two groups of high sums over 20 pairs) and at the gallery's q0 over
+     * 64 pairs and an odd last ciphertext (129: its 64 high parts come within 2^27 of 2^64, the unsigned bound).
      */
     @Test
-    void largestOperandsAtSixtyBitPrimesOverSeveralChunks() {
+    void largestOperandsAtTheBoundsOfTheSplit() {
         CkksParameters p60 = CkksParameters.of(1024, Primes.forBitSizes(1024, new int[]{60, 60, 60}), true, 0x1p30, true);
-        long q = p60.ring().modulus(0).value();
-        assertEquals(2, ProductSum.chunkSize(q, 1000));
-        assertEquals(10, ProductSum.chunkSize(P.ring().modulus(0).value(), 1000));
-        assertEquals(16, ProductSum.chunkSize128(q, 1000));
-        assertEquals(256, ProductSum.chunkSize128(P.ring().modulus(0).value(), 1000));
-        for (int lists : new int[]{3, ProductSum.SHOUP_MIN_LISTS}) largestOperands(p60, lists);
+        long q = p60.ring().modulus(0).value(), q0 = P.ring().modulus(0).value();
+        ProductSum.Split s60 = ProductSum.Split.of(q), s0 = ProductSum.Split.of(q0);
+        assertEquals(2, s60.shift());
+        assertEquals(1, s60.loTerms());
+        assertTrue(s60.hiTerms() < 20, "two groups of high sums over 20 pairs: " + s60.hiTerms());
+        assertEquals(4, s0.shift());
+        assertEquals(7, s0.loTerms());
+        assertEquals(64, s0.hiTerms());
+        for (int lists : new int[]{3, 2 * ProductSum.GROUP + 1}) largestOperands(p60, lists, 41, 1024);
+        largestOperands(P, 2, 129, 8192);
     }
 
-    private static void largestOperands(CkksParameters p60, int lists) {
+    private static void largestOperands(CkksParameters p60, int lists, int len, int n) {
         Evaluator ev = new Evaluator(p60);
-        int len = 41, n = 1024;
         List<Ciphertext> bs = new ArrayList<>();
         List<Ciphertext[]> as = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(5);
@@ -113,10 +116,10 @@ class ProductSumTest {
         try {
             for (int n : new int[]{16, 64}) {
                 CkksParameters p = CkksParameters.of(n, Primes.forBitSizes(n, new int[]{60, 60, 60, 60}), true, 0x1p30, true);
-                assertEquals(2, ProductSum.chunkSize(p.ring().modulus(2).value(), 1000));
+                assertEquals(2, ProductSum.Split.of(p.ring().modulus(2).value()).shift());
                 Evaluator ev = new Evaluator(p);
                 SplittableRandom r = new SplittableRandom(n);
-                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}, {ProductSum.SHOUP_MIN_LISTS, 3}}; // {lists, length}: both kernels
+                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}, {2 * ProductSum.GROUP + 1, 4}}; // {lists, length}
                 for (int[] shape : shapes) for (int level : new int[]{0, 2}) for (boolean extreme : new boolean[]{true, false}) {
                     int lists = shape[0], len = shape[1];
                     List<Ciphertext> bs = new ArrayList<>();
@@ -154,7 +157,7 @@ class ProductSumTest {
      * The arithmetic bounds the kernel relies on. lazy: exhaustively for every odd q <= 151, w < q, x < 2q; at large q
      * (60-bit primes, odd q up to 2^60 - 1, random odd q) for the worst companions (w 2^63 = -1 mod q, so the dropped
      * fraction of floor(w 2^63 / q) is largest) and x = 2q - 1, 2q - 2: in [0, 3q) and = x w mod q (BigInteger).
-     * Chunks: chunkSize terms of 3q - 1 stay <= 2^63 - 1 and reduce exactly; shoup63 equals floor(w 2^63 / q) there;
+     * ProductSum's split of pair products: its sums stay within their words and reduce exactly; shoup63 equals floor(w 2^63 / q) there;
      * also at random w for 10,000 random odd q.
      */
     @Test
@@ -178,12 +181,18 @@ class ProductSumTest {
         for (long q : qs) {
             java.math.BigInteger bq = java.math.BigInteger.valueOf(q);
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
-            int chunk = ProductSum.chunkSize(q, Integer.MAX_VALUE);
-            assertTrue(chunk >= 2, "chunk " + chunk + " at q " + q);
-            java.math.BigInteger worstSum = java.math.BigInteger.valueOf(chunk).multiply(bq.multiply(java.math.BigInteger.valueOf(3)).subtract(java.math.BigInteger.ONE));
-            assertTrue(worstSum.compareTo(max) <= 0, "chunk sum " + worstSum + " passes 2^63 - 1 at q " + q);
-            long sum = chunk * (3 * q - 1); // the largest chunk sum the kernel can form (exact: checked above)
-            assertEquals(worstSum.mod(bq).longValue(), m.reduce(sum), "chunk reduction at q " + q);
+            // the split of pair products: the largest factor shifted stays a non-negative long; the low sums (with a
+            // carried remainder) stay below 2^63 and the high sums with carries below 2^64; value() reduces exactly
+            ProductSum.Split sp = ProductSum.Split.of(q);
+            java.math.BigInteger top = bq.shiftLeft(1).subtract(java.math.BigInteger.TWO), down = java.math.BigInteger.ONE.shiftLeft(64 - sp.shift());
+            assertTrue(top.shiftLeft(sp.shift()).compareTo(max) <= 0, "shifted factor at q " + q);
+            assertTrue(down.multiply(java.math.BigInteger.valueOf(sp.loTerms() + 1L)).compareTo(two63.shiftLeft(1)) <= 0, "low sums at q " + q);
+            java.math.BigInteger hiMax = top.multiply(top).divide(down);
+            assertTrue(hiMax.add(java.math.BigInteger.ONE).multiply(java.math.BigInteger.valueOf(sp.hiTerms())).compareTo(java.math.BigInteger.ONE.shiftLeft(64)) < 0, "high sums at q " + q);
+            for (long h : new long[]{0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, r.nextLong()}) for (long l : new long[]{0, 1, down.longValue() - 1, r.nextLong(down.longValue())}) {
+                java.math.BigInteger want = new java.math.BigInteger(Long.toUnsignedString(h)).multiply(down).add(java.math.BigInteger.valueOf(l)).mod(bq);
+                assertEquals(want.longValue(), sp.value(m, h, l), "value at q " + q + " h " + h + " l " + l);
+            }
             long worstW = bq.subtract(two63.mod(bq).modInverse(bq)).mod(bq).longValue(); // w 2^63 = -1 mod q
             for (long w : new long[]{0, 1, q - 1, q / 2, worstW, r.nextLong(q)}) {
                 long want = java.math.BigInteger.valueOf(w).shiftLeft(63).divide(bq).longValueExact(), ws = m.shoup63(w);

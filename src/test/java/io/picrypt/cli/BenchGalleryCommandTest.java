@@ -42,6 +42,7 @@ class BenchGalleryCommandTest {
         JsonNode floor = j.get("products_floor");
         assertEquals(128L * 2 * 8192 * 8, floor.get("column_bytes_streamed").asLong());
         assertEquals(128L * 8192 * 3, floor.get("multiply_adds").asLong());
+        assertEquals(64L * 8192 * 3, floor.get("pair_products").asLong());
         assertTrue(floor.get("memory_bandwidth_gb_s").asDouble() > 0 && floor.get("products_over_floor").asDouble() > 0);
     }
 
