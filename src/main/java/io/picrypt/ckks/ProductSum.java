@@ -39,6 +39,12 @@ public final class ProductSum {
     static final int GROUP = 8;
     /** Rows copied at once (ROWS * 2 * len words: 16 KiB for 128 ciphertexts, in L1). */
     static final int ROWS = 8;
+    /**
+     * Lists from which Winograd's pairing is used. Its per-call terms B cost about one list's pair products, and each list
+     * needs its terms A once; a pair product saves ~15% against two direct products (measured, docs/BENCHMARKS.md round
+     * 7). Below this many lists each product is computed directly and added to a 128-bit sum (no A, no B).
+     */
+    static final int WINOGRAD_MIN_LISTS = 8;
 
     private ProductSum() {}
 
@@ -46,12 +52,22 @@ public final class ProductSum {
      * The list-only terms A of Winograd's pairing for {@code a} (3 words per limb and coefficient: for x0, for x0 + x1 and
      * for x1), computed if {@code a} does not hold them yet for these moduli, and kept with it ({@link OffHeapCiphertexts}
      * is immutable). Costs half the products of one {@link #sums} over the list (about 3 ms for a 128-column gallery block
-     * at N = 8192); callers that care about the first sum's latency call it when the list is created.
+     * at N = 8192), needed by sums over {@link #WINOGRAD_MIN_LISTS} or more lists (which compute it if absent); callers
+     * that care about the first such sum's latency call it when the list is created.
      *
      * @throws CkksException if the list's ring degree or level does not fit the parameters
      */
     public static void prepare(CkksParameters params, OffHeapCiphertexts a) {
         listTerms(params, a);
+    }
+
+    /** Whether {@link #prepare} has run for {@code a} (for its current moduli at the list's level). */
+    public static boolean isPrepared(CkksParameters params, OffHeapCiphertexts a) {
+        long[] moduli = new long[a.level() + 1];
+        for (int i = 0; i < moduli.length; i++) moduli[i] = params.ring().modulus(i).value();
+        synchronized (a) {
+            return a.pairTerms(moduli) != null;
+        }
     }
 
     private static long[][] listTerms(CkksParameters params, OffHeapCiphertexts a) {
@@ -105,8 +121,9 @@ public final class ProductSum {
         int limbs = level + 1, n = params.n(), lists = as.size();
         for (OffHeapCiphertexts a : as) if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
         for (Ciphertext b : bs) if (b.comps[0][0].length != n) throw new CkksException("ring degree " + b.comps[0][0].length + " does not match the parameters");
+        boolean winograd = lists >= WINOGRAD_MIN_LISTS;
         long[][][] listTerms = new long[lists][][];
-        for (int k = 0; k < lists; k++) listTerms[k] = listTerms(params, as.get(k));
+        if (winograd) for (int k = 0; k < lists; k++) listTerms[k] = listTerms(params, as.get(k));
         // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
@@ -116,14 +133,15 @@ public final class ProductSum {
         Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
             probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
-            probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
+            if (winograd) probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
+            if (winograd) accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
                     t * tile, tile, acc, from);
+            else accumulateDirect(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -160,18 +178,10 @@ public final class ProductSum {
 
     /** The right-hand side's terms B of Winograd's pairing for a probe tile: per row, for y0, y0 + y1 and y1 (the order of {@link #pairSums}). */
     private static long[] probeTerms(Modulus m, long[] tile, int rows, int len) {
-        long[] out = new long[3 * rows];
-        for (int r = 0; r < rows; r++) {
-            long b0 = 0, b1 = 0, b2 = 0;
-            for (int i = 0, p = r * stride(len); i < len / 2; i++, p += 6) {
-                b0 = m.add(b0, m.mul(tile[p], tile[p + 3]));
-                b1 = m.add(b1, m.mul(tile[p + 2], tile[p + 5]));
-                b2 = m.add(b2, m.mul(tile[p + 1], tile[p + 4]));
-            }
-            out[3 * r] = b0;
-            out[3 * r + 1] = b1;
-            out[3 * r + 2] = b2;
-        }
+        long[] out = new long[3 * rows], zero = new long[2 * len];
+        Split sp = Split.of(m.value());
+        // the kernel's loop against an all-zero list row: sum_i (0 + y_2i+1)(0 + y_2i) = B
+        for (int r = 0; r < rows; r++) pairSums(m, sp, zero, 0, tile, r * stride(len), len, out, 3 * r);
         return out;
     }
 
@@ -203,6 +213,70 @@ public final class ProductSum {
                 }
             }
         }
+    }
+
+    /**
+     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}, with every product computed
+     * directly (c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0 + x1)(y0 + y1) - c0 - c2, x0 + x1 < 2q unreduced): each product
+     * of reduced values added to an unsigned 128-bit sum in registers (high word with a branch-free carry), reduced every
+     * {@link #chunkSize128} terms. For few lists, where Winograd's per-call terms would cost more than they save.
+     */
+    private static void accumulateDirect(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
+                                         long[][][][] out, int from) {
+        int chunkSize = chunkSize128(m.value(), len), batch = Math.min(ROWS, rows);
+        long[] xs = new long[batch * 2 * len];
+        for (int b = 0; b < group.size(); b++) {
+            OffHeapCiphertexts a = group.get(b);
+            long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
+            for (int r0 = 0; r0 < rows; r0 += batch) {
+                int nr = Math.min(batch, rows - r0);
+                a.copyRows(i, k0 + r0, nr, xs);
+                for (int r = 0; r < nr; r++) {
+                    int xr = r * 2 * len, pr = (r0 + r) * stride(len);
+                    long s0 = 0, s2 = 0, sk = 0;
+                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
+                        int end = Math.min(len, chunk + chunkSize);
+                        long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
+                        for (int j = chunk, x = xr + 2 * chunk, p = pr + 3 * chunk; j < end; j++, x += 2, p += 3) {
+                            long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
+                            long lo = u0 * v0, t = l0 + lo;
+                            h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
+                            l0 = t;
+                            lo = u1 * v1;
+                            t = l2 + lo;
+                            h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
+                            l2 = t;
+                            lo = us * vs;
+                            t = lk + lo;
+                            hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
+                            lk = t;
+                        }
+                        // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
+                        s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
+                        s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
+                        sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
+                    }
+                    int k = k0 + r0 + r;
+                    c0[k] = s0;
+                    c2[k] = s2;
+                    c1[k] = m.sub(m.sub(sk, s0), s2);
+                }
+            }
+        }
+    }
+
+    /** Products of reduced values (one factor below 2q) summed as unsigned 128-bit integers: terms per reduction keeping the high word below 2^62. */
+    static int chunkSize128(long q, int len) {
+        double hiPerTerm = 4.0 * q * q / 0x1p64 + 2;
+        return (int) Math.max(1, Math.min(len, Math.floor(0x1p62 / hiPerTerm)));
+    }
+
+    /**
+     * Carry (0 or 1) of the unsigned addition s = a + b, without a branch (a compare compiles to a branch or a conditional
+     * move depending on C2's profile, and the branch mispredicts about half the time on random residues).
+     */
+    private static long carry(long a, long b, long s) {
+        return ((a & b) | ((a | b) & ~s)) >>> 63;
     }
 
     /**

@@ -38,8 +38,8 @@ import java.util.stream.IntStream;
  * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  *
  * <p>Memory: a block's columns (16 MiB, 8 KiB per identity) live outside the Java heap ({@link OffHeapCiphertexts});
- * the heap holds the product kernel's per-block terms (192 KiB: 3 words per coefficient, {@link io.picrypt.ckks.ProductSum#prepare})
- * and about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
+ * the heap holds the product kernel's per-block terms once a block is part of an identify over 8 or more blocks or was
+ * bulk-imported (192 KiB: 3 words per coefficient, {@link io.picrypt.ckks.ProductSum#prepare}) and about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
  * buffer (readers keep their snapshot); the old one is freed once unreachable (see {@link OffHeapCiphertexts}).
  */
 public final class GalleryEvaluator {
@@ -86,8 +86,6 @@ public final class GalleryEvaluator {
         private volatile State state;
 
         private Block(OffHeapCiphertexts columns, byte[] slots) {
-            // the product kernel's per-list terms, now rather than in the first identify (~3 ms per block)
-            ProductSum.prepare(GalleryParameters.get(), columns);
             this.state = new State(columns, slots);
         }
 
@@ -160,6 +158,8 @@ public final class GalleryEvaluator {
         OffHeapCiphertexts cols = readColumns(r);
         byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
         Arrays.fill(slots, 0, count, (byte) SlotState.LIVE.ordinal());
+        // bulk import builds large galleries: the product kernel's per-block terms now, not in the first identify (~3 ms per block)
+        ProductSum.prepare(params, cols);
         return new Block(cols, slots);
     }
 
@@ -260,7 +260,8 @@ public final class GalleryEvaluator {
             OffHeapCiphertexts cols = expansion.addShifted(st.columns, x, GalleryParameters.position(slot));
             byte[] slots = st.slots.clone();
             slots[slot] = (byte) SlotState.LIVE.ordinal();
-            ProductSum.prepare(params, cols);
+            // keep the product kernel's per-block terms ready if the old columns had them (a gallery identified in bulk)
+            if (ProductSum.isPrepared(params, st.columns)) ProductSum.prepare(params, cols);
             block.state = new Block.State(cols, slots);
         }
         EnrollTimings t = new EnrollTimings(t1 - t0, t2 - t1, System.nanoTime() - t2);

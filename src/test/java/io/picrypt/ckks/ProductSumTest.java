@@ -22,8 +22,8 @@ class ProductSumTest {
         SplittableRandom r = new SplittableRandom(3);
         for (int level = 0; level <= 1; level++) {
             // 37 ciphertexts: 18 pairs (three chunks of low sums at q0, 7 pairs each, the last partial) and an odd last one;
-            // level 0: three groups of lists, level 1: two
-            int len = 37, lists = level == 0 ? 2 * ProductSum.GROUP + 1 : ProductSum.GROUP + 2;
+            // level 0: Winograd's pairing, three groups of lists; level 1: direct products (fewer lists)
+            int len = 37, lists = level == 0 ? 2 * ProductSum.GROUP + 1 : ProductSum.WINOGRAD_MIN_LISTS - 1;
             List<Ciphertext> bs = new ArrayList<>();
             List<Ciphertext[]> as = new ArrayList<>();
             for (int j = 0; j < len; j++) bs.add(en.encryptSymmetric(enc.encodeCoefficients(random(r), 0x1p20, level), sk));
@@ -63,7 +63,7 @@ class ProductSumTest {
         assertEquals(7, s0.loTerms());
         assertEquals(64, s0.hiTerms());
         for (int lists : new int[]{3, 2 * ProductSum.GROUP + 1}) largestOperands(p60, lists, 41, 1024);
-        largestOperands(P, 2, 129, 8192);
+        largestOperands(P, ProductSum.WINOGRAD_MIN_LISTS, 129, 8192);
     }
 
     private static void largestOperands(CkksParameters p60, int lists, int len, int n) {
@@ -72,12 +72,18 @@ class ProductSumTest {
         List<Ciphertext[]> as = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(5);
         for (int j = 0; j < len; j++) bs.add(filled(p60, j % 3 == 0 ? -1 : r.nextLong(), n));
-        for (int k = 0; k < lists; k++) {
+        // at N = 8192 the lists after the first two repeat them (memory), the same off-heap object included
+        int distinct = n >= 8192 ? 2 : lists;
+        for (int k = 0; k < distinct; k++) {
             Ciphertext[] a = new Ciphertext[len];
             for (int j = 0; j < len; j++) a[j] = filled(p60, k == 0 ? -1 : r.nextLong(), n);
             as.add(a);
         }
-        Ciphertext[] got = ProductSum.sums(p60, as.stream().map(OffHeapCiphertexts::of).toList(), bs);
+        List<OffHeapCiphertexts> off = new ArrayList<>(as.stream().map(OffHeapCiphertexts::of).toList());
+        while (off.size() < lists) off.add(off.get(off.size() % distinct));
+        Ciphertext[] got = ProductSum.sums(p60, off, bs);
+        assertEquals(lists, got.length);
+        for (int k = distinct; k < lists; k++) for (int c = 0; c < 3; c++) assertArrayEquals(got[k % distinct].component(c)[0], got[k].component(c)[0]);
         for (int k = 0; k < as.size(); k++) {
             Ciphertext want = ev.multiply(as.get(k)[0], bs.get(0));
             for (int j = 1; j < len; j++) want = ev.add(want, ev.multiply(as.get(k)[j], bs.get(j)));
@@ -119,7 +125,8 @@ class ProductSumTest {
                 assertEquals(2, ProductSum.Split.of(p.ring().modulus(2).value()).shift());
                 Evaluator ev = new Evaluator(p);
                 SplittableRandom r = new SplittableRandom(n);
-                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}, {2 * ProductSum.GROUP + 1, 4}}; // {lists, length}
+                int[][] shapes = {{1, 1}, {1, 2}, {ProductSum.GROUP + 3, 3}, {2, 7}, {2 * ProductSum.GROUP + 1, 4},
+                        {ProductSum.WINOGRAD_MIN_LISTS, 1}, {ProductSum.WINOGRAD_MIN_LISTS - 1, 2}}; // {lists, length}: both kernels, no pair, odd lengths
                 for (int[] shape : shapes) for (int level : new int[]{0, 2}) for (boolean extreme : new boolean[]{true, false}) {
                     int lists = shape[0], len = shape[1];
                     List<Ciphertext> bs = new ArrayList<>();
