@@ -46,6 +46,9 @@ public final class ProductSum {
      */
     static final int WINOGRAD_MIN_LISTS = 8;
 
+    /** Per-thread probe table of the direct kernel (TILE rows: 98 KiB for 128 ciphertexts). */
+    private static final ThreadLocal<long[]> SCRATCH = ThreadLocal.withInitial(() -> new long[0]);
+
     private ProductSum() {}
 
     /**
@@ -127,21 +130,27 @@ public final class ProductSum {
         // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
         long[][][][] acc = new long[lists][3][limbs][n];
-        long[][][] probe = new long[limbs][tiles][];
-        long[][][] probeTerms = new long[limbs][tiles][];
+        long[][][] probe = winograd ? new long[limbs][tiles][] : null;
+        long[][][] probeTerms = winograd ? new long[limbs][tiles][] : null;
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
-        Parallel.forEach(limbs * tiles, task -> {
+        if (winograd) Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
-            probe[i][t] = probeTile(params.ring().modulus(i), bs, i, t * tile, tile);
-            if (winograd) probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
+            probeTile(params.ring().modulus(i), bs, i, t * tile, tile, probe[i][t] = new long[tile * stride(len)]);
+            probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
-            if (winograd) accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
-                    t * tile, tile, acc, from);
-            else accumulateDirect(params.ring().modulus(i), as.subList(from, to), probe[i][t], len, i, t * tile, tile, acc, from);
+            if (winograd) {
+                accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
+                        t * tile, tile, acc, from);
+            } else { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
+                long[] pt = SCRATCH.get();
+                if (pt.length < tile * stride(len)) SCRATCH.set(pt = new long[tile * stride(len)]);
+                probeTile(params.ring().modulus(i), bs, i, t * tile, tile, pt);
+                accumulateDirect(params.ring().modulus(i), as.subList(from, to), pt, len, i, t * tile, tile, acc, from);
+            }
         });
         Ciphertext[] out = new Ciphertext[lists];
         double scale = a0.scale() * b0.scale;
@@ -159,10 +168,9 @@ public final class ProductSum {
      * Limb i of coefficients [k0, k0 + rows) of the right-hand side, arranged as the kernel reads it: for each coefficient,
      * for each ciphertext j, three words: y0, y1 and y0 + y1 mod q (the Karatsuba operand); rows {@link #stride} apart.
      */
-    private static long[] probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows) {
+    private static void probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows, long[] t) {
         int len = bs.size();
         long q = m.value();
-        long[] t = new long[rows * stride(len)];
         for (int j = 0; j < len; j++) {
             long[] y0 = bs.get(j).comps[0][i], y1 = bs.get(j).comps[1][i];
             for (int r = 0; r < rows; r++) {
@@ -173,7 +181,6 @@ public final class ProductSum {
                 t[x + 2] = a + b >= q ? a + b - q : a + b;
             }
         }
-        return t;
     }
 
     /** The right-hand side's terms B of Winograd's pairing for a probe tile: per row, for y0, y0 + y1 and y1 (the order of {@link #pairSums}). */
