@@ -122,8 +122,13 @@ public final class ProductSum {
             check(2, a.level(), a.scale(), level, a0.scale());
         }
         int limbs = level + 1, n = params.n(), lists = as.size();
+        // checked here, not inside the tasks: a level past the data primes (or a ragged ciphertext) must be a CkksException
+        if (level > params.maxLevel()) throw new CkksException("level " + level + " outside the parameters (at most " + params.maxLevel() + ")");
         for (OffHeapCiphertexts a : as) if (a.ringDegree() != n) throw new CkksException("ring degree " + a.ringDegree() + " does not match the parameters");
-        for (Ciphertext b : bs) if (b.comps[0][0].length != n) throw new CkksException("ring degree " + b.comps[0][0].length + " does not match the parameters");
+        for (Ciphertext b : bs) for (int c = 0; c < 2; c++) {
+            if (b.comps[c].length != limbs) throw new CkksException("product sums need 2-component ciphertexts at level " + level);
+            for (long[] limb : b.comps[c]) if (limb.length != n) throw new CkksException("ring degree " + limb.length + " does not match the parameters");
+        }
         boolean winograd = lists >= WINOGRAD_MIN_LISTS;
         long[][][] listTerms = new long[lists][][];
         if (winograd) for (int k = 0; k < lists; k++) listTerms[k] = listTerms(params, as.get(k));
