@@ -118,6 +118,9 @@ public final class GalleryEvaluator {
             return -1;
         }
 
+        /** The current snapshot's columns (tests: whether the product kernel's per-block terms are ready). */
+        OffHeapCiphertexts columns() { return state.columns; }
+
         /** Bytes of column data outside the Java heap (16 MiB: COLUMNS 2-component ciphertexts of N words at q0). */
         public long offHeapBytes() { return state.columns.offHeapBytes(); }
 
@@ -431,7 +434,7 @@ public final class GalleryEvaluator {
         return productSums(blocks, probe).parallelStream().map(s -> ev.relinearize(s, relinKey)).toList();
     }
 
-    /** sum_e C_e (x) P_e per block: ckks's lazy tensor-sum kernel (columns streamed once, all cores). */
+    /** sum_e C_e (x) P_e per block: ckks's tensor-sum kernel (Winograd's pairing from 8 blocks; columns streamed once, all cores). */
     private List<Ciphertext> sums(List<Block.State> blocks, List<Ciphertext> probe) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
