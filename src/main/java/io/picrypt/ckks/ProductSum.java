@@ -64,8 +64,9 @@ public final class ProductSum {
         listTerms(params, a);
     }
 
-    /** Whether {@link #prepare} has run for {@code a} (for its current moduli at the list's level). */
+    /** Whether {@link #prepare} has run for {@code a} (for its current moduli at the list's level); false if the list does not fit the parameters. */
     public static boolean isPrepared(CkksParameters params, OffHeapCiphertexts a) {
+        if (a.level() > params.maxLevel() || a.ringDegree() != params.n()) return false;
         long[] moduli = new long[a.level() + 1];
         for (int i = 0; i < moduli.length; i++) moduli[i] = params.ring().modulus(i).value();
         synchronized (a) {

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class ProductSumTest {
     static final CkksParameters P = CkksParameters.of(8192, Primes.forBitSizes(8192, new int[]{58, 50, 60}), true, 0x1p28, false);
 
-    /** The kernel equals the evaluator's multiply + add, word for word, at both levels and over more than one lazy chunk and group. */
+    /** The kernel equals the evaluator's multiply + add, word for word, at both levels (Winograd's pairing over three groups of lists at level 0, direct products at level 1). */
     @Test
     void equalsTheEvaluatorsTensorSumExactly() {
         SecretKey sk = new KeyGenerator(P).secretKey();

@@ -215,6 +215,7 @@ class ProductSumWinogradTest {
                 CkksException e = assertThrows(CkksException.class, () -> ProductSum.sums(p, as, List.of(c, c)), "level " + level + " lists " + lists);
                 assertTrue(e.getMessage().contains("level"), e.getMessage());
                 assertThrows(CkksException.class, () -> ProductSum.prepare(p, as.get(0)));
+                assertFalse(ProductSum.isPrepared(p, as.get(0)));
             }
             Ciphertext small = words(n, 1, moduli(p), 2), large = words(64, 1, qb, 3);
             List<OffHeapCiphertexts> smallLists = java.util.Collections.nCopies(lists, OffHeapCiphertexts.of(small));
@@ -222,6 +223,7 @@ class ProductSumWinogradTest {
             assertThrows(CkksException.class, () -> ProductSum.sums(p, largeLists, List.of(small)), "list of another degree");
             assertThrows(CkksException.class, () -> ProductSum.sums(p, smallLists, List.of(large)), "probe of another degree");
             assertThrows(CkksException.class, () -> ProductSum.prepare(p, largeLists.get(0)));
+            assertFalse(ProductSum.isPrepared(p, largeLists.get(0)));
             long[][][] fewer = {small.component(0), new long[][]{small.component(1)[0]}};
             long[][][] shorter = {small.component(0), new long[][]{small.component(1)[0], new long[n / 2]}};
             for (long[][][] comps : new long[][][][]{fewer, shorter}) {
