@@ -355,9 +355,10 @@ public final class ProductSum {
      * The split of pair products for modulus q. Factors are below 2q (sums of two reduced values), so
      * u (v 2^shift) < 2^127 with both factors below 2^63 (a signed high product is exact); a product contributes
      * hi = floor(u v / 2^(64 - shift)) <= hiMax to the high sum and lo < 2^(64 - shift) to the low sum.
-     * loTerms: pairs whose low parts, plus a carried remainder below 2^(64 - shift), stay below 2^63;
+     * loTerms: pairs whose low parts, plus a carried remainder below 2^(64 - shift), stay below 2^64 (the low sum is
+     * unsigned too: only shifted and masked);
      * hiTerms: pairs whose high parts and carries (< 1 per pair) stay below 2^64 (the high sum is unsigned).
-     * For the gallery's q0 (58 bits): shift 4, loTerms 7, hiTerms 64.
+     * For the gallery's q0 (58 bits): shift 4, loTerms 15, hiTerms 64.
      */
     record Split(int shift, int loTerms, int hiTerms, long r, long rShoup) {
         private static final java.util.concurrent.ConcurrentHashMap<Long, Split> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
@@ -371,7 +372,7 @@ public final class ProductSum {
             java.math.BigInteger top = java.math.BigInteger.valueOf(2 * q - 2);
             int shift = 63 - top.bitLength();
             int down = 64 - shift;
-            long loTerms = Math.max(1, Math.min(1 << 20, (1L << (shift - 1)) - 1));
+            long loTerms = Math.max(1, Math.min(1 << 20, (1L << shift) - 1));
             java.math.BigInteger hiMax = top.multiply(top).shiftRight(down);
             long hiTerms = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE)
                     .divide(hiMax.add(java.math.BigInteger.ONE)).min(java.math.BigInteger.valueOf(1 << 20)).longValueExact();

@@ -269,7 +269,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
      * The machine's limits for the product kernel, measured on all cores: streaming read bandwidth over a 256 MiB array
      * (best of 3 passes) and the rate of the kernel's inner operation on operands in L1 cache: a pair product
      * (x + y')(x' + y) of two sums below 2q, split into a high part (signed high multiplication by the shifted factor) and
-     * a low part summed in two words, the low sums carried into the high ones every 7 pairs (ckks.ProductSum at q0).
+     * a low part summed in two words, the low sums carried into the high ones every 15 pairs (ckks.ProductSum at q0).
      */
     record MachineFloor(double bytesPerSecond, double pairProductsPerSecond) {
         static MachineFloor measure() {
@@ -289,7 +289,7 @@ public final class BenchGalleryCommand implements Callable<Integer> {
                 best = Math.min(best, (System.nanoTime() - t) / 1e9);
             }
             double bandwidth = big.length * 8.0 / best;
-            int len = 1022, reps = 20_000; // 511 pairs, chunks of 7 (73 of them)
+            int len = 1020, reps = 20_000; // 510 pairs, chunks of 15 (34 of them)
             double bestMul = Double.MAX_VALUE;
             for (int pass = 0; pass < 3; pass++) {
                 long t = System.nanoTime();
@@ -300,8 +300,8 @@ public final class BenchGalleryCommand implements Callable<Integer> {
                     long sum = 0;
                     for (int r = 0; r < reps; r++) {
                         long h = 0, l = 0;
-                        for (int c = 0; c < len; c += 14) {
-                            for (int i = c; i < c + 14; i += 2) {
+                        for (int c = 0; c < len; c += 30) {
+                            for (int i = c; i < c + 30; i += 2) {
                                 long u = x[i] + y[i + 1], v = (x[i + 1] + y[i]) << 4;
                                 h += Math.multiplyHigh(u, v);
                                 l += (u * v) >>> 4;

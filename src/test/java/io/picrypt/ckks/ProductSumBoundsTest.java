@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * in short, with b = bitLength(2q - 2) in [3, 61], s = 63 - b in [2, 60], d = 64 - s = b + 1:
  * (1) every factor is a sum of two reduced words, so at most 2q - 2 < 2^b, and shifted by s it is below 2^63;
  * (2) u (v 2^s) < 2^124 is exact as a signed 128-bit product, hi = floor(u v / 2^d), lo = u v mod 2^d;
- * (3) a low sum holds a carried remainder below 2^d plus loTerms <= 2^(s-1) - 1 parts below 2^d: below 2^63;
+ * (3) a low sum (unsigned: only shifted and masked) holds a carried remainder below 2^d plus loTerms <= 2^s - 1
+ * parts below 2^d: at most 2^s (2^d - 1) = 2^64 - 2^s;
  * (4) a high sum over g <= hiTerms pairs is sum hi + C with carries C <= g - 1 (the low parts sum below g 2^d), so
  * below g (hiMax + 1) <= 2^64 - 1 (hiTerms = floor((2^64 - 1) / (hiMax + 1)) >= 15 since hiMax < 2^(b-1) <= 2^60);
  * (5) Split.value: reduce() is exact for any unsigned word, Shoup by r = 2^d mod q for a reduced operand, l < 2^62.
@@ -58,9 +59,9 @@ class ProductSumBoundsTest {
             assertTrue(top.shiftLeft(s + 1).compareTo(maxLong) > 0, "shift is the largest that fits at " + at);
             // (2) the 128-bit product of the two largest factors stays below 2^126 (exact signed high word)
             assertTrue(top.multiply(top.shiftLeft(s)).bitLength() <= 126, "product at " + at);
-            // (3) low sums: a remainder < 2^d plus loTerms parts < 2^d, each at most 2^d - 1
+            // (3) low sums (unsigned): a remainder < 2^d plus loTerms parts < 2^d, each at most 2^d - 1
             BigInteger lowMax = BigInteger.ONE.shiftLeft(d).subtract(BigInteger.ONE).multiply(BigInteger.valueOf(sp.loTerms() + 1L));
-            assertTrue(sp.loTerms() >= 1 && lowMax.compareTo(maxLong) <= 0, "low sums at " + at);
+            assertTrue(sp.loTerms() >= 1 && lowMax.compareTo(TWO64) < 0, "low sums at " + at);
             // (4) high sums: g pairs give at most g hiMax + g - 1 (carries); g = hiTerms must fit 64 unsigned bits
             BigInteger hiMax = top.multiply(top).shiftRight(d);
             BigInteger highMax = hiMax.add(BigInteger.ONE).multiply(BigInteger.valueOf(sp.hiTerms())).subtract(BigInteger.ONE);

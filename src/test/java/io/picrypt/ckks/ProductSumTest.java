@@ -21,7 +21,7 @@ class ProductSumTest {
         Evaluator ev = new Evaluator(P);
         SplittableRandom r = new SplittableRandom(3);
         for (int level = 0; level <= 1; level++) {
-            // 37 ciphertexts: 18 pairs (three chunks of low sums at q0, 7 pairs each, the last partial) and an odd last one;
+            // 37 ciphertexts: 18 pairs (two chunks of low sums at q0, 15 pairs and 3) and an odd last one;
             // level 0: Winograd's pairing, three groups of lists; level 1: direct products (fewer lists)
             int len = 37, lists = level == 0 ? 2 * ProductSum.GROUP + 1 : ProductSum.WINOGRAD_MIN_LISTS - 1;
             List<Ciphertext> bs = new ArrayList<>();
@@ -48,7 +48,7 @@ class ProductSumTest {
 
     /**
      * Largest operands (every word q - 1, so every factor of a pair product is 2q - 2) where the split's sums are tightest:
-     * at a 60-bit prime (shift 2: one pair per low sum, two groups of high sums over 20 pairs) and at the gallery's q0 over
+     * at a 60-bit prime (shift 2: three pairs per low sum, two groups of high sums over 20 pairs) and at the gallery's q0 over
      * 64 pairs and an odd last ciphertext (129: its 64 high parts come within 2^27 of 2^64, the unsigned bound).
      */
     @Test
@@ -57,10 +57,10 @@ class ProductSumTest {
         long q = p60.ring().modulus(0).value(), q0 = P.ring().modulus(0).value();
         ProductSum.Split s60 = ProductSum.Split.of(q), s0 = ProductSum.Split.of(q0);
         assertEquals(2, s60.shift());
-        assertEquals(1, s60.loTerms());
+        assertEquals(3, s60.loTerms());
         assertTrue(s60.hiTerms() < 20, "two groups of high sums over 20 pairs: " + s60.hiTerms());
         assertEquals(4, s0.shift());
-        assertEquals(7, s0.loTerms());
+        assertEquals(15, s0.loTerms());
         assertEquals(64, s0.hiTerms());
         for (int lists : new int[]{3, 2 * ProductSum.GROUP + 1}) largestOperands(p60, lists, 41, 1024);
         largestOperands(P, ProductSum.WINOGRAD_MIN_LISTS, 129, 8192);
@@ -189,7 +189,7 @@ class ProductSumTest {
             java.math.BigInteger bq = java.math.BigInteger.valueOf(q);
             io.picrypt.ring.Modulus m = new io.picrypt.ring.Modulus(q);
             // the split of pair products: the largest factor shifted stays a non-negative long; the low sums (with a
-            // carried remainder) stay below 2^63 and the high sums with carries below 2^64; value() reduces exactly
+            // carried remainder) stay below 2^64 and the high sums with carries below 2^64; value() reduces exactly
             ProductSum.Split sp = ProductSum.Split.of(q);
             java.math.BigInteger top = bq.shiftLeft(1).subtract(java.math.BigInteger.TWO), down = java.math.BigInteger.ONE.shiftLeft(64 - sp.shift());
             assertTrue(top.shiftLeft(sp.shift()).compareTo(max) <= 0, "shifted factor at q " + q);
