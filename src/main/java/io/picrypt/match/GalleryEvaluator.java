@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
  * then every block's result is sum_e C_e (x) P_e (tensor products, each of its three inner products over e
  * computed with Winograd's pairing, one product per pair of columns: {@link io.picrypt.ckks.ProductSum}; the block's
- * own terms are computed when its columns change), whose coefficient position(s) is the encrypted inner product with
+ * own terms are computed at bulk import, else by the first identify over 8 or more blocks after its columns change), whose coefficient position(s) is the encrypted inner product with
  * slot s, relinearized and sent with 2 components. Columns, expanded probes and results live at q0 alone.
  *
  * <p>Deletion is a tombstone: the server cannot zero one coefficient of a column it cannot read, so a
