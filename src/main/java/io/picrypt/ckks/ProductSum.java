@@ -54,8 +54,8 @@ public final class ProductSum {
     /**
      * The list-only terms A of Winograd's pairing for {@code a} (3 words per limb and coefficient: for x0, for x0 + x1 and
      * for x1), computed if {@code a} does not hold them yet for these moduli, and kept with it ({@link OffHeapCiphertexts}
-     * is immutable). Costs half the products of one {@link #sums} over the list (about 3 ms for a 128-column gallery block
-     * at N = 8192), needed by sums over {@link #WINOGRAD_MIN_LISTS} or more lists (which compute it if absent); callers
+     * is immutable). Costs half the products of one {@link #sums} over the list (a 128-column gallery block at N = 8192:
+     * 9-13 ms median single-threaded, measured under load), needed by sums over {@link #WINOGRAD_MIN_LISTS} or more lists (which compute it if absent); callers
      * that care about the first such sum's latency call it when the list is created.
      *
      * @throws CkksException if the list's ring degree or level does not fit the parameters
@@ -90,7 +90,7 @@ public final class ProductSum {
                 int i = task / tiles, k0 = task % tiles * tile;
                 Modulus m = params.ring().modulus(i);
                 Split sp = Split.of(m.value());
-                long[] zero = new long[tile * stride(len)];
+                long[] zero = new long[stride(len)]; // every row reads the same zero row (25 MB less per gallery block)
                 long[] xs = new long[Math.min(ROWS, tile) * 2 * len];
                 for (int r0 = 0; r0 < tile; r0 += ROWS) {
                     int nr = Math.min(ROWS, tile - r0);

@@ -161,7 +161,7 @@ public final class GalleryEvaluator {
         OffHeapCiphertexts cols = readColumns(r);
         byte[] slots = new byte[GalleryParameters.BLOCK_CAPACITY];
         Arrays.fill(slots, 0, count, (byte) SlotState.LIVE.ordinal());
-        // bulk import builds large galleries: the product kernel's per-block terms now, not in the first identify (~3 ms per block)
+        // bulk import builds large galleries: the product kernel's per-block terms now, not in the first identify (~10 ms of CPU per block)
         ProductSum.prepare(params, cols);
         return new Block(cols, slots);
     }
