@@ -14,8 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The arithmetic bounds of {@link ProductSum}'s Winograd kernel ({@link ProductSum#pairSums}, {@link ProductSum.Split})
  * and of its direct 128-bit kernel ({@link ProductSum#chunkSize128}), for every modulus the class accepts: odd q in
- * [3, 2^60) ({@link Modulus#MAX_BITS}). The written proof is in the review note (/work/notes/issue16-r7.md, "review7");
- * in short, with b = bitLength(2q - 2) in [3, 61], s = 63 - b in [2, 60], d = 64 - s = b + 1:
+ * [3, 2^60) ({@link Modulus#MAX_BITS}). The proof, with b = bitLength(2q - 2) in [3, 61], s = 63 - b in [2, 60], d = 64 - s = b + 1:
  * (1) every factor is a sum of two reduced words, so at most 2q - 2 < 2^b, and shifted by s it is below 2^63;
  * (2) u (v 2^s) < 2^124 is exact as a signed 128-bit product, hi = floor(u v / 2^d), lo = u v mod 2^d;
  * (3) a low sum (unsigned: only shifted and masked) holds a carried remainder below 2^d plus loTerms <= 2^s - 1
@@ -27,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * every odd q up to 2001 and random odd q; the kernels are checked against BigInteger, exhaustively over small q.
  */
 class ProductSumBoundsTest {
-    private static final BigInteger TWO64 = BigInteger.ONE.shiftLeft(64), TWO63 = BigInteger.ONE.shiftLeft(63);
+    private static final BigInteger TWO64 = BigInteger.ONE.shiftLeft(64);
 
     /** Both ends of every class of bitLength(2q - 2) (3..61), every odd q <= 2001, the presets' primes, random odd q. */
     static List<Long> everyClass() {
