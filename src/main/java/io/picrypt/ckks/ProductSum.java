@@ -64,6 +64,16 @@ public final class ProductSum {
         listTerms(params, a);
     }
 
+    /**
+     * {@link #prepare} for every list, in parallel, if a sum over {@code as} would use Winograd's pairing (at least
+     * {@link #WINOGRAD_MIN_LISTS} lists); otherwise nothing. For a caller that has just loaded many lists and wants the
+     * cost there rather than in the first sum.
+     */
+    public static void prepareAll(CkksParameters params, List<OffHeapCiphertexts> as) {
+        if (as.size() < WINOGRAD_MIN_LISTS) return;
+        for (OffHeapCiphertexts a : as) prepare(params, a); // each prepare runs its tiles in parallel
+    }
+
     /** Whether {@link #prepare} has run for {@code a} (for its current moduli at the list's level); false if the list does not fit the parameters. */
     public static boolean isPrepared(CkksParameters params, OffHeapCiphertexts a) {
         if (a.level() > params.maxLevel() || a.ringDegree() != params.n()) return false;

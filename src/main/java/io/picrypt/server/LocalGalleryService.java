@@ -647,6 +647,7 @@ public final class LocalGalleryService implements GalleryService {
                     new ApiException(503, "busy", "the gallery changed while it was being loaded; retry").retryAfterSeconds(1));
             blocks.add(gs.readBlock(data));
         }
+        gs.prepare(blocks); // the product kernel's per-block terms now, not in the identify that follows
         List<GalleryFrames.Entry> entries = new ArrayList<>();
         for (var n : store.galleryNames(id)) entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
         return new Loaded(gs, List.copyOf(blocks), List.copyOf(entries));

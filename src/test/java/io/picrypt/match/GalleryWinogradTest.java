@@ -94,6 +94,16 @@ class GalleryWinogradTest {
         byte[] mixedAnswer = evaluator.identifyExpanded(mixed, expanded);
         mixed.set(3, z);
         assertArrayEquals(evaluator.identifyExpanded(mixed, expanded), mixedAnswer);
+
+        // a server that has just loaded blocks prepares them when an identify over them would use the terms (8 or more)
+        List<GalleryEvaluator.Block> loaded = new ArrayList<>();
+        for (int i = 0; i < 7; i++) loaded.add(evaluator.readBlock(y.toBytes()));
+        evaluator.prepare(loaded);
+        assertTrue(loaded.stream().noneMatch(GalleryWinogradTest::prepared), "7 blocks: direct products, nothing to prepare");
+        loaded.add(evaluator.readBlock(y.toBytes()));
+        evaluator.prepare(loaded);
+        assertTrue(loaded.stream().allMatch(GalleryWinogradTest::prepared), "8 blocks: every block prepared");
+        assertArrayEquals(evaluator.identifyExpanded(Collections.nCopies(8, y), expanded), evaluator.identifyExpanded(loaded, expanded));
     }
 
     /** Every live slot of every block position against the plaintext distance; free slots not live. */
