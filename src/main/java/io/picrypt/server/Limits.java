@@ -107,7 +107,10 @@ public record Limits(long idleTimeoutMs, long headerDeadlineMs, long minUploadRa
         for (int i = 0; i < fields.length; i++) {
             long x = v.get(fields[i].getName().toLowerCase(Locale.ROOT));
             types[i] = fields[i].getType();
-            args[i] = types[i] == int.class ? (Object) Math.toIntExact(x) : (Object) x;
+            if (types[i] == int.class && (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE)) {
+                throw new IllegalArgumentException("limits: " + fields[i].getName() + " = " + x + " is too large (at most " + Integer.MAX_VALUE + ")");
+            }
+            args[i] = types[i] == int.class ? (Object) (int) x : (Object) x;
         }
         try {
             return Limits.class.getDeclaredConstructor(types).newInstance(args);

@@ -44,6 +44,9 @@ class LimitsTest {
         assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Limits.parse("cacheBytes=lots"));
         assertTrue(e.getMessage().contains("'lots' is not a number"), e.getMessage());
+        // an int limit given a size that does not fit an int: named, not "integer overflow"
+        e = assertThrows(IllegalArgumentException.class, () -> Limits.parse("maxConnections=3g"));
+        assertTrue(e.getMessage().contains("maxConnections = 3221225472 is too large"), e.getMessage());
         // the record's own checks still apply to parsed values, as the same exception
         e = assertThrows(IllegalArgumentException.class, () -> Limits.parse("queueWaitMs=5"));
         assertEquals("queueWaitMs must be >= 100", e.getMessage());
