@@ -38,8 +38,8 @@ import java.util.stream.IntStream;
  * reused; the bytes stay until the block is rebuilt by the key owner (see docs/PROTOCOL.md, "1:N at scale").
  *
  * <p>Memory: a block's columns (16 MiB, 8 KiB per identity) live outside the Java heap ({@link OffHeapCiphertexts});
- * the heap holds the product kernel's per-block terms once a block is part of an identify over 8 or more blocks or was
- * bulk-imported (192 KiB: 3 words per coefficient, {@link io.picrypt.ckks.ProductSum#prepare}) and about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
+ * the heap holds the product kernel's per-block terms once a block is part of an identify over 8 or more blocks, was
+ * bulk-imported or was loaded with 7 or more others ({@link #prepare(List)}) (192 KiB: 3 words per coefficient, {@link io.picrypt.ckks.ProductSum#prepare}) and about 3 KB of slot states, seeds and object headers per block. An enrollment writes a new 16 MiB
  * buffer (readers keep their snapshot); the old one is freed once unreachable (see {@link OffHeapCiphertexts}).
  */
 public final class GalleryEvaluator {

@@ -30,7 +30,8 @@ public final class PiCryptServer implements AutoCloseable {
     /**
      * Memory of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB), held outside the
      * heap (direct memory, {@code OffHeapCiphertexts}); its heap part is not counted: slot states and seeds (~10 KB) and,
-     * once prepared (bulk import, or the first identify over 8 or more blocks), the product kernel's terms (192 KiB).
+     * once prepared (bulk import, a gallery of 8 or more blocks loaded from the store, or the first identify over 8 or
+     * more blocks), the product kernel's terms (192 KiB).
      */
     static final long BLOCK_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES;
     /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
