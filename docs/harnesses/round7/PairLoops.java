@@ -1,5 +1,8 @@
-/** pairSums loop variants: thread CPU ns per pair. */
-public class KY {
+/** ProductSum.pairSums loop variants at q0, one thread, data in L1: thread CPU ns per pair of columns (3 pair products).
+ * v1 variable shift (as first written), v2 constant shift, v5 conditional-move Karatsuba reductions, v9 v5 with 15 pairs
+ * per low-sum carry (the kernel since round 7), v8 v5 without the shifts (pre-shifted operands: timing only, wrong
+ * values), v6 no Karatsuba reductions (timing only), v7 without the c1 product, v3 two passes, v4 carry every pair. */
+public class PairLoops {
   static final long Q = 288230376150876161L; static final int LEN = 128;
   static long[] xs, pt; static final int STRIDE = LEN * 3 + 8;
   // V1: as in ProductSum (variable shift, 6 accumulators, one pass)
@@ -41,6 +44,32 @@ public class KY {
         long u = x0a + y0b, v = (x0b + y0a) << 4; h0 += Math.multiplyHigh(u, v); l0 += (u * v) >>> 4;
         u = sa + ysb; v = (sb + ysa) << 4; h1 += Math.multiplyHigh(u, v); l1 += (u * v) >>> 4;
         u = x1a + y1b; v = (x1b + y1a) << 4; h2 += Math.multiplyHigh(u, v); l2 += (u * v) >>> 4; }
+      h0 += l0 >>> 60; h1 += l1 >>> 60; h2 += l2 >>> 60; l0 &= mask; l1 &= mask; l2 &= mask; }
+    return h0 ^ h1 ^ h2 ^ l0 ^ l1 ^ l2; }
+  static long v9(int xr, int pr) {
+    long q = Q; int pairs = LEN / 2; long mask = (1L << 60) - 1;
+    long h0 = 0, h1 = 0, h2 = 0, l0 = 0, l1 = 0, l2 = 0;
+    for (int c0 = 0; c0 < pairs; c0 += 15) { int cEnd = Math.min(pairs, c0 + 15);
+      for (int i = c0, x = xr + 4 * c0, p = pr + 6 * c0; i < cEnd; i++, x += 4, p += 6) {
+        long x0a = xs[x], x1a = xs[x + 1], x0b = xs[x + 2], x1b = xs[x + 3];
+        long y0a = pt[p], y1a = pt[p + 1], ysa = pt[p + 2], y0b = pt[p + 3], y1b = pt[p + 4], ysb = pt[p + 5];
+        long sa = x0a + x1a, sb = x0b + x1b; sa = sa >= q ? sa - q : sa; sb = sb >= q ? sb - q : sb;
+        long u = x0a + y0b, v = (x0b + y0a) << 4; h0 += Math.multiplyHigh(u, v); l0 += (u * v) >>> 4;
+        u = sa + ysb; v = (sb + ysa) << 4; h1 += Math.multiplyHigh(u, v); l1 += (u * v) >>> 4;
+        u = x1a + y1b; v = (x1b + y1a) << 4; h2 += Math.multiplyHigh(u, v); l2 += (u * v) >>> 4; }
+      h0 += l0 >>> 60; h1 += l1 >>> 60; h2 += l2 >>> 60; l0 &= mask; l1 &= mask; l2 &= mask; }
+    return h0 ^ h1 ^ h2 ^ l0 ^ l1 ^ l2; }
+  static long v8(int xr, int pr) {
+    long q = Q; int pairs = LEN / 2; long mask = (1L << 60) - 1;
+    long h0 = 0, h1 = 0, h2 = 0, l0 = 0, l1 = 0, l2 = 0;
+    for (int c0 = 0; c0 < pairs; c0 += 7) { int cEnd = Math.min(pairs, c0 + 7);
+      for (int i = c0, x = xr + 4 * c0, p = pr + 6 * c0; i < cEnd; i++, x += 4, p += 6) {
+        long x0a = xs[x], x1a = xs[x + 1], x0b = xs[x + 2], x1b = xs[x + 3];
+        long y0a = pt[p], y1a = pt[p + 1], ysa = pt[p + 2], y0b = pt[p + 3], y1b = pt[p + 4], ysb = pt[p + 5];
+        long sa = x0a + x1a, sb = x0b + x1b; sa = sa >= q ? sa - q : sa; sb = sb >= q ? sb - q : sb;
+        long u = x0a + y0b, v = (x0b + y0a); h0 += Math.multiplyHigh(u, v); l0 += (u * v) >>> 4;
+        u = sa + ysb; v = (sb + ysa); h1 += Math.multiplyHigh(u, v); l1 += (u * v) >>> 4;
+        u = x1a + y1b; v = (x1b + y1a); h2 += Math.multiplyHigh(u, v); l2 += (u * v) >>> 4; }
       h0 += l0 >>> 60; h1 += l1 >>> 60; h2 += l2 >>> 60; l0 &= mask; l1 &= mask; l2 &= mask; }
     return h0 ^ h1 ^ h2 ^ l0 ^ l1 ^ l2; }
   static long v6(int xr, int pr) {
@@ -103,15 +132,15 @@ public class KY {
     for (int i = 0; i < xs.length; i++) xs[i] = r.nextLong(Q);
     for (int i = 0; i < pt.length; i++) pt[i] = r.nextLong(Q);
     var bean = java.lang.management.ManagementFactory.getThreadMXBean(); long sink = 0;
-    String[] names = {"v2 const", "v5 cmov", "v6 no-reduce", "v7 no-c1"};
-    java.util.List<java.util.List<Double>> t = new java.util.ArrayList<>(); for (int v = 0; v < 4; v++) t.add(new java.util.ArrayList<>());
-    for (int rep = 0; rep < 40; rep++) for (int v = 0; v < 4; v++) {
+    String[] names = {"v1 var-shift", "v2 const", "v5 cmov", "v9 cmov-chunk15", "v8 no-shift", "v6 no-reduce", "v7 no-c1", "v3 two-pass", "v4 fold-each"};
+    java.util.List<java.util.List<Double>> t = new java.util.ArrayList<>(); for (int v = 0; v < names.length; v++) t.add(new java.util.ArrayList<>());
+    for (int rep = 0; rep < 40; rep++) for (int v = 0; v < names.length; v++) {
       long c0 = bean.getCurrentThreadCpuTime();
       for (int k = 0; k < 4000; k++) for (int row = 0; row < 8; row++) { int xr = row * 2 * LEN, pr = ((k * 8 + row) % 32) * STRIDE;
-        sink += v == 0 ? v2(xr, pr) : v == 1 ? v5(xr, pr) : v == 2 ? v6(xr, pr) : v7(xr, pr); }
+        sink += switch (v) { case 0 -> v1(xr, pr, 4, 7); case 1 -> v2(xr, pr); case 2 -> v5(xr, pr); case 3 -> v9(xr, pr); case 4 -> v8(xr, pr); case 5 -> v6(xr, pr); case 6 -> v7(xr, pr); case 7 -> v3(xr, pr); default -> v4(xr, pr); }; }
       long c1 = bean.getCurrentThreadCpuTime();
       if (rep >= 10) t.get(v).add((c1 - c0) / (4000.0 * 8 * LEN / 2)); }
-    for (int v = 0; v < 4; v++) { var l = t.get(v); java.util.Collections.sort(l); System.out.printf("%-14s min %.3f median %.3f ns/pair%n", names[v], l.get(0), l.get(l.size() / 2)); }
+    for (int v = 0; v < names.length; v++) { var l = t.get(v); java.util.Collections.sort(l); System.out.printf("%-14s min %.3f median %.3f ns/pair%n", names[v], l.get(0), l.get(l.size() / 2)); }
     if (sink == 42) System.out.println();
   }
 }
