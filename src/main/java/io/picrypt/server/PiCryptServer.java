@@ -28,12 +28,14 @@ public final class PiCryptServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PiCryptServer.class);
 
     /**
-     * Memory of one gallery block: COLUMNS ciphertexts of 2 x N coefficients at one prime (16 MiB), held outside the
-     * heap (direct memory, {@code OffHeapCiphertexts}); its heap part is not counted: slot states and seeds (~10 KB) and,
-     * once prepared (bulk import, a gallery of 8 or more blocks loaded from the store, or the first identify over 8 or
-     * more blocks), the product kernel's terms (192 KiB).
+     * Memory of one gallery block, as the cache and the admission budgets count it: COLUMNS ciphertexts of 2 x N
+     * coefficients at one prime (16 MiB), held outside the heap (direct memory, {@code OffHeapCiphertexts}), plus the
+     * product kernel's terms on the heap (3 x N words, 192 KiB; counted always, though computed only once a block is
+     * prepared: bulk import, a gallery of 8 or more blocks loaded from the store, or the first identify over 8 or more
+     * blocks). Not counted: slot states and seeds (~10 KB).
      */
-    static final long BLOCK_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES;
+    static final long BLOCK_BYTES = (long) GalleryParameters.COLUMNS * 2 * GalleryParameters.N * Long.BYTES
+            + 3L * GalleryParameters.N * Long.BYTES;
     /** Heap of a keyset's expansion keys and prepared expansion, measured (docs/BENCHMARKS.md, "Memory"). */
     static final long GALLERY_KEYS_HEAP_BYTES = 6_700_000L;
 
