@@ -17,8 +17,9 @@ import java.util.List;
  * A = sum_i x_2i x_2i+1 (depends on the list only: computed once per list by {@link #prepare} and kept with it) and
  * B = sum_i y_2i y_2i+1 (once per call). That halves the multiplications per list: 3 products per pair of ciphertexts
  * and coefficient instead of 6. Every step is exact arithmetic mod q (coefficient-wise in NTT form), so the sums are
- * word for word those of the evaluator's multiply + add. The processor's multiplier is what limits this loop
- * (docs/BENCHMARKS.md round 7), and a product of two operands below 2q costs one low and one high multiplication:
+ * word for word those of the evaluator's multiply + add. Before this, the multiplications were what limited the loop;
+ * now its additions, shifts and loads weigh as much (docs/BENCHMARKS.md round 7). A product of two operands below 2q
+ * costs one low and one high multiplication:
  * with s = 63 - bitLength(2q - 2), u (v 2^s) splits as hi 2^64 + lo, so u v = hi 2^(64 - s) + (lo >>> s); the high
  * parts are summed in one word (unsigned, {@code hiTerms} pairs) and the low parts in another ({@code loTerms} pairs,
  * then their overflow is carried into the high sum), and each sum is reduced mod q once per coefficient.
@@ -65,7 +66,7 @@ public final class ProductSum {
     }
 
     /**
-     * {@link #prepare} for every list, in parallel, if a sum over {@code as} would use Winograd's pairing (at least
+     * {@link #prepare} for every list (one after another, each on all cores), if a sum over {@code as} would use Winograd's pairing (at least
      * {@link #WINOGRAD_MIN_LISTS} lists); otherwise nothing. For a caller that has just loaded many lists and wants the
      * cost there rather than in the first sum.
      */
