@@ -159,14 +159,14 @@ public final class ProductSum {
         Parallel.forEach(limbs * tiles * groups, task -> {
             int group = task % groups, t = task / groups % tiles, i = task / (groups * tiles);
             int from = group * GROUP, to = Math.min(lists, from + GROUP);
+            Modulus m = params.ring().modulus(i);
             if (winograd) {
-                accumulateTile(params.ring().modulus(i), as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i,
-                        t * tile, tile, acc, from);
+                accumulateTile(m, as.subList(from, to), listTerms, probe[i][t], probeTerms[i][t], len, i, t * tile, tile, acc, from);
             } else { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
                 long[] pt = SCRATCH.get();
                 if (pt.length < tile * stride(len)) SCRATCH.set(pt = new long[tile * stride(len)]);
-                probeTile(params.ring().modulus(i), bs, i, t * tile, tile, pt);
-                accumulateDirect(params.ring().modulus(i), as.subList(from, to), pt, len, i, t * tile, tile, acc, from);
+                probeTile(m, bs, i, t * tile, tile, pt);
+                accumulateTile(m, as.subList(from, to), null, pt, null, len, i, t * tile, tile, acc, from);
             }
         });
         Ciphertext[] out = new Ciphertext[lists];
@@ -210,83 +210,72 @@ public final class ProductSum {
     }
 
     /**
-     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: from each row's pair sums
-     * W ({@link #pairSums}), sum_j x y = W - A - B per inner product, then c0, c1 = (x0 + x1)(y0 + y1) sum - c0 - c2, c2.
+     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}: per row the three inner
+     * products sum x0 y0, sum (x0 + x1)(y0 + y1), sum x1 y1, then c0, c1 = the middle one - c0 - c2, c2. With
+     * {@code listTerms} (Winograd): each inner product is W - A - B from the row's pair sums ({@link #pairSums}), the
+     * list's terms A and the probe's B ({@code pterms}); without: every product computed directly ({@link #directSums}).
      */
     private static void accumulateTile(Modulus m, List<OffHeapCiphertexts> group, long[][][] listTerms, long[] pt, long[] pterms,
                                        int len, int i, int k0, int rows, long[][][][] out, int from) {
-        int batch = Math.min(ROWS, rows);
+        int batch = Math.min(ROWS, rows), chunk128 = chunkSize128(m.value(), len);
         long[] xs = new long[batch * 2 * len], w = new long[3];
         Split sp = Split.of(m.value());
         for (int b = 0; b < group.size(); b++) {
             OffHeapCiphertexts a = group.get(b);
-            long[] lt = listTerms[from + b][i];
+            long[] lt = listTerms == null ? null : listTerms[from + b][i];
             long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
             for (int r0 = 0; r0 < rows; r0 += batch) {
                 int nr = Math.min(batch, rows - r0);
                 a.copyRows(i, k0 + r0, nr, xs);
                 for (int r = 0; r < nr; r++) {
                     int k = k0 + r0 + r, row = r0 + r;
-                    pairSums(m, sp, xs, r * 2 * len, pt, row * stride(len), len, w, 0);
-                    long x0y0 = m.sub(m.sub(w[0], lt[3 * k]), pterms[3 * row]);
-                    long sxsy = m.sub(m.sub(w[1], lt[3 * k + 1]), pterms[3 * row + 1]);
-                    long x1y1 = m.sub(m.sub(w[2], lt[3 * k + 2]), pterms[3 * row + 2]);
-                    c0[k] = x0y0;
-                    c2[k] = x1y1;
-                    c1[k] = m.sub(m.sub(sxsy, x0y0), x1y1);
+                    if (lt != null) {
+                        pairSums(m, sp, xs, r * 2 * len, pt, row * stride(len), len, w, 0);
+                        for (int c = 0; c < 3; c++) w[c] = m.sub(m.sub(w[c], lt[3 * k + c]), pterms[3 * row + c]);
+                    } else {
+                        directSums(m, chunk128, xs, r * 2 * len, pt, row * stride(len), len, w);
+                    }
+                    c0[k] = w[0];
+                    c2[k] = w[2];
+                    c1[k] = m.sub(m.sub(w[1], w[0]), w[2]);
                 }
             }
         }
     }
 
     /**
-     * out[from + b] on limb i, coefficients [k0, k0 + rows), for the lists of {@code group}, with every product computed
-     * directly (c0 = sum x0 y0, c2 = sum x1 y1, c1 = sum (x0 + x1)(y0 + y1) - c0 - c2, x0 + x1 < 2q unreduced): each product
-     * of reduced values added to an unsigned 128-bit sum in registers (high word with a branch-free carry), reduced every
-     * {@link #chunkSize128} terms. For few lists, where Winograd's per-call terms would cost more than they save.
+     * The three inner products of one row with every product computed directly (for few lists, where Winograd's per-call
+     * terms would cost more than they save), into out[0..2] in {@link #pairSums}' order: sum x0 y0, sum (x0 + x1)(y0 + y1)
+     * (x0 + x1 < 2q unreduced), sum x1 y1. Each product of reduced values is added to an unsigned 128-bit sum in
+     * registers (high word with a branch-free carry), reduced every {@code chunkSize} ({@link #chunkSize128}) terms.
      */
-    private static void accumulateDirect(Modulus m, List<OffHeapCiphertexts> group, long[] pt, int len, int i, int k0, int rows,
-                                         long[][][][] out, int from) {
-        int chunkSize = chunkSize128(m.value(), len), batch = Math.min(ROWS, rows);
-        long[] xs = new long[batch * 2 * len];
-        for (int b = 0; b < group.size(); b++) {
-            OffHeapCiphertexts a = group.get(b);
-            long[] c0 = out[from + b][0][i], c1 = out[from + b][1][i], c2 = out[from + b][2][i];
-            for (int r0 = 0; r0 < rows; r0 += batch) {
-                int nr = Math.min(batch, rows - r0);
-                a.copyRows(i, k0 + r0, nr, xs);
-                for (int r = 0; r < nr; r++) {
-                    int xr = r * 2 * len, pr = (r0 + r) * stride(len);
-                    long s0 = 0, s2 = 0, sk = 0;
-                    for (int chunk = 0; chunk < len; chunk += chunkSize) {
-                        int end = Math.min(len, chunk + chunkSize);
-                        long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
-                        for (int j = chunk, x = xr + 2 * chunk, p = pr + 3 * chunk; j < end; j++, x += 2, p += 3) {
-                            long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
-                            long lo = u0 * v0, t = l0 + lo;
-                            h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
-                            l0 = t;
-                            lo = u1 * v1;
-                            t = l2 + lo;
-                            h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
-                            l2 = t;
-                            lo = us * vs;
-                            t = lk + lo;
-                            hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
-                            lk = t;
-                        }
-                        // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
-                        s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
-                        s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
-                        sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
-                    }
-                    int k = k0 + r0 + r;
-                    c0[k] = s0;
-                    c2[k] = s2;
-                    c1[k] = m.sub(m.sub(sk, s0), s2);
-                }
+    private static void directSums(Modulus m, int chunkSize, long[] xs, int xr, long[] pt, int pr, int len, long[] out) {
+        long s0 = 0, s2 = 0, sk = 0;
+        for (int chunk = 0; chunk < len; chunk += chunkSize) {
+            int end = Math.min(len, chunk + chunkSize);
+            long h0 = 0, l0 = 0, h2 = 0, l2 = 0, hk = 0, lk = 0;
+            for (int j = chunk, x = xr + 2 * chunk, p = pr + 3 * chunk; j < end; j++, x += 2, p += 3) {
+                long u0 = xs[x], u1 = xs[x + 1], us = u0 + u1, v0 = pt[p], v1 = pt[p + 1], vs = pt[p + 2];
+                long lo = u0 * v0, t = l0 + lo;
+                h0 += Math.multiplyHigh(u0, v0) + carry(l0, lo, t);
+                l0 = t;
+                lo = u1 * v1;
+                t = l2 + lo;
+                h2 += Math.multiplyHigh(u1, v1) + carry(l2, lo, t);
+                l2 = t;
+                lo = us * vs;
+                t = lk + lo;
+                hk += Math.multiplyHigh(us, vs) + carry(lk, lo, t);
+                lk = t;
             }
+            // high words < 2^62 by chunkSize128: reduce them first so (hi mod q, lo) meets reduce128's precondition
+            s0 = m.add(s0, m.reduce128(m.reduce(h0), l0));
+            s2 = m.add(s2, m.reduce128(m.reduce(h2), l2));
+            sk = m.add(sk, m.reduce128(m.reduce(hk), lk));
         }
+        out[0] = s0;
+        out[1] = sk;
+        out[2] = s2;
     }
 
     /** Products of reduced values (one factor below 2q) summed as unsigned 128-bit integers: terms per reduction keeping the high word below 2^62. */
@@ -392,9 +381,9 @@ public final class ProductSum {
             return new Split(shift, (int) loTerms, (int) Math.max(1, hiTerms), r, m.shoup(r));
         }
 
-        /** (h 2^(64 - shift) + l) mod q for an unsigned h and 0 <= l < 2^(64 - shift). */
+        /** (h 2^(64 - shift) + l) mod q for an unsigned h and 0 <= l < 2^(64 - shift) ({@link Modulus#mulShoup} takes any unsigned h). */
         long value(Modulus m, long h, long l) {
-            return m.add(m.mulShoup(m.reduce(h), r, rShoup), m.reduce(l));
+            return m.add(m.mulShoup(h, r, rShoup), m.reduce(l));
         }
     }
 
