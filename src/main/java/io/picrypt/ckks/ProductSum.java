@@ -152,7 +152,7 @@ public final class ProductSum {
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
         if (winograd) Parallel.forEach(limbs * tiles, task -> {
             int i = task / tiles, t = task % tiles;
-            probeTile(params.ring().modulus(i), bs, i, t * tile, tile, probe[i][t] = new long[tile * stride(len)]);
+            probeTile(params.ring().modulus(i), bs, i, t * tile, tile, probe[i][t] = new long[tile * stride(len)], true);
             probeTerms[i][t] = probeTerms(params.ring().modulus(i), probe[i][t], tile, len);
         });
         // groups vary fastest: consecutive tasks (on one core) reuse the same b tile from L2
@@ -165,7 +165,7 @@ public final class ProductSum {
             } else { // few lists: the task fills its own table (no per-call allocation; one group is one use per tile anyway)
                 long[] pt = SCRATCH.get();
                 if (pt.length < tile * stride(len)) SCRATCH.set(pt = new long[tile * stride(len)]);
-                probeTile(m, bs, i, t * tile, tile, pt);
+                probeTile(m, bs, i, t * tile, tile, pt, false);
                 accumulateTile(m, as.subList(from, to), null, pt, null, len, i, t * tile, tile, acc, from);
             }
         });
@@ -184,8 +184,10 @@ public final class ProductSum {
     /**
      * Limb i of coefficients [k0, k0 + rows) of the right-hand side, arranged as the kernel reads it: for each coefficient,
      * for each ciphertext j, three words: y0, y1 and y0 + y1 mod q (the Karatsuba operand); rows {@link #stride} apart.
+     * With {@code lowered} (Winograd's kernel) the Karatsuba operand is stored minus q, in [-q, 0): {@link #pairSums} then
+     * adds it to the list's unreduced x0 + x1 in [0, 2q - 2] and the factor stays within [-q, 2q - 2] (no reduction).
      */
-    private static void probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows, long[] t) {
+    private static void probeTile(Modulus m, List<Ciphertext> bs, int i, int k0, int rows, long[] t, boolean lowered) {
         int len = bs.size();
         long q = m.value();
         for (int j = 0; j < len; j++) {
@@ -195,7 +197,8 @@ public final class ProductSum {
                 int x = r * stride(len) + j * 3;
                 t[x] = a;
                 t[x + 1] = b;
-                t[x + 2] = a + b >= q ? a + b - q : a + b;
+                long sum = a + b >= q ? a + b - q : a + b;
+                t[x + 2] = lowered ? sum - q : sum;
             }
         }
     }
@@ -312,9 +315,7 @@ public final class ProductSum {
                 for (int i = c0, x = xr + 4 * c0, p = pr + 6 * c0; i < cEnd; i++, x += 4, p += 6) {
                     long x0a = xs[x], x1a = xs[x + 1], x0b = xs[x + 2], x1b = xs[x + 3];
                     long y0a = pt[p], y1a = pt[p + 1], ysa = pt[p + 2], y0b = pt[p + 3], y1b = pt[p + 4], ysb = pt[p + 5];
-                    long sa = x0a + x1a, sb = x0b + x1b; // the Karatsuba operands, reduced (conditional moves: measured ~5% faster than masks)
-                    sa = sa >= q ? sa - q : sa;
-                    sb = sb >= q ? sb - q : sb;
+                    long sa = x0a + x1a, sb = x0b + x1b; // the Karatsuba operands, unreduced: ys* are lowered by q (probeTile)
                     long u = x0a + y0b, v = (x0b + y0a) << s;
                     h0 += Math.multiplyHigh(u, v);
                     l0 += (u * v) >>> s;
@@ -336,14 +337,15 @@ public final class ProductSum {
                 l2 &= mask;
             }
             r0 = m.add(r0, sp.value(m, h0, l0));
-            r1 = m.add(r1, sp.value(m, h1, l1));
+            r1 = m.add(r1, sp.valueSigned(m, h1, l1));
             r2 = m.add(r2, sp.value(m, h2, l2));
         }
         if ((len & 1) == 1) {
             int x = xr + 2 * (len - 1), p = pr + 3 * (len - 1);
-            long x0 = xs[x], x1 = xs[x + 1];
+            long x0 = xs[x], x1 = xs[x + 1], ys = pt[p + 2];
+            ys += (ys >> 63) & q; // the lowered Karatsuba operand back in [0, q)
             r0 = m.add(r0, m.mul(x0, pt[p]));
-            r1 = m.add(r1, m.mul(m.add(x0, x1), pt[p + 2]));
+            r1 = m.add(r1, m.mul(m.add(x0, x1), ys));
             r2 = m.add(r2, m.mul(x1, pt[p + 1]));
         }
         out[o] = r0;
@@ -352,15 +354,18 @@ public final class ProductSum {
     }
 
     /**
-     * The split of pair products for modulus q. Factors are below 2q (sums of two reduced values), so
-     * u (v 2^shift) < 2^127 with both factors below 2^63 (a signed high product is exact); a product contributes
-     * hi = floor(u v / 2^(64 - shift)) <= hiMax to the high sum and lo < 2^(64 - shift) to the low sum.
+     * The split of pair products for modulus q. The outer products' factors are sums of two reduced values, in
+     * [0, 2q - 2]; the Karatsuba product's are an unreduced x0 + x1 in [0, 2q - 2] plus a probe word lowered by q
+     * ({@link #probeTile}), in [-q, 2q - 2]. Either way |v| 2^shift < 2^63 and u (v 2^shift) is an exact signed 128-bit
+     * product; a product contributes hi = floor(u v / 2^(64 - shift)) to the high sum (in [0, hiMax] for the outer
+     * products, in [hiMin, hiMax] for the Karatsuba one) and lo = u v mod 2^(64 - shift) < 2^(64 - shift) to the low sum.
      * loTerms: pairs whose low parts, plus a carried remainder below 2^(64 - shift), stay below 2^64 (the low sum is
      * unsigned too: only shifted and masked);
-     * hiTerms: pairs whose high parts and carries (< 1 per pair) stay below 2^64 (the high sum is unsigned).
-     * For the gallery's q0 (58 bits): shift 4, loTerms 15, hiTerms 64.
+     * hiTerms: pairs whose high parts and carries (< 1 per pair) stay below 2^64 as unsigned sums (outer products) and
+     * within [-2^63, 2^63) as signed sums (the Karatsuba product).
+     * For the gallery's q0 (58 bits): shift 4, loTerms 15, hiTerms 32.
      */
-    record Split(int shift, int loTerms, int hiTerms, long r, long rShoup) {
+    record Split(int shift, int loTerms, int hiTerms, long r, long rShoup, long negCorrection) {
         private static final java.util.concurrent.ConcurrentHashMap<Long, Split> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
         static Split of(long q) {
@@ -369,21 +374,35 @@ public final class ProductSum {
         }
 
         private static Split compute(long q) {
-            java.math.BigInteger top = java.math.BigInteger.valueOf(2 * q - 2);
+            java.math.BigInteger bq = java.math.BigInteger.valueOf(q), top = java.math.BigInteger.valueOf(2 * q - 2);
             int shift = 63 - top.bitLength();
             int down = 64 - shift;
             long loTerms = Math.max(1, Math.min(1 << 20, (1L << shift) - 1));
-            java.math.BigInteger hiMax = top.multiply(top).shiftRight(down);
-            long hiTerms = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE)
-                    .divide(hiMax.add(java.math.BigInteger.ONE)).min(java.math.BigInteger.valueOf(1 << 20)).longValueExact();
+            java.math.BigInteger hiMax = top.multiply(top).shiftRight(down); // floor: the largest high part
+            java.math.BigInteger hiMin = bq.negate().multiply(top).shiftRight(down); // floor of the most negative product
+            java.math.BigInteger two63 = java.math.BigInteger.ONE.shiftLeft(63), cap = java.math.BigInteger.valueOf(1 << 20);
+            java.math.BigInteger unsigned = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE).divide(hiMax.add(java.math.BigInteger.ONE));
+            java.math.BigInteger signedUp = two63.divide(hiMax.add(java.math.BigInteger.ONE)); // g (hiMax + 1) - 1 <= 2^63 - 1
+            java.math.BigInteger signedDown = two63.divide(hiMin.negate());                     // g hiMin >= -2^63
+            long hiTerms = unsigned.min(signedUp).min(signedDown).min(cap).longValueExact();
             Modulus m = new Modulus(q);
-            long r = java.math.BigInteger.ONE.shiftLeft(down).mod(java.math.BigInteger.valueOf(q)).longValueExact();
-            return new Split(shift, (int) loTerms, (int) Math.max(1, hiTerms), r, m.shoup(r));
+            java.math.BigInteger two = java.math.BigInteger.ONE.shiftLeft(down);
+            long r = two.mod(bq).longValueExact();
+            long neg = bq.subtract(java.math.BigInteger.ONE.shiftLeft(64).multiply(two).mod(bq)).longValueExact();
+            return new Split(shift, (int) loTerms, (int) Math.max(1, hiTerms), r, m.shoup(r), neg);
         }
 
         /** (h 2^(64 - shift) + l) mod q for an unsigned h and 0 <= l < 2^(64 - shift) ({@link Modulus#mulShoup} takes any unsigned h). */
         long value(Modulus m, long h, long l) {
             return m.add(m.mulShoup(h, r, rShoup), m.reduce(l));
+        }
+
+        /**
+         * The same for a signed h: read as unsigned it is h + 2^64 when negative, so subtract 2^64 2^(64 - shift) mod q,
+         * i.e. add negCorrection = q - (2^(128 - shift) mod q), in [1, q - 1] (q odd: never 0 mod q), without a branch.
+         */
+        long valueSigned(Modulus m, long h, long l) {
+            return m.add(value(m, h, l), (h >> 63) & negCorrection);
         }
     }
 

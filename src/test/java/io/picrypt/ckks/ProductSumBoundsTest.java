@@ -20,8 +20,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * (3) a low sum (unsigned: only shifted and masked) holds a carried remainder below 2^d plus loTerms <= 2^s - 1
  * parts below 2^d: at most 2^s (2^d - 1) = 2^64 - 2^s;
  * (4) a high sum over g <= hiTerms pairs is sum hi + C with carries C <= g - 1 (the low parts sum below g 2^d), so
- * below g (hiMax + 1) <= 2^64 - 1 (hiTerms = floor((2^64 - 1) / (hiMax + 1)) >= 15 since hiMax < 2^(b-1) <= 2^60);
- * (5) Split.value: reduce() is exact for any unsigned word, Shoup by r = 2^d mod q for a reduced operand, l < 2^62.
+ * below g (hiMax + 1) <= 2^64 - 1; (4b) the Karatsuba product's factors lie in [-q, 2q - 2] (the probe's word lowered
+ * by q), so its high sum is signed: g hiMin >= -2^63 and g (hiMax + 1) - 1 < 2^63 (hiTerms >= 8 since hiMax < 2^60);
+ * (5) Split.value: reduce() is exact for any unsigned word, Shoup by r = 2^d mod q for a reduced operand, l < 2^62;
+ * valueSigned adds q - 2^(64 + d) mod q when h < 0 (read as unsigned, h is h + 2^64).
  * The bounds depend on q only through b and hiMax (monotone in q), so each bit class is checked at both ends, plus
  * every odd q up to 2001 and random odd q; the kernels are checked against BigInteger, exhaustively over small q.
  */
@@ -64,7 +66,14 @@ class ProductSumBoundsTest {
             // (4) high sums: g pairs give at most g hiMax + g - 1 (carries); g = hiTerms must fit 64 unsigned bits
             BigInteger hiMax = top.multiply(top).shiftRight(d);
             BigInteger highMax = hiMax.add(BigInteger.ONE).multiply(BigInteger.valueOf(sp.hiTerms())).subtract(BigInteger.ONE);
-            assertTrue(sp.hiTerms() >= 15 && highMax.compareTo(TWO64) < 0, "high sums at " + at + ": hiTerms " + sp.hiTerms());
+            assertTrue(sp.hiTerms() >= 8 && highMax.compareTo(TWO64) < 0, "high sums at " + at + ": hiTerms " + sp.hiTerms());
+            // (4b) the Karatsuba high sum is signed: factors in [-q, 2q - 2], so g hiMin >= -2^63 and g hiMax + g - 1 < 2^63
+            BigInteger hiMin = bq.negate().multiply(top).shiftRight(d), g = BigInteger.valueOf(sp.hiTerms());
+            assertTrue(hiMin.multiply(g).compareTo(BigInteger.ONE.shiftLeft(63).negate()) >= 0, "signed high sums (down) at " + at);
+            assertTrue(highMax.compareTo(maxLong) <= 0, "signed high sums (up) at " + at);
+            assertTrue(bq.shiftLeft(s).compareTo(maxLong) <= 0, "a factor of -q, shifted, at " + at);
+            // the constant of valueSigned(): q - 2^(64 + d) mod q, in [1, q - 1]
+            assertEquals(bq.subtract(BigInteger.ONE.shiftLeft(64 + d).mod(bq)).longValueExact(), sp.negCorrection(), at);
             // (5) the constant of value(): r = 2^d mod q, with its Shoup companion
             assertEquals(BigInteger.ONE.shiftLeft(d).mod(bq).longValueExact(), sp.r(), at);
             assertEquals(BigInteger.valueOf(sp.r()).shiftLeft(64).divide(bq).longValue(), sp.rShoup(), at);
@@ -84,10 +93,11 @@ class ProductSumBoundsTest {
             ProductSum.Split sp = ProductSum.Split.of(q);
             Modulus m = new Modulus(q);
             int s = sp.shift(), d = 64 - s;
-            long top = 2 * q - 2, hiMax = top * top >>> d;
-            for (long u = 0; u <= top; u++) for (long v = 0; v <= top; v++) {
+            long top = 2 * q - 2, hiMax = top * top >>> d, hiMin = Math.floorDiv(-q * top, 1L << d);
+            // the Karatsuba factors reach down to -q (a lowered probe word), the outer ones start at 0
+            for (long u = -q; u <= top; u++) for (long v = -q; v <= top; v++) {
                 long vs = v << s, hi = Math.multiplyHigh(u, vs), lo = (u * vs) >>> s;
-                if (vs < 0 || lo >= 1L << d || hi < 0 || hi > hiMax || (hi << d) + lo != u * v) {
+                if ((vs < 0) != (v < 0) || lo >= 1L << d || hi < (u < 0 || v < 0 ? hiMin : 0) || hi > hiMax || (hi << d) + lo != u * v) {
                     fail("q " + q + " u " + u + " v " + v + ": hi " + hi + " lo " + lo);
                 }
             }
@@ -96,6 +106,8 @@ class ProductSumBoundsTest {
             for (long h : hs) for (long l = 0; l < 1L << d; l++) {
                 long want = new BigInteger(Long.toUnsignedString(h)).multiply(two).add(BigInteger.valueOf(l)).mod(bq).longValueExact();
                 if (sp.value(m, h, l) != want) fail("value at q " + q + " h " + Long.toUnsignedString(h) + " l " + l);
+                long wantSigned = BigInteger.valueOf(h).multiply(two).add(BigInteger.valueOf(l)).mod(bq).longValueExact();
+                if (sp.valueSigned(m, h, l) != wantSigned) fail("valueSigned at q " + q + " h " + h + " l " + l);
             }
         }
     }
@@ -111,7 +123,8 @@ class ProductSumBoundsTest {
             int s = sp.shift(), d = 64 - s;
             BigInteger bq = BigInteger.valueOf(q), two = BigInteger.ONE.shiftLeft(d);
             long top = 2 * q - 2;
-            for (long u : new long[]{top, top - 1, q, q - 1, 1, 0, r.nextLong(top + 1)}) for (long v : new long[]{top, top - 1, q - 1, 1, r.nextLong(top + 1)}) {
+            for (long u : new long[]{top, top - 1, q, q - 1, 1, 0, -1, -q, r.nextLong(top + 1), -r.nextLong(q + 1)})
+                for (long v : new long[]{top, top - 1, q - 1, 1, 0, -1, -q, r.nextLong(top + 1), -r.nextLong(q + 1)}) {
                 long hi = Math.multiplyHigh(u, v << s), lo = (u * (v << s)) >>> s;
                 BigInteger uv = BigInteger.valueOf(u).multiply(BigInteger.valueOf(v));
                 assertEquals(uv, BigInteger.valueOf(hi).shiftLeft(d).add(BigInteger.valueOf(lo)), "q " + q + " u " + u + " v " + v);
@@ -121,6 +134,8 @@ class ProductSumBoundsTest {
                 for (long l : new long[]{0, 1, q - 1, q, (1L << d) - 1, r.nextLong(1L << d)}) {
                     long want = new BigInteger(Long.toUnsignedString(h)).multiply(two).add(BigInteger.valueOf(l)).mod(bq).longValueExact();
                     assertEquals(want, sp.value(m, h, l), "value at q " + q + " h " + Long.toUnsignedString(h) + " l " + l);
+                    long wantSigned = BigInteger.valueOf(h).multiply(two).add(BigInteger.valueOf(l)).mod(bq).longValueExact();
+                    assertEquals(wantSigned, sp.valueSigned(m, h, l), "valueSigned at q " + q + " h " + h + " l " + l);
                 }
             }
         }
@@ -128,7 +143,7 @@ class ProductSumBoundsTest {
 
     // ---------------------------------------------------------------- the whole pair-sum accumulation
 
-    /** Operand patterns: all q - 1, all 0, alternating, uniform, the top 2^20 values, and q - 1 - k with k chosen per q (carry-heavy). */
+    /** Operand patterns: all q - 1, all 0, alternating (both phases), uniform, the top 2^20 values, and q - 1 - k with k chosen per q (carry-heavy). */
     private static long[] pattern(int kind, long q, int len, SplittableRandom r, long k) {
         long[] w = new long[len];
         for (int j = 0; j < len; j++) {
@@ -138,6 +153,7 @@ class ProductSumBoundsTest {
                 case 2 -> j % 2 == 0 ? q - 1 : 0;
                 case 3 -> r.nextLong(q);
                 case 4 -> q - 1 - r.nextLong(Math.min(q, 1 << 20));
+                case 6 -> j % 2 == 0 ? 0 : q - 1;
                 default -> j % 2 == 0 ? q - 1 - Math.min(k, q - 1) : q - 1;
             };
         }
@@ -187,7 +203,7 @@ class ProductSumBoundsTest {
             xs[2 * len + 2 * j + 1] = x1[j];
             pt[st + 3 * j] = y0[j];
             pt[st + 3 * j + 1] = y1[j];
-            pt[st + 3 * j + 2] = (y0[j] + y1[j]) % q;
+            pt[st + 3 * j + 2] = (y0[j] + y1[j]) % q - q; // lowered by q, as probeTile writes it for this kernel
         }
         long[] want = reference(q, x0, x1, y0, y1);
         long[] xsum = new long[len], ysum = new long[len];
@@ -214,7 +230,7 @@ class ProductSumBoundsTest {
         ProductSum.Split sp = ProductSum.Split.of(q);
         List<ProductSum.Split> out = new ArrayList<>(List.of(sp));
         for (int[] lh : new int[][]{{1, 1}, {1, 2}, {2, 3}, {3, 7}}) {
-            if (lh[0] <= sp.loTerms() && lh[1] <= sp.hiTerms()) out.add(new ProductSum.Split(sp.shift(), lh[0], lh[1], sp.r(), sp.rShoup()));
+            if (lh[0] <= sp.loTerms() && lh[1] <= sp.hiTerms()) out.add(new ProductSum.Split(sp.shift(), lh[0], lh[1], sp.r(), sp.rShoup(), sp.negCorrection()));
         }
         return out;
     }
@@ -228,8 +244,9 @@ class ProductSumBoundsTest {
             List<ProductSum.Split> splits = splits(q);
             for (int len : lengths) {
                 List<int[]> kinds = new ArrayList<>();
-                for (int k = 0; k < 6; k++) kinds.add(new int[]{k, k, k, k});
-                for (int k = 0; k < 12; k++) kinds.add(new int[]{r.nextInt(6), r.nextInt(6), r.nextInt(6), r.nextInt(6)});
+                for (int k = 0; k < 7; k++) kinds.add(new int[]{k, k, k, k});
+                kinds.add(new int[]{2, 2, 6, 1}); // the most negative Karatsuba products: (2q - 3)(-q) in every pair
+                for (int k = 0; k < 12; k++) kinds.add(new int[]{r.nextInt(7), r.nextInt(7), r.nextInt(7), r.nextInt(7)});
                 for (int[] kd : kinds) {
                     long k = r.nextLong(q);
                     long[] x0 = pattern(kd[0], q, len, r, k), x1 = pattern(kd[1], q, len, r, k), y0 = pattern(kd[2], q, len, r, k), y1 = pattern(kd[3], q, len, r, k);
@@ -270,7 +287,7 @@ class ProductSumBoundsTest {
                 // kinds {0, 0, 5, 5}: y = q - 1 - k on even j, q - 1 on odd j, so each pair product is top (top - k), the most carries
                 List<int[]> kinds = new ArrayList<>(List.of(new int[]{0, 0, 0, 0}, new int[]{5, 0, 5, 0}, new int[]{0, 5, 0, 5},
                         new int[]{0, 0, 5, 5}, new int[]{0, 5, 5, 0}, new int[]{4, 4, 4, 4}, new int[]{3, 3, 3, 3}, new int[]{0, 0, 3, 3},
-                        new int[]{2, 0, 0, 2}));
+                        new int[]{2, 0, 0, 2}, new int[]{2, 2, 6, 1}, new int[]{6, 6, 2, 1}));
                 for (int[] kd : kinds) {
                     long[] x0 = pattern(kd[0], q, len, r, bestK), x1 = pattern(kd[1], q, len, r, bestK);
                     long[] y0 = pattern(kd[2], q, len, r, bestK), y1 = pattern(kd[3], q, len, r, bestK);

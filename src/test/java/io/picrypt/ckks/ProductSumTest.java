@@ -49,7 +49,7 @@ class ProductSumTest {
     /**
      * Largest operands (every word q - 1, so every factor of a pair product is 2q - 2) where the split's sums are tightest:
      * at a 60-bit prime (shift 2: three pairs per low sum, two groups of high sums over 20 pairs) and at the gallery's q0 over
-     * 64 pairs and an odd last ciphertext (129: its 64 high parts come within 2^27 of 2^64, the unsigned bound).
+     * 64 pairs (two groups of 32, the signed Karatsuba sum's bound) and an odd last ciphertext (129).
      */
     @Test
     void largestOperandsAtTheBoundsOfTheSplit() {
@@ -61,7 +61,7 @@ class ProductSumTest {
         assertTrue(s60.hiTerms() < 20, "two groups of high sums over 20 pairs: " + s60.hiTerms());
         assertEquals(4, s0.shift());
         assertEquals(15, s0.loTerms());
-        assertEquals(64, s0.hiTerms());
+        assertEquals(32, s0.hiTerms()); // the Karatsuba high sum is signed since round 8: 2^63 / 2^58
         for (int lists : new int[]{3, 2 * ProductSum.GROUP + 1}) largestOperands(p60, lists, 41, 1024);
         largestOperands(P, ProductSum.WINOGRAD_MIN_LISTS, 129, 8192);
     }
