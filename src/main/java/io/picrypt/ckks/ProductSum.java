@@ -21,8 +21,11 @@ import java.util.List;
  * now its additions, shifts and loads weigh as much (docs/BENCHMARKS.md round 7). A product of two operands below 2q
  * costs one low and one high multiplication:
  * with s = 63 - bitLength(2q - 2), u (v 2^s) splits as hi 2^64 + lo, so u v = hi 2^(64 - s) + (lo >>> s); the high
- * parts are summed in one word (unsigned, {@code hiTerms} pairs) and the low parts in another ({@code loTerms} pairs,
- * then their overflow is carried into the high sum), and each sum is reduced mod q once per coefficient.
+ * parts are summed in one word ({@code hiTerms} pairs) and the low parts in another ({@code loTerms} pairs, then their
+ * overflow is carried into the high sum), and each sum is reduced mod q once per group of hiTerms pairs (32 at the
+ * gallery's q0). The Karatsuba operands x0 + x1 are not reduced (round 8: -7% CPU per product in `KE.java`, 32 blocks,
+ * docs/BENCHMARKS.md): the probe's y0 + y1 is arranged lowered by q instead, so those factors lie in [-q, 2q - 2] and
+ * their high sum is signed ({@link Split}).
  *
  * <p>Every a word is read once, in the order it is stored: the off-heap layout is row-major ({@link OffHeapCiphertexts}:
  * the 2 * len words of one coefficient of a list are contiguous), so for one coefficient k the kernel runs over the
@@ -297,10 +300,11 @@ public final class ProductSum {
 
     /**
      * Winograd's pair sums of one row, into out[o], out[o + 1], out[o + 2], each mod q: with x = the list's row at xs[xr]
-     * (x0_j, x1_j at xr + 2j, xr + 2j + 1) and y = the probe row at pt[pr] (y0_j, y1_j, y0_j + y1_j at pr + 3j),
-     * sum_i (u_2i + v_2i+1)(u_2i+1 + v_2i) for (u, v) = (x0, y0), (x0 + x1 mod q, y0 + y1), (x1, y1), plus, for an odd
-     * length, the last term's plain product u v. With y = 0 this is the list's own term A (operands below q, so every
-     * factor is below 2q).
+     * (x0_j, x1_j at xr + 2j, xr + 2j + 1) and y = the probe row at pt[pr] (y0_j, y1_j, (y0_j + y1_j mod q) - q at
+     * pr + 3j, as {@link #probeTile} arranges it), sum_i (u_2i + v_2i+1)(u_2i+1 + v_2i) for (u, v) = (x0, y0),
+     * (x0 + x1 unreduced, y0 + y1 - q), (x1, y1), plus, for an odd length, the last term's plain product u v: factors in
+     * [0, 2q - 2], the Karatsuba ones in [-q, 2q - 2] ({@link Split}). With y = 0 this is the list's own term A, with
+     * x = 0 the probe's term B (a zero word there stands for the lowered one: both are 0 mod q).
      */
     static void pairSums(Modulus m, Split sp, long[] xs, int xr, long[] pt, int pr, int len, long[] out, int o) {
         long q = m.value();
