@@ -18,7 +18,7 @@ import java.util.List;
  * B = sum_i y_2i y_2i+1 (once per call). That halves the multiplications per list: 3 products per pair of ciphertexts
  * and coefficient instead of 6. Every step is exact arithmetic mod q (coefficient-wise in NTT form), so the sums are
  * word for word those of the evaluator's multiply + add. Before this, the multiplications were what limited the loop;
- * now its additions, shifts and loads weigh as much (docs/BENCHMARKS.md round 7). A product of two operands below 2q
+ * now its additions, shifts and loads weigh as much (docs/BENCHMARKS.md round 7). A product of two factors in [-q, 2q - 2]
  * costs one low and one high multiplication:
  * with s = 63 - bitLength(2q - 2), u (v 2^s) splits as hi 2^64 + lo, so u v = hi 2^(64 - s) + (lo >>> s); the high
  * parts are summed in one word ({@code hiTerms} pairs) and the low parts in another ({@code loTerms} pairs, then their
@@ -303,8 +303,8 @@ public final class ProductSum {
      * (x0_j, x1_j at xr + 2j, xr + 2j + 1) and y = the probe row at pt[pr] (y0_j, y1_j, (y0_j + y1_j mod q) - q at
      * pr + 3j, as {@link #probeTile} arranges it), sum_i (u_2i + v_2i+1)(u_2i+1 + v_2i) for (u, v) = (x0, y0),
      * (x0 + x1 unreduced, y0 + y1 - q), (x1, y1), plus, for an odd length, the last term's plain product u v: factors in
-     * [0, 2q - 2], the Karatsuba ones in [-q, 2q - 2] ({@link Split}). With y = 0 this is the list's own term A, with
-     * x = 0 the probe's term B (a zero word there stands for the lowered one: both are 0 mod q).
+     * [0, 2q - 2], the Karatsuba ones in [-q, 2q - 2] ({@link Split}). With y = 0 this is the list's own term A (the zero
+     * row's 0 stands where a lowered word would be -q: both are 0 mod q), with x = 0 the probe's term B.
      */
     static void pairSums(Modulus m, Split sp, long[] xs, int xr, long[] pt, int pr, int len, long[] out, int o) {
         long q = m.value();

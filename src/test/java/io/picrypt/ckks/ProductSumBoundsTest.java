@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * The arithmetic bounds of {@link ProductSum}'s Winograd kernel ({@link ProductSum#pairSums}, {@link ProductSum.Split})
  * and of its direct 128-bit kernel ({@link ProductSum#chunkSize128}), for every modulus the class accepts: odd q in
  * [3, 2^60) ({@link Modulus#MAX_BITS}). The proof, with b = bitLength(2q - 2) in [3, 61], s = 63 - b in [2, 60], d = 64 - s = b + 1:
- * (1) every factor is a sum of two reduced words, so at most 2q - 2 < 2^b, and shifted by s it is below 2^63;
- * (2) u (v 2^s) < 2^124 is exact as a signed 128-bit product, hi = floor(u v / 2^d), lo = u v mod 2^d;
+ * (1) every factor is in [-q, 2q - 2] (see 4b), so |factor| <= 2q - 2 < 2^b, and shifted by s it is within (-2^63, 2^63);
+ * (2) |u (v 2^s)| < 2^124 is exact as a signed 128-bit product, hi = floor(u v / 2^d), lo = u v mod 2^d (floor: lo >= 0);
  * (3) a low sum (unsigned: only shifted and masked) holds a carried remainder below 2^d plus loTerms <= 2^s - 1
  * parts below 2^d: at most 2^s (2^d - 1) = 2^64 - 2^s;
  * (4) a high sum over g <= hiTerms pairs is sum hi + C with carries C <= g - 1 (the low parts sum below g 2^d), so
