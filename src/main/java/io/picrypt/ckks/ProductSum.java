@@ -126,6 +126,19 @@ public final class ProductSum {
      * @throws CkksException if sizes, lengths, levels or scales differ, or a list is empty
      */
     public static Ciphertext[] sums(CkksParameters params, List<OffHeapCiphertexts> as, List<Ciphertext> bs) {
+        return sums(params, as, bs, null);
+    }
+
+    /**
+     * {@link #sums(CkksParameters, List, List)} into caller-provided arrays (SEAL-style destination variant, so that a
+     * caller that answers many identifies reuses them instead of allocating 3 * N words per list each time: 96 MB at a
+     * million gallery identities). Every word of dest[k][c][i] (k < lists, c < 3, i <= level) is overwritten; the
+     * returned ciphertexts wrap those arrays, so they are valid until the caller reuses them.
+     *
+     * @param dest null (fresh arrays) or one long[3][level + 1][N] per list
+     * @throws CkksException as {@link #sums(CkksParameters, List, List)}, or if dest has another shape
+     */
+    public static Ciphertext[] sums(CkksParameters params, List<OffHeapCiphertexts> as, List<Ciphertext> bs, long[][][][] dest) {
         int len = bs.size();
         if (len == 0 || as.isEmpty()) throw new CkksException("nothing to sum");
         Ciphertext b0 = bs.get(0);
@@ -149,7 +162,7 @@ public final class ProductSum {
         if (winograd) for (int k = 0; k < lists; k++) listTerms[k] = listTerms(params, as.get(k));
         // n is a power of two >= 16 (CkksParameters), so tile divides it
         int tile = Math.min(TILE, n), tiles = n / tile, groups = (lists + GROUP - 1) / GROUP;
-        long[][][][] acc = new long[lists][3][limbs][n];
+        long[][][][] acc = dest != null ? checkedDest(dest, lists, limbs, n) : new long[lists][3][limbs][n];
         long[][][] probe = winograd ? new long[limbs][tiles][] : null;
         long[][][] probeTerms = winograd ? new long[limbs][tiles][] : null;
         // Parallel, not a parallel stream: -Dpicrypt.ckks.parallel=false / Parallel.setEnabled(false) make it single-threaded
@@ -176,6 +189,18 @@ public final class ProductSum {
         double scale = a0.scale() * b0.scale;
         for (int k = 0; k < lists; k++) out[k] = new Ciphertext(acc[k], scale);
         return out;
+    }
+
+    private static long[][][][] checkedDest(long[][][][] dest, int lists, int limbs, int n) {
+        if (dest.length != lists) throw new CkksException("destination for " + dest.length + " lists, not " + lists);
+        for (long[][][] d : dest) {
+            if (d == null || d.length != 3) throw new CkksException("destination lists need 3 components");
+            for (long[][] c : d) {
+                if (c == null || c.length != limbs) throw new CkksException("destination components need " + limbs + " limbs");
+                for (long[] limb : c) if (limb == null || limb.length != n) throw new CkksException("destination limbs need " + n + " words");
+            }
+        }
+        return dest;
     }
 
     private static void check(int size, int cLevel, double cScale, int level, double scale) {

@@ -60,6 +60,8 @@ public final class GalleryEvaluator {
      */
     private volatile CompactRelinearizer answerer;
     private final Object answererLock = new Object();
+    /** The product sums' arrays of identify, reused across calls and evaluators (see {@link SumBuffers}). */
+    static final SumBuffers SUMS = new SumBuffers(GalleryParameters.get().n(), Runtime.getRuntime().maxMemory());
 
     /** Builds the server from the client's {@link GalleryKeyOwner#evaluationKeys()}: exactly the expansion keys and a relinearization key. */
     public GalleryEvaluator(byte[] evaluationKeys) {
@@ -386,17 +388,27 @@ public final class GalleryEvaluator {
         List<Ciphertext> expanded = expandProbe(probe);
         long t1 = System.nanoTime();
         List<Block.State> states = blocks.stream().map(b -> b.state).toList(); // one snapshot: columns and bitmaps agree
-        List<Ciphertext> sums = sums(states, expanded);
-        long t2 = System.nanoTime();
-        byte[] bytes = answerOf(states, sums);
-        long t3 = System.nanoTime();
-        return new Profiled(bytes, new Timings(t1 - t0, t2 - t1, t3 - t2));
+        long[][][][] buffers = SUMS.take(checkedCount(states));
+        try {
+            List<Ciphertext> sums = sums(states, expanded, buffers);
+            long t2 = System.nanoTime();
+            byte[] bytes = answerOf(states, sums);
+            long t3 = System.nanoTime();
+            return new Profiled(bytes, new Timings(t1 - t0, t2 - t1, t3 - t2));
+        } finally {
+            SUMS.give(buffers); // the sums are dead once the answer is written
+        }
     }
 
     /** The block products for an already expanded probe ({@link #identify} = {@link #expandProbe} + this; tests reuse one expansion). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
         List<Block.State> states = blocks.stream().map(b -> b.state).toList();
-        return answerOf(states, sums(states, probe));
+        long[][][][] buffers = SUMS.take(checkedCount(states));
+        try {
+            return answerOf(states, sums(states, probe, buffers));
+        } finally {
+            SUMS.give(buffers);
+        }
     }
 
     /**
@@ -405,7 +417,7 @@ public final class GalleryEvaluator {
      * (timed apart by {@code bench gallery}).
      */
     public List<Ciphertext> productSums(List<Block> blocks, List<Ciphertext> probe) {
-        return sums(blocks.stream().map(b -> b.state).toList(), probe);
+        return sums(blocks.stream().map(b -> b.state).toList(), probe, null); // the caller keeps them: not pooled
     }
 
     /**
@@ -444,16 +456,22 @@ public final class GalleryEvaluator {
     }
 
     /** sum_e C_e (x) P_e per block: ckks's tensor-sum kernel (Winograd's pairing from 8 blocks; columns streamed once, all cores). */
-    private List<Ciphertext> sums(List<Block.State> blocks, List<Ciphertext> probe) {
+    private static int checkedCount(List<Block.State> blocks) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
+        return blocks.size();
+    }
+
+    /** The products into {@code buffers} ({@link SumBuffers#take}) or, if null, fresh arrays. */
+    private List<Ciphertext> sums(List<Block.State> blocks, List<Ciphertext> probe, long[][][][] buffers) {
+        checkedCount(blocks);
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
         for (Ciphertext p : probe) {
             if (p.size() != 2 || p.level() != GalleryParameters.STORE_LEVEL || p.scale() != GalleryParameters.PROBE_SCALE) {
                 throw new IllegalArgumentException("not an expanded probe: " + p);
             }
         }
-        return Arrays.asList(ProductSum.sums(params, blocks.stream().map(Block.State::columns).toList(), probe));
+        return Arrays.asList(ProductSum.sums(params, blocks.stream().map(Block.State::columns).toList(), probe, buffers));
     }
 
     private static byte[] liveBitmap(Block.State st) {
