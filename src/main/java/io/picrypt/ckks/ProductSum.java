@@ -390,8 +390,8 @@ public final class ProductSum {
      * products, in [hiMin, hiMax] for the Karatsuba one) and lo = u v mod 2^(64 - shift) < 2^(64 - shift) to the low sum.
      * loTerms: pairs whose low parts, plus a carried remainder below 2^(64 - shift), stay below 2^64 (the low sum is
      * unsigned too: only shifted and masked);
-     * hiTerms: pairs whose high parts and carries (< 1 per pair) stay below 2^64 as unsigned sums (outer products) and
-     * within [-2^63, 2^63) as signed sums (the Karatsuba product).
+     * hiTerms: pairs whose high parts and carries (< 1 per pair) stay within [-2^63, 2^63) as signed sums (the Karatsuba
+     * product), which keeps the outer products' unsigned sums below 2^64 too.
      * For the gallery's q0 (58 bits): shift 4, loTerms 15, hiTerms 32.
      */
     record Split(int shift, int loTerms, int hiTerms, long r, long rShoup, long negCorrection) {
@@ -410,10 +410,11 @@ public final class ProductSum {
             java.math.BigInteger hiMax = top.multiply(top).shiftRight(down); // floor: the largest high part
             java.math.BigInteger hiMin = bq.negate().multiply(top).shiftRight(down); // floor of the most negative product
             java.math.BigInteger two63 = java.math.BigInteger.ONE.shiftLeft(63), cap = java.math.BigInteger.valueOf(1 << 20);
-            java.math.BigInteger unsigned = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE).divide(hiMax.add(java.math.BigInteger.ONE));
-            java.math.BigInteger signedUp = two63.divide(hiMax.add(java.math.BigInteger.ONE)); // g (hiMax + 1) - 1 <= 2^63 - 1
-            java.math.BigInteger signedDown = two63.divide(hiMin.negate());                     // g hiMin >= -2^63
-            long hiTerms = unsigned.min(signedUp).min(signedDown).min(cap).longValueExact();
+            // signed sums (the Karatsuba product): g (hiMax + 1) - 1 <= 2^63 - 1 and g hiMin >= -2^63; the first also keeps
+            // the outer products' unsigned sums below 2^64
+            java.math.BigInteger signedUp = two63.divide(hiMax.add(java.math.BigInteger.ONE));
+            java.math.BigInteger signedDown = two63.divide(hiMin.negate());
+            long hiTerms = signedUp.min(signedDown).min(cap).longValueExact();
             Modulus m = new Modulus(q);
             java.math.BigInteger two = java.math.BigInteger.ONE.shiftLeft(down);
             long r = two.mod(bq).longValueExact();

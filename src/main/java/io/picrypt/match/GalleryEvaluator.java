@@ -387,27 +387,27 @@ public final class GalleryEvaluator {
         long t0 = System.nanoTime();
         List<Ciphertext> expanded = expandProbe(probe);
         long t1 = System.nanoTime();
-        List<Block.State> states = blocks.stream().map(b -> b.state).toList(); // one snapshot: columns and bitmaps agree
-        long[][][][] buffers = SUMS.take(checkedCount(states));
-        try {
-            List<Ciphertext> sums = sums(states, expanded, buffers);
-            long t2 = System.nanoTime();
-            byte[] bytes = answerOf(states, sums);
-            long t3 = System.nanoTime();
-            return new Profiled(bytes, new Timings(t1 - t0, t2 - t1, t3 - t2));
-        } finally {
-            SUMS.give(buffers); // the sums are dead once the answer is written
-        }
+        long[] t2 = new long[1];
+        byte[] bytes = productsAndAnswer(blocks, expanded, t2);
+        long t3 = System.nanoTime();
+        return new Profiled(bytes, new Timings(t1 - t0, t2[0] - t1, t3 - t2[0]));
     }
 
     /** The block products for an already expanded probe ({@link #identify} = {@link #expandProbe} + this; tests reuse one expansion). */
     public byte[] identifyExpanded(List<Block> blocks, List<Ciphertext> probe) {
-        List<Block.State> states = blocks.stream().map(b -> b.state).toList();
+        return productsAndAnswer(blocks, probe, new long[1]);
+    }
+
+    /** Products into pooled arrays ({@link #SUMS}), then the answer; productsDone[0] = System.nanoTime() between the two. */
+    private byte[] productsAndAnswer(List<Block> blocks, List<Ciphertext> probe, long[] productsDone) {
+        List<Block.State> states = blocks.stream().map(b -> b.state).toList(); // one snapshot: columns and bitmaps agree
         long[][][][] buffers = SUMS.take(checkedCount(states));
         try {
-            return answerOf(states, sums(states, probe, buffers));
+            List<Ciphertext> sums = sums(states, probe, buffers);
+            productsDone[0] = System.nanoTime();
+            return answerOf(states, sums);
         } finally {
-            SUMS.give(buffers);
+            SUMS.give(buffers); // the sums are dead once the answer is written
         }
     }
 
@@ -455,14 +455,16 @@ public final class GalleryEvaluator {
         return productSums(blocks, probe).parallelStream().map(s -> ev.relinearize(s, relinKey)).toList();
     }
 
-    /** sum_e C_e (x) P_e per block: ckks's tensor-sum kernel (Winograd's pairing from 8 blocks; columns streamed once, all cores). */
     private static int checkedCount(List<Block.State> blocks) {
         if (blocks.isEmpty()) throw new IllegalArgumentException("no blocks");
         if (blocks.size() > GalleryResult.MAX_BLOCKS) throw new IllegalArgumentException("too many blocks");
         return blocks.size();
     }
 
-    /** The products into {@code buffers} ({@link SumBuffers#take}) or, if null, fresh arrays. */
+    /**
+     * sum_e C_e (x) P_e per block: ckks's tensor-sum kernel (Winograd's pairing from 8 blocks; columns streamed once, all
+     * cores), into {@code buffers} ({@link SumBuffers#take}) or, if null, fresh arrays.
+     */
     private List<Ciphertext> sums(List<Block.State> blocks, List<Ciphertext> probe, long[][][][] buffers) {
         checkedCount(blocks);
         if (probe.size() != GalleryParameters.COLUMNS) throw new IllegalArgumentException("expanded probe must have " + GalleryParameters.COLUMNS + " ciphertexts");
