@@ -108,8 +108,8 @@ final class EvalCommand implements Callable<Integer> {
             model = pipeline.modelName();
             tuning = pipeline.tuning().toString();
             policy = pipeline.qualityPolicy().toString();
+            if (subspace != null) basis = EmbeddingSubspace.derive(pipeline, subspace); // first: a bad K fails before any photo
             for (Set s : all) results.add(embedSet(pipeline, s, photoCsv));
-            if (subspace != null) basis = EmbeddingSubspace.derive(pipeline, subspace);
             if (threshold != null) { t = threshold; thresholdSource = "--threshold"; }
             else if (pipeline.thresholdIfSet().isPresent()) { t = pipeline.thresholdIfSet().getAsDouble(); thresholdSource = "manifest"; }
             else { t = Double.NaN; thresholdSource = "none"; }
