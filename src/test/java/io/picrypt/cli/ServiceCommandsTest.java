@@ -61,6 +61,10 @@ class ServiceCommandsTest {
             java.nio.file.Files.writeString(tmp.resolve("x.png"), "not an image");
             r = run("diff", "--keys", keys, "--quiet", f[0].toString(), tmp.resolve("x.png").toString(), "-o", out.toString());
             assertEquals(Main.EXIT_ERROR, r[0]);
+            // a directory as the output: refused before any work, in words (was a FileNotFoundException after the round trip)
+            r = run("diff", "--keys", keys, "--quiet", f[0].toString(), f[1].toString(), "-o", tmp.toString());
+            assertEquals(Main.EXIT_ERROR, r[0]);
+            assertTrue(((String) r[2]).contains("it is a directory") && !((String) r[2]).contains("Exception"), (String) r[2]);
         }
     }
 
@@ -105,6 +109,15 @@ class ServiceCommandsTest {
             r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
             assertEquals(1, r[0], "deleted from the gallery: unknown now. " + r[1]);
             assertEquals(2, run("delete", "--keys", keys, "--name", "nobody")[0]);
+        }
+    }
+
+    @Test
+    void identifyTopOutsideOneToAHundredIsRefused() {
+        for (String top : new String[]{"0", "-3", "101"}) {
+            Object[] r = run("identify", "--top", top, "no-such-photo.png");
+            assertEquals(Main.EXIT_ERROR, r[0], top);
+            assertTrue(((String) r[2]).contains("--top must be a whole number from 1 to 100, got " + top), (String) r[2]);
         }
     }
 
