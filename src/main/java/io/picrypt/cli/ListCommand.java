@@ -21,11 +21,20 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         var http = client.http();
         var ids = http.list();
-        var gallery = http.galleryInfo();
+        com.fasterxml.jackson.databind.JsonNode gallery;
+        Set<String> galleryNameSet;
+        try {
+            gallery = http.galleryInfo();
+            // which 1:1 names the gallery holds: a name with templates but no gallery entry (an enrollment interrupted
+            // between its two uploads, or a keyset made before the gallery) is invisible to identify, and must say so
+            galleryNameSet = gallery.path("identities").asInt() > 0 ? new HashSet<>(http.galleryNames()) : Set.of();
+        } catch (RuntimeException e) { // the 1:1 names are still worth showing before the gallery's error
+            for (PiCryptClient.Identity i : ids) {
+                System.out.println(Terminal.safe(i.name()) + "\t" + i.templates() + " template(s)\tupdated " + i.updated());
+            }
+            throw e;
+        }
         int inGallery = gallery.path("identities").asInt();
-        // which 1:1 names the gallery holds: a name with templates but no gallery entry (an enrollment interrupted between
-        // its two uploads, or a keyset made before the gallery) is invisible to identify, and must say so
-        Set<String> galleryNameSet = inGallery > 0 ? new HashSet<>(http.galleryNames()) : Set.of();
         int missing = 0;
         for (PiCryptClient.Identity i : ids) {
             boolean both = galleryNameSet.contains(i.name());
