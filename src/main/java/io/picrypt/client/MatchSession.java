@@ -22,6 +22,13 @@ import java.util.function.Supplier;
  * The client side of enrollment, verification and identification: embeds photos (optional), encrypts,
  * calls the server and decrypts and decides locally. What goes to the server is only ever a fresh
  * ciphertext (plus names); decrypted distances and decisions stay in this process.
+ *
+ * <p>The facade of the session: the public API and its result records. The work is done by its package-private parts,
+ * one each per session: {@link TemplateMatching} (1:1 enroll and verify), {@link GalleryIdentifier} (1:N identify,
+ * batches), {@link MatchConfirmation} (1:N MATCHes against the name's 1:1 templates), {@link GalleryEnrollment} (single
+ * gallery entries, rebuild) and {@link GalleryImport} (bulk import). The parts add no mutable state: the session's
+ * switches ({@link #requireTemplateChecks}, {@link #confirmMatches}) are volatile and read at each call, everything else
+ * is final.
  */
 public final class MatchSession {
     private final PiCryptClient http;
