@@ -610,7 +610,16 @@ async function refreshIdentities() {
       tbody.append(el('tr', { 'data-name': i.name }, el('td', { class: 'name', text: i.name }), el('td', { class: 'num', text: String(i.templates) }),
           el('td', { text: new Date(i.updated).toLocaleString() }), el('td', {}, del)));
     }
-    const gallery = r.gallery ? ' Plus ' + r.gallery.toLocaleString() + ' in the large 1:N gallery (Identify only; added with picrypt import).' : '';
+    let gallery = '';
+    if (r.gallery_only === undefined) { // a large gallery: its names are not compared
+      if (r.gallery) gallery = ' The 1:N gallery holds ' + r.gallery.toLocaleString() + ' identities (the people above and those added with picrypt import).';
+    } else if (r.gallery_only) {
+      gallery = ' Plus ' + r.gallery_only.toLocaleString() + ' only in the large 1:N gallery (Identify only; added with picrypt import).';
+    }
+    if (r.not_in_gallery && r.not_in_gallery.length && r.gallery !== undefined && (r.gallery || r.identities.length)) {
+      gallery += ' Not in the 1:N gallery, so Identify cannot find them: ' + r.not_in_gallery.join(', ')
+        + ' (an enrollment stopped before its gallery step, or made before the gallery existed; run picrypt gallery rebuild).';
+    }
     if (!r.identities.length) {
       showMsg(msg, 'muted', 'Nobody enrolled yet: start with the Enroll card.' + gallery);
       if (!r.gallery) $('guide-details').open = true; // first run: show how to begin

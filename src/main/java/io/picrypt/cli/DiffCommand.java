@@ -45,6 +45,7 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        IdentifyCommand.checkOutputFile(output); // before the encrypted round trip, not after it
         DiffPair pair = DiffPair.read(new ImageLoader(maxPixels, ImageLoader.DEFAULT_MAX_BYTES), before, after);
         pair.notes().forEach(n -> System.err.println("note: " + n));
         PiCryptClient http = client.http();

@@ -3,6 +3,7 @@ package io.picrypt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.picrypt.face.EmbeddingSubspace;
 import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
@@ -62,6 +63,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--photos", paramLabel = "FILE", description = "also write every photo's status and quality measures as CSV")
     Path photosOut;
 
+    @Option(names = "--subspace", paramLabel = "K", description = "also project every embedding onto the K-dimensional subspace the model's "
+            + "outputs span (found from the model alone, on seeded noise inputs) and report how much that changes the energy, the squared "
+            + "distances and the decisions")
+    Integer subspace;
+
     @Mixin
     JsonOutput output;
 
@@ -92,6 +98,7 @@ final class EvalCommand implements Callable<Integer> {
         EncryptedDistances enc = encrypted ? new EncryptedDistances() : null;
 
         List<SetResult> results = new ArrayList<>();
+        EmbeddingSubspace basis = null;
         StringBuilder photoCsv = new StringBuilder("set,image,status,eye_distance_px,sharpness,yaw,lower_face_texture,message\n");
         String model;
         double t;
@@ -101,6 +108,7 @@ final class EvalCommand implements Callable<Integer> {
             model = pipeline.modelName();
             tuning = pipeline.tuning().toString();
             policy = pipeline.qualityPolicy().toString();
+            if (subspace != null) basis = EmbeddingSubspace.derive(pipeline, subspace); // first: a bad K fails before any photo
             for (Set s : all) results.add(embedSet(pipeline, s, photoCsv));
             if (threshold != null) { t = threshold; thresholdSource = "--threshold"; }
             else if (pipeline.thresholdIfSet().isPresent()) { t = pipeline.thresholdIfSet().getAsDouble(); thresholdSource = "manifest"; }
@@ -132,6 +140,7 @@ final class EvalCommand implements Callable<Integer> {
             thresholdSource = "best (the manifest has none)";
         }
         VerificationMetrics pooled = VerificationMetrics.compute(d, same, t);
+        SubspaceReport sub = basis == null ? null : SubspaceReport.of(basis, results, t);
         List<VerificationMetrics> per = new ArrayList<>();
         for (SetResult r : results) per.add(VerificationMetrics.compute(r.d, r.same, t));
 
@@ -206,6 +215,13 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
             if (cal != null) o.set("calibration", calibrationJson(om, cal, results, per));
+            if (sub != null) {
+                ObjectNode so = o.putObject("subspace");
+                so.put("dimension", sub.k).put("noise_energy", sub.noiseEnergy).put("photo_energy_min", sub.energyMin)
+                        .put("photo_energy_median", sub.energyMedian).put("max_abs_d2_change", sub.maxChange).put("rms_d2_change", sub.rmsChange)
+                        .put("decisions_changed", sub.decisionsChanged).put("pairs", sub.pairs);
+                put(so.putObject("metrics"), sub.metrics);
+            }
             System.out.println(om.writeValueAsString(o));
         } else {
             System.out.printf(Locale.ROOT, "model %s; pipeline %s%nquality gate %s%n", model, tuning, policy);
@@ -221,12 +237,52 @@ final class EvalCommand implements Callable<Integer> {
                         + " thresholds: %.4f%n", cal.farTarget(), cal.pooledImpostors(), cal.threshold());
                 System.out.println("manifest block: " + new ObjectMapper().writeValueAsString(calibrationJson(new ObjectMapper(), cal, results, per)));
             }
+            if (sub != null) {
+                System.out.printf(Locale.ROOT, "%nsubspace of %d dimensions (from the model on noise inputs: %.6f of their energy): photos keep %.6f"
+                        + " (min) / %.6f (median) of theirs; squared distances change by at most %.1e (rms %.1e); %d of %d decisions change;"
+                        + " pooled ROC AUC %.5f, FAR %.4f, FRR %.4f at the same threshold%n", sub.k, sub.noiseEnergy, sub.energyMin, sub.energyMedian,
+                        sub.maxChange, sub.rmsChange, sub.decisionsChanged, sub.pairs, sub.metrics.auc(), sub.metrics.far(), sub.metrics.frr());
+            }
             if (enc != null) {
                 System.out.printf(Locale.ROOT, "encrypted decisions  %s (%d of %d differ; max |d2 error| %.1e; %s)%n", encMatch ? "all equal" : "DIFFER",
                         encMismatches, encPairs, encMaxErr, enc.describe());
             }
         }
         return encMatch == null || encMatch ? 0 : 1;
+    }
+
+    /** What projecting onto a model subspace changes, over every photo and pair of the sets (pairs with both photos embedded). */
+    private record SubspaceReport(int k, double noiseEnergy, double energyMin, double energyMedian, double maxChange, double rmsChange,
+                                  int decisionsChanged, int pairs, VerificationMetrics metrics) {
+        static SubspaceReport of(EmbeddingSubspace basis, List<SetResult> results, double t) {
+            List<Double> energy = new ArrayList<>();
+            List<Double> projected = new ArrayList<>();
+            List<Boolean> sameList = new ArrayList<>();
+            double max = 0, sq = 0;
+            int changed = 0;
+            for (SetResult r : results) {
+                Map<String, float[]> proj = new LinkedHashMap<>();
+                r.emb.forEach((img, e) -> { energy.add(basis.captured(e)); proj.put(img, basis.project(e)); });
+                for (int i = 0; i < r.d.length; i++) {
+                    PairsFile.Pair p = r.set.pairs().get(i);
+                    float[] a = proj.get(p.imageA()), b = proj.get(p.imageB());
+                    if (a == null || b == null) continue;
+                    double dp = FaceEmbedding.squaredDistance(a, b), diff = Math.abs(dp - r.d[i]);
+                    max = Math.max(max, diff);
+                    sq += diff * diff;
+                    if ((dp <= t) != (r.d[i] <= t)) changed++;
+                    projected.add(dp);
+                    sameList.add(r.same[i]);
+                }
+            }
+            double[] dd = projected.stream().mapToDouble(Double::doubleValue).toArray();
+            boolean[] ss = new boolean[dd.length];
+            for (int i = 0; i < ss.length; i++) ss[i] = sameList.get(i);
+            double[] en = energy.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (dd.length == 0) throw new IllegalArgumentException("--subspace: no pair has both photos embedded");
+            return new SubspaceReport(basis.dimension(), basis.noiseEnergy(basis.dimension()), en[0], en[en.length / 2], max,
+                    Math.sqrt(sq / dd.length), changed, dd.length, VerificationMetrics.compute(dd, ss, t));
+        }
     }
 
     /** Embeds every photo of a set once; unreadable, faceless and refused photos are counted and listed, never fatal. */

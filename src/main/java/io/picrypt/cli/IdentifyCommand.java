@@ -63,6 +63,9 @@ final class IdentifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!allFaces && (output != null || json)) throw new IllegalArgumentException("-o and --json need --all-faces");
         if (confirm && noConfirm) throw new IllegalArgumentException("--confirm and --no-confirm contradict each other (confirmation is on by default)");
+        if (top < 1 || top > io.picrypt.client.ui.UiServer.MAX_TOP) {
+            throw new IllegalArgumentException("--top must be a whole number from 1 to " + io.picrypt.client.ui.UiServer.MAX_TOP + ", got " + top);
+        }
         if (output != null) checkWritable(output);
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
@@ -167,6 +170,12 @@ final class IdentifyCommand implements Callable<Integer> {
         if (!org.bytedeco.opencv.global.opencv_imgcodecs.haveImageWriter(output.toString())) {
             throw new IllegalArgumentException("cannot write " + output + ": use a .png or .jpg file name");
         }
+        checkOutputFile(output);
+    }
+
+    /** Before any work: an output path must name a file in an existing directory (checked again when written). */
+    static void checkOutputFile(Path output) {
+        if (java.nio.file.Files.isDirectory(output)) throw new IllegalArgumentException("cannot write " + output + ": it is a directory; give a file name");
         Path dir = output.toAbsolutePath().getParent();
         if (dir != null && !java.nio.file.Files.isDirectory(dir)) throw new IllegalArgumentException("cannot write " + output + ": no such directory " + dir);
     }

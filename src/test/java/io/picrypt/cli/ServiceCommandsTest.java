@@ -61,6 +61,10 @@ class ServiceCommandsTest {
             java.nio.file.Files.writeString(tmp.resolve("x.png"), "not an image");
             r = run("diff", "--keys", keys, "--quiet", f[0].toString(), tmp.resolve("x.png").toString(), "-o", out.toString());
             assertEquals(Main.EXIT_ERROR, r[0]);
+            // a directory as the output: refused before any work, in words (was a FileNotFoundException after the round trip)
+            r = run("diff", "--keys", keys, "--quiet", f[0].toString(), f[1].toString(), "-o", tmp.toString());
+            assertEquals(Main.EXIT_ERROR, r[0]);
+            assertTrue(((String) r[2]).contains("it is a directory") && !((String) r[2]).contains("Exception"), (String) r[2]);
         }
     }
 
@@ -99,12 +103,54 @@ class ServiceCommandsTest {
             assertTrue(((String) r[1]).startsWith("identified (UNCONFIRMED): newcomer"), (String) r[1]);
             r = run("list", "--keys", keys, "--gallery-names");
             assertEquals(0, r[0], (String) r[2]);
-            assertTrue(((String) r[1]).contains("suspect-0\tgallery") && ((String) r[1]).contains("6 identities in the 1:N gallery"), (String) r[1]);
+            assertTrue(((String) r[1]).contains("suspect-0\t1:N only") && ((String) r[1]).contains("6 identities in the 1:N gallery"), (String) r[1]);
             r = run("delete", "--keys", keys, "--name", "suspect-2");
             assertEquals(0, r[0], (String) r[2]);
             r = run("identify", "--keys", keys, "--models", models.toString(), probe.toString());
             assertEquals(1, r[0], "deleted from the gallery: unknown now. " + r[1]);
             assertEquals(2, run("delete", "--keys", keys, "--name", "nobody")[0]);
+        }
+    }
+
+    @Test
+    void identifyTopOutsideOneToAHundredIsRefused() {
+        for (String top : new String[]{"0", "-3", "101"}) {
+            Object[] r = run("identify", "--top", top, "no-such-photo.png");
+            assertEquals(Main.EXIT_ERROR, r[0], top);
+            assertTrue(((String) r[2]).contains("--top must be a whole number from 1 to 100, got " + top), (String) r[2]);
+        }
+    }
+
+    @Test
+    void listShowsANameTheGalleryLacksAndHowToAddIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        // an enrollment interrupted between its 1:1 upload and its gallery step leaves a name identify cannot find: list says so
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            String keys = tmp.resolve("keys").toString(), url = "http://127.0.0.1:" + server.port(), models = System.getProperty("picrypt.models", "models");
+            assertEquals(0, run("keys", "init", "--keys", keys, "--server", url)[0]);
+            java.util.List<io.picrypt.face.SampleFaces.Sample> samples;
+            try (var p = io.picrypt.face.FacePipeline.open(java.nio.file.Path.of(models))) {
+                samples = io.picrypt.face.SampleFaces.crops(p, java.nio.file.Path.of(models, "samples"));
+            }
+            for (int i = 0; i < 2; i++) {
+                java.nio.file.Path photo = tmp.resolve("p" + i + ".png");
+                java.nio.file.Files.write(photo, samples.get(i).png());
+                Object[] r = run("enroll", "--keys", keys, "--models", models, "--name", "person-" + i, photo.toString());
+                assertEquals(0, r[0], (String) r[2]);
+            }
+            Object[] r = run("list", "--keys", keys);
+            assertTrue(((String) r[1]).contains("person-0\t1 template(s)") && ((String) r[1]).contains("\t1:1 + 1:N"), (String) r[1]);
+            assertTrue(((String) r[1]).contains("2 identities with 1:1 templates, 2 of them also in the 1:N gallery"), (String) r[1]);
+            var cfg = new io.picrypt.client.KeyDirectory(java.nio.file.Path.of(keys)).readConfig();
+            assertTrue(new io.picrypt.client.PiCryptClient(cfg).deleteFromGallery("person-1"), "the gallery step undone");
+            r = run("list", "--keys", keys);
+            String out = (String) r[1];
+            assertTrue(out.lines().anyMatch(l -> l.startsWith("person-1\t") && l.endsWith("1:1 only (not in the 1:N gallery)")), out);
+            assertTrue(out.contains("2 identities with 1:1 templates, 1 of them also in the 1:N gallery"), out);
+            assertTrue(out.contains("1 of them cannot be found by identify") && out.contains("'picrypt gallery rebuild' adds them"), out);
+            r = run("gallery", "rebuild", "--keys", keys);
+            assertEquals(0, r[0], (String) r[2]);
+            out = (String) run("list", "--keys", keys)[1];
+            assertTrue(out.contains("2 of them also in the 1:N gallery") && !out.contains("cannot be found by identify"), out);
         }
     }
 

@@ -165,15 +165,32 @@ public final class UiServer implements AutoCloseable {
         return json(res, o);
     }
 
+    /** Gallery sizes up to which the identities card compares the gallery's names with the 1:1 names. */
+    static final int GALLERY_NAMES_SHOWN = 20_000;
+
     private Object identities(Request req, Response res) {
         ArrayNode arr = JSON.createArrayNode();
-        for (PiCryptClient.Identity i : http.list()) {
+        List<PiCryptClient.Identity> ids = http.list();
+        for (PiCryptClient.Identity i : ids) {
             arr.addObject().put("name", i.name()).put("templates", i.templates()).put("updated", i.updated().toString());
         }
         ObjectNode o = JSON.createObjectNode();
         o.set("identities", arr);
-        // the bulk 1:N gallery can hold 100,000s: only its size is shown
-        o.put("gallery", http.galleryInfo().path("identities").asInt());
+        // the bulk 1:N gallery can hold 100,000s: its size always, its names only while small enough to fetch on every
+        // refresh; then the page can tell the imported (1:N only) names from the enrolled ones, and flag an enrolled name
+        // the gallery lacks (an enrollment interrupted before its gallery step: identify cannot find it)
+        int gallery = http.galleryInfo().path("identities").asInt();
+        o.put("gallery", gallery);
+        if (gallery <= GALLERY_NAMES_SHOWN) {
+            java.util.Set<String> inGallery = new java.util.HashSet<>(gallery == 0 ? List.of() : http.galleryNames());
+            java.util.Set<String> enrolled = new java.util.HashSet<>();
+            ArrayNode missing = o.putArray("not_in_gallery");
+            for (PiCryptClient.Identity i : ids) {
+                enrolled.add(i.name());
+                if (!inGallery.contains(i.name())) missing.add(i.name());
+            }
+            o.put("gallery_only", inGallery.stream().filter(n -> !enrolled.contains(n)).count());
+        }
         return json(res, o);
     }
 

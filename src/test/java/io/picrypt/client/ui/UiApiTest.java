@@ -168,7 +168,12 @@ class UiApiTest {
         assertEquals("api person", id.path("match").asText());
         assertEquals("api person", id.path("ranked").get(0).path("name").asText());
 
-        assertTrue(ok(call("GET", "/api/identities", null)).path("identities").toString().contains("api person"));
+        JsonNode list = ok(call("GET", "/api/identities", null));
+        assertTrue(list.path("identities").toString().contains("api person"), list.toString());
+        // enrolled through the page: in the gallery too, so neither imported (1:N only) nor missing from it
+        assertEquals(0, list.path("gallery_only").asInt(-1), list.toString());
+        assertEquals(0, list.path("not_in_gallery").size(), list.toString());
+        assertTrue(list.path("gallery").asInt() >= 1, list.toString());
         ok(call("DELETE", "/api/identities/api%20person", null));
         assertError(call("DELETE", "/api/identities/api%20person", null), 404, "not_found");
         assertError(call("POST", "/api/verify", v), 404, "not_found");
