@@ -41,6 +41,7 @@ final class KeysCommand extends CommandGroup {
             }
             if (deleteOld && keepOld) throw new IllegalArgumentException("--delete-old and --keep-old exclude each other");
             if ((deleteOld || keepOld) && !force) throw new IllegalArgumentException("--delete-old and --keep-old go with --force");
+            checkNewPassphrase();
             String replaced = force ? oldKeyset(dir) : null;
             // keys first: the keyset records their key-check values, so a key directory whose secret key does not
             // belong to it is refused (docs/PROTOCOL.md "Integrity"); nothing is written here until the server has all
@@ -55,6 +56,25 @@ final class KeysCommand extends CommandGroup {
             System.out.println("token:       " + ks.token() + "  (shown once; stored in " + dir.dir().resolve(KeyDirectory.CONFIG_FILE) + ")");
             if (replaced != null) System.out.println("replaced:    " + replaced);
             return 0;
+        }
+
+        /**
+         * A passphrase asked for must protect the key: an empty one (Enter at the prompt, or --passphrase=) is refused,
+         * not taken as "no passphrase"; typed at a terminal it is asked twice, since it is the only way back to the key.
+         * Before anything is created.
+         */
+        private void checkNewPassphrase() {
+            if (client.passphrase == null) return; // not asked for: $PICRYPT_PASSPHRASE or none
+            if (client.passphrase.length == 0) {
+                throw new IllegalArgumentException("an empty passphrase protects nothing: type one, or leave out --passphrase to store the key"
+                        + " without one (mode 0600)");
+            }
+            java.io.Console console = System.console();
+            if (console == null) return;
+            char[] again = console.readPassword("Repeat the passphrase: ");
+            if (again == null || !java.util.Arrays.equals(again, client.passphrase)) {
+                throw new IllegalArgumentException("the two passphrases differ; nothing was created");
+            }
         }
 
         /**

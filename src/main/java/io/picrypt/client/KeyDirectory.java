@@ -195,7 +195,7 @@ public final class KeyDirectory {
         Path f = dir.resolve(CONFIG_FILE);
         if (!Files.exists(f)) return false;
         try {
-            return "required".equals(JSON.readTree(f.toFile()).path(TEMPLATE_CHECKS).asText(null));
+            return "required".equals(configJson(f).path(TEMPLATE_CHECKS).asText(null));
         } catch (IOException e) {
             throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);
         }
@@ -205,7 +205,7 @@ public final class KeyDirectory {
         Path f = dir.resolve(CONFIG_FILE);
         if (!Files.exists(f)) return new KeyChecks(null, null);
         try {
-            var n = JSON.readTree(f.toFile());
+            var n = configJson(f);
             return new KeyChecks(n.hasNonNull("key_check") ? n.get("key_check").asText() : null,
                     n.hasNonNull("gallery_key_check") ? n.get("gallery_key_check").asText() : null);
         } catch (IOException e) {
@@ -237,12 +237,26 @@ public final class KeyDirectory {
         }
     }
 
+    /**
+     * config.json parsed; a file that is not JSON is a ClientException that says where and what to do (Jackson's own
+     * message names its internals and holds a line break).
+     */
+    private static com.fasterxml.jackson.databind.JsonNode configJson(Path f) throws IOException {
+        try {
+            return JSON.readTree(f.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new ClientException(f + " is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                    + ": restore it from a backup of the key directory, or make a new keyset with 'picrypt keys init --force'", e);
+        }
+    }
+
     public ClientConfig readConfig() {
         Path f = dir.resolve(CONFIG_FILE);
         if (!Files.exists(f)) throw new ClientException("no " + CONFIG_FILE + " in " + dir + ": run 'picrypt keys init --server URL' first");
         checkPermissions(f);
         try {
-            var n = JSON.readTree(f.toFile());
+            var n = configJson(f);
             return new ClientConfig(URI.create(n.path("server").asText()), text(n, "keyset"), text(n, "token"), text(n, "params"));
         } catch (IOException | IllegalArgumentException e) {
             throw new ClientException("cannot read " + f + ": " + e.getMessage(), e);

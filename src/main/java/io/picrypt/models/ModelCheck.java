@@ -38,6 +38,16 @@ public final class ModelCheck {
         }
     }
 
+    /**
+     * Session options that log errors only: ONNX Runtime's graph warnings (e.g. age/gender's "initializer appears in graph
+     * inputs", ~100 lines) are about the model files, not a failure, and were the first thing a new user saw in the demo.
+     */
+    private static OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+        return opts;
+    }
+
     public static List<Result> checkAll(Path modelsDir) throws IOException, OrtException {
         JsonNode root = new ObjectMapper().readTree(modelsDir.resolve("manifest.json").toFile());
         List<Result> results = new ArrayList<>();
@@ -49,7 +59,7 @@ public final class ModelCheck {
             ModelFetcher.verify(file, m.path("sha256").asText());
             long[] declared = new long[m.path("input_shape").size()];
             for (int i = 0; i < declared.length; i++) declared[i] = m.path("input_shape").get(i).asLong();
-            try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+            try (OrtSession.SessionOptions opts = sessionOptions();
                  OrtSession s = env.createSession(file.toString(), opts)) {
                 NodeInfo in = s.getInputInfo().values().iterator().next();
                 long[] actual = ((TensorInfo) in.getInfo()).getShape();

@@ -1,20 +1,20 @@
 package io.picrypt.server;
 
 import io.picrypt.http.ApiException;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.IExecutorService;
 import com.hazelcast.map.IMap;
-import io.picrypt.ckks.CkksException;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.GalleryPosition;
-import io.picrypt.match.GalleryResult;
 import io.picrypt.match.GalleryEvaluator;
+import io.picrypt.server.ClusterMaps.BlockKey;
+import io.picrypt.server.ClusterMaps.BlockValue;
+import io.picrypt.server.ClusterMaps.Meta;
+import io.picrypt.server.ClusterTasks.Delete;
+import io.picrypt.server.ClusterTasks.Enroll;
+import io.picrypt.server.ClusterTasks.Forget;
 import io.picrypt.store.EnrollmentStore;
 import io.picrypt.store.GalleryStore;
 import io.picrypt.store.PostgresStore;
@@ -22,14 +22,10 @@ import io.picrypt.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -50,14 +46,17 @@ import java.util.concurrent.TimeoutException;
  * products of the blocks it owns, returning a partial answer that names its blocks; the member that took the request
  * merges them ({@link GalleryFrames#merge}) and answers only if every block is covered (otherwise it retries while
  * partitions migrate, then answers 503). Block data never crosses the network during an identify.
+ *
+ * <p>This class is the {@link GalleryService}: the writes under the lock, the (re)loading of blocks from the store and
+ * the member's caches (evaluators, parsed blocks). Beside it: {@link ClusterMaps} (the Hazelcast configuration, the map
+ * keys and values, block placement), {@link ClusterTasks} (the tasks run on a block's owner or on every member),
+ * {@link ClusterIdentify} (the scatter/gather identify) and {@link ClusterStats} (the per-member figures). Thread-safe.
  */
 public final class ClusterGalleryService implements GalleryService {
     private static final Logger log = LoggerFactory.getLogger(ClusterGalleryService.class);
-    static final String BLOCKS = "picrypt-gallery-blocks", META = "picrypt-gallery-meta", EXEC = "picrypt-gallery";
     /** The service of each member in this JVM, by Hazelcast instance name (tasks find their member's store here). */
     private static final ConcurrentHashMap<String, ClusterGalleryService> LOCAL = new ConcurrentHashMap<>();
-    private static final int ATTEMPTS = 20;
-    private static final long TASK_TIMEOUT_S = 120;
+    static final long TASK_TIMEOUT_S = 120;
 
     /**
      * How to join: cluster {@code name}, the well-known {@code members} (host:port), the {@code bindInterface} (an IP
@@ -73,66 +72,22 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    /**
-     * A block's map key. Its partition is chosen, not hashed: {@code partitionKey} is an integer whose partition was owned
-     * by the member holding the fewest of the keyset's blocks when the block was placed ({@link #place}), so a keyset's
-     * blocks spread evenly over the members (hashing 49 keys into 271 partitions gave 9/20/20 blocks on three members).
-     * The partition keys of a keyset's blocks live in its {@link Meta}.
-     */
-    record BlockKey(String keyset, int block, int partitionKey) implements Serializable, com.hazelcast.partition.PartitionAware<Integer> {
-        @Override
-        public Integer getPartitionKey() { return partitionKey; }
-    }
+    record Parsed(long version, GalleryEvaluator.Block block) {}
 
-    record BlockValue(long version, byte[] data) implements Serializable {}
-
-    /** A keyset's block count and each block's partition key (index = block). */
-    record Meta(int blocks, int[] partitionKeys) implements Serializable {
-        BlockKey key(String keyset, int block) { return new BlockKey(keyset, block, partitionKeys[block]); }
-
-        Meta plus(int partitionKey) {
-            int[] k = java.util.Arrays.copyOf(partitionKeys, blocks + 1);
-            k[blocks] = partitionKey;
-            return new Meta(blocks + 1, k);
-        }
-    }
-
-    private record Parsed(long version, GalleryEvaluator.Block block) {}
-
-    private final GalleryStore store;
-    private final HazelcastInstance hz;
-    private final IMap<BlockKey, BlockValue> blocks;
-    private final IMap<String, Meta> meta;
-    private final IExecutorService exec;
-    private final ConcurrentHashMap<String, GalleryEvaluator> evaluators = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<BlockKey, Parsed> parsed = new ConcurrentHashMap<>();
+    // package-private: the tasks (ClusterTasks, ClusterIdentify.Identify, ClusterStats.Stats) run against their member's service
+    final GalleryStore store;
+    final HazelcastInstance hz;
+    final IMap<BlockKey, BlockValue> blocks;
+    final IMap<String, Meta> meta;
+    final IExecutorService exec;
+    final ConcurrentHashMap<String, GalleryEvaluator> evaluators = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<BlockKey, Parsed> parsed = new ConcurrentHashMap<>();
     /** The quota check before a block is added (as in {@link LocalGalleryService}); none until {@link #admitWith}. */
     private volatile LocalGalleryService.BlockAdmission admission = (k, b, n) -> {};
-    /** Per keyset, what the last identify this member took cost on each member (for {@link #stats} and the cluster bench). */
-    private final ConcurrentHashMap<String, LastIdentify> lastIdentify = new ConcurrentHashMap<>();
-    private volatile long lastGcNanos;
-
-    /** One member's part of an identify: its partial PCGF answer, the blocks it covered and its compute time. */
-    record Part(byte[] answer, String member, int blocks, double computeMs, double cpuMs) implements Serializable {}
-
-    /**
-     * The last identify taken by this member for a keyset: probe size, each member's part (remote parts crossed the
-     * network: the probe out, the partial answer back), the merge time on this member and the whole time.
-     */
-    record LastIdentify(int probeBytes, List<PartStat> parts, double mergeMs, double totalMs) {
-        /** Payload bytes between members: the probe to each other member and its partial answer back. */
-        long networkBytes() {
-            long b = 0;
-            for (PartStat p : parts) if (p.remote()) b += probeBytes + p.answerBytes();
-            return b;
-        }
-    }
-
-    record PartStat(String member, boolean remote, int blocks, double computeMs, double cpuMs, int answerBytes) {}
-
-    /** What one member holds, for {@link #stats}. */
-    record MemberStat(String member, int blocksOwned, long ownedEntryBytes, long backupEntryBytes, long heapUsedBytes, long heapMaxBytes)
-            implements Serializable {}
+    /** The distributed identify, with what the last one of each keyset cost. */
+    final ClusterIdentify identifies = new ClusterIdentify(this);
+    /** The per-member figures ({@link #stats}). */
+    final ClusterStats memberStats = new ClusterStats(this);
 
     /** Starts this process's member and joins the cluster; the store must be PostgreSQL (shared by all members). */
     public ClusterGalleryService(EnrollmentStore store, Settings settings) {
@@ -141,39 +96,13 @@ public final class ClusterGalleryService implements GalleryService {
                     + " start the server with --store jdbc:postgresql://... (SQLite is one process's file)");
         }
         this.store = store;
-        Config c = config(settings);
-        this.hz = Hazelcast.newHazelcastInstance(c);
+        this.hz = Hazelcast.newHazelcastInstance(ClusterMaps.config(settings));
         LOCAL.put(hz.getName(), this);
-        this.blocks = hz.getMap(BLOCKS);
-        this.meta = hz.getMap(META);
-        this.exec = hz.getExecutorService(EXEC);
+        this.blocks = hz.getMap(ClusterMaps.BLOCKS);
+        this.meta = hz.getMap(ClusterMaps.META);
+        this.exec = hz.getExecutorService(ClusterMaps.EXEC);
         log.info("cluster member {} of '{}' on {}:{}, {} member(s)", hz.getName(), settings.name(), settings.bindInterface(),
                 settings.port(), hz.getCluster().getMembers().size());
-    }
-
-    static Config config(Settings s) {
-        Config c = new Config();
-        c.setClusterName(s.name());
-        c.setInstanceName("picrypt-" + s.name() + "-" + UUID.randomUUID());
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.logging.type", "slf4j");
-        c.setProperty("hazelcast.shutdownhook.enabled", "false");
-        c.setProperty("hazelcast.socket.bind.any", "false");
-        // a killed member is noticed in seconds, not the default minute
-        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.getInteger("picrypt.cluster.maxNoHeartbeatSeconds", 8).toString());
-        c.setProperty("hazelcast.wait.seconds.before.join", "1");
-        NetworkConfig n = c.getNetworkConfig();
-        n.setPort(s.port()).setPortAutoIncrement(false);
-        n.getInterfaces().setEnabled(true).addInterface(s.bindInterface());
-        JoinConfig j = n.getJoin();
-        j.getMulticastConfig().setEnabled(false);
-        j.getAutoDetectionConfig().setEnabled(false);
-        j.getTcpIpConfig().setEnabled(true).setMembers(s.members()).setConnectionTimeoutSeconds(3);
-        c.getMapConfig(BLOCKS).setBackupCount(1);
-        c.getMapConfig(META).setBackupCount(1);
-        c.getExecutorConfig(EXEC).setPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors()));
-        return c;
     }
 
     /**
@@ -240,7 +169,7 @@ public final class ClusterGalleryService implements GalleryService {
                 throw new IllegalStateException("gallery block numbering out of step; reloaded");
             }
             Meta m = meta.get(id);
-            int pk = place(m.partitionKeys());
+            int pk = ClusterMaps.place(hz, m.partitionKeys());
             blocks.set(new BlockKey(id, no, pk), new BlockValue(ThreadLocalRandom.current().nextLong(), data));
             meta.set(id, m.plus(pk));
             return new Imported(no, before + imp.names().size());
@@ -260,7 +189,7 @@ public final class ClusterGalleryService implements GalleryService {
             while (true) {
                 if (target == count) admission.admit(id, count, PiCryptServer.BLOCK_BYTES); // opens a new block
                 Meta m = meta.get(id);
-                BlockKey key = target < count ? m.key(id, target) : new BlockKey(id, target, place(m.partitionKeys()));
+                BlockKey key = target < count ? m.key(id, target) : new BlockKey(id, target, ClusterMaps.place(hz, m.partitionKeys()));
                 int slot = onOwner(key, new Enroll(key, target == count, name, enrollment));
                 if (slot >= 0) {
                     if (target == count) meta.set(id, m.plus(key.partitionKey()));
@@ -296,79 +225,7 @@ public final class ClusterGalleryService implements GalleryService {
 
     @Override
     public GalleryFrames.Answer identify(String id, byte[] probe) {
-        evaluator(id, true);
-        int count = loaded(id);
-        if (count == 0) {
-            return new GalleryFrames.Answer(List.of(), List.of(), GalleryResult.write(List.of(), List.of(), GalleryParameters.get()));
-        }
-        GalleryFrames.Answer merged = null;
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            try {
-                Meta m = meta.get(id);
-                if (m == null) { // dropped for a reload since: load again
-                    loaded(id);
-                    m = meta.get(id);
-                }
-                if (m == null || m.blocks() == 0) throw new com.hazelcast.core.HazelcastException("the keyset's blocks are being reloaded");
-                count = m.blocks();
-                long t0 = System.nanoTime();
-                List<GalleryFrames.Answer> parts = new ArrayList<>();
-                List<PartStat> stats = new ArrayList<>();
-                String self = hz.getCluster().getLocalMember().getUuid().toString();
-                for (Future<Part> f : exec.submitToAllMembers(new Identify(id, probe, count, m.partitionKeys())).values()) {
-                    Part p = f.get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
-                    parts.add(GalleryFrames.readAnswer(p.answer()));
-                    stats.add(new PartStat(p.member(), !p.member().equals(self), p.blocks(), p.computeMs(), p.cpuMs(), p.answer().length));
-                }
-                long t1 = System.nanoTime();
-                GalleryFrames.Answer whole = null;
-                try {
-                    whole = GalleryFrames.merge(parts);
-                } catch (IllegalArgumentException twice) {
-                    // a block in two partial answers: a partition moved between two members' parts (a member joined or
-                    // left during this identify); the next attempt sees the new owner only
-                    log.info("identify: {} (partitions migrating?); retrying", twice.getMessage());
-                }
-                if (whole != null && whole.blocks().size() == count) {
-                    merged = whole;
-                    lastIdentify.put(id, new LastIdentify(probe.length, List.copyOf(stats), (System.nanoTime() - t1) / 1e6, (System.nanoTime() - t0) / 1e6));
-                    break;
-                }
-                if (whole != null) log.info("identify covered {} of {} blocks (partitions migrating?); retrying", whole.blocks().size(), count);
-                if (attempt == ATTEMPTS / 2) reloadMissing(id, count); // more members lost than backups: from the store
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof CkksException c) throw c;
-                if (e.getCause() instanceof ApiException a) throw a;
-                if (e.getCause() instanceof IllegalArgumentException a) throw a;
-                log.info("identify on a member failed ({}); retrying", e.getCause() == null ? e : e.getCause().toString());
-            } catch (TimeoutException | com.hazelcast.core.HazelcastException e) {
-                log.info("identify on a member failed ({}); retrying", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiException(503, "cluster_unavailable", "interrupted");
-            }
-            merged = null;
-            sleep(500);
-        }
-        if (merged == null || merged.blocks().size() != count) {
-            throw new ApiException(503, "cluster_unavailable", "the cluster could not answer for every gallery block; retry shortly");
-        }
-        // names from the store, shown only where the merged result reports a live slot (a write racing this identify);
-        // writers publish a block only after its store commit, so every live slot has its name; checked all the same
-        GalleryResult.Contents r = GalleryResult.read(merged.result(), GalleryParameters.get());
-        int live = 0;
-        for (GalleryResult.BlockResult b : r.blocks()) for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) if (b.live(s)) live++;
-        for (int attempt = 0; ; attempt++) {
-            List<GalleryFrames.Entry> entries = new ArrayList<>();
-            for (var n : store.galleryNames(id)) {
-                if (n.block() < count && r.blocks().get(n.block()).live(n.slot())) {
-                    entries.add(new GalleryFrames.Entry(new GalleryPosition(n.block(), n.slot()).index(), n.name()));
-                }
-            }
-            if (entries.size() == live) return new GalleryFrames.Answer(merged.blocks(), entries, merged.result());
-            if (attempt == 3) throw new ApiException(503, "busy", "the gallery changed during this identify; retry").retryAfterSeconds(1);
-            sleep(100);
-        }
+        return identifies.identify(id, probe);
     }
 
     @Override
@@ -404,33 +261,7 @@ public final class ClusterGalleryService implements GalleryService {
      * heap used is the live set. Sizes in bytes, times in ms.
      */
     public com.fasterxml.jackson.databind.node.ObjectNode stats(String id, boolean gc) {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var o = json.createObjectNode();
-        o.put("members", members());
-        var arr = o.putArray("member_stats");
-        for (var e : exec.submitToAllMembers(new Stats(id, gc)).entrySet()) {
-            try {
-                MemberStat m = e.getValue().get(TASK_TIMEOUT_S, TimeUnit.SECONDS);
-                arr.addObject().put("member", m.member()).put("address", e.getKey().getAddress().toString())
-                        .put("blocks_owned", m.blocksOwned()).put("owned_entry_bytes", m.ownedEntryBytes())
-                        .put("backup_entry_bytes", m.backupEntryBytes()).put("heap_used_bytes", m.heapUsedBytes())
-                        .put("heap_max_bytes", m.heapMaxBytes());
-            } catch (Exception ex) {
-                arr.addObject().put("address", e.getKey().getAddress().toString()).put("error", ex.toString());
-            }
-        }
-        LastIdentify l = lastIdentify.get(id);
-        if (l != null) {
-            var li = o.putObject("last_identify");
-            li.put("probe_bytes", l.probeBytes()).put("merge_ms", l.mergeMs()).put("total_ms", l.totalMs())
-                    .put("network_payload_bytes", l.networkBytes());
-            var parts = li.putArray("parts");
-            for (PartStat p : l.parts()) {
-                parts.addObject().put("member", p.member()).put("remote", p.remote()).put("blocks", p.blocks())
-                        .put("compute_ms", p.computeMs()).put("cpu_ms", p.cpuMs()).put("answer_bytes", p.answerBytes());
-            }
-        }
-        return o;
+        return memberStats.stats(id, gc);
     }
 
     @Override
@@ -444,7 +275,7 @@ public final class ClusterGalleryService implements GalleryService {
     // ------------------------------------------------------------------ helpers
 
     /** The keyset's block count, loading every block from the store into the map when the cluster has none of it. */
-    private int loaded(String id) {
+    int loaded(String id) {
         Meta m = meta.get(id);
         if (m != null) return m.blocks();
         return locked(id, () -> {
@@ -458,7 +289,7 @@ public final class ClusterGalleryService implements GalleryService {
             List<GalleryStore.GalleryBlock> all = store.galleryBlocks(id);
             int[] keys = new int[0];
             for (var b : all) {
-                int pk = place(keys);
+                int pk = ClusterMaps.place(hz, keys);
                 keys = java.util.Arrays.copyOf(keys, keys.length + 1);
                 keys[keys.length - 1] = pk;
                 blocks.set(new BlockKey(id, b.block(), pk), new BlockValue(ThreadLocalRandom.current().nextLong(), b.data()));
@@ -469,7 +300,11 @@ public final class ClusterGalleryService implements GalleryService {
         });
     }
 
-    private void reloadMissing(String id, int count) {
+    /**
+     * Puts back from the store each block below {@code count} whose map entry is gone (entries present stay): an
+     * identify's remedy when more members were lost than backups.
+     */
+    void reloadMissing(String id, int count) {
         foldPending(id);
         for (var b : store.galleryBlocks(id)) {
             Meta m = meta.get(id);
@@ -600,7 +435,7 @@ public final class ClusterGalleryService implements GalleryService {
         }
     }
 
-    private GalleryEvaluator evaluator(String id, boolean required) {
+    GalleryEvaluator evaluator(String id, boolean required) {
         GalleryEvaluator gs = evaluators.get(id);
         if (gs != null) return gs;
         byte[] keys = store.evaluationKeys(id).orElse(null);
@@ -612,13 +447,13 @@ public final class ClusterGalleryService implements GalleryService {
     }
 
     /** A private, mutable copy of the block as stored in the map (null if absent). */
-    private GalleryEvaluator.Block copy(GalleryEvaluator gs, BlockKey key) {
+    GalleryEvaluator.Block copy(GalleryEvaluator gs, BlockKey key) {
         BlockValue v = blocks.get(key);
         return v == null ? null : gs.readBlock(v.data());
     }
 
     /** The block as this member holds it (it owns the key), parsed once per version. */
-    private GalleryEvaluator.Block local(GalleryEvaluator gs, BlockKey key) {
+    GalleryEvaluator.Block local(GalleryEvaluator gs, BlockKey key) {
         BlockValue v = blocks.get(key);
         if (v == null) return null;
         Parsed p = parsed.get(key);
@@ -628,218 +463,21 @@ public final class ClusterGalleryService implements GalleryService {
         return b;
     }
 
-    /**
-     * A partition key for a new block of a keyset whose blocks have {@code existing} partition keys: one whose partition
-     * the member holding the fewest of them owns now (ties: the lowest member UUID), found by trying integers (Hazelcast
-     * hashes a key to its partition; a member owns ~271/K partitions, so a few tries suffice).
-     */
-    private int place(int[] existing) {
-        var ps = hz.getPartitionService();
-        java.util.TreeMap<UUID, Integer> load = new java.util.TreeMap<>();
-        for (var m : hz.getCluster().getMembers()) load.put(m.getUuid(), 0);
-        for (int k : existing) {
-            var owner = ps.getPartition(k).getOwner();
-            if (owner != null) load.computeIfPresent(owner.getUuid(), (u, n) -> n + 1);
-        }
-        UUID target = load.entrySet().stream().min(Map.Entry.<UUID, Integer>comparingByValue()).map(Map.Entry::getKey).orElse(null);
-        int start = ThreadLocalRandom.current().nextInt(1 << 20);
-        for (int i = 0; i < 100_000; i++) {
-            var owner = ps.getPartition(start + i).getOwner();
-            if (owner != null && owner.getUuid().equals(target)) return start + i;
-        }
-        return start; // partition table not ready (migrating): any partition
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** CPU time of this process so far (all threads: the products run on the common pool), or -1 if unavailable. */
     public static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }
 
-    private static ClusterGalleryService of(HazelcastInstance hz) {
-        ClusterGalleryService s = LOCAL.get(hz.getName());
+    /** The service of member {@code hz} (a task's own member), which must be running in this JVM. */
+    static ClusterGalleryService of(HazelcastInstance hz) {
+        ClusterGalleryService s = running(hz);
         if (s == null) throw new IllegalStateException("no PiCrypt gallery on member " + hz.getName());
         return s;
     }
 
-    // ------------------------------------------------------------------ tasks (run on the member that owns the data)
-
-    private abstract static class Task<T> implements Callable<T>, Serializable, HazelcastInstanceAware {
-        transient HazelcastInstance hz;
-
-        @Override
-        public void setHazelcastInstance(HazelcastInstance hz) { this.hz = hz; }
-    }
-
-    /** The products of every block of the keyset this member owns: a partial PCGF answer (blocks + result, no names). */
-    static final class Identify extends Task<Part> {
-        final String keyset;
-        final byte[] probe;
-        final int count;
-        /** The keyset's current partition key per block (its {@link Meta}): entries under any other key are stale. */
-        final int[] partitionKeys;
-
-        Identify(String keyset, byte[] probe, int count, int[] partitionKeys) {
-            this.keyset = keyset;
-            this.probe = probe;
-            this.count = count;
-            this.partitionKeys = partitionKeys;
-        }
-
-        @Override
-        public Part call() {
-            long t0 = System.nanoTime(), c0 = processCpuNanos();
-            ClusterGalleryService s = of(hz);
-            GalleryEvaluator gs = s.evaluator(keyset, true);
-            List<BlockKey> mine = new ArrayList<>();
-            // only the current keys: an entry left under an older key (a write that landed after dropForReload deleted
-            // it, or a backup restored beside the reload) would otherwise count its block twice, refused until a restart
-            for (BlockKey k : s.blocks.localKeySet()) {
-                if (k.keyset().equals(keyset) && k.block() < count && k.block() < partitionKeys.length
-                        && k.partitionKey() == partitionKeys[k.block()]) mine.add(k);
-            }
-            mine.sort(Comparator.comparingInt(BlockKey::block));
-            List<Integer> numbers = new ArrayList<>();
-            List<GalleryEvaluator.Block> held = new ArrayList<>();
-            for (BlockKey k : mine) {
-                GalleryEvaluator.Block b = s.local(gs, k);
-                if (b == null) continue;
-                numbers.add(k.block());
-                held.add(b);
-            }
-            byte[] result = held.isEmpty() ? GalleryResult.write(List.of(), List.of(), GalleryParameters.get()) : gs.identify(held, probe);
-            return new Part(GalleryFrames.writeAnswer(numbers, List.of(), result), hz.getCluster().getLocalMember().getUuid().toString(),
-                    numbers.size(), (System.nanoTime() - t0) / 1e6, (processCpuNanos() - c0) / 1e6);
-        }
-    }
-
-    /** One enrollment into block {@code block} (a new block when {@code fresh}): slot used, or -1 when the block is full. */
-    static final class Enroll extends Task<Integer> {
-        final String keyset, name;
-        final int block;
-        final BlockKey key;
-        final boolean fresh;
-        final byte[] enrollment;
-
-        Enroll(BlockKey key, boolean fresh, String name, byte[] enrollment) {
-            this.key = key;
-            this.keyset = key.keyset();
-            this.block = key.block();
-            this.fresh = fresh;
-            this.name = name;
-            this.enrollment = enrollment;
-        }
-
-        @Override
-        public Integer call() {
-            ClusterGalleryService s = of(hz);
-            GalleryEvaluator gs = s.evaluator(keyset, true);
-            // a private copy: identifies on this member keep computing on the published block until the store commit
-            GalleryEvaluator.Block owned = fresh ? null : s.local(gs, key); // parsed once per version, not per enrollment
-            GalleryEvaluator.Block b = fresh ? gs.newBlock() : owned == null ? null : owned.copy();
-            if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
-            int slot = b.firstFreeSlot();
-            if (slot < 0) return -1;
-            gs.enroll(b, slot, enrollment);
-            byte[] data = b.toBytes();
-            try {
-                s.store.putGalleryName(keyset, block, data, name, slot); // durable before the map and the answer
-            } catch (StoreException e) {
-                s.parsed.remove(key); // the parsed block is ahead of the store
-                throw e;
-            }
-            long v = ThreadLocalRandom.current().nextLong();
-            s.blocks.set(key, new BlockValue(v, data));
-            s.parsed.put(key, new Parsed(v, b));
-            return slot;
-        }
-    }
-
-    static final class Delete extends Task<Boolean> {
-        final String keyset, name;
-        final int block, slot;
-        final BlockKey key;
-
-        Delete(BlockKey key, int slot, String name) {
-            this.key = key;
-            this.keyset = key.keyset();
-            this.block = key.block();
-            this.slot = slot;
-            this.name = name;
-        }
-
-        @Override
-        public Boolean call() {
-            ClusterGalleryService s = of(hz);
-            GalleryEvaluator gs = s.evaluator(keyset, true);
-            GalleryEvaluator.Block b = s.copy(gs, key); // a private copy, published after the store commit
-            if (b == null) throw new IllegalStateException("gallery block " + block + " is missing from the cluster");
-            gs.delete(b, slot);
-            byte[] data = b.toBytes();
-            try {
-                s.store.removeFromGallery(keyset, block, data, name);
-            } catch (StoreException e) {
-                s.parsed.remove(key);
-                throw e;
-            }
-            long v = ThreadLocalRandom.current().nextLong();
-            s.blocks.set(key, new BlockValue(v, data));
-            s.parsed.put(key, new Parsed(v, b));
-            return true;
-        }
-    }
-
-    /** What this member holds of a keyset's gallery (see {@link #stats}). */
-    static final class Stats extends Task<MemberStat> {
-        final String keyset;
-        final boolean gc;
-
-        Stats(String keyset, boolean gc) {
-            this.keyset = keyset;
-            this.gc = gc;
-        }
-
-        @Override
-        public MemberStat call() {
-            ClusterGalleryService s = of(hz);
-            if (gc && System.nanoTime() - s.lastGcNanos > TimeUnit.SECONDS.toNanos(10)) {
-                s.lastGcNanos = System.nanoTime();
-                System.gc();
-            }
-            int owned = 0;
-            for (BlockKey k : s.blocks.localKeySet()) if (k.keyset().equals(keyset)) owned++;
-            var ls = s.blocks.getLocalMapStats();
-            Runtime rt = Runtime.getRuntime();
-            return new MemberStat(hz.getCluster().getLocalMember().getUuid().toString(), owned, ls.getOwnedEntryMemoryCost(),
-                    ls.getBackupEntryMemoryCost(), rt.totalMemory() - rt.freeMemory(), rt.maxMemory());
-        }
-    }
-
-    /** Drops a keyset's evaluator (keys replaced) and, when {@code blocks}, its parsed blocks. */
-    static final class Forget extends Task<Void> {
-        final String keyset;
-        final boolean blocks;
-
-        Forget(String keyset, boolean blocks) {
-            this.keyset = keyset;
-            this.blocks = blocks;
-        }
-
-        @Override
-        public Void call() {
-            ClusterGalleryService s = LOCAL.get(hz.getName());
-            if (s == null) return null;
-            s.evaluators.remove(keyset);
-            if (blocks) s.parsed.keySet().removeIf(k -> k.keyset().equals(keyset));
-            return null;
-        }
+    /** The service of member {@code hz}, or null if it has been closed. */
+    static ClusterGalleryService running(HazelcastInstance hz) {
+        return LOCAL.get(hz.getName());
     }
 }

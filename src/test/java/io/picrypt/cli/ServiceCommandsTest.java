@@ -113,6 +113,16 @@ class ServiceCommandsTest {
     }
 
     @Test
+    void anEmptyPassphraseIsRefusedNotTakenAsNone(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        // Enter at the prompt (or --passphrase=) used to store the key unsealed, saying so only by a missing word
+        String keys = tmp.resolve("k").toString();
+        Object[] r = run("keys", "init", "--keys", keys, "--server", "http://127.0.0.1:9", "--passphrase=");
+        assertEquals(Main.EXIT_ERROR, r[0], r[1] + " " + r[2]);
+        assertTrue(((String) r[2]).contains("an empty passphrase protects nothing"), (String) r[2]);
+        assertTrue(!java.nio.file.Files.exists(tmp.resolve("k").resolve(io.picrypt.client.KeyDirectory.SECRET_FILE)), "nothing created");
+    }
+
+    @Test
     void identifyTopOutsideOneToAHundredIsRefused() {
         for (String top : new String[]{"0", "-3", "101"}) {
             Object[] r = run("identify", "--top", top, "no-such-photo.png");
