@@ -5,19 +5,14 @@ import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceAnalyzer;
 import io.picrypt.face.FaceBox;
 import io.picrypt.face.FaceEmbedding;
-import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryKeyOwner;
-import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.MatchKeyOwner;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.IntFunction;
@@ -27,16 +22,24 @@ import java.util.function.Supplier;
  * The client side of enrollment, verification and identification: embeds photos (optional), encrypts,
  * calls the server and decrypts and decides locally. What goes to the server is only ever a fresh
  * ciphertext (plus names); decrypted distances and decisions stay in this process.
+ *
+ * <p>The facade of the session: the public API and its result records. The work is done by its package-private parts,
+ * one each per session: {@link TemplateMatching} (1:1 enroll and verify), {@link GalleryIdentifier} (1:N identify,
+ * batches), {@link MatchConfirmation} (1:N MATCHes against the name's 1:1 templates), {@link GalleryEnrollment} (single
+ * gallery entries, rebuild) and {@link GalleryImport} (bulk import). The parts add no mutable state: the session's
+ * switches ({@link #requireTemplateChecks}, {@link #confirmMatches}) are volatile and read at each call, everything else
+ * is final.
  */
 public final class MatchSession {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatchSession.class);
     private final PiCryptClient http;
-    private final MatchKeyOwner crypto;
     private final FacePipeline pipeline;
     private final double threshold;
     private final GalleryKeyOwner gallery;
-    /** Key-check values of this session's keys, compared with the keyset's record on every answer. */
-    private final String keyCheck, galleryKeyCheck;
+    private final TemplateMatching templates;
+    private final MatchConfirmation confirmation;
+    private final GalleryIdentifier identifier;
+    private final GalleryEnrollment galleryEnrollment;
+    private final GalleryImport galleryImport;
 
     /** Time of each step in milliseconds and the bytes that crossed the wire. */
     /** serverMs is the round trip seen here; computeMs the server's own compute time (X-PiCrypt-Server-Ms). */
@@ -144,11 +147,17 @@ public final class MatchSession {
         this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
-        this.crypto = new MatchKeyOwner(sk);
+        MatchKeyOwner crypto = new MatchKeyOwner(sk);
         this.pipeline = pipeline;
         this.threshold = threshold;
-        this.keyCheck = KeyDirectory.keyCheck(sk);
-        this.galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
+        // key-check values of this session's keys, compared with the keyset's record on every answer
+        String keyCheck = KeyDirectory.keyCheck(sk);
+        String galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
+        this.galleryEnrollment = new GalleryEnrollment(http, crypto, gallery);
+        this.templates = new TemplateMatching(http, crypto, gallery != null, galleryEnrollment, keyCheck, threshold, () -> requireTemplateChecks);
+        this.confirmation = new MatchConfirmation(http, crypto, () -> requireTemplateChecks);
+        this.identifier = new GalleryIdentifier(http, gallery, galleryKeyCheck, threshold, confirmation);
+        this.galleryImport = new GalleryImport(http, gallery);
         if (pipeline != null) http.model(pipeline.modelName() + "/" + pipeline.dimension());
     }
 
@@ -157,7 +166,7 @@ public final class MatchSession {
      * directories, a restored backup of one file): the server returns the key-check values recorded at 'keys init'.
      * Keysets created before key checks send none; the decrypted values' range checks still apply to them.
      */
-    private void checkKey(String recorded, String own, String what) {
+    static void checkKey(PiCryptClient http, String recorded, String own, String what) {
         if (recorded != null && own != null && !recorded.equals(own)) {
             throw new ClientException("this key directory's " + what + " is not the one keyset " + http.keyset() + " was created with (key check "
                     + own + ", the server's record " + recorded + "): its answers cannot be decrypted, no decision was made. "
@@ -197,7 +206,7 @@ public final class MatchSession {
      * @throws io.picrypt.face.FaceException for unusable photos; its message names every failing photo
      */
     public Enrollment enroll(String name, List<Path> photos, boolean replace, EnrollmentSafety.Overrides overrides) {
-        return enrollMean(name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace, overrides);
+        return templates.enrollMean(this, name, photos.size(), i -> pipeline().embedLargest(photos.get(i)), i -> photos.get(i).toString(), replace, overrides);
     }
 
     /** As {@link #enrollImages(String, List, boolean, EnrollmentSafety.Overrides)} with the safety rules on. */
@@ -207,45 +216,7 @@ public final class MatchSession {
 
     /** As {@link #enroll(String, List, boolean, EnrollmentSafety.Overrides)} for photos held in memory (e.g. uploads); messages name them "photo 1", "photo 2", ... */
     public Enrollment enrollImages(String name, List<byte[]> images, boolean replace, EnrollmentSafety.Overrides overrides) {
-        return enrollMean(name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace, overrides);
-    }
-
-    private Enrollment enrollMean(String name, int count, IntFunction<FaceEmbedding> embed, IntFunction<String> label, boolean replace,
-                                  EnrollmentSafety.Overrides overrides) {
-        name = IdentityNames.normalize(name); // before any photo is embedded
-        if (count == 0) throw new IllegalArgumentException("no photos to enroll");
-        long t0 = System.nanoTime();
-        List<float[]> vectors = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
-        List<io.picrypt.face.FaceException> failed = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            FaceEmbedding e;
-            try {
-                e = embed.apply(i);
-            } catch (io.picrypt.face.FaceException fe) {
-                if (!fe.isInputError()) throw fe;
-                failed.add(fe); // keep going: the user learns about every bad photo at once
-                continue;
-            }
-            if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
-            String photo = label.apply(i);
-            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
-            vectors.add(e.vector());
-        }
-        double embedMs = ms(t0); // the safety check's verification round trip is not embedding time
-        if (failed.size() == 1) throw failed.get(0);
-        if (!failed.isEmpty()) {
-            throw new io.picrypt.face.FaceException(failed.get(0).reason(), failed.size() + " of " + count + " photos cannot be used: "
-                    + String.join("; ", failed.stream().map(Throwable::getMessage).toList()));
-        }
-        warnings.addAll(EnrollmentSafety.checkSamePerson(vectors, label, threshold, overrides));
-        float[] mean = normalisedMean(vectors);
-        warnings.addAll(EnrollmentSafety.checkMatchesExisting(this, name, mean, replace ? "replace" : "add to", overrides));
-        Enrollment e = enrollEmbedding(name, mean, replace);
-        warnings.addAll(e.warnings()); // e.g. "identify will not find it" without a gallery key
-        Trace t = e.trace();
-        return new Enrollment(e.name(), vectors.size(), e.templates(), List.copyOf(warnings),
-                new Trace(embedMs, t.encryptMs(), t.serverMs(), 0, t.requestBytes(), t.responseBytes(), t.computeMs()));
+        return templates.enrollMean(this, name, images.size(), i -> pipeline().embedLargest(images.get(i), "photo " + (i + 1)), i -> "photo " + (i + 1), replace, overrides);
     }
 
     /**
@@ -316,29 +287,7 @@ public final class MatchSession {
      * @throws io.picrypt.face.FaceException NO_FACE when the photo has no face; input errors as the pipeline's
      */
     public PhotoFaces identifyFaces(byte[] image, String label, int top, BiFunction<Mat, FaceBox, FaceAnalyzer.Liveness> liveness) {
-        FacePipeline p = pipeline();
-        try (PointerScope scope = new PointerScope()) {
-            long t0 = System.nanoTime();
-            Mat img = p.imageLoader().decode(image, label);
-            List<DetectedFace> faces = p.detectFaces(img);
-            if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + label);
-            List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
-            List<float[]> embeddings = new ArrayList<>();
-            for (DetectedFace f : faces) {
-                FaceAnalyzer.Liveness l = liveness == null ? null : liveness.apply(img, f.box());
-                checks.add(l);
-                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
-            }
-            double embedMs = ms(t0);
-            Batch batch = embeddings.isEmpty() ? null : identifyAll(embeddings, top);
-            List<FaceIdentification> out = new ArrayList<>();
-            int k = 0;
-            for (int i = 0; i < faces.size(); i++) {
-                FaceAnalyzer.Liveness l = checks.get(i);
-                out.add(new FaceIdentification(faces.get(i), l, l == null || l.live() ? batch.faces().get(k++) : null));
-            }
-            return new PhotoFaces(img.cols(), img.rows(), List.copyOf(out), batch, embedMs);
-        }
+        return identifier.identifyFaces(pipeline(), image, label, top, liveness);
     }
 
     // ------------------------------------------------------------------ embeddings
@@ -355,60 +304,7 @@ public final class MatchSession {
      *                         message says so ({@code picrypt gallery rebuild} repairs it)
      */
     public Enrollment enrollEmbedding(String name, float[] embedding, boolean replace) {
-        long t0 = System.nanoTime();
-        // check values bind the template to the name the server stores (NFC); the server validates the name itself
-        byte[] ct = crypto.encryptTemplate(embedding, IdentityNames.normalizeForLookup(name));
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
-        double server = ms(t1), compute = r.serverMs();
-        long bytes = ct.length;
-        List<String> warnings = new ArrayList<>();
-        if (gallery != null) {
-            try {
-                float[] g = r.templates() > 1 ? meanOfTemplates(name) : embedding;
-                Enrollment ge = replaceInGallery(name, g);
-                if (ge == null) {
-                    warnings.add("the keyset has no gallery keys, so identify will not find '" + name + "': run 'picrypt keys init' to upload them");
-                } else {
-                    enc += ge.trace().encryptMs();
-                    server += ge.trace().serverMs();
-                    compute += ge.trace().computeMs();
-                    bytes += ge.trace().requestBytes();
-                }
-            } catch (ClientException e) {
-                throw new ClientException("the template of '" + name + "' was stored but putting it into the 1:N gallery failed ("
-                        + e.getMessage() + "); run 'picrypt gallery rebuild'", e.status(), e);
-            }
-        } else {
-            warnings.add("this key directory has no gallery key, so identify will not find '" + name + "' (verify will): run 'picrypt gallery init',"
-                    + " then 'picrypt gallery rebuild'");
-        }
-        return new Enrollment(r.name(), 1, r.templates(), List.copyOf(warnings), new Trace(0, enc, server, 0, bytes, 0, compute));
-    }
-
-    /** The normalised mean of the name's stored templates, decrypted here (the server cannot). */
-    private float[] meanOfTemplates(String name) {
-        List<float[]> vectors = new ArrayList<>();
-        for (byte[] t : http.templates(name)) {
-            try {
-                vectors.add(crypto.decryptTemplate(t, IdentityNames.normalizeForLookup(name)).embedding());
-            } catch (io.picrypt.ckks.CkksException e) {
-                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
-            }
-        }
-        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
-        return normalisedMean(vectors);
-    }
-
-    /** Replaces the name's gallery entry (if any) by {@code embedding}, in one server step; null when the keyset has no gallery keys. */
-    private Enrollment replaceInGallery(String name, float[] embedding) {
-        try {
-            return enrollIntoGallery(name, embedding, true);
-        } catch (ClientException e) {
-            if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
-            throw e;
-        }
+        return templates.enrollEmbedding(name, embedding, replace);
     }
 
     /** What {@link #rebuildGallery} did. */
@@ -424,51 +320,11 @@ public final class MatchSession {
      * @throws ClientException       if the keyset has no gallery keys or the server refuses
      */
     public Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
-        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
-        if (!http.galleryInfo().path("keys").asBoolean()) {
-            throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
-        }
-        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
-        int added = 0, present = 0;
-        java.util.Set<String> templated = new java.util.HashSet<>();
-        for (PiCryptClient.Identity i : http.list()) {
-            templated.add(i.name());
-            if (inGallery.contains(i.name())) {
-                present++;
-                continue;
-            }
-            enrollIntoGallery(i.name(), meanOfTemplates(i.name()));
-            progress.accept(++added);
-        }
-        inGallery.removeAll(templated);
-        return new Rebuild(added, present, inGallery.size());
+        return galleryEnrollment.rebuildGallery(progress);
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {
-        long t0 = System.nanoTime();
-        byte[] probe = crypto.encryptProbe(embedding);
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.verify(name, probe);
-        byte[] result = reply.body();
-        double server = ms(t1);
-        long t2 = System.nanoTime();
-        checkKey(reply.keyCheck(), keyCheck, "secret key");
-        // every template's planted check values must be the name's: another name's template or answer is an error
-        MatchKeyOwner.Verified checked = crypto.decryptVerify(result, IdentityNames.normalizeForLookup(name), embedding);
-        double[] d = checked.distances();
-        if (d.length == 0) throw new ClientException("the server returned no distance for '" + name + "'");
-        double best = Double.POSITIVE_INFINITY;
-        for (double x : d) best = Math.min(best, x);
-        Verification v = new Verification(name, best <= threshold, best, threshold, d.length,
-                new Trace(0, enc, server, ms(t2), probe.length, result.length, reply.serverMs()), checked.unchecked());
-        if (checked.unchecked() > 0 && requireTemplateChecks) {
-            throw new io.picrypt.match.IntegrityException(checked.unchecked() + " template(s) in the server's answer for '" + name
-                    + "' carry no check values, although every template of this keyset was enrolled with them: a substituted or forged "
-                    + "template; no decision was made");
-        }
-        if (v.integrityWarning() != null) log.warn(v.integrityWarning());
-        return v;
+        return templates.verifyEmbedding(name, embedding);
     }
 
     /**
@@ -479,14 +335,8 @@ public final class MatchSession {
      *                         {@link #NO_GALLERY_KEY}
      */
     public Identification identifyEmbedding(float[] embedding, int top) {
-        Probes p = encryptProbes(embedding);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply gr = http.identifyGallery(p.galleryProbe());
-        Identification id = decodeIdentification(p, gr, ms(t1), top);
-        return confirm(id, embedding, new java.util.HashMap<>());
+        return identifier.identifyEmbedding(embedding, top);
     }
-
-    private volatile boolean confirmMatches = true;
 
     /**
      * On by default: every 1:N MATCH is confirmed before it is returned ({@link Identification#confirmation()}). The
@@ -494,50 +344,14 @@ public final class MatchSession {
      * them with the name's planted check values checked ({@link MatchKeyOwner#decryptTemplate(byte[], String)}: another
      * name's or keyset's template, or a garbled one, is refused), rebuilds the name's gallery entry from them (the
      * template; the normalised mean for several, as enrollment made it) and requires the probe's plaintext squared distance
-     * to it to equal the gallery's to within {@link #CONFIRM_TOLERANCE}. A disagreement is an
+     * to it to equal the gallery's to within {@link MatchConfirmation#CONFIRM_TOLERANCE}. A disagreement is an
      * {@link io.picrypt.match.IntegrityException} (no decision): the gallery listed the name over another identity's slot,
      * served another block or a stale entry. Costs one GET per MATCH (none per NO MATCH); the server learns which name
      * matched (see docs/PROTOCOL.md). With {@code false} MATCHes are returned as {@link Confirmation#OFF}. Returns this.
      */
     public MatchSession confirmMatches(boolean on) {
-        this.confirmMatches = on;
+        confirmation.switchOn(on);
         return this;
-    }
-
-    /**
-     * Largest honest |d^2(gallery) - d^2(checked templates)|: the gallery's inner product is off by at most
-     * {@link GalleryKeyOwner#NOISE_BOUND} + {@link GalleryParameters#COMPACT_SWITCH_ERROR} (d^2 = 2 - 2<x,p>: twice that),
-     * the decrypted templates by ~1e-6 per value (|d^2 error| < 1e-4 at 512 values, counted twice: at enrollment and
-     * here), plus float rounding.
-     */
-    static final double CONFIRM_TOLERANCE = 2 * (GalleryKeyOwner.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
-
-    /**
-     * Confirms {@code id}'s MATCH (if any) as {@link #confirmMatches} describes; {@code seen} caches each name's downloaded
-     * templates within one request (several faces of one photo matching one name: one download).
-     */
-    private Identification confirm(Identification id, float[] probe, java.util.Map<String, List<byte[]>> seen) {
-        Candidate m = id.match();
-        if (m == null) return id;
-        if (!confirmMatches) return id.with(Confirmation.OFF, id.trace());
-        long t0 = System.nanoTime();
-        String name = IdentityNames.normalizeForLookup(m.name());
-        long bytes = 0;
-        List<byte[]> templates = seen.get(name);
-        if (templates == null) {
-            try {
-                templates = http.templates(m.name());
-            } catch (ClientException e) {
-                if (e.status() != 404) throw e;
-                log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", m.name());
-                return id.with(Confirmation.GALLERY_ONLY, plus(id.trace(), ms(t0), 0, 0));
-            }
-            seen.put(name, templates);
-            for (byte[] t : templates) bytes += t.length;
-        }
-        double fetchMs = ms(t0);
-        Confirmation c = confirmAgainst(crypto, m, templates, probe, requireTemplateChecks);
-        return id.with(c, plus(id.trace(), fetchMs, ms(t0) - fetchMs, bytes));
     }
 
     /**
@@ -550,51 +364,10 @@ public final class MatchSession {
      * @return {@link Confirmation#CONFIRMED}, or {@link Confirmation#UNCHECKED_TEMPLATES} when the distances agree but some
      *         template carries no check values (only without {@code requireChecks})
      * @throws io.picrypt.match.IntegrityException when a template is not one of the name's (another name's or keyset's,
-     *         garbled), there is none, or the distances disagree by more than {@link #CONFIRM_TOLERANCE}: no decision
+     *         garbled), there is none, or the distances disagree by more than {@link MatchConfirmation#CONFIRM_TOLERANCE}: no decision
      */
     public static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
-        String name = IdentityNames.normalizeForLookup(match.name());
-        if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
-        List<float[]> vectors = new ArrayList<>();
-        int unchecked = 0;
-        for (byte[] t : templates) {
-            MatchKeyOwner.TemplateContent c;
-            try {
-                c = crypto.decryptTemplate(t, name);
-            } catch (io.picrypt.ckks.CkksException e) { // IntegrityException included
-                throw new io.picrypt.match.IntegrityException("the gallery named '" + match.name() + "' as the MATCH, but a template the server sent"
-                        + " for '" + match.name() + "' is not one of ours (" + e.getMessage() + "); no decision was made");
-            }
-            if (!c.checked()) unchecked++;
-            vectors.add(c.embedding());
-        }
-        if (unchecked > 0 && requireChecks) {
-            throw new io.picrypt.match.IntegrityException(unchecked + " template(s) the server sent for '" + match.name() + "' carry no check values,"
-                    + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
-        }
-        float[] entry = vectors.size() == 1 ? vectors.get(0) : normalisedMean(vectors); // what enrollEmbedding put into the gallery
-        double local = 2 - 2 * dot(entry, probe);
-        if (!(Math.abs(local - match.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
-            throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
-                    "the gallery answer puts '%s' at squared distance %.4f, but its own 1:1 templates (checked) put this face at %.4f: the server"
-                            + " listed the name over another identity's slot, served another block, or the gallery entry is stale (an enrollment whose"
-                            + " gallery step failed: enrolling '%s' again repairs that); no decision was made",
-                    match.name(), match.distance(), Math.max(0, local), match.name()));
-        }
-        return unchecked > 0 ? Confirmation.UNCHECKED_TEMPLATES : Confirmation.CONFIRMED;
-    }
-
-    private static double dot(float[] a, float[] b) {
-        if (a.length != b.length) throw new io.picrypt.match.IntegrityException("the matched name's template has " + a.length + " values, the probe " + b.length);
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
-        return s;
-    }
-
-    /** The confirmation counted in: its download into the round trip and received bytes, its decryption and checks into decrypt. */
-    private static Trace plus(Trace t, double fetchMs, double decryptMs, long received) {
-        return new Trace(t.embedMs(), t.encryptMs(), t.serverMs() + fetchMs, t.decryptMs() + decryptMs, t.requestBytes(),
-                t.responseBytes() + received, t.computeMs());
+        return MatchConfirmation.confirmAgainst(crypto, match, templates, probe, requireChecks);
     }
 
     /** The refusal of identify in a session without a gallery key, with what to run. */
@@ -607,7 +380,7 @@ public final class MatchSession {
 
     /** Faces per batch request: the server's item limit (each face is one item: a gallery probe). */
     public int facesPerBatch() {
-        return io.picrypt.match.BatchFrames.MAX_ITEMS;
+        return GalleryIdentifier.facesPerBatch();
     }
 
     /**
@@ -617,110 +390,7 @@ public final class MatchSession {
      * {@link Batch#trace()} has the totals.
      */
     public Batch identifyAll(List<float[]> embeddings, int top) {
-        if (embeddings.isEmpty()) throw new IllegalArgumentException("no faces to identify");
-        // A crowd photo may hold more faces than one batch request carries (the server's item limit): send
-        // consecutive batches of at most facesPerBatch() faces rather than refusing the photo.
-        int per = facesPerBatch();
-        if (embeddings.size() <= per) return identifyChunk(embeddings, top);
-        List<Identification> all = new ArrayList<>(embeddings.size());
-        double enc = 0, server = 0, dec = 0, compute = 0;
-        long sent = 0, received = 0;
-        int requests = 0;
-        for (int from = 0; from < embeddings.size(); from += per) {
-            Batch b = identifyChunk(embeddings.subList(from, Math.min(embeddings.size(), from + per)), top);
-            all.addAll(b.faces());
-            Trace t = b.trace();
-            enc += t.encryptMs(); server += t.serverMs(); dec += t.decryptMs(); compute += t.computeMs();
-            sent += t.requestBytes(); received += t.responseBytes();
-            requests++;
-        }
-        return new Batch(List.copyOf(all), new Trace(0, enc, server, dec, sent, received, compute), requests);
-    }
-
-    private Batch identifyChunk(List<float[]> embeddings, int top) {
-        List<Probes> probes = new ArrayList<>();
-        List<io.picrypt.match.BatchFrames.Item> items = new ArrayList<>();
-        for (float[] e : embeddings) {
-            Probes p = encryptProbes(e);
-            probes.add(p);
-            items.add(new io.picrypt.match.BatchFrames.Item(io.picrypt.match.BatchFrames.GALLERY, p.galleryProbe()));
-        }
-        byte[] request = io.picrypt.match.BatchFrames.writeRequest(items);
-        long t1 = System.nanoTime();
-        PiCryptClient.Reply reply = http.identifyBatch(request);
-        double server = ms(t1);
-        List<io.picrypt.match.BatchFrames.Item> answers;
-        try {
-            answers = io.picrypt.match.BatchFrames.readAnswer(reply.body());
-        } catch (io.picrypt.ckks.MalformedFrameException e) {
-            throw new ClientException("the server's batch answer is malformed: " + e.getMessage());
-        }
-        if (answers.size() != items.size()) {
-            throw new ClientException("the server answered " + answers.size() + " batch items for " + items.size() + " sent");
-        }
-        for (int i = 0; i < items.size(); i++) {
-            if (answers.get(i).kind() != items.get(i).kind()) throw new ClientException("the server's batch answer item " + i + " is of the wrong kind");
-        }
-        double share = reply.serverMs() / items.size();
-        List<Identification> out = new ArrayList<>();
-        java.util.Map<String, List<byte[]>> seen = new java.util.HashMap<>();
-        double enc = 0, dec = 0, confirmMs = 0;
-        long confirmBytes = 0;
-        int k = 0;
-        for (Probes p : probes) {
-            // each item is checked like a single answer, against the key-check values the batch answer carries
-            PiCryptClient.Reply g = new PiCryptClient.Reply(answers.get(k++).body(), share, reply.keyCheck(), reply.galleryKeyCheck());
-            Identification decoded = decodeIdentification(p, g, server, top);
-            Identification id = confirm(decoded, embeddings.get(k - 1), seen);
-            confirmMs += id.trace().serverMs() - decoded.trace().serverMs();
-            confirmBytes += id.trace().responseBytes() - decoded.trace().responseBytes();
-            enc += id.trace().encryptMs();
-            dec += id.trace().decryptMs();
-            out.add(id);
-        }
-        return new Batch(List.copyOf(out), new Trace(0, enc, server + confirmMs, dec, request.length, reply.body().length + confirmBytes, reply.serverMs()), 1);
-    }
-
-    /** One embedding's gallery probe (the one identification path). */
-    private record Probes(byte[] galleryProbe, double encryptMs) {}
-
-    private Probes encryptProbes(float[] embedding) {
-        if (gallery == null) throw new ClientException(NO_GALLERY_KEY);
-        long t0 = System.nanoTime();
-        byte[] gp = gallery.encryptProbe(embedding);
-        return new Probes(gp, ms(t0));
-    }
-
-    /** Decrypts and ranks the answer to one embedding's probe; the answer is untrusted and checked while read. */
-    private Identification decodeIdentification(Probes p, PiCryptClient.Reply gr, double server, int top) {
-        long t2 = System.nanoTime();
-        List<Candidate> all = new ArrayList<>();
-        long requestBytes = 0, responseBytes = 0;
-        double computeMs = 0;
-        {
-            checkKey(gr.galleryKeyCheck(), galleryKeyCheck, "gallery key");
-            GalleryFrames.Answer answer;
-            double[] d;
-            try {
-                answer = GalleryFrames.readAnswer(gr.body());
-                // decrypts and range-checks every block holding a listed entry; the names must be exactly the live slots
-                d = gallery.distances(answer);
-            } catch (io.picrypt.match.IntegrityException e) {
-                throw e;
-            } catch (io.picrypt.ckks.CkksException e) {
-                throw new io.picrypt.match.IntegrityException("the server's gallery answer is garbled: " + e.getMessage() + "; no decision was made");
-            }
-            for (int i = 0; i < d.length; i++) {
-                all.add(new Candidate(answer.entries().get(i).name(), d[i]));
-            }
-            requestBytes += p.galleryProbe().length;
-            responseBytes += gr.body().length;
-            computeMs += gr.serverMs();
-        }
-        all.sort(Comparator.comparingDouble(Candidate::distance));
-        Trace t = new Trace(0, p.encryptMs(), server, ms(t2), requestBytes, responseBytes, computeMs);
-        return new Identification(all.subList(0, Math.min(Math.max(top, 1), all.size())), all.isEmpty() ? null : all.get(0),
-                threshold, all.size(), t);
+        return identifier.identifyAll(embeddings, top);
     }
 
     /**
@@ -729,15 +399,7 @@ public final class MatchSession {
      * ({@link #importGallery(int, IntFunction, IntFunction, java.util.function.Consumer)}). Returns the total bytes uploaded.
      */
     public long importGallery(List<String> names, List<float[]> embeddings, java.util.function.IntConsumer progress) {
-        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
-        if (names.size() != embeddings.size()) throw new IllegalArgumentException("names and embeddings differ in number");
-        List<String> normalized = names.stream().map(IdentityNames::normalize).toList();
-        long[] bytes = {0};
-        importGallery(normalized.size(), normalized::get, embeddings::get, b -> {
-            bytes[0] += b.bytes();
-            progress.accept(b.to());
-        });
-        return bytes[0];
+        return galleryImport.importGallery(names, embeddings, progress);
     }
 
     /**
@@ -747,14 +409,11 @@ public final class MatchSession {
      */
     public record ImportedBlock(int block, int from, int to, long bytes, double encryptMs, double uploadMs, double serverMs) {}
 
-    /** Encrypted blocks waiting for their upload while the next one is encrypted (bounds the client's memory). */
-    static final int IMPORT_AHEAD = 2;
-
     /**
      * Bulk import of identities {@code 0..count-1}, {@code name.apply(i)} (already normalized, {@link IdentityNames}) with
      * embedding {@code embedding.apply(i)}, both asked for block by block, so the client holds a few blocks, never all:
      * one thread encrypts block k+1 (its columns on all cores) while block k is uploaded and stored by the server,
-     * with at most {@link #IMPORT_AHEAD} encrypted blocks (~7.6 MB each) waiting. Blocks are uploaded in order, one at
+     * with at most {@link GalleryImport#IMPORT_AHEAD} encrypted blocks (~7.6 MB each) waiting. Blocks are uploaded in order, one at
      * a time; {@code progress} hears of each after the server stored it.
      *
      * @throws ClientException at the first block the server refuses (the blocks before it stay imported; later ones
@@ -762,71 +421,14 @@ public final class MatchSession {
      */
     public void importGallery(int count, IntFunction<String> name, IntFunction<float[]> embedding,
                               java.util.function.Consumer<ImportedBlock> progress) {
-        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
-        if (count < 0) throw new IllegalArgumentException("count must be >= 0");
-        record Encrypted(byte[] frame, double encryptMs) {}
-        int cap = GalleryParameters.BLOCK_CAPACITY;
-        int blocks = (count + cap - 1) / cap;
-        java.util.concurrent.ExecutorService encryptor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "gallery-import-encrypt");
-            t.setDaemon(true);
-            return t;
-        });
-        java.util.ArrayDeque<java.util.concurrent.Future<Encrypted>> ahead = new java.util.ArrayDeque<>();
-        try {
-            int next = 0;
-            for (int k = 0; k < blocks; k++) {
-                while (next < blocks && ahead.size() < IMPORT_AHEAD) {
-                    int from = next * cap, to = Math.min(count, from + cap);
-                    ahead.add(encryptor.submit(() -> {
-                        long t0 = System.nanoTime();
-                        List<String> names = new ArrayList<>(to - from);
-                        List<float[]> vectors = new ArrayList<>(to - from);
-                        for (int i = from; i < to; i++) {
-                            names.add(name.apply(i));
-                            vectors.add(embedding.apply(i));
-                        }
-                        return new Encrypted(GalleryFrames.writeImport(names, gallery.encryptBlock(vectors)), ms(t0));
-                    }));
-                    next++;
-                }
-                Encrypted e;
-                try {
-                    e = ahead.removeFirst().get();
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new ClientException("interrupted during the gallery import");
-                } catch (java.util.concurrent.ExecutionException ee) {
-                    if (ee.getCause() instanceof RuntimeException re) throw re;
-                    throw new IllegalStateException(ee.getCause());
-                }
-                long t1 = System.nanoTime();
-                double serverMs = http.importGalleryBlock(e.frame());
-                int from = k * cap;
-                progress.accept(new ImportedBlock(k, from, Math.min(count, from + cap), e.frame().length, e.encryptMs(), ms(t1), serverMs));
-            }
-        } finally {
-            for (var f : ahead) f.cancel(true);
-            encryptor.shutdownNow();
-        }
+        galleryImport.importGallery(count, name, embedding, progress);
     }
 
     public boolean hasGallery() { return gallery != null; }
 
     /** One identity into the 1:N gallery (identification only); the server expands it into a free slot. */
     public Enrollment enrollIntoGallery(String name, float[] embedding) {
-        return enrollIntoGallery(name, embedding, false);
-    }
-
-    private Enrollment enrollIntoGallery(String name, float[] embedding, boolean replace) {
-        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
-        name = IdentityNames.normalize(name);
-        long t0 = System.nanoTime();
-        byte[] ct = gallery.encryptEnrollment(embedding);
-        double enc = ms(t0);
-        long t1 = System.nanoTime();
-        double compute = http.enrollIntoGallery(name, ct, replace);
-        return new Enrollment(name, 1, 1, List.of(), new Trace(0, enc, ms(t1), 0, ct.length, 0, compute));
+        return galleryEnrollment.enrollIntoGallery(name, embedding, false);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -857,6 +459,6 @@ public final class MatchSession {
         return out;
     }
 
-    private static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
+    static double ms(long t0) { return (System.nanoTime() - t0) / 1e6; }
 
 }

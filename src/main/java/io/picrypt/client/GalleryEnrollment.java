@@ -1,0 +1,87 @@
+package io.picrypt.client;
+
+import io.picrypt.client.MatchSession.Enrollment;
+import io.picrypt.client.MatchSession.Rebuild;
+import io.picrypt.client.MatchSession.Trace;
+import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.MatchKeyOwner;
+import io.picrypt.names.IdentityNames;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Single identities into the keyset's 1:N gallery for a {@link MatchSession}: one enrollment
+ * ({@link MatchSession#enrollIntoGallery}), an enrolled name's entry replaced by the mean of its decrypted 1:1 templates
+ * ({@link MatchSession#enrollEmbedding}), and {@link MatchSession#rebuildGallery}. Thread-safe as the session is: no
+ * state of its own beyond its final collaborators.
+ */
+final class GalleryEnrollment {
+    private final PiCryptClient http;
+    private final MatchKeyOwner crypto;
+    /** Null in a session without a gallery key: every gallery write is then refused. */
+    private final GalleryKeyOwner gallery;
+
+    GalleryEnrollment(PiCryptClient http, MatchKeyOwner crypto, GalleryKeyOwner gallery) {
+        this.http = http;
+        this.crypto = crypto;
+        this.gallery = gallery;
+    }
+
+    Enrollment enrollIntoGallery(String name, float[] embedding, boolean replace) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        name = IdentityNames.normalize(name);
+        long t0 = System.nanoTime();
+        byte[] ct = gallery.encryptEnrollment(embedding);
+        double enc = MatchSession.ms(t0);
+        long t1 = System.nanoTime();
+        double compute = http.enrollIntoGallery(name, ct, replace);
+        return new Enrollment(name, 1, 1, List.of(), new Trace(0, enc, MatchSession.ms(t1), 0, ct.length, 0, compute));
+    }
+
+    /** The normalised mean of the name's stored templates, decrypted here (the server cannot). */
+    float[] meanOfTemplates(String name) {
+        List<float[]> vectors = new ArrayList<>();
+        for (byte[] t : http.templates(name)) {
+            try {
+                vectors.add(crypto.decryptTemplate(t, IdentityNames.normalizeForLookup(name)).embedding());
+            } catch (io.picrypt.ckks.CkksException e) {
+                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
+            }
+        }
+        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
+        return MatchSession.normalisedMean(vectors);
+    }
+
+    /** Replaces the name's gallery entry (if any) by {@code embedding}, in one server step; null when the keyset has no gallery keys. */
+    Enrollment replaceInGallery(String name, float[] embedding) {
+        try {
+            return enrollIntoGallery(name, embedding, true);
+        } catch (ClientException e) {
+            if (e.status() == 409 && !http.galleryInfo().path("keys").asBoolean()) return null;
+            throw e;
+        }
+    }
+
+    /** {@link MatchSession#rebuildGallery}, which documents it. */
+    Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
+        if (gallery == null) throw new IllegalStateException("this session has no gallery key");
+        if (!http.galleryInfo().path("keys").asBoolean()) {
+            throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
+        }
+        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
+        int added = 0, present = 0;
+        java.util.Set<String> templated = new java.util.HashSet<>();
+        for (PiCryptClient.Identity i : http.list()) {
+            templated.add(i.name());
+            if (inGallery.contains(i.name())) {
+                present++;
+                continue;
+            }
+            enrollIntoGallery(i.name(), meanOfTemplates(i.name()), false);
+            progress.accept(++added);
+        }
+        inGallery.removeAll(templated);
+        return new Rebuild(added, present, inGallery.size());
+    }
+}
