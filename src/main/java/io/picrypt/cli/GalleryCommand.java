@@ -72,6 +72,11 @@ final class GalleryCommand implements Runnable {
             MatchSession.Rebuild r = s.rebuildGallery(n -> {});
             System.out.printf(Locale.ROOT, "gallery rebuilt: %d identities added from their templates, %d already there, %d gallery-only%n",
                     r.added(), r.present(), r.galleryOnly());
+            if (!r.skipped().isEmpty()) {
+                r.skipped().forEach(x -> System.err.println("skipped " + Terminal.safe(x)));
+                throw new IllegalArgumentException("the gallery is incomplete: " + r.skipped().size() + " identit" + (r.skipped().size() == 1 ? "y" : "ies")
+                        + " skipped (listed above; identify cannot find them): re-enroll each from photos, or remove it with 'picrypt delete --name NAME'");
+            }
             if (compact) {
                 var dir = client.directory();
                 var gsk = dir.readKey(io.picrypt.client.KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), client.passphrase());

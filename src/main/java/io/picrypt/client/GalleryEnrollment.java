@@ -46,10 +46,10 @@ final class GalleryEnrollment {
             try {
                 vectors.add(crypto.decryptTemplate(t, IdentityNames.normalizeForLookup(name)).embedding());
             } catch (io.picrypt.ckks.CkksException e) {
-                throw new ClientException("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
+                throw new UnreadableTemplates("a stored template of '" + name + "' does not decrypt with this key: " + e.getMessage());
             }
         }
-        if (vectors.isEmpty()) throw new ClientException("the server holds no template of '" + name + "'");
+        if (vectors.isEmpty()) throw new UnreadableTemplates("the server holds no template of '" + name + "'");
         return MatchSession.normalisedMean(vectors);
     }
 
@@ -71,6 +71,7 @@ final class GalleryEnrollment {
         }
         java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
         int added = 0, present = 0;
+        List<String> skipped = new ArrayList<>();
         java.util.Set<String> templated = new java.util.HashSet<>();
         for (PiCryptClient.Identity i : http.list()) {
             templated.add(i.name());
@@ -78,10 +79,22 @@ final class GalleryEnrollment {
                 present++;
                 continue;
             }
-            enrollIntoGallery(i.name(), meanOfTemplates(i.name()), false);
+            float[] mean;
+            try {
+                mean = meanOfTemplates(i.name());
+            } catch (UnreadableTemplates e) { // one bad name must not stop the others: skipped and reported
+                skipped.add(i.name() + ": " + e.getMessage());
+                continue;
+            }
+            enrollIntoGallery(i.name(), mean, false);
             progress.accept(++added);
         }
         inGallery.removeAll(templated);
-        return new Rebuild(added, present, inGallery.size());
+        return new Rebuild(added, present, inGallery.size(), List.copyOf(skipped));
+    }
+
+    /** A name whose stored templates cannot give an embedding with this key (none, or one that does not decrypt). */
+    static final class UnreadableTemplates extends ClientException {
+        UnreadableTemplates(String message) { super(message); }
     }
 }

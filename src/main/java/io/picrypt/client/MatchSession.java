@@ -307,13 +307,17 @@ public final class MatchSession {
         return templates.enrollEmbedding(name, embedding, replace);
     }
 
-    /** What {@link #rebuildGallery} did. */
-    public record Rebuild(int added, int present, int galleryOnly) {}
+    /**
+     * What {@link #rebuildGallery} did; {@code skipped}: "name: reason" for each name whose templates gave no embedding
+     * with this key (none stored, or one that does not decrypt), left out of the gallery.
+     */
+    public record Rebuild(int added, int present, int galleryOnly, List<String> skipped) {}
 
     /**
-     * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery)
-     * into the 1:N gallery: downloads its templates, decrypts them here, enrolls their normalised mean. Identities
-     * already in the gallery and gallery-only identities are left as they are.
+     * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery, or
+     * an enrollment interrupted before its gallery step) into the 1:N gallery: downloads its templates, decrypts them
+     * here, enrolls their normalised mean. Identities already in the gallery and gallery-only identities are left as
+     * they are; a name whose templates do not decrypt with this key is skipped and reported, not fatal.
      *
      * @param progress called with the number of identities added so far
      * @throws IllegalStateException if this session has no gallery key

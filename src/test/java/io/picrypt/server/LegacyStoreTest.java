@@ -62,7 +62,7 @@ class LegacyStoreTest {
             assertEquals(0, s.identifyEmbedding(people.get(1), 1).identities());
 
             MatchSession.Rebuild rb = s.rebuildGallery(n -> {});
-            assertEquals(new MatchSession.Rebuild(4, 0, 0), rb);
+            assertEquals(new MatchSession.Rebuild(4, 0, 0, List.of()), rb);
             for (int i = 0; i < 4; i++) {
                 float[] target = i == 0 ? zero : people.get(i);
                 float[] probe = SyntheticEmbeddings.near(target, 0.9, r);
@@ -71,7 +71,7 @@ class LegacyStoreTest {
                 assertEquals("templated " + i, id.match().name());
                 assertEquals(SyntheticEmbeddings.squaredDistance(target, probe), id.best().distance(), 1e-3);
             }
-            assertEquals(new MatchSession.Rebuild(0, 4, 0), s.rebuildGallery(n -> {}), "a second rebuild adds nothing");
+            assertEquals(new MatchSession.Rebuild(0, 4, 0, List.of()), s.rebuildGallery(n -> {}), "a second rebuild adds nothing");
 
             // new enrollments go into the gallery as well as the templates; --add moves the gallery entry to the mean
             float[] a = SyntheticEmbeddings.unit(r), b = SyntheticEmbeddings.unit(r);
@@ -88,6 +88,20 @@ class LegacyStoreTest {
 
             assertEquals(new PiCryptClient.Deleted(true, true), http.deleteEverywhere("new one"));
             assertEquals(4, s.identifyEmbedding(probe, 1).identities());
+
+            // a template this key cannot read (stored by someone holding the token, not the key) is skipped and named,
+            // and the names after it are still rebuilt (the rebuild used to stop at the first)
+            http.enroll("aa intruder", new io.picrypt.match.MatchKeyOwner(io.picrypt.match.MatchKeyOwner.generateSecretKey())
+                    .encryptTemplate(SyntheticEmbeddings.unit(r), "aa intruder"), false);
+            float[] late = SyntheticEmbeddings.unit(r);
+            s.enrollEmbedding("zz late", late, true);
+            assertTrue(http.deleteFromGallery("zz late"), "as if its enrollment stopped before the gallery step");
+            MatchSession.Rebuild partial = s.rebuildGallery(n -> {});
+            assertEquals(1, partial.added(), partial.toString());
+            assertEquals(1, partial.skipped().size(), partial.toString());
+            assertTrue(partial.skipped().get(0).startsWith("aa intruder: a stored template of 'aa intruder' does not decrypt with this key"),
+                    partial.skipped().get(0));
+            assertEquals("zz late", s.identifyEmbedding(SyntheticEmbeddings.near(late, 0.6, r), 1).match().name());
         }
     }
 
