@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * identities enrolled with planted 1:1 templates (and their gallery entries) plus {@code imported} gallery-only ones.
  * Reports wall-clock medians (client + server, one process) and process CPU time per identify (both sides: the server
  * runs in this JVM), bytes received. Args: enrolled (default 8), imported (default 2040), rounds (default 30).
- * Run: mvn -B -o -q test-compile && java -Xmx3g -cp target/classes:target/test-classes:$(cat cp.txt) io.picrypt.integrity.ConfirmCost 8 2040 30
+ * Run: mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt && java -Xmx3g -cp target/classes:target/test-classes:$(cat cp.txt) io.picrypt.integrity.ConfirmCost 8 2040 30
  */
 public final class ConfirmCost {
     static final io.picrypt.ckks.SecretKey KEY = MatchKeyOwner.generateSecretKey();

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * Cost of the planted template check values, interleaved A/B in one JVM over the whole in-process 1:1 verify (probe
  * encryption + server product + decryption and checks; no HTTP): A = templates without check values, range checks only
  * (the path before); B = templates with check values, checked. Args: templates per name (default 1), rounds (default 200).
- * Run: mvn -B -o -q test-compile && java -cp target/classes:target/test-classes:$(cat cp.txt) io.picrypt.integrity.TemplateCheckCost 1 200
+ * Run: mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt && java -cp target/classes:target/test-classes:$(cat cp.txt) io.picrypt.integrity.TemplateCheckCost 1 200
  */
 public final class TemplateCheckCost {
     public static void main(String[] a) {
