@@ -1,10 +1,12 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.GalleryCoverage;
 import io.picrypt.client.PiCryptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -22,25 +24,22 @@ final class ListCommand implements Callable<Integer> {
         var http = client.http();
         var ids = http.list();
         com.fasterxml.jackson.databind.JsonNode gallery;
-        Set<String> galleryNameSet;
+        GalleryCoverage coverage;
         try {
             gallery = http.galleryInfo();
-            // which 1:1 names the gallery holds: a name with templates but no gallery entry (an enrollment interrupted
-            // between its two uploads, or a keyset made before the gallery) is invisible to identify, and must say so
-            galleryNameSet = gallery.path("identities").asInt() > 0 ? new HashSet<>(http.galleryNames()) : Set.of();
+            // a name with templates but no gallery entry is invisible to identify, and must say so
+            coverage = GalleryCoverage.of(ids, gallery.path("identities").asInt() > 0 ? http.galleryNames() : List.of());
         } catch (RuntimeException e) { // the 1:1 names are still worth showing before the gallery's error
             for (PiCryptClient.Identity i : ids) {
                 System.out.println(Terminal.safe(i.name()) + "\t" + i.templates() + " template(s)\tupdated " + i.updated());
             }
             throw e;
         }
-        int inGallery = gallery.path("identities").asInt();
-        int missing = 0;
+        int inGallery = gallery.path("identities").asInt(), missing = coverage.notInGallery().size();
+        Set<String> absent = new HashSet<>(coverage.notInGallery());
         for (PiCryptClient.Identity i : ids) {
-            boolean both = galleryNameSet.contains(i.name());
-            if (!both) missing++;
             System.out.println(Terminal.safe(i.name()) + "\t" + i.templates() + " template(s)\tupdated " + i.updated()
-                    + "\t" + (both ? "1:1 + 1:N" : "1:1 only (not in the 1:N gallery)"));
+                    + "\t" + (absent.contains(i.name()) ? "1:1 only (not in the 1:N gallery)" : "1:1 + 1:N"));
         }
         System.out.printf(Locale.ROOT, "%d identities with 1:1 templates, %d of them also in the 1:N gallery%n", ids.size(), ids.size() - missing);
         if (missing > 0) {
@@ -48,13 +47,8 @@ final class ListCommand implements Callable<Integer> {
                     + " or made before the gallery): 'picrypt gallery rebuild' adds them%n", missing);
         }
         if (inGallery > 0) {
-            Set<String> oneToOne = new HashSet<>();
-            ids.forEach(i -> oneToOne.add(i.name()));
-            long galleryOnly = galleryNameSet.stream().filter(n -> !oneToOne.contains(n)).count();
-            if (galleryNames) {
-                galleryNameSet.stream().filter(n -> !oneToOne.contains(n)).sorted()
-                        .forEach(n -> System.out.println(Terminal.safe(n) + "\t1:N only (imported, no 1:1 templates)"));
-            }
+            int galleryOnly = coverage.galleryOnly().size();
+            if (galleryNames) coverage.galleryOnly().forEach(n -> System.out.println(Terminal.safe(n) + "\t1:N only (imported, no 1:1 templates)"));
             int blocks = gallery.path("blocks").asInt();
             System.out.printf(Locale.ROOT, "%,d identities in the 1:N gallery (%d block%s, %,d bytes stored), %,d of them 1:N only%s%n",
                     inGallery, blocks, blocks == 1 ? "" : "s", gallery.path("stored_bytes").asLong(), galleryOnly,

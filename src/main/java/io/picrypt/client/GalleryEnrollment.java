@@ -69,28 +69,22 @@ final class GalleryEnrollment {
         if (!http.galleryInfo().path("keys").asBoolean()) {
             throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
         }
-        java.util.Set<String> inGallery = new java.util.HashSet<>(http.galleryNames());
-        int added = 0, present = 0;
+        List<PiCryptClient.Identity> ids = http.list();
+        GalleryCoverage coverage = GalleryCoverage.of(ids, http.galleryNames());
+        int added = 0;
         List<String> skipped = new ArrayList<>();
-        java.util.Set<String> templated = new java.util.HashSet<>();
-        for (PiCryptClient.Identity i : http.list()) {
-            templated.add(i.name());
-            if (inGallery.contains(i.name())) {
-                present++;
-                continue;
-            }
+        for (String name : coverage.notInGallery()) {
             float[] mean;
             try {
-                mean = meanOfTemplates(i.name());
+                mean = meanOfTemplates(name);
             } catch (UnreadableTemplates e) { // one bad name must not stop the others: skipped and reported
-                skipped.add(i.name() + ": " + e.getMessage());
+                skipped.add(name + ": " + e.getMessage());
                 continue;
             }
-            enrollIntoGallery(i.name(), mean, false);
+            enrollIntoGallery(name, mean, false);
             progress.accept(++added);
         }
-        inGallery.removeAll(templated);
-        return new Rebuild(added, present, inGallery.size(), List.copyOf(skipped));
+        return new Rebuild(added, ids.size() - coverage.notInGallery().size(), coverage.galleryOnly().size(), List.copyOf(skipped));
     }
 
     /** A name whose stored templates cannot give an embedding with this key (none, or one that does not decrypt). */

@@ -182,14 +182,10 @@ public final class UiServer implements AutoCloseable {
         int gallery = http.galleryInfo().path("identities").asInt();
         o.put("gallery", gallery);
         if (gallery <= GALLERY_NAMES_SHOWN) {
-            java.util.Set<String> inGallery = new java.util.HashSet<>(gallery == 0 ? List.of() : http.galleryNames());
-            java.util.Set<String> enrolled = new java.util.HashSet<>();
+            var coverage = io.picrypt.client.GalleryCoverage.of(ids, gallery == 0 ? List.of() : http.galleryNames());
             ArrayNode missing = o.putArray("not_in_gallery");
-            for (PiCryptClient.Identity i : ids) {
-                enrolled.add(i.name());
-                if (!inGallery.contains(i.name())) missing.add(i.name());
-            }
-            o.put("gallery_only", inGallery.stream().filter(n -> !enrolled.contains(n)).count());
+            coverage.notInGallery().forEach(missing::add);
+            o.put("gallery_only", coverage.galleryOnly().size());
         }
         return json(res, o);
     }
