@@ -23,7 +23,4 @@ public record GalleryCoverage(List<String> notInGallery, List<String> galleryOnl
         }
         return new GalleryCoverage(List.copyOf(missing), inGallery.stream().filter(n -> !enrolled.contains(n)).sorted().toList());
     }
-
-    /** Whether {@code name} (a 1:1 name) is in the gallery. */
-    public boolean inGallery(String name) { return !notInGallery.contains(name); }
 }
