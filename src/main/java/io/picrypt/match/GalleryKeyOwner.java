@@ -30,11 +30,40 @@ public final class GalleryKeyOwner {
     private final Encoder encoder = new Encoder(params);
     private final Encryptor encryptor = new Encryptor(params);
     private final Decryptor decryptor;
+    /** Null: inputs are already gallery vectors ({@link GalleryParameters#DIMENSION} values). */
+    private final GalleryProjection projection;
 
+    /**
+     * A key owner whose inputs are gallery vectors of {@link GalleryParameters#DIMENSION} values (already projected:
+     * synthetic data, or a block being re-packed by compaction). Decryption needs no basis.
+     */
     public GalleryKeyOwner(SecretKey sk) {
+        this(sk, null);
+    }
+
+    /**
+     * A key owner whose inputs are model embeddings of {@link MatchParameters#DIMENSION} values, projected with
+     * {@code projection} (the key directory's gallery basis) before they are encrypted.
+     */
+    public GalleryKeyOwner(SecretKey sk, GalleryProjection projection) {
         if (!sk.params().equals(params)) throw new CkksException("secret key is not for the gallery parameters");
         this.sk = sk;
         this.decryptor = new Decryptor(params, sk);
+        this.projection = projection;
+    }
+
+    /** The basis inputs are projected with; null when they are gallery vectors already. */
+    public GalleryProjection projection() { return projection; }
+
+    /** The gallery vector of an input: projected (and re-normalised) with the basis, or checked as it is. */
+    private float[] galleryVector(float[] embedding) {
+        if (projection == null) {
+            checkDim(embedding);
+            return embedding;
+        }
+        float[] g = projection.project(embedding);
+        checkDim(g);
+        return g;
     }
 
     public static SecretKey generateSecretKey() {
@@ -56,8 +85,8 @@ public final class GalleryKeyOwner {
      * One identity to be enrolled into any slot: coefficient e + d*COLUMNS = x_(PACK e + d) / COLUMNS, so that
      * the server's expansion yields, for column e, sum_d x_(PACK e + d) X^(d COLUMNS).
      */
-    public byte[] encryptEnrollment(float[] embedding) {
-        checkDim(embedding);
+    public byte[] encryptEnrollment(float[] input) {
+        float[] embedding = galleryVector(input);
         int cols = GalleryParameters.COLUMNS;
         double[] c = new double[GalleryParameters.N];
         for (int i = 0; i < embedding.length; i++) c[i / GalleryParameters.PACK + (i % GalleryParameters.PACK) * cols] = embedding[i];
@@ -69,8 +98,8 @@ public final class GalleryKeyOwner {
      * so that expansion output e is sum_d p_(PACK e + d) X^(-d COLUMNS): its product with column e has, at
      * position(s), sum_d x_(PACK e + d) p_(PACK e + d).
      */
-    public byte[] encryptProbe(float[] embedding) {
-        checkDim(embedding);
+    public byte[] encryptProbe(float[] input) {
+        float[] embedding = galleryVector(input);
         int cols = GalleryParameters.COLUMNS, n = GalleryParameters.N;
         double[] c = new double[n];
         for (int i = 0; i < embedding.length; i++) {
@@ -91,12 +120,12 @@ public final class GalleryKeyOwner {
      * "PCGI" v1 | count(u32) | COLUMNS x (length(u32) | seeded column ciphertext), column e holding
      * dimension PACK e + d of slot s in coefficient position(s) + d COLUMNS, at 2^28 and level 0 (q0 only).
      */
-    public byte[] encryptBlock(List<float[]> embeddings) {
-        int count = embeddings.size();
+    public byte[] encryptBlock(List<float[]> inputs) {
+        int count = inputs.size();
         if (count < 1 || count > GalleryParameters.BLOCK_CAPACITY) {
             throw new IllegalArgumentException("a block holds 1.." + GalleryParameters.BLOCK_CAPACITY + " identities, got " + count);
         }
-        for (float[] e : embeddings) checkDim(e);
+        List<float[]> embeddings = inputs.stream().map(this::galleryVector).toList();
         // columns are independent: encrypt them on all cores (SecureRandom is thread-safe)
         byte[][] cols = new byte[GalleryParameters.COLUMNS][];
         IntStream.range(0, cols.length).parallel().forEach(j -> {

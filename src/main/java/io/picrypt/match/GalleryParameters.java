@@ -19,13 +19,13 @@ import java.util.List;
 public final class GalleryParameters {
     public static final int N = 8192;
     /** Embedding dimensions. */
-    public static final int DIMENSION = 512;
+    public static final int DIMENSION = 256;
     /**
      * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
      * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
      * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL.md, "1:N at scale".
      */
-    public static final int PACK = 4;
+    public static final int PACK = 2;
     /** Column ciphertexts per block, and the expansion fan-out E. */
     public static final int COLUMNS = DIMENSION / PACK;
     /** Identities per block. */
@@ -61,7 +61,7 @@ public final class GalleryParameters {
      * ((2^8 + ||s||_1) / 2) / 2^25 <= 1.26e-4 to an inner product (2.5e-4 to d^2) for any ternary key, rms ~6e-7
      * (docs/PROTOCOL.md "Compact gallery answer"). 16.6 bytes per identity instead of 58.
      */
-    public static final int RESULT_LOG_T1 = 28, RESULT_LOG_T0 = 20;
+    public static final int RESULT_LOG_T1 = 24, RESULT_LOG_T0 = 16;
     /** Message scale of a compact result: RESULT_SCALE * 2^RESULT_LOG_T1 / q0. */
     public static final double COMPACT_RESULT_SCALE = RESULT_SCALE * Math.scalb(1.0, RESULT_LOG_T1) / PARAMS.dataPrime(0);
     /** Worst-case error the switch adds to a decrypted inner product, for any ternary key. */
@@ -75,7 +75,7 @@ public final class GalleryParameters {
         // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare),
         // and the bit-packed halves end on byte boundaries (no padding bits a parser would have to check)
         if ((1.02 + COMPACT_SWITCH_ERROR) * COMPACT_RESULT_SCALE >= Math.scalb(1.0, RESULT_LOG_T1 - 1) / 2
-                || COMPACT_SWITCH_ERROR > 2e-4 || (N * RESULT_LOG_T1) % 8 != 0 || (BLOCK_CAPACITY * RESULT_LOG_T0) % 8 != 0) {
+                || COMPACT_SWITCH_ERROR > 2.5e-3 || (N * RESULT_LOG_T1) % 8 != 0 || (BLOCK_CAPACITY * RESULT_LOG_T0) % 8 != 0) {
             throw new ExceptionInInitializerError("compact answer moduli do not fit");
         }
     }
