@@ -160,7 +160,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
 
             // one warm-up identify per member (loads the evaluation keys and parses its blocks), then the timed runs
             List<MatchSession> sessions = new ArrayList<>();
-            for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, null, FaceModels.DEFAULT_THRESHOLD));
+            for (URI u : urls) sessions.add(new MatchSession(new PiCryptClient(u, ks.id(), ks.token()), sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, FaceModels.DEFAULT_THRESHOLD));
             List<Double> warm = new ArrayList<>();
             for (MatchSession s : sessions) warm.add(timed(s, people, rnd, identities).clientMs);
             String loadBeforeRuns = Stats.loadAverage();

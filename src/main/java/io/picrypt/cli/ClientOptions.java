@@ -91,7 +91,16 @@ final class ClientOptions {
                 ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), passphrase()) : null;
         var sk = dir.readSecretKey(passphrase());
         dir.checkKeys(sk, gallerySk); // before any request: a secret key that is not this config's keyset's is refused
-        return new MatchSession(http, sk, gallerySk, pipeline,
+        io.picrypt.match.GalleryProjection basis = null;
+        if (gallerySk != null) {
+            basis = dir.galleryBasis(pipeline);
+            if (basis == null) { // first gallery use without a face pipeline (e.g. gallery rebuild): load the model to derive it
+                try (var p = new FaceOptions().open()) {
+                    basis = dir.galleryBasis(p);
+                }
+            }
+        }
+        return new MatchSession(http, sk, gallerySk, basis, pipeline,
                 threshold != null ? threshold : pipeline != null ? pipeline.threshold() : io.picrypt.face.FaceModels.DEFAULT_THRESHOLD)
                 .requireTemplateChecks(dir.templateChecksRequired());
     }

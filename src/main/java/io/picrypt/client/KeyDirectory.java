@@ -116,6 +116,41 @@ public final class KeyDirectory {
         }
     }
 
+    /** The 1:N gallery basis this directory's gallery was built with ({@link io.picrypt.match.GalleryProjection}, not secret). */
+    public static final String GALLERY_BASIS_FILE = "gallery.basis";
+
+    /**
+     * The gallery basis every embedding of this directory's gallery is projected with: the recorded copy, or, on first use,
+     * {@code pipeline}'s model basis ({@link GalleryBasis#forModel}), recorded now (mode 0600 like every file here). The
+     * recorded copy is kept even when the models change: a gallery's templates and probes must share one basis.
+     *
+     * @param pipeline the face pipeline in use, or null (then only a recorded basis can be returned)
+     * @return the basis, or null when none is recorded and {@code pipeline} is null
+     * @throws ClientException if the recorded basis is damaged, or was derived from another model file than {@code pipeline}'s
+     */
+    public io.picrypt.match.GalleryProjection galleryBasis(io.picrypt.face.FacePipeline pipeline) {
+        Path f = dir.resolve(GALLERY_BASIS_FILE);
+        if (Files.exists(f)) {
+            io.picrypt.match.GalleryProjection p;
+            try {
+                p = io.picrypt.match.GalleryProjection.read(Files.readAllBytes(f));
+            } catch (IOException | io.picrypt.ckks.MalformedFrameException e) {
+                throw new ClientException("the gallery basis " + f + " is damaged (" + e.getMessage() + "): restore it from a copy of this key"
+                        + " directory; without it the gallery cannot be searched (or delete it and run 'picrypt gallery rebuild')", e);
+            }
+            if (pipeline != null && !java.util.HexFormat.of().formatHex(p.modelSha256()).equalsIgnoreCase(pipeline.embeddingSpec().sha256())) {
+                throw new ClientException("this key directory's 1:N gallery was built from embeddings of another model file (" + f + " records"
+                        + " model SHA-256 " + java.util.HexFormat.of().formatHex(p.modelSha256()) + ", " + pipeline.modelName() + " is "
+                        + pipeline.embeddingSpec().sha256() + "): use that model, or enroll every identity again with a new key directory");
+            }
+            return p;
+        }
+        if (pipeline == null) return null;
+        io.picrypt.match.GalleryProjection p = GalleryBasis.forModel(pipeline);
+        writePrivate(f, p.toBytes());
+        return p;
+    }
+
     /** Reads the secret key stored under {@code file} for the given parameters. */
     public SecretKey readKey(String file, io.picrypt.ckks.CkksParameters params, char[] passphrase) {
         Path f = dir.resolve(file);

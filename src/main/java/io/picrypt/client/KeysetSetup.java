@@ -39,9 +39,15 @@ public final class KeysetSetup {
         /** A new connection to the keyset. */
         public PiCryptClient http() { return new PiCryptClient(server, keyset.id(), keyset.token()); }
 
-        /** A session over {@code http} with these keys ({@code pipeline} may be null: embeddings only). */
+        /**
+         * A session over {@code http} with these keys. With {@code pipeline} the gallery uses its model's basis
+         * ({@link GalleryBasis#forModel}); {@code pipeline} null is for synthetic embeddings only (benchmarks): the gallery
+         * then uses {@link io.picrypt.match.GalleryProjection#synthetic} basis 1.
+         */
         public MatchSession session(PiCryptClient http, FacePipeline pipeline, double threshold) {
-            return new MatchSession(http, secretKey, gallerySecretKey, pipeline, threshold);
+            io.picrypt.match.GalleryProjection basis = gallerySecretKey == null ? null
+                    : pipeline != null ? GalleryBasis.forModel(pipeline) : io.picrypt.match.GalleryProjection.synthetic(1);
+            return new MatchSession(http, secretKey, gallerySecretKey, basis, pipeline, threshold);
         }
 
         /**

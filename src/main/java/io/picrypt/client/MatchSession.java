@@ -8,6 +8,7 @@ import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.names.IdentityNames;
 import io.picrypt.match.GalleryKeyOwner;
+import io.picrypt.match.GalleryProjection;
 import io.picrypt.match.GalleryParameters;
 import io.picrypt.match.MatchKeyOwner;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -139,12 +140,20 @@ public final class MatchSession {
     }
 
     public MatchSession(PiCryptClient http, SecretKey sk, FacePipeline pipeline, double threshold) {
-        this(http, sk, null, pipeline, threshold);
+        this(http, sk, null, null, pipeline, threshold);
     }
 
-    /** With {@code gallerySk} (may be null) identification also covers the keyset's bulk gallery. */
-    public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, FacePipeline pipeline, double threshold) {
-        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk);
+    /**
+     * With {@code gallerySk} (may be null) identification also covers the keyset's 1:N gallery; {@code galleryBasis} is the
+     * key directory's basis every model embedding is projected onto before it enters the gallery
+     * ({@link KeyDirectory#galleryBasis}); required with a gallery key.
+     *
+     * @throws IllegalArgumentException for a gallery key without a basis
+     */
+    public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, GalleryProjection galleryBasis, FacePipeline pipeline,
+                        double threshold) {
+        if (gallerySk != null && galleryBasis == null) throw new IllegalArgumentException("a gallery key needs its gallery basis");
+        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk, galleryBasis);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
         MatchKeyOwner crypto = new MatchKeyOwner(sk);

@@ -92,6 +92,9 @@ public final class EmbeddingSubspace {
         return b.array();
     }
 
+    /** Row {@code i} (0..k-1) of the orthonormal basis: d values. */
+    public float[] row(int i) { return basis[i].clone(); }
+
     /** k, the basis dimension. */
     public int dimension() { return basis.length; }
 

@@ -72,6 +72,12 @@ public final class GalleryProjection {
      * embeddings need the model's own basis.
      */
     public static GalleryProjection synthetic(long seed) {
+        return SYNTHETIC.computeIfAbsent(seed, GalleryProjection::makeSynthetic);
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Long, GalleryProjection> SYNTHETIC = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static GalleryProjection makeSynthetic(long seed) {
         Random r = new Random(seed);
         int k = GalleryParameters.DIMENSION, d = MatchParameters.DIMENSION;
         double[][] q = new double[k][d];

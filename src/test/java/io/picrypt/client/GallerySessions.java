@@ -32,6 +32,8 @@ public final class GallerySessions {
     /** A session over {@code http}'s keyset, whose gallery keys this uploads first. */
     public static MatchSession session(PiCryptClient http, SecretKey sk, FacePipeline pipeline, double threshold) {
         http.uploadGalleryKeys(evaluationKeys());
-        return new MatchSession(http, sk, key(), pipeline, threshold);
+        // real embeddings need their model's basis (a random one keeps about half of a face embedding's energy)
+        var basis = pipeline != null ? GalleryBasis.forModel(pipeline) : io.picrypt.match.GalleryProjection.synthetic(1);
+        return new MatchSession(http, sk, key(), basis, pipeline, threshold);
     }
 }

@@ -40,7 +40,7 @@ class BatchIdentifyApiTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
             s.importGallery(names, people, d -> {});
             float[] alice = SyntheticEmbeddings.unit(r), bob = SyntheticEmbeddings.unit(r);
@@ -125,8 +125,8 @@ class BatchIdentifyApiTest {
             a.uploadGalleryKeys(keys);
             b.uploadGalleryKeys(keys);
             float[] alice = SyntheticEmbeddings.unit(r);
-            new MatchSession(a, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
-            new MatchSession(b, sk, gsk, null, 1.30).enrollEmbedding("alice", alice, true);
+            new MatchSession(a, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).enrollEmbedding("alice", alice, true);
+            new MatchSession(b, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).enrollEmbedding("alice", alice, true);
             byte[] probe = new GalleryKeyOwner(gsk).encryptProbe(alice);
             a.identifyGallery(probe); // loads both galleries first, so the short requests below are short
             b.identifyGallery(probe);
@@ -160,8 +160,8 @@ class BatchIdentifyApiTest {
             }
             assertEquals(BatchFrames.MAX_ITEMS, BatchFrames.readAnswer(running.get().body()).size(), "the running batch completes");
             // slots are released: both keysets are answered again
-            new MatchSession(b, sk, gsk, null, 1.30).identifyEmbedding(alice, 1);
-            assertEquals("alice", new MatchSession(a, sk, gsk, null, 1.30).identifyEmbedding(alice, 1).best().name());
+            new MatchSession(b, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).identifyEmbedding(alice, 1);
+            assertEquals("alice", new MatchSession(a, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).identifyEmbedding(alice, 1).best().name());
         } finally {
             pool.shutdownNow();
         }

@@ -339,6 +339,6 @@ class ClusterGalleryTest {
     }
 
     private static MatchSession session(PiCryptServer s, PiCryptClient.Keyset ks, SecretKey sk, SecretKey gsk) {
-        return new MatchSession(new PiCryptClient(url(s), ks.id(), ks.token()), sk, gsk, null, 1.30);
+        return new MatchSession(new PiCryptClient(url(s), ks.id(), ks.token()), sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
     }
 }

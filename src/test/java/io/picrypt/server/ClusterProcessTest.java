@@ -98,10 +98,10 @@ class ClusterProcessTest {
             ks = PiCryptClient.createKeyset(ms.get(0).url, MatchParameters.get().fingerprintHex());
             PiCryptClient a = new PiCryptClient(ms.get(0).url, ks.id(), ks.token()), c = new PiCryptClient(ms.get(2).url, ks.id(), ks.token());
             a.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
-            MatchSession sa = new MatchSession(a, sk, gsk, null, 1.30), sc = new MatchSession(c, sk, gsk, null, 1.30);
+            MatchSession sa = new MatchSession(a, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30), sc = new MatchSession(c, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             // the client of issue 14's "client retries": given members B and C, B first; B is the one killed below
             PiCryptClient bc = new PiCryptClient(List.of(ms.get(1).url, ms.get(2).url), ks.id(), ks.token(), PiCryptClient.Timeouts.DEFAULT);
-            MatchSession failover = new MatchSession(bc, sk, gsk, null, 1.30);
+            MatchSession failover = new MatchSession(bc, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             int[] failoverAfterKill = new int[1];
             for (int blk = 0; blk < 6; blk++) {
                 List<String> n = new ArrayList<>();
@@ -209,7 +209,7 @@ class ClusterProcessTest {
         // restart all three: everything acknowledged is there
         try {
             for (int i = 0; i < 3; i++) ms.add(new Member(http[i], cport[i], cluster, members, log));
-            MatchSession sb = new MatchSession(new PiCryptClient(ms.get(1).url, ks.id(), ks.token()), sk, gsk, null, 1.30);
+            MatchSession sb = new MatchSession(new PiCryptClient(ms.get(1).url, ks.id(), ks.token()), sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             MatchSession.Identification id = sb.identifyEmbedding(SyntheticEmbeddings.unit(r), Integer.MAX_VALUE);
             Set<String> got = new HashSet<>();
             for (MatchSession.Candidate x : id.ranked()) got.add(x.name());

@@ -42,7 +42,7 @@ class GalleryApiTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             ClientException noKeys = assertThrows(ClientException.class, () -> s.importGallery(names, people, d -> {}));
             assertEquals(409, noKeys.status());
             http.uploadGalleryKeys(keys);
@@ -90,7 +90,7 @@ class GalleryApiTest {
         }
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
-            MatchSession s = new MatchSession(new PiCryptClient(url, ks.id(), ks.token()), sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(new PiCryptClient(url, ks.id(), ks.token()), sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             MatchSession.Identification id = s.identifyEmbedding(SyntheticEmbeddings.near(people.get(27), 0.4, r), 1);
             assertEquals("watch 27", id.match().name(), "the gallery persisted");
             assertEquals(41, id.identities());

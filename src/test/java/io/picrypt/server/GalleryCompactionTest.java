@@ -40,7 +40,7 @@ class GalleryCompactionTest {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
-            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             List<String> names = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
             for (int blk = 0; blk < 4; blk++) { // four imports = four blocks

@@ -40,7 +40,7 @@ class IntegrityApiTest {
             var ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null, KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gsk));
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
-            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             List<float[]> people = new ArrayList<>();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -78,7 +78,7 @@ class IntegrityApiTest {
                     // the gallery is held in memory once loaded: a second server process loads it from the corrupted store
                     try (PiCryptServer fresh = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
                         MatchSession f = new MatchSession(new PiCryptClient(URI.create("http://127.0.0.1:" + fresh.port()), ks.id(), ks.token()),
-                                sk, gsk, null, 1.30);
+                                sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
                         ClientException e = assertThrows(ClientException.class, () -> f.identifyEmbedding(impostor, 3));
                         assertEquals(409, e.status(), e.getMessage());
                         assertTrue(e.getMessage().contains("re-import"), e.getMessage());
@@ -96,7 +96,7 @@ class IntegrityApiTest {
             assertNull(s.identifyEmbedding(impostor, 3).match(), "restored rows decide again");
 
             // a session holding another secret key: refused before decrypting (the keyset's recorded key check)
-            MatchSession wrong = new MatchSession(http, MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), null, 1.30);
+            MatchSession wrong = new MatchSession(http, MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             ClientException e = assertThrows(ClientException.class, () -> wrong.verifyEmbedding("p2", impostor));
             assertTrue(e.getMessage().contains("key check"), e.getMessage());
             e = assertThrows(ClientException.class, () -> wrong.identifyEmbedding(impostor, 3));

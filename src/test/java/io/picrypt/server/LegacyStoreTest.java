@@ -52,7 +52,7 @@ class LegacyStoreTest {
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient http = new PiCryptClient(url, ks[0], ks[1]);
-            MatchSession s = new MatchSession(http, sk, gsk, null, 1.30);
+            MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             assertEquals(4, http.list().size(), "nothing lost");
             assertEquals(2, http.list().get(0).templates());
             assertTrue(s.verifyEmbedding("templated 2", SyntheticEmbeddings.near(people.get(2), 0.5, r)).match(), "verify still works");
@@ -111,7 +111,7 @@ class LegacyStoreTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            MatchSession s = new MatchSession(http, io.picrypt.match.MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), null, 1.30);
+            MatchSession s = new MatchSession(http, io.picrypt.match.MatchKeyOwner.generateSecretKey(), GalleryKeyOwner.generateSecretKey(), io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             MatchSession.Enrollment e = s.enrollEmbedding("someone", SyntheticEmbeddings.unit(new Random(3)), true);
             assertEquals(1, e.warnings().size());
             assertTrue(e.warnings().get(0).contains("keys init"), e.warnings().get(0));
