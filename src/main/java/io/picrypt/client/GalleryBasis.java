@@ -29,6 +29,14 @@ public final class GalleryBasis {
 
     private GalleryBasis() {}
 
+    /** The build's step: derives (or finds cached) the gallery basis of the default model in the models directory {@code args[0]}. */
+    public static void main(String[] args) {
+        try (FacePipeline p = FacePipeline.open(Path.of(args[0]))) {
+            GalleryProjection b = forModel(p);
+            System.out.println("[picrypt] gallery basis of " + p.modelName() + ": " + b.fingerprint());
+        }
+    }
+
     /**
      * The basis of {@code pipeline}'s embedding model: from this process' memory, the models directory's cache, or
      * derived now (and cached).

@@ -6,6 +6,7 @@ import io.picrypt.client.MatchSession.Identification;
 import io.picrypt.client.MatchSession.Trace;
 import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryParameters;
+import io.picrypt.match.GalleryProjection;
 import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.names.IdentityNames;
 
@@ -25,10 +26,13 @@ final class MatchConfirmation {
     /** The session's {@link MatchSession#requireTemplateChecks} switch, read at each confirmation. */
     private final BooleanSupplier requireTemplateChecks;
     private volatile boolean confirmMatches = true;
+    /** The gallery's basis: the gallery's distance is between projected embeddings, so the local one must be too. */
+    private final GalleryProjection basis;
 
-    MatchConfirmation(PiCryptClient http, MatchKeyOwner crypto, BooleanSupplier requireTemplateChecks) {
+    MatchConfirmation(PiCryptClient http, MatchKeyOwner crypto, GalleryProjection basis, BooleanSupplier requireTemplateChecks) {
         this.http = http;
         this.crypto = crypto;
+        this.basis = basis;
         this.requireTemplateChecks = requireTemplateChecks;
     }
 
@@ -38,7 +42,9 @@ final class MatchConfirmation {
     }
 
     /**
-     * Largest honest |d^2(gallery) - d^2(checked templates)|: the gallery's inner product is off by at most
+     * Largest honest |d^2(gallery) - d^2(checked templates)|, both between embeddings projected with the gallery basis (the
+     * 512 values of the templates are projected here as the key owner projected them at enrollment): the gallery's inner
+     * product is off by at most
      * {@link GalleryKeyOwner#NOISE_BOUND} + {@link GalleryParameters#COMPACT_SWITCH_ERROR} (d^2 = 2 - 2<x,p>: twice that),
      * the decrypted templates by ~1e-6 per value (|d^2 error| < 1e-4 at 512 values, counted twice: at enrollment and
      * here), plus float rounding.
@@ -69,12 +75,12 @@ final class MatchConfirmation {
             for (byte[] t : templates) bytes += t.length;
         }
         double fetchMs = MatchSession.ms(t0);
-        Confirmation c = confirmAgainst(crypto, m, templates, probe, requireTemplateChecks.getAsBoolean());
+        Confirmation c = confirmAgainst(crypto, basis, m, templates, probe, requireTemplateChecks.getAsBoolean());
         return id.with(c, plus(id.trace(), fetchMs, MatchSession.ms(t0) - fetchMs, bytes));
     }
 
     /** {@link MatchSession#confirmAgainst}, which documents it. */
-    static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+    static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
         String name = IdentityNames.normalizeForLookup(match.name());
         if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
         List<float[]> vectors = new ArrayList<>();
@@ -95,7 +101,13 @@ final class MatchConfirmation {
                     + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
         }
         float[] entry = vectors.size() == 1 ? vectors.get(0) : MatchSession.normalisedMean(vectors); // what enrollEmbedding put into the gallery
-        double local = 2 - 2 * dot(entry, probe);
+        double local;
+        try { // in the gallery's space: what the key owner encrypted for this entry and for the probe
+            local = basis == null ? 2 - 2 * dot(entry, probe) : 2 - 2 * dot(basis.project(entry), basis.project(probe));
+        } catch (IllegalArgumentException e) {
+            throw new io.picrypt.match.IntegrityException("the checked 1:1 templates of '" + match.name() + "' do not fit the gallery basis ("
+                    + e.getMessage() + "); no decision was made");
+        }
         if (!(Math.abs(local - match.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
             throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,
                     "the gallery answer puts '%s' at squared distance %.4f, but its own 1:1 templates (checked) put this face at %.4f: the server"
