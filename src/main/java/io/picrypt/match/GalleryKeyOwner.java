@@ -72,7 +72,7 @@ public final class GalleryKeyOwner {
 
     /**
      * What the server needs, uploaded once per key set (~2.7 MB): "PCGE" v1 | length(u32) | Galois keys of
-     * the expansion (7 with PACK = 4) | relinearization key (results go back with 2 components).
+     * the expansion (log2 COLUMNS = 7) | relinearization key (results go back with 2 components).
      */
     public byte[] evaluationKeys() {
         KeyGenerator kg = new KeyGenerator(params);

@@ -18,12 +18,17 @@ import java.util.List;
  */
 public final class GalleryParameters {
     public static final int N = 8192;
-    /** Embedding dimensions. */
+    /**
+     * Dimensions of a gallery vector: the model's 512-value embedding projected onto the key owner's 256-direction basis
+     * ({@link GalleryProjection}; the default model's outputs span ~160-192 dimensions, so no decision of the three
+     * development sets changes: docs/BENCHMARKS.md "Fewer dimensions for the gallery"). Half the products of 512.
+     */
     public static final int DIMENSION = 256;
     /**
      * Dimensions per column (D'): column e holds dimensions PACK*e .. PACK*e+PACK-1 of each identity,
-     * PACK coefficients per identity. PACK = 4 cuts the probe expansion to 127 key switches (511 at
-     * PACK = 1) for 4 result coefficients per identity; see docs/PROTOCOL.md, "1:N at scale".
+     * PACK coefficients per identity. With 256 dimensions PACK = 2 keeps the expansion at 128 columns (127 key switches,
+     * as 512 / PACK 4 did) and leaves 2 result coefficients per identity: 4,096 identities per block, so the compact
+     * answer carries half the coefficients per identity (docs/PROTOCOL.md, "1:N at scale").
      */
     public static final int PACK = 2;
     /** Column ciphertexts per block, and the expansion fan-out E. */
@@ -57,9 +62,10 @@ public final class GalleryParameters {
     /**
      * Compact answer (PCGR v2, {@link io.picrypt.ckks.CompactCiphertext}): each block's result is switched from q0 down
      * to c1 mod 2^RESULT_LOG_T1 (all N coefficients) and c0 mod 2^RESULT_LOG_T0 at the BLOCK_CAPACITY distance
-     * positions only. The message scale becomes RESULT_SCALE 2^28 / q0 ~ 2^25; the switch adds at most
-     * ((2^8 + ||s||_1) / 2) / 2^25 <= 1.26e-4 to an inner product (2.5e-4 to d^2) for any ternary key, rms ~6e-7
-     * (docs/PROTOCOL.md "Compact gallery answer"). 16.6 bytes per identity instead of 58.
+     * positions only. The message scale becomes RESULT_SCALE 2^24 / q0 ~ 2^21; the switch adds at most
+     * ((2^8 + ||s||_1) / 2) / 2^21 <= 2.01e-3 to an inner product (4.0e-3 to d^2) for any ternary key (worst case: every
+     * rounding error aligned; measured max 4.3e-4 on d^2 over 3,000,003 decisions at 1M), docs/PROTOCOL.md "Compact
+     * gallery answer". 8.0 bytes per identity (2 x 24 bits of c1 + 16 bits of c0) instead of 16.6 at 512 / PACK 4.
      */
     public static final int RESULT_LOG_T1 = 24, RESULT_LOG_T0 = 16;
     /** Message scale of a compact result: RESULT_SCALE * 2^RESULT_LOG_T1 / q0. */
@@ -72,7 +78,8 @@ public final class GalleryParameters {
         long q0 = PARAMS.dataPrime(STORE_LEVEL);
         // |<x,p>| <= 1.01 for the accepted norms (GalleryKeyOwner): results stay below q0/2 with a factor ~3.9 to spare
         if (RESULT_SCALE * 1.01 * 2 > q0 / 2.0) throw new ExceptionInInitializerError("no headroom for results below q0/2");
-        // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare),
+        // compact answer: |<x,p>| <= 1.011 plus noise and the switch's error stays below t1/2 (a factor ~2 to spare), the
+        // switch's worst case leaves decisions planted 0.01 from the threshold exact (2 x (2.5e-3 + NOISE_BOUND) < 0.01),
         // and the bit-packed halves end on byte boundaries (no padding bits a parser would have to check)
         if ((1.02 + COMPACT_SWITCH_ERROR) * COMPACT_RESULT_SCALE >= Math.scalb(1.0, RESULT_LOG_T1 - 1) / 2
                 || COMPACT_SWITCH_ERROR > 2.5e-3 || (N * RESULT_LOG_T1) % 8 != 0 || (BLOCK_CAPACITY * RESULT_LOG_T0) % 8 != 0) {

@@ -99,7 +99,7 @@ public final class ConfirmCost {
             MatchKeyOwner mc = new MatchKeyOwner(KEY);
             for (int i = -50; i < check.length; i++) {
                 long t0 = System.nanoTime();
-                MatchSession.confirmAgainst(mc, new MatchSession.Candidate("person 0", d), t, probe, true);
+                MatchSession.confirmAgainst(mc, null, new MatchSession.Candidate("person 0", d), t, probe, true);
                 if (i >= 0) check[i] = (System.nanoTime() - t0) / 1e6;
             }
             System.out.printf(Locale.ROOT, "  confirmAgainst alone (client: decrypt + check values + compare, 1 template): median %.3f ms (min %.3f)%n",

@@ -204,7 +204,7 @@ class MixUpFuzzTest {
             }
             MatchSession.Candidate m = new MatchSession.Candidate(listed.get(best).name(), d[best]);
             if (!shouldMatch(g, m.name())) unconfirmedWrong++;
-            MatchSession.Confirmation c = MatchSession.confirmAgainst(client, m, List.of(stored.get(m.name())), g ? genuine : impostor, true);
+            MatchSession.Confirmation c = MatchSession.confirmAgainst(client, gallery.projection(), m, List.of(stored.get(m.name())), g ? genuine : impostor, true);
             assertEquals(MatchSession.Confirmation.CONFIRMED, c);
             assertTrue(shouldMatch(g, m.name()), "a confirmed MATCH of " + m.name() + (g ? " (genuine probe)" : " (impostor)") + " at d2 " + m.distance());
             return Outcome.CORRECT_DECISION;
