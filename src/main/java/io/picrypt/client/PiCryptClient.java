@@ -319,6 +319,8 @@ public final class PiCryptClient {
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer " + token);
         String m = model;
         if (m != null) b.header("X-PiCrypt-Model", m);
+        // the server refuses gallery ciphertexts of another layout (an older client's 512-value vectors would give wrong distances)
+        b.header(ApiPaths.GALLERY_LAYOUT_HEADER, Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT));
         return b;
     }
 

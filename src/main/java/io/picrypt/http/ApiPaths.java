@@ -25,6 +25,11 @@ public final class ApiPaths {
     public static final String TEMPLATES = "/identities/{name}/templates";
     public static final String IDENTIFY_BATCH = "/identify/batch";
     public static final String IMAGE_DIFF = "/image-diff";
+    /**
+     * Request header naming the 1:N gallery layout ({@code GalleryParameters.LAYOUT}) a client's gallery ciphertexts are
+     * made for; the server refuses gallery writes and probes without it or with another one (409 gallery_layout).
+     */
+    public static final String GALLERY_LAYOUT_HEADER = "X-PiCrypt-Gallery-Layout";
     public static final String GALLERY = "/gallery";
     public static final String GALLERY_KEYS = "/gallery/keys";
     public static final String GALLERY_BLOCKS = "/gallery/blocks";

@@ -19,6 +19,11 @@ import java.util.List;
 public final class GalleryParameters {
     public static final int N = 8192;
     /**
+     * The layout's version, sent by clients with every gallery request (header X-PiCrypt-Gallery-Layout) and written into
+     * stored blocks: 1 = 512 values at PACK 4 (until issue 16 round 9), 2 = 256 values of the gallery basis at PACK 2.
+     */
+    public static final int LAYOUT = 2;
+    /**
      * Dimensions of a gallery vector: the model's 512-value embedding projected onto the key owner's 256-direction basis
      * ({@link GalleryProjection}; the default model's outputs span ~160-192 dimensions, so no decision of the three
      * development sets changes: docs/BENCHMARKS.md "Fewer dimensions for the gallery"). Half the products of 512.

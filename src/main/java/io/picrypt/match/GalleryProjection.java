@@ -31,6 +31,13 @@ public final class GalleryProjection {
     /** Largest |<r_i, r_j> - delta_ij| accepted when a basis is read or made: float rows of an orthonormal basis. */
     static final double ORTHONORMAL_TOLERANCE = 1e-4;
 
+    /**
+     * Least share of an embedding's energy the basis must keep: real faces keep >= 0.99996 in the model's basis
+     * (docs/BENCHMARKS.md), a random unit vector ~0.5 +- 0.03 in a random basis (synthetic data), an embedding of
+     * another model far less in the directions this model never uses.
+     */
+    public static final double MIN_CAPTURED = 0.25;
+
     private final float[][] rows;
     private final byte[] modelSha256;
     private final long seed;
@@ -106,8 +113,8 @@ public final class GalleryProjection {
      * @param embedding d = {@link MatchParameters#DIMENSION} finite values
      * @return k = {@link GalleryParameters#DIMENSION} values, L2 norm 1 (to float rounding)
      * @throws IllegalArgumentException for another length, non-finite values, or an embedding with (almost) nothing in
-     *                                  the basis' span (||P e||^2 < 0.5 ||e||^2: not an output of the basis' model, so
-     *                                  its gallery distances would mean nothing)
+     *                                  the basis' span (||P e||^2 < {@link #MIN_CAPTURED} ||e||^2: not an output of the
+     *                                  basis' model, so its gallery distances would mean nothing)
      */
     public float[] project(float[] embedding) {
         if (embedding == null || embedding.length != MatchParameters.DIMENSION) {
@@ -128,7 +135,7 @@ public final class GalleryProjection {
             out[i] = (float) s;
             in += s * s;
         }
-        if (!(in >= 0.5 * all) || !(in > 0)) {
+        if (!(in >= MIN_CAPTURED * all) || !(in > 0)) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "the embedding keeps only %.1f%% of its energy in the gallery basis: it was not made by the model the basis was derived "
                             + "from", all > 0 ? 100 * in / all : 0.0));

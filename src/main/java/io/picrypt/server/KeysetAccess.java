@@ -62,6 +62,21 @@ final class KeysetAccess {
         }
     }
 
+    /**
+     * Gallery ciphertexts (probes, enrollments, imported blocks, compacted blocks) must be made for this server's layout
+     * ({@link io.picrypt.match.GalleryParameters#LAYOUT}): a client of another layout (before issue 16 round 10: 512 values
+     * at PACK 4, no header) would be computed on silently with wrong distances, so it is refused (409 gallery_layout).
+     */
+    static void checkGalleryLayout(Request req) {
+        String v = req.headers(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER);
+        String own = Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT);
+        if (!own.equals(v)) {
+            throw new ApiException(409, "gallery_layout", "this server's 1:N gallery uses layout " + own + " (256-value vectors of the key owner's"
+                    + " gallery basis); the request's ciphertexts are for " + (v == null ? "an older layout (no " + io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER
+                    + " header: 512 values, picrypt before issue 16 round 10)" : "layout '" + v + "'") + ": upgrade picrypt on the client");
+        }
+    }
+
     /** Integrity (docs/PROTOCOL.md): every authorized answer names the key-check values the keyset was created with. */
     void installKeyCheckHeaders(Service s) {
         s.after((req, res) -> {
