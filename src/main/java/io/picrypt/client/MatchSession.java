@@ -144,7 +144,13 @@ public final class MatchSession {
 
     /** With {@code gallerySk} (may be null) identification also covers the keyset's bulk gallery. */
     public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, FacePipeline pipeline, double threshold) {
-        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk);
+        this(http, sk, gallerySk, null, pipeline, threshold);
+    }
+
+    /** As above; the gallery's inputs (model embeddings) are projected with {@code projection} (null: already gallery vectors). */
+    public MatchSession(PiCryptClient http, SecretKey sk, SecretKey gallerySk, io.picrypt.match.GalleryProjection projection,
+                        FacePipeline pipeline, double threshold) {
+        this.gallery = gallerySk == null ? null : new GalleryKeyOwner(gallerySk, projection);
         if (!(threshold > 0 && threshold < 4)) throw new IllegalArgumentException("threshold must be in (0, 4): " + threshold);
         this.http = http;
         MatchKeyOwner crypto = new MatchKeyOwner(sk);
