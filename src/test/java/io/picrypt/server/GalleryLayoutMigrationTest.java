@@ -313,4 +313,43 @@ class GalleryLayoutMigrationTest {
             }
         }
     }
+
+    static Object[] cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream o = System.out, e = System.err;
+        System.setOut(new java.io.PrintStream(out, true));
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            return new Object[]{io.picrypt.cli.Main.run(args), out.toString(), err.toString()};
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    /** 'picrypt gallery rebuild' on an outdated gallery with a gallery-only name: exit 2 and what to run; --drop-outdated drops it. */
+    @Test
+    void theRebuildCommandRefusesThenDropsGalleryOnlyNames() throws Exception {
+        try (PiCryptServer s = new PiCryptServer(ServerConfig.defaults(data.resolve("data"), 0)).start()) {
+            String keys = data.resolve("keys").toString();
+            assertEquals(0, cli("keys", "init", "--keys", keys, "--server", url(s).toString())[0]);
+            var cfg = new io.picrypt.client.KeyDirectory(Path.of(keys)).readConfig();
+            writeLegacyGallery(s.store(), cfg.keyset(), List.of("imported one"), "imported two");
+            s.gallery().forget(cfg.keyset());
+            Object[] r = cli("gallery", "rebuild", "--keys", keys);
+            assertEquals(2, r[0], (String) r[1] + r[2]);
+            String err = (String) r[2];
+            assertTrue(err.contains("512-dimensional layout") && err.contains("2 gallery-only identities")
+                    && err.contains("picrypt gallery rebuild --drop-outdated") && err.contains("nothing was changed"), err);
+            assertEquals(2, s.store().gallerySize(cfg.keyset()).identities(), "nothing changed");
+            r = cli("gallery", "rebuild", "--drop-outdated", "--keys", keys);
+            assertEquals(0, r[0], (String) r[1] + r[2]);
+            String out = (String) r[1];
+            assertTrue(out.contains("old gallery replaced"), out);
+            assertTrue(out.contains("dropped gallery-only imported one") && out.contains("dropped gallery-only imported two"), out);
+            JsonNode info = new PiCryptClient(cfg).galleryInfo();
+            assertFalse(info.path("outdated").asBoolean(), info.toString());
+            assertEquals(0, info.path("identities").asInt());
+        }
+    }
 }
