@@ -336,6 +336,8 @@ class GalleryLayoutMigrationTest {
             var cfg = new io.picrypt.client.KeyDirectory(Path.of(keys)).readConfig();
             writeLegacyGallery(s.store(), cfg.keyset(), List.of("imported one"), "imported two");
             s.gallery().forget(cfg.keyset());
+            String list = (String) cli("list", "--keys", keys)[1];
+            assertTrue(list.contains("the 1:N gallery cannot be used: " + OutdatedGalleryException.MESSAGE), list);
             Object[] r = cli("gallery", "rebuild", "--keys", keys);
             assertEquals(2, r[0], (String) r[1] + r[2]);
             String err = (String) r[2];
