@@ -65,11 +65,20 @@ final class GalleryCommand implements Runnable {
         @picocli.CommandLine.Option(names = "--compact", description = "also compact the gallery (drop deleted slots; fewer blocks)")
         boolean compact;
 
+        @picocli.CommandLine.Option(names = "--drop-outdated", description = {"a gallery stored by an earlier version (512-dimensional layout) is",
+                "rebuilt from the 1:1 templates; its gallery-only identities (imported, --gallery) cannot be: drop them (import them again after)"})
+        boolean dropOutdated;
+
         @Override
         public Integer call() {
             MatchSession s = client.session(null, null);
             if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt gallery init' first");
-            MatchSession.Rebuild r = s.rebuildGallery(n -> {});
+            MatchSession.Rebuild r = s.rebuildGallery(dropOutdated, n -> {});
+            if (r.replaced()) {
+                System.out.println("old gallery replaced: it was stored in the 512-dimensional layout of an earlier picrypt version;"
+                        + " dropped and rebuilt from the 1:1 templates");
+                r.dropped().forEach(x -> System.out.println("dropped gallery-only " + Terminal.safe(x) + " (no 1:1 templates; import it again)"));
+            }
             System.out.printf(Locale.ROOT, "gallery rebuilt: %d identities added from their templates, %d already there, %d gallery-only%n",
                     r.added(), r.present(), r.galleryOnly());
             if (!r.skipped().isEmpty()) {

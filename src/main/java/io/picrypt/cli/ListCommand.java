@@ -54,6 +54,9 @@ final class ListCommand implements Callable<Integer> {
                     inGallery, blocks, blocks == 1 ? "" : "s", gallery.path("stored_bytes").asLong(), galleryOnly,
                     galleryNames || galleryOnly == 0 ? "" : "; --gallery-names lists those");
         }
+        if (gallery.path("outdated").asBoolean()) { // the names above are the old gallery's: identify refuses it until rebuilt
+            System.out.println("the 1:N gallery cannot be used: " + Terminal.safe(gallery.path("message").asText()));
+        }
         return 0;
     }
 }

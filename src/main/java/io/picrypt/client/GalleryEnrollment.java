@@ -63,14 +63,25 @@ final class GalleryEnrollment {
         }
     }
 
-    /** {@link MatchSession#rebuildGallery}, which documents it. */
-    Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
+    /** {@link MatchSession#rebuildGallery(boolean, java.util.function.IntConsumer)}, which documents it. */
+    Rebuild rebuildGallery(boolean dropOutdated, java.util.function.IntConsumer progress) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
-        if (!http.galleryInfo().path("keys").asBoolean()) {
+        com.fasterxml.jackson.databind.JsonNode info = http.galleryInfo();
+        if (!info.path("keys").asBoolean()) {
             throw new ClientException("the keyset has no gallery keys: run 'picrypt keys init' first");
         }
         List<PiCryptClient.Identity> ids = http.list();
-        GalleryCoverage coverage = GalleryCoverage.of(ids, http.galleryNames());
+        boolean outdated = info.path("outdated").asBoolean();
+        List<String> dropped = List.of();
+        if (outdated) {
+            // the old gallery's names first: those without 1:1 templates cannot be made again from them
+            List<String> galleryOnly = GalleryCoverage.of(ids, http.galleryNames()).galleryOnly();
+            if (!galleryOnly.isEmpty() && !dropOutdated) throw new MatchSession.GalleryOnlyNames(galleryOnly);
+            http.dropGallery();
+            dropped = galleryOnly;
+        }
+        // after a drop every 1:1 name is missing from the (empty) gallery: all of them are rebuilt below
+        GalleryCoverage coverage = GalleryCoverage.of(ids, outdated ? List.of() : http.galleryNames());
         int added = 0;
         List<String> skipped = new ArrayList<>();
         for (String name : coverage.notInGallery()) {
@@ -84,7 +95,8 @@ final class GalleryEnrollment {
             enrollIntoGallery(name, mean, false);
             progress.accept(++added);
         }
-        return new Rebuild(added, ids.size() - coverage.notInGallery().size(), coverage.galleryOnly().size(), List.copyOf(skipped));
+        return new Rebuild(added, ids.size() - coverage.notInGallery().size(), coverage.galleryOnly().size(), List.copyOf(skipped),
+                outdated, dropped);
     }
 
     /** A name whose stored templates cannot give an embedding with this key (none, or one that does not decrypt). */

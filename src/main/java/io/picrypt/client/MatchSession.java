@@ -318,9 +318,41 @@ public final class MatchSession {
 
     /**
      * What {@link #rebuildGallery} did; {@code skipped}: "name: reason" for each name whose templates gave no embedding
-     * with this key (none stored, or one that does not decrypt), left out of the gallery.
+     * with this key (none stored, or one that does not decrypt), left out of the gallery. {@code replaced}: the gallery
+     * was stored in an earlier version's layout and was dropped first (every 1:1 name was then rebuilt); {@code dropped}:
+     * the gallery-only names (no 1:1 templates) that went with it, sorted.
      */
-    public record Rebuild(int added, int present, int galleryOnly, List<String> skipped) {}
+    public record Rebuild(int added, int present, int galleryOnly, List<String> skipped, boolean replaced, List<String> dropped) {
+        public Rebuild {
+            skipped = List.copyOf(skipped);
+            dropped = List.copyOf(dropped);
+        }
+
+        /** A rebuild of a gallery in the current layout (nothing replaced or dropped). */
+        public Rebuild(int added, int present, int galleryOnly, List<String> skipped) {
+            this(added, present, galleryOnly, skipped, false, List.of());
+        }
+    }
+
+    /**
+     * A rebuild refused before anything changed: the keyset's gallery is stored in an earlier version's layout and holds
+     * {@code names} without 1:1 templates (imported, or enrolled with --gallery), which a rebuild cannot make again.
+     * {@link #rebuildGallery(boolean, java.util.function.IntConsumer)} with {@code dropOutdated} drops them.
+     */
+    public static final class GalleryOnlyNames extends ClientException {
+        private final List<String> names;
+
+        GalleryOnlyNames(List<String> names) {
+            super("this keyset's 1:N gallery was stored in the 512-dimensional layout of an earlier picrypt version and holds " + names.size()
+                    + " gallery-only identit" + (names.size() == 1 ? "y" : "ies") + " (imported, or enrolled with --gallery; no 1:1 templates),"
+                    + " which a rebuild cannot make again: 'picrypt gallery rebuild --drop-outdated' drops them with the old gallery"
+                    + " (import them again afterwards); nothing was changed");
+            this.names = List.copyOf(names);
+        }
+
+        /** The gallery-only names, sorted. */
+        public List<String> names() { return names; }
+    }
 
     /**
      * Puts every identity that has 1:1 templates but no gallery entry (enrolled before enrollment filled the gallery, or
@@ -333,7 +365,19 @@ public final class MatchSession {
      * @throws ClientException       if the keyset has no gallery keys or the server refuses
      */
     public Rebuild rebuildGallery(java.util.function.IntConsumer progress) {
-        return galleryEnrollment.rebuildGallery(progress);
+        return rebuildGallery(false, progress);
+    }
+
+    /**
+     * {@link #rebuildGallery(java.util.function.IntConsumer)}, which also migrates a gallery stored in the layout of an
+     * earlier picrypt version (the server's gallery info says "outdated"; it refuses every other use of it): the old
+     * gallery's names are listed, the gallery is dropped (DELETE .../gallery: blocks, names, pending enrollments; the
+     * evaluation keys stay), and every name with 1:1 templates is enrolled again from them. Names without 1:1 templates
+     * cannot be: unless {@code dropOutdated}, their presence refuses the rebuild before anything changes
+     * ({@link GalleryOnlyNames}); with it they are dropped and listed in {@link Rebuild#dropped()}.
+     */
+    public Rebuild rebuildGallery(boolean dropOutdated, java.util.function.IntConsumer progress) {
+        return galleryEnrollment.rebuildGallery(dropOutdated, progress);
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {

@@ -252,7 +252,20 @@ public final class PiCryptClient {
         }
     }
 
-    /** GET .../gallery: {"keys", "identities", "blocks", "stored_bytes"}. */
+    /**
+     * DELETE .../gallery: drops the keyset's whole 1:N gallery (every block, name and pending enrollment; the gallery
+     * evaluation keys stay), in one server-side transaction, whatever layout it is stored in. Not repeated on a failure
+     * (a repeat could drop what another client enrolled meanwhile).
+     */
+    public void dropGallery() {
+        transport.send(request(ApiPaths.GALLERY).DELETE().build(), SMALL_JSON);
+    }
+
+    /**
+     * GET .../gallery: {"keys", "identities", "blocks", "stored_bytes"}, and "outdated": true (with a "message") when the
+     * gallery is stored in the layout of an earlier picrypt version: then every other gallery route answers 409
+     * {@code gallery_outdated} until the key owner rebuilds it ({@link MatchSession#rebuildGallery(boolean, java.util.function.IntConsumer)}).
+     */
     public JsonNode galleryInfo() {
         return json(transport.send(request(ApiPaths.GALLERY).GET().build(), SMALL_JSON));
     }

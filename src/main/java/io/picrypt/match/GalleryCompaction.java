@@ -19,7 +19,7 @@ import java.util.List;
  * identities, as at the first import).
  *
  * <pre>
- * download  "PCGB" v1 | names (u32) | (slot (u16) | length (u16) | UTF-8 name)* | stored block ("PCGS" v1: slot states, columns)
+ * download  "PCGB" v1 | names (u32) | (slot (u16) | length (u16) | UTF-8 name)* | stored block ("PCGS" v2: slot states, columns)
  * compact   "PCGC" v1 | expected current blocks (u32) | imports (u32) | (length (u32) | PCGN import)*
  * </pre>
  * Big-endian. The expected block count lets the server refuse (409) a compaction computed from a gallery that changed since.
@@ -79,15 +79,16 @@ public final class GalleryCompaction {
     }
 
     /**
-     * The embeddings of the live slots of a stored block ("PCGS" v1), decrypted with the gallery key: index = slot,
+     * The embeddings of the live slots of a stored block ("PCGS" v2), decrypted with the gallery key: index = slot,
      * null where the slot is not live. Each is the identity's embedding to CKKS noise (about 1e-6), renormalised.
      *
-     * @throws CkksException      if the bytes are not a stored block of the gallery parameters
+     * @throws CkksException      if the bytes are not a stored block of the gallery parameters ({@link OutdatedGalleryException}
+     *                            for a block of the 512-dimensional layout, "PCGS" v1)
      * @throws IntegrityException if a live slot does not decrypt to a unit-norm vector (another key, corrupted data)
      */
     public static float[][] decryptLive(SecretKey gallerySk, byte[] stored) {
         var params = GalleryParameters.get();
-        FrameReader r = FrameReader.open(stored, GalleryEvaluator.STORE_MAGIC, 1, "stored gallery block");
+        FrameReader r = GalleryEvaluator.openStored(stored);
         byte[] slots = r.bytes(GalleryParameters.BLOCK_CAPACITY);
         List<byte[]> columns = r.blobs(GalleryParameters.COLUMNS, "column", 1, Integer.MAX_VALUE);
         r.end();

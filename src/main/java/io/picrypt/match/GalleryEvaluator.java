@@ -45,6 +45,15 @@ import java.util.stream.IntStream;
 public final class GalleryEvaluator {
     private static final Logger log = LoggerFactory.getLogger(GalleryEvaluator.class);
     static final String STORE_MAGIC = "PCGS";
+    /**
+     * Version of the stored block frame: 2 since gallery vectors have 256 dimensions (PACK 2, 4096 identities per block).
+     * Version 1 blocks (512 dimensions, PACK 4, 2048 identities) are refused with {@link OutdatedGalleryException}.
+     */
+    public static final int STORE_VERSION = 2;
+    /** The stored frame of the 512-dimensional layout (picrypt before the 256-dimensional gallery). */
+    static final int LEGACY_STORE_VERSION = 1;
+    /** Bytes of a stored block that {@link #checkStoredLayout} needs: magic and version. */
+    public static final int STORE_HEADER_BYTES = 5;
 
     public enum SlotState { FREE, LIVE, DELETED }
 
@@ -135,11 +144,11 @@ public final class GalleryEvaluator {
             return Serializer.writeCiphertext(state.columns.ciphertext(j), GalleryParameters.get());
         }
 
-        /** "PCGS" v1 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
+        /** "PCGS" v2 | slot states (BLOCK_CAPACITY bytes) | COLUMNS x (length(u32) | column ciphertext). */
         public byte[] toBytes() {
             State st = state;
             List<byte[]> cols = st.columns.ciphertexts().stream().map(c -> Serializer.writeCiphertext(c, GalleryParameters.get())).toList();
-            return new FrameWriter(STORE_MAGIC, 1, 5L + st.slots.length + cols.stream().mapToLong(b -> 4L + b.length).sum())
+            return new FrameWriter(STORE_MAGIC, STORE_VERSION, 5L + st.slots.length + cols.stream().mapToLong(b -> 4L + b.length).sum())
                     .bytes(st.slots).blobs(cols).toByteArray();
         }
 
@@ -168,9 +177,13 @@ public final class GalleryEvaluator {
         return new Block(cols, slots);
     }
 
-    /** A block from {@link Block#toBytes()}. */
+    /**
+     * A block from {@link Block#toBytes()}.
+     *
+     * @throws OutdatedGalleryException a block of the 512-dimensional layout ("PCGS" v1): never computed on
+     */
     public Block readBlock(byte[] stored) {
-        FrameReader r = FrameReader.open(stored, STORE_MAGIC, 1, "stored gallery block");
+        FrameReader r = openStored(stored);
         byte[] slots = r.bytes(GalleryParameters.BLOCK_CAPACITY);
         checkSlots(slots);
         return new Block(readColumns(r), slots);
@@ -185,6 +198,29 @@ public final class GalleryEvaluator {
         Ciphertext[] cols = new Ciphertext[GalleryParameters.COLUMNS];
         for (int j = 0; j < cols.length; j++) cols[j] = validateColumn(columns.get(j));
         return new Block(OffHeapCiphertexts.of(cols), slots);
+    }
+
+    /**
+     * Refuses a stored block whose header ({@link #STORE_HEADER_BYTES} bytes or more of it) says it is in an earlier
+     * version's layout. Anything else passes here (a frame that is not a stored block at all is the parser's to refuse).
+     *
+     * @throws OutdatedGalleryException for "PCGS" v1
+     */
+    public static void checkStoredLayout(byte[] header) {
+        if (isOutdated(header)) throw new OutdatedGalleryException();
+    }
+
+    /** Whether these first bytes of a stored block are those of "PCGS" v1 (the 512-dimensional layout). */
+    public static boolean isOutdated(byte[] header) {
+        return header != null && header.length >= STORE_HEADER_BYTES
+                && java.util.Arrays.equals(header, 0, 4, STORE_MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 4)
+                && (header[4] & 0xFF) == LEGACY_STORE_VERSION;
+    }
+
+    /** A reader of a stored block: "PCGS" v{@link #STORE_VERSION}, an outdated layout refused by type first. */
+    static FrameReader openStored(byte[] stored) {
+        checkStoredLayout(stored);
+        return FrameReader.open(stored, STORE_MAGIC, STORE_VERSION, "stored gallery block");
     }
 
     private static void checkSlots(byte[] slots) {

@@ -130,6 +130,7 @@ public final class ClusterGalleryService implements GalleryService {
     public Info info(String id, boolean names) {
         GalleryEvaluator gs = evaluator(id, false);
         if (gs == null) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
+        if (outdated(id)) return GalleryService.outdatedInfo(store, id, names);
         List<GalleryStore.GalleryName> all = store.galleryNames(id);
         return new Info(true, all.size(), loaded(id), store.galleryBytes(id),
                 names ? all.stream().map(GalleryStore.GalleryName::name).toList() : List.of());
@@ -139,6 +140,7 @@ public final class ClusterGalleryService implements GalleryService {
     public void setKeys(String id, byte[] keys) {
         new GalleryEvaluator(keys); // validates before anything is stored
         locked(id, () -> {
+            requireCurrentLayout(id); // as a single server, which folds pending enrollments first: none of another layout
             store.setEvaluationKeys(id, keys);
             everywhere(new Forget(id, false));
             return null;
@@ -264,6 +266,30 @@ public final class ClusterGalleryService implements GalleryService {
         return memberStats.stats(id, gc);
     }
 
+    /**
+     * True when no block is loaded into the cluster (a keyset whose meta is in the map passed this check when its blocks
+     * were loaded) and the store holds a block of an earlier layout: a few bytes per block (PostgreSQL reads a prefix
+     * of a stored value without the rest).
+     */
+    @Override
+    public boolean outdated(String id) {
+        return meta.get(id) == null && GalleryService.outdatedInStore(store, id);
+    }
+
+    /** Under the keyset's cluster-wide lock: the store's transaction, then every member drops its copies (as a compaction). */
+    @Override
+    public void dropGallery(String id) {
+        locked(id, () -> {
+            try {
+                store.dropGallery(id);
+            } finally {
+                dropForReload(id, true); // the store is the truth: the next use loads the empty gallery
+            }
+            return null;
+        });
+        log.info("keyset {}: gallery dropped", id);
+    }
+
     @Override
     public void forget(String id) {
         Meta m = meta.get(id);
@@ -281,6 +307,9 @@ public final class ClusterGalleryService implements GalleryService {
         return locked(id, () -> {
             Meta again = meta.get(id);
             if (again != null) return again.blocks();
+            // a gallery of an earlier layout never reaches the map (nor are its pending enrollments replayed): every
+            // route that uses the blocks comes through here first, and the members' readBlock refuses such bytes too
+            requireCurrentLayout(id);
             foldPending(id);
             // entries of this keyset still in the map (under keys no meta names any more) are stale: drop them first
             for (BlockKey k : blocks.keySet()) {

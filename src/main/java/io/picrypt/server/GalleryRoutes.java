@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * The bulk 1:N gallery of a keyset (column-packed; the one 1:N path) over a {@link GalleryService}: evaluation keys,
  * block import, info, enrolling (new or replace) and deleting one name, identify (in an identify slot), block
- * download and compaction for the key owner. These routes only authorize, read bodies and frame
+ * download and compaction for the key owner, and dropping the whole gallery. A gallery stored in an earlier version's
+ * layout answers info (with "outdated": true) and the drop; every other route 409 {@code gallery_outdated}. These routes only authorize, read bodies and frame
  * answers; the gallery service owns the state.
  */
 final class GalleryRoutes {
@@ -55,6 +56,7 @@ final class GalleryRoutes {
         });
         r.post(ApiPaths.keyset(ApiPaths.GALLERY_BLOCKS), config.maxGalleryBlockBytes(), this::importBlock);
         r.get(ApiPaths.keyset(ApiPaths.GALLERY), this::info);
+        r.delete(ApiPaths.keyset(ApiPaths.GALLERY), this::drop);
         r.delete(ApiPaths.keyset(ApiPaths.GALLERY_NAME), names.deletion(access, gallery::delete, "gallery identity"));
         r.put(ApiPaths.keyset(ApiPaths.GALLERY_NAME), config.maxTemplateBytes(), this::enroll);
         r.post(ApiPaths.keyset(ApiPaths.GALLERY_IDENTIFY), config.maxTemplateBytes(), this::identify);
@@ -72,6 +74,7 @@ final class GalleryRoutes {
             throw ApiException.badRequest("block numbers are whole numbers");
         }
         if (n < 0) throw ApiException.notFound("no gallery block " + n);
+        gallery.requireCurrentLayout(id); // 409 gallery_outdated: a compaction cannot read the old layout (a rebuild can)
         gallery.flush(id); // the stored bytes must hold every enrollment the names list
         var d = GalleryService.download(store, id, n);
         return KeysetAccess.octets(res, GalleryCompaction.writeDownload(d.entries(), d.block()));
@@ -89,12 +92,24 @@ final class GalleryRoutes {
                 .put("identities", r.identities()));
     }
 
+    /**
+     * Drops the keyset's whole gallery (blocks, names, pending enrollments; the evaluation keys stay), whatever its
+     * layout: the key owner's first step in rebuilding a gallery of an earlier version. 204.
+     */
+    private Object drop(Request req, Response res) {
+        String id = access.authorize(req);
+        names.invalidate(id); // the look-alike index holds the gallery's names
+        gallery.dropGallery(id);
+        return KeysetAccess.noContent(res);
+    }
+
     private Object info(Request req, Response res) {
         String id = access.authorize(req);
         boolean withNames = "true".equals(req.queryParams("names"));
         GalleryService.Info g = gallery.info(id, withNames);
         ObjectNode o = Json.object().put("keys", g.keys())
                 .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+        if (g.outdated()) o.put("outdated", true).put("message", io.picrypt.match.OutdatedGalleryException.MESSAGE); // every other gallery route: 409
         if (g.keys() && withNames) {
             ArrayNode list = o.putArray("names");
             for (String n : g.names()) list.add(n);

@@ -14,13 +14,22 @@ import java.util.List;
  * syntax. Every write is durable in the store before the method returns.
  *
  * <p>Errors: {@link ApiException} 409 {@code no_gallery_keys} (no keys uploaded), 409 {@code duplicate_name},
- * 400 {@code bad_request}; {@link io.picrypt.ckks.CkksException} for a malformed ciphertext (the HTTP layer's 400);
+ * 400 {@code bad_request}; {@link io.picrypt.match.OutdatedGalleryException} (HTTP 409 {@code gallery_outdated}) from every
+ * method but {@link #info} and {@link #dropGallery} when the keyset's gallery is stored in an earlier version's layout
+ * ({@link #outdated}): nothing of it is ever computed on; {@link io.picrypt.ckks.CkksException} for a malformed ciphertext (the HTTP layer's 400);
  * {@link io.picrypt.store.StoreException} when the store fails (nothing changed).
  */
 public interface GalleryService extends AutoCloseable {
 
-    /** Size of a keyset's gallery; {@code names} (position order) only when asked for, else empty. */
-    record Info(boolean keys, int identities, int blocks, long storedBytes, List<String> names) {}
+    /**
+     * Size of a keyset's gallery; {@code names} (position order) only when asked for, else empty. {@code outdated}: the
+     * gallery is stored in an earlier version's layout (counts and names from the store; nothing else answers but a drop).
+     */
+    record Info(boolean keys, int identities, int blocks, long storedBytes, List<String> names, boolean outdated) {
+        Info(boolean keys, int identities, int blocks, long storedBytes, List<String> names) {
+            this(keys, identities, blocks, storedBytes, names, false);
+        }
+    }
 
     /** A block imported as number {@code block}; the gallery now holds {@code identities}. */
     record Imported(int block, int identities) {}
@@ -65,6 +74,7 @@ public interface GalleryService extends AutoCloseable {
     /** Block {@code block} as stored, with the names of its live slots (for the key owner's compaction); 404 if absent. */
     static io.picrypt.match.GalleryCompaction.Download download(io.picrypt.store.GalleryStore store, String keysetId, int block) {
         byte[] data = store.galleryBlock(keysetId, block).orElseThrow(() -> ApiException.notFound("no gallery block " + block));
+        io.picrypt.match.GalleryEvaluator.checkStoredLayout(data); // never hand out a block of another layout as this one
         List<io.picrypt.match.GalleryCompaction.Entry> entries = new java.util.ArrayList<>();
         for (var n : store.galleryNames(keysetId)) if (n.block() == block) entries.add(new io.picrypt.match.GalleryCompaction.Entry(n.slot(), n.name()));
         entries.sort(java.util.Comparator.comparingInt(io.picrypt.match.GalleryCompaction.Entry::slot));
@@ -97,6 +107,39 @@ public interface GalleryService extends AutoCloseable {
         return names;
     }
 
+    /**
+     * Whether the keyset's stored gallery holds a block in the layout of an earlier picrypt version ("PCGS" v1: 512
+     * dimensions). Its pending single enrollments are then of that layout too (a block is stored when the first
+     * enrollment into it is, in the same transaction), so the whole gallery is outdated.
+     */
+    boolean outdated(String keysetId);
+
+    /** @throws io.picrypt.match.OutdatedGalleryException when {@link #outdated} */
+    default void requireCurrentLayout(String keysetId) {
+        if (outdated(keysetId)) throw new io.picrypt.match.OutdatedGalleryException();
+    }
+
+    /**
+     * Drops the keyset's whole gallery (blocks, names, pending enrollments) in one store transaction, whatever its layout;
+     * the evaluation keys stay. What the key owner does before rebuilding an outdated gallery.
+     */
+    void dropGallery(String keysetId);
+
+    /** {@link #outdated} from the stored blocks' headers (not the blocks: a few bytes each where the store can). */
+    static boolean outdatedInStore(io.picrypt.store.GalleryStore store, String keysetId) {
+        for (byte[] h : store.galleryBlockHeaders(keysetId, io.picrypt.match.GalleryEvaluator.STORE_HEADER_BYTES)) {
+            if (io.picrypt.match.GalleryEvaluator.isOutdated(h)) return true;
+        }
+        return false;
+    }
+
+    /** Info of an outdated gallery: its counts and names from the store (no block is read). */
+    static Info outdatedInfo(io.picrypt.store.GalleryStore store, String keysetId, boolean names) {
+        List<io.picrypt.store.GalleryStore.GalleryName> all = store.galleryNames(keysetId);
+        return new Info(true, all.size(), store.gallerySize(keysetId).blocks(), store.galleryBytes(keysetId),
+                names ? all.stream().map(io.picrypt.store.GalleryStore.GalleryName::name).toList() : List.of(), true);
+    }
+
     /** Drops whatever is cached for a keyset (its data was deleted from the store). */
     void forget(String keysetId);
 
@@ -114,6 +157,7 @@ public interface GalleryService extends AutoCloseable {
      *
      * @throws io.picrypt.store.CorruptedDataException a pending row or its block fails its digest (nothing is written)
      * @throws IllegalStateException                   a pending enrollment's slot is not free in its stored block
+     * @throws io.picrypt.match.OutdatedGalleryException a pending enrollment's block is of an earlier layout (nothing is replayed)
      */
     static int foldPending(io.picrypt.store.GalleryStore store, String keysetId, io.picrypt.match.GalleryEvaluator gs) {
         for (int attempt = 0; ; attempt++) {

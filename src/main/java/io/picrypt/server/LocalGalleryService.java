@@ -105,6 +105,7 @@ public final class LocalGalleryService implements GalleryService {
     }
 
     private void drop(String id) {
+        current.remove(id);
         loaded.invalidate("b:" + id);
         loaded.invalidate("t:" + id);
         pending.remove(id); // the next load folds what the store holds
@@ -115,8 +116,34 @@ public final class LocalGalleryService implements GalleryService {
         return locks.computeIfAbsent(id, k -> new Object());
     }
 
+    /**
+     * Keysets whose stored blocks were all found in the current layout, so routes that do not read the blocks (info, an
+     * import into a gallery not in memory) skip the header query; forgotten when the gallery is dropped or reloaded.
+     * The verdict cannot go stale: this version writes only current blocks, and refuses to write into an outdated gallery.
+     */
+    private final java.util.Set<String> current = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public boolean outdated(String id) {
+        if (cached(id) != null || current.contains(id)) return false; // a loaded gallery parsed every block
+        if (GalleryService.outdatedInStore(store, id)) return true;
+        current.add(id);
+        return false;
+    }
+
+    @Override
+    public void dropGallery(String id) {
+        synchronized (lock(id)) {
+            store.dropGallery(id);
+            drop(id); // the next use loads the empty gallery (the keys stay)
+            lastEnrollment.remove(id);
+        }
+        log.info("keyset {}: gallery dropped", id);
+    }
+
     @Override
     public Info info(String id, boolean names) {
+        if (cached(id) == null && store.evaluationKeys(id).isPresent() && outdated(id)) return GalleryService.outdatedInfo(store, id, names);
         if (!names && cached(id) == null) { // the counts alone: from the store, without loading the gallery
             if (store.evaluationKeys(id).isEmpty()) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
             GalleryStore.GallerySize size = store.gallerySize(id);
@@ -148,6 +175,7 @@ public final class LocalGalleryService implements GalleryService {
     public Imported importBlock(String id, GalleryFrames.Import imp) {
         synchronized (lock(id)) {
             Loaded g = cached(id);
+            if (g == null) requireCurrentLayout(id); // an import into a gallery not in memory reads none of its blocks
             Tally t = g == null ? tally(id) : null;
             Set<String> seen = new HashSet<>();
             for (String n : imp.names()) {
@@ -616,7 +644,11 @@ public final class LocalGalleryService implements GalleryService {
         }
     }
 
-    /** The keyset's gallery (loaded from the store on first use); null or 409 when no keys were uploaded. */
+    /**
+     * The keyset's gallery (loaded from the store on first use); null or 409 when no keys were uploaded. A gallery of an
+     * earlier layout is refused as it is read ({@link GalleryEvaluator#readBlock}: {@link io.picrypt.match.OutdatedGalleryException}),
+     * its pending enrollments never replayed.
+     */
     private Loaded load(String id, boolean required) {
         Loaded g = cached(id);
         if (g != null) return g;

@@ -15,7 +15,7 @@ import java.util.Locale;
 
 /**
  * The API server's errors as JSON: the shared mappers ({@link ErrorMapping}) plus its domain exceptions: a bad
- * ciphertext 400 {@code invalid_ciphertext}, image-difference input 400/413, corrupted stored data 409, store
+ * ciphertext 400 {@code invalid_ciphertext}, a gallery stored in an earlier version's layout 409 {@code gallery_outdated}, image-difference input 400/413, corrupted stored data 409, store
  * failures 507/503/500 (honest about a commit that may have happened). Nothing changes on an error.
  */
 final class ServerErrors {
@@ -36,6 +36,8 @@ final class ServerErrors {
         });
         s.exception(io.picrypt.ckks.MalformedFrameException.class, (e, req, res) -> Json.error(res, 400, "malformed_frame", e.getMessage()));
         s.exception(CkksException.class, (e, req, res) -> Json.error(res, 400, "invalid_ciphertext", e.getMessage()));
+        // a gallery of an earlier version's layout: nothing computed; the key owner rebuilds it (picrypt gallery rebuild)
+        s.exception(io.picrypt.match.OutdatedGalleryException.class, (e, req, res) -> Json.error(res, 409, "gallery_outdated", e.getMessage()));
         s.exception(CorruptedDataException.class, (e, req, res) -> {
             log.error("refused to compute on corrupted stored data on {} {}: {}", req.requestMethod(), req.pathInfo(), e.getMessage());
             Json.error(res, 409, "stored_data_corrupted", e.getMessage());

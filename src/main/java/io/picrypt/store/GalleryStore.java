@@ -79,6 +79,25 @@ public interface GalleryStore {
      */
     void replaceGallery(String keysetId, List<byte[]> blocks, List<List<String>> names);
 
+    /**
+     * Drops the keyset's whole gallery (every block, name and pending enrollment) in one transaction; the evaluation
+     * keys stay. What {@code DELETE .../gallery} does, e.g. before a gallery of an earlier layout is rebuilt.
+     */
+    default void dropGallery(String keysetId) {
+        replaceGallery(keysetId, List.of(), List.of());
+    }
+
+    /**
+     * The first {@code bytes} bytes of every stored block of the keyset, in block order (each shorter if its block is):
+     * enough to read a block frame's magic and version without reading (or digest-checking) the blocks, e.g. to find a
+     * gallery stored in an earlier version's layout. Not a substitute for the digest check of a block that is used.
+     */
+    default List<byte[]> galleryBlockHeaders(String keysetId, int bytes) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (GalleryBlock b : galleryBlocks(keysetId)) out.add(java.util.Arrays.copyOf(b.data(), Math.min(bytes, b.data().length)));
+        return out;
+    }
+
     /** Every name of the keyset's gallery, in (block, slot) order. */
     List<GalleryName> galleryNames(String keysetId);
 

@@ -447,6 +447,21 @@ public abstract class JdbcStore implements EnrollmentStore {
     }
 
     @Override
+    public void dropGallery(String keysetId) {
+        tx(() -> {
+            deleteGallery(keysetId);
+            return null;
+        });
+    }
+
+    /** SUBSTR on a binary column gives bytes in both SQLite (BLOB) and PostgreSQL (bytea): only the headers cross the connection. */
+    @Override
+    public List<byte[]> galleryBlockHeaders(String keysetId, int bytes) {
+        if (bytes < 1) throw new IllegalArgumentException("header bytes " + bytes);
+        return tx(() -> list("SELECT SUBSTR(data, 1, ?) FROM gallery_blocks WHERE keyset_id = ? ORDER BY block", r -> r.getBytes(1), bytes, keysetId));
+    }
+
+    @Override
     public List<GalleryName> galleryNames(String keysetId) {
         return tx(() -> list("SELECT name, block, slot FROM gallery_names WHERE keyset_id = ? ORDER BY block, slot",
                 r -> new GalleryName(r.getString(1), r.getInt(2), r.getInt(3)), keysetId));

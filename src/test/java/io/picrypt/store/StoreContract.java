@@ -106,4 +106,41 @@ abstract class StoreContract {
             assertEquals(new GalleryStore.GallerySize(0, 0), s.gallerySize(id));
         }
     }
+
+    /**
+     * A gallery's block headers are read without the blocks (first bytes, block order), and the whole gallery (blocks,
+     * names, pending rows) drops in one transaction while the evaluation keys, templates and other keysets stay.
+     */
+    @Test
+    void galleryHeadersAndDrop() {
+        try (EnrollmentStore s = open()) {
+            String id = newKeyset(s), other = newKeyset(s);
+            s.setEvaluationKeys(id, new byte[]{9});
+            s.putTemplate(id, "t", new byte[]{7}, true, 3);
+            byte[] big = new byte[100_000];
+            big[0] = 'P';
+            big[4] = 2;
+            assertEquals(0, s.addGalleryBlock(id, big, List.of("a")));
+            assertEquals(1, s.addGalleryBlock(id, new byte[]{'P', 'C', 'G', 'S', 1, 0, 0}, List.of("b")));
+            assertEquals(2, s.addGalleryBlock(id, new byte[]{3, 4}, List.of("c")));
+            s.putGalleryEnrollment(id, 2, null, "d", 1, new byte[]{5});
+            s.addGalleryBlock(other, new byte[]{1}, List.of("a"));
+            List<byte[]> h = s.galleryBlockHeaders(id, 5);
+            assertEquals(3, h.size());
+            assertArrayEquals(new byte[]{'P', 0, 0, 0, 2}, h.get(0));
+            assertArrayEquals(new byte[]{'P', 'C', 'G', 'S', 1}, h.get(1));
+            assertArrayEquals(new byte[]{3, 4}, h.get(2), "a shorter block whole");
+            s.dropGallery(id);
+            assertEquals(new GalleryStore.GallerySize(0, 0), s.gallerySize(id));
+            assertTrue(s.pendingEnrollments(id).isEmpty());
+            assertTrue(s.galleryNames(id).isEmpty());
+            assertTrue(s.galleryBlockHeaders(id, 5).isEmpty());
+            assertArrayEquals(new byte[]{9}, s.evaluationKeys(id).orElseThrow(), "the evaluation keys stay");
+            assertEquals(1, s.templates(id, "t").size());
+            assertEquals(new GalleryStore.GallerySize(1, 1), s.gallerySize(other), "another keyset's gallery stays");
+            assertEquals(0, s.addGalleryBlock(id, new byte[]{1}, List.of("a")), "numbering starts again at 0");
+            s.deleteKeyset(id);
+            s.deleteKeyset(other);
+        }
+    }
 }
