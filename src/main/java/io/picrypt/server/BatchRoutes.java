@@ -29,6 +29,7 @@ final class BatchRoutes {
         r.post(ApiPaths.keyset(ApiPaths.IDENTIFY_BATCH), max, (req, res) -> {
             String id = access.authorize(req);
             access.checkModel(req, id, false);
+            KeysetAccess.checkGalleryLayout(req);
             byte[] body = Bodies.read(req, max);
             return slots.run(id, () -> {
                 long t0 = System.nanoTime();

@@ -84,6 +84,7 @@ final class GalleryRoutes {
     private Object compact(Request req, Response res) {
         String id = access.authorize(req);
         access.checkModel(req, id, true);
+        KeysetAccess.checkGalleryLayout(req);
         var c = GalleryCompaction.readCompact(Bodies.read(req, maxCompactBytes()));
         List<GalleryFrames.Import> imports = new ArrayList<>();
         for (byte[] i : c.imports()) imports.add(GalleryFrames.readImport(i));
@@ -123,6 +124,7 @@ final class GalleryRoutes {
     private Object importBlock(Request req, Response res) {
         String id = access.authorize(req);
         access.checkModel(req, id, true);
+        KeysetAccess.checkGalleryLayout(req);
         byte[] body = Bodies.read(req, config.maxGalleryBlockBytes());
         long t0 = System.nanoTime();
         GalleryFrames.Import imp = GalleryFrames.readImport(body);
@@ -144,6 +146,7 @@ final class GalleryRoutes {
         String id = access.authorize(req);
         String name = KeysetAccess.name(req);
         access.checkModel(req, id, true);
+        KeysetAccess.checkGalleryLayout(req);
         byte[] enrollment = Bodies.read(req, config.maxTemplateBytes());
         long t0 = System.nanoTime();
         String mode = req.queryParams("mode");
@@ -160,6 +163,7 @@ final class GalleryRoutes {
     private Object identify(Request req, Response res) {
         String id = access.authorize(req);
         access.checkModel(req, id, false);
+        KeysetAccess.checkGalleryLayout(req);
         byte[] probe = Bodies.read(req, config.maxTemplateBytes());
         return slots.run(id, () -> {
             long t0 = System.nanoTime();

@@ -72,6 +72,8 @@ class ClientSecurityTest {
                         .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
                 String auth = ex.getRequestHeaders().getFirst("Authorization");
                 if (auth != null) b.header("Authorization", auth);
+                String layout = ex.getRequestHeaders().getFirst(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER);
+                if (layout != null) b.header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, layout);
                 try {
                     HttpResponse<byte[]> r = fwd.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
                     r.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().add("Content-Type", v));

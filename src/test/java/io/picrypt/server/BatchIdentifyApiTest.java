@@ -136,13 +136,13 @@ class BatchIdentifyApiTest {
             java.net.http.HttpResponse<String> own = null, other = null;
             while (!running.isDone() && (own == null || other == null)) {
                 java.net.http.HttpResponse<String> x = raw.send(java.net.http.HttpRequest.newBuilder(url.resolve("/v1/keysets/" + ka.id() + "/gallery/identify"))
-                        .header("Authorization", "Bearer " + ka.token()).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(probe)).build(),
+                        .header("Authorization", "Bearer " + ka.token()).header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT)).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(probe)).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 if (x.statusCode() == 429) {
                     own = x;
                     // the same moment, another keyset: the server's only slot is taken -> 503
                     other = raw.send(java.net.http.HttpRequest.newBuilder(url.resolve("/v1/keysets/" + kb.id() + "/identify/batch"))
-                            .header("Authorization", "Bearer " + kb.token()).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                            .header("Authorization", "Bearer " + kb.token()).header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT)).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
                                     BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, probe))))).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
                 } else {

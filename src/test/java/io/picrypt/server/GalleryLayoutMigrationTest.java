@@ -1,5 +1,7 @@
 package io.picrypt.server;
 
+import io.picrypt.match.BatchFrames;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.picrypt.ckks.FrameWriter;
@@ -114,6 +116,7 @@ class GalleryLayoutMigrationTest {
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (token != null) b.header("Authorization", "Bearer " + token);
         if (body != null) b.header("Content-Type", "application/octet-stream");
+        b.header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT));
         return raw.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -181,6 +184,44 @@ class GalleryLayoutMigrationTest {
             s.gallery().forget(ks.id()); // as a fresh process: nothing of it in memory
             checkRefused(s, ks, GallerySessions.key());
             dropAndUse(s, ks);
+        }
+    }
+
+    /**
+     * A client of the previous layout (no X-PiCrypt-Gallery-Layout header, 512-value ciphertexts that look the same on
+     * the wire) or of another layout is refused on every route that takes gallery ciphertexts, before anything is
+     * computed or stored; a current client (PiCryptClient sends the header) works.
+     */
+    @Test
+    void anOldClientsGalleryCiphertextsAreRefused() throws Exception {
+        try (PiCryptServer s = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
+            PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url(s), MatchParameters.get().fingerprintHex());
+            PiCryptClient http = new PiCryptClient(url(s), ks.id(), ks.token());
+            http.uploadGalleryKeys(GallerySessions.evaluationKeys());
+            GalleryKeyOwner owner = new GalleryKeyOwner(GallerySessions.key(), PROJECTION);
+            float[] v = person(new Random(9));
+            byte[] block = GalleryFrames.writeImport(List.of("zed"), owner.encryptBlock(List.of(v)));
+            String[][] routes = {{"POST", "/gallery/identify"}, {"PUT", "/gallery/names/dave"}, {"POST", "/gallery/blocks"},
+                    {"POST", "/gallery/compact"}, {"POST", "/identify/batch"}};
+            for (String layout : new String[]{null, "1", "3", ""}) {
+                for (String[] r : routes) {
+                    byte[] body = r[1].endsWith("blocks") ? block : r[1].endsWith("batch")
+                            ? BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, owner.encryptProbe(v))))
+                            : r[1].endsWith("compact") ? GalleryCompaction.writeCompact(0, List.of()) : owner.encryptProbe(v);
+                    HttpRequest.Builder b = HttpRequest.newBuilder(url(s).resolve(path(ks, r[1]))).method(r[0], HttpRequest.BodyPublishers.ofByteArray(body))
+                            .header("Authorization", "Bearer " + ks.token()).header("Content-Type", "application/octet-stream");
+                    if (layout != null) b.header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, layout);
+                    HttpResponse<String> res = raw.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(409, res.statusCode(), r[1] + " with layout " + layout + ": " + res.body());
+                    JsonNode j = JSON.readTree(res.body());
+                    assertEquals("gallery_layout", j.path("error").asText(), res.body());
+                    assertTrue(j.path("message").asText().contains("upgrade picrypt"), res.body());
+                }
+            }
+            assertEquals(new GalleryStore.GallerySize(0, 0), s.store().gallerySize(ks.id()), "nothing was stored");
+            MatchSession session = new MatchSession(http, MatchKeyOwner.generateSecretKey(), GallerySessions.key(), PROJECTION, null, 1.30);
+            session.enrollEmbedding("dave", v, true);
+            assertEquals("dave", session.identifyEmbedding(near(v, 0.2, new Random(10)), 1).best().name());
         }
     }
 

@@ -66,6 +66,7 @@ class ServerApiTest {
     static HttpResponse<String> raw(String method, String path, String token, byte[] body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
         if (token != null) b.header("Authorization", "Bearer " + token);
+        b.header(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER, Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT));
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
