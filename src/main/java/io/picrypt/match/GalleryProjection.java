@@ -35,6 +35,8 @@ public final class GalleryProjection {
     private final byte[] modelSha256;
     private final long seed;
     private final String fingerprint;
+    /** No model: {@link #synthetic}, or a file of one (model hash all zero). */
+    private final boolean synthetic;
 
     private GalleryProjection(float[][] rows, byte[] modelSha256, long seed) {
         if (rows.length != GalleryParameters.DIMENSION) {
@@ -52,6 +54,7 @@ public final class GalleryProjection {
         this.modelSha256 = modelSha256.clone();
         this.seed = seed;
         this.fingerprint = HexFormat.of().formatHex(sha256(write0(rows, this.modelSha256, seed)), 0, 16);
+        this.synthetic = java.util.Arrays.equals(this.modelSha256, new byte[32]);
     }
 
     /**
@@ -107,7 +110,9 @@ public final class GalleryProjection {
      * @return k = {@link GalleryParameters#DIMENSION} values, L2 norm 1 (to float rounding)
      * @throws IllegalArgumentException for another length, non-finite values, or an embedding with (almost) nothing in
      *                                  the basis' span (||P e||^2 < 0.5 ||e||^2: not an output of the basis' model, so
-     *                                  its gallery distances would mean nothing)
+     *                                  its gallery distances would mean nothing). A {@link #synthetic} basis (model hash all
+     *                                  zero) has no model: there the floor is only ||P e|| > 0, since a random unit vector
+     *                                  keeps 50% +- 3% of its energy in a random basis (half of them would be refused)
      */
     public float[] project(float[] embedding) {
         if (embedding == null || embedding.length != MatchParameters.DIMENSION) {
@@ -128,7 +133,7 @@ public final class GalleryProjection {
             out[i] = (float) s;
             in += s * s;
         }
-        if (!(in >= 0.5 * all) || !(in > 0)) {
+        if (!(in >= (synthetic ? 0 : 0.5) * all) || !(in > 0)) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "the embedding keeps only %.1f%% of its energy in the gallery basis: it was not made by the model the basis was derived "
                             + "from", all > 0 ? 100 * in / all : 0.0));
