@@ -10,6 +10,8 @@ import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.names.IdentityNames;
 
 import java.util.ArrayList;
+import io.picrypt.match.GalleryProjection;
+
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -25,10 +27,13 @@ final class MatchConfirmation {
     /** The session's {@link MatchSession#requireTemplateChecks} switch, read at each confirmation. */
     private final BooleanSupplier requireTemplateChecks;
     private volatile boolean confirmMatches = true;
+    /** The gallery's basis (model embeddings are projected with it before they enter the gallery); null without a gallery. */
+    private final GalleryProjection basis;
 
-    MatchConfirmation(PiCryptClient http, MatchKeyOwner crypto, BooleanSupplier requireTemplateChecks) {
+    MatchConfirmation(PiCryptClient http, MatchKeyOwner crypto, GalleryProjection basis, BooleanSupplier requireTemplateChecks) {
         this.http = http;
         this.crypto = crypto;
+        this.basis = basis;
         this.requireTemplateChecks = requireTemplateChecks;
     }
 
@@ -69,12 +74,13 @@ final class MatchConfirmation {
             for (byte[] t : templates) bytes += t.length;
         }
         double fetchMs = MatchSession.ms(t0);
-        Confirmation c = confirmAgainst(crypto, m, templates, probe, requireTemplateChecks.getAsBoolean());
+        Confirmation c = confirmAgainst(crypto, basis, m, templates, probe, requireTemplateChecks.getAsBoolean());
         return id.with(c, plus(id.trace(), fetchMs, MatchSession.ms(t0) - fetchMs, bytes));
     }
 
     /** {@link MatchSession#confirmAgainst}, which documents it. */
-    static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+    static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe,
+                                       boolean requireChecks) {
         String name = IdentityNames.normalizeForLookup(match.name());
         if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
         List<float[]> vectors = new ArrayList<>();
@@ -95,6 +101,15 @@ final class MatchConfirmation {
                     + " although every template of this keyset was enrolled with them: a substituted or forged template; no decision was made");
         }
         float[] entry = vectors.size() == 1 ? vectors.get(0) : MatchSession.normalisedMean(vectors); // what enrollEmbedding put into the gallery
+        if (basis != null) { // ... projected with the gallery's basis, as the gallery holds it and the probe it was given
+            try {
+                entry = basis.project(entry);
+                probe = basis.project(probe);
+            } catch (IllegalArgumentException e) {
+                throw new io.picrypt.match.IntegrityException("the templates the server sent for '" + match.name() + "' cannot be in the gallery ("
+                        + e.getMessage() + "); no decision was made");
+            }
+        }
         double local = 2 - 2 * dot(entry, probe);
         if (!(Math.abs(local - match.distance()) <= CONFIRM_TOLERANCE)) { // Candidate clamps at 0; a slightly negative local is within too
             throw new io.picrypt.match.IntegrityException(String.format(java.util.Locale.ROOT,

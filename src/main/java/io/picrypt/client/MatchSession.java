@@ -164,7 +164,7 @@ public final class MatchSession {
         String galleryKeyCheck = gallerySk == null ? null : KeyDirectory.keyCheck(gallerySk);
         this.galleryEnrollment = new GalleryEnrollment(http, crypto, gallery);
         this.templates = new TemplateMatching(http, crypto, gallery != null, galleryEnrollment, keyCheck, threshold, () -> requireTemplateChecks);
-        this.confirmation = new MatchConfirmation(http, crypto, () -> requireTemplateChecks);
+        this.confirmation = new MatchConfirmation(http, crypto, galleryBasis, () -> requireTemplateChecks);
         this.identifier = new GalleryIdentifier(http, gallery, galleryKeyCheck, threshold, confirmation);
         this.galleryImport = new GalleryImport(http, gallery);
         if (pipeline != null) http.model(pipeline.modelName() + "/" + pipeline.dimension());
@@ -371,16 +371,24 @@ public final class MatchSession {
      * The check behind {@link #confirmMatches}, on its own: decrypts {@code templates} (the server's answer for
      * {@code match}'s name) with the name's check values checked, rebuilds the gallery entry enrollment made from them (the
      * one template; the normalised mean of several) and compares the probe's squared distance to it, 2 - 2<x,p> as the
-     * gallery computes it, with {@code match.distance()}.
+     * gallery computes it (both projected with {@code basis}, the gallery's basis, as the gallery holds them), with
+     * {@code match.distance()}.
      *
+     * @param basis the gallery's basis ({@link KeyDirectory#galleryBasis}); null compares the embeddings as they are
      * @param requireChecks a template without check values is an error (keysets made by 'keys init' since issue 10)
      * @return {@link Confirmation#CONFIRMED}, or {@link Confirmation#UNCHECKED_TEMPLATES} when the distances agree but some
      *         template carries no check values (only without {@code requireChecks})
      * @throws io.picrypt.match.IntegrityException when a template is not one of the name's (another name's or keyset's,
      *         garbled), there is none, or the distances disagree by more than {@link MatchConfirmation#CONFIRM_TOLERANCE}: no decision
      */
-    public static Confirmation confirmAgainst(MatchKeyOwner crypto, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
-        return MatchConfirmation.confirmAgainst(crypto, match, templates, probe, requireChecks);
+    public static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe,
+                                             boolean requireChecks) {
+        return MatchConfirmation.confirmAgainst(crypto, basis, match, templates, probe, requireChecks);
+    }
+
+    /** The basis model embeddings are projected with before they enter the gallery; null in a session without a gallery key. */
+    public GalleryProjection galleryBasis() {
+        return gallery == null ? null : gallery.projection();
     }
 
     /** The refusal of identify in a session without a gallery key, with what to run. */
