@@ -60,7 +60,8 @@ public final class BenchClusterCommand implements Callable<Integer> {
     int runs;
 
     @Option(names = "--heap", defaultValue = "1500m", description = "maximum heap of each member process, -Xmx (default ${DEFAULT-VALUE}); a member holds"
-            + " ~35 MB per 2,048 identities / K (parsed block, its entry, a backup: docs/BENCHMARKS.md), e.g. 2600m for 300,000 on 3")
+            + " ~35 MB per block of " + GalleryParameters.BLOCK_CAPACITY + " identities / K (parsed block, its entry, a backup: docs/BENCHMARKS.md),"
+            + " e.g. 1800m for 300,000 on 3")
     String heap;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed of the synthetic embeddings")
@@ -133,7 +134,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             List<Double> expandMs = new ArrayList<>(), expandCpuMs = new ArrayList<>();
             {
                 io.picrypt.match.GalleryEvaluator local = new io.picrypt.match.GalleryEvaluator(new GalleryKeyOwner(gsk).evaluationKeys());
-                byte[] p = new GalleryKeyOwner(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1)));
+                byte[] p = new GalleryKeyOwner(gsk).encryptProbe(SyntheticEmbeddings.unit(new Random(seed + 1), GalleryParameters.DIMENSION));
                 for (int i = 0; i < 4; i++) {
                     long c0 = io.picrypt.server.ClusterGalleryService.processCpuNanos(), w0 = System.nanoTime();
                     local.expandProbe(p);

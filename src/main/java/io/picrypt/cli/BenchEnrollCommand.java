@@ -92,7 +92,8 @@ public final class BenchEnrollCommand implements Callable<Integer> {
             MatchSession.Identification id = session.identifyEmbedding(probe, 1);
             MatchSession.Candidate best = id.match();
             allMatch &= best != null && best.name().equals(name(e))
-                    && Math.abs(id.best().distance() - SyntheticEmbeddings.squaredDistance(enrolled[e], probe)) < 1e-2;
+                    && Math.abs(id.best().distance() - SyntheticEmbeddings.galleryDistance(session.galleryBasis(), enrolled[e], probe))
+                    <= BenchGalleryCommand.DECISION_MARGIN;
         }
 
         ObjectNode o = new ObjectMapper().createObjectNode();

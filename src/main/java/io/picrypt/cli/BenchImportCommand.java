@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Bulk-import N synthetic identities into a new keyset's 1:N gallery over HTTP and time it:",
                 "wall time, identities/s, client encryption, HTTP exchange and server time per block, bytes sent, memory.",
-                "Against --server URL (a running 'picrypt server'; its --limits must allow N/2048 blocks) or a server in this process."})
+                "Against --server URL (a running 'picrypt server'; its --limits must allow N/" + io.picrypt.match.GalleryParameters.BLOCK_CAPACITY + " blocks) or a server in this process."})
 public final class BenchImportCommand implements Callable<Integer> {
     @Option(names = "--identities", defaultValue = "100000", description = "identities to import (default ${DEFAULT-VALUE})")
     int identities;

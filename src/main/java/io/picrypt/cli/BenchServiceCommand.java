@@ -128,7 +128,9 @@ public final class BenchServiceCommand implements Callable<Integer> {
                 if (r > 0) identifyTotalMs.add(id.trace().encryptMs() + id.trace().serverMs() + id.trace().decryptMs());
                 MatchSession.Candidate best = id.match();
                 allMatch &= best != null && best.name().equals(name(target));
-                maxErr = Math.max(maxErr, Math.abs(io.picrypt.match.SyntheticEmbeddings.squaredDistance(gallery.get(target), probe) - id.best().distance()));
+                // the gallery's distance is between the projections (the session's synthetic basis)
+                maxErr = Math.max(maxErr, Math.abs(io.picrypt.match.SyntheticEmbeddings.galleryDistance(session.galleryBasis(), gallery.get(target), probe)
+                        - id.best().distance()));
                 probeBytes = id.trace().requestBytes();
                 identifyResp = id.trace().responseBytes();
             }

@@ -11,6 +11,8 @@ import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.names.IdentityNames;
 
 import java.util.ArrayList;
+import io.picrypt.match.GalleryProjection;
+
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -80,7 +82,8 @@ final class MatchConfirmation {
     }
 
     /** {@link MatchSession#confirmAgainst}, which documents it. */
-    static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe, boolean requireChecks) {
+    static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe,
+                                       boolean requireChecks) {
         String name = IdentityNames.normalizeForLookup(match.name());
         if (templates.isEmpty()) throw new io.picrypt.match.IntegrityException("the server sent no template of '" + match.name() + "'; no decision was made");
         List<float[]> vectors = new ArrayList<>();

@@ -415,10 +415,10 @@ public final class MatchSession {
      * The check behind {@link #confirmMatches}, on its own: decrypts {@code templates} (the server's answer for
      * {@code match}'s name) with the name's check values checked, rebuilds the gallery entry enrollment made from them (the
      * one template; the normalised mean of several) and compares the probe's squared distance to it, 2 - 2<x,p> as the
-     * gallery computes it, with {@code match.distance()}.
+     * gallery computes it (both projected with {@code basis}, the gallery's basis, as the gallery holds them), with
+     * {@code match.distance()}.
      *
-     * @param basis         the gallery's basis (both sides are projected with it before the comparison), or null for a
-     *                      gallery of unprojected vectors
+     * @param basis the gallery's basis ({@link KeyDirectory#galleryBasis}); null compares the embeddings as they are
      * @param requireChecks a template without check values is an error (keysets made by 'keys init' since issue 10)
      * @return {@link Confirmation#CONFIRMED}, or {@link Confirmation#UNCHECKED_TEMPLATES} when the distances agree but some
      *         template carries no check values (only without {@code requireChecks})
@@ -428,6 +428,11 @@ public final class MatchSession {
     public static Confirmation confirmAgainst(MatchKeyOwner crypto, GalleryProjection basis, Candidate match, List<byte[]> templates, float[] probe,
                                              boolean requireChecks) {
         return MatchConfirmation.confirmAgainst(crypto, basis, match, templates, probe, requireChecks);
+    }
+
+    /** The basis model embeddings are projected with before they enter the gallery; null in a session without a gallery key. */
+    public GalleryProjection galleryBasis() {
+        return gallery == null ? null : gallery.projection();
     }
 
     /** The refusal of identify in a session without a gallery key, with what to run. */

@@ -154,6 +154,12 @@ public final class GalleryKeyOwner {
     public static final double NOISE_BOUND = 1e-3;
 
     /**
+     * Largest honest |decrypted d^2 - plaintext d^2| of a (compact) gallery answer: d^2 = 2 - 2<x,p>, so twice
+     * {@link #NOISE_BOUND} plus the switch's proved worst case {@link GalleryParameters#COMPACT_SWITCH_ERROR}.
+     */
+    public static final double DISTANCE_ERROR_BOUND = 2 * (NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR);
+
+    /**
      * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
      * the order the server was given them); positions the server reported as not live are NaN. Every
      * decrypted coefficient of every block is checked: in a compact (v2) answer the 2,048 inner products, within

@@ -43,6 +43,14 @@ public final class SyntheticEmbeddings {
         return out;
     }
 
+    /**
+     * The squared distance the gallery holds for two model embeddings: between their projections with {@code basis}
+     * ({@link GalleryProjection#project}); {@code basis} null: between the vectors as they are.
+     */
+    public static double galleryDistance(GalleryProjection basis, float[] a, float[] b) {
+        return basis == null ? squaredDistance(a, b) : squaredDistance(basis.project(a), basis.project(b));
+    }
+
     public static double squaredDistance(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (double) (a[i] - b[i]);

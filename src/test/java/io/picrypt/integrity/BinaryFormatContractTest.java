@@ -77,7 +77,8 @@ class BinaryFormatContractTest {
 
         var gp = GalleryParameters.get();
         var gsk = GalleryKeyOwner.generateSecretKey();
-        GalleryKeyOwner gc = new GalleryKeyOwner(gsk);
+        // the 1:1 embeddings above serve the gallery too, projected with a (synthetic) gallery basis
+        GalleryKeyOwner gc = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1));
         byte[] evalKeys = gc.evaluationKeys();
         GalleryEvaluator gs = new GalleryEvaluator(evalKeys);
         List<float[]> people = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.picrypt.ckks.CkksException;
 import io.picrypt.ckks.SecretKey;
 import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryParameters;
+import io.picrypt.match.GalleryProjection;
 import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.match.MatchKeyOwner;
 import io.picrypt.match.MatchEvaluator;
@@ -78,8 +79,9 @@ class CorruptionFuzzTest {
         ownerA = new MatchKeyOwner(skA);
         oldDecryptor = new io.picrypt.ckks.Decryptor(io.picrypt.match.MatchParameters.get(), skA);
         MatchKeyOwner ownerB = new MatchKeyOwner(skB);
-        galleryA = new GalleryKeyOwner(gA);
-        GalleryKeyOwner galleryB = new GalleryKeyOwner(gB);
+        // identities and probes are model-sized (1:1) embeddings, projected into the gallery with one basis
+        galleryA = new GalleryKeyOwner(gA, GalleryProjection.synthetic(1));
+        GalleryKeyOwner galleryB = new GalleryKeyOwner(gB, GalleryProjection.synthetic(1));
         for (String ks : List.of(A, B)) store.createKeyset(new EnrollmentStore.Keyset(ks, new byte[]{1}, "fp", Instant.now()));
         for (int i = 0; i < NAMES; i++) people.add(SyntheticEmbeddings.unit(r));
         genuine = SyntheticEmbeddings.near(people.get(TARGET), 0.4, r);

@@ -6,6 +6,7 @@ import io.picrypt.client.MatchSession;
 import io.picrypt.match.GalleryKeyOwner;
 import io.picrypt.match.GalleryFrames;
 import io.picrypt.match.GalleryPosition;
+import io.picrypt.match.GalleryProjection;
 import io.picrypt.match.GalleryEvaluator;
 import io.picrypt.match.IntegrityException;
 import io.picrypt.match.MatchKeyOwner;
@@ -45,6 +46,8 @@ class MixUpFuzzTest {
     static final int IDENTITIES = 40, TARGET = 3;
 
     static MatchKeyOwner client, other;
+    /** The gallery's basis: identities and probes are model-sized (1:1) embeddings, projected into the gallery. */
+    static final GalleryProjection BASIS = GalleryProjection.synthetic(1);
     static GalleryKeyOwner gallery;
     static GalleryEvaluator galleryServer, otherGalleryServer;
     static final MatchEvaluator match = new MatchEvaluator();
@@ -68,8 +71,8 @@ class MixUpFuzzTest {
         SplittableRandom r = new SplittableRandom(2027);
         client = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
         other = new MatchKeyOwner(MatchKeyOwner.generateSecretKey());
-        gallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
-        GalleryKeyOwner otherGallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+        gallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey(), BASIS);
+        GalleryKeyOwner otherGallery = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey(), BASIS);
         List<float[]> people = new ArrayList<>(), strangers = new ArrayList<>();
         for (int i = 0; i < IDENTITIES; i++) {
             people.add(SyntheticEmbeddings.unit(r));
@@ -204,7 +207,7 @@ class MixUpFuzzTest {
             }
             MatchSession.Candidate m = new MatchSession.Candidate(listed.get(best).name(), d[best]);
             if (!shouldMatch(g, m.name())) unconfirmedWrong++;
-            MatchSession.Confirmation c = MatchSession.confirmAgainst(client, gallery.projection(), m, List.of(stored.get(m.name())), g ? genuine : impostor, true);
+            MatchSession.Confirmation c = MatchSession.confirmAgainst(client, BASIS, m, List.of(stored.get(m.name())), g ? genuine : impostor, true);
             assertEquals(MatchSession.Confirmation.CONFIRMED, c);
             assertTrue(shouldMatch(g, m.name()), "a confirmed MATCH of " + m.name() + (g ? " (genuine probe)" : " (impostor)") + " at d2 " + m.distance());
             return Outcome.CORRECT_DECISION;

@@ -25,9 +25,10 @@ public final class ExpansionRescaleHarness {
     Map<Integer, List<Double>> cpu = new TreeMap<>(), rmsM = new TreeMap<>(), maxM = new TreeMap<>();
     for (int round = 0; round < 6; round++) {
       for (int k = 3; k <= 8; k++) {
-        float[] p = SyntheticEmbeddings.unit(rnd, 512);
+        int pack = GalleryParameters.PACK;
+        float[] p = SyntheticEmbeddings.unit(rnd, GalleryParameters.DIMENSION);
         double[] c = new double[n];
-        for (int i = 0; i < 512; i++) { int e = i / 4, d = i % 4; if (d == 0) c[e] = p[i]; else c[n - d * cols + e] = -p[i]; }
+        for (int i = 0; i < p.length; i++) { int e = i / pack, d = i % pack; if (d == 0) c[e] = p[i]; else c[n - d * cols + e] = -p[i]; }
         Ciphertext ct = enc.encryptSymmetric(ecd.encodeCoefficients(c, GalleryParameters.PROBE_WIRE_SCALE, 1), sk);
         long c0 = os.getProcessCpuTime();
         List<Ciphertext> outs = ex.expand(ct, cols, gk, k);
@@ -38,7 +39,8 @@ public final class ExpansionRescaleHarness {
           Ciphertext o = outs.get(e);
           double[] v = dec.decryptCoefficients(o);
           for (int j = 0; j < n; j++) {
-            double expect = j == 0 ? p[4*e] : j == n - cols ? -p[4*e+1] : j == n - 2*cols ? -p[4*e+2] : j == n - 3*cols ? -p[4*e+3] : 0;
+            double expect = j == 0 ? p[pack * e] : 0;
+            for (int d = 1; d < pack; d++) if (j == n - d * cols) expect = -p[pack * e + d];
             double err = (v[j] - expect) * o.scale(); se += err * err; mx = Math.max(mx, Math.abs(err)); cnt++;
           }
         }

@@ -57,8 +57,8 @@ class GalleryPackingTest {
         GalleryKeyOwner owner = new GalleryKeyOwner(sk);
         GalleryEvaluator evaluator = new GalleryEvaluator(owner.evaluationKeys());
         List<float[]> gallery = new ArrayList<>();
-        for (int i = 0; i < 300; i++) gallery.add(unit(512));
-        float[] probe = unit(512);
+        for (int i = 0; i < 300; i++) gallery.add(unit(GalleryParameters.DIMENSION));
+        float[] probe = unit(GalleryParameters.DIMENSION);
         GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
         Ciphertext r = evaluator.resultCiphertexts(List.of(block), evaluator.expandProbe(owner.encryptProbe(probe))).get(0);
 

@@ -33,7 +33,7 @@ class GallerySumBuffersTest {
         evaluator = new GalleryEvaluator(owner.evaluationKeys());
         for (int b = 0; b < 3; b++) {
             List<float[]> ids = new ArrayList<>();
-            for (int i = 0; i < 40 + b; i++) ids.add(unit(512));
+            for (int i = 0; i < 40 + b; i++) ids.add(unit(GalleryParameters.DIMENSION));
             blocks.add(evaluator.importBlock(owner.encryptBlock(ids)));
         }
     }
@@ -44,7 +44,7 @@ class GallerySumBuffersTest {
 
     @Test
     void aDirtyDestinationGivesTheSameSumsWordForWord() {
-        List<Ciphertext> x = evaluator.expandProbe(owner.encryptProbe(unit(512)));
+        List<Ciphertext> x = evaluator.expandProbe(owner.encryptProbe(unit(GalleryParameters.DIMENSION)));
         List<Ciphertext> fresh = evaluator.productSums(blocks, x);
         long[][][][] dest = new long[blocks.size()][3][1][GalleryParameters.get().n()];
         for (long[][][] d : dest) for (long[][] c : d) Arrays.fill(c[0], -7L); // words no product can give
@@ -61,7 +61,7 @@ class GallerySumBuffersTest {
 
     @Test
     void pooledIdentifiesAnswerWhatUnpooledProductsAnswer() throws Exception {
-        byte[] p1 = owner.encryptProbe(unit(512)), p2 = owner.encryptProbe(unit(512));
+        byte[] p1 = owner.encryptProbe(unit(GalleryParameters.DIMENSION)), p2 = owner.encryptProbe(unit(GalleryParameters.DIMENSION));
         byte[] want1 = unpooled(blocks, p1), want2 = unpooled(blocks, p2);
         // sequentially: the second and third calls reuse the units the first gave back (full of its sums)
         for (int r = 0; r < 3; r++) {

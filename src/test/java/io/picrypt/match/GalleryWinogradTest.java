@@ -46,8 +46,8 @@ class GalleryWinogradTest {
     @Test
     void enrollmentsAndStoredBlocksKeepIdentifiesOverEightBlocksExact() {
         List<float[]> idsX = new ArrayList<>(), idsY = new ArrayList<>();
-        for (int i = 0; i < 20; i++) idsX.add(unit(512));
-        for (int i = 0; i < 10; i++) idsY.add(unit(512));
+        for (int i = 0; i < 20; i++) idsX.add(unit(GalleryParameters.DIMENSION));
+        for (int i = 0; i < 10; i++) idsY.add(unit(GalleryParameters.DIMENSION));
         GalleryEvaluator.Block x = evaluator.importBlock(owner.encryptBlock(idsX));
         GalleryEvaluator.Block y = evaluator.importBlock(owner.encryptBlock(idsY));
         assertTrue(prepared(x) && prepared(y), "bulk import prepares");
@@ -55,7 +55,7 @@ class GalleryWinogradTest {
         GalleryEvaluator.Block w = evaluator.newBlock();
         assertFalse(prepared(z) || prepared(w), "stored and new blocks are not prepared");
 
-        float[] e1 = unit(512), e2 = unit(512), e3 = unit(512);
+        float[] e1 = unit(GalleryParameters.DIMENSION), e2 = unit(GalleryParameters.DIMENSION), e3 = unit(GalleryParameters.DIMENSION);
         float[] probe = near(e1, 0.8);
         evaluator.enroll(x, 20, owner.encryptEnrollment(e1));
         assertFalse(prepared(x), "an enrollment's new columns wait for the next large identify");
@@ -123,7 +123,7 @@ class GalleryWinogradTest {
                 if (id == null) {
                     assertTrue(Double.isNaN(got), "block " + k + " slot " + s + " is not live");
                 } else {
-                    assertEquals(plainD2(id, probe), got, 1e-4, "block " + k + " slot " + s);
+                    assertEquals(plainD2(id, probe), got, GalleryTest.D2_BOUND, "block " + k + " slot " + s);
                     live++;
                 }
             }

@@ -23,7 +23,7 @@ public class PackingCostHarness {
         ObliviousExpansion ox = new ObliviousExpansion(p);
         Evaluator ev = new Evaluator(p);
         Random rnd = new Random(7);
-        float[] probeVec = SyntheticEmbeddings.unit(rnd);
+        float[] probeVec = SyntheticEmbeddings.unit(rnd, GalleryParameters.DIMENSION);
         byte[] probeBytes = owner.encryptProbe(probeVec);
         Ciphertext probe = Serializer.readCiphertext(probeBytes, p);
         int reps = Integer.parseInt(a.length > 0 ? a[0] : "3");
@@ -43,7 +43,7 @@ public class PackingCostHarness {
 
         // a real full block result
         List<float[]> ids = new ArrayList<>();
-        for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) ids.add(SyntheticEmbeddings.unit(rnd));
+        for (int s = 0; s < GalleryParameters.BLOCK_CAPACITY; s++) ids.add(SyntheticEmbeddings.unit(rnd, GalleryParameters.DIMENSION));
         GalleryEvaluator evaluator = new GalleryEvaluator(owner.evaluationKeys());
         GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(ids));
         List<Ciphertext> expanded = evaluator.expandProbe(probeBytes);

@@ -41,7 +41,7 @@ class BatchIdentifyApiTest {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
             MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
-            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             s.importGallery(names, people, d -> {});
             float[] alice = SyntheticEmbeddings.unit(r), bob = SyntheticEmbeddings.unit(r);
             s.enrollEmbedding("alice", alice, true);
@@ -60,13 +60,13 @@ class BatchIdentifyApiTest {
                 MatchSession.Identification one = s.identifyEmbedding(faces.get(i), 3);
                 assertEquals(14, b.faces().get(i).identities());
                 assertEquals(one.best().name(), b.faces().get(i).best().name());
-                assertEquals(one.best().distance(), b.faces().get(i).best().distance(), 1e-3, "same answer as the single route");
+                assertEquals(one.best().distance(), b.faces().get(i).best().distance(), 2 * io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND, "same answer as the single route");
             }
-            assertEquals(SyntheticEmbeddings.squaredDistance(alice, faces.get(0)), b.faces().get(0).best().distance(), 1e-3);
+            assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), alice, faces.get(0)), b.faces().get(0).best().distance(), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND);
             assertTrue(b.trace().requestBytes() > 4 * 100_000, "a gallery probe per face in the one request");
 
             // malformed batches: 400 with a JSON body; an item over the per-probe limit: 413
-            byte[] probe = new GalleryKeyOwner(gsk).encryptProbe(alice);
+            byte[] probe = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).encryptProbe(alice);
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyBatch("PCBQ garbage".getBytes())).status());
             byte[] good = BatchFrames.writeRequest(List.of(new BatchFrames.Item(BatchFrames.GALLERY, probe)));
             assertEquals(1, BatchFrames.readAnswer(http.identifyBatch(good).body()).size(), "a well-formed gallery batch is answered");
@@ -118,7 +118,7 @@ class BatchIdentifyApiTest {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (PiCryptServer server = new PiCryptServer(cfg).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
-            byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
+            byte[] keys = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys();
             PiCryptClient.Keyset ka = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex()),
                     kb = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient a = new PiCryptClient(url, ka.id(), ka.token()), b = new PiCryptClient(url, kb.id(), kb.token());
@@ -127,7 +127,7 @@ class BatchIdentifyApiTest {
             float[] alice = SyntheticEmbeddings.unit(r);
             new MatchSession(a, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).enrollEmbedding("alice", alice, true);
             new MatchSession(b, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30).enrollEmbedding("alice", alice, true);
-            byte[] probe = new GalleryKeyOwner(gsk).encryptProbe(alice);
+            byte[] probe = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).encryptProbe(alice);
             a.identifyGallery(probe); // loads both galleries first, so the short requests below are short
             b.identifyGallery(probe);
             byte[] batch = BatchFrames.writeRequest(Collections.nCopies(BatchFrames.MAX_ITEMS, new BatchFrames.Item(BatchFrames.GALLERY, probe)));

@@ -74,7 +74,7 @@ class ClusterGalleryTest {
             }
             ks = PiCryptClient.createKeyset(url(servers.get(0)), MatchParameters.get().fingerprintHex());
             MatchSession a = session(servers.get(0), ks, sk, gsk), b = session(servers.get(1), ks, sk, gsk), c = session(servers.get(2), ks, sk, gsk);
-            new PiCryptClient(url(servers.get(0)), ks.id(), ks.token()).uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            new PiCryptClient(url(servers.get(0)), ks.id(), ks.token()).uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             // six imports = six blocks, spread over the members
             for (int blk = 0; blk < 6; blk++) {
                 List<String> n = new ArrayList<>();
@@ -97,7 +97,7 @@ class ClusterGalleryTest {
                 MatchSession.Identification id = c.identifyEmbedding(probe, 1);
                 assertEquals(19, id.identities(), "the answer on member C covers everyone");
                 assertEquals(names.get(k), id.match().name());
-                assertEquals(SyntheticEmbeddings.squaredDistance(people.get(k), probe), id.best().distance(), 1e-3);
+                assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(k), probe), id.best().distance(), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND);
             }
             // a deletion on C is seen by A at once
             assertTrue(new PiCryptClient(url(servers.get(2)), ks.id(), ks.token()).deleteFromGallery("p1-1"));
@@ -151,7 +151,7 @@ class ClusterGalleryTest {
             List<MatchSession> s = new ArrayList<>();
             for (PiCryptServer m : servers) s.add(session(m, ks, sk, gsk));
             PiCryptClient httpA = new PiCryptClient(url(servers.get(0)), ks.id(), ks.token());
-            httpA.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            httpA.uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             List<String> names = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
             for (int blk = 0; blk < 4; blk++) { // four imports = four blocks, through A and B
@@ -202,14 +202,14 @@ class ClusterGalleryTest {
                         assertTrue(seen.add(x.name()), where + ": " + x.name() + " answered twice");
                         int at = names.indexOf(x.name());
                         assertTrue(kept.contains(at), where + ": deleted identity " + x.name() + " in the answer");
-                        assertEquals(SyntheticEmbeddings.squaredDistance(people.get(at), probe), x.distance(), 1e-3, where + ": " + x.name());
+                        assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(at), probe), x.distance(), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND, where + ": " + x.name());
                     }
                     assertEquals(kept.size(), seen.size(), where + ": every live identity ranked");
                     int best = kept.get(0);
                     for (int i : kept) {
-                        if (SyntheticEmbeddings.squaredDistance(people.get(i), probe) < SyntheticEmbeddings.squaredDistance(people.get(best), probe)) best = i;
+                        if (SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(i), probe) < SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(best), probe)) best = i;
                     }
-                    boolean plainMatch = SyntheticEmbeddings.squaredDistance(people.get(best), probe) <= id.threshold();
+                    boolean plainMatch = SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(best), probe) <= id.threshold();
                     assertEquals(plainMatch ? names.get(best) : null, id.match() == null ? null : id.match().name(), where + ": decision as in plaintext");
                     if (kept.contains(k)) assertEquals(names.get(k), id.match() == null ? null : id.match().name(), where);
                 }
@@ -298,7 +298,7 @@ class ClusterGalleryTest {
         String name = "picrypt-quota-" + Long.toHexString(new Random().nextLong());
         Random r = new Random(15);
         SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
-        byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
+        byte[] keys = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys();
         try (PiCryptServer server = PiCryptServer.open(ServerConfig.defaults(tmp, 0).withStoreUrl(URL).withLimits(Limits.parse("maxGalleryBlocks=1")),
                 new ClusterGalleryService.Settings(name, List.of("127.0.0.1:" + port), "127.0.0.1", port)).start()) {
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url(server), MatchParameters.get().fingerprintHex());

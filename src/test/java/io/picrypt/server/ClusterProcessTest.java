@@ -97,7 +97,7 @@ class ClusterProcessTest {
             for (int i = 0; i < 3; i++) ms.add(new Member(http[i], cport[i], cluster, members, log));
             ks = PiCryptClient.createKeyset(ms.get(0).url, MatchParameters.get().fingerprintHex());
             PiCryptClient a = new PiCryptClient(ms.get(0).url, ks.id(), ks.token()), c = new PiCryptClient(ms.get(2).url, ks.id(), ks.token());
-            a.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            a.uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             MatchSession sa = new MatchSession(a, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30), sc = new MatchSession(c, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             // the client of issue 14's "client retries": given members B and C, B first; B is the one killed below
             PiCryptClient bc = new PiCryptClient(List.of(ms.get(1).url, ms.get(2).url), ks.id(), ks.token(), PiCryptClient.Timeouts.DEFAULT);

@@ -37,7 +37,7 @@ class GalleryApiTest {
         SecretKey sk = MatchKeyOwner.generateSecretKey(), gsk = GalleryKeyOwner.generateSecretKey();
         PiCryptClient.Keyset ks;
         float[][] late = new float[1][];
-        byte[] keys = new GalleryKeyOwner(gsk).evaluationKeys();
+        byte[] keys = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys();
         try (PiCryptServer server = new PiCryptServer(ServerConfig.defaults(data, 0)).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
@@ -57,8 +57,8 @@ class GalleryApiTest {
                     MatchSession.Identification id = s.identifyEmbedding(probe, 3);
                     assertEquals(41, id.identities());
                     assertEquals("watch " + i, id.best().name());
-                    assertEquals(SyntheticEmbeddings.squaredDistance(people.get(i), probe), id.best().distance(), 1e-3);
-                    assertEquals(SyntheticEmbeddings.squaredDistance(people.get(i), probe) <= 1.30, id.match() != null);
+                    assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(i), probe), id.best().distance(), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND);
+                    assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(i), probe) <= 1.30, id.match() != null);
                 }
             }
             assertEquals("enrolled one", s.identifyEmbedding(SyntheticEmbeddings.near(enrolled, 0.5, r), 1).match().name());
@@ -71,7 +71,7 @@ class GalleryApiTest {
             assertEquals(400, assertThrows(ClientException.class, () -> http.identifyGallery(new byte[100])).status());
             PiCryptClient.Keyset other = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient intruder = new PiCryptClient(url, ks.id(), other.token());
-            assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyGallery(new GalleryKeyOwner(gsk).encryptProbe(people.get(0)))).status());
+            assertEquals(403, assertThrows(ClientException.class, () -> intruder.identifyGallery(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).encryptProbe(people.get(0)))).status());
             assertEquals(403, assertThrows(ClientException.class, () -> intruder.deleteFromGallery("watch 0")).status());
 
             // single enrollment into the gallery (expanded by the server into the next free slot)

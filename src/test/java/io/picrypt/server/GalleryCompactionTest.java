@@ -39,7 +39,7 @@ class GalleryCompactionTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             List<String> names = new ArrayList<>();
             List<float[]> people = new ArrayList<>();
@@ -68,7 +68,7 @@ class GalleryCompactionTest {
             byte[] stale = GalleryCompaction.writeCompact(3, List.of());
             ClientException e = assertThrows(ClientException.class, () -> http.compactGallery(stale));
             assertEquals(409, e.status(), e.getMessage());
-            GalleryKeyOwner gc = new GalleryKeyOwner(gsk);
+            GalleryKeyOwner gc = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1));
             byte[] partial = GalleryCompaction.writeCompact(4, List.of(GalleryFrames.writeImport(List.of(names.get(1)),
                     gc.encryptBlock(List.of(people.get(1))))));
             e = assertThrows(ClientException.class, () -> http.compactGallery(partial));
@@ -86,7 +86,7 @@ class GalleryCompactionTest {
                 MatchSession.Identification id = s.identifyEmbedding(probe, 1);
                 assertEquals(kept.size(), id.identities(), "the deleted identities are gone");
                 assertEquals(names.get(i), id.match().name());
-                assertEquals(SyntheticEmbeddings.squaredDistance(people.get(i), probe), id.best().distance(), 1e-3, "distance equals plaintext");
+                assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(i), probe), id.best().distance(), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND, "distance equals plaintext");
             }
             // the gallery works on: a new enrollment goes into the compacted block, verify of the template is unchanged
             float[] next = SyntheticEmbeddings.unit(r);

@@ -66,7 +66,7 @@ class GalleryImportTest {
     void importIntoAGalleryNotInMemoryNeverLoadsItAndStillRefusesDuplicates() {
         SplittableRandom r = new SplittableRandom(5);
         SecretKey gsk = GalleryKeyOwner.generateSecretKey();
-        GalleryKeyOwner owner = new GalleryKeyOwner(gsk);
+        GalleryKeyOwner owner = new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1));
         try (SqliteStore sqlite = SqliteStore.open(dir)) {
             String id = "ks_import";
             sqlite.createKeyset(new EnrollmentStore.Keyset(id, new byte[]{1}, "fp", Instant.now()));
@@ -119,7 +119,7 @@ class GalleryImportTest {
             int best = 0;
             for (int i = 1; i < d.length; i++) if (d[i] < d[best]) best = i;
             assertEquals("p7", a.entries().get(best).name());
-            assertEquals(SyntheticEmbeddings.squaredDistance(people.get(7), probe), d[best], 1e-3);
+            assertEquals(SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), people.get(7), probe), d[best], io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND);
         }
     }
 

@@ -37,7 +37,7 @@ class GalleryPendingEnrollmentTest {
 
     @BeforeAll
     static void keys() {
-        owner = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+        owner = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey(), io.picrypt.match.GalleryProjection.synthetic(1));
         evalKeys = owner.evaluationKeys();
     }
 
@@ -68,8 +68,8 @@ class GalleryPendingEnrollmentTest {
     private static void assertPlaintextDecisions(Map<String, Double> got, Map<String, float[]> who, float[] probe) {
         assertEquals(who.keySet(), got.keySet());
         for (var e : who.entrySet()) {
-            double plain = SyntheticEmbeddings.squaredDistance(e.getValue(), probe);
-            assertEquals(plain, got.get(e.getKey()), 2e-3, e.getKey());
+            double plain = SyntheticEmbeddings.galleryDistance(io.picrypt.match.GalleryProjection.synthetic(1), e.getValue(), probe);
+            assertEquals(plain, got.get(e.getKey()), io.picrypt.match.GalleryKeyOwner.DISTANCE_ERROR_BOUND, e.getKey());
         }
     }
 

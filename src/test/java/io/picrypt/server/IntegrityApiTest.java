@@ -39,7 +39,7 @@ class IntegrityApiTest {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             var ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex(), null, KeyDirectory.keyCheck(sk), KeyDirectory.keyCheck(gsk));
             PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-            http.uploadGalleryKeys(new GalleryKeyOwner(gsk).evaluationKeys());
+            http.uploadGalleryKeys(new GalleryKeyOwner(gsk, io.picrypt.match.GalleryProjection.synthetic(1)).evaluationKeys());
             MatchSession s = new MatchSession(http, sk, gsk, io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
             List<float[]> people = new ArrayList<>();
             List<String> names = new ArrayList<>();

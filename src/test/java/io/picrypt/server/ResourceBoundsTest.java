@@ -40,7 +40,7 @@ class ResourceBoundsTest {
             for (int k = 0; k < 3; k++) {
                 PiCryptClient.Keyset ks = PiCryptClient.createKeyset(url, MatchParameters.get().fingerprintHex());
                 PiCryptClient http = new PiCryptClient(url, ks.id(), ks.token());
-                GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+                GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey(), io.picrypt.match.GalleryProjection.synthetic(1));
                 http.uploadGalleryKeys(g.evaluationKeys());
                 float[] p = SyntheticEmbeddings.unit(r);
                 http.enrollIntoGallery("person" + k, g.encryptEnrollment(p)); // one block (16 MiB) each: over budget
@@ -119,7 +119,7 @@ class ResourceBoundsTest {
         List<byte[]> keys = new ArrayList<>();
         List<GalleryKeyOwner> clients = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
-            GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey());
+            GalleryKeyOwner g = new GalleryKeyOwner(GalleryKeyOwner.generateSecretKey(), io.picrypt.match.GalleryProjection.synthetic(1));
             clients.add(g);
             keys.add(g.evaluationKeys());
         }
