@@ -296,7 +296,14 @@ class GalleryTest {
         int cap = GalleryParameters.BLOCK_CAPACITY;
         List<float[]> gallery = new ArrayList<>();
         for (int s = 0; s < cap; s++) {
-            double u = s % 2 == 0 ? D2_BOUND + 0.0001 + 0.0099 * r.nextDouble() : 0.0002 + 0.0008 * r.nextDouble();
+            // a third within 0.001 of the threshold (closer than the measured error can be excluded: only the bound is
+            // required there), a third at 0.001 .. the proved bound (decisions must equal plaintext: the measured error is
+            // below 4.3e-4, docs/PROTOCOL.md), a third beyond the proved bound (equal in the worst case too)
+            double u = switch (s % 3) {
+                case 0 -> 0.0002 + 0.0008 * r.nextDouble();
+                case 1 -> 0.001 + (D2_BOUND - 0.001) * r.nextDouble();
+                default -> D2_BOUND + 0.0001 + 0.0099 * r.nextDouble();
+            };
             gallery.add(near(probe, cosFor(THRESHOLD + (r.nextBoolean() ? u : -u))));
         }
         GalleryEvaluator.Block block = evaluator.importBlock(owner.encryptBlock(gallery));
@@ -315,11 +322,15 @@ class GalleryTest {
         assertArrayEquals(v2, served, "the fused answer (CompactRelinearizer) equals relinearize + switchDown byte for byte");
         double[] compact = owner.decryptDistances(v2, cap), full = owner.decryptDistances(v1, cap);
         double maxErr = 0, maxFullErr = 0, maxSwitch = 0, switchSquares = 0;
-        int within001 = 0, beyondBound = 0, changedNear = 0;
+        int within001 = 0, beyondBound = 0, changedNear = 0, pastMilli = 0;
         for (int s = 0; s < cap; s++) {
             double plain = plainD2(gallery.get(s), probe);
             assertTrue(Math.abs(plain - THRESHOLD) < D2_BOUND + 0.0101, "planted " + plain);
             if (Math.abs(plain - THRESHOLD) < 0.001) within001++;
+            if (Math.abs(plain - THRESHOLD) > 0.001) {
+                pastMilli++;
+                assertEquals(plain <= THRESHOLD, compact[s] <= THRESHOLD, "slot " + s + ": plain " + plain + " compact " + compact[s]);
+            }
             if (Math.abs(plain - THRESHOLD) > D2_BOUND) {
                 beyondBound++;
                 assertEquals(plain <= THRESHOLD, compact[s] <= THRESHOLD, "slot " + s + ": plain " + plain + " compact " + compact[s]);
@@ -333,7 +344,8 @@ class GalleryTest {
             switchSquares += (compact[s] - full[s]) * (compact[s] - full[s]);
         }
         assertTrue(within001 > cap / 3, "pairs within 0.001 of the threshold: " + within001);
-        assertTrue(beyondBound > cap / 3, "pairs beyond the error bound: " + beyondBound);
+        assertTrue(beyondBound > cap / 4, "pairs beyond the error bound: " + beyondBound);
+        assertTrue(pastMilli > cap / 2, "pairs 0.001 .. 0.016 from the threshold: " + pastMilli);
         // d2 = 2 - 2<x,p>: the switch's worst case on d2 is twice its bound on the inner product
         assertTrue(maxSwitch <= 2 * GalleryParameters.COMPACT_SWITCH_ERROR, "switch error " + maxSwitch);
         // its typical size is the two roundings' (uniform, variance 1/12 each): (t1/t0)^2 / 12 for c0 and ||s||^2 / 12

@@ -69,7 +69,7 @@ class LegacyStoreTest {
                 MatchSession.Identification id = s.identifyEmbedding(probe, 4);
                 assertEquals(4, id.identities(), "one answer covers everyone");
                 assertEquals("templated " + i, id.match().name());
-                assertEquals(SyntheticEmbeddings.squaredDistance(target, probe), id.best().distance(), 1e-3);
+                assertEquals(SyntheticEmbeddings.galleryDistance(s.galleryBasis(), target, probe), id.best().distance(), GalleryKeyOwner.DISTANCE_ERROR_BOUND);
             }
             assertEquals(new MatchSession.Rebuild(0, 4, 0, List.of()), s.rebuildGallery(n -> {}), "a second rebuild adds nothing");
 
@@ -84,7 +84,7 @@ class LegacyStoreTest {
             MatchSession.Identification id = s.identifyEmbedding(probe, 1);
             assertEquals(5, id.identities(), "one gallery entry per name");
             assertEquals("new one", id.match().name());
-            assertEquals(SyntheticEmbeddings.squaredDistance(ab, probe), id.best().distance(), 1e-3);
+            assertEquals(SyntheticEmbeddings.galleryDistance(s.galleryBasis(), ab, probe), id.best().distance(), GalleryKeyOwner.DISTANCE_ERROR_BOUND);
 
             assertEquals(new PiCryptClient.Deleted(true, true), http.deleteEverywhere("new one"));
             assertEquals(4, s.identifyEmbedding(probe, 1).identities());
