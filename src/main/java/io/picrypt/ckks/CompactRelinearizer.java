@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * Relinearization and the compact switch-down of a 3-component level-0 ciphertext in one pass:
  * {@code CompactCiphertext.switchDown(evaluator.relinearize(ct, rk), ...)}, word for word, with 6 transforms of N
  * instead of 8 and no polynomial-sized allocation (per-thread scratch). Written for the 1:N gallery's answers (one per
- * block of 2,048 identities), where it runs once per block and identify.
+ * block of 4,096 identities), where it runs once per block and identify.
  *
  * <p>Why it is the same: relinearization at level 0 with the special prime P is (see {@link KeySwitcher}) the key
  * products of c2 at q0 and at P (c2's centred digit lifted to P), then the mod-down

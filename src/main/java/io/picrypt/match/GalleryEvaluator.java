@@ -24,9 +24,9 @@ import java.util.stream.IntStream;
 /**
  * Evaluator of 1:N identification: evaluates with public evaluation keys only; never holds a secret key.
  *
- * <p>A {@link Block} holds up to N / PACK = 2048
- * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions 4e+d (d < 4) of the
- * identity in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
+ * <p>A {@link Block} holds up to N / PACK = 4096
+ * identities as COLUMNS = 128 column ciphertexts: column e encrypts dimensions PACK e + d (d < PACK = 2) of the
+ * identity's gallery vector in slot s at coefficients position(s) + 128 d. A probe arrives as one ciphertext and is
  * expanded (127 key-switched substitutions) into 128 ciphertexts P_e = sum_d p_(4e+d) X^(-128 d);
  * then every block's result is sum_e C_e (x) P_e (tensor products, each of its three inner products over e
  * computed with Winograd's pairing, one product per pair of columns: {@link io.picrypt.ckks.ProductSum}; the block's

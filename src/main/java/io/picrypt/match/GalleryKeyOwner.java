@@ -162,7 +162,7 @@ public final class GalleryKeyOwner {
     /**
      * Squared distances 2 - 2<x,p> for positions 0..count-1 (position = block * capacity + slot, blocks in
      * the order the server was given them); positions the server reported as not live are NaN. Every
-     * decrypted coefficient of every block is checked: in a compact (v2) answer the 2,048 inner products, within
+     * decrypted coefficient of every block is checked: in a compact (v2) answer the BLOCK_CAPACITY inner products, within
      * [-1.01, 1.01] widened by {@link #NOISE_BOUND} and the switch's worst case
      * {@link GalleryParameters#COMPACT_SWITCH_ERROR}; in a v1 answer also the partial sums at the other coefficients,
      * within {@link MatchKeyOwner#MAX_PARTIAL} + {@link #NOISE_BOUND}.

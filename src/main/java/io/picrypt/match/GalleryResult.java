@@ -18,8 +18,8 @@ import java.util.stream.IntStream;
  * The server's answer to a 1:N probe: "PCGR" v2 | blocks(u32) | per block: live bitmap (BLOCK_CAPACITY/8 bytes,
  * bit s = slot s holds a live identity) | the block's relinearized level-0 result switched down to a
  * {@link CompactCiphertext}: c1 as N values of RESULT_LOG_T1 bits, then c0 at the BLOCK_CAPACITY distance positions
- * (slot order) as RESULT_LOG_T0-bit values (see {@link GalleryParameters#RESULT_LOG_T1}). 34,048 bytes per block of
- * 2,048 identities.
+ * (slot order) as RESULT_LOG_T0-bit values (see {@link GalleryParameters#RESULT_LOG_T1}). 33,280 bytes per block of
+ * 4,096 identities (34,048 per 2,048 in the layout before issue 16 round 10).
  *
  * <p>Version 1 (servers before issue 16 part 2; still read): per block the bitmap and one full 2-component level-0
  * ciphertext (118,816 bytes). Every length is fixed by the parameters and the version and checked before anything is

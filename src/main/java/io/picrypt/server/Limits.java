@@ -29,7 +29,7 @@ import java.util.Map;
  * @param keysetsPerClientWindow keysets one remote address creates per {@code windowMs} (429 beyond)
  * @param windowMs               the rate window of keyset creation
  * @param maxIdentities          1:1 identities (names with templates) per keyset (507 beyond)
- * @param maxGalleryBlocks       1:N gallery blocks per keyset, of 2048 identities each (507 beyond)
+ * @param maxGalleryBlocks       1:N gallery blocks per keyset, of GalleryParameters.BLOCK_CAPACITY = 4,096 identities each (507 beyond)
  * @param maxStoredBytes         stored bytes per keyset: templates, gallery blocks and evaluation keys (507 beyond)
  * @param maxEvaluationKeyBytes  size of one keyset's gallery evaluation keys (413 beyond)
  * @param imageDiffSlots         image differences computed at once on the whole server
