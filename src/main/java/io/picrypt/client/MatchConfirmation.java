@@ -51,7 +51,7 @@ final class MatchConfirmation {
      * the decrypted templates by ~1e-6 per value (|d^2 error| < 1e-4 at 512 values, counted twice: at enrollment and
      * here), plus float rounding.
      */
-    static final double CONFIRM_TOLERANCE = 2 * (GalleryKeyOwner.NOISE_BOUND + GalleryParameters.COMPACT_SWITCH_ERROR) + 3e-4;
+    static final double CONFIRM_TOLERANCE = GalleryKeyOwner.DISTANCE_ERROR_BOUND + 3e-4;
 
     /**
      * Confirms {@code id}'s MATCH (if any) as {@link MatchSession#confirmMatches} describes; {@code seen} caches each name's downloaded
