@@ -126,30 +126,87 @@ public final class KeyDirectory {
      *
      * @param pipeline the face pipeline in use, or null (then only a recorded basis can be returned)
      * @return the basis, or null when none is recorded and {@code pipeline} is null
-     * @throws ClientException if the recorded basis is damaged, or was derived from another model file than {@code pipeline}'s
+     * @throws ClientException if the recorded basis is damaged, is not the one config.json records, was derived from another
+     *                         model file than {@code pipeline}'s, or is missing and derives again differently
      */
     public io.picrypt.match.GalleryProjection galleryBasis(io.picrypt.face.FacePipeline pipeline) {
         Path f = dir.resolve(GALLERY_BASIS_FILE);
-        if (Files.exists(f)) {
-            io.picrypt.match.GalleryProjection p;
-            try {
-                p = io.picrypt.match.GalleryProjection.read(Files.readAllBytes(f));
-            } catch (IOException | io.picrypt.ckks.MalformedFrameException e) {
-                throw new ClientException("the gallery basis " + f + " is damaged (" + e.getMessage() + "): restore it from a copy of this key"
-                        + " directory; without it the gallery cannot be searched (or delete it and run 'picrypt gallery rebuild')", e);
+        String pin = pinnedBasis();
+        if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            io.picrypt.match.GalleryProjection p = readBasis(f);
+            if (pin != null && !pin.equals(p.fingerprint())) {
+                throw new ClientException(f + " is not the gallery basis this key directory's 1:N gallery was built with (its fingerprint "
+                        + p.fingerprint() + ", " + CONFIG_FILE + " records " + pin + "): restore it from a backup of the key directory");
             }
             if (pipeline != null && !java.util.HexFormat.of().formatHex(p.modelSha256()).equalsIgnoreCase(pipeline.embeddingSpec().sha256())) {
                 throw new ClientException("this key directory's 1:N gallery was built from embeddings of another model file (" + f + " records"
                         + " model SHA-256 " + java.util.HexFormat.of().formatHex(p.modelSha256()) + ", " + pipeline.modelName() + " is "
                         + pipeline.embeddingSpec().sha256() + "): use that model, or enroll every identity again with a new key directory");
             }
+            if (pin == null) pinBasis(p.fingerprint());
             return p;
         }
         if (pipeline == null) return null;
         io.picrypt.match.GalleryProjection p = GalleryBasis.forModel(pipeline);
-        writePrivate(f, p.toBytes());
+        if (pin != null && !pin.equals(p.fingerprint())) {
+            throw new ClientException(f + " is missing, and the basis derived again from " + pipeline.modelName() + " (fingerprint " + p.fingerprint()
+                    + ") is not the one this key directory's 1:N gallery was built with (" + CONFIG_FILE + " records " + pin
+                    + "): restore " + GALLERY_BASIS_FILE + " from a backup of the key directory");
+        }
+        try {
+            writePrivate(f, p.toBytes());
+        } catch (ClientException e) {
+            // another process of this key directory recording the same basis at the same moment: use what it wrote
+            if (Files.isRegularFile(f)) return galleryBasis(pipeline);
+            throw e;
+        }
+        pinBasis(p.fingerprint());
         return p;
     }
+
+    /** The recorded basis file, checked for what it must be before it is read (a FIFO or a device would hang or exhaust memory). */
+    private static io.picrypt.match.GalleryProjection readBasis(Path f) {
+        String damaged = "the gallery basis " + f + " is damaged (";
+        String fix = "): restore it from a backup of the key directory; without it this key directory's 1:N gallery cannot be searched"
+                + " (if no backup exists, delete it: it is derived again from the model, and refused if that gives another basis)";
+        try {
+            if (!Files.isRegularFile(f)) throw new ClientException(damaged + "not a regular file" + fix);
+            long size = Files.size(f);
+            if (size != io.picrypt.match.GalleryProjection.FILE_BYTES) {
+                throw new ClientException(damaged + size + " bytes instead of " + io.picrypt.match.GalleryProjection.FILE_BYTES + fix);
+            }
+            return io.picrypt.match.GalleryProjection.read(Files.readAllBytes(f));
+        } catch (IOException | io.picrypt.ckks.MalformedFrameException e) {
+            throw new ClientException(damaged + e.getMessage() + fix, e);
+        }
+    }
+
+    /** config.json's record of the gallery basis' fingerprint, or null (no config, or no basis recorded yet). */
+    private String pinnedBasis() {
+        Path c = dir.resolve(CONFIG_FILE);
+        if (!Files.exists(c)) return null;
+        try {
+            return configJson(c).path(GALLERY_BASIS_PIN).asText(null);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + c + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records the basis' fingerprint in config.json (when there is one); a concurrent writer recording the same is fine. */
+    private void pinBasis(String fingerprint) {
+        Path c = dir.resolve(CONFIG_FILE);
+        if (!Files.exists(c)) return;
+        try {
+            ObjectNode o = (ObjectNode) configJson(c);
+            o.put(GALLERY_BASIS_PIN, fingerprint);
+            writePrivate(c, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+        } catch (IOException | ClientException | ClassCastException e) {
+            org.slf4j.LoggerFactory.getLogger(KeyDirectory.class).debug("gallery basis fingerprint not recorded in {}: {}", c, e.toString());
+        }
+    }
+
+    /** config.json field: fingerprint of the gallery basis the key directory's gallery is built with. */
+    private static final String GALLERY_BASIS_PIN = "gallery_basis";
 
     /** Reads the secret key stored under {@code file} for the given parameters. */
     public SecretKey readKey(String file, io.picrypt.ckks.CkksParameters params, char[] passphrase) {
@@ -265,6 +322,8 @@ public final class KeyDirectory {
             o.put(TEMPLATE_CHECKS, "required");
         }
         if (checks.galleryKeyCheck() != null) o.put("gallery_key_check", checks.galleryKeyCheck());
+        String pin = pinnedBasis(); // the basis file stays, and so does its record
+        if (pin != null) o.put(GALLERY_BASIS_PIN, pin);
         try {
             writePrivate(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
         } catch (IOException e) {

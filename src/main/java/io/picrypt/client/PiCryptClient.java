@@ -215,6 +215,7 @@ public final class PiCryptClient {
 
     /** POST .../gallery/blocks: imports one block of identities (names in slot order); returns the server's compute ms. */
     public double importGalleryBlock(byte[] frame) {
+        requireGalleryLayout();
         return postReply(ApiPaths.GALLERY_BLOCKS, frame, SMALL_JSON).serverMs();
     }
 
@@ -225,8 +226,13 @@ public final class PiCryptClient {
 
     /** Deletes a name's 1:1 templates and its 1:N gallery entry, whichever exist. */
     public Deleted deleteEverywhere(String name) {
+        JsonNode info = galleryInfo();
+        if (info.path("outdated").asBoolean()) { // refused before the templates go: a half-done delete would leave a gallery-only entry
+            throw new ClientException("nothing was deleted: " + info.path("message").asText("this keyset's 1:N gallery is stored in an older layout")
+                    + "; run 'picrypt gallery rebuild' first", 409, null);
+        }
         boolean templates = delete(name);
-        boolean gallery = galleryInfo().path("keys").asBoolean() && deleteFromGallery(name);
+        boolean gallery = info.path("keys").asBoolean() && deleteFromGallery(name);
         return new Deleted(templates, gallery);
     }
 
@@ -237,6 +243,7 @@ public final class PiCryptClient {
 
     /** As above; with {@code replace}, the name's existing gallery entry (if any) is replaced in the same server-side step. */
     public double enrollIntoGallery(String name, byte[] enrollment, boolean replace) {
+        requireGalleryLayout();
         return transport.call(request(named(ApiPaths.GALLERY_NAME, name) + (replace ? "?mode=replace" : "")).header("Content-Type", OCTET)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(enrollment)).build(), SMALL_JSON).serverMs();
     }
@@ -270,6 +277,28 @@ public final class PiCryptClient {
         return json(transport.send(request(ApiPaths.GALLERY).GET().build(), SMALL_JSON));
     }
 
+    private volatile boolean layoutChecked;
+
+    /**
+     * Once per client, before its first gallery write or probe: the server must keep its 1:N gallery in this client's
+     * layout ({@link io.picrypt.match.GalleryParameters#LAYOUT}, reported by GET .../gallery). A server of an older
+     * version (no "layout": 512-value vectors) would store this client's 256-value enrollments without complaint, where
+     * no client could ever find them, so nothing is sent to it.
+     *
+     * @throws ClientException naming both layouts and what to upgrade
+     */
+    void requireGalleryLayout() {
+        if (layoutChecked) return;
+        int theirs = galleryInfo().path("layout").asInt(1);
+        int ours = io.picrypt.match.GalleryParameters.LAYOUT;
+        if (theirs != ours) {
+            throw new ClientException("the server at " + server() + " keeps its 1:N gallery in layout " + theirs + " and this client in layout " + ours
+                    + (theirs < ours ? " (256 values per face): upgrade picrypt on the server before the clients" : ": upgrade picrypt on this client")
+                    + "; nothing was sent to its gallery");
+        }
+        layoutChecked = true;
+    }
+
     /** The names in the gallery, in slot order. */
     public List<String> galleryNames() {
         List<String> out = new ArrayList<>();
@@ -284,17 +313,20 @@ public final class PiCryptClient {
 
     /** POST .../gallery/compact: replaces the whole gallery by the owner's fresh blocks (PCGC); the server's JSON answer. */
     public JsonNode compactGallery(byte[] frame) {
+        requireGalleryLayout();
         return json(transport.send(request(ApiPaths.GALLERY_COMPACT).timeout(Duration.ofMinutes(30)).header("Content-Type", OCTET)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(), SMALL_JSON));
     }
 
     public Reply identifyGallery(byte[] probe) {
+        requireGalleryLayout();
         return postReply(ApiPaths.GALLERY_IDENTIFY, probe, ENCRYPTED_ANSWER);
     }
 
     /** POST .../identify/batch: a {@link io.picrypt.match.BatchFrames} request in, its answer frame out (one round trip). */
     public Reply identifyBatch(byte[] frame) {
         // several identify answers in one frame: bounded like one identify answer (512 MiB in all)
+        requireGalleryLayout();
         return postReply(ApiPaths.IDENTIFY_BATCH, frame, ENCRYPTED_ANSWER);
     }
 

@@ -82,7 +82,14 @@ public final class EmbeddingSubspace {
             new DoublePointer(vecs.data()).get(vectors);
         }
         float[][] basis = new float[k][d];
-        for (int r = 0; r < k; r++) for (int c = 0; c < d; c++) basis[r][c] = (float) vectors[r * d + c];
+        for (int r = 0; r < k; r++) {
+            // an eigenvector's sign is arbitrary: fix it (largest component positive) so that machines whose floating point
+            // differs in the last bits still derive the same rows, not negated ones
+            int big = 0;
+            for (int c = 1; c < d; c++) if (Math.abs(vectors[r * d + c]) > Math.abs(vectors[r * d + big])) big = c;
+            double sign = vectors[r * d + big] < 0 ? -1 : 1;
+            for (int c = 0; c < d; c++) basis[r][c] = (float) (sign * vectors[r * d + c]);
+        }
         return new EmbeddingSubspace(basis, values);
     }
 

@@ -38,6 +38,9 @@ public final class GalleryProjection {
      */
     public static final double MIN_CAPTURED = 0.25;
 
+    /** Size of the file form: header (5), model hash (32), seed (8), k and d (8), k x d values (4 each). */
+    public static final int FILE_BYTES = 5 + 32 + 8 + 8 + 4 * GalleryParameters.DIMENSION * MatchParameters.DIMENSION;
+
     private final float[][] rows;
     private final byte[] modelSha256;
     private final long seed;
@@ -185,7 +188,7 @@ public final class GalleryProjection {
         r.need(4L * k * d);
         float[][] rows = new float[(int) k][(int) d];
         for (int i = 0; i < k; i++) for (int c = 0; c < d; c++) rows[i][c] = Float.intBitsToFloat((int) r.u32());
-        if (r.remaining() != 0) throw r.error("gallery basis has " + r.remaining() + " trailing bytes");
+        if (r.remaining() != 0) throw r.error(r.remaining() + " trailing bytes");
         try {
             return new GalleryProjection(rows, model, seed);
         } catch (IllegalArgumentException e) {
@@ -206,9 +209,10 @@ public final class GalleryProjection {
             for (int j = i; j < k; j++) {
                 double dot = 0;
                 for (int c = 0; c < d; c++) dot += (double) rows[i][c] * rows[j][c];
-                if (Math.abs(dot - (i == j ? 1 : 0)) > ORTHONORMAL_TOLERANCE) {
-                    throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                            "gallery basis rows %d and %d are not orthonormal (dot product %.6f)", i, j, dot));
+                if (!(Math.abs(dot - (i == j ? 1 : 0)) <= ORTHONORMAL_TOLERANCE)) {
+                    throw new IllegalArgumentException(i == j
+                            ? String.format(java.util.Locale.ROOT, "gallery basis row %d is not a unit vector (squared norm %.6g)", i, dot)
+                            : String.format(java.util.Locale.ROOT, "gallery basis rows %d and %d are not orthogonal (dot product %.6g)", i, j, dot));
                 }
             }
         }

@@ -109,7 +109,8 @@ final class GalleryRoutes {
         boolean withNames = "true".equals(req.queryParams("names"));
         GalleryService.Info g = gallery.info(id, withNames);
         ObjectNode o = Json.object().put("keys", g.keys())
-                .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes());
+                .put("identities", g.identities()).put("blocks", g.blocks()).put("stored_bytes", g.storedBytes())
+                .put("layout", io.picrypt.match.GalleryParameters.LAYOUT); // clients check it before any gallery write or probe
         if (g.outdated()) o.put("outdated", true).put("message", io.picrypt.match.OutdatedGalleryException.MESSAGE); // every other gallery route: 409
         if (g.keys() && withNames) {
             ArrayNode list = o.putArray("names");

@@ -71,9 +71,10 @@ final class KeysetAccess {
         String v = req.headers(io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER);
         String own = Integer.toString(io.picrypt.match.GalleryParameters.LAYOUT);
         if (!own.equals(v)) {
-            throw new ApiException(409, "gallery_layout", "this server's 1:N gallery uses layout " + own + " (256-value vectors of the key owner's"
-                    + " gallery basis); the request's ciphertexts are for " + (v == null ? "an older layout (no " + io.picrypt.http.ApiPaths.GALLERY_LAYOUT_HEADER
-                    + " header: 512 values, picrypt before issue 16 round 10)" : "layout '" + v + "'") + ": upgrade picrypt on the client");
+            boolean newer = v != null && v.matches("[0-9]{1,9}") && Integer.parseInt(v) > io.picrypt.match.GalleryParameters.LAYOUT;
+            throw new ApiException(409, "gallery_layout", "this server keeps the 1:N gallery in layout " + own + " (256 values per face) and the"
+                    + " request's ciphertexts are for " + (v == null ? "an older layout (512 values per face: an older picrypt client)" : "layout '" + v + "'")
+                    + ": nothing was computed or stored; upgrade picrypt on the " + (newer ? "server" : "client"));
         }
     }
 

@@ -38,7 +38,15 @@ class ClientFailoverTest {
     private URI fake(String label, Function<Integer, Answer> behaviour) throws Exception {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         AtomicInteger n = new AtomicInteger();
-        s.createContext("/", ex -> handle(ex, label, behaviour.apply(n.getAndIncrement())));
+        s.createContext("/", ex -> {
+            if (ex.getRequestMethod().equals("GET") && ex.getRequestURI().getPath().endsWith("/gallery")) {
+                // the client's once-per-connection layout check (PiCryptClient.requireGalleryLayout), outside the scripts
+                handle(ex, label + " (layout check)", new Answer(200, "{\"keys\":true,\"layout\":" + io.picrypt.match.GalleryParameters.LAYOUT + "}", null));
+                log.remove(log.size() - 1);
+                return;
+            }
+            handle(ex, label, behaviour.apply(n.getAndIncrement()));
+        });
         s.start();
         servers.add(s);
         return URI.create("http://127.0.0.1:" + s.getAddress().getPort());

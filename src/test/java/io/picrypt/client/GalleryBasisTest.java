@@ -73,4 +73,44 @@ class GalleryBasisTest {
         ClientException e = assertThrows(ClientException.class, () -> keys.galleryBasis(pipeline));
         assertTrue(e.getMessage().contains("is damaged") && e.getMessage().contains("restore it"), e.getMessage());
     }
+    @Test
+    void aWellFormedButDifferentBasisIsRefusedOnceRecorded(@TempDir Path tmp) throws Exception {
+        KeyDirectory keys = dir(tmp);
+        keys.writeConfig(new ClientConfig(java.net.URI.create("http://127.0.0.1:1"), "ks_x", "token", "params"));
+        GalleryProjection b = keys.galleryBasis(pipeline); // recorded, and its fingerprint in config.json
+        Path f = keys.dir().resolve(KeyDirectory.GALLERY_BASIS_FILE);
+        byte[] good = Files.readAllBytes(f);
+        // the same rows in another order: orthonormal, the right model, the right size: only the record tells it apart
+        byte[] swapped = good.clone();
+        int row = 4 * io.picrypt.match.MatchParameters.DIMENSION, at = 5 + 32 + 8 + 8;
+        System.arraycopy(good, at, swapped, at + row, row);
+        System.arraycopy(good, at + row, swapped, at, row);
+        Files.write(f, swapped);
+        ClientException e = assertThrows(ClientException.class, () -> keys.galleryBasis(pipeline));
+        assertTrue(e.getMessage().contains("is not the gallery basis") && e.getMessage().contains("restore it"), e.getMessage());
+        assertThrows(ClientException.class, () -> keys.galleryBasis(null));
+        Files.write(f, good);
+        assertEquals(b.fingerprint(), keys.galleryBasis(pipeline).fingerprint());
+        // rewriting config.json (gallery init, keys init --force) keeps the record
+        keys.writeConfig(keys.readConfig(), keys.readKeyChecks());
+        Files.write(f, swapped);
+        assertThrows(ClientException.class, () -> keys.galleryBasis(pipeline));
+        // missing: derived again, and accepted only because it is the recorded one
+        Files.delete(f);
+        assertEquals(b.fingerprint(), keys.galleryBasis(pipeline).fingerprint());
+    }
+
+    @Test
+    void aBasisPathThatIsNotARegularFileIsAnErrorNotAHang(@TempDir Path tmp) throws Exception {
+        KeyDirectory keys = dir(tmp);
+        Path f = keys.dir().resolve(KeyDirectory.GALLERY_BASIS_FILE);
+        Files.createSymbolicLink(f, Path.of("/dev/zero")); // read whole: an endless file
+        ClientException e = assertThrows(ClientException.class, () -> keys.galleryBasis(pipeline));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        Files.delete(f);
+        Process mk = new ProcessBuilder("mkfifo", f.toString()).start(); // a FIFO: reading it would block for ever
+        assertEquals(0, mk.waitFor());
+        e = assertThrows(ClientException.class, () -> keys.galleryBasis(pipeline));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
 }
