@@ -616,7 +616,9 @@ async function refreshIdentities() {
     } else if (r.gallery_only) {
       gallery = ' Plus ' + r.gallery_only.toLocaleString() + ' only in the large 1:N gallery (Identify only; added with picrypt import).';
     }
-    if (r.not_in_gallery && r.not_in_gallery.length && r.gallery !== undefined && (r.gallery || r.identities.length)) {
+    if (r.outdated) { // the whole gallery is unusable until rebuilt: say so before anything about its names
+      gallery = ' Identify cannot be used: ' + (r.outdated_message || 'the 1:N gallery was stored by an earlier picrypt version; run picrypt gallery rebuild') + '.';
+    } else if (r.not_in_gallery && r.not_in_gallery.length && r.gallery !== undefined && (r.gallery || r.identities.length)) {
       gallery += ' Not in the 1:N gallery, so Identify cannot find them: ' + r.not_in_gallery.join(', ')
         + ' (an enrollment stopped before its gallery step, or made before the gallery existed; run picrypt gallery rebuild).';
     }

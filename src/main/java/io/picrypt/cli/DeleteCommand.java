@@ -16,7 +16,8 @@ final class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var deleted = client.http().deleteEverywhere(name);
+        // refused before anything is deleted while the keyset's gallery is outdated (run 'picrypt gallery rebuild' first)
+        var deleted = io.picrypt.client.IdentityDeletion.delete(client.http(), name);
         boolean template = deleted.templates(), gallery = deleted.gallery();
         if (!deleted.any()) {
             System.err.println("picrypt: no identity named '" + name + "'");

@@ -4,6 +4,12 @@ import io.picrypt.client.MatchSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -53,11 +59,13 @@ final class GalleryCommand implements Runnable {
     }
 
     @Command(name = "rebuild", mixinStandardHelpOptions = true,
-            description = {"Put every identity enrolled with 1:1 templates but missing from the 1:N gallery (enrolled by a",
-                    "version before enrollment filled the gallery) into the gallery, so identify finds it. Run by the key owner:",
-                    "downloads the identity's own template ciphertexts, decrypts them locally and enrolls their mean. No photos needed.",
-                    "With --compact, then also drops the slots of deleted identities: downloads the gallery's blocks, decrypts the live",
-                    "identities locally and replaces the gallery by fresh, full blocks in one step."})
+            // paragraphs, each wrapped by picocli at word boundaries to the help width (80 columns)
+            description = {"Put every identity enrolled with 1:1 templates but missing from the 1:N gallery (enrolled by a"
+                    + " version before enrollment filled the gallery) into the gallery, so identify finds it. Run by the key owner:"
+                    + " downloads the identity's own template ciphertexts, decrypts them locally and enrolls their mean. No photos needed.",
+                    "With --compact, then also drops the slots of deleted identities: downloads the gallery's blocks, decrypts the live"
+                    + " identities locally and replaces the gallery by fresh, full blocks in one step.",
+                    "A gallery stored by an earlier version is migrated: dropped and rebuilt from the 1:1 templates (see --drop-outdated)."})
     static final class Rebuild implements Callable<Integer> {
         @Mixin
         ClientOptions client;
@@ -65,19 +73,26 @@ final class GalleryCommand implements Runnable {
         @picocli.CommandLine.Option(names = "--compact", description = "also compact the gallery (drop deleted slots; fewer blocks)")
         boolean compact;
 
-        @picocli.CommandLine.Option(names = "--drop-outdated", description = {"a gallery stored by an earlier version (512-dimensional layout) is",
-                "rebuilt from the 1:1 templates; its gallery-only identities (imported, --gallery) cannot be: drop them (import them again after)"})
+        // one paragraph: picocli wraps it at word boundaries to the help width (80 columns)
+        @picocli.CommandLine.Option(names = "--drop-outdated", description = "A gallery stored by an earlier version (512-dimensional layout)"
+                + " is rebuilt from the 1:1 templates; its gallery-only identities (imported or enrolled with --gallery) cannot be:"
+                + " drop them with it. Their names are printed and saved to gallery-dropped-TIME.txt in the key directory before the"
+                + " drop; import them again afterwards.")
         boolean dropOutdated;
 
         @Override
         public Integer call() {
             MatchSession s = client.session(null, null);
             if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt gallery init' first");
-            MatchSession.Rebuild r = s.rebuildGallery(dropOutdated, n -> {});
+            Path[] saved = new Path[1];
+            MatchSession.Rebuild r = s.rebuildGallery(dropOutdated, names -> saved[0] = recordDropped(client.directory().dir(), names), n -> {});
             if (r.replaced()) {
                 System.out.println("old gallery replaced: it was stored in the 512-dimensional layout of an earlier picrypt version;"
                         + " dropped and rebuilt from the 1:1 templates");
-                r.dropped().forEach(x -> System.out.println("dropped gallery-only " + Terminal.safe(x) + " (no 1:1 templates; import it again)"));
+                if (!r.dropped().isEmpty()) {
+                    System.out.println("dropped " + r.dropped().size() + " gallery-only identit" + (r.dropped().size() == 1 ? "y" : "ies")
+                            + " with it (no 1:1 templates; listed above, names saved in " + saved[0] + "): import them again");
+                }
             }
             System.out.printf(Locale.ROOT, "gallery rebuilt: %d identities added from their templates, %d already there, %d gallery-only%n",
                     r.added(), r.present(), r.galleryOnly());
@@ -93,6 +108,33 @@ final class GalleryCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "gallery compacted: %d block(s) -> %d, %d live identities kept, deleted slots dropped%n", c.blocksBefore(), c.blocksAfter(), c.identities());
             }
             return 0;
+        }
+
+        /**
+         * Before the old gallery is dropped: its gallery-only names to stderr and to a new file in the key directory
+         * (gallery-dropped-TIME.txt, one name a line, mode 0600), so that an interruption after the drop leaves the user
+         * the list of what to import again. A failure to write it stops the rebuild before anything changed.
+         */
+        static Path recordDropped(Path keyDir, List<String> names) {
+            String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
+                    .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+            Path file = keyDir.resolve("gallery-dropped-" + time + ".txt");
+            for (int i = 2; Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) file = keyDir.resolve("gallery-dropped-" + time + "-" + i + ".txt");
+            try {
+                var attrs = Files.getFileStore(keyDir).supportsFileAttributeView("posix")
+                        ? new java.nio.file.attribute.FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                        : new java.nio.file.attribute.FileAttribute<?>[0];
+                Files.createFile(file, attrs);
+                Files.write(file, names, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot save the names of the old gallery's gallery-only identities to " + file + " ("
+                        + e.getMessage() + "); nothing was changed");
+            }
+            System.err.println("the old gallery's " + names.size() + " gallery-only identit" + (names.size() == 1 ? "y goes" : "ies go")
+                    + " with it (no 1:1 templates; import " + (names.size() == 1 ? "it" : "them") + " again afterwards); names saved in "
+                    + file + " (mode 0600):");
+            names.forEach(n -> System.err.println("  dropped gallery-only " + Terminal.safe(n)));
+            return file;
         }
     }
 }

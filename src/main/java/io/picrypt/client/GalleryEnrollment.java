@@ -63,8 +63,8 @@ final class GalleryEnrollment {
         }
     }
 
-    /** {@link MatchSession#rebuildGallery(boolean, java.util.function.IntConsumer)}, which documents it. */
-    Rebuild rebuildGallery(boolean dropOutdated, java.util.function.IntConsumer progress) {
+    /** {@link MatchSession#rebuildGallery(boolean, java.util.function.Consumer, java.util.function.IntConsumer)}, which documents it. */
+    Rebuild rebuildGallery(boolean dropOutdated, java.util.function.Consumer<List<String>> beforeDrop, java.util.function.IntConsumer progress) {
         if (gallery == null) throw new IllegalStateException("this session has no gallery key");
         com.fasterxml.jackson.databind.JsonNode info = http.galleryInfo();
         if (!info.path("keys").asBoolean()) {
@@ -77,6 +77,8 @@ final class GalleryEnrollment {
             // the old gallery's names first: those without 1:1 templates cannot be made again from them
             List<String> galleryOnly = GalleryCoverage.of(ids, http.galleryNames()).galleryOnly();
             if (!galleryOnly.isEmpty() && !dropOutdated) throw new MatchSession.GalleryOnlyNames(galleryOnly);
+            // told before the drop: an interruption after it must not lose which names the user has to import again
+            if (!galleryOnly.isEmpty()) beforeDrop.accept(galleryOnly);
             http.dropGallery();
             dropped = galleryOnly;
         }

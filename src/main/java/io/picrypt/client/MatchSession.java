@@ -124,7 +124,7 @@ public final class MatchSession {
             Candidate m = match();
             if (m == null || confirmation == Confirmation.CONFIRMED) return null;
             String what = switch (confirmation) {
-                case GALLERY_ONLY -> "'" + m.name() + "' exists only in the 1:N gallery (imported, or enrolled with --gallery): it has no 1:1"
+                case GALLERY_ONLY -> "'" + m.name() + "' exists only in the 1:N gallery (gallery-only: imported or enrolled with --gallery): it has no 1:1"
                         + " template to confirm the match against; enroll '" + m.name() + "' from photos to make its matches confirmable";
                 case UNCHECKED_TEMPLATES -> "the 1:1 templates of '" + m.name() + "' were enrolled before check values existed, so they"
                         + " cannot prove the match; enroll '" + m.name() + "' again (enroll replaces its templates)";
@@ -336,7 +336,7 @@ public final class MatchSession {
 
     /**
      * A rebuild refused before anything changed: the keyset's gallery is stored in an earlier version's layout and holds
-     * {@code names} without 1:1 templates (imported, or enrolled with --gallery), which a rebuild cannot make again.
+     * {@code names} without 1:1 templates (gallery-only: imported or enrolled with --gallery), which a rebuild cannot make again.
      * {@link #rebuildGallery(boolean, java.util.function.IntConsumer)} with {@code dropOutdated} drops them.
      */
     public static final class GalleryOnlyNames extends ClientException {
@@ -344,10 +344,20 @@ public final class MatchSession {
 
         GalleryOnlyNames(List<String> names) {
             super("this keyset's 1:N gallery was stored in the 512-dimensional layout of an earlier picrypt version and holds " + names.size()
-                    + " gallery-only identit" + (names.size() == 1 ? "y" : "ies") + " (imported, or enrolled with --gallery; no 1:1 templates),"
-                    + " which a rebuild cannot make again: 'picrypt gallery rebuild --drop-outdated' drops them with the old gallery"
-                    + " (import them again afterwards); nothing was changed");
+                    + " gallery-only identit" + (names.size() == 1 ? "y" : "ies") + " (imported or enrolled with --gallery; no 1:1 templates): "
+                    + shown(names) + "; a rebuild cannot make " + (names.size() == 1 ? "it" : "them") + " again:"
+                    + " 'picrypt gallery rebuild --drop-outdated' drops " + (names.size() == 1 ? "it" : "them") + " with the old gallery"
+                    + " (import " + (names.size() == 1 ? "it" : "them") + " again afterwards; 'picrypt list --gallery-names' lists them all);"
+                    + " nothing was changed");
             this.names = List.copyOf(names);
+        }
+
+        /** Names shown in the message; the rest are counted. */
+        static final int SHOWN = 20;
+
+        private static String shown(List<String> names) {
+            String first = String.join(", ", names.subList(0, Math.min(SHOWN, names.size())).stream().map(n -> "'" + n + "'").toList());
+            return names.size() <= SHOWN ? first : first + " and " + (names.size() - SHOWN) + " more";
         }
 
         /** The gallery-only names, sorted. */
@@ -377,7 +387,17 @@ public final class MatchSession {
      * ({@link GalleryOnlyNames}); with it they are dropped and listed in {@link Rebuild#dropped()}.
      */
     public Rebuild rebuildGallery(boolean dropOutdated, java.util.function.IntConsumer progress) {
-        return galleryEnrollment.rebuildGallery(dropOutdated, progress);
+        return rebuildGallery(dropOutdated, names -> {}, progress);
+    }
+
+    /**
+     * {@link #rebuildGallery(boolean, java.util.function.IntConsumer)}; {@code beforeDrop} is told the gallery-only names
+     * (sorted) just before an outdated gallery holding some is dropped, so that a caller can record them where an
+     * interruption after the drop cannot lose them (the CLI prints them and writes them to a file). Not called when there
+     * are none or nothing is dropped; if it throws, nothing was changed and the rebuild stops with its exception.
+     */
+    public Rebuild rebuildGallery(boolean dropOutdated, java.util.function.Consumer<List<String>> beforeDrop, java.util.function.IntConsumer progress) {
+        return galleryEnrollment.rebuildGallery(dropOutdated, beforeDrop, progress);
     }
 
     public Verification verifyEmbedding(String name, float[] embedding) {

@@ -338,14 +338,15 @@ final class ServerTransport {
 
     /** The server's JSON error message when there is one, else the status line. */
     private static ClientException httpError(int status, byte[] body) {
-        String message = "HTTP " + status;
+        String message = "HTTP " + status, code = null;
         try {
             JsonNode n = JSON.readTree(body);
             if (n != null && n.has("message")) message = n.path("message").asText() + " (HTTP " + status + ")";
+            if (n != null && n.path("error").isTextual()) code = n.path("error").asText();
         } catch (IOException ignored) {
             // not our JSON error: keep the status line
         }
-        return new ClientException("server: " + message, status, null);
+        return new ClientException("server: " + message, status, code, null);
     }
 
     private static double serverMs(HttpResponse<?> r) {

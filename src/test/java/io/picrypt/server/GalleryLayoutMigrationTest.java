@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * .../gallery drops it; {@code gallery rebuild} migrates it from the 1:1 templates. On SQLite, and on PostgreSQL with a
  * one-member cluster when one is reachable ($PICRYPT_TEST_POSTGRES).
  */
-class GalleryLayoutMigrationTest {
+public class GalleryLayoutMigrationTest {
     static final String PG = System.getenv().getOrDefault("PICRYPT_TEST_POSTGRES",
             "jdbc:postgresql://127.0.0.1:5432/picrypt_test?user=picrypt_test&password=picrypt_test");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,6 +105,15 @@ class GalleryLayoutMigrationTest {
         byte[] enrollment = new GalleryKeyOwner(GallerySessions.key()).encryptEnrollment(
                 SyntheticEmbeddings.unit(new Random(6), GalleryParameters.DIMENSION));
         store.putGalleryEnrollment(id, 0, null, pendingName, names.size(), enrollment);
+    }
+
+    /**
+     * {@link #writeLegacyGallery} on a running server, then forgotten by its gallery service (as a fresh process):
+     * for tests in other packages (the web page's).
+     */
+    public static void makeOutdated(PiCryptServer s, String id, List<String> names, String pendingName) {
+        writeLegacyGallery(s.store(), id, names, pendingName);
+        s.gallery().forget(id);
     }
 
     private static URI url(PiCryptServer s) {
@@ -277,8 +286,33 @@ class GalleryLayoutMigrationTest {
             MatchSession.GalleryOnlyNames refused = assertThrows(MatchSession.GalleryOnlyNames.class, () -> m.rebuildGallery(n -> {}));
             assertEquals(List.of("imported one"), refused.names());
             assertTrue(refused.getMessage().contains("1 gallery-only identity") && refused.getMessage().contains("--drop-outdated"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("(imported or enrolled with --gallery; no 1:1 templates): 'imported one';")
+                    && refused.getMessage().contains("'picrypt list --gallery-names' lists them all"), refused.getMessage());
             assertTrue(http.galleryInfo().path("outdated").asBoolean(), "nothing changed");
             assertEquals(4, http.galleryInfo().path("identities").asInt());
+
+            // the gallery-only names are told before the drop (the old gallery still there): an interruption after the
+            // drop (here: the first enrollment of the rebuild) still leaves the caller the list of what to import again
+            List<String> told = new ArrayList<>();
+            RuntimeException stop = assertThrows(RuntimeException.class, () -> m.rebuildGallery(true, gone -> {
+                assertTrue(http.galleryInfo().path("outdated").asBoolean(), "told before the drop");
+                assertEquals(4, http.galleryInfo().path("identities").asInt(), "told before the drop");
+                told.addAll(gone);
+            }, n -> {
+                throw new IllegalStateException("interrupted after the drop");
+            }));
+            assertEquals("interrupted after the drop", stop.getMessage());
+            assertEquals(List.of("imported one"), told);
+            assertFalse(http.galleryInfo().path("outdated").asBoolean(), "dropped before the interruption");
+            assertEquals(1, http.galleryInfo().path("identities").asInt(), "one name enrolled before the interruption");
+            // a callback that throws stops the rebuild before anything changed
+            writeLegacyGallery(s.store(), ks.id(), List.of("alice", "bob", "imported one"), "carol");
+            s.gallery().forget(ks.id());
+            assertThrows(IllegalStateException.class, () -> m.rebuildGallery(true, gone -> {
+                throw new IllegalStateException("cannot record them");
+            }, n -> {}));
+            assertTrue(http.galleryInfo().path("outdated").asBoolean(), "nothing changed");
+            assertEquals(4, http.galleryInfo().path("identities").asInt(), "nothing changed");
 
             MatchSession.Rebuild rb = m.rebuildGallery(true, n -> {});
             assertEquals(new MatchSession.Rebuild(3, 0, 0, List.of(), true, List.of("imported one")), rb);
@@ -369,6 +403,48 @@ class GalleryLayoutMigrationTest {
         }
     }
 
+    /**
+     * 'picrypt delete' while the keyset's gallery is outdated: refused before anything is deleted (the 1:1 templates
+     * stay, so the rebuild does not take the name for a gallery-only one), with what to run; 'list' shows the name's gallery
+     * as outdated, not "1:1 + 1:N"; after the rebuild the delete works.
+     */
+    @Test
+    void theDeleteCommandRefusesAnOutdatedGalleryBeforeDeletingAnything() throws Exception {
+        try (PiCryptServer s = new PiCryptServer(ServerConfig.defaults(data.resolve("data"), 0)).start()) {
+            String keys = data.resolve("keys").toString();
+            assertEquals(0, cli("keys", "init", "--keys", keys, "--server", url(s).toString())[0]);
+            var dir = new io.picrypt.client.KeyDirectory(Path.of(keys));
+            var cfg = dir.readConfig();
+            PiCryptClient http = new PiCryptClient(cfg);
+            http.enroll("amy", new MatchKeyOwner(dir.readSecretKey(null)).encryptTemplate(person(new Random(13)), "amy"), true);
+            writeLegacyGallery(s.store(), cfg.keyset(), List.of("amy"), "other");
+            s.gallery().forget(cfg.keyset());
+
+            String list = (String) cli("list", "--keys", keys)[1];
+            String amy = list.lines().filter(l -> l.startsWith("amy\t")).findFirst().orElseThrow();
+            assertTrue(amy.endsWith("\t1:1 (gallery outdated: run 'picrypt gallery rebuild')"), list);
+            assertTrue(list.contains("1 of them also in the 1:N gallery (outdated: unusable until rebuilt)"), list);
+
+            Object[] r = cli("delete", "--name", "amy", "--keys", keys);
+            assertEquals(2, r[0], (String) r[1] + r[2]);
+            String err = (String) r[2];
+            assertTrue(err.contains("run 'picrypt gallery rebuild' first") && err.contains("nothing was deleted"), err);
+            assertEquals(List.of("amy"), http.list().stream().map(PiCryptClient.Identity::name).toList(), "the 1:1 templates stay");
+            assertEquals(2, s.store().gallerySize(cfg.keyset()).identities(), "the old gallery stays");
+
+            // the rebuild: amy is rebuilt from her templates, not reported as gallery-only
+            r = cli("gallery", "rebuild", "--drop-outdated", "--keys", keys);
+            assertEquals(0, r[0], (String) r[1] + r[2]);
+            assertFalse(((String) r[1] + r[2]).contains("gallery-only amy"), (String) r[1] + r[2]);
+            assertTrue(((String) r[2]).contains("dropped gallery-only other"), (String) r[2]);
+            assertTrue(((String) r[1]).contains("1 identities added from their templates"), (String) r[1]);
+            r = cli("delete", "--name", "amy", "--keys", keys);
+            assertEquals(0, r[0], (String) r[1] + r[2]);
+            assertTrue(((String) r[1]).contains("deleted 'amy' (1:1 templates) (1:N gallery"), (String) r[1]);
+            assertTrue(http.list().isEmpty());
+        }
+    }
+
     /** 'picrypt gallery rebuild' on an outdated gallery with a gallery-only name: exit 2 and what to run; --drop-outdated drops it. */
     @Test
     void theRebuildCommandRefusesThenDropsGalleryOnlyNames() throws Exception {
@@ -385,12 +461,29 @@ class GalleryLayoutMigrationTest {
             String err = (String) r[2];
             assertTrue(err.contains("512-dimensional layout") && err.contains("2 gallery-only identities")
                     && err.contains("picrypt gallery rebuild --drop-outdated") && err.contains("nothing was changed"), err);
+            // named, with where to see them all, and not called "imported" only
+            assertTrue(err.contains("(imported or enrolled with --gallery; no 1:1 templates): 'imported one', 'imported two';")
+                    && err.contains("'picrypt list --gallery-names' lists them all"), err);
             assertEquals(2, s.store().gallerySize(cfg.keyset()).identities(), "nothing changed");
+            String names = (String) cli("list", "--gallery-names", "--keys", keys)[1];
+            assertTrue(names.contains("imported one\t1:N only (gallery-only: imported or enrolled with --gallery; no 1:1 templates)"), names);
+            assertTrue(names.contains("2 of them gallery-only (imported or enrolled with --gallery)"), names);
             r = cli("gallery", "rebuild", "--drop-outdated", "--keys", keys);
             assertEquals(0, r[0], (String) r[1] + r[2]);
             String out = (String) r[1];
             assertTrue(out.contains("old gallery replaced"), out);
-            assertTrue(out.contains("dropped gallery-only imported one") && out.contains("dropped gallery-only imported two"), out);
+            // the names were told (stderr) and saved in the key directory before the drop: an interruption cannot lose them
+            err = (String) r[2];
+            assertTrue(err.contains("dropped gallery-only imported one") && err.contains("dropped gallery-only imported two"), err);
+            List<Path> saved;
+            try (var files = java.nio.file.Files.list(Path.of(keys))) {
+                saved = files.filter(f -> f.getFileName().toString().matches("gallery-dropped-\\d{8}T\\d{6}Z\\.txt")).toList();
+            }
+            assertEquals(1, saved.size(), err);
+            assertEquals(List.of("imported one", "imported two"), java.nio.file.Files.readAllLines(saved.get(0)));
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), java.nio.file.Files.getPosixFilePermissions(saved.get(0)));
+            assertTrue(err.contains("names saved in " + saved.get(0)), err);
+            assertTrue(out.contains("dropped 2 gallery-only identities with it") && out.contains(saved.get(0).toString()), out);
             JsonNode info = new PiCryptClient(cfg).galleryInfo();
             assertFalse(info.path("outdated").asBoolean(), info.toString());
             assertEquals(0, info.path("identities").asInt());

@@ -19,12 +19,20 @@ import java.net.http.HttpConnectTimeoutException;
 /**
  * The page's errors as JSON {@code {"error", "message"}}: the shared mappers ({@link ErrorMapping}) plus the
  * client's own exceptions: enrollment-safety refusals 409 with their distances, face and image failures
- * 422/413/400, the PiCrypt server down or refusing (502, 404, 400), an answer that cannot be decrypted 502.
+ * 422/413/400, the PiCrypt server down or refusing (502, 404, 400; 409 with the
+ * server's code for an outdated gallery), an answer that cannot be decrypted 502.
  */
 final class UiErrors {
     private static final Logger log = LoggerFactory.getLogger(UiServer.class);
 
     private UiErrors() {}
+
+    /**
+     * Server refusals (409) passed to the page with the server's code and message: a gallery stored by an earlier
+     * version ({@code gallery_outdated}: run 'picrypt gallery rebuild') and a gallery layout this client does not speak
+     * ({@code gallery_layout}: upgrade picrypt). Any other refusal is a 502 {@code server_error}.
+     */
+    static final java.util.Set<String> PASSED_THROUGH = java.util.Set.of("gallery_outdated", "gallery_layout");
 
     static void install(Service s) {
         ErrorMapping.install(s, log, e -> e == null ? "internal error" : "internal error: " + e);
@@ -62,6 +70,8 @@ final class UiErrors {
             String m = UiRequests.plain(e.getMessage());
             if (c instanceof ConnectException || c instanceof HttpConnectTimeoutException) {
                 Json.error(res, 502, "server_down", m);
+            } else if (e.status() == 409 && PASSED_THROUGH.contains(e.code())) { // the server's own code: the page says what to run
+                Json.error(res, 409, e.code(), m);
             } else if (e.status() == 404) {
                 Json.error(res, 404, "not_found", m);
             } else if (e.status() == 400 || e.status() == 413) {

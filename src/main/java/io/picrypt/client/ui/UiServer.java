@@ -139,7 +139,7 @@ public final class UiServer implements AutoCloseable {
         s.get("/api/identities", this::identities);
         s.delete("/api/identities/:name", (req, res) -> {
             String name = req.params(":name");
-            PiCryptClient.Deleted d = http.deleteEverywhere(name);
+            PiCryptClient.Deleted d = io.picrypt.client.IdentityDeletion.delete(http, name); // nothing deleted on an outdated gallery
             if (!d.any()) throw new ApiException(404, "not_found", "no identity named '" + name + "'" + suggestion(name));
             return json(res, JSON.createObjectNode().put("deleted", name).put("templates", d.templates()).put("gallery", d.gallery()));
         });
@@ -179,8 +179,12 @@ public final class UiServer implements AutoCloseable {
         // the bulk 1:N gallery can hold 100,000s: its size always, its names only while small enough to fetch on every
         // refresh; then the page can tell the imported (1:N only) names from the enrolled ones, and flag an enrolled name
         // the gallery lacks (an enrollment interrupted before its gallery step: identify cannot find it)
-        int gallery = http.galleryInfo().path("identities").asInt();
+        com.fasterxml.jackson.databind.JsonNode info = http.galleryInfo();
+        int gallery = info.path("identities").asInt();
         o.put("gallery", gallery);
+        if (info.path("outdated").asBoolean()) { // stored by an earlier version: identify refuses it until it is rebuilt
+            o.put("outdated", true).put("outdated_message", UiRequests.plain(info.path("message").asText()));
+        }
         if (gallery <= GALLERY_NAMES_SHOWN) {
             var coverage = io.picrypt.client.GalleryCoverage.of(ids, gallery == 0 ? List.of() : http.galleryNames());
             ArrayNode missing = o.putArray("not_in_gallery");
