@@ -224,16 +224,9 @@ public final class PiCryptClient {
         public boolean any() { return templates || gallery; }
     }
 
-    /** Deletes a name's 1:1 templates and its 1:N gallery entry, whichever exist. */
+    /** Deletes a name's 1:N gallery entry and its 1:1 templates, whichever exist ({@link IdentityDeletion#delete}: nothing on an outdated gallery). */
     public Deleted deleteEverywhere(String name) {
-        JsonNode info = galleryInfo();
-        if (info.path("outdated").asBoolean()) { // refused before the templates go: a half-done delete would leave a gallery-only entry
-            throw new ClientException("nothing was deleted: " + info.path("message").asText("this keyset's 1:N gallery is stored in an older layout")
-                    + "; run 'picrypt gallery rebuild' first", 409, null);
-        }
-        boolean templates = delete(name);
-        boolean gallery = info.path("keys").asBoolean() && deleteFromGallery(name);
-        return new Deleted(templates, gallery);
+        return IdentityDeletion.delete(this, name);
     }
 
     /** PUT .../gallery/names/{name}: one identity into the gallery; returns the server's compute ms. */
