@@ -281,8 +281,28 @@ public final class PiCryptClient {
      * @throws ClientException naming both layouts and what to upgrade
      */
     void requireGalleryLayout() {
+        if (!layoutChecked) checkLayout(galleryInfo());
+    }
+
+    /**
+     * Before an enrollment stores anything (its 1:1 template comes first, its gallery entry second): the server's gallery
+     * must be of this client's layout ({@link #requireGalleryLayout}) and not outdated, so that a refusal leaves nothing
+     * half-done (a stored template without its gallery entry).
+     *
+     * @throws ClientException naming what to upgrade, or (409, {@code gallery_outdated}) that 'picrypt gallery rebuild' comes first
+     */
+    public void requireGalleryWritable() {
+        JsonNode info = galleryInfo();
+        checkLayout(info);
+        if (info.path("outdated").asBoolean()) {
+            throw new ClientException("nothing was stored: " + info.path("message").asText("this keyset's 1:N gallery is stored in an older layout")
+                    + "; run 'picrypt gallery rebuild' first", 409, "gallery_outdated", null);
+        }
+    }
+
+    private void checkLayout(JsonNode info) {
         if (layoutChecked) return;
-        int theirs = galleryInfo().path("layout").asInt(1);
+        int theirs = info.path("layout").asInt(1);
         int ours = io.picrypt.match.GalleryParameters.LAYOUT;
         if (theirs != ours) {
             throw new ClientException("the server at " + server() + " keeps its 1:N gallery in layout " + theirs + " and this client in layout " + ours

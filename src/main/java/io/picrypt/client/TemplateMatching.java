@@ -92,6 +92,7 @@ final class TemplateMatching {
         byte[] ct = crypto.encryptTemplate(embedding, IdentityNames.normalizeForLookup(name));
         double enc = MatchSession.ms(t0);
         long t1 = System.nanoTime();
+        if (hasGallery) http.requireGalleryWritable(); // before the template: a refused gallery step must leave nothing stored
         PiCryptClient.Enrolled r = http.enroll(name, ct, replace);
         double server = MatchSession.ms(t1), compute = r.serverMs();
         long bytes = ct.length;

@@ -66,4 +66,20 @@ class GalleryLayoutClientTest {
             s.stop(0);
         }
     }
+    @Test
+    void anEnrollmentStoresNoTemplateOnAServerOfAnOlderLayout() throws Exception {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        HttpServer s = server("{\"keys\":true,\"identities\":3,\"blocks\":1,\"stored_bytes\":10}", calls);
+        try {
+            PiCryptClient http = new PiCryptClient(URI.create("http://127.0.0.1:" + s.getAddress().getPort()), "ks_1", "token");
+            MatchSession session = new MatchSession(http, io.picrypt.match.MatchKeyOwner.generateSecretKey(), GallerySessions.key(),
+                    io.picrypt.match.GalleryProjection.synthetic(1), null, 1.30);
+            ClientException e = assertThrows(ClientException.class,
+                    () -> session.enrollEmbedding("amy", io.picrypt.match.SyntheticEmbeddings.unit(new java.util.Random(1)), true));
+            assertTrue(e.getMessage().contains("upgrade picrypt on the server before the clients"), e.getMessage());
+            assertTrue(calls.stream().allMatch(c -> c.startsWith("GET ")), "nothing stored: " + calls);
+        } finally {
+            s.stop(0);
+        }
+    }
 }
