@@ -80,7 +80,7 @@ final class IdentifyCommand implements Callable<Integer> {
                     : "identified (UNCONFIRMED): " + Terminal.safe(m.name()));
             if (unconfirmed != null) System.err.println("warning: " + Terminal.safe(unconfirmed));
             for (MatchSession.Candidate c : r.ranked()) {
-                System.out.printf(Locale.ROOT, "  %-24s %.4f%s%n", Terminal.safe(c.name()), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
+                System.out.printf(Locale.ROOT, "  %s %.4f%s%n", Terminal.padRight(Terminal.safe(c.name()), 24), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
             }
             MatchSession.Trace t = r.trace();
             System.out.printf(Locale.ROOT, "  %d identities, threshold %.4f; server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
@@ -132,7 +132,7 @@ final class IdentifyCommand implements Callable<Integer> {
                 }
                 if (id.best() != null) row.put("best", id.best().name()).put("distance", Math.round(id.best().distance() * 10000) / 10000.0);
                 if (!json) {
-                    System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %-20s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), label,
+                    System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  %s %s%n", i, b.x1(), b.y1(), b.x2(), b.y2(), Terminal.padRight(label, 20),
                             id.best() == null ? "(nobody enrolled)" : String.format(Locale.ROOT, "distance %.4f%s", id.best().distance(),
                                     m == null ? " (best: " + id.best().name() + ")" : ""));
                 }

@@ -8,6 +8,29 @@ package io.picrypt.cli;
 public final class Terminal {
     private Terminal() {}
 
+    /**
+     * Columns {@code s} takes in a terminal: 2 for East Asian wide and fullwidth characters (Unicode UAX #11, via ICU),
+     * 0 for combining marks and zero-width format characters, 1 otherwise.
+     */
+    static int displayWidth(String s) {
+        int w = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            int type = Character.getType(cp);
+            if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT) continue;
+            int ea = com.ibm.icu.lang.UCharacter.getIntPropertyValue(cp, com.ibm.icu.lang.UProperty.EAST_ASIAN_WIDTH);
+            w += ea == com.ibm.icu.lang.UCharacter.EastAsianWidth.WIDE || ea == com.ibm.icu.lang.UCharacter.EastAsianWidth.FULLWIDTH ? 2 : 1;
+        }
+        return w;
+    }
+
+    /** {@code s} padded with spaces to {@code columns} terminal columns ({@link #displayWidth}); longer strings unchanged. */
+    static String padRight(String s, int columns) {
+        int w = displayWidth(s);
+        return w >= columns ? s : s + " ".repeat(columns - w);
+    }
+
     /** {@code s} with every such character as {@code \\u{XXXX}} (ESC as {@code \\e}); null as "null". */
     public static String safe(String s) {
         if (s == null) return "null";
