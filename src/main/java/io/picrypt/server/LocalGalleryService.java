@@ -458,8 +458,10 @@ public final class LocalGalleryService implements GalleryService {
 
     /** Pending enrollments of the loaded keyset (for tests and logs). */
     int pendingCount(String id) {
-        var p = pending.get(id);
-        return p == null ? 0 : p.values().stream().mapToInt(java.util.Set::size).sum();
+        synchronized (lock(id)) { // the background fold changes the sets under this lock (read without it: ConcurrentModificationException)
+            var p = pending.get(id);
+            return p == null ? 0 : p.values().stream().mapToInt(java.util.Set::size).sum();
+        }
     }
 
     /**
