@@ -143,11 +143,13 @@ public final class LocalGalleryService implements GalleryService {
 
     @Override
     public Info info(String id, boolean names) {
-        if (cached(id) == null && store.evaluationKeys(id).isPresent() && outdated(id)) return GalleryService.outdatedInfo(store, id, names);
-        if (!names && cached(id) == null) { // the counts alone: from the store, without loading the gallery
-            if (store.evaluationKeys(id).isEmpty()) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
-            GalleryStore.GallerySize size = store.gallerySize(id);
-            return new Info(true, size.identities(), size.blocks(), store.galleryBytes(id), List.of());
+        if (cached(id) == null) { // from the store, without loading the gallery (clients ask before every enrollment)
+            if (!store.hasEvaluationKeys(id)) return new Info(false, 0, 0, store.galleryBytes(id), List.of());
+            if (outdated(id)) return GalleryService.outdatedInfo(store, id, names);
+            if (!names) { // the counts alone
+                GalleryStore.GallerySize size = store.gallerySize(id);
+                return new Info(true, size.identities(), size.blocks(), store.galleryBytes(id), List.of());
+            }
         }
         Loaded g = load(id, false);
         List<String> list = g == null || !names ? List.of() : g.entries().stream().map(GalleryFrames.Entry::name).toList();

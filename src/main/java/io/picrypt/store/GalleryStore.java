@@ -29,6 +29,11 @@ public interface GalleryStore {
     /** The keyset's gallery evaluation keys, if uploaded. */
     Optional<byte[]> evaluationKeys(String keysetId);
 
+    /** Whether the keyset has gallery evaluation keys, without reading them (MBs). */
+    default boolean hasEvaluationKeys(String keysetId) {
+        return evaluationKeys(keysetId).isPresent();
+    }
+
     /**
      * Appends a block and its names (slot i = names[i]) in one transaction; returns the block number.
      *

@@ -332,6 +332,11 @@ public abstract class JdbcStore implements EnrollmentStore {
         return tx(() -> first("SELECT eval_keys FROM keysets WHERE id = ?", r -> r.getBytes(1), keysetId));
     }
 
+    @Override
+    public boolean hasEvaluationKeys(String keysetId) {
+        return tx(() -> first("SELECT 1 FROM keysets WHERE id = ? AND eval_keys IS NOT NULL", r -> Boolean.TRUE, keysetId)).isPresent();
+    }
+
     // ------------------------------------------------------------------ gallery
 
     @Override

@@ -58,8 +58,11 @@ abstract class StoreContract {
         try (EnrollmentStore s = open()) {
             String id = newKeyset(s);
             assertTrue(s.evaluationKeys(id).isEmpty());
+            assertFalse(s.hasEvaluationKeys(id));
             s.setEvaluationKeys(id, new byte[]{7, 7});
             assertArrayEquals(new byte[]{7, 7}, s.evaluationKeys(id).orElseThrow());
+            assertTrue(s.hasEvaluationKeys(id));
+            assertFalse(s.hasEvaluationKeys("no such keyset"));
             assertEquals(0, s.addGalleryBlock(id, new byte[]{1, 1, 1}, List.of("a", "b")));
             assertEquals(1, s.addGalleryBlock(id, new byte[]{2}, List.of("c")));
             s.putGalleryName(id, 1, new byte[]{2, 2}, "d", 1);
@@ -136,6 +139,7 @@ abstract class StoreContract {
             assertTrue(s.galleryNames(id).isEmpty());
             assertTrue(s.galleryBlockHeaders(id, 5).isEmpty());
             assertArrayEquals(new byte[]{9}, s.evaluationKeys(id).orElseThrow(), "the evaluation keys stay");
+            assertTrue(s.hasEvaluationKeys(id), "the evaluation keys stay");
             assertEquals(1, s.templates(id, "t").size());
             assertEquals(new GalleryStore.GallerySize(1, 1), s.gallerySize(other), "another keyset's gallery stays");
             assertEquals(0, s.addGalleryBlock(id, new byte[]{1}, List.of("a")), "numbering starts again at 0");
