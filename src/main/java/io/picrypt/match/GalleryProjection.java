@@ -129,22 +129,17 @@ public final class GalleryProjection {
             if (!Float.isFinite(v)) throw new IllegalArgumentException("embedding values must be finite");
             all += (double) v * v;
         }
-        float[] out = new float[rows.length];
+        double[] p = coordinates(embedding);
         double in = 0;
-        for (int i = 0; i < rows.length; i++) {
-            double s = 0;
-            float[] row = rows[i];
-            for (int c = 0; c < row.length; c++) s += (double) row[c] * embedding[c];
-            out[i] = (float) s;
-            in += s * s;
-        }
+        for (double x : p) in += x * x;
         if (!(in >= MIN_CAPTURED * all) || !(in > 0)) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "the embedding keeps only %.1f%% of its energy in the gallery basis: it was not made by the model the basis was derived "
                             + "from", all > 0 ? 100 * in / all : 0.0));
         }
         double inv = 1 / Math.sqrt(in);
-        for (int i = 0; i < out.length; i++) out[i] = (float) (out[i] * inv);
+        float[] out = new float[p.length];
+        for (int i = 0; i < out.length; i++) out[i] = (float) (p[i] * inv);
         return out;
     }
 
@@ -152,12 +147,20 @@ public final class GalleryProjection {
     public double captured(float[] embedding) {
         double all = 0, in = 0;
         for (float v : embedding) all += (double) v * v;
-        for (float[] row : rows) {
-            double s = 0;
-            for (int c = 0; c < row.length; c++) s += (double) row[c] * embedding[c];
-            in += s * s;
-        }
+        for (double x : coordinates(embedding)) in += x * x;
         return all == 0 ? 0 : in / all;
+    }
+
+    /** P e: the k inner products of the rows with {@code embedding} (length d). */
+    private double[] coordinates(float[] embedding) {
+        double[] p = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            double s = 0;
+            float[] row = rows[i];
+            for (int c = 0; c < row.length; c++) s += (double) row[c] * embedding[c];
+            p[i] = s;
+        }
+        return p;
     }
 
     /** First 16 bytes of the SHA-256 of the file form, 32 lowercase hex digits: equal iff the same basis. */
