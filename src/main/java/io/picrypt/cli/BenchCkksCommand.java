@@ -59,6 +59,11 @@ public final class BenchCkksCommand implements Callable<Integer> {
             + "unless 0 (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--rounds", defaultValue = "5", description = "rounds the timed runs are spread over, every operation "
+            + "taking its share in each round, so a passing disturbance hits a few runs of every operation rather than all runs "
+            + "of one; 1 = each operation's runs in one block (default ${DEFAULT-VALUE})")
+    int rounds;
+
     @Mixin
     JsonOutput output;
 
@@ -79,7 +84,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
     record Stat(double medianUs, double minUs, double cpuMedianUs, int runs) {}
 
     /** Everything the command reports. */
-    record Report(CkksParameters params, int threads, Map<String, Stat> ops, Map<String, Stat> serialization, Map<String, Long> sizes,
+    record Report(CkksParameters params, int threads, int rounds, Map<String, Stat> ops, Map<String, Stat> serialization, Map<String, Long> sizes,
                   Map<String, Double> precisionLog2, List<Integer> galoisSteps) {}
 
     private static volatile long sink; // results feed this so the JIT cannot drop the work
@@ -87,13 +92,14 @@ public final class BenchCkksCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || warmup < 0) throw new IllegalArgumentException("--runs must be >= 1 and --warmup >= 0");
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1 (operations with fewer runs than rounds sit some out)");
         if (processes < 1 || processes > 20) throw new IllegalArgumentException("--processes must be in 1..20");
         if (processes == 1) {
-            Report r = measure(runs, warmup, parallel);
+            Report r = measure(runs, warmup, rounds, parallel);
             System.out.println(output.json ? toJson(r) : toTable(r, runs, warmup));
             return 0;
         }
-        List<JsonNode> children = runChildren(processes, runs, warmup, parallel);
+        List<JsonNode> children = runChildren(processes, runs, warmup, rounds, parallel);
         ObjectNode spread = spread(children);
         System.out.println(output.json ? spread.toString() : spreadTable(spread));
         return 0;
@@ -110,17 +116,17 @@ public final class BenchCkksCommand implements Callable<Integer> {
         return s;
     }
 
-    static Report measure(int runs, int warmup, boolean parallel) {
+    static Report measure(int runs, int warmup, int rounds, boolean parallel) {
         boolean wasParallel = Parallel.enabled();
         Parallel.setEnabled(parallel); // off: single-threaded figures, comparable to SEAL's
         try {
-            return measureOps(runs, warmup, parallel ? Runtime.getRuntime().availableProcessors() : 1);
+            return measureOps(runs, warmup, rounds, parallel ? Runtime.getRuntime().availableProcessors() : 1);
         } finally {
             Parallel.setEnabled(wasParallel);
         }
     }
 
-    private static Report measureOps(int runs, int warmup, int threads) {
+    private static Report measureOps(int runs, int warmup, int rounds, int threads) {
         CkksParameters p = CkksParameters.defaultPreset();
         int slots = p.slots();
         double scale = p.defaultScale();
@@ -148,35 +154,37 @@ public final class BenchCkksCommand implements Callable<Integer> {
         Ciphertext prodOut = ev.newCiphertext(3, cx.level(), 0), relinOut = ev.newCiphertext(2, cx.level(), 0);
         Ciphertext rescaleOut = ev.newCiphertext(2, cx.level() - 1, 0), rotOut = ev.newCiphertext(2, cx.level(), 0);
 
-        Map<String, Stat> ops = new LinkedHashMap<>();
         Ntt ntt = p.ring().ntt(0);
         long[] limb = cx.component(1)[0].clone();
-        ops.put("ntt_forward", time(runs, warmup, 20, () -> { ntt.forward(limb); return limb[7]; }));
-        ops.put("ntt_inverse", time(runs, warmup, 20, () -> { ntt.inverse(limb); return limb[7]; }));
-        ops.put("encrypt_public", time(runs, warmup, 1, () -> encryptor.encrypt(enc.encode(x, scale), pk)));
-        ops.put("encrypt_symmetric", time(runs, warmup, 1, () -> encryptor.encryptSymmetric(enc.encode(x, scale), sk)));
-        ops.put("decrypt", time(runs, warmup, 1, () -> dec.decrypt(cx)));
-        ops.put("multiply", time(runs, warmup, 1, () -> { ev.multiply(cx, cy, prodOut); return prodOut; }));
-        ops.put("relinearize", time(runs, warmup, 1, () -> { ev.relinearize(prod, rk, relinOut); return relinOut; }));
-        ops.put("rescale", time(runs, warmup, 1, () -> { ev.rescale(relin, rescaleOut); return rescaleOut; }));
-        ops.put("rotate", time(runs, warmup, 1, () -> { ev.rotate(cx, 1, gk, rotOut); return rotOut; }));
-        ops.put("sq_distance_512", time(runs, warmup, 1, () -> squaredDistance(ev, cx, cy, rk, gk)));
         int keyRuns = Math.min(runs, 7), keyWarmup = Math.min(warmup, 2);
-        ops.put("keygen_all", time(keyRuns, keyWarmup, 1, () -> {
-            SecretKey s = kg.secretKey();
-            return List.of(kg.publicKey(s), kg.relinKey(s), kg.rotationKeys(s, steps, true));
-        }));
-
-        Map<String, Long> sizes = new LinkedHashMap<>();
         Ciphertext sym = encryptor.encryptSymmetric(enc.encode(x, scale), sk);
-        Map<String, Stat> ser = new LinkedHashMap<>();
         byte[] ctBytes = Serializer.writeCiphertext(cx, p, false), symBytes = Serializer.writeCiphertext(sym, p, true);
         byte[] gkBytes = Serializer.writeGaloisKeys(gk);
-        ser.put("write_ciphertext", time(runs, warmup, 1, () -> Serializer.writeCiphertext(cx, p, false)));
-        ser.put("read_ciphertext", time(runs, warmup, 1, () -> Serializer.readCiphertext(ctBytes, p)));
-        ser.put("read_ciphertext_seeded", time(runs, warmup, 1, () -> Serializer.readCiphertext(symBytes, p)));
-        ser.put("write_galois_keys_24", time(keyRuns, keyWarmup, 1, () -> Serializer.writeGaloisKeys(gk)));
-        ser.put("read_galois_keys_24", time(keyRuns, keyWarmup, 1, () -> Serializer.readGaloisKeys(gkBytes, p)));
+        List<Timed> timed = List.of(
+                new Timed("ntt_forward", runs, warmup, 20, () -> { ntt.forward(limb); return limb[7]; }),
+                new Timed("ntt_inverse", runs, warmup, 20, () -> { ntt.inverse(limb); return limb[7]; }),
+                new Timed("encrypt_public", runs, warmup, 1, () -> encryptor.encrypt(enc.encode(x, scale), pk)),
+                new Timed("encrypt_symmetric", runs, warmup, 1, () -> encryptor.encryptSymmetric(enc.encode(x, scale), sk)),
+                new Timed("decrypt", runs, warmup, 1, () -> dec.decrypt(cx)),
+                new Timed("multiply", runs, warmup, 1, () -> { ev.multiply(cx, cy, prodOut); return prodOut; }),
+                new Timed("relinearize", runs, warmup, 1, () -> { ev.relinearize(prod, rk, relinOut); return relinOut; }),
+                new Timed("rescale", runs, warmup, 1, () -> { ev.rescale(relin, rescaleOut); return rescaleOut; }),
+                new Timed("rotate", runs, warmup, 1, () -> { ev.rotate(cx, 1, gk, rotOut); return rotOut; }),
+                new Timed("sq_distance_512", runs, warmup, 1, () -> squaredDistance(ev, cx, cy, rk, gk)),
+                new Timed("keygen_all", keyRuns, keyWarmup, 1, () -> {
+                    SecretKey s = kg.secretKey();
+                    return List.of(kg.publicKey(s), kg.relinKey(s), kg.rotationKeys(s, steps, true));
+                }),
+                new Timed("write_ciphertext", runs, warmup, 1, () -> Serializer.writeCiphertext(cx, p, false)),
+                new Timed("read_ciphertext", runs, warmup, 1, () -> Serializer.readCiphertext(ctBytes, p)),
+                new Timed("read_ciphertext_seeded", runs, warmup, 1, () -> Serializer.readCiphertext(symBytes, p)),
+                new Timed("write_galois_keys_24", keyRuns, keyWarmup, 1, () -> Serializer.writeGaloisKeys(gk)),
+                new Timed("read_galois_keys_24", keyRuns, keyWarmup, 1, () -> Serializer.readGaloisKeys(gkBytes, p)));
+        Map<String, Stat> all = timeInterleaved(timed, rounds);
+        Map<String, Stat> ops = new LinkedHashMap<>(), ser = new LinkedHashMap<>();
+        all.forEach((k, v) -> (SEAL_US.containsKey(k) ? ops : ser).put(k, v));
+
+        Map<String, Long> sizes = new LinkedHashMap<>();
         sizes.put("size_ciphertext", (long) ctBytes.length);
         sizes.put("size_ciphertext_seeded", (long) symBytes.length);
         long relinBytes = Serializer.writeRelinKey(rk).length;
@@ -197,7 +205,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         double[] rot = new double[slots];
         for (int i = 0; i < slots; i++) rot[i] = x[(i + 1) % slots];
         precision.put("rotate", log2(maxErr(rot, dec.decrypt(ev.rotate(cx, 1, gk)))));
-        return new Report(p, threads, ops, ser, sizes, precision, steps);
+        return new Report(p, threads, rounds, ops, ser, sizes, precision, steps);
     }
 
     /**
@@ -222,7 +230,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
     }
 
     /** Runs the single-process benchmark in {@code processes} fresh JVMs, one after the other; their JSON reports. */
-    static List<JsonNode> runChildren(int processes, int runs, int warmup, boolean parallel) throws Exception {
+    static List<JsonNode> runChildren(int processes, int runs, int warmup, int rounds, boolean parallel) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ObjectMapper om = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
@@ -231,7 +239,8 @@ public final class BenchCkksCommand implements Callable<Integer> {
             cmd.add(java);
             cmd.addAll(jvmOptions());
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCkksCommand.class.getName(),
-                    "--processes", "1", "--json", "--runs", Integer.toString(runs), "--warmup", Integer.toString(warmup)));
+                    "--processes", "1", "--json", "--runs", Integer.toString(runs), "--warmup", Integer.toString(warmup),
+                    "--rounds", Integer.toString(rounds)));
             if (parallel) cmd.add("--parallel");
             System.err.printf(Locale.ROOT, "[bench ckks] process %d of %d ...%n", i + 1, processes);
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -326,27 +335,55 @@ public final class BenchCkksCommand implements Callable<Integer> {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final long WARMUP_MIN_NANOS = 400_000_000L;
 
+    /** One operation to time: {@code runs} timings of {@code batch} back-to-back calls, after {@code warmup} untimed ones. */
+    record Timed(String name, int runs, int warmup, int batch, Supplier<Object> op) {}
+
     /**
-     * Median and minimum wall-clock time over {@code runs} timings of {@code batch} back-to-back calls each, per call;
-     * also the median CPU time of this thread, which other processes on a shared machine disturb less.
+     * Median and minimum wall-clock time per call of every operation, and the median CPU time of this thread (which other
+     * processes on a shared machine disturb less). All operations are warmed up first, each at least {@code warmup} calls
+     * and, when warm-up is asked for, {@link #WARMUP_MIN_NANOS} of them, so the JIT has compiled every operation's hot
+     * loops with a full profile before anything is timed. The timed runs are then spread over {@code rounds}
+     * rounds, each running every operation's share of its runs back to back: a disturbance of the machine or the JVM that
+     * lasts a second or two (a heap expansion faulting in fresh pages, a recompilation, another VM on the host) lands on a
+     * few runs of every operation, which the median drops, instead of on all the runs of the one operation measured at that
+     * moment (what made one process of three 2-3x slower on one operation: docs/BENCHMARKS.md "Spread of the process
+     * medians"). {@code rounds} = 1 times each operation's runs in one block, as before.
      */
-    static Stat time(int runs, int warmup, int batch, Supplier<Object> op) {
+    static Map<String, Stat> timeInterleaved(List<Timed> ops, int rounds) {
         long h = 0;
-        // at least `warmup` calls and, when warm-up is asked for, WARMUP_MIN_NANOS of them, so the JIT has compiled
-        // the hot loops with a full profile before timing (a handful of calls leaves cheap ops in OSR code)
-        long until = System.nanoTime() + (warmup > 0 ? WARMUP_MIN_NANOS : 0);
-        for (int i = 0; i < warmup * batch || System.nanoTime() < until; i++) h += System.identityHashCode(op.get());
-        double[] us = new double[runs], cpu = new double[runs];
+        for (Timed t : ops) {
+            long until = System.nanoTime() + (t.warmup() > 0 ? WARMUP_MIN_NANOS : 0);
+            for (int i = 0; i < t.warmup() * t.batch() || System.nanoTime() < until; i++) h += System.identityHashCode(t.op().get());
+        }
         boolean cpuTime = THREADS.isCurrentThreadCpuTimeSupported();
-        for (int r = 0; r < runs; r++) {
-            long c0 = cpuTime ? THREADS.getCurrentThreadCpuTime() : 0;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < batch; i++) h += System.identityHashCode(op.get());
-            us[r] = (System.nanoTime() - t0) / 1e3 / batch;
-            cpu[r] = cpuTime ? (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / batch : Double.NaN;
+        double[][] us = new double[ops.size()][], cpu = new double[ops.size()][];
+        for (int k = 0; k < ops.size(); k++) {
+            us[k] = new double[ops.get(k).runs()];
+            cpu[k] = new double[ops.get(k).runs()];
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < ops.size(); k++) {
+                Timed t = ops.get(k);
+                // this round's share of the runs: [runs * round / rounds, runs * (round + 1) / rounds), after one untimed
+                // batch that brings the operation's data back into the caches the other operations used meanwhile (timed
+                // calls run warm, as in one block and in SEAL's benchmark loops)
+                int from = t.runs() * round / rounds, to = t.runs() * (round + 1) / rounds;
+                if (from < to && rounds > 1) for (int i = 0; i < t.batch(); i++) h += System.identityHashCode(t.op().get());
+                for (int r = from; r < to; r++) {
+                    long c0 = cpuTime ? THREADS.getCurrentThreadCpuTime() : 0;
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < t.batch(); i++) h += System.identityHashCode(t.op().get());
+                    us[k][r] = (System.nanoTime() - t0) / 1e3 / t.batch();
+                    cpu[k][r] = cpuTime ? (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / t.batch() : Double.NaN;
+                }
+            }
         }
         sink += h;
-        return new Stat(Stats.median(us), Stats.min(us), Stats.median(cpu), runs);
+        Map<String, Stat> out = new LinkedHashMap<>();
+        for (int k = 0; k < ops.size(); k++) {
+            out.put(ops.get(k).name(), new Stat(Stats.median(us[k]), Stats.min(us[k]), Stats.median(cpu[k]), ops.get(k).runs()));
+        }
+        return out;
     }
 
     private static double maxErr(double[] expect, double[] got) {
@@ -368,6 +405,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
         params.put("scale_log2", log2(p.defaultScale()));
         params.put("log_qp", Stats.round(p.logQP(), 2));
         params.put("threads", r.threads());
+        params.put("rounds", r.rounds());
         params.put("cpu", cpuModel());
         params.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         ArrayNode gs = params.putArray("galois_rotation_steps");
@@ -406,9 +444,9 @@ public final class BenchCkksCommand implements Callable<Integer> {
     static String toTable(Report r, int runs, int warmup) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "CKKS on %s%n", r.params()));
-        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), cpu: %s%n"
+        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d) in %d interleaved rounds, cpu: %s%n"
                         + "ratio = median / SEAL; cpu us = CPU time of the calling thread (less disturbed by other processes)%n",
-                r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), cpuModel()));
+                r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), r.rounds(), cpuModel()));
         sb.append("SEAL: ").append(SealReference.PROVENANCE).append(String.format(Locale.ROOT, "%n"));
         sb.append(String.format(Locale.ROOT, "%-58s %10s %10s %10s %10s %6s  %s%n", "operation", "median us", "min us", "cpu us", "SEAL us", "ratio", "target (1.5x SEAL, NTT 1.2x)"));
         for (var e : r.ops().entrySet()) {

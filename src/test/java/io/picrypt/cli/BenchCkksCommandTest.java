@@ -89,4 +89,31 @@ class BenchCkksCommandTest {
         assertEquals(Main.EXIT_ERROR, Main.run("bench", "ckks", "--runs", "0"));
         assertEquals(Main.EXIT_ERROR, Main.run("bench", "ckks", "--processes", "0"));
     }
+
+    /**
+     * The timed runs are spread over rounds: each round runs every operation's share (after one untimed call that warms
+     * its data back into the caches), so a disturbance of a second lands on a few runs of every operation instead of all
+     * runs of one. Checks the order of the calls, every op's run count and the warm-up.
+     */
+    @Test
+    void timedRunsAreInterleavedInRounds() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        java.util.List<BenchCkksCommand.Timed> ops = java.util.List.of(
+                new BenchCkksCommand.Timed("a", 6, 1, 1, () -> { calls.add("a"); return calls; }),
+                new BenchCkksCommand.Timed("b", 6, 1, 1, () -> { calls.add("b"); return calls; }),
+                new BenchCkksCommand.Timed("k", 2, 0, 1, () -> { calls.add("k"); return calls; }));
+        var stats = BenchCkksCommand.timeInterleaved(ops, 3);
+        assertEquals(6, stats.get("a").runs());
+        assertEquals(2, stats.get("k").runs());
+        assertTrue(stats.get("k").minUs() >= 0 && stats.get("k").minUs() <= stats.get("k").medianUs());
+        // warm-up: a and b each called for at least 0.4 s, in that order; k (warm-up 0) not at all
+        int firstB = calls.indexOf("b"), firstK = calls.indexOf("k");
+        assertTrue(firstB > 1 && calls.subList(0, firstB).stream().allMatch("a"::equals));
+        int start = firstB;
+        while (calls.get(start).equals("b")) start++;
+        assertTrue(start < firstK);
+        String timed = String.join("", calls.subList(start, calls.size()));
+        // rounds: runs [0,2), [2,4), [4,6) of a and b after one untimed call each; k's 2 runs in rounds 1 and 2 (2*r/3)
+        assertEquals("aaabbb" + "aaabbbkk" + "aaabbbkk", timed);
+    }
 }
