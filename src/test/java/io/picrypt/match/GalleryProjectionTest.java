@@ -27,6 +27,25 @@ class GalleryProjectionTest {
         assertEquals(1.0, B.captured(a), 1e-5);
     }
 
+    /** The four-rows-at-a-time loop sums every row in column order: the projection is bit-identical to the plain formula. */
+    @Test
+    void projectionIsBitIdenticalToThePlainRowByRowFormula() {
+        float[][] rows = rows();
+        Random r = new Random(5);
+        for (int t = 0; t < 20; t++) {
+            float[] e = SyntheticEmbeddings.unit(r, MatchParameters.DIMENSION);
+            double[] p = new double[rows.length];
+            double in = 0;
+            for (int i = 0; i < rows.length; i++) {
+                for (int c = 0; c < e.length; c++) p[i] += (double) rows[i][c] * e[c];
+                in += p[i] * p[i];
+            }
+            float[] want = new float[p.length];
+            for (int i = 0; i < p.length; i++) want[i] = (float) (p[i] * (1 / Math.sqrt(in)));
+            assertArrayEquals(want, B.project(e));
+        }
+    }
+
     @Test
     void refusesEmbeddingsTheBasisCannotRepresent() {
         float[] outside = new float[MatchParameters.DIMENSION];
