@@ -61,7 +61,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", defaultValue = "5", description = "rounds the timed runs are spread over, every operation "
             + "taking its share in each round, so a passing disturbance hits a few runs of every operation rather than all runs "
-            + "of one; 1 = each operation's runs in one block (default ${DEFAULT-VALUE})")
+            + "of one; 1 = each operation's runs in one block after the shared warm-up; at most --runs are used (default ${DEFAULT-VALUE})")
     int rounds;
 
     @Mixin
@@ -180,6 +180,7 @@ public final class BenchCkksCommand implements Callable<Integer> {
                 new Timed("read_ciphertext_seeded", runs, warmup, 1, () -> Serializer.readCiphertext(symBytes, p)),
                 new Timed("write_galois_keys_24", keyRuns, keyWarmup, 1, () -> Serializer.writeGaloisKeys(gk)),
                 new Timed("read_galois_keys_24", keyRuns, keyWarmup, 1, () -> Serializer.readGaloisKeys(gkBytes, p)));
+        rounds = Math.min(rounds, runs); // more rounds than runs would only add empty ones
         Map<String, Stat> all = timeInterleaved(timed, rounds);
         Map<String, Stat> ops = new LinkedHashMap<>(), ser = new LinkedHashMap<>();
         all.forEach((k, v) -> (SEAL_US.containsKey(k) ? ops : ser).put(k, v));
@@ -346,10 +347,14 @@ public final class BenchCkksCommand implements Callable<Integer> {
      * rounds, each running every operation's share of its runs back to back: a disturbance of the machine or the JVM that
      * lasts a second or two (a heap expansion faulting in fresh pages, a recompilation, another VM on the host) lands on a
      * few runs of every operation, which the median drops, instead of on all the runs of the one operation measured at that
-     * moment (what made one process of three 2-3x slower on one operation: docs/BENCHMARKS.md "Spread of the process
-     * medians"). {@code rounds} = 1 times each operation's runs in one block, as before.
+     * moment (docs/BENCHMARKS.md "Spread of the process medians"). {@code rounds} = 1 times each operation's runs in one
+     * block, all after the shared warm-up; more rounds than the largest run count are cut to it (they would be empty).
+     *
+     * @throws IllegalArgumentException if {@code rounds} < 1
      */
     static Map<String, Stat> timeInterleaved(List<Timed> ops, int rounds) {
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1");
+        rounds = Math.min(rounds, ops.stream().mapToInt(Timed::runs).max().orElse(1)); // beyond that, rounds are empty
         long h = 0;
         for (Timed t : ops) {
             long until = System.nanoTime() + (t.warmup() > 0 ? WARMUP_MIN_NANOS : 0);
@@ -365,9 +370,9 @@ public final class BenchCkksCommand implements Callable<Integer> {
             for (int k = 0; k < ops.size(); k++) {
                 Timed t = ops.get(k);
                 // this round's share of the runs: [runs * round / rounds, runs * (round + 1) / rounds), after one untimed
-                // batch that brings the operation's data back into the caches the other operations used meanwhile (timed
-                // calls run warm, as in one block and in SEAL's benchmark loops)
-                int from = t.runs() * round / rounds, to = t.runs() * (round + 1) / rounds;
+                // batch (one call; 20 for the NTTs) that brings the operation's data back into the caches the other
+                // operations used meanwhile (timed calls run warm, as in one block and in SEAL's benchmark loops)
+                int from = (int) ((long) t.runs() * round / rounds), to = (int) ((long) t.runs() * (round + 1) / rounds);
                 if (from < to && rounds > 1) for (int i = 0; i < t.batch(); i++) h += System.identityHashCode(t.op().get());
                 for (int r = from; r < to; r++) {
                     long c0 = cpuTime ? THREADS.getCurrentThreadCpuTime() : 0;
@@ -444,9 +449,10 @@ public final class BenchCkksCommand implements Callable<Integer> {
     static String toTable(Report r, int runs, int warmup) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "CKKS on %s%n", r.params()));
-        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d) in %d interleaved rounds, cpu: %s%n"
+        sb.append(String.format(Locale.ROOT, "%s, %d warm-up + %d timed runs per op (key generation %d), %s, cpu: %s%n"
                         + "ratio = median / SEAL; cpu us = CPU time of the calling thread (less disturbed by other processes)%n",
-                r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(), r.rounds(), cpuModel()));
+                r.threads() == 1 ? "one thread" : r.threads() + " threads (--parallel)", warmup, runs, r.ops().get("keygen_all").runs(),
+                r.rounds() == 1 ? "each op's runs in one block" : "spread over " + r.rounds() + " interleaved rounds", cpuModel()));
         sb.append("SEAL: ").append(SealReference.PROVENANCE).append(String.format(Locale.ROOT, "%n"));
         sb.append(String.format(Locale.ROOT, "%-58s %10s %10s %10s %10s %6s  %s%n", "operation", "median us", "min us", "cpu us", "SEAL us", "ratio", "target (1.5x SEAL, NTT 1.2x)"));
         for (var e : r.ops().entrySet()) {

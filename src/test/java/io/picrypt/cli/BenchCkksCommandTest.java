@@ -115,5 +115,12 @@ class BenchCkksCommandTest {
         String timed = String.join("", calls.subList(start, calls.size()));
         // rounds: runs [0,2), [2,4), [4,6) of a and b after one untimed call each; k's 2 runs in rounds 1 and 2 (2*r/3)
         assertEquals("aaabbb" + "aaabbbkk" + "aaabbbkk", timed);
+
+        // more rounds than runs are cut to the largest run count; a huge count neither overflows nor loops for long
+        calls.clear();
+        var few = java.util.List.of(new BenchCkksCommand.Timed("a", 2, 0, 1, () -> { calls.add("a"); return calls; }));
+        assertEquals(2, BenchCkksCommand.timeInterleaved(few, Integer.MAX_VALUE).get("a").runs());
+        assertEquals(java.util.List.of("a", "a", "a", "a"), calls); // two rounds: one untimed + one timed call each
+        assertThrows(IllegalArgumentException.class, () -> BenchCkksCommand.timeInterleaved(few, 0));
     }
 }

@@ -27,7 +27,7 @@ class GalleryProjectionTest {
         assertEquals(1.0, B.captured(a), 1e-5);
     }
 
-    /** The four-rows-at-a-time loop sums every row in column order: the projection is bit-identical to the plain formula. */
+    /** The column-by-column loop still sums every coordinate in column order: the projection is bit-identical to the plain formula. */
     @Test
     void projectionIsBitIdenticalToThePlainRowByRowFormula() {
         float[][] rows = rows();
