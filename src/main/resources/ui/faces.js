@@ -93,7 +93,8 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function identified(box, r, fig, canvas, picture, liveness) {
-    const who = (f) => f.refused ? 'not sent (liveness hint)' : f.name ? f.name + (f.confirmed ? '' : ' (UNCONFIRMED)') : 'unknown';
+    const notSent = (f) => f.refused === 'not live' ? 'not sent (liveness hint)' : 'not used: ' + (f.reason || 'photo quality');
+    const who = (f) => f.refused ? notSent(f) : f.name ? f.name + (f.confirmed ? '' : ' (UNCONFIRMED)') : 'unknown';
     const unconfirmed = r.faces.filter((f) => f.integrity_warning).map((f) => f.integrity_warning);
     const named = r.faces.filter((f) => f.name).length;
     box.dataset.names = r.faces.filter((f) => f.name).map((f) => f.name).join('\n');
@@ -108,9 +109,11 @@ document.addEventListener('DOMContentLoaded', () => {
     const head = el('tr', {}, el('th', { scope: 'col', class: 'num', text: '#' }), el('th', { scope: 'col', text: 'Name' }),
       el('th', { scope: 'col', class: 'num', text: 'Distance' }), closest ? el('th', { scope: 'col', text: 'Closest enrolled' }) : null,
       liveness ? el('th', { scope: 'col', text: 'Liveness hint' }) : null);
-    const refused = r.faces.filter((f) => f.refused).length;
+    const notLive = r.faces.filter((f) => f.refused === 'not live').length;
+    const lowQuality = r.faces.filter((f) => f.refused && f.refused !== 'not live').length;
     const summary = r.faces.length + (r.faces.length === 1 ? ' face: ' : ' faces: ') + named + ' named, '
-      + (r.faces.length - named - refused) + ' unknown' + (refused ? ', ' + refused + ' not sent (liveness hint)' : '');
+      + (r.faces.length - named - notLive - lowQuality) + ' unknown' + (notLive ? ', ' + notLive + ' not sent (liveness hint)' : '')
+      + (lowQuality ? ', ' + lowQuality + ' not used (too small or unclear to compare reliably)' : '');
     canvas.setAttribute('aria-label', 'The photo with ' + summary + '; the table below lists them.');
     const t = r.trace;
     put(box, el('div', { class: 'decision ' + (named ? 'match' : 'nomatch'), text: summary.charAt(0).toUpperCase() + summary.slice(1) }),
@@ -121,8 +124,8 @@ document.addEventListener('DOMContentLoaded', () => {
       t ? el('p', { class: 'muted small', text: t.probes + ' faces sent in ' + (t.requests > 1 ? t.requests + ' requests' : 'one request') + ': '
         + fmtBytes(t.request_bytes) + ' of encrypted data, server round trip ' + fmtMs(t.server_ms) + '.' }) : null,
       liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null,
-      warnings([...new Set(unconfirmed)]));
-    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? 'not sent' : f.name ? f.name + (f.confirmed ? '' : ' ?') : 'unknown'), known: !!f.name }));
+      warnings([...new Set(unconfirmed.concat(r.faces.flatMap((f, i) => (f.warnings || []).map((w) => 'Face ' + (i + 1) + ': ' + w))))]));
+    drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? (f.refused === 'not live' ? 'not sent' : 'not used') : f.name ? f.name + (f.confirmed ? '' : ' ?') : 'unknown'), known: !!f.name }));
   }
 
   function described(box, r, fig, canvas, picture, liveness) {

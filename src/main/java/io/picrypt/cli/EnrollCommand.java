@@ -58,18 +58,23 @@ final class EnrollCommand implements Callable<Integer> {
             if (add) throw new IllegalArgumentException("--add applies to 1:1 templates, not to the gallery");
             if (!s.hasGallery()) throw new IllegalArgumentException("this key directory has no gallery key: run 'picrypt keys init' again");
             java.util.List<float[]> vectors = new java.util.ArrayList<>();
-            for (Path photo : photos) vectors.add(o.pipeline().embedLargest(photo).vector());
-            List<String> notes = new java.util.ArrayList<>(EnrollmentSafety.checkSamePerson(vectors, i -> photos.get(i).toString(), s.threshold(), overrides));
+            List<String> notes = new java.util.ArrayList<>();
+            for (Path photo : photos) {
+                io.picrypt.face.FaceEmbedding e = o.pipeline().embedLargest(photo);
+                vectors.add(e.vector());
+                notes.addAll(e.photoWarnings(photo.toString())); // several faces, quality
+            }
+            notes.addAll(EnrollmentSafety.checkSamePerson(vectors, i -> photos.get(i).toString(), s.threshold(), overrides));
             float[] mean = MatchSession.normalisedMean(vectors);
             notes.addAll(EnrollmentSafety.checkMatchesExisting(s, name, mean, "put in the gallery under", overrides));
-            notes.forEach(w -> System.err.println("warning: " + w));
+            notes.forEach(Terminal::warn);
             MatchSession.Enrollment e = s.enrollIntoGallery(name, mean);
             System.out.printf(Locale.ROOT, "enrolled '%s' into the 1:N gallery from %d photo(s); uploaded %,d bytes of ciphertext (server %.0f ms)%n",
                     name, photos.size(), e.trace().requestBytes(), e.trace().computeMs());
             return 0;
         }
         MatchSession.Enrollment e = s.enroll(name, photos, !add, overrides);
-        e.warnings().forEach(w -> System.err.println("warning: " + w));
+        e.warnings().forEach(Terminal::warn);
         System.out.printf(Locale.ROOT, "enrolled '%s' from %d photo(s): %d template(s) on the server; uploaded %,d bytes of ciphertext%n",
                 e.name(), e.photos(), e.templates(), e.trace().requestBytes());
         return 0;

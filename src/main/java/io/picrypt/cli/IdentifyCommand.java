@@ -70,15 +70,17 @@ final class IdentifyCommand implements Callable<Integer> {
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
             if (allFaces) return allFaces(o, an);
             MatchSession session = o.session().confirmMatches(!noConfirm);
-            MatchSession.Identification r = liveness.decide(o.pipeline(), an, photo,
-                    () -> session.identify(photo, top), e -> session.identifyEmbedding(e, top));
-            if (r == null) return LivenessOptions.EXIT_NOT_LIVE;
+            MatchSession.OnPhoto<MatchSession.Identification> onPhoto = liveness.decide(o.pipeline(), an, photo,
+                    () -> session.identifyOnPhoto(photo, top), f -> session.identifyFace(f, top));
+            if (onPhoto == null) return LivenessOptions.EXIT_NOT_LIVE;
+            onPhoto.face().photoWarnings(photo.toString()).forEach(Terminal::warn); // several faces, quality: shown once, here
+            MatchSession.Identification r = onPhoto.result();
             MatchSession.Candidate m = r.match();
             String unconfirmed = r.unconfirmedWarning();
             System.out.println(m == null ? "unknown (no enrolled identity under the threshold)"
                     : unconfirmed == null ? "identified: " + Terminal.safe(m.name()) + " (confirmed by its 1:1 templates)"
                     : "identified (UNCONFIRMED): " + Terminal.safe(m.name()));
-            if (unconfirmed != null) System.err.println("warning: " + Terminal.safe(unconfirmed));
+            if (unconfirmed != null) Terminal.warn(unconfirmed);
             for (MatchSession.Candidate c : r.ranked()) {
                 System.out.printf(Locale.ROOT, "  %s %.4f%s%n", Terminal.padRight(Terminal.safe(c.name()), 24), c.distance(), c.distance() <= r.threshold() ? "  <= threshold" : "");
             }
@@ -112,11 +114,18 @@ final class IdentifyCommand implements Callable<Integer> {
             row.putArray("box").add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
             if (l != null) row.putObject("liveness").put("score", Math.round(l.score() * 1000) / 1000.0).put("live", l.live());
             String label;
-            if (f.refused()) {
+            if (!json) for (String w : f.warnings()) Terminal.warn("face #" + i + ": " + w);
+            if (!f.warnings().isEmpty()) f.warnings().forEach(row.putArray("warnings")::add);
+            if (f.notLive()) {
                 label = "not live";
                 row.put("refused", "not live");
                 if (!json) System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  REFUSED: not live (liveness score %.3f < %.3f)%n",
                         i, b.x1(), b.y1(), b.x2(), b.y2(), l.score(), l.threshold());
+            } else if (f.refused()) { // the quality gate: e.g. a face too small to embed reliably; not sent
+                label = "not used";
+                row.put("refused", "low quality").put("reason", f.refusal());
+                if (!json) System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f)  NOT USED: %s%n",
+                        i, b.x1(), b.y1(), b.x2(), b.y2(), Terminal.safe(f.refusal()));
             } else {
                 MatchSession.Identification id = f.identification();
                 MatchSession.Candidate m = id.match();

@@ -2,6 +2,7 @@ package io.picrypt.cli;
 
 import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceAnalyzer;
+import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import org.bytedeco.javacpp.PointerScope;
@@ -40,20 +41,20 @@ final class LivenessOptions {
 
     /**
      * The decision on the photo's largest face: without --liveness ({@code an} null) {@code photoPath}, the session's
-     * own photo path; with it, the face is checked here first and {@code onEmbedding} gets its embedding, or null is
-     * returned (the refusal printed, nothing sent) when it is judged not live.
+     * own photo path; with it, the face is checked here first and {@code onFace} gets its embedding (through the same
+     * quality gate as the photo path), or null is returned (the refusal printed, nothing sent) when it is judged not live.
      */
-    <R> R decide(FacePipeline p, FaceAnalyzer an, Path photo, Supplier<R> photoPath, Function<float[], R> onEmbedding) {
+    <R> R decide(FacePipeline p, FaceAnalyzer an, Path photo, Supplier<R> photoPath, Function<FaceEmbedding, R> onFace) {
         if (an == null) return photoPath.get();
-        float[] e = liveEmbedding(p, an, threshold(an), photo);
-        return e == null ? null : onEmbedding.apply(e);
+        FaceEmbedding e = liveEmbedding(p, an, threshold(an), photo);
+        return e == null ? null : onFace.apply(e);
     }
 
     /**
      * The largest face's embedding after the liveness check, or null (with the refusal printed) when it is
      * judged not live. The photo is decoded and detected once for both.
      */
-    private static float[] liveEmbedding(FacePipeline p, FaceAnalyzer an, double threshold, Path photo) {
+    private static FaceEmbedding liveEmbedding(FacePipeline p, FaceAnalyzer an, double threshold, Path photo) {
         try (PointerScope scope = new PointerScope()) {
             Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
             List<DetectedFace> faces = p.detectFaces(img);
@@ -65,7 +66,8 @@ final class LivenessOptions {
                 return null;
             }
             System.out.printf(Locale.ROOT, "liveness: live (score %.3f >= %.3f)%n", l.score(), l.threshold());
-            return p.embedFace(img, faces.get(0).box(), faces.size(), null).vector();
+            // the quality gate too (the photo path has it): a face too small to embed reliably is refused, not matched
+            return p.embedGated(img, faces.get(0).box(), faces.size(), photo.toString());
         }
     }
 }

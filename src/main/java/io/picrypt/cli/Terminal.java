@@ -32,6 +32,11 @@ public final class Terminal {
     }
 
     /** {@code s} with every such character as {@code \\u{XXXX}} (ESC as {@code \\e}); null as "null". */
+    /** Prints "warning: MESSAGE" to standard error, control characters made visible ({@link #safe}). */
+    static void warn(String message) {
+        System.err.println("warning: " + safe(message));
+    }
+
     public static String safe(String s) {
         if (s == null) return "null";
         StringBuilder b = null;

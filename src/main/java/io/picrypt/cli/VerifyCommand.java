@@ -31,15 +31,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (SessionOptions.Opened o = options.open(); FaceAnalyzer an = liveness.open(options.face.modelsDir())) {
-            MatchSession.Verification v = liveness.decide(o.pipeline(), an, photo,
-                    () -> o.session().verify(name, photo), e -> o.session().verifyEmbedding(name, e));
-            if (v == null) return LivenessOptions.EXIT_NOT_LIVE;
+            MatchSession.OnPhoto<MatchSession.Verification> r = liveness.decide(o.pipeline(), an, photo,
+                    () -> o.session().verifyOnPhoto(name, photo), f -> o.session().verifyFace(name, f));
+            if (r == null) return LivenessOptions.EXIT_NOT_LIVE;
+            r.face().photoWarnings(photo.toString()).forEach(Terminal::warn); // several faces, quality: shown once, here
+            MatchSession.Verification v = r.result();
             MatchSession.Trace t = v.trace();
             System.out.printf(Locale.ROOT, "%s: %s  (squared distance %.4f, threshold %.4f)%n", name,
                     v.match() ? "MATCH" : "NO MATCH", v.distance(), v.threshold());
             System.out.printf(Locale.ROOT, "  embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
                     t.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
-            if (v.integrityWarning() != null) System.err.println("warning: " + v.integrityWarning());
+            if (v.integrityWarning() != null) Terminal.warn(v.integrityWarning());
             return v.match() ? 0 : 1;
         }
     }

@@ -9,6 +9,7 @@ import io.picrypt.client.MatchSession.Trace;
 import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceAnalyzer;
 import io.picrypt.face.FaceBox;
+import io.picrypt.face.FaceEmbedding;
 import io.picrypt.face.FaceException;
 import io.picrypt.face.FacePipeline;
 import io.picrypt.match.GalleryFrames;
@@ -87,19 +88,40 @@ final class GalleryIdentifier {
             List<DetectedFace> faces = p.detectFaces(img);
             if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + label);
             List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
+            List<String> refusals = new ArrayList<>();
+            List<List<String>> warnings = new ArrayList<>();
             List<float[]> embeddings = new ArrayList<>();
-            for (DetectedFace f : faces) {
+            for (int i = 0; i < faces.size(); i++) {
+                DetectedFace f = faces.get(i);
                 FaceAnalyzer.Liveness l = liveness == null ? null : liveness.apply(img, f.box());
                 checks.add(l);
-                if (l == null || l.live()) embeddings.add(p.embedFace(img, f.box(), faces.size(), null).vector());
+                String refusal = null;
+                List<String> w = List.of();
+                if (l != null && !l.live()) {
+                    refusal = FaceIdentification.NOT_LIVE;
+                } else {
+                    // the quality gate, as for one face: a face too small (or otherwise refused) gives an unreliable
+                    // embedding, which would name someone at random in a large gallery; it is reported, not sent
+                    try {
+                        FaceEmbedding e = p.embedGated(img, f.box(), faces.size(), label + " (face #" + i + ")");
+                        embeddings.add(e.vector());
+                        w = e.warnings();
+                    } catch (FaceException refused) {
+                        if (refused.reason() != FaceException.Reason.LOW_QUALITY) throw refused;
+                        refusal = refused.getMessage();
+                    }
+                }
+                refusals.add(refusal);
+                warnings.add(w);
             }
             double embedMs = MatchSession.ms(t0);
             Batch batch = embeddings.isEmpty() ? null : identifyAll(embeddings, top);
             List<FaceIdentification> out = new ArrayList<>();
             int k = 0;
             for (int i = 0; i < faces.size(); i++) {
-                FaceAnalyzer.Liveness l = checks.get(i);
-                out.add(new FaceIdentification(faces.get(i), l, l == null || l.live() ? batch.faces().get(k++) : null));
+                String refusal = refusals.get(i);
+                out.add(new FaceIdentification(faces.get(i), checks.get(i), refusal == null ? batch.faces().get(k++) : null,
+                        refusal, warnings.get(i)));
             }
             return new PhotoFaces(img.cols(), img.rows(), List.copyOf(out), batch, embedMs);
         }

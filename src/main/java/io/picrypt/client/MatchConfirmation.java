@@ -70,7 +70,8 @@ final class MatchConfirmation {
                 templates = http.templates(m.name());
             } catch (ClientException e) {
                 if (e.status() != 404) throw e;
-                log.warn("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", m.name());
+                // returned (Identification.unconfirmedWarning): the caller shows it; not logged as a warning too
+                log.debug("'{}' is a gallery-only identity (no 1:1 template): its 1:N match cannot be confirmed", m.name());
                 return id.with(Confirmation.GALLERY_ONLY, plus(id.trace(), MatchSession.ms(t0), 0, 0));
             }
             seen.put(name, templates);

@@ -236,7 +236,17 @@ public final class MatchSession {
     public record OnPhoto<R>(FaceEmbedding face, R result) {}
 
     public Verification verify(String name, Path photo) {
-        return verifyFace(name, () -> pipeline().embedLargest(photo)).result();
+        return verifyOnPhoto(name, photo).result();
+    }
+
+    /** {@link #verify(String, Path)} with the face that was used (its {@link FaceEmbedding#photoWarnings} to show). */
+    public OnPhoto<Verification> verifyOnPhoto(String name, Path photo) {
+        return verifyFace(name, () -> pipeline().embedLargest(photo));
+    }
+
+    /** Verifies a face already embedded (e.g. after a liveness check on the same decoded photo); the trace has no embed time. */
+    public OnPhoto<Verification> verifyFace(String name, FaceEmbedding face) {
+        return new OnPhoto<>(face, verifyEmbedding(name, face.vector()));
     }
 
     /** Verifies a photo held in memory (an upload); {@code label} names it in error messages ("the photo"). */
@@ -245,7 +255,17 @@ public final class MatchSession {
     }
 
     public Identification identify(Path photo, int top) {
-        return identifyFace(() -> pipeline().embedLargest(photo), top).result();
+        return identifyOnPhoto(photo, top).result();
+    }
+
+    /** {@link #identify(Path, int)} with the face that was used (its {@link FaceEmbedding#photoWarnings} to show). */
+    public OnPhoto<Identification> identifyOnPhoto(Path photo, int top) {
+        return identifyFace(() -> pipeline().embedLargest(photo), top);
+    }
+
+    /** Identifies a face already embedded (e.g. after a liveness check); the trace has no embed time. */
+    public OnPhoto<Identification> identifyFace(FaceEmbedding face, int top) {
+        return new OnPhoto<>(face, identifyEmbedding(face.vector(), top));
     }
 
     /** Identifies a photo held in memory (an upload); {@code label} names it in error messages. */
@@ -271,11 +291,23 @@ public final class MatchSession {
     }
 
     /**
-     * One face of a photo: its detection, the liveness verdict (null without a check) and its identification (null
-     * when the liveness check refused it: such a face is not sent).
+     * One face of a photo: its detection, the liveness verdict (null without a check), its identification (null when
+     * the face was refused: such a face is not sent), why it was refused ({@code refusal}: {@link #NOT_LIVE}, or the
+     * quality gate's message, e.g. a face too small to embed reliably; null when sent) and the quality gate's warnings.
      */
-    public record FaceIdentification(DetectedFace face, FaceAnalyzer.Liveness liveness, Identification identification) {
+    public record FaceIdentification(DetectedFace face, FaceAnalyzer.Liveness liveness, Identification identification,
+                                     String refusal, List<String> warnings) {
+        public static final String NOT_LIVE = "not live";
+
+        public FaceIdentification {
+            if ((identification == null) != (refusal != null)) throw new IllegalArgumentException("a face is either identified or refused");
+            warnings = List.copyOf(warnings);
+        }
+
         public boolean refused() { return identification == null; }
+
+        /** Refused by the liveness check (else by the quality gate, when refused). */
+        public boolean notLive() { return NOT_LIVE.equals(refusal); }
     }
 
     /**

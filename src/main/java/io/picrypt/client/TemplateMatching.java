@@ -64,9 +64,7 @@ final class TemplateMatching {
                 failed.add(fe); // keep going: the user learns about every bad photo at once
                 continue;
             }
-            if (e.multipleFaces()) warnings.add(label.apply(i) + ": " + e.faceCount() + " faces, the largest was used");
-            String photo = label.apply(i);
-            e.warnings().forEach(w -> warnings.add(photo + ": " + w));
+            warnings.addAll(e.photoWarnings(label.apply(i)));
             vectors.add(e.vector());
         }
         double embedMs = MatchSession.ms(t0); // the safety check's verification round trip is not embedding time
@@ -144,7 +142,7 @@ final class TemplateMatching {
                     + "' carry no check values, although every template of this keyset was enrolled with them: a substituted or forged "
                     + "template; no decision was made");
         }
-        if (v.integrityWarning() != null) log.warn(v.integrityWarning());
+        if (v.integrityWarning() != null) log.debug(v.integrityWarning()); // returned: the caller shows it
         return v;
     }
 }

@@ -24,6 +24,17 @@ public record FaceEmbedding(float[] vector, DetectedFace face, int faceCount, St
     /** Warnings of the quality gate for this face (blurred, turned, lower face covered); empty when none. */
     public java.util.List<String> warnings() { return quality.warnings(); }
 
+    /**
+     * Everything the user should be told about this face of the photo {@code label}: that the photo held several faces
+     * and the largest was used, then the quality gate's warnings. Empty when none.
+     */
+    public java.util.List<String> photoWarnings(String label) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (multipleFaces()) out.add(label + ": " + faceCount + " faces, the largest was used");
+        out.addAll(warnings());
+        return java.util.List.copyOf(out);
+    }
+
     @Override
     public float[] vector() { return vector.clone(); }
 

@@ -124,8 +124,9 @@ public final class FacePipeline implements AutoCloseable {
     }
 
     /**
-     * Embeds the largest face. When the image holds several, the result says so ({@link FaceEmbedding#multipleFaces()})
-     * and a warning is logged. No face: {@link FaceException} with reason NO_FACE.
+     * Embeds the largest face. When the image holds several, the result says so ({@link FaceEmbedding#multipleFaces()},
+     * {@link FaceEmbedding#photoWarnings}: the caller tells the user; logged here at debug only, so it is not shown twice).
+     * No face: {@link FaceException} with reason NO_FACE.
      */
     public FaceEmbedding embedLargest(byte[] image) { return embedLargest(image, "image"); }
 
@@ -134,7 +135,7 @@ public final class FacePipeline implements AutoCloseable {
     public FaceEmbedding embedLargest(byte[] image, String what) {
         FaceEmbedding e = analyze(image, what, false, null).get(0);
         if (e.multipleFaces()) {
-            log.warn("{}: {} faces found; using the largest ({}x{} px)", what, e.faceCount(),
+            log.debug("{}: {} faces found; using the largest ({}x{} px)", what, e.faceCount(),
                     Math.round(e.face().box().width()), Math.round(e.face().box().height()));
         }
         return e;
@@ -197,7 +198,18 @@ public final class FacePipeline implements AutoCloseable {
         return FaceAligner.warp(bgr, FaceAligner.transform(a, face), a.width(), a.height(), tuning.replicate(), tuning.upscaleCubic());
     }
 
-    /** Landmarks, alignment and embedding of one detected box. */
+    /**
+     * {@link #embedFace} of one detected box, then the quality gate, as {@link #analyze} does for its faces: for callers
+     * that detect faces themselves (every face of a photo, a liveness check first). {@code what} names the face in
+     * messages ("photo.jpg", "face #2 of the photo").
+     *
+     * @throws FaceException LOW_QUALITY when a check whose action is REFUSE fails (too small, or as configured)
+     */
+    public FaceEmbedding embedGated(Mat bgr, FaceBox box, int faceCount, String what) {
+        return gate(embedFace(bgr, box, faceCount, null), what);
+    }
+
+    /** Landmarks, alignment and embedding of one detected box (no quality gate: see {@link #embedGated}). */
     public FaceEmbedding embedFace(Mat bgr, FaceBox box, int faceCount, StageTimes times) {
         long t0 = System.nanoTime();
         DetectedFace face = new DetectedFace(box, landmarks.predict(bgr, box, tuning.replicate()));
@@ -280,7 +292,7 @@ public final class FacePipeline implements AutoCloseable {
 
     /**
      * The quality gate: throws FaceException(LOW_QUALITY) for a check whose action is REFUSE, returns the embedding
-     * with the warnings of the checks whose action is WARN (also logged).
+     * with the warnings of the checks whose action is WARN (for the caller to show; logged at debug only).
      */
     FaceEmbedding gate(FaceEmbedding e, String what) {
         FaceQuality q = e.quality();
@@ -304,7 +316,7 @@ public final class FacePipeline implements AutoCloseable {
                     q.lowerFaceTexture(), quality.minLowerFaceTexture()));
         }
         if (warn.isEmpty()) return e;
-        for (String w : warn) log.warn(w);
+        for (String w : warn) log.debug(w);
         return new FaceEmbedding(e.vector(), e.face(), e.faceCount(), e.model(), q.withWarnings(warn));
     }
 

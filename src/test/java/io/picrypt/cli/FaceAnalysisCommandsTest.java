@@ -124,6 +124,80 @@ class FaceAnalysisCommandsTest {
         }
     }
 
+    /**
+     * A face too small to embed reliably is refused by the quality gate on every path, also where faces are detected
+     * outside the pipeline's own photo path: `identify --all-faces` reports it and does not send it (a tiny background
+     * face would otherwise be named at random in a large gallery), and `verify --liveness` refuses it (exit 2) instead of
+     * deciding. Warnings (several faces) are shown once, as "warning: ...", not also as a log line.
+     */
+    @Test
+    void tinyFacesAreRefusedOnEveryPathAndWarningsAreShownOnce(@TempDir Path tmp) throws Exception {
+        Path portrait = MODELS.resolve("samples").resolve("portrait-facedetection.jpg");
+        double eyes;
+        try (FacePipeline p = FacePipeline.open(MODELS)) {
+            eyes = p.embedLargest(portrait).quality().eyeDistance();
+        }
+        org.bytedeco.opencv.opencv_core.Mat big = imread(portrait.toString()), tiny = new org.bytedeco.opencv.opencv_core.Mat();
+        double scale = 10 / eyes; // 10 px between the eyes: under the gate's 16 px, still found by the detector
+        org.bytedeco.opencv.global.opencv_imgproc.resize(big, tiny, new org.bytedeco.opencv.opencv_core.Size(
+                (int) Math.round(big.cols() * scale), (int) Math.round(big.rows() * scale)), 0, 0, org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA);
+        // the portrait with its tiny copy in a grey margin on the right
+        org.bytedeco.opencv.opencv_core.Mat both = new org.bytedeco.opencv.opencv_core.Mat(big.rows(), big.cols() + tiny.cols() + 40,
+                big.type(), new org.bytedeco.opencv.opencv_core.Scalar(128, 128, 128, 0));
+        big.copyTo(both.apply(new org.bytedeco.opencv.opencv_core.Rect(0, 0, big.cols(), big.rows())));
+        tiny.copyTo(both.apply(new org.bytedeco.opencv.opencv_core.Rect(big.cols() + 20, (big.rows() - tiny.rows()) / 2, tiny.cols(), tiny.rows())));
+        Path pair = tmp.resolve("pair.png"), small = tmp.resolve("small.png");
+        imwrite(pair.toString(), both);
+        imwrite(small.toString(), tiny);
+        try (var server = new io.picrypt.server.PiCryptServer(io.picrypt.server.ServerConfig.defaults(tmp.resolve("data"), 0)).start()) {
+            String keys = tmp.resolve("keys").toString(), url = "http://127.0.0.1:" + server.port();
+            assertEquals(0, ServiceCommandsTest.run("keys", "init", "--keys", keys, "--server", url)[0]);
+            Object[] e = ServiceCommandsTest.run("enroll", "--keys", keys, "--models", MODELS.toString(), "--name", "ada", portrait.toString());
+            assertEquals(0, e[0], (String) e[2]);
+
+            Object[] r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", "--json", pair.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            JsonNode faces = new ObjectMapper().readTree((String) r[1]).get("faces");
+            int sent = 0, refused = 0;
+            boolean ada = false;
+            for (JsonNode f : faces) { // the portrait (its faces full size) on the left, its tiny copy on the right
+                boolean copy = f.get("box").get(0).asInt() >= big.cols();
+                if (copy) {
+                    assertEquals("low quality", f.path("refused").asText(), faces.toString());
+                    assertTrue(f.get("reason").asText().contains("too small"), f.toString());
+                    assertFalse(f.has("name") || f.has("distance"), "a refused face is not sent: " + f);
+                    refused++;
+                } else {
+                    assertFalse(f.has("refused"), f.toString());
+                    ada |= "ada".equals(f.path("name").asText());
+                    sent++;
+                }
+            }
+            assertTrue(ada && refused >= 1, faces.toString());
+            r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", pair.toString());
+            assertTrue(((String) r[1]).contains("NOT USED: the face in") && ((String) r[1]).contains(sent + " probes in one request"), (String) r[1]);
+
+            // the liveness path embeds the face it checked: through the same gate (threshold 0: every face counts as live here)
+            r = ServiceCommandsTest.run("verify", "--keys", keys, "--models", MODELS.toString(), "--liveness", "--liveness-threshold", "0",
+                    "--name", "ada", small.toString());
+            assertEquals(Main.EXIT_ERROR, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[2]).contains("too small") && !((String) r[1]).contains("MATCH"), r[1] + " " + r[2]);
+            r = ServiceCommandsTest.run("verify", "--keys", keys, "--models", MODELS.toString(), "--name", "ada", small.toString());
+            assertEquals(Main.EXIT_ERROR, r[0], r[1] + " " + r[2]);
+
+            // several faces: one "warning:" line on each command, no log line besides it
+            r = ServiceCommandsTest.run("verify", "--keys", keys, "--models", MODELS.toString(), "--name", "ada", GROUP.toString());
+            String err = (String) r[2];
+            assertEquals(1, err.split("faces, the largest was used", -1).length - 1, err);
+            assertTrue(err.contains("warning: " + GROUP + ": 4 faces, the largest was used") && !err.contains("WARN"), err);
+            r = ServiceCommandsTest.run("enroll", "--keys", keys, "--models", MODELS.toString(), "--name", "group", "--allow-new-face", GROUP.toString());
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            err = (String) r[2];
+            assertEquals(1, err.split("faces, the largest was used", -1).length - 1, err);
+            assertFalse(err.contains("WARN"), err);
+        }
+    }
+
     /** Index of the sample whose source box overlaps the printed box most. */
     private static int nearest(List<SampleFaces.Sample> samples, JsonNode box) {
         FaceBox b = new FaceBox(box.get(0).floatValue(), box.get(1).floatValue(), box.get(2).floatValue(), box.get(3).floatValue(), 1);

@@ -96,8 +96,10 @@ final class FaceAnalysisRoutes {
             box(row.putArray("box"), f.face().box());
             FaceAnalyzer.Liveness l = f.liveness();
             if (l != null) row.putObject("liveness").put("score", round(l.score())).put("live", l.live());
-            if (f.refused()) {
-                row.put("refused", "not live");
+            if (!f.warnings().isEmpty()) f.warnings().forEach(row.putArray("warnings")::add);
+            if (f.refused()) { // not sent: judged not live, or refused by the quality gate (e.g. too small to embed reliably)
+                if (f.notLive()) row.put("refused", "not live");
+                else row.put("refused", "low quality").put("reason", f.refusal());
                 continue;
             }
             MatchSession.Identification id = f.identification();
