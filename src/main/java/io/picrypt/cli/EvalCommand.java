@@ -38,6 +38,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--images", paramLabel = "DIR", description = "directory the image names of --pairs are relative to")
     Path imagesDir;
 
+    @Option(names = "--all-pairs", description = "use every pair of the photos the pairs file names, same person when they "
+            + "sit in the same folder (checked against the file's labels): e.g. 79,800 pairs for att instead of 1,500, so "
+            + "--calibrate's false-accept rate rests on many accepted impostor pairs")
+    boolean allPairs;
+
     @Option(names = "--set", paramLabel = "DIR", description = "a labelled set: DIR/pairs.csv, images relative to DIR (repeatable)")
     List<Path> sets = new ArrayList<>();
 
@@ -81,17 +86,21 @@ final class EvalCommand implements Callable<Integer> {
     private record SetResult(Set set, double[] d, boolean[] same, Map<String, float[]> emb, List<String> noFace,
                              List<String> refused, List<String> unusable, int warned, int photos) {}
 
+    private List<PairsFile.Pair> pairs(List<PairsFile.Pair> listed, String what) {
+        return allPairs ? PairsFile.allPairs(listed, what) : listed;
+    }
+
     @Override
     public Integer call() throws Exception {
         List<Set> all = new ArrayList<>();
         if (pairsFile != null || imagesDir != null) {
             if (pairsFile == null || imagesDir == null) throw new IllegalArgumentException("--pairs and --images go together");
             if (!Files.isDirectory(imagesDir)) throw new IllegalArgumentException("--images " + imagesDir + " is not a directory");
-            all.add(new Set(name(imagesDir), imagesDir, PairsFile.read(pairsFile)));
+            all.add(new Set(name(imagesDir), imagesDir, pairs(PairsFile.read(pairsFile), pairsFile.toString())));
         }
         for (Path s : sets) {
             if (!Files.isDirectory(s)) throw new IllegalArgumentException("--set " + s + " is not a directory");
-            all.add(new Set(name(s), s, PairsFile.read(s.resolve("pairs.csv"))));
+            all.add(new Set(name(s), s, pairs(PairsFile.read(s.resolve("pairs.csv")), s.resolve("pairs.csv").toString())));
         }
         if (all.isEmpty()) throw new IllegalArgumentException("give --pairs FILE --images DIR, or one or more --set DIR");
         if (calibrate && !(farTarget >= 0 && farTarget < 1)) throw new IllegalArgumentException("--far must be in [0, 1), got " + farTarget);

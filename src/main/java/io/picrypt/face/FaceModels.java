@@ -23,7 +23,7 @@ public record FaceModels(Path dir, Detector detector, Landmark landmark, List<Em
      * no manifest at hand: the benchmarks on synthetic embeddings and sessions opened without a face pipeline. The one
      * copy of that number in the code; FaceModelsTest keeps it equal to the manifest's.
      */
-    public static final double DEFAULT_THRESHOLD = 1.2386;
+    public static final double DEFAULT_THRESHOLD = 1.2020;
 
     /** Ultra-Light RFB-320 style detector: scores [1,N,2] softmaxed, boxes [1,N,4] corners in [0,1]. */
     public record Detector(Path file, String sha256, int width, int height, Preprocess pre,

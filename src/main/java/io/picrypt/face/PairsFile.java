@@ -24,6 +24,43 @@ public final class PairsFile {
 
     private PairsFile() {}
 
+    /**
+     * Every pair of the photos {@code listed} names (each photo once, in order of first appearance), labelled "same
+     * person" when both sit in the same folder ({@code PERSON/photo}, as in LFW, AT&T and the dev sets): 79,800 pairs for
+     * att's 400 photos instead of the 1,500 a pairs file lists, so a false-accept rate of 0.1% is measured on dozens of
+     * accepted impostor pairs rather than one. The folders are checked against the listed labels first.
+     *
+     * @throws IllegalArgumentException if a photo is not in a folder, or a listed label disagrees with the folders
+     */
+    public static List<Pair> allPairs(List<Pair> listed, String what) {
+        java.util.LinkedHashSet<String> photos = new java.util.LinkedHashSet<>();
+        for (Pair p : listed) {
+            boolean sameFolder = folder(p.imageA(), what).equals(folder(p.imageB(), what));
+            if (sameFolder != p.same()) {
+                throw new IllegalArgumentException(what + ": the pair " + p.imageA() + ", " + p.imageB() + " is labelled "
+                        + (p.same() ? "same" : "different") + " person but the photos are in " + (sameFolder ? "the same folder" : "different folders")
+                        + ": all pairs need one folder per person");
+            }
+            photos.add(p.imageA());
+            photos.add(p.imageB());
+        }
+        List<String> list = new ArrayList<>(photos);
+        List<Pair> out = new ArrayList<>(list.size() * (list.size() - 1) / 2);
+        for (int i = 0; i < list.size(); i++) {
+            for (int j = i + 1; j < list.size(); j++) {
+                out.add(new Pair(list.get(i), list.get(j), folder(list.get(i), what).equals(folder(list.get(j), what))));
+            }
+        }
+        return out;
+    }
+
+    /** The folder part of a photo's path (separators '/' or '\\'). */
+    private static String folder(String image, String what) {
+        int k = Math.max(image.lastIndexOf('/'), image.lastIndexOf('\\'));
+        if (k <= 0) throw new IllegalArgumentException(what + ": " + image + " is not in a folder: all pairs need one folder per person");
+        return image.substring(0, k);
+    }
+
     public static List<Pair> read(Path file) {
         String text;
         try {

@@ -48,4 +48,19 @@ class PairsFileTest {
         assertThrows(IllegalArgumentException.class, () -> PairsFile.parse("a,b,c\nx,y,z\n", "no label"));
         assertThrows(IllegalArgumentException.class, () -> PairsFile.parse("10 300\nName 1\n", "bad lfw"));
     }
+
+    /** --all-pairs: every pair of the listed photos, labelled by folder, after checking the folders against the labels. */
+    @Test
+    void allPairsLabelsEveryPairByFolderAndChecksTheListedLabels() {
+        var listed = PairsFile.parse("image_a,image_b,same\nann/1.png,ann/2.png,1\nann/1.png,bob/1.png,0\nbob/2.png,cy/1.png,0\n", "t");
+        var all = PairsFile.allPairs(listed, "t");
+        assertEquals(10, all.size()); // 5 photos: ann/1, ann/2, bob/1, bob/2, cy/1
+        assertEquals(2, all.stream().filter(PairsFile.Pair::same).count()); // ann/1-ann/2, bob/1-bob/2
+        assertTrue(all.contains(new PairsFile.Pair("bob/1.png", "bob/2.png", true)), all.toString());
+        assertTrue(all.contains(new PairsFile.Pair("ann/2.png", "cy/1.png", false)), all.toString());
+        var wrong = PairsFile.parse("image_a,image_b,same\nann/1.png,bob/1.png,1\n", "t");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PairsFile.allPairs(wrong, "t")).getMessage().contains("one folder per person"));
+        var flat = PairsFile.parse("image_a,image_b,same\n1.png,2.png,1\n", "t");
+        assertThrows(IllegalArgumentException.class, () -> PairsFile.allPairs(flat, "t"));
+    }
 }
