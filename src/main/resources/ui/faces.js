@@ -124,7 +124,7 @@ document.addEventListener('DOMContentLoaded', () => {
       t ? el('p', { class: 'muted small', text: t.probes + ' faces sent in ' + (t.requests > 1 ? t.requests + ' requests' : 'one request') + ': '
         + fmtBytes(t.request_bytes) + ' of encrypted data, server round trip ' + fmtMs(t.server_ms) + '.' }) : null,
       liveness ? el('p', { class: 'msg muted liveness-note', text: 'Liveness hint: ' + LIVENESS_CAVEAT }) : null,
-      warnings([...new Set(unconfirmed.concat(r.faces.flatMap((f, i) => (f.warnings || []).map((w) => 'Face ' + (i + 1) + ': ' + w))))]));
+      warnings([...new Set(unconfirmed.concat(r.faces.flatMap((f) => f.warnings || [])))]));
     drawNamedFaces(canvas, picture, r.faces, (f, i) => ({ text: '#' + (i + 1) + ' ' + (f.refused ? (f.refused === 'not live' ? 'not sent' : 'not used') : f.name ? f.name + (f.confirmed ? '' : ' ?') : 'unknown'), known: !!f.name }));
   }
 

@@ -60,6 +60,7 @@ final class EmbedCommand implements Callable<Integer> {
             } else {
                 System.out.printf(Locale.ROOT, "%s: %d face(s), model %s (%d-D)%n", photo, all.size(), p.modelName(), p.dimension());
                 if (all.size() > 1) System.out.println("warning: several faces; verification uses #0, the largest");
+                all.get(0).warnings().forEach(Terminal::warn); // the quality gate's, for the face verification uses
                 for (int i = 0; i < all.size(); i++) {
                     FaceBox b = all.get(i).face().box();
                     float[] five = all.get(i).face().landmarks().fivePoints();

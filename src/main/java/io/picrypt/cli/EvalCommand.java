@@ -352,12 +352,12 @@ final class EvalCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "genuine max %.4f, impostor min %.4f (squared distance)%n", m.genuineMax(), m.impostorMin());
     }
 
-    private static ObjectNode calibrationJson(ObjectMapper om, ThresholdCalibration cal, List<SetResult> results, List<VerificationMetrics> per) {
+    private ObjectNode calibrationJson(ObjectMapper om, ThresholdCalibration cal, List<SetResult> results, List<VerificationMetrics> per) {
         ObjectNode c = om.createObjectNode();
         c.put("threshold", cal.threshold()).put("far_target", cal.farTarget())
                 .put("procedure", "largest threshold, rounded down to 4 decimals, that accepts at most floor(far_target x impostor pairs)"
                         + " impostor pairs of the pool and of every set: picrypt eval --calibrate --far " + cal.farTarget()
-                        + " --set ... (docs/BENCHMARKS.md)")
+                        + (allPairs ? " --all-pairs" : "") + " --set ... (docs/BENCHMARKS.md)")
                 .put("pooled_impostor_pairs", cal.pooledImpostors())
                 .put("limited_by", cal.limitingSet() < 0 ? "pool" : results.get(cal.limitingSet()).set.name());
         ObjectNode s = c.putObject("sets");

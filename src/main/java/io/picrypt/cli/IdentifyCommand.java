@@ -94,7 +94,10 @@ final class IdentifyCommand implements Callable<Integer> {
     /** A MATCH that could not be confirmed against the name's checked 1:1 templates. */
     static final int EXIT_UNCONFIRMED = 4;
 
-    /** One row per face; the faces judged not live (with --liveness) are refused and not sent. */
+    /**
+     * One row per face; the faces judged not live (with --liveness) or refused by the quality gate (e.g. too small to
+     * embed reliably) are listed and not sent. Exit 2 when no face could be used for the quality gate.
+     */
     private int allFaces(SessionOptions.Opened o, FaceAnalyzer an) throws Exception {
         FacePipeline p = o.pipeline();
         byte[] bytes = p.imageLoader().read(photo);
@@ -114,7 +117,7 @@ final class IdentifyCommand implements Callable<Integer> {
             row.putArray("box").add(Math.round(b.x1())).add(Math.round(b.y1())).add(Math.round(b.x2())).add(Math.round(b.y2()));
             if (l != null) row.putObject("liveness").put("score", Math.round(l.score() * 1000) / 1000.0).put("live", l.live());
             String label;
-            if (!json) for (String w : f.warnings()) Terminal.warn("face #" + i + ": " + w);
+            if (!json) f.warnings().forEach(Terminal::warn); // each names its face ("... (face #i) ...")
             if (!f.warnings().isEmpty()) f.warnings().forEach(row.putArray("warnings")::add);
             if (f.notLive()) {
                 label = "not live";
@@ -168,6 +171,11 @@ final class IdentifyCommand implements Callable<Integer> {
             if (!json) System.out.println("annotated image written to " + output);
         }
         if (json) System.out.println(om.writeValueAsString(root));
+        if (r.probes() == 0 && r.faces().stream().noneMatch(MatchSession.FaceIdentification::notLive)) {
+            // nothing was compared: every face refused by the quality gate is an unusable photo (exit 2), not "unknown"
+            throw new io.picrypt.face.FaceException(io.picrypt.face.FaceException.Reason.LOW_QUALITY, "no face of " + photo
+                    + " could be used: " + r.faces().get(0).refusal());
+        }
         return identified == 0 ? 1 : unconfirmed > 0 ? EXIT_UNCONFIRMED : 0;
     }
 

@@ -92,7 +92,9 @@ final class ImportCommand implements Callable<Integer> {
             for (int i = 0; i < named.size(); i++) {
                 Path photo = named.get(i);
                 try {
-                    vectors.add(p.embedLargest(photo).vector());
+                    io.picrypt.face.FaceEmbedding e = p.embedLargest(photo);
+                    e.photoWarnings(photo.toString()).forEach(Terminal::warn); // one person per photo: say when there were several
+                    vectors.add(e.vector());
                     okNames.add(names.get(i));
                 } catch (FaceException e) { // no face, damaged or unreadable file, too large: this photo only
                     skipped.add(new Skipped(photo.getFileName().toString(), e.getMessage()));

@@ -66,7 +66,9 @@ final class LivenessOptions {
                 return null;
             }
             System.out.printf(Locale.ROOT, "liveness: live (score %.3f >= %.3f)%n", l.score(), l.threshold());
-            // the quality gate too (the photo path has it): a face too small to embed reliably is refused, not matched
+            // then the quality gate (the photo path has it): a face too small to embed reliably is refused (exit 2), never
+            // matched. Liveness comes first, as documented ("refuse a face judged not live first"): a tiny face may
+            // therefore be refused as not live rather than as too small; either way nothing is sent
             return p.embedGated(img, faces.get(0).box(), faces.size(), photo.toString());
         }
     }

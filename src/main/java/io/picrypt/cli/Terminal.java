@@ -31,12 +31,12 @@ public final class Terminal {
         return w >= columns ? s : s + " ".repeat(columns - w);
     }
 
-    /** {@code s} with every such character as {@code \\u{XXXX}} (ESC as {@code \\e}); null as "null". */
     /** Prints "warning: MESSAGE" to standard error, control characters made visible ({@link #safe}). */
     static void warn(String message) {
         System.err.println("warning: " + safe(message));
     }
 
+    /** {@code s} with every such character as {@code \\u{XXXX}} (ESC as {@code \\e}); null as "null". */
     public static String safe(String s) {
         if (s == null) return "null";
         StringBuilder b = null;

@@ -33,30 +33,46 @@ public final class PairsFile {
      * @throws IllegalArgumentException if a photo is not in a folder, or a listed label disagrees with the folders
      */
     public static List<Pair> allPairs(List<Pair> listed, String what) {
-        java.util.LinkedHashSet<String> photos = new java.util.LinkedHashSet<>();
+        // each photo once, by its normalised path ("./a/1.png" and "a/1.png" are one photo), with its folder
+        java.util.LinkedHashMap<String, String> folderOf = new java.util.LinkedHashMap<>();
         for (Pair p : listed) {
-            boolean sameFolder = folder(p.imageA(), what).equals(folder(p.imageB(), what));
+            String a = normalise(p.imageA()), b = normalise(p.imageB());
+            folderOf.computeIfAbsent(a, x -> folder(x, what));
+            folderOf.computeIfAbsent(b, x -> folder(x, what));
+            boolean sameFolder = folderOf.get(a).equals(folderOf.get(b));
             if (sameFolder != p.same()) {
                 throw new IllegalArgumentException(what + ": the pair " + p.imageA() + ", " + p.imageB() + " is labelled "
                         + (p.same() ? "same" : "different") + " person but the photos are in " + (sameFolder ? "the same folder" : "different folders")
                         + ": all pairs need one folder per person");
             }
-            photos.add(p.imageA());
-            photos.add(p.imageB());
         }
-        List<String> list = new ArrayList<>(photos);
-        List<Pair> out = new ArrayList<>(list.size() * (list.size() - 1) / 2);
-        for (int i = 0; i < list.size(); i++) {
-            for (int j = i + 1; j < list.size(); j++) {
-                out.add(new Pair(list.get(i), list.get(j), folder(list.get(i), what).equals(folder(list.get(j), what))));
-            }
+        int n = folderOf.size();
+        if (n < 2) throw new IllegalArgumentException(what + " names fewer than two distinct photos: no pair to make");
+        if (n > MAX_ALL_PAIRS_PHOTOS) {
+            throw new IllegalArgumentException(what + " names " + n + " photos: every pair of them (" + ((long) n * (n - 1) / 2)
+                    + ") is too many; all pairs take at most " + MAX_ALL_PAIRS_PHOTOS + " photos");
+        }
+        List<String> photos = new ArrayList<>(folderOf.keySet());
+        String[] folders = folderOf.values().toArray(new String[0]);
+        List<Pair> out = new ArrayList<>(n * (n - 1) / 2);
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) out.add(new Pair(photos.get(i), photos.get(j), folders[i].equals(folders[j])));
         }
         return out;
     }
 
-    /** The folder part of a photo's path (separators '/' or '\\'). */
+    /** Most photos {@link #allPairs} takes: 5,000 photos are 12.5 million pairs (about a gigabyte of pairs and distances). */
+    public static final int MAX_ALL_PAIRS_PHOTOS = 5_000;
+
+    private static String normalise(String image) {
+        String s = image.replace('\\', '/');
+        while (s.startsWith("./")) s = s.substring(2);
+        return s.replaceAll("/(\\./)+", "/").replaceAll("/+", "/");
+    }
+
+    /** The folder part of a photo's normalised path. */
     private static String folder(String image, String what) {
-        int k = Math.max(image.lastIndexOf('/'), image.lastIndexOf('\\'));
+        int k = image.lastIndexOf('/');
         if (k <= 0) throw new IllegalArgumentException(what + ": " + image + " is not in a folder: all pairs need one folder per person");
         return image.substring(0, k);
     }

@@ -6,7 +6,7 @@ import java.util.Locale;
  * What the face pipeline does with a face of poor quality, applied inside {@link FacePipeline}'s embedding entry
  * points, so enroll, verify, identify, import, eval and the web page all behave alike. Each check either refuses
  * the photo ({@link FaceException} with reason {@link FaceException.Reason#LOW_QUALITY}), warns (the embedding
- * carries the warning in {@link FaceQuality#warnings()} and it is logged), or is off.
+ * carries the warning in {@link FaceQuality#warnings()} for the caller to show), or is off.
  *
  * <p>Defaults: {@link #DEFAULT}, then the embedding model's manifest entry ({@code "quality": {...}}), then the
  * {@code PICRYPT_QUALITY} environment variable or {@code -Dpicrypt.quality} (same {@code key=value,...} syntax as

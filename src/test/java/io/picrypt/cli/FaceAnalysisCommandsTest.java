@@ -177,6 +177,10 @@ class FaceAnalysisCommandsTest {
             r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", pair.toString());
             assertTrue(((String) r[1]).contains("NOT USED: the face in") && ((String) r[1]).contains(sent + " probes in one request"), (String) r[1]);
 
+            // every face refused by the gate: nothing was compared, an unusable photo (exit 2), not "unknown" (exit 1)
+            r = ServiceCommandsTest.run("identify", "--keys", keys, "--models", MODELS.toString(), "--all-faces", small.toString());
+            assertEquals(Main.EXIT_ERROR, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[2]).contains("could be used"), (String) r[2]);
             // the liveness path embeds the face it checked: through the same gate (threshold 0: every face counts as live here)
             r = ServiceCommandsTest.run("verify", "--keys", keys, "--models", MODELS.toString(), "--liveness", "--liveness-threshold", "0",
                     "--name", "ada", small.toString());

@@ -62,5 +62,10 @@ class PairsFileTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PairsFile.allPairs(wrong, "t")).getMessage().contains("one folder per person"));
         var flat = PairsFile.parse("image_a,image_b,same\n1.png,2.png,1\n", "t");
         assertThrows(IllegalArgumentException.class, () -> PairsFile.allPairs(flat, "t"));
+        // one photo under two spellings is one photo (not an impostor pair of itself); one photo alone is no pair
+        var dotted = PairsFile.parse("image_a,image_b,same\namy/1.png,amy/2.png,1\n./amy/1.png,howard/1.png,0\n", "t");
+        assertEquals(3, PairsFile.allPairs(dotted, "t").size());
+        var self = PairsFile.parse("image_a,image_b,same\namy/1.png,./amy/1.png,1\n", "t");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PairsFile.allPairs(self, "t")).getMessage().contains("fewer than two"));
     }
 }
