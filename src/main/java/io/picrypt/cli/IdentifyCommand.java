@@ -158,8 +158,8 @@ final class IdentifyCommand implements Callable<Integer> {
                     .put("encrypt_ms", t.encryptMs()).put("decrypt_ms", t.decryptMs()).put("sent_bytes", t.requestBytes()).put("received_bytes", t.responseBytes())
                     .put("requests", batch.requests());
             if (!json) {
-                System.out.printf(Locale.ROOT, "  %d probes in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
-                        r.probes(), batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), r.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
+                System.out.printf(Locale.ROOT, "  %s in %s; threshold %.4f; detect+embed %.0f ms, encrypt %.0f ms, server round trip %.0f ms, decrypt %.0f ms; sent %,d B, received %,d B%n",
+                        r.probes() == 1 ? "1 probe" : r.probes() + " probes", batch.requests() == 1 ? "one request" : batch.requests() + " requests", o.session().threshold(), r.embedMs(), t.encryptMs(), t.serverMs(), t.decryptMs(), t.requestBytes(), t.responseBytes());
             }
         }
         if (output != null) {

@@ -133,6 +133,15 @@ final class KeysCommand extends CommandGroup {
                     ? dir.readKey(KeyDirectory.GALLERY_SECRET_FILE, io.picrypt.match.GalleryParameters.get(), client.passphrase()) : null;
             dir.checkKeys(dir.readSecretKey(client.passphrase()), gallerySk);
             if (k.keyCheck() != null) System.out.println("               the secret key matches it");
+            if (gallerySk == null) {
+                System.out.println("1:N gallery:   no gallery key ('picrypt gallery init' adds one)");
+            } else {
+                // the recorded basis is read and checked (size, form, the fingerprint config.json pins): damage is an error
+                io.picrypt.match.GalleryProjection basis = dir.galleryBasis(null);
+                System.out.println("1:N gallery:   gallery key present; basis " + (basis == null
+                        ? "not recorded yet (derived from the model on the first 1:N use)"
+                        : basis.fingerprint() + " in " + KeyDirectory.GALLERY_BASIS_FILE + " (back it up with the keys)"));
+            }
             return 0;
         }
     }

@@ -57,6 +57,18 @@ class IntegrityCommandsTest {
             // the owner's own key directory decides normally
             r = run("verify", "--keys", one, "--models", MODELS.toString(), "--name", "alice", photo(tmp, 0).toString());
             assertEquals(0, r[0], r[1] + " " + r[2]);
+            // keys show names the gallery basis the enrollment recorded, and refuses a damaged copy of it
+            String fingerprint = new KeyDirectory(Path.of(one)).galleryBasis(null).fingerprint();
+            r = run("keys", "show", "--keys", one);
+            assertEquals(0, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[1]).contains("basis " + fingerprint + " in " + KeyDirectory.GALLERY_BASIS_FILE), (String) r[1]);
+            Path basis = Path.of(one, KeyDirectory.GALLERY_BASIS_FILE);
+            byte[] good = Files.readAllBytes(basis);
+            Files.write(basis, java.util.Arrays.copyOf(good, good.length - 1));
+            r = run("keys", "show", "--keys", one);
+            assertEquals(2, r[0], r[1] + " " + r[2]);
+            assertTrue(((String) r[2]).contains("damaged"), (String) r[2]);
+            Files.write(basis, good);
             // a restored backup / copied config: directory two now points at keyset one with its own secret key
             Files.copy(Path.of(one, KeyDirectory.CONFIG_FILE), Path.of(two, KeyDirectory.CONFIG_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             for (int run = 0; run < 3; run++) {
