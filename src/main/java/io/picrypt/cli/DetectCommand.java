@@ -1,5 +1,6 @@
 package io.picrypt.cli;
 
+import io.picrypt.client.MatchSession;
 import io.picrypt.face.DetectedFace;
 import io.picrypt.face.FaceBox;
 import io.picrypt.face.FacePipeline;
@@ -45,25 +46,30 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (names && output == null) throw new IllegalArgumentException("--names needs -o FILE");
         if (output != null) IdentifyCommand.checkWritable(output);
         try (FacePipeline p = face.open(); PointerScope scope = new PointerScope()) {
-            Mat img = p.imageLoader().decode(p.imageLoader().read(photo), photo.toString());
-            List<DetectedFace> faces = p.detectFaces(img);
+            byte[] bytes = p.imageLoader().read(photo);
+            Mat img = p.imageLoader().decode(bytes, photo.toString());
+            java.util.List<String> labels = null;
+            List<DetectedFace> faces;
+            if (names) {
+                // the every-face path of identify --all-faces (one batch request, the quality gate: a face it refuses is
+                // captioned "not used", never named), whose detection is the one drawn
+                MatchSession.PhotoFaces r = client.session(p, null).identifyFaces(bytes, photo.toString(), 1, null);
+                faces = r.faces().stream().map(MatchSession.FaceIdentification::face).toList();
+                labels = r.faces().stream().map(f -> f.refused() ? "not used" : f.identification().match() == null ? "unknown"
+                        : f.identification().match().name() + (f.identification().confirmed() ? "" : " (unconfirmed)")).toList();
+            } else {
+                faces = p.detectFaces(img);
+            }
             System.out.printf(Locale.ROOT, "%s: %dx%d, %d face(s)%n", photo, img.cols(), img.rows(), faces.size());
             for (int i = 0; i < faces.size(); i++) {
                 FaceBox b = faces.get(i).box();
                 System.out.printf(Locale.ROOT, "  #%d box (%.0f,%.0f)-(%.0f,%.0f) %.0fx%.0f score %.3f%n", i, b.x1(), b.y1(), b.x2(), b.y2(),
                         b.width(), b.height(), b.score());
             }
-            if (names && output == null) throw new IllegalArgumentException("--names needs -o FILE");
             if (output != null) {
-                java.util.List<String> labels = null;
-                if (names && !faces.isEmpty()) {
-                    java.util.List<float[]> v = new java.util.ArrayList<>();
-                    for (DetectedFace f : faces) v.add(p.embedFace(img, f.box(), faces.size(), null).vector());
-                    labels = new java.util.ArrayList<>();
-                    for (var r : client.session(p, null).identifyAll(v, 1).faces()) labels.add(r.match() == null ? "unknown" : r.match().name() + (r.confirmed() ? "" : " (unconfirmed)"));
-                }
                 draw(img, faces, labels);
                 if (!imwrite(output.toString(), img)) {
                     System.err.println("picrypt: cannot write " + output + " (unknown extension or unwritable directory)");

@@ -80,6 +80,9 @@ final class GalleryIdentifier {
         return new Batch(List.copyOf(all), new Trace(0, enc, server, dec, sent, received, compute), requests);
     }
 
+    /** One face before its identification: refused ({@code refusal} not null) or to be sent. */
+    private record Screened(DetectedFace face, FaceAnalyzer.Liveness liveness, String refusal, List<String> warnings) {}
+
     /** {@link MatchSession#identifyFaces}, which documents it, with the session's pipeline {@code p}. */
     PhotoFaces identifyFaces(FacePipeline p, byte[] image, String label, int top, BiFunction<Mat, FaceBox, FaceAnalyzer.Liveness> liveness) {
         try (PointerScope scope = new PointerScope()) {
@@ -87,41 +90,33 @@ final class GalleryIdentifier {
             Mat img = p.imageLoader().decode(image, label);
             List<DetectedFace> faces = p.detectFaces(img);
             if (faces.isEmpty()) throw new FaceException(FaceException.Reason.NO_FACE, "no face found in " + label);
-            List<FaceAnalyzer.Liveness> checks = new ArrayList<>();
-            List<String> refusals = new ArrayList<>();
-            List<List<String>> warnings = new ArrayList<>();
+            // each face screened first (liveness, then the quality gate, as for one face: a face too small or otherwise
+            // refused gives an unreliable embedding, which would name someone at random in a large gallery); the faces
+            // that pass go in one batch request, the others are reported and not sent
+            List<Screened> screened = new ArrayList<>();
             List<float[]> embeddings = new ArrayList<>();
             for (int i = 0; i < faces.size(); i++) {
                 DetectedFace f = faces.get(i);
                 FaceAnalyzer.Liveness l = liveness == null ? null : liveness.apply(img, f.box());
-                checks.add(l);
-                String refusal = null;
-                List<String> w = List.of();
                 if (l != null && !l.live()) {
-                    refusal = FaceIdentification.NOT_LIVE;
-                } else {
-                    // the quality gate, as for one face: a face too small (or otherwise refused) gives an unreliable
-                    // embedding, which would name someone at random in a large gallery; it is reported, not sent
-                    try {
-                        FaceEmbedding e = p.embedGated(img, f.box(), faces.size(), label + " (face #" + i + ")");
-                        embeddings.add(e.vector());
-                        w = e.warnings();
-                    } catch (FaceException refused) {
-                        if (refused.reason() != FaceException.Reason.LOW_QUALITY) throw refused;
-                        refusal = refused.getMessage();
-                    }
+                    screened.add(new Screened(f, l, FaceIdentification.NOT_LIVE, List.of()));
+                    continue;
                 }
-                refusals.add(refusal);
-                warnings.add(w);
+                try {
+                    FaceEmbedding e = p.embedGated(img, f.box(), faces.size(), label + " (face #" + i + ")");
+                    embeddings.add(e.vector());
+                    screened.add(new Screened(f, l, null, e.warnings()));
+                } catch (FaceException refused) {
+                    if (refused.reason() != FaceException.Reason.LOW_QUALITY) throw refused;
+                    screened.add(new Screened(f, l, refused.getMessage(), List.of()));
+                }
             }
             double embedMs = MatchSession.ms(t0);
             Batch batch = embeddings.isEmpty() ? null : identifyAll(embeddings, top);
             List<FaceIdentification> out = new ArrayList<>();
             int k = 0;
-            for (int i = 0; i < faces.size(); i++) {
-                String refusal = refusals.get(i);
-                out.add(new FaceIdentification(faces.get(i), checks.get(i), refusal == null ? batch.faces().get(k++) : null,
-                        refusal, warnings.get(i)));
+            for (Screened s : screened) {
+                out.add(new FaceIdentification(s.face(), s.liveness(), s.refusal() == null ? batch.faces().get(k++) : null, s.refusal(), s.warnings()));
             }
             return new PhotoFaces(img.cols(), img.rows(), List.copyOf(out), batch, embedMs);
         }

@@ -209,8 +209,11 @@ public final class FacePipeline implements AutoCloseable {
         return gate(embedFace(bgr, box, faceCount, null), what);
     }
 
-    /** Landmarks, alignment and embedding of one detected box (no quality gate: see {@link #embedGated}). */
-    public FaceEmbedding embedFace(Mat bgr, FaceBox box, int faceCount, StageTimes times) {
+    /**
+     * Landmarks, alignment and embedding of one detected box, without the quality gate: private, so that every embedding
+     * a caller gets has passed it ({@link #analyze}, {@link #embedGated}).
+     */
+    private FaceEmbedding embedFace(Mat bgr, FaceBox box, int faceCount, StageTimes times) {
         long t0 = System.nanoTime();
         DetectedFace face = new DetectedFace(box, landmarks.predict(bgr, box, tuning.replicate()));
         long t1 = System.nanoTime();
